@@ -1,0 +1,44 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Each builds .venv from nothing (Python 3.11 + pip only), then runs.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@echo "==> [setup] creating the virtual environment in $(VENV) (first run takes a few minutes)"
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 (or run make PYTHON=python3)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "==> [setup] upgrading pip"
+	@$(PIP) install -q --upgrade pip
+	@echo "==> [setup] installing CPU PyTorch 2.13.0 first (so nothing pulls CUDA wheels)"
+	@$(PIP) install -q torch==2.13.0
+	@echo "==> [setup] installing opsgraph with all extras and dev tools"
+	@$(PIP) install -q -e ".[all,dev]"
+	@touch $(STAMP)
+	@echo "==> [setup] done"
+
+demo: $(STAMP)
+	@echo "==> [demo] loading the sample estate and answering multi-hop questions"
+	@$(VENV)/bin/opsgraph demo
+
+test: $(STAMP)
+	@echo "==> [test] lint (ruff)"
+	@$(VENV)/bin/ruff check src tests bench
+	@echo "==> [test] unit and integration tests (real embedded ArcadeDB)"
+	@OMP_NUM_THREADS=1 $(PY) -m pytest -p no:cacheprovider
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/mypy src
+
+bench: $(STAMP)
+	@$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .opsgraph-demo build dist src/*.egg-info

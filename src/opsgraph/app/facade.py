@@ -1,0 +1,126 @@
+"""`OpsGraph`: the one public facade. It turns settings into objects and wires them.
+
+The CLI and (later) the HTTP API, MCP server and web page are thin shells
+over this class; none of them builds a store or reads configuration itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from opsgraph.app.config import Settings, load_settings
+from opsgraph.ingest import IngestReport, Progress, ingest_estate
+from opsgraph.schema import GraphSchema
+from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
+
+
+def sample_estate_path() -> Path:
+    """The Online Boutique sample estate shipped inside the package."""
+    return Path(str(resources.files("opsgraph").joinpath("data", "sample_estate")))
+
+
+class OpsGraph:
+    """An estate's graph, opened from settings. Use as a context manager."""
+
+    def __init__(self, settings: Settings | None = None, *, store: GraphStore | None = None) -> None:
+        self.settings = settings or load_settings()
+        self._store = store
+
+    @classmethod
+    def from_home(cls, home: str | Path | None = None, *, config_file: str | Path | None = None) -> OpsGraph:
+        """Settings from arguments, environment and `opsgraph.yaml`."""
+        return cls(load_settings(home=home, config_file=config_file))
+
+    # -- lifecycle -------------------------------------------------------------
+    def open(self) -> OpsGraph:
+        if self._store is None:
+            s = self.settings
+            s.home.mkdir(parents=True, exist_ok=True)
+            settings: dict[str, Any] = {"batch_size": s.store.batch_size}
+            if s.store.backend == "arcadedb-embedded":
+                settings["path"] = s.store_path
+            self._store = create_store(s.store.backend, **settings)
+        self._store.open()
+        return self
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> OpsGraph:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def store(self) -> GraphStore:
+        if self._store is None:
+            raise RuntimeError("OpsGraph is not open: use `with OpsGraph(...) as og:` or call open()")
+        return self._store
+
+    # -- estate ----------------------------------------------------------------
+    def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None) -> IngestReport:
+        """Validate an estate folder completely, then write it idempotently."""
+        return ingest_estate(self.store, estate_dir, progress=progress)
+
+    def reset(self) -> None:
+        """Drop everything in the store (types, data, telemetry)."""
+        self.store.reset()
+
+    def schema(self) -> GraphSchema | None:
+        """The schema last applied to the store."""
+        getter = getattr(self.store, "stored_schema", None)
+        return getter() if getter else None
+
+    # -- reading ---------------------------------------------------------------
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False, limit: int | None = None) -> QueryResult:
+        """Run Cypher with parameters; read-only unless `write=True`."""
+        return self.store.query(cypher, params, read_only=not write, limit=limit)
+
+    def describe(self) -> list[LiveType]:
+        """The live schema with counts."""
+        return self.store.describe()
+
+    def describe_text(self) -> str:
+        """The live schema as a prompt will see it: types, properties, counts, edge directions."""
+        return render_schema(self.describe(), self.schema())
+
+    def impact(self, node_id: str, *, max_hops: int = 6) -> QueryResult:
+        """What breaks if `node_id` is down: every node that depends on it, directly or not."""
+        schema = self.schema()
+        rels = "|".join(schema.dependency_edges()) if schema else ""
+        if not rels:
+            return QueryResult(columns=[], rows=[])
+        return self.query(
+            f"MATCH p = (s)-[:{rels}*1..{int(max_hops)}]->(t {{id: $id}}) "
+            "RETURN s.id AS id, labels(s)[0] AS type, min(length(p)) AS hops ORDER BY hops, id",
+            {"id": node_id},
+        )
+
+
+def render_schema(types: list[LiveType], schema: GraphSchema | None) -> str:
+    """Text description of the live graph, the form prompts use."""
+    lines = []
+    if schema is not None:
+        lines.append(f"Estate: {schema.name}" + (f" - {schema.description}" if schema.description else ""))
+    lines.append("Node types:")
+    for t in (t for t in types if t.kind == "node"):
+        declared = schema.nodes.get(t.name) if schema else None
+        props = ", ".join(f"{k}: {v}" for k, v in sorted(t.properties.items()))
+        desc = f" - {declared.description}" if declared is not None and declared.description else ""
+        lines.append(f"  (:{t.name}) [{t.count}] {{{props}}}{desc}")
+    lines.append("Relationships:")
+    for t in (t for t in types if t.kind == "edge"):
+        declared_e = schema.edges.get(t.name) if schema else None
+        ends = t.endpoints or ([(f, to) for f in declared_e.from_types for to in declared_e.to_types] if declared_e else [])
+        props = ", ".join(f"{k}: {v}" for k, v in sorted(t.properties.items()))
+        desc = f" - {declared_e.description}" if declared_e is not None and declared_e.description else ""
+        froms = sorted({f for f, _ in ends})
+        tos = sorted({to for _, to in ends})
+        body = f"{t.name} {{{props}}}" if props else t.name
+        lines.append(f"  (:{'|'.join(froms)})-[:{body}]->(:{'|'.join(tos)}) [{t.count}]{desc}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The `opsgraph` command line (a thin shell over `opsgraph.app`)."""

@@ -1,0 +1,207 @@
+"""`opsgraph` command line: a thin shell over the `OpsGraph` facade.
+
+It parses arguments, draws progress and tables, and maps opsgraph errors to
+a short red message and a non-zero exit code. It builds nothing itself.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from opsgraph.app import OpsGraph, load_settings, sample_estate_path
+from opsgraph.app.demo import DEMO_QUESTIONS
+from opsgraph.errors import OpsGraphError
+from opsgraph.ingest import IngestReport
+from opsgraph.schema import SchemaError, load_schema
+from opsgraph.store import QueryResult
+
+app = typer.Typer(help="opsgraph: your service estate as a knowledge graph.", no_args_is_help=True, add_completion=False)
+schema_app = typer.Typer(help="Check and show estate schemas.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+console = Console()
+err = Console(stderr=True)
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except OpsGraphError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def _open(home: Path | None) -> OpsGraph:
+    return OpsGraph(load_settings(home=home)).open()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False
+    )
+
+
+def run_ingest(og: OpsGraph, estate: Path) -> IngestReport:
+    """Ingest with one progress bar per type."""
+    with _progress() as bars:
+        tasks: dict[str, Any] = {}
+
+        def progress(task: str, done: int, total: int) -> None:
+            if task not in tasks:
+                tasks[task] = bars.add_task(task, total=max(total, 1))
+            bars.update(tasks[task], completed=done if total else 1)
+
+        return og.ingest(estate, progress=progress)
+
+
+def print_ingest_report(report: IngestReport) -> None:
+    table = Table(title=f"ingested estate {report.estate!r}", show_lines=False)
+    for col in ("kind", "type", "created", "updated", "unchanged", "repeated keys"):
+        table.add_column(col, justify="right" if col not in ("kind", "type") else "left")
+    for kind, group in (("node", report.nodes), ("edge", report.edges), ("telemetry", report.telemetry)):
+        for name, r in group.items():
+            table.add_row(kind, name, str(r.created), str(r.updated), str(r.unchanged), str(len(r.duplicates)))
+    console.print(table)
+    t = report.totals()
+    console.print(f"created {t.created}, updated {t.updated}, unchanged {t.unchanged}; data version {report.data_version}")
+    for kind, group in (("node", report.nodes), ("edge", report.edges)):
+        for name, r in group.items():
+            if r.duplicates:
+                shown = ", ".join(r.duplicates[:5]) + (" ..." if len(r.duplicates) > 5 else "")
+                err.print(f"[yellow]warning:[/] {kind} {name}: {len(r.duplicates)} key(s) repeated, the last row won: {shown}")
+
+
+def print_result(result: QueryResult, *, as_json: bool, title: str | None = None) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"columns": result.columns, "rows": result.rows, "truncated": result.truncated}, default=str, indent=2) + "\n")
+        return
+    table = Table(title=title)
+    for c in result.columns:
+        table.add_column(c)
+    for row in result.rows:
+        table.add_row(*[_cell(row.get(c)) for c in result.columns])
+    console.print(table)
+    more = " (truncated: raise --limit to see more)" if result.truncated else ""
+    console.print(f"[dim]{len(result.rows)} row(s) in {result.elapsed_ms:.1f} ms{more}[/]")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return "" if value is None else str(value)
+
+
+def _parse_params(pairs: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--param")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    return params
+
+
+# -- commands -----------------------------------------------------------------
+@schema_app.command("check")
+def schema_check(file: Annotated[Path, typer.Argument(help="A schema.yaml to validate.")]) -> None:
+    """Validate a schema file; every error names its line."""
+    try:
+        schema = load_schema(file)
+    except SchemaError as exc:
+        for issue in exc.issues:
+            err.print(f"[red]{escape(str(issue))}[/]", highlight=False)
+        err.print(f"[bold red]{len(exc.issues)} problem(s)[/] in {file}")
+        raise typer.Exit(1) from exc
+    console.print(f"[green]ok[/] {file}: schema {schema.name!r} v{schema.version}, {len(schema.nodes)} node types, {len(schema.edges)} edge types")
+
+
+@schema_app.command("show")
+def schema_show(home: HomeOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Print the live schema (types, properties, counts) as a prompt will see it."""
+    with _errors(), _open(home) as og:
+        if as_json:
+            types = [t.__dict__ for t in og.describe()]
+            sys.stdout.write(json.dumps(types, indent=2, default=str) + "\n")
+        else:
+            console.print(og.describe_text(), highlight=False, markup=False)
+
+
+@app.command()
+def ingest(estate: Annotated[Path, typer.Argument(help="Estate folder with schema.yaml, nodes/, edges/, telemetry/.")], home: HomeOpt = None) -> None:
+    """Validate an estate folder completely, then load it (idempotent)."""
+    with _errors(), _open(home) as og:
+        print_ingest_report(run_ingest(og, estate))
+
+
+@app.command()
+def query(
+    cypher: Annotated[str, typer.Argument(help="Cypher; pass values with --param, never inline them.")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (VALUE parsed as JSON when it can be).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Allow a query that writes.")] = False,
+    limit: Annotated[int, typer.Option(help="Most rows returned.")] = 1000,
+    home: HomeOpt = None,
+) -> None:
+    """Run Cypher against the store (read-only unless --write)."""
+    params = _parse_params(param or [])
+    with _errors(), _open(home) as og:
+        print_result(og.query(cypher, params, write=write, limit=limit), as_json=as_json)
+
+
+@app.command()
+def reset(home: HomeOpt = None, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False) -> None:
+    """Drop every type and all data in the store."""
+    if not yes:
+        typer.confirm("Drop everything in the store?", abort=True)
+    with _errors(), _open(home) as og:
+        og.reset()
+    console.print("store reset")
+
+
+@app.command()
+def demo(home: Annotated[Path | None, typer.Option("--home", help="Where the demo store goes.")] = None) -> None:
+    """Load the Online Boutique sample estate into a fresh home and answer multi-hop questions."""
+    target = home or Path(".opsgraph-demo")
+    console.rule("[bold]opsgraph demo: the Online Boutique estate")
+    if (target / "store").exists():
+        console.print(f"removing the previous demo store in {target}/store")
+        shutil.rmtree(target / "store")
+    estate = sample_estate_path()
+    console.print(f"home: {target.resolve()}\nestate: {estate}")
+    with _errors(), _open(target) as og:
+        print_ingest_report(run_ingest(og, estate))
+        console.rule("[bold]the graph")
+        console.print(og.describe_text(), highlight=False, markup=False)
+        for q in DEMO_QUESTIONS:
+            console.rule(f"[bold]{q.question}")
+            console.print(f"[dim]{escape(q.cypher)}  params={escape(str(q.params))}[/]", highlight=False)
+            print_result(og.query(q.cypher, q.params), as_json=False)
+        console.rule("[bold]idempotence: ingesting the same folder again")
+        again = run_ingest(og, estate).totals()
+        console.print(f"created {again.created}, updated {again.updated}, unchanged {again.unchanged}")
+    console.print(f"\nexplore it yourself:  opsgraph query --home {target} \"MATCH (s:Service) RETURN s.id, s.tier\"")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

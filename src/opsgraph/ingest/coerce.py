@@ -1,0 +1,98 @@
+"""Coerce input values to a property's declared type, or say why not.
+
+CSV gives text; YAML and JSON give typed values. Both end as the same stored
+value so the content hash, and therefore idempotence, does not depend on the
+file format a row came from.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Any
+
+from opsgraph.schema import PropertySpec, PropertyType
+
+_TRUE = {"true", "yes", "1", "y", "on"}
+_FALSE = {"false", "no", "0", "n", "off"}
+
+
+class CoercionError(ValueError):
+    """A value does not fit its declared type; the message says what was expected."""
+
+
+def parse_datetime(value: Any) -> datetime:
+    """ISO-8601 text (a trailing Z allowed), a date, or epoch seconds → aware UTC datetime."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            return datetime.fromtimestamp(float(text), tz=UTC)
+        except ValueError:
+            pass
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError as exc:
+            raise CoercionError(f"expected an ISO-8601 datetime such as 2026-03-01T12:00:00Z, got {value!r}") from exc
+    else:
+        raise CoercionError(f"expected a datetime, got {type(value).__name__}")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def coerce(value: Any, spec: PropertySpec, *, from_text: bool) -> Any:
+    """The stored form of `value` for `spec`; raise `CoercionError` if it does not fit."""
+    t = spec.type
+    if t is PropertyType.STRING:
+        if isinstance(value, (dict, list)):
+            raise CoercionError(f"expected text, got a {type(value).__name__}")
+        if isinstance(value, bool) or not isinstance(value, str):
+            return str(value).lower() if isinstance(value, bool) else str(value)
+        return value
+    if t is PropertyType.INTEGER:
+        if isinstance(value, bool):
+            raise CoercionError("expected an integer, got a boolean")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise CoercionError(f"expected an integer, got {value!r}")
+    if t is PropertyType.FLOAT:
+        if isinstance(value, bool):
+            raise CoercionError("expected a number, got a boolean")
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            raise CoercionError(f"expected a number, got {value!r}") from None
+        if math.isnan(out) or math.isinf(out):
+            raise CoercionError(f"expected a finite number, got {value!r}")
+        return out
+    if t is PropertyType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise CoercionError(f"expected true or false, got {value!r}")
+    if t is PropertyType.DATETIME:
+        return parse_datetime(value).isoformat().replace("+00:00", "Z")
+    if t is PropertyType.STRING_LIST:
+        if isinstance(value, str):
+            items = [v.strip() for v in value.split(";")] if from_text else [value]
+            return [v for v in items if v]
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            return [str(v) for v in value]
+        raise CoercionError(f"expected a list of strings, got {value!r}")
+    raise CoercionError(f"unsupported type {t}")  # pragma: no cover - enum is closed

@@ -1,0 +1,260 @@
+"""Pydantic models of an estate schema (`schema.yaml`).
+
+The schema is the contract every layer trusts: the store creates types,
+properties and indexes from it, ingestion validates and coerces rows against
+it, retrieval and prompts describe it. It must not import anything else of
+opsgraph, and it does no I/O (loading lives in `loader.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSIONS = ("1",)
+"""Schema file versions this release reads."""
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+RESERVED_PROPERTIES = frozenset({"_hash", "_type"})
+"""Property names opsgraph writes itself on every node and edge."""
+
+
+class PropertyType(StrEnum):
+    """Types a property may declare; each maps to one engine type."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    FLOAT = "float"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    """Stored as an ISO-8601 UTC string so it compares and sorts as text."""
+    STRING_LIST = "string_list"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PropertySpec(_Strict):
+    """One property of a node or edge type."""
+
+    type: PropertyType = PropertyType.STRING
+    """Value type; input values are coerced to it or refused."""
+    required: bool = False
+    """A row without this property is refused."""
+    fulltext: bool = False
+    """Index the property in the engine's full-text index."""
+    embed: bool = False
+    """Embed the property's text for vector search (Graph RAG)."""
+    indexed: bool = False
+    """Add a non-unique index for fast equality lookups."""
+    description: str = ""
+    """Shown to people and to language models that write Cypher."""
+
+    @model_validator(mode="after")
+    def _text_only_features(self) -> PropertySpec:
+        if (self.fulltext or self.embed) and self.type not in (
+            PropertyType.STRING,
+            PropertyType.STRING_LIST,
+        ):
+            raise ValueError("fulltext and embed need a string or string_list property")
+        return self
+
+
+def _expand_property(value: Any) -> Any:
+    """Allow the shorthand `name: integer` for `name: {type: integer}`."""
+    if isinstance(value, str):
+        return {"type": value}
+    return value
+
+
+PropertyMap = dict[str, Annotated[PropertySpec, Field()]]
+
+
+class _HasProperties(_Strict):
+    properties: PropertyMap = Field(default_factory=dict)
+    """Declared properties; rows may not carry undeclared ones."""
+    description: str = ""
+    """What this type is, for people and prompts."""
+
+    @field_validator("properties", mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _expand_property(v) for k, v in value.items()}
+        return value
+
+    @field_validator("properties")
+    @classmethod
+    def _names(cls, value: PropertyMap) -> PropertyMap:
+        for name in value:
+            if not _NAME.match(name):
+                raise ValueError(f"property name {name!r} must match {_NAME.pattern}")
+            if name in RESERVED_PROPERTIES:
+                raise ValueError(f"property name {name!r} is reserved by opsgraph")
+        return value
+
+
+class NodeType(_HasProperties):
+    """A node type (a vertex type in the engine)."""
+
+    id_property: str = Field("id", alias="id")
+    """Input column that holds the node's stable id; stored as `id`."""
+    name_property: str | None = "name"
+    """Property that names the node in text (entity linking, answers)."""
+    aliases_property: str | None = None
+    """A string_list property of other names the node is known by."""
+    telemetry: list[str] = Field(default_factory=list)
+    """Telemetry feature names recorded for nodes of this type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check_refs(self) -> NodeType:
+        if self.id_property != "id" and self.id_property not in self.properties:
+            raise ValueError(f"id property {self.id_property!r} is not declared in properties")
+        if self.name_property is not None and self.name_property not in self.properties:
+            # A missing name property is allowed: fall back to the id.
+            object.__setattr__(self, "name_property", None)
+        if self.aliases_property is not None:
+            spec = self.properties.get(self.aliases_property)
+            if spec is None or spec.type is not PropertyType.STRING_LIST:
+                raise ValueError(
+                    f"aliases property {self.aliases_property!r} must be a declared string_list"
+                )
+        if len(set(self.telemetry)) != len(self.telemetry):
+            raise ValueError("telemetry feature names repeat")
+        for feature in self.telemetry:
+            if not _NAME.match(feature):
+                raise ValueError(f"telemetry feature {feature!r} must match {_NAME.pattern}")
+        return self
+
+    def stored_properties(self) -> dict[str, PropertySpec]:
+        """Properties as stored: the id column becomes `id`, always a string."""
+        props = {k: v for k, v in self.properties.items() if k != self.id_property}
+        props["id"] = PropertySpec(type=PropertyType.STRING, required=True)
+        return props
+
+
+class EdgeType(_HasProperties):
+    """A relationship type between node types."""
+
+    from_types: list[str] = Field(alias="from")
+    """Node types an edge may start at."""
+    to_types: list[str] = Field(alias="to")
+    """Node types an edge may end at."""
+    dependency: bool = False
+    """`a -[this]-> b` means a needs b: failures propagate from b to a (risk layer)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("from_types", "to_types", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("from_types", "to_types")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one node type")
+        return value
+
+
+class ChunkingSettings(_Strict):
+    """How documents are cut into chunks (used by the Graph RAG layer)."""
+
+    strategy: Literal["fixed", "recursive", "markdown", "semantic"] = "markdown"
+    """fixed size, recursive by separators, by markdown structure, or semantic."""
+    size: int = Field(800, gt=0)
+    """Target chunk size in characters."""
+    overlap: int = Field(100, ge=0)
+    """Characters shared by consecutive chunks (fixed and recursive)."""
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> ChunkingSettings:
+        if self.overlap >= self.size:
+            raise ValueError("overlap must be smaller than size")
+        return self
+
+
+class DocumentSettings(_Strict):
+    """Settings for `docs/` in an estate folder."""
+
+    folder: str = "docs"
+    """Folder of markdown and text documents, relative to the estate."""
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    """Chunking strategy and sizes."""
+
+
+class TelemetrySettings(_Strict):
+    """Settings for `telemetry/` in an estate folder."""
+
+    folder: str = "telemetry"
+    """Folder of telemetry CSV files, relative to the estate."""
+    interval_seconds: int = Field(60, gt=0)
+    """Spacing of time steps; timestamps are snapped to it."""
+
+
+class GraphSchema(_Strict):
+    """An estate's schema: what nodes and edges exist and what they carry."""
+
+    version: str
+    """Schema file format version (see `SCHEMA_VERSIONS`)."""
+    name: str
+    """Name of the estate."""
+    description: str = ""
+    """What the estate is, for people and prompts."""
+    nodes: dict[str, NodeType]
+    """Node types by name."""
+    edges: dict[str, EdgeType] = Field(default_factory=dict)
+    """Edge types by name."""
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    """Document ingestion settings."""
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    """Telemetry ingestion settings."""
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        value = str(value)
+        if value not in SCHEMA_VERSIONS:
+            raise ValueError(f"unsupported schema version {value!r}; this release reads {SCHEMA_VERSIONS}")
+        return value
+
+    @field_validator("nodes")
+    @classmethod
+    def _some_nodes(cls, value: dict[str, NodeType]) -> dict[str, NodeType]:
+        if not value:
+            raise ValueError("declare at least one node type")
+        for name in value:
+            if not _NAME.match(name):
+                raise ValueError(f"type name {name!r} must match {_NAME.pattern}")
+        return value
+
+    @model_validator(mode="after")
+    def _edge_endpoints_exist(self) -> GraphSchema:
+        for edge_name, edge in self.edges.items():
+            if not _NAME.match(edge_name):
+                raise ValueError(f"edges.{edge_name}: name must match {_NAME.pattern}")
+            if edge_name in self.nodes:
+                raise ValueError(f"edges.{edge_name}: an edge type cannot share a node type's name")
+            for side, types in (("from", edge.from_types), ("to", edge.to_types)):
+                for t in types:
+                    if t not in self.nodes:
+                        raise ValueError(
+                            f"edges.{edge_name}.{side}: unknown node type {t!r} "
+                            f"(declared: {', '.join(sorted(self.nodes))})"
+                        )
+        return self
+
+    def dependency_edges(self) -> list[str]:
+        """Edge types along which failures propagate."""
+        return [name for name, e in self.edges.items() if e.dependency]
+
+    def telemetry_types(self) -> dict[str, list[str]]:
+        """Node types that record telemetry, with their feature names."""
+        return {name: n.telemetry for name, n in self.nodes.items() if n.telemetry}

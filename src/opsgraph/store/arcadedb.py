@@ -1,0 +1,553 @@
+"""`ArcadeDBStore`: the default `GraphStore`, on ArcadeDB (graph + full-text + vectors).
+
+What it adds over the raw engine, and why:
+- Upserts by the input's stable `id`. Each row carries a content hash
+  (`_hash`); a batch first reads the stored hashes of its keys, then writes
+  only rows that are new (CREATE) or changed (MATCH + SET, replacing all
+  properties so a removed column disappears). Re-ingesting the same input
+  therefore writes nothing, and the counts say so.
+- A batch is de-duplicated before it is sent (last row wins, keys reported)
+  and runs in one transaction; an exception rolls it back, so a failed batch
+  leaves the store as it was. A write that matches fewer endpoints than it
+  was given is an error, not a silent partial write.
+- DDL is idempotent step by step (type, then property, then index), and a
+  property whose stored type differs from the schema is reported instead of
+  being silently kept.
+- Type and property names come only from a validated `GraphSchema` (they
+  cannot be parameters in Cypher); every value is a parameter.
+- Telemetry is stored column-wise in buckets: one document per node and
+  `bucket_steps` time steps holding the timestamps, a flat float array and
+  the labels. 10k nodes × 1 day at 1 min is 10k documents instead of 14M.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from opsgraph.errors import BatchError, QueryError, StoreError, WriteRefusedError
+from opsgraph.schema import GraphSchema, PropertyType
+from opsgraph.store.base import LiveType, QueryResult, Row, TelemetryFrame, UpsertReport, dedupe
+from opsgraph.store.cypher_guard import write_clauses
+from opsgraph.store.transport import EmbeddedTransport, Transport
+
+_ENGINE_TYPES = {
+    PropertyType.STRING: "STRING",
+    PropertyType.INTEGER: "LONG",
+    PropertyType.FLOAT: "DOUBLE",
+    PropertyType.BOOLEAN: "BOOLEAN",
+    PropertyType.DATETIME: "STRING",
+    PropertyType.STRING_LIST: "LIST",
+}
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+META_TYPE = "OpsgraphMeta"
+TELEMETRY_TYPE = "OpsgraphTelemetry"
+
+
+def _ident(name: str) -> str:
+    """Refuse anything that is not a plain identifier before it enters a statement."""
+    if not _IDENT.match(name):
+        raise StoreError(f"{name!r} is not a valid type or property name")
+    return name
+
+
+def row_hash(props: Mapping[str, Any]) -> str:
+    """A stable hash of a row's properties (key order does not matter)."""
+    blob = json.dumps(props, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
+
+
+class ArcadeDBStore:
+    """The default graph store. Use as a context manager or call `open()`/`close()`."""
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        transport: Transport | None = None,
+        batch_size: int = 1000,
+        bucket_steps: int = 1440,
+        default_limit: int = 10_000,
+    ) -> None:
+        if transport is None:
+            if path is None:
+                raise StoreError("give ArcadeDBStore a database path or a transport")
+            transport = EmbeddedTransport(path)
+        self.transport = transport
+        self.batch_size = batch_size
+        self.bucket_steps = bucket_steps
+        self.default_limit = default_limit
+        self._schema: GraphSchema | None = None
+
+    # -- lifecycle -----------------------------------------------------------
+    def open(self) -> None:
+        self.transport.open()
+        self._ensure_meta()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> ArcadeDBStore:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ----------------------------------------------------------------
+    def _live_types(self) -> dict[str, dict[str, Any]]:
+        rows, _ = self.transport.query("sql", "SELECT name, type, properties FROM schema:types", None, None)
+        out: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            props = {}
+            for p in r.get("properties") or []:
+                if isinstance(p, dict):
+                    props[str(p.get("name"))] = str(p.get("type"))
+            out[str(r["name"])] = {"kind": str(r["type"]), "properties": props}
+        return out
+
+    def _ensure_meta(self) -> None:
+        t = self.transport
+        t.command("sql", f"CREATE DOCUMENT TYPE {META_TYPE} IF NOT EXISTS")
+        t.command("sql", f"CREATE PROPERTY {META_TYPE}.key IF NOT EXISTS STRING")
+        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON {META_TYPE} (key) UNIQUE")
+        t.command("sql", f"CREATE DOCUMENT TYPE {TELEMETRY_TYPE} IF NOT EXISTS")
+        for prop, typ in (("key", "STRING"), ("node", "STRING"), ("node_type", "STRING"), ("bstart", "LONG")):
+            t.command("sql", f"CREATE PROPERTY {TELEMETRY_TYPE}.`{prop}` IF NOT EXISTS {typ}")
+        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON {TELEMETRY_TYPE} (key) UNIQUE")
+        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON {TELEMETRY_TYPE} (node_type) NOTUNIQUE")
+
+    def ensure_schema(self, schema: GraphSchema) -> None:
+        """Create types → properties → indexes. Every step is safe to repeat."""
+        live = self._live_types()
+        conflicts: list[str] = []
+        t = self.transport
+        for kind, types in (("VERTEX", schema.nodes), ("EDGE", schema.edges)):
+            for name, spec in types.items():
+                _ident(name)
+                existing = live.get(name)
+                if existing is not None and existing["kind"] != kind.lower():
+                    conflicts.append(f"type {name} is a {existing['kind']} type in the store, the schema says {kind.lower()}")
+                    continue
+                t.command("sql", f"CREATE {kind} TYPE `{name}` IF NOT EXISTS")
+                props = spec.stored_properties() if kind == "VERTEX" else dict(spec.properties)  # type: ignore[union-attr]
+                stored = (existing or {}).get("properties", {})
+                for pname, pspec in props.items():
+                    _ident(pname)
+                    engine_type = _ENGINE_TYPES[pspec.type]
+                    have = stored.get(pname)
+                    if have is not None and have.upper() != engine_type:
+                        conflicts.append(
+                            f"property {name}.{pname} is {have} in the store, the schema says {pspec.type.value} "
+                            f"({engine_type}); reset the store or rename the property"
+                        )
+                        continue
+                    t.command("sql", f"CREATE PROPERTY `{name}`.`{pname}` IF NOT EXISTS {engine_type}")
+                t.command("sql", f"CREATE PROPERTY `{name}`.`_hash` IF NOT EXISTS STRING")
+                if kind == "VERTEX":
+                    t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`id`) UNIQUE")
+                for pname, pspec in props.items():
+                    if pname == "id":
+                        continue
+                    if pspec.indexed:
+                        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) NOTUNIQUE")
+                    if pspec.fulltext and pspec.type is PropertyType.STRING:
+                        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) FULL_TEXT")
+        if conflicts:
+            raise StoreError("the schema does not match the store:\n  " + "\n  ".join(conflicts))
+        self._schema = schema
+        self._set_meta("schema", schema.model_dump_json(by_alias=True))
+
+    def stored_schema(self) -> GraphSchema | None:
+        """The schema last applied to this store, if any."""
+        raw = self._get_meta("schema")
+        return GraphSchema.model_validate_json(raw) if raw else None
+
+    def reset(self) -> None:
+        """Drop every type and its data, edges first so no vertex type is dropped under an edge."""
+        version = self.data_version()
+        live = self._live_types()
+        order = {"edge": 0, "vertex": 1, "document": 2}
+        for name in sorted(live, key=lambda n: order.get(live[n]["kind"], 3)):
+            self.transport.command("sql", f"DROP TYPE `{name}` IF EXISTS UNSAFE")
+        self._schema = None
+        self._ensure_meta()
+        # The version keeps growing across a reset so caches never see an old number again.
+        self._set_meta("data_version", str(version + 1))
+
+    # -- meta ------------------------------------------------------------------
+    def _get_meta(self, key: str) -> str | None:
+        rows, _ = self.transport.query("sql", f"SELECT value FROM {META_TYPE} WHERE key = :key", {"key": key}, 1)
+        return str(rows[0]["value"]) if rows else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        with self.transport.transaction():
+            self.transport.command("sql", f"UPDATE {META_TYPE} SET key = :key, value = :value UPSERT WHERE key = :key", {"key": key, "value": value})
+
+    def data_version(self) -> int:
+        raw = self._get_meta("data_version")
+        return int(raw) if raw else 0
+
+    def _bump_version(self) -> None:
+        # Called inside the batch's transaction so the version moves with the data.
+        self.transport.command(
+            "sql",
+            f"UPDATE {META_TYPE} SET key = 'data_version', value = :v UPSERT WHERE key = 'data_version'",
+            {"v": str(self.data_version() + 1)},
+        )
+
+    # -- nodes -----------------------------------------------------------------
+    def upsert_nodes(self, node_type: str, rows: Sequence[Row]) -> UpsertReport:
+        label = _ident(node_type)
+        unique, repeated = dedupe(rows, key=lambda r: r["id"])
+        report = UpsertReport(duplicates=tuple(repeated))
+        empty = self._count(label) == 0
+        for start in range(0, len(unique), self.batch_size):
+            batch = unique[start : start + self.batch_size]
+            report = report + self._node_batch(label, batch, assume_new=empty)
+        return report
+
+    def _count(self, label: str) -> int:
+        rows, _ = self.transport.query("sql", f"SELECT count(*) AS c FROM `{label}`", None, 1)
+        return int(rows[0]["c"]) if rows else 0
+
+    def _node_batch(self, label: str, batch: list[dict[str, Any]], *, assume_new: bool) -> UpsertReport:
+        for row in batch:
+            row.pop("_hash", None)
+            row["_hash"] = row_hash(row)
+        stored: dict[str, str] = {}
+        if not assume_new:
+            found, _ = self.transport.query(
+                "cypher", f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, n._hash AS h", {"ids": [r["id"] for r in batch]}, None
+            )
+            stored = {str(r["id"]): str(r["h"]) for r in found}
+        new = [r for r in batch if r["id"] not in stored]
+        changed = [r for r in batch if r["id"] in stored and stored[r["id"]] != r["_hash"]]
+        if not new and not changed:
+            return UpsertReport(unchanged=len(batch))
+        try:
+            with self.transport.transaction():
+                if new:
+                    self.transport.command("cypher", f"UNWIND $rows AS row CREATE (n:{label}) SET n = row", {"rows": new})
+                if changed:
+                    self.transport.command("cypher", f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n = row", {"rows": changed})
+                self._bump_version()
+        except QueryError as exc:
+            raise BatchError(f"a batch of {len(batch)} {label} nodes failed and was rolled back: {exc}") from exc
+        return UpsertReport(created=len(new), updated=len(changed), unchanged=len(batch) - len(new) - len(changed))
+
+    # -- edges -----------------------------------------------------------------
+    def upsert_edges(self, edge_type: str, rows: Sequence[Row]) -> UpsertReport:
+        """Rows need `from`, `to`, `from_type`, `to_type`; other keys are edge properties.
+
+        An edge is keyed by its endpoints: at most one edge of a type between
+        two nodes. The endpoint types let the engine use each type's id index.
+        """
+        rel = _ident(edge_type)
+        unique, repeated = dedupe(rows, key=lambda r: (r["from"], r["to"]))
+        report = UpsertReport(duplicates=tuple(repeated))
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in unique:
+            groups[(_ident(r.pop("from_type")), _ident(r.pop("to_type")))].append(r)
+        empty = self._count(rel) == 0
+        for (ft, tt), group in groups.items():
+            for start in range(0, len(group), self.batch_size):
+                report = report + self._edge_batch(rel, ft, tt, group[start : start + self.batch_size], assume_new=empty)
+        return report
+
+    def _edge_batch(self, rel: str, ft: str, tt: str, batch: list[dict[str, Any]], *, assume_new: bool) -> UpsertReport:
+        items = []
+        for row in batch:
+            props = {k: v for k, v in row.items() if k not in ("from", "to", "_hash")}
+            props["_hash"] = row_hash(props)
+            items.append({"from": row["from"], "to": row["to"], "props": props})
+        stored: dict[tuple[str, str], str] = {}
+        if not assume_new:
+            found, _ = self.transport.query(
+                "cypher",
+                f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}})-[r:{rel}]->(b:{tt} {{id: row.to}}) RETURN a.id AS f, b.id AS t, r._hash AS h",
+                {"rows": [{"from": i["from"], "to": i["to"]} for i in items]},
+                None,
+            )
+            stored = {(str(r["f"]), str(r["t"])): str(r["h"]) for r in found}
+        new = [i for i in items if (i["from"], i["to"]) not in stored]
+        changed = [i for i in items if (i["from"], i["to"]) in stored and stored[(i["from"], i["to"])] != i["props"]["_hash"]]
+        if not new and not changed:
+            return UpsertReport(unchanged=len(items))
+        try:
+            with self.transport.transaction():
+                if new:
+                    out = self.transport.command(
+                        "cypher",
+                        f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}}) MATCH (b:{tt} {{id: row.to}}) "
+                        f"CREATE (a)-[r:{rel}]->(b) SET r = row.props RETURN count(r) AS c",
+                        {"rows": new},
+                    )
+                    made = int(out[0]["c"]) if out else 0
+                    if made != len(new):
+                        raise QueryError(
+                            f"{len(new) - made} of {len(new)} {rel} edges name a {ft} or {tt} node that does not exist"
+                        )
+                if changed:
+                    self.transport.command(
+                        "cypher",
+                        f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}})-[r:{rel}]->(b:{tt} {{id: row.to}}) SET r = row.props",
+                        {"rows": changed},
+                    )
+                self._bump_version()
+        except QueryError as exc:
+            raise BatchError(f"a batch of {len(items)} {rel} edges failed and was rolled back: {exc}") from exc
+        return UpsertReport(created=len(new), updated=len(changed), unchanged=len(items) - len(new) - len(changed))
+
+    # -- queries ---------------------------------------------------------------
+    def query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = True,
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Run Cypher. Read-only by default: a static check first, then the engine's own guard."""
+        if read_only:
+            writes = write_clauses(cypher)
+            if writes:
+                raise WriteRefusedError(
+                    f"this query writes ({', '.join(dict.fromkeys(writes))}) but was run read-only; "
+                    "pass --write (or read_only=False) if you mean it",
+                    cypher=cypher,
+                )
+        cap = self.default_limit if limit is None else limit
+        began = time.perf_counter()
+        if read_only:
+            rows, truncated = self.transport.query("cypher", cypher, params, cap)
+        else:
+            with self.transport.transaction():
+                rows = self.transport.command("cypher", cypher, params)
+                self._bump_version()
+            truncated = len(rows) > cap
+            rows = rows[:cap]
+        elapsed = (time.perf_counter() - began) * 1000
+        columns = list(rows[0].keys()) if rows else []
+        return QueryResult(columns=columns, rows=rows, truncated=truncated, elapsed_ms=elapsed)
+
+    def neighbors(self, ids: Sequence[str], hops: int = 1, edge_types: Sequence[str] | None = None) -> dict[str, int]:
+        """Breadth-first, one query per hop and node type, so each step uses the id index.
+
+        A variable-length Cypher pattern enumerates every path, which grows
+        exponentially with hops on a dense graph; BFS visits each node once.
+        """
+        if hops < 1:
+            return {}
+        rels = "|".join(_ident(e) for e in edge_types) if edge_types else ""
+        pattern = f"[:{rels}]" if rels else "[]"
+        types = self._node_types()
+        frontier = self._types_of(list(ids), types)
+        seen: dict[str, int] = {i: 0 for ids_ in frontier.values() for i in ids_}
+        for hop in range(1, hops + 1):
+            nxt: dict[str, list[str]] = defaultdict(list)
+            for label, group in frontier.items():
+                rows, _ = self.transport.query(
+                    "cypher",
+                    f"MATCH (a:{_ident(label)})-{pattern}-(b) WHERE a.id IN $ids RETURN DISTINCT b.id AS id, labels(b)[0] AS t",
+                    {"ids": group},
+                    None,
+                )
+                for r in rows:
+                    nid = r["id"]
+                    if nid is not None and nid not in seen:
+                        seen[nid] = hop
+                        nxt[str(r["t"])].append(nid)
+            frontier = nxt
+            if not frontier:
+                break
+        for i in ids:
+            seen.pop(i, None)
+        return seen
+
+    def _node_types(self) -> list[str]:
+        return [n for n, t in self._live_types().items() if t["kind"] == "vertex"]
+
+    def node_types(self, ids: Sequence[str]) -> dict[str, str]:
+        """Id → node type for the ids that exist in the store."""
+        out: dict[str, str] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), self.batch_size):
+            for label, found in self._types_of(ids[start : start + self.batch_size], self._node_types()).items():
+                out.update(dict.fromkeys(found, label))
+        return out
+
+    def _types_of(self, ids: list[str], types: list[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for label in types:
+            rows, _ = self.transport.query("cypher", f"MATCH (n:{_ident(label)}) WHERE n.id IN $ids RETURN n.id AS id", {"ids": ids}, None)
+            for r in rows:
+                out[label].append(str(r["id"]))
+        return out
+
+    def describe(self) -> list[LiveType]:
+        """Types with their properties and counts; edge endpoints sampled from the data."""
+        out = []
+        for name, info in sorted(self._live_types().items()):
+            if name in (META_TYPE, TELEMETRY_TYPE) or info["kind"] == "document":
+                continue
+            props = {k: v for k, v in info["properties"].items() if k != "_hash"}
+            count = self._count(name)
+            endpoints: list[tuple[str, str]] = []
+            if info["kind"] == "edge" and count:
+                rows, _ = self.transport.query(
+                    "cypher",
+                    f"MATCH (a)-[r:{_ident(name)}]->(b) WITH a, b LIMIT 5000 RETURN DISTINCT labels(a)[0] AS f, labels(b)[0] AS t",
+                    None,
+                    None,
+                )
+                endpoints = sorted({(str(r["f"]), str(r["t"])) for r in rows})
+            out.append(LiveType(name=name, kind="node" if info["kind"] == "vertex" else "edge", count=count, properties=props, endpoints=endpoints))
+        return out
+
+    # -- telemetry -------------------------------------------------------------
+    def write_telemetry(self, node_type: str, features: Sequence[str], rows: Sequence[Row]) -> UpsertReport:
+        """Merge rows into per-node buckets; later values for a (node, ts) win.
+
+        A bucket is rewritten only when its merged content differs from what
+        is stored, so re-ingesting the same telemetry writes nothing.
+        """
+        _ident(node_type)
+        features = list(features)
+        span = self._bucket_span()
+        by_bucket: dict[str, dict[int, Row]] = defaultdict(dict)
+        meta: dict[str, tuple[str, int]] = {}
+        for r in rows:
+            node, ts = str(r["node"]), int(r["ts"])
+            bucket = ts - ts % span
+            key = f"{node_type}|{node}|{bucket}"
+            by_bucket[key][ts] = r
+            meta[key] = (node, bucket)
+        keys = list(by_bucket)
+        report = UpsertReport()
+        for start in range(0, len(keys), max(1, self.batch_size // 10)):
+            chunk = keys[start : start + max(1, self.batch_size // 10)]
+            existing, _ = self.transport.query(
+                "sql", f"SELECT key, ts, vals, labels, features, _hash FROM {TELEMETRY_TYPE} WHERE key IN :keys", {"keys": chunk}, None
+            )
+            old = {str(e["key"]): e for e in existing}
+            writes = []
+            for key in chunk:
+                node, b = meta[key]
+                merged = self._merge_bucket(old.get(key), by_bucket[key], features)
+                h = row_hash(merged)
+                if key in old and str(old[key].get("_hash")) == h:
+                    report = report + UpsertReport(unchanged=1)
+                    continue
+                report = report + (UpsertReport(updated=1) if key in old else UpsertReport(created=1))
+                writes.append({"key": key, "node": node, "node_type": node_type, "bstart": b, "_hash": h, **merged})
+            if writes:
+                try:
+                    with self.transport.transaction():
+                        for w in writes:
+                            self.transport.command(
+                                "sql",
+                                f"UPDATE {TELEMETRY_TYPE} SET key = :key, node = :node, node_type = :node_type, bstart = :bstart, "
+                                "ts = :ts, vals = :vals, labels = :labels, features = :features, _hash = :_hash UPSERT WHERE key = :key",
+                                w,
+                            )
+                        self._bump_version()
+                except QueryError as exc:
+                    raise BatchError(f"a telemetry batch of {len(writes)} buckets failed and was rolled back: {exc}") from exc
+        return report
+
+    def _bucket_span(self) -> int:
+        interval = self._schema.telemetry.interval_seconds if self._schema else 60
+        return interval * self.bucket_steps
+
+    @staticmethod
+    def _merge_bucket(old: Mapping[str, Any] | None, new: Mapping[int, Row], features: list[str]) -> dict[str, Any]:
+        steps: dict[int, tuple[list[float], int]] = {}
+        if old is not None:
+            old_features = [str(f) for f in old.get("features") or []]
+            width = len(old_features)
+            vals = list(old.get("vals") or [])
+            for i, ts in enumerate(old.get("ts") or []):
+                row = dict(zip(old_features, vals[i * width : (i + 1) * width], strict=False))
+                steps[int(ts)] = ([_num(row.get(f)) for f in features], int((old.get("labels") or [])[i]))
+        for ts, r in new.items():
+            label = r.get("label")
+            steps[ts] = ([_num(v) for v in r["values"]], -1 if label is None else int(label))
+        ordered = sorted(steps)
+        flat: list[float | None] = []
+        for ts in ordered:
+            flat.extend(None if math.isnan(v) else v for v in steps[ts][0])
+        return {"ts": ordered, "vals": flat, "labels": [steps[ts][1] for ts in ordered], "features": features}
+
+    def read_telemetry(
+        self,
+        node_type: str,
+        node_ids: Sequence[str] | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> TelemetryFrame:
+        _ident(node_type)
+        span = self._bucket_span()
+        where = ["node_type = :node_type"]
+        params: dict[str, Any] = {"node_type": node_type}
+        if node_ids is not None:
+            where.append("node IN :nodes")
+            params["nodes"] = list(node_ids)
+        if start is not None:
+            where.append("bstart >= :bstart")
+            params["bstart"] = start - start % span
+        if end is not None:
+            where.append("bstart < :bend")
+            params["bend"] = end
+        rows, _ = self.transport.query(
+            "sql", f"SELECT node, ts, vals, labels, features FROM {TELEMETRY_TYPE} WHERE {' AND '.join(where)}", params, None
+        )
+        features: list[str] = []
+        for r in rows:
+            for f in r.get("features") or []:
+                if f not in features:
+                    features.append(str(f))
+        nodes = list(node_ids) if node_ids is not None else sorted({str(r["node"]) for r in rows})
+        stamps = sorted({int(t) for r in rows for t in (r.get("ts") or [])})
+        if start is not None:
+            stamps = [t for t in stamps if t >= start]
+        if end is not None:
+            stamps = [t for t in stamps if t < end]
+        t_index = {t: i for i, t in enumerate(stamps)}
+        n_index = {n: i for i, n in enumerate(nodes)}
+        values = np.full((len(stamps), len(nodes), len(features)), np.nan, dtype=np.float32)
+        labels = np.full((len(stamps), len(nodes)), -1, dtype=np.int8)
+        for r in rows:
+            n = n_index.get(str(r["node"]))
+            if n is None:
+                continue
+            feats = [str(f) for f in r.get("features") or []]
+            cols = [features.index(f) for f in feats]
+            width = len(feats)
+            ts = np.asarray(r.get("ts") or [], dtype=np.int64)
+            keep = np.array([int(t) in t_index for t in ts], dtype=bool)
+            if not keep.any():
+                continue
+            vals = np.array([np.nan if v is None else v for v in (r.get("vals") or [])], dtype=np.float32).reshape(len(ts), width)
+            rows_t = np.array([t_index[int(t)] for t in ts[keep]])
+            values[np.ix_(rows_t, np.array([n]), np.array(cols))] = vals[keep][:, None, :]
+            labels[rows_t, n] = np.asarray(r.get("labels") or [], dtype=np.int8)[keep]
+        return TelemetryFrame(node_ids=nodes, features=features, timestamps=np.asarray(stamps, dtype=np.int64), values=values, labels=labels)
+
+
+def _num(value: Any) -> float:
+    if value is None:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan

@@ -1,0 +1,170 @@
+"""The `GraphStore` protocol and the records it exchanges with other layers.
+
+Everything above the store talks to it through this module only, so an
+engine can be swapped by configuration. Nothing here knows an engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from opsgraph.schema import GraphSchema
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class UpsertReport:
+    """What one upsert call did."""
+
+    created: int = 0
+    """Rows that did not exist before."""
+    updated: int = 0
+    """Rows that existed with different properties."""
+    unchanged: int = 0
+    """Rows that existed with the same properties (nothing was written)."""
+    duplicates: tuple[str, ...] = ()
+    """Keys repeated within one batch; the last row of each won."""
+
+    def __add__(self, other: UpsertReport) -> UpsertReport:
+        return UpsertReport(
+            self.created + other.created,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.duplicates + other.duplicates,
+        )
+
+
+def dedupe(rows: Iterable[Row], key: Callable[[Row], Hashable]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Keep the last row of each key, in the winning row's order; return the repeated keys.
+
+    Every backend de-duplicates a batch with this before sending it, so a key
+    repeated in one batch behaves the same on every engine.
+    """
+    seen: dict[Hashable, dict[str, Any]] = {}
+    repeated: list[str] = []
+    for row in rows:
+        k = key(row)
+        if k in seen:
+            repeated.append(k if isinstance(k, str) else "->".join(map(str, k)))  # type: ignore[call-overload]
+            del seen[k]
+        seen[k] = dict(row)
+    return list(seen.values()), repeated
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows returned by a query, with the columns in their order."""
+
+    columns: list[str]
+    """Column names, in the order the query returned them."""
+    rows: list[dict[str, Any]]
+    """One mapping per row."""
+    truncated: bool = False
+    """True when more rows existed than the row limit allowed."""
+    elapsed_ms: float = 0.0
+    """Wall time spent in the engine."""
+
+
+@dataclass(frozen=True)
+class TelemetryFrame:
+    """Telemetry of some nodes over a time range, as one dense array.
+
+    `values[t, n, f]` is feature `features[f]` of node `node_ids[n]` at
+    `timestamps[t]`; NaN where nothing was recorded. `labels[t, n]` is 1 for a
+    failure, 0 for healthy, -1 where unknown.
+    """
+
+    node_ids: list[str]
+    """Node ids, in the order of axis 1."""
+    features: list[str]
+    """Feature names, in the order of axis 2."""
+    timestamps: np.ndarray
+    """Epoch seconds, int64, shape [T], ascending."""
+    values: np.ndarray
+    """float32, shape [T, N, F]."""
+    labels: np.ndarray
+    """int8, shape [T, N]."""
+
+
+@dataclass(frozen=True)
+class LiveType:
+    """A type as it is in the store now."""
+
+    name: str
+    kind: str
+    """`node` or `edge`."""
+    count: int
+    properties: dict[str, str] = field(default_factory=dict)
+    """Property name → engine type name."""
+    endpoints: list[tuple[str, str]] = field(default_factory=list)
+    """For edges: (from type, to type) pairs seen in the data."""
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """A graph with properties, full-text and vector indexes, and telemetry.
+
+    Rules every backend keeps: upserts are by the stable `id`, batches are
+    de-duplicated before they are sent (last row wins), one transaction per
+    batch, and a failed batch leaves the store as it was. Queries always take
+    parameters.
+    """
+
+    def open(self) -> None:
+        """Open or create the store (all I/O starts here, not in `__init__`)."""
+
+    def close(self) -> None:
+        """Release the store; safe to call twice."""
+
+    def ensure_schema(self, schema: GraphSchema) -> None:
+        """Create types, properties and indexes; safe to repeat."""
+
+    def reset(self) -> None:
+        """Drop every opsgraph type (edges first) and its data."""
+
+    def upsert_nodes(self, node_type: str, rows: Sequence[Row]) -> UpsertReport:
+        """Insert or update nodes by their `id`; each row's keys are stored properties."""
+
+    def upsert_edges(self, edge_type: str, rows: Sequence[Row]) -> UpsertReport:
+        """Insert or update edges keyed by (`from`, `to`) node ids; other keys are properties."""
+
+    def query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = True,
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Run Cypher with parameters; refuse writes unless `read_only=False`."""
+
+    def node_types(self, ids: Sequence[str]) -> dict[str, str]:
+        """Id → node type for those of `ids` that exist."""
+
+    def neighbors(
+        self, ids: Sequence[str], hops: int = 1, edge_types: Sequence[str] | None = None
+    ) -> dict[str, int]:
+        """Ids within `hops` edges of `ids` (either direction) → their distance."""
+
+    def write_telemetry(self, node_type: str, features: Sequence[str], rows: Sequence[Row]) -> UpsertReport:
+        """Store rows of `{"node": id, "ts": epoch_s, "values": [...], "label": int|None}`."""
+
+    def read_telemetry(
+        self,
+        node_type: str,
+        node_ids: Sequence[str] | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> TelemetryFrame:
+        """Telemetry of `node_type` nodes in [start, end) as one dense frame."""
+
+    def describe(self) -> list[LiveType]:
+        """The live schema: types, properties, counts."""
+
+    def data_version(self) -> int:
+        """A number that grows whenever stored data changes (cache freshness)."""

@@ -1,0 +1,213 @@
+"""How `ArcadeDBStore` reaches an engine: one small interface, two kinds.
+
+Like httpx's `Client(transport=...)`, the store does the opsgraph work
+(batching, hashing, de-duplication, schema DDL) and a transport only runs a
+statement. `EmbeddedTransport` runs ArcadeDB inside this process (the
+default); an HTTP transport for an ArcadeDB server (and its HA cluster) is
+the next one to add.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+from opsgraph.errors import QueryError, StoreError, StoreLockedError, WriteRefusedError
+
+
+class Transport(Protocol):
+    """Runs statements against one ArcadeDB database."""
+
+    def open(self) -> None:
+        """Connect or open the database, creating it if absent."""
+
+    def close(self) -> None:
+        """Release the database; safe to call twice."""
+
+    def query(self, language: str, text: str, params: Mapping[str, Any] | None, limit: int | None) -> tuple[list[dict[str, Any]], bool]:
+        """Run a read-only statement; return at most `limit` rows and whether more existed."""
+
+    def command(self, language: str, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a statement that may write (inside the current transaction, if any)."""
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Commit on success, roll back on any exception."""
+
+
+_JVM_STARTED = False
+
+
+def _start_jvm(heap: str) -> None:
+    """Start the JVM once, with engine logging sent nowhere but SEVERE to stderr.
+
+    ArcadeDB otherwise writes a `./log/` folder into whatever directory the
+    user runs from and prints INFO lines for every index build. The JVM's own
+    banner ("Using incubator modules") is silenced by pointing stderr at a
+    temporary file while it starts; if the start fails, that text is shown.
+    """
+    global _JVM_STARTED
+    if _JVM_STARTED:
+        return
+    from arcadedb_embedded import jvm
+
+    logging_file = resources.files("opsgraph.store").joinpath("arcadedb-logging.properties")
+    args = [f"-Djava.util.logging.config.file={logging_file}"]
+    os.environ.setdefault("ARCADEDB_JVM_ERROR_FILE", str(Path(tempfile.gettempdir()) / "opsgraph-jvm-error-%p.log"))
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        saved = os.dup(2)
+        sys.stderr.flush()
+        os.dup2(captured.fileno(), 2)
+        try:
+            jvm.start_jvm(heap_size=heap, jvm_args=args)
+        except Exception as exc:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            raise StoreError(f"could not start the ArcadeDB engine: {exc}\n{captured.read().decode(errors='replace')}") from exc
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    _JVM_STARTED = True
+
+
+_LOCKED = re.compile(r"LockException: (.*?)(?:\)|$)")
+_CAUSE = re.compile(r"(?:com\.arcadedb\.\w+(?:\.\w+)*\.)?(\w+Exception): (.+?)(?: \(caused by |$)", re.S)
+
+
+def engine_message(exc: BaseException) -> str:
+    """The engine's own message without the Java class path noise."""
+    text = str(exc)
+    m = _CAUSE.search(text)
+    if m:
+        return f"{m.group(1)}: {m.group(2).strip()}"
+    return text
+
+
+def to_python(value: Any) -> Any:
+    """Convert engine values (vertices, edges, paths, Java collections) to plain Python."""
+    from arcadedb_embedded import convert_java_to_python
+
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, list):
+        return [to_python(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_python(v) for k, v in value.items()}
+    if hasattr(value, "getStartVertex") and hasattr(value, "getEndVertex"):
+        return {"nodes": [to_python(v) for v in value.getVertices()], "edges": [to_python(e) for e in value.getEdges()]}
+    if hasattr(value, "getOutVertex") and hasattr(value, "propertiesAsMap"):
+        props = to_python(convert_java_to_python(value.propertiesAsMap()))
+        props.pop("_hash", None)
+        return {
+            "_type": str(value.getTypeName()),
+            "_from": to_python(value.getOutVertex().get("id")),
+            "_to": to_python(value.getInVertex().get("id")),
+            **props,
+        }
+    if hasattr(value, "propertiesAsMap") and hasattr(value, "getTypeName"):
+        props = to_python(convert_java_to_python(value.propertiesAsMap()))
+        props.pop("_hash", None)
+        return {"_type": str(value.getTypeName()), **props}
+    if hasattr(value, "toMap") and hasattr(value, "getPropertyNames"):
+        return to_python(convert_java_to_python(value.toMap()))
+    converted = convert_java_to_python(value)
+    if converted is value:
+        return str(value)
+    return to_python(converted)
+
+
+class EmbeddedTransport:
+    """ArcadeDB running in this process through `arcadedb-embedded` (JPype + bundled JRE).
+
+    One process may open a database folder at a time; a second process gets
+    `StoreLockedError`. Threads of one process may share it, but a
+    transaction belongs to the thread that began it.
+    """
+
+    def __init__(self, path: str | Path, *, heap: str = "2g") -> None:
+        self.path = Path(path)
+        self.heap = heap
+        self._db: Any = None
+
+    def open(self) -> None:
+        if self._db is not None:
+            return
+        try:
+            import arcadedb_embedded as arcadedb
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise StoreError("the embedded store needs arcadedb-embedded: pip install opsgraph") from exc
+        _start_jvm(self.heap)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if arcadedb.database_exists(str(self.path)):
+                self._db = arcadedb.open_database(str(self.path))
+            else:
+                self._db = arcadedb.create_database(str(self.path))
+        except Exception as exc:
+            m = _LOCKED.search(str(exc))
+            if m or "locked by another process" in str(exc):
+                raise StoreLockedError(
+                    f"the store at {self.path} is in use by another process. The embedded store allows "
+                    "one process at a time: stop the other opsgraph process (or `opsgraph serve`) or point "
+                    "OPSGRAPH_HOME at another folder."
+                ) from exc
+            raise StoreError(f"could not open the store at {self.path}: {engine_message(exc)}") from exc
+
+    def close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            finally:
+                self._db = None
+
+    @property
+    def db(self) -> Any:
+        if self._db is None:
+            raise StoreError("the store is not open: call open() or use it as a context manager")
+        return self._db
+
+    def query(self, language: str, text: str, params: Mapping[str, Any] | None, limit: int | None) -> tuple[list[dict[str, Any]], bool]:
+        try:
+            result = self.db.query(language, text, dict(params)) if params else self.db.query(language, text)
+            rows: list[dict[str, Any]] = []
+            truncated = False
+            for record in result:
+                if limit is not None and len(rows) >= limit:
+                    truncated = True
+                    break
+                rows.append({k: to_python(v) for k, v in record.to_dict().items()})
+            return rows, truncated
+        except Exception as exc:
+            msg = engine_message(exc)
+            if "QueryNotIdempotentException" in msg or "not idempotent" in msg:
+                raise WriteRefusedError(f"the engine refused a write in a read-only query: {msg}", cypher=text) from exc
+            raise QueryError(msg, cypher=text) from exc
+
+    def command(self, language: str, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        try:
+            result = self.db.command(language, text, dict(params)) if params else self.db.command(language, text)
+            if result is None:
+                return []
+            return [{k: to_python(v) for k, v in record.to_dict().items()} for record in result]
+        except Exception as exc:
+            raise QueryError(engine_message(exc), cypher=text) from exc
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        db = self.db
+        db.begin()
+        try:
+            yield
+        except BaseException:
+            db.rollback()
+            raise
+        try:
+            db.commit()
+        except Exception as exc:
+            raise QueryError(f"commit failed: {engine_message(exc)}") from exc

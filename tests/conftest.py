@@ -1,0 +1,36 @@
+"""Shared fixtures: temporary estates and real embedded stores."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import SMALL_SCHEMA, write
+from opsgraph.app import sample_estate_path
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped sample estate."""
+    dst = tmp_path / "estate"
+    shutil.copytree(sample_estate_path(), dst)
+    return dst
+
+
+@pytest.fixture
+def small_estate(tmp_path: Path) -> Path:
+    """A tiny estate in every file format."""
+    root = tmp_path / "small"
+    write(root / "schema.yaml", SMALL_SCHEMA)
+    write(root / "nodes" / "Service.csv", "id,name,tier,port,healthy,tags\napi,API,critical,8080,true,edge;public\ndb-proxy,DB Proxy,high,5432,false,\nworker,Worker,low,,,batch\n")
+    write(root / "nodes" / "teams.yaml", "- {type: Team, id: core, name: Core}\n- {type: Team, id: data, name: Data}\n")
+    write(root / "edges" / "DEPENDS_ON.json", '[{"from": "api", "to": "db-proxy", "critical": true}, {"from": "worker", "to": "db-proxy"}]\n')
+    write(root / "edges" / "OWNS.yaml", "- {from: core, to: api}\n- {from: data, to: db-proxy}\n- {from: data, to: worker}\n")
+    lines = ["timestamp,node,cpu,latency,label"]
+    for i in range(10):
+        lines.append(f"2026-01-01T00:{i:02d}:00Z,api,{0.1 * i:.2f},{20 + i},{1 if i > 7 else 0}")
+        lines.append(f"2026-01-01T00:{i:02d}:00Z,worker,{0.2 * i:.2f},,")
+    write(root / "telemetry" / "metrics.csv", "\n".join(lines) + "\n")
+    return root
