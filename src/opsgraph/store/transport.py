@@ -55,8 +55,13 @@ def _start_jvm(heap: str) -> None:
     global _JVM_STARTED
     if _JVM_STARTED:
         return
+    import jpype
     from arcadedb_embedded import jvm
 
+    if jpype.isJVMStarted():
+        # Someone in this process (user code, a notebook) started it first: use it as it is.
+        _JVM_STARTED = True
+        return
     logging_file = resources.files("opsgraph.store").joinpath("arcadedb-logging.properties")
     args = [f"-Djava.util.logging.config.file={logging_file}"]
     os.environ.setdefault("ARCADEDB_JVM_ERROR_FILE", str(Path(tempfile.gettempdir()) / "opsgraph-jvm-error-%p.log"))
