@@ -32,6 +32,8 @@ class PropertyType(StrEnum):
     DATETIME = "datetime"
     """Stored as an ISO-8601 UTC string so it compares and sorts as text."""
     STRING_LIST = "string_list"
+    VECTOR = "vector"
+    """A fixed-length float array with a vector index (needs `dimensions`)."""
 
 
 class _Strict(BaseModel):
@@ -53,9 +55,15 @@ class PropertySpec(_Strict):
     """Add a non-unique index for fast equality lookups."""
     description: str = ""
     """Shown to people and to language models that write Cypher."""
+    dimensions: int | None = Field(None, gt=0)
+    """Length of a `vector` property."""
+    similarity: Literal["cosine", "euclidean", "dot"] = "cosine"
+    """Distance the vector index uses."""
 
     @model_validator(mode="after")
     def _text_only_features(self) -> PropertySpec:
+        if (self.type is PropertyType.VECTOR) != (self.dimensions is not None):
+            raise ValueError("a vector property needs `dimensions`, and only a vector property takes it")
         if (self.fulltext or self.embed) and self.type not in (
             PropertyType.STRING,
             PropertyType.STRING_LIST,

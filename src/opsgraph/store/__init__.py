@@ -10,7 +10,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
-from opsgraph.store.base import GraphStore, LiveType, QueryResult, TelemetryFrame, UpsertReport
+from opsgraph.store.base import GraphStore, LiveType, QueryResult, SearchHit, TelemetryFrame, UpsertReport, dedupe
 from opsgraph.store.cypher_guard import is_read_only, write_clauses
 
 BACKENDS: dict[str, str] = {
@@ -37,9 +37,11 @@ __all__ = [
     "GraphStore",
     "LiveType",
     "QueryResult",
+    "SearchHit",
     "TelemetryFrame",
     "UpsertReport",
     "create_store",
+    "dedupe",
     "is_read_only",
     "write_clauses",
 ]

@@ -36,7 +36,7 @@ import numpy as np
 
 from opsgraph.errors import BatchError, QueryError, StoreError, WriteRefusedError
 from opsgraph.schema import GraphSchema, PropertyType
-from opsgraph.store.base import LiveType, QueryResult, Row, TelemetryFrame, UpsertReport, dedupe
+from opsgraph.store.base import LiveType, QueryResult, Row, SearchHit, TelemetryFrame, UpsertReport, dedupe
 from opsgraph.store.cypher_guard import write_clauses
 from opsgraph.store.transport import EmbeddedTransport, Transport
 
@@ -47,7 +47,10 @@ _ENGINE_TYPES = {
     PropertyType.BOOLEAN: "BOOLEAN",
     PropertyType.DATETIME: "STRING",
     PropertyType.STRING_LIST: "LIST",
+    PropertyType.VECTOR: "ARRAY_OF_FLOATS",
 }
+VECTOR_SEARCH_WIDTH = 400
+"""vectorNeighbors' search width: the default gave recall@10 of 0.12 at 20k vectors, 400 gave 0.85 (ENGINE-NOTES)."""
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 META_TYPE = "OpsgraphMeta"
 TELEMETRY_TYPE = "OpsgraphTelemetry"
@@ -162,6 +165,9 @@ class ArcadeDBStore:
                         t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) NOTUNIQUE")
                     if pspec.fulltext and pspec.type is PropertyType.STRING:
                         t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) FULL_TEXT")
+                    if pspec.type is PropertyType.VECTOR:
+                        meta = json.dumps({"dimensions": pspec.dimensions, "similarity": pspec.similarity.upper()})
+                        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) LSM_VECTOR METADATA {meta}")
         if conflicts:
             raise StoreError("the schema does not match the store:\n  " + "\n  ".join(conflicts))
         self._schema = schema
@@ -307,6 +313,62 @@ class ArcadeDBStore:
         except QueryError as exc:
             raise BatchError(f"a batch of {len(items)} {rel} edges failed and was rolled back: {exc}") from exc
         return UpsertReport(created=len(new), updated=len(changed), unchanged=len(items) - len(new) - len(changed))
+
+    def delete_nodes(self, node_type: str, ids: Sequence[str]) -> int:
+        label = _ident(node_type)
+        if not ids:
+            return 0
+        try:
+            with self.transport.transaction():
+                out = self.transport.command(
+                    "cypher", f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n RETURN count(*) AS c", {"ids": list(ids)}
+                )
+                self._bump_version()
+        except QueryError as exc:
+            raise BatchError(f"deleting {len(ids)} {label} nodes failed and was rolled back: {exc}") from exc
+        return int(out[0]["c"]) if out else 0
+
+    # -- search ----------------------------------------------------------------
+    @staticmethod
+    def _filter_sql(filters: Mapping[str, Any] | None, params: dict[str, Any]) -> str:
+        clauses = []
+        for i, (key, value) in enumerate((filters or {}).items()):
+            params[f"f{i}"] = list(value) if isinstance(value, (list, tuple, set)) else value
+            op = "IN" if isinstance(value, (list, tuple, set)) else "="
+            clauses.append(f"`{_ident(key)}` {op} :f{i}")
+        return " AND ".join(clauses)
+
+    @staticmethod
+    def _hit_props(row: dict[str, Any], skip: str) -> dict[str, Any]:
+        return {k: v for k, v in row.items() if k not in (skip, "_hash", "distance", "score") and not k.startswith("@")}
+
+    def vector_search(
+        self, node_type: str, prop: str, vector: Sequence[float], k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[SearchHit]:
+        label, field = _ident(node_type), _ident(prop)
+        params: dict[str, Any] = {"v": [float(x) for x in vector]}
+        where = self._filter_sql(filters, params)
+        # Filters apply after the index search, so fetch more candidates when filtering.
+        fetch = k * 5 if where else k
+        sql = f"SELECT FROM (SELECT expand(vectorNeighbors('{label}[{field}]', :v, {int(fetch)}, {VECTOR_SEARCH_WIDTH})))"
+        if where:
+            sql += f" WHERE {where}"
+        rows, _ = self.transport.query("sql", sql, params, k)
+        return [SearchHit(str(r["id"]), 1.0 - float(r.get("distance") or 0.0), self._hit_props(r, field)) for r in rows]
+
+    def text_search(
+        self, node_type: str, prop: str, text: str, k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[SearchHit]:
+        label, field = _ident(node_type), _ident(prop)
+        params: dict[str, Any] = {"q": text}
+        where = self._filter_sql(filters, params)
+        extra = f" AND {where}" if where else ""
+        sql = (
+            f"SELECT *, $score AS score FROM `{label}` WHERE SEARCH_INDEX('{label}[{field}]', :q) = true{extra} "
+            f"ORDER BY score DESC LIMIT {int(k)}"
+        )
+        rows, _ = self.transport.query("sql", sql, params, k)
+        return [SearchHit(str(r["id"]), float(r.get("score") or 0.0), self._hit_props(r, "")) for r in rows]
 
     # -- queries ---------------------------------------------------------------
     def query(

@@ -71,6 +71,18 @@ class QueryResult:
 
 
 @dataclass(frozen=True)
+class SearchHit:
+    """A node found by a vector or full-text index."""
+
+    id: str
+    """The node's stable id."""
+    score: float
+    """Higher is better: 1 - cosine distance for vectors, the engine's relevance for text."""
+    properties: dict[str, Any]
+    """The node's stored properties (vectors left out)."""
+
+
+@dataclass(frozen=True)
 class TelemetryFrame:
     """Telemetry of some nodes over a time range, as one dense array.
 
@@ -142,6 +154,19 @@ class GraphStore(Protocol):
         limit: int | None = None,
     ) -> QueryResult:
         """Run Cypher with parameters; refuse writes unless `read_only=False`."""
+
+    def delete_nodes(self, node_type: str, ids: Sequence[str]) -> int:
+        """Delete nodes and their edges in one transaction; return how many existed."""
+
+    def vector_search(
+        self, node_type: str, prop: str, vector: Sequence[float], k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[SearchHit]:
+        """Nearest nodes by a `vector` property; `filters` are property equalities (a list means IN)."""
+
+    def text_search(
+        self, node_type: str, prop: str, text: str, k: int = 10, filters: Mapping[str, Any] | None = None
+    ) -> list[SearchHit]:
+        """Best full-text matches on a `fulltext` property, in the engine's own index."""
 
     def node_types(self, ids: Sequence[str]) -> dict[str, str]:
         """Id → node type for those of `ids` that exist."""
