@@ -8,7 +8,8 @@
         ├── StoreLockedError  another process holds the embedded store
         ├── BatchError        a write batch failed and was rolled back
         └── QueryError        a query did not parse or failed in the engine
-            └── WriteRefusedError  a read-only query tried to write
+            ├── WriteRefusedError  a read-only query tried to write
+            └── QueryTimeoutError  a query ran past its time limit
 
 Low-level engine errors are mapped to the most specific of these with
 `raise ... from exc`, so a user sees what to do rather than a Java stack.
@@ -79,3 +80,7 @@ class QueryError(StoreError):
 
 class WriteRefusedError(QueryError):
     """A query that writes was run read-only."""
+
+
+class QueryTimeoutError(QueryError):
+    """A query ran longer than its time limit and was stopped by the engine."""

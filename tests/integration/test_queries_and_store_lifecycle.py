@@ -91,3 +91,15 @@ def test_second_process_gets_a_clear_lock_error(og: OpsGraph) -> None:
     assert proc.returncode == 3, proc.stderr
     assert "in use by another process" in proc.stdout
     assert "Exception" not in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_slow_query_is_stopped_by_its_time_limit(og: OpsGraph) -> None:
+    from opsgraph.errors import QueryTimeoutError
+    from opsgraph.schema import parse_schema
+
+    og.store.ensure_schema(parse_schema("version: 1\nname: t\nnodes:\n  N: {properties: {x: integer}}\n"))
+    og.store.upsert_nodes("N", [{"id": f"n{i}", "x": i} for i in range(3000)])
+    with pytest.raises(QueryTimeoutError, match="time limit"):
+        og.store.query("MATCH (a:N), (b:N), (c:N) WHERE a.x + b.x + c.x = -1 RETURN count(*) AS c", timeout_ms=100)
+    # The store's own limit is back in place afterwards: a normal query still runs.
+    assert og.query("MATCH (n:N) RETURN count(n) AS c").rows == [{"c": 3000}]

@@ -80,6 +80,7 @@ class ArcadeDBStore:
         batch_size: int = 1000,
         bucket_steps: int = 1440,
         default_limit: int = 10_000,
+        timeout_ms: int = 30_000,
     ) -> None:
         if transport is None:
             if path is None:
@@ -89,11 +90,13 @@ class ArcadeDBStore:
         self.batch_size = batch_size
         self.bucket_steps = bucket_steps
         self.default_limit = default_limit
+        self.timeout_ms = timeout_ms
         self._schema: GraphSchema | None = None
 
     # -- lifecycle -----------------------------------------------------------
     def open(self) -> None:
         self.transport.open()
+        self.transport.set_timeout(self.timeout_ms)
         self._ensure_meta()
 
     def close(self) -> None:
@@ -378,8 +381,14 @@ class ArcadeDBStore:
         *,
         read_only: bool = True,
         limit: int | None = None,
+        timeout_ms: int | None = None,
     ) -> QueryResult:
-        """Run Cypher. Read-only by default: a static check first, then the engine's own guard."""
+        """Run Cypher. Read-only by default: a static check first, then the engine's own guard.
+
+        `limit` bounds the rows fetched (default `default_limit`); `timeout_ms`
+        bounds the time (default the store's `timeout_ms`): the engine stops
+        the query and `QueryTimeoutError` is raised.
+        """
         if read_only:
             writes = write_clauses(cypher)
             if writes:
@@ -390,14 +399,20 @@ class ArcadeDBStore:
                 )
         cap = self.default_limit if limit is None else limit
         began = time.perf_counter()
-        if read_only:
-            rows, truncated = self.transport.query("cypher", cypher, params, cap)
-        else:
-            with self.transport.transaction():
-                rows = self.transport.command("cypher", cypher, params)
-                self._bump_version()
-            truncated = len(rows) > cap
-            rows = rows[:cap]
+        if timeout_ms is not None:
+            self.transport.set_timeout(timeout_ms)
+        try:
+            if read_only:
+                rows, truncated = self.transport.query("cypher", cypher, params, cap)
+            else:
+                with self.transport.transaction():
+                    rows = self.transport.command("cypher", cypher, params)
+                    self._bump_version()
+                truncated = len(rows) > cap
+                rows = rows[:cap]
+        finally:
+            if timeout_ms is not None:
+                self.transport.set_timeout(self.timeout_ms)
         elapsed = (time.perf_counter() - began) * 1000
         columns = list(rows[0].keys()) if rows else []
         return QueryResult(columns=columns, rows=rows, truncated=truncated, elapsed_ms=elapsed)

@@ -152,8 +152,9 @@ class GraphStore(Protocol):
         *,
         read_only: bool = True,
         limit: int | None = None,
+        timeout_ms: int | None = None,
     ) -> QueryResult:
-        """Run Cypher with parameters; refuse writes unless `read_only=False`."""
+        """Run Cypher with parameters; refuse writes unless `read_only=False`; bounded in rows and time."""
 
     def delete_nodes(self, node_type: str, ids: Sequence[str]) -> int:
         """Delete nodes and their edges in one transaction; return how many existed."""

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
-from opsgraph.errors import QueryError, StoreError, StoreLockedError, WriteRefusedError
+from opsgraph.errors import QueryError, QueryTimeoutError, StoreError, StoreLockedError, WriteRefusedError
 
 
 class Transport(Protocol):
@@ -39,6 +39,9 @@ class Transport(Protocol):
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Commit on success, roll back on any exception."""
+
+    def set_timeout(self, ms: int) -> None:
+        """Stop any later statement that runs longer than `ms` milliseconds."""
 
 
 _JVM_STARTED = False
@@ -190,6 +193,8 @@ class EmbeddedTransport:
             return rows, truncated
         except Exception as exc:
             msg = engine_message(exc)
+            if "TimeoutException" in msg:
+                raise QueryTimeoutError(f"the query ran past its time limit and was stopped: {msg}", cypher=text) from exc
             if "QueryNotIdempotentException" in msg or "not idempotent" in msg:
                 raise WriteRefusedError(f"the engine refused a write in a read-only query: {msg}", cypher=text) from exc
             raise QueryError(msg, cypher=text) from exc
@@ -202,6 +207,12 @@ class EmbeddedTransport:
             return [{k: to_python(v) for k, v in record.to_dict().items()} for record in result]
         except Exception as exc:
             raise QueryError(engine_message(exc), cypher=text) from exc
+
+    def set_timeout(self, ms: int) -> None:
+        import jpype
+
+        config = jpype.JClass("com.arcadedb.GlobalConfiguration")
+        self.db.get_java_database().getConfiguration().setValue(config.COMMAND_TIMEOUT, int(ms))
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
