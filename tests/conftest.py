@@ -11,6 +11,12 @@ from helpers import SMALL_SCHEMA, write
 from opsgraph.app import sample_estate_path
 
 
+@pytest.fixture(autouse=True)
+def _no_embedder_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI runs in tests skip documents unless a test asks for them (loading the model takes seconds)."""
+    monkeypatch.setenv("OPSGRAPH_EMBEDDER", "none")
+
+
 @pytest.fixture
 def sample_copy(tmp_path: Path) -> Path:
     """A writable copy of the shipped sample estate."""

@@ -13,5 +13,5 @@ from opsgraph.app import OpsGraph, Settings
 @pytest.fixture
 def og(tmp_path: Path) -> Iterator[OpsGraph]:
     """An opened facade on a fresh home."""
-    with OpsGraph(Settings(home=tmp_path / "home")) as graph:
+    with OpsGraph(Settings(home=tmp_path / "home", embed={"provider": "none"})) as graph:
         yield graph

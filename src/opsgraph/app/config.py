@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from opsgraph.errors import ConfigError
 
@@ -31,6 +31,104 @@ class StoreSettings(BaseModel):
     """Maximum JVM heap for the embedded engine."""
 
 
+class RiskSettings(BaseModel):
+    """The failure-risk model: threads, where its versions live, what it covers, hyper-parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+    threads: int = Field(1, ge=1)
+    """torch threads for training and scoring. 1 is safest next to the engine's JVM: torch's
+    OpenMP threads spin while they wait (ENGINE-NOTES.md); above 1, `OMP_WAIT_POLICY=PASSIVE`
+    is set before torch loads unless the environment says otherwise."""
+    registry: Path | None = None
+    """Folder of model versions; default `<home>/models/risk`."""
+    node_type: str = "Service"
+    """Node type whose telemetry the model reads (it must declare telemetry features)."""
+    monitor_steps: int | None = Field(1440, ge=100)
+    """Most recent time steps `monitor` works on (drift check, challenger training, comparison);
+    None: all stored telemetry. Too long a history hides a drift from the challenger."""
+    config: dict[str, Any] = Field(default_factory=dict)
+    """Overrides of `opsgraph.risk.RiskConfig` fields, e.g. `{epochs: 30, horizon: 10}`."""
+
+    @field_validator("config")
+    @classmethod
+    def _known_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from opsgraph.risk.config import RiskConfig  # pydantic only; torch stays unloaded
+
+        if "threads" in value:
+            raise ValueError("set risk.threads, not risk.config.threads")
+        RiskConfig.model_validate(value)  # unknown names and bad values fail here, at load time
+        return value
+
+
+class EmbedSettings(BaseModel):
+    """The embedder for document chunks: a local model (default) or an OpenAI-compatible endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+    provider: str = "sentence-transformers"
+    """A name from `opsgraph.embed.EMBEDDERS`, or "none" to skip documents at ingest."""
+    threads: int = Field(1, ge=1)
+    """torch threads for the local model (1 is safest next to the engine's JVM: ENGINE-NOTES.md)."""
+    device: str = "cpu"
+    """torch device for the local model."""
+    batch_size: int = Field(32, gt=0)
+    """Texts per model call or request."""
+    base_url: str | None = None
+    """OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (provider "openai")."""
+    model: str | None = None
+    """Model name at that endpoint (provider "openai")."""
+    api_key: SecretStr | None = None
+    """From `OPSGRAPH_EMBED_API_KEY`; keep keys out of the file."""
+    cache: bool = True
+    """Keep vectors in `<home>/cache/embeddings` (sqlite) so re-runs and restarts do not re-embed."""
+
+    @model_validator(mode="after")
+    def _endpoint_complete(self) -> EmbedSettings:
+        if self.provider == "openai" and not (self.base_url and self.model):
+            raise ValueError("the openai provider needs base_url and model")
+        return self
+
+
+class LLMSettings(BaseModel):
+    """Which language model answers, and how it samples."""
+
+    model_config = ConfigDict(extra="forbid")
+    provider: str = "llamacpp"
+    """`llamacpp` (embedded, offline), `openai` (any OpenAI-compatible server: vLLM, Ollama, llama.cpp server) or `none`."""
+    model: str = "smollm2-135m-instruct"
+    """A bundled model name, a .gguf path (llamacpp), or the server's model name (openai)."""
+    base_url: str | None = None
+    """Server URL for `openai`, e.g. http://127.0.0.1:8000/v1."""
+    api_key: SecretStr | None = None
+    """Bearer token for `openai`; also read from OPSGRAPH_LLM_API_KEY."""
+    threads: int = Field(2, ge=1)
+    """llama.cpp threads."""
+    n_ctx: int = Field(4096, ge=512)
+    """Context window for the embedded model."""
+    max_tokens: int = Field(200, ge=1)
+    """Most tokens in an answer."""
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    """0 is greedy and reproducible."""
+
+    @model_validator(mode="after")
+    def _endpoint_complete(self) -> LLMSettings:
+        if self.provider == "openai" and not self.base_url:
+            raise ValueError("the openai provider needs base_url")
+        return self
+
+
+class AskSettings(BaseModel):
+    """How questions are answered."""
+
+    model_config = ConfigDict(extra="forbid")
+    k: int = Field(8, ge=1, le=50)
+    """Context items given to the model."""
+    hops: int = Field(1, ge=0, le=3)
+    """Neighbourhood depth of graph expansion."""
+    text2cypher: bool = False
+    """Let the model write Cypher (checked, read-only, bounded) when the schema planner finds no path.
+    Off by default: the bundled models write no correct Cypher yet (measured in the note of issue 4)."""
+
+
 class Settings(BaseModel):
     """Everything the facade needs to build opsgraph's objects."""
 
@@ -39,10 +137,20 @@ class Settings(BaseModel):
     """Folder holding the store, models and caches."""
     store: StoreSettings = Field(default_factory=StoreSettings)
     """Graph store settings."""
+    risk: RiskSettings = Field(default_factory=RiskSettings)
+    """Failure-risk model settings."""
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    ask: AskSettings = Field(default_factory=AskSettings)
+    """Embedder settings (documents, and later questions)."""
 
     @property
     def store_path(self) -> Path:
         return self.home / "store"
+
+    @property
+    def risk_registry_path(self) -> Path:
+        return (self.risk.registry or self.home / "models" / "risk").expanduser()
 
 
 def _config_file(explicit: str | Path | None) -> Path | None:
@@ -73,6 +181,14 @@ def load_settings(*, home: str | Path | None = None, config_file: str | Path | N
         data["home"] = os.environ["OPSGRAPH_HOME"]
     if os.environ.get("OPSGRAPH_STORE"):
         data.setdefault("store", {})["backend"] = os.environ["OPSGRAPH_STORE"]
+    if os.environ.get("OPSGRAPH_EMBEDDER"):
+        data.setdefault("embed", {})["provider"] = os.environ["OPSGRAPH_EMBEDDER"]
+    if os.environ.get("OPSGRAPH_EMBED_API_KEY"):
+        data.setdefault("embed", {})["api_key"] = os.environ["OPSGRAPH_EMBED_API_KEY"]
+    if os.environ.get("OPSGRAPH_LLM"):
+        data.setdefault("llm", {})["provider"] = os.environ["OPSGRAPH_LLM"]
+    if os.environ.get("OPSGRAPH_LLM_API_KEY"):
+        data.setdefault("llm", {})["api_key"] = os.environ["OPSGRAPH_LLM_API_KEY"]
     if home is not None:
         data["home"] = str(home)
     try:

@@ -11,8 +11,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from opsgraph.app.ask import AskService, build_llm
 from opsgraph.app.config import Settings, load_settings
+from opsgraph.app.risk import RiskService
+from opsgraph.embed import Embedder, create_embedder
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
+from opsgraph.llm import LanguageModel
+from opsgraph.rag import Answer
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
 
@@ -25,9 +30,12 @@ def sample_estate_path() -> Path:
 class OpsGraph:
     """An estate's graph, opened from settings. Use as a context manager."""
 
-    def __init__(self, settings: Settings | None = None, *, store: GraphStore | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, store: GraphStore | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or load_settings()
         self._store = store
+        self._embedder = embedder
+        self._llm: LanguageModel | None = None
+        self._llm_built = False
 
     @classmethod
     def from_home(cls, home: str | Path | None = None, *, config_file: str | Path | None = None) -> OpsGraph:
@@ -49,6 +57,11 @@ class OpsGraph:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+        closer = getattr(self._embedder, "close", None)
+        if closer is not None:
+            closer()
+        if self._llm is not None:
+            self._llm.close()
 
     def __enter__(self) -> OpsGraph:
         return self.open()
@@ -62,10 +75,42 @@ class OpsGraph:
             raise RuntimeError("OpsGraph is not open: use `with OpsGraph(...) as og:` or call open()")
         return self._store
 
+    @property
+    def risk(self) -> RiskService:
+        """Failure risk of the estate's services: train, score, explain, drift, monitor, model versions."""
+        return RiskService(self.store, self.schema, self.settings)
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The configured embedder, built on first use (no model loads until it embeds); None for provider "none"."""
+        e = self.settings.embed
+        if self._embedder is None and e.provider != "none":
+            opts: dict[str, Any] = {"batch_size": e.batch_size}
+            if e.cache:
+                opts["cache_dir"] = self.settings.home / "cache" / "embeddings"
+            if e.provider == "sentence-transformers":
+                opts.update(threads=e.threads, device=e.device)
+            elif e.provider == "openai":
+                opts.update(base_url=e.base_url, model=e.model, api_key=e.api_key.get_secret_value() if e.api_key else None)
+            self._embedder = create_embedder(e.provider, **opts)
+        return self._embedder
+
+    @property
+    def llm(self) -> LanguageModel | None:
+        """The configured language model, built on first use (weights load on the first question); None for "none"."""
+        if not self._llm_built:
+            self._llm = build_llm(self.settings)
+            self._llm_built = True
+        return self._llm
+
+    def ask(self, question: str) -> Answer:
+        """Answer a question from the graph and the documents, with checked citations and a trace."""
+        return AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm).ask(question, self.schema())
+
     # -- estate ----------------------------------------------------------------
-    def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None) -> IngestReport:
-        """Validate an estate folder completely, then write it idempotently."""
-        return ingest_estate(self.store, estate_dir, progress=progress)
+    def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None, documents: bool = True) -> IngestReport:
+        """Validate an estate folder completely, then write it idempotently; with `documents`, sync its docs/ too."""
+        return ingest_estate(self.store, estate_dir, progress=progress, embedder=self.embedder if documents else None)
 
     def reset(self) -> None:
         """Drop everything in the store (types, data, telemetry)."""

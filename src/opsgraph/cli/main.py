@@ -22,6 +22,7 @@ from rich.table import Table
 
 from opsgraph.app import OpsGraph, load_settings, sample_estate_path
 from opsgraph.app.demo import DEMO_QUESTIONS
+from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.errors import OpsGraphError
 from opsgraph.ingest import IngestReport
 from opsgraph.schema import SchemaError, load_schema
@@ -30,6 +31,7 @@ from opsgraph.store import QueryResult
 app = typer.Typer(help="opsgraph: your service estate as a knowledge graph.", no_args_is_help=True, add_completion=False)
 schema_app = typer.Typer(help="Check and show estate schemas.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+app.add_typer(risk_app, name="risk")
 
 console = Console()
 err = Console(stderr=True)
@@ -55,7 +57,7 @@ def _progress() -> Progress:
     )
 
 
-def run_ingest(og: OpsGraph, estate: Path) -> IngestReport:
+def run_ingest(og: OpsGraph, estate: Path, *, documents: bool = True) -> IngestReport:
     """Ingest with one progress bar per type."""
     with _progress() as bars:
         tasks: dict[str, Any] = {}
@@ -65,7 +67,7 @@ def run_ingest(og: OpsGraph, estate: Path) -> IngestReport:
                 tasks[task] = bars.add_task(task, total=max(total, 1))
             bars.update(tasks[task], completed=done if total else 1)
 
-        return og.ingest(estate, progress=progress)
+        return og.ingest(estate, progress=progress, documents=documents)
 
 
 def print_ingest_report(report: IngestReport) -> None:
@@ -78,6 +80,12 @@ def print_ingest_report(report: IngestReport) -> None:
     console.print(table)
     t = report.totals()
     console.print(f"created {t.created}, updated {t.updated}, unchanged {t.unchanged}; data version {report.data_version}")
+    if report.documents is not None:
+        d = report.documents
+        console.print(
+            f"documents: created {len(d.created)}, updated {len(d.updated)}, relinked {len(d.relinked)}, unchanged {len(d.unchanged)}, "
+            f"deleted {len(d.deleted)}; chunks written {d.chunks_written}, deleted {d.chunks_deleted}; links written {d.links_written}"
+        )
     for kind, group in (("node", report.nodes), ("edge", report.edges)):
         for name, r in group.items():
             if r.duplicates:
@@ -144,10 +152,14 @@ def schema_show(home: HomeOpt = None, as_json: Annotated[bool, typer.Option("--j
 
 
 @app.command()
-def ingest(estate: Annotated[Path, typer.Argument(help="Estate folder with schema.yaml, nodes/, edges/, telemetry/.")], home: HomeOpt = None) -> None:
+def ingest(
+    estate: Annotated[Path, typer.Argument(help="Estate folder with schema.yaml, nodes/, edges/, docs/, telemetry/.")],
+    home: HomeOpt = None,
+    docs: Annotated[bool, typer.Option("--docs/--no-docs", help="Also chunk, embed and link docs/ (needs the embedder).")] = True,
+) -> None:
     """Validate an estate folder completely, then load it (idempotent)."""
     with _errors(), _open(home) as og:
-        print_ingest_report(run_ingest(og, estate))
+        print_ingest_report(run_ingest(og, estate, documents=docs))
 
 
 @app.command()
@@ -163,6 +175,47 @@ def query(
     params = _parse_params(param or [])
     with _errors(), _open(home) as og:
         print_result(og.query(cypher, params, write=write, limit=limit), as_json=as_json)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the estate, in plain words.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer, citations, rows and trace as JSON.")] = False,
+    trace: Annotated[bool, typer.Option("--trace", help="Show each stage: what it returned, the Cypher that ran, tokens, milliseconds.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Answer a question from the graph and the runbooks, citing what it used."""
+    with _errors(), _open(home) as og:
+        answer = og.ask(question)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_dict(), default=str, indent=2) + "\n")
+        return
+    print_answer(answer, show_trace=trace)
+
+
+def print_answer(answer: Any, *, show_trace: bool) -> None:
+    console.print(answer.text, highlight=False, markup=False)
+    if answer.cypher:
+        console.print(f"[dim]query: {escape(answer.cypher)}[/]", highlight=False)
+    if answer.citations and not answer.rows:
+        console.print("[bold]sources[/]")
+        for c in answer.citations:
+            first = c.text.strip().splitlines()[0][:110] if c.text.strip() else ""
+            console.print(f"  [{c.n}] {escape(c.source_id)} ({c.kind}, {c.found_by}): {escape(first)}", highlight=False)
+    elif not answer.citations and answer.context:
+        console.print("[bold]sources consulted[/]")
+        for c in answer.context[:5]:
+            console.print(f"  [{c.n}] {escape(c.source_id)} ({c.kind}, {c.found_by})", highlight=False)
+    for note in answer.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    if show_trace:
+        table = Table(title="trace")
+        for col in ("stage", "ms", "tokens", "detail"):
+            table.add_column(col)
+        for s in answer.trace.stages:
+            table.add_row(s.name, f"{s.ms:.0f}", str(s.tokens or ""), escape(json.dumps(s.detail, default=str)[:400]))
+        console.print(table)
+        console.print(f"[dim]total {answer.trace.total_ms:.0f} ms, {answer.trace.total_tokens} tokens; route: {escape(answer.route.reason)}[/]")
 
 
 @app.command()
@@ -193,6 +246,7 @@ def demo(home: Annotated[Path | None, typer.Option("--home", help="Where the dem
             console.rule(f"[bold]{q.question}")
             console.print(f"[dim]{escape(q.cypher)}  params={escape(str(q.params))}[/]", highlight=False)
             print_result(og.query(q.cypher, q.params), as_json=False)
+        run_risk_demo(og)
         console.rule("[bold]idempotence: ingesting the same folder again")
         again = run_ingest(og, estate).totals()
         console.print(f"created {again.created}, updated {again.updated}, unchanged {again.unchanged}")

@@ -14,6 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from opsgraph.embed.base import Embedder
+from opsgraph.ingest.documents import DocumentReport, read_documents, sync_documents
 from opsgraph.ingest.estate import EstatePlan, read_estate
 from opsgraph.store.base import GraphStore, Row, UpsertReport, dedupe
 
@@ -30,6 +32,8 @@ class IngestReport:
     edges: dict[str, UpsertReport] = field(default_factory=dict)
     telemetry: dict[str, UpsertReport] = field(default_factory=dict)
     """Per node type; counted in stored buckets (node × day), not rows."""
+    documents: DocumentReport | None = None
+    """What happened to the estate's documents; None when they were not synced (no embedder or no docs folder)."""
     data_version: int = 0
 
     def totals(self) -> UpsertReport:
@@ -41,7 +45,7 @@ class IngestReport:
 
     def changed(self) -> bool:
         t = self.totals()
-        return bool(t.created or t.updated)
+        return bool(t.created or t.updated) or (self.documents is not None and self.documents.changed())
 
 
 def _batched(call: Callable[[list[dict[str, Any]]], UpsertReport], rows: list[dict[str, Any]], task: str, progress: Progress | None, size: int) -> UpsertReport:
@@ -82,7 +86,20 @@ def write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None
     return report
 
 
-def ingest_estate(store: GraphStore, root: str | Path, *, progress: Progress | None = None) -> IngestReport:
-    """Validate the estate at `root` completely, then write it. Raises `IngestError` before any write."""
-    plan = read_estate(Path(root), lookup_ids=store.node_types)
-    return write_plan(store, plan, progress=progress)
+def ingest_estate(store: GraphStore, root: str | Path, *, progress: Progress | None = None, embedder: Embedder | None = None) -> IngestReport:
+    """Validate the estate at `root` completely, then write it. Raises `IngestError` before any write.
+
+    With an `embedder`, the estate's documents folder (when it has one) is synced after the
+    nodes: chunks, embeddings and MENTIONS links (`sync_documents`). Without a folder, stored
+    documents are left alone.
+    """
+    root = Path(root)
+    plan = read_estate(root, lookup_ids=store.node_types)
+    docs = None
+    if embedder is not None and (root / plan.schema.documents.folder).is_dir():
+        docs = read_documents(root, plan.schema)  # unreadable documents refuse the ingest before the first write
+    report = write_plan(store, plan, progress=progress)
+    if embedder is not None and docs is not None:
+        report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs)
+        report.data_version = store.data_version()
+    return report

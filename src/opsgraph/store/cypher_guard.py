@@ -11,6 +11,7 @@ does not try to be a full parser.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WRITE_CLAUSES = frozenset(
     {"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "FOREACH", "LOAD", "ALTER", "GRANT", "REVOKE"}
@@ -68,9 +69,15 @@ def _strip_literals(cypher: str) -> str:
 
 def write_clauses(cypher: str) -> list[str]:
     """Clauses of `cypher` that could write; empty when it only reads."""
+    return list(_write_clauses(cypher))
+
+
+@lru_cache(maxsize=2048)
+def _write_clauses(cypher: str) -> tuple[str, ...]:
+    # Cached: the same parameterised query text runs many times (traversals, the planner).
     found = [k for k in keywords(cypher) if k in WRITE_CLAUSES]
     found += [f"CALL {p}" for p in _called_procedures(cypher) if not _READ_PROCEDURES.match(p)]
-    return found
+    return tuple(found)
 
 
 def is_read_only(cypher: str) -> bool:

@@ -1,0 +1,119 @@
+"""Build the Graph RAG pipeline for one open estate from settings.
+
+This is where configuration becomes objects: the language model (embedded
+GGUF, an OpenAI-compatible server, or none), the entity linker over the
+stored entities, and the retrievers in the order the pipeline tries them.
+Building is cheap; the model loads on the first question that needs it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsgraph.app.config import Settings
+from opsgraph.embed import Embedder
+from opsgraph.errors import OpsGraphError
+from opsgraph.ingest.documents import CHUNK as CHUNK_TYPE
+from opsgraph.ingest.documents import DOCUMENT_TYPES
+from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_store
+from opsgraph.llm import LanguageModel
+from opsgraph.rag import Answer, GraphRAG, Router
+from opsgraph.retrieve import (
+    CHUNK_TEXT,
+    CHUNK_VECTOR,
+    FullTextRetriever,
+    GraphExpansionRetriever,
+    IndexTarget,
+    SchemaPathRetriever,
+    Text2CypherRetriever,
+    VectorRetriever,
+)
+from opsgraph.schema import GraphSchema, PropertyType
+from opsgraph.store import GraphStore
+
+
+class NothingIngestedError(OpsGraphError):
+    """A question was asked of a store that holds no estate yet."""
+
+
+def build_llm(settings: Settings) -> LanguageModel | None:
+    """The configured language model, unopened (no I/O)."""
+    cfg = settings.llm
+    if cfg.provider == "none":
+        return None
+    if cfg.provider == "llamacpp":
+        from opsgraph.llm import resolve_model
+
+        return resolve_model(cfg.model, settings.home / "models").to_model(n_ctx=cfg.n_ctx, n_threads=cfg.threads)
+    if cfg.provider == "openai":
+        from opsgraph.llm import OpenAICompatibleModel
+
+        key = cfg.api_key.get_secret_value() if cfg.api_key else None
+        return OpenAICompatibleModel(str(cfg.base_url), cfg.model, api_key=key)
+    from opsgraph.errors import ConfigError
+
+    raise ConfigError(f"unknown llm provider {cfg.provider!r}; choose llamacpp, openai or none")
+
+
+def _fulltext_targets(schema: GraphSchema, store: GraphStore) -> list[IndexTarget]:
+    live = {t.name for t in store.describe()}
+    targets = [CHUNK_TEXT] if CHUNK_TYPE in live else []
+    for name, node in schema.nodes.items():
+        if name == CHUNK_TYPE or name not in live:
+            continue
+        for prop, spec in node.properties.items():
+            if spec.fulltext and spec.type is PropertyType.STRING:
+                targets.append(IndexTarget(name, prop, "node"))
+    return targets
+
+
+class AskService:
+    """Answers questions about the estate in one store."""
+
+    def __init__(self, store: GraphStore, settings: Settings, *, embedder: Embedder | None, llm: LanguageModel | None) -> None:
+        self.store = store
+        self.settings = settings
+        self.embedder = embedder
+        self.llm = llm
+
+    def pipeline(self, schema: GraphSchema | None) -> GraphRAG:
+        if schema is None:
+            raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`)")
+        cfg = self.settings.ask
+        linker = EntityLinker(
+            entities_from_store(self.store, schema, exclude=DOCUMENT_TYPES),
+            embedder=self.embedder,
+            # A question is short: look further for a word that says which kind of node is meant.
+            settings=LinkSettings(cue_window=6),
+        )
+        structured: list[Any] = [SchemaPathRetriever(self.store, schema, linker)]
+        if cfg.text2cypher and self.llm is not None:
+            structured.append(Text2CypherRetriever(self.store, self.llm, _schema_text(self.store, schema)))
+        graph = [GraphExpansionRetriever(self.store, schema, linker, hops=cfg.hops)]
+        documents: list[Any] = []
+        live = {t.name for t in self.store.describe()}
+        if self.embedder is not None and CHUNK_TYPE in live:
+            documents.append(VectorRetriever(self.store, self.embedder, [CHUNK_VECTOR]))
+        targets = _fulltext_targets(schema, self.store)
+        if targets:
+            documents.append(FullTextRetriever(self.store, targets))
+        return GraphRAG(
+            llm=self.llm,
+            router=Router(schema),
+            structured=structured,
+            graph=graph,
+            documents=documents,
+            k=cfg.k,
+            max_tokens=self.settings.llm.max_tokens,
+        )
+
+    def ask(self, question: str, schema: GraphSchema | None) -> Answer:
+        if self.llm is not None:
+            self.llm.open()
+        return self.pipeline(schema).ask(question)
+
+
+def _schema_text(store: GraphStore, schema: GraphSchema) -> str:
+    from opsgraph.app.facade import render_schema
+
+    return render_schema([t for t in store.describe() if t.name not in DOCUMENT_TYPES], schema)

@@ -1,0 +1,303 @@
+"""`RiskService`: the risk engine (`opsgraph.risk`) wired to the store, the stored schema and settings.
+
+What it does: reads telemetry and dependency edges from the store through
+`opsgraph.risk.load_from_store` (never from files), trains, scores, explains,
+checks drift and runs the retraining policy with the model versions in the
+registry folder from settings, and turns the risk layer's errors into
+`RiskError`s (an `OpsGraphError`, so every shell reports them the same way).
+
+Threads: torch's thread count comes from `settings.risk.threads` and is set
+before torch is loaded or used, in every entry point here, and also when a
+stored model is loaded (a manifest records the threads it was trained with;
+settings win). ENGINE-NOTES.md explains why this matters next to the JVM.
+
+It does no I/O in `__init__`: the facade builds one on every `og.risk`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from opsgraph.app.config import Settings
+from opsgraph.errors import OpsGraphError
+from opsgraph.risk import (
+    DriftReport,
+    EstateTelemetry,
+    Explanation,
+    ModelRegistry,
+    MonitorReport,
+    ProgressCallback,
+    RegistryError,
+    RiskConfig,
+    RiskDataError,
+    RiskModelError,
+    RiskScores,
+    TrainedRiskModel,
+    load_from_store,
+    monitor,
+    train_model,
+)
+from opsgraph.risk._threads import torch_threads
+from opsgraph.schema import GraphSchema
+from opsgraph.store.base import GraphStore, TelemetryFrame
+
+__all__ = [
+    "DEMO_OVERRIDES",
+    "NoModelError",
+    "NoTelemetryError",
+    "RiskError",
+    "RiskService",
+    "UnknownNodeError",
+]
+
+DEMO_OVERRIDES: dict[str, Any] = {"epochs": 15, "patience": 4}
+"""RiskConfig overrides `opsgraph demo` trains with: on the sample telemetry (14 services,
+2,160 steps) validation AP levels off after ~10 epochs, and 15 epochs take ~8 s on one thread."""
+
+_HISTORY_STEPS = 60
+"""Steps of history read before the scored window, so imputation has recent values to carry."""
+
+
+class RiskError(OpsGraphError):
+    """The risk engine cannot do what was asked (bad data, bad version, failed training)."""
+
+
+class NoTelemetryError(RiskError):
+    """The store holds no usable telemetry for the risk model's node type."""
+
+
+class NoModelError(RiskError):
+    """No model has been trained and promoted yet."""
+
+
+class UnknownNodeError(RiskError):
+    """The node does not exist, is of another type, or has no telemetry."""
+
+
+class _Registry(ModelRegistry):
+    """A registry whose loaded models use the thread count from settings, not the one in their manifest."""
+
+    def __init__(self, root: Path, threads: int) -> None:
+        super().__init__(root)
+        self.threads = threads
+
+    def load(self, version: str = "current") -> TrainedRiskModel:
+        model = super().load(version)
+        if model.config.threads != self.threads:
+            model.config = model.config.model_copy(update={"threads": self.threads})
+        return model
+
+
+def _recent(frame: TelemetryFrame, steps: int) -> TelemetryFrame:
+    """The last `steps` time steps of a frame."""
+    if len(frame.timestamps) <= steps:
+        return frame
+    return TelemetryFrame(list(frame.node_ids), list(frame.features), np.asarray(frame.timestamps)[-steps:],
+                          np.asarray(frame.values)[-steps:], np.asarray(frame.labels)[-steps:])
+
+
+class RiskService:
+    """Train, score, explain, monitor and version the failure-risk model of one estate."""
+
+    def __init__(self, store: GraphStore, schema: Callable[[], GraphSchema | None], settings: Settings) -> None:
+        """`schema` returns the schema last applied to the store (called when needed, not here)."""
+        self.store = store
+        self._schema = schema
+        self.settings = settings
+
+    # -- wiring ------------------------------------------------------------------
+    @property
+    def node_type(self) -> str:
+        return self.settings.risk.node_type
+
+    @property
+    def registry(self) -> ModelRegistry:
+        """The model versions folder (`settings.risk_registry_path`)."""
+        return _Registry(self.settings.risk_registry_path, self.settings.risk.threads)
+
+    def config(self, overrides: Mapping[str, Any] | None = None) -> RiskConfig:
+        """`RiskConfig` from settings, then `overrides`; threads always from settings."""
+        values = {**self.settings.risk.config, **(overrides or {}), "threads": self.settings.risk.threads}
+        try:
+            return RiskConfig.model_validate(values)
+        except ValueError as exc:
+            raise RiskError(f"invalid risk settings: {exc}") from exc
+
+    def _use_threads(self) -> None:
+        n = self.settings.risk.threads
+        if n > 1 and "torch" not in sys.modules:
+            # Passive waiting must be in place before torch (and its OpenMP runtime) loads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        torch_threads(n)
+
+    # -- data --------------------------------------------------------------------
+    def telemetry(self) -> EstateTelemetry:
+        """Telemetry of `node_type` and the dependency edges among its nodes, read from the store."""
+        schema = self._schema()
+        if schema is None:
+            raise NoTelemetryError("the store holds no estate yet: run `opsgraph ingest DIR` first")
+        try:
+            data = load_from_store(self.store, schema, self.node_type)
+        except RiskDataError as exc:
+            # With no telemetry at all the frame has no features, which load_from_store reports
+            # as missing features; say what the user has to do instead.
+            if self.node_type in schema.nodes and len(self.store.read_telemetry(self.node_type).timestamps) == 0:
+                raise self._no_telemetry() from exc
+            raise RiskError(f"cannot read {self.node_type} telemetry: {exc}") from exc
+        if len(data.frame.timestamps) == 0:
+            raise self._no_telemetry()
+        return data
+
+    def _no_telemetry(self) -> NoTelemetryError:
+        return NoTelemetryError(f"no {self.node_type} telemetry in the store: ingest an estate whose telemetry/ folder has some")
+
+    def current_version(self) -> str | None:
+        """The promoted model version, or None."""
+        return self.registry.current_version()
+
+    def _current(self) -> TrainedRiskModel:
+        registry = self.registry
+        if registry.current_version() is None:
+            raise NoModelError(f"no trained risk model in {registry.root}: run `opsgraph risk train` first")
+        self._use_threads()
+        try:
+            return registry.load("current")
+        except RegistryError as exc:
+            raise RiskError(str(exc)) from exc
+
+    # -- training ----------------------------------------------------------------
+    def train(
+        self,
+        progress: ProgressCallback | None = None,
+        *,
+        overrides: Mapping[str, Any] | None = None,
+        promote: bool | None = None,
+    ) -> tuple[str, dict[str, dict[str, float]]]:
+        """Train on all stored telemetry, store the model as a new version; return (version, metrics).
+
+        `promote=None` promotes when there is no current model, when the
+        current one cannot read this telemetry (other features), or when the
+        new model beats it by `compare_metric` (+ `min_gain`) on the new
+        model's test windows; both scores are kept in the metrics as
+        `comparison_current` / `comparison_challenger`. True / False force it.
+        """
+        data = self.telemetry()
+        cfg = self.config(overrides)
+        self._use_threads()
+        try:
+            model = train_model(data.frame, data.edges, cfg, progress=progress, node_type=data.node_type,
+                                schema_name=data.schema_name)
+        except (RiskDataError, RiskModelError) as exc:
+            raise RiskError(f"cannot train on the stored {self.node_type} telemetry: {exc}") from exc
+        if promote is None:
+            promote = self._beats_current(model, data, cfg)
+        try:
+            version = self.registry.save(model, promote=promote)
+        except RegistryError as exc:
+            raise RiskError(str(exc)) from exc
+        return version, model.metrics
+
+    def _beats_current(self, model: TrainedRiskModel, data: EstateTelemetry, cfg: RiskConfig) -> bool:
+        if self.registry.current_version() is None:
+            return True
+        if cfg.test_fraction == 0:
+            return False  # nothing was held out that both models could be compared on
+        current = self._current()
+        t_len = len(data.frame.timestamps)
+        first_test = t_len - round(t_len * cfg.test_fraction)  # the new model's test windows
+        try:
+            cur = current.evaluate(data.frame, data.edges, first_end=first_test)
+        except RiskModelError:
+            return True  # the current model cannot read this telemetry at all
+        new = model.evaluate(data.frame, data.edges, first_end=first_test)
+        model.metrics["comparison_current"] = cur
+        model.metrics["comparison_challenger"] = new
+        metric = cfg.compare_metric
+        return bool(np.isfinite(new[metric]) and (not np.isfinite(cur[metric]) or new[metric] > cur[metric] + cfg.min_gain))
+
+    # -- using the current model -------------------------------------------------
+    def _recent_data(self, model: TrainedRiskModel) -> EstateTelemetry:
+        data = self.telemetry()
+        c = model.config
+        steps = max(c.window, c.anomaly_window, c.drift_window) + _HISTORY_STEPS
+        return EstateTelemetry(_recent(data.frame, steps), data.edges, data.node_type, data.schema_name)
+
+    def scores(self) -> RiskScores:
+        """Risk of every node at the latest stored step (current model), riskiest first."""
+        model = self._current()
+        data = self._recent_data(model)
+        try:
+            return model.score(data.frame, data.edges)
+        except RiskModelError as exc:
+            raise RiskError(str(exc)) from exc
+
+    def explain(self, node: str, *, max_hops: int = 5) -> Explanation:
+        """The upstream dependency path, by attention, that drives `node`'s risk at the latest step."""
+        model = self._current()
+        data = self._recent_data(model)
+        if node not in data.frame.node_ids:
+            found = self.store.node_types([node]).get(node)
+            if found is None:
+                raise UnknownNodeError(f"no node {node!r} in the store")
+            if found != self.node_type:
+                raise UnknownNodeError(f"{node!r} is a {found}; the risk model covers {self.node_type} nodes")
+            raise UnknownNodeError(f"{node!r} has no telemetry in the store")
+        try:
+            return model.explain(data.frame, node, data.edges, max_hops=max_hops)
+        except RiskModelError as exc:
+            raise RiskError(str(exc)) from exc
+
+    def drift(self) -> DriftReport:
+        """Has the latest stored telemetry drifted from the current model's training data?"""
+        model = self._current()
+        data = self._recent_data(model)
+        try:
+            return model.check_drift(data.frame)
+        except RiskModelError as exc:
+            raise RiskError(str(exc)) from exc
+
+    def monitor(self, force: bool = False, progress: ProgressCallback | None = None) -> MonitorReport:
+        """One pass of the retraining policy (see `opsgraph.risk.monitor`) over the most recent
+        `settings.risk.monitor_steps` of stored telemetry."""
+        data = self.telemetry()
+        steps = self.settings.risk.monitor_steps
+        frame = data.frame if steps is None else _recent(data.frame, steps)
+        cfg = self.config()
+        self._use_threads()
+        try:
+            return monitor(self.registry, frame, data.edges, config=cfg, force=force, progress=progress,
+                           node_type=data.node_type, schema_name=data.schema_name)
+        except (RiskDataError, RiskModelError, RegistryError) as exc:
+            raise RiskError(f"monitoring failed: {exc}") from exc
+
+    # -- registry ----------------------------------------------------------------
+    def models(self) -> list[dict[str, Any]]:
+        """Every stored version's manifest, oldest first, with `version` and `current` added."""
+        registry = self.registry
+        out = []
+        for info in registry.list_versions():
+            manifest = registry.manifest(info.version)
+            manifest.update(version=info.version, current=info.current)
+            out.append(manifest)
+        return out
+
+    def promote(self, version: str) -> None:
+        """Make `version` the current model."""
+        try:
+            self.registry.promote(version)
+        except RegistryError as exc:
+            known = ", ".join(v["version"] for v in self.models()) or "none"
+            raise RiskError(f"{exc} (versions: {known})") from exc
+
+    def rollback(self) -> str:
+        """Return to the previously promoted version; returns it."""
+        try:
+            return self.registry.rollback()
+        except RegistryError as exc:
+            raise RiskError(str(exc)) from exc

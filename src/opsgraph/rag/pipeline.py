@@ -1,0 +1,230 @@
+"""The answer pipeline: route ▸ retrieve ▸ fuse ▸ prompt with numbered context ▸ answer ▸ check citations.
+
+Two ways to answer, chosen by what retrieval found:
+- **Rows**: when a query (planned from the schema, or written by the model
+  and checked) returned rows, the answer *is* those rows, formatted, with a
+  one-line summary by the model. A summary that states a number the rows do
+  not contain is dropped, so a small model cannot invent a count.
+- **Context**: otherwise the fused hits are numbered [1]..[n] in the prompt,
+  the model answers citing them, and every cited number is checked against
+  the context: unknown numbers are dropped and reported.
+The pipeline holds no state between questions; each `ask` returns its trace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsgraph.llm import LanguageModel
+from opsgraph.rag.router import Route, Router
+from opsgraph.rag.trace import Trace
+from opsgraph.retrieve.base import Hit, Retrieval, Retriever
+from opsgraph.retrieve.fusion import reciprocal_rank_fusion
+
+_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered context item."""
+
+    n: int
+    """Its number in the prompt."""
+    source_id: str
+    """Node id, chunk id, or `cypher#k`."""
+    kind: str
+    text: str
+    found_by: str
+
+
+@dataclass
+class Answer:
+    """What `ask` returns."""
+
+    question: str
+    text: str
+    """The answer as shown to the user."""
+    citations: list[Citation]
+    """Context items the answer relies on (checked to exist)."""
+    context: list[Citation]
+    """Every item the model was given."""
+    route: Route
+    trace: Trace
+    rows: list[dict[str, Any]] | None = None
+    """Rows of the query that answered, for query-answerable questions."""
+    cypher: str | None = None
+    """The query that produced `rows`."""
+    dropped_citations: list[int] = field(default_factory=list)
+    """Numbers the model cited that were not in the context."""
+    notes: list[str] = field(default_factory=list)
+    """Honest remarks: a dropped summary, an answer without citations."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "citations": [c.__dict__ for c in self.citations],
+            "rows": self.rows,
+            "cypher": self.cypher,
+            "route": self.route.__dict__,
+            "dropped_citations": self.dropped_citations,
+            "notes": self.notes,
+            "trace": self.trace.to_dict(),
+        }
+
+
+SYSTEM = (
+    "You answer questions about an IT service estate using only the numbered context. "
+    "Cite the items you use with their numbers in square brackets, like [2]. "
+    "If the context does not answer the question, say so. Be brief."
+)
+SUMMARY_SYSTEM = "Summarise the query result in one short sentence. Use only names and numbers that appear in the rows."
+
+
+class GraphRAG:
+    """Hybrid retrieval and grounded answering over one estate."""
+
+    def __init__(
+        self,
+        *,
+        llm: LanguageModel | None,
+        router: Router,
+        structured: Sequence[Retriever] = (),
+        graph: Sequence[Retriever] = (),
+        documents: Sequence[Retriever] = (),
+        k: int = 8,
+        max_tokens: int = 200,
+    ) -> None:
+        self.llm = llm
+        self.router = router
+        self.structured = list(structured)
+        self.graph = list(graph)
+        self.documents = list(documents)
+        self.k = k
+        self.max_tokens = max_tokens
+
+    def _run(self, trace: Trace, retriever: Retriever, question: str, k: int) -> Retrieval:
+        with trace.stage(f"retrieve:{retriever.name}") as stage:
+            result = retriever.retrieve(question, k)
+            stage.detail = {"hits": len(result.hits), **_short(result.detail), "top": [h.source_id for h in result.hits[:5]]}
+            attempts = result.detail.get("attempts") or []
+            stage.tokens = sum(int(a.get("tokens", 0)) for a in attempts)
+        return result
+
+    def ask(self, question: str) -> Answer:
+        """Answer `question` from the estate, with citations and a trace."""
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        trace = Trace()
+        with trace.stage("route") as stage:
+            route = self.router.route(question)
+            stage.detail = route.__dict__
+        if route.graph:
+            for retriever in self.structured:
+                result = self._run(trace, retriever, question, 50)
+                if result.hits:
+                    return self._answer_rows(question, route, trace, result)
+        lists: list[list[Hit]] = []
+        if route.graph:
+            lists += [self._run(trace, r, question, self.k).hits for r in self.graph]
+        if route.docs or not any(lists):
+            lists += [self._run(trace, r, question, self.k).hits for r in self.documents]
+        with trace.stage("fuse") as stage:
+            fused = reciprocal_rank_fusion(lists, limit=self.k)
+            stage.detail = {"method": "reciprocal rank fusion (k=60)", "inputs": [len(x) for x in lists], "kept": len(fused)}
+        return self._answer_context(question, route, trace, fused)
+
+    # -- answering from rows ---------------------------------------------------------
+    def _answer_rows(self, question: str, route: Route, trace: Trace, result: Retrieval) -> Answer:
+        hits = result.hits
+        context = [Citation(i + 1, h.source_id, h.kind, h.text, h.found_by) for i, h in enumerate(hits)]
+        rows = [h.detail.get("row", {}) for h in hits]
+        table = "\n".join(f"[{c.n}] {c.text}" for c in context)
+        notes: list[str] = []
+        summary = ""
+        if self.llm is not None:
+            with trace.stage("summarise") as stage:
+                listing = "\n".join(f"{c.n}. {c.text}" for c in context[:30])
+                completion = self.llm.complete(
+                    [{"role": "system", "content": SUMMARY_SYSTEM}, {"role": "user", "content": f"Question: {question}\nRows ({len(rows)}):\n{listing}"}],
+                    max_tokens=60,
+                    temperature=0.0,
+                    seed=0,
+                    stop=["\n\n"],
+                )
+                stage.tokens = completion.prompt_tokens + completion.completion_tokens
+                summary = completion.text.strip().split("\n")[0]
+                invented = _invented_numbers(summary, table, len(rows))
+                stage.detail = {"model": completion.model, "summary": summary, "invented_numbers": invented}
+                if invented:
+                    notes.append(f"the model's summary stated numbers not in the rows ({', '.join(invented)}); it was dropped")
+                    summary = ""
+        header = summary or f"{len(rows)} result(s):"
+        cypher = result.detail.get("cypher")
+        return Answer(question, f"{header}\n{table}", context, context, route, trace, rows=rows, cypher=cypher, notes=notes)
+
+    # -- answering from context ----------------------------------------------------------
+    def _answer_context(self, question: str, route: Route, trace: Trace, fused: list[Hit]) -> Answer:
+        context = [Citation(i + 1, h.source_id, h.kind, h.text, h.found_by) for i, h in enumerate(fused)]
+        if not context:
+            return Answer(question, "I found nothing in the estate about this.", [], [], route, trace, notes=["no retriever returned anything"])
+        if self.llm is None:
+            text = "Most relevant items:\n" + "\n".join(f"[{c.n}] {_first_line(c.text)}" for c in context)
+            return Answer(question, text, context, context, route, trace, notes=["no language model configured: extractive answer"])
+        with trace.stage("generate") as stage:
+            numbered = "\n\n".join(f"[{c.n}] {c.text[:1200]}" for c in context)
+            completion = self.llm.complete(
+                [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"Context:\n{numbered}\n\nQuestion: {question}"}],
+                max_tokens=self.max_tokens,
+                temperature=0.0,
+                seed=0,
+            )
+            stage.tokens = completion.prompt_tokens + completion.completion_tokens
+            stage.detail = {"model": completion.model, "prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
+        text = completion.text.strip()
+        with trace.stage("check citations") as stage:
+            cited, dropped = _citations(text, len(context))
+            stage.detail = {"cited": cited, "dropped": dropped}
+        notes = []
+        if dropped:
+            text = _strip_citations(text, dropped)
+            notes.append(f"the model cited items that were not in the context: {dropped}; removed")
+        used = [c for c in context if c.n in cited]
+        if not used:
+            notes.append("the model cited no context item; the answer is not grounded; sources consulted are listed")
+        return Answer(question, text, used, context, route, trace, dropped_citations=dropped, notes=notes)
+
+
+def _citations(text: str, n: int) -> tuple[list[int], list[int]]:
+    numbers: list[int] = []
+    for m in _CITE.finditer(text):
+        numbers += [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
+    valid = sorted({x for x in numbers if 1 <= x <= n})
+    dropped = sorted({x for x in numbers if not 1 <= x <= n})
+    return valid, dropped
+
+
+def _strip_citations(text: str, dropped: list[int]) -> str:
+    def fix(m: re.Match[str]) -> str:
+        kept = [x for x in re.split(r"\s*,\s*", m.group(1)) if int(x) not in dropped]
+        return f"[{', '.join(kept)}]" if kept else ""
+
+    return _CITE.sub(fix, text)
+
+
+def _invented_numbers(summary: str, rows_text: str, n_rows: int) -> list[str]:
+    allowed = set(_NUMBER.findall(rows_text)) | {str(n_rows)}
+    return [x for x in _NUMBER.findall(summary) if x not in allowed]
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:200] if text.strip() else ""
+
+
+def _short(detail: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in detail.items() if k != "attempts" or v}

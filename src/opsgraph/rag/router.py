@@ -1,0 +1,61 @@
+"""Decide whether a question needs the graph (queries), the documents, or both.
+
+A small, explainable rule set rather than a model call: the bundled models
+are too small to classify reliably, and a rule's reason can be shown in the
+trace. Graph cues are relationship and inventory words ("depends", "owns",
+"on call", "which", "how many", "list") and the names of the estate's own
+node and edge types; document cues are procedure words ("how do I",
+"mitigate", "runbook", "steps", "why", "what should"). A question with
+neither, or with both, goes to both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from opsgraph.schema import GraphSchema
+
+_GRAPH = re.compile(
+    r"\b(which|who|how many|count|list|depend\w*|own\w*|on[- ]call|team|owner|caused|affect\w*|connected|"
+    r"upstream|downstream|break\w*|impact\w*|relationship|neighbou?rs?|path|incidents?)\b",
+    re.I,
+)
+_DOCS = re.compile(
+    r"\b(how (do|can|should|to)|mitigat\w*|runbook|steps?|procedure|diagnos\w*|troubleshoot\w*|why|what should|"
+    r"symptoms?|fix|recover\w*|restart|rollback|roll back|escalat\w*|command|kubectl|playbook|explain)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a question goes, and why."""
+
+    graph: bool
+    docs: bool
+    reason: str
+
+
+class Router:
+    """Rule-based router, aware of the estate's own type names."""
+
+    def __init__(self, schema: GraphSchema | None = None) -> None:
+        names = []
+        if schema is not None:
+            names += [n.lower() for n in schema.nodes]
+            names += [w for e in schema.edges for w in e.lower().split("_") if len(w) > 3]
+        self._schema_words = re.compile(r"\b(" + "|".join(map(re.escape, sorted(set(names)))) + r")s?\b", re.I) if names else None
+
+    def route(self, question: str) -> Route:
+        graph_hits = [m.group(0).lower() for m in _GRAPH.finditer(question)]
+        if self._schema_words is not None:
+            graph_hits += [m.group(0).lower() for m in self._schema_words.finditer(question)]
+        doc_hits = [m.group(0).lower() for m in _DOCS.finditer(question)]
+        if graph_hits and not doc_hits:
+            return Route(True, False, f"graph cues: {', '.join(dict.fromkeys(graph_hits))}")
+        if doc_hits and not graph_hits:
+            return Route(False, True, f"document cues: {', '.join(dict.fromkeys(doc_hits))}")
+        if graph_hits and doc_hits:
+            return Route(True, True, f"graph cues ({', '.join(dict.fromkeys(graph_hits))}) and document cues ({', '.join(dict.fromkeys(doc_hits))})")
+        return Route(True, True, "no clear cue: using both")

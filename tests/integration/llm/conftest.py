@@ -1,0 +1,36 @@
+"""Integration fixtures: the real SmolLM2 GGUF under llama.cpp, loaded once for the session.
+
+Skipped only when `llama_cpp` cannot be imported (CI installs it, so these run
+there). Small `n_ctx`, two threads and short answers keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+
+import pytest
+
+from opsgraph.llm import LlamaCppModel, ModelFile, resolve_model
+
+THREADS = 2
+N_CTX = 1024
+
+
+@pytest.fixture(autouse=True)
+def _needs_llama_cpp() -> None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed: pip install 'opsgraph[llm]'")
+
+
+@pytest.fixture(scope="session")
+def smollm2_file() -> ModelFile:
+    return resolve_model("smollm2-135m-instruct")
+
+
+@pytest.fixture(scope="session")
+def smollm2(smollm2_file: ModelFile) -> Iterator[LlamaCppModel]:
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed")
+    with smollm2_file.to_model(n_ctx=N_CTX, n_threads=THREADS) as model:
+        yield model

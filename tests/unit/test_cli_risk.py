@@ -1,0 +1,145 @@
+"""`opsgraph risk ...` and the demo's risk section, on a fake store (no engine; real torch training).
+
+The fake store serves one small simulated estate the way a real store
+would (`read_telemetry`, the dependency-edge query, `node_types`,
+`stored_schema`); the model registry is a real folder under the test's home.
+The integration tests run the same service against the real embedded store.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: no spinning pools
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import opsgraph.cli.risk as cli_risk
+from opsgraph.app import OpsGraph, Settings
+from opsgraph.app.config import RiskSettings
+from opsgraph.cli.main import app
+from opsgraph.risk import SimulatedEstate, simulate_estate
+from opsgraph.schema import GraphSchema, parse_schema
+from opsgraph.store.base import QueryResult, TelemetryFrame
+
+runner = CliRunner()
+SIM = simulate_estate(8, 400, seed=1)
+SCHEMA = parse_schema(
+    "version: 1\nname: fake\nnodes:\n  Service:\n    properties: {name: string}\n"
+    "    telemetry: [cpu, memory, latency_p95_ms, error_rate, requests_per_s]\n  Team: {properties: {name: string}}\n"
+    "edges:\n  DEPENDS_ON: {from: Service, to: Service, dependency: true}\n"
+)
+
+
+class FakeStore:
+    """The store calls the risk service makes, answered from a simulated estate."""
+
+    def __init__(self, sim: SimulatedEstate | None) -> None:
+        self.sim = sim
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def stored_schema(self) -> GraphSchema:
+        return SCHEMA
+
+    def read_telemetry(self, node_type: str, node_ids: Sequence[str] | None = None,
+                       start: int | None = None, end: int | None = None) -> TelemetryFrame:
+        if self.sim is None or node_type != "Service":
+            return TelemetryFrame([], [], *_empty())
+        return self.sim.to_frame()
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = True,
+              limit: int | None = None, timeout_ms: int | None = None) -> QueryResult:
+        assert cypher == "MATCH (a)-[r:DEPENDS_ON]->(b) RETURN a.id AS src, b.id AS dst"
+        return QueryResult(["src", "dst"], [{"src": a, "dst": b} for a, b in SIM.edges])
+
+    def node_types(self, ids: Sequence[str]) -> dict[str, str]:
+        known = {**dict.fromkeys(SIM.node_ids, "Service"), "core": "Team"}
+        return {i: known[i] for i in ids if i in known}
+
+
+def _empty() -> tuple[Any, Any, Any]:
+    import numpy as np
+
+    return np.zeros(0, np.int64), np.zeros((0, 0, 0), np.float32), np.zeros((0, 0), np.int8)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`--home` for the CLI; `_open` builds the facade on the fake store with fast settings."""
+    def fake_open(h: Path | None) -> OpsGraph:
+        settings = Settings(home=h or tmp_path, risk=RiskSettings(threads=1, config={"epochs": 4, "patience": 2}))
+        return OpsGraph(settings, store=FakeStore(SIM)).open()  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli_risk, "_open", fake_open)
+    return tmp_path / "home"
+
+
+def test_train_score_explain_and_models(home: Path) -> None:
+    trained = runner.invoke(app, ["risk", "train", "--home", str(home)])
+    assert trained.exit_code == 0, trained.output
+    assert "AUROC" in trained.stdout and "early warning" in trained.stdout
+    assert "saved v0001 and promoted it" in trained.stdout
+    assert (home / "models" / "risk" / "v0001" / "manifest.json").is_file()
+
+    scored = runner.invoke(app, ["risk", "score", "--json", "--top", "3", "--home", str(home)])
+    assert scored.exit_code == 0, scored.output
+    out = json.loads(scored.stdout)
+    probs = [n["probability"] for n in out["nodes"]]
+    assert out["version"] == "v0001" and len(probs) == 3
+    assert probs == sorted(probs, reverse=True) and all(0 <= p <= 1 for p in probs)
+    assert {"node", "risky", "anomaly", "anomaly_p"} <= set(out["nodes"][0])
+
+    node = "svc-000"  # the front end: it depends on others, so it has a path to show
+    explained = runner.invoke(app, ["risk", "explain", node, "--json", "--home", str(home)])
+    assert explained.exit_code == 0, explained.output
+    path = json.loads(explained.stdout)["path"]
+    assert path and path[0]["dependant"] == node
+    assert (node, path[0]["dependency"]) in SIM.edges
+    table = runner.invoke(app, ["risk", "explain", node, "--home", str(home)])
+    assert f"upstream path of {node}" in table.stdout and path[0]["dependency"] in table.stdout
+
+    listed = runner.invoke(app, ["risk", "models", "--home", str(home)])
+    assert listed.exit_code == 0 and "v0001" in listed.stdout and "*" in listed.stdout
+    as_json = json.loads(runner.invoke(app, ["risk", "models", "--json", "--home", str(home)]).stdout)
+    assert [(m["version"], m["current"]) for m in as_json] == [("v0001", True)]
+
+
+def test_errors_are_one_red_line_and_exit_1(home: Path) -> None:
+    for args, says in ((["score"], "opsgraph risk train"), (["drift"], "opsgraph risk train"),
+                       (["rollback"], "no previous version"), (["promote", "v0042"], "no version 'v0042'")):
+        result = runner.invoke(app, ["risk", *args, "--home", str(home)])
+        assert result.exit_code == 1, (args, result.output)
+        assert "error:" in result.output and says in result.output
+        assert "Traceback" not in result.output
+
+
+def test_unknown_node_and_missing_telemetry(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(app, ["risk", "train", "--home", str(home)]).exit_code == 0
+    ghost = runner.invoke(app, ["risk", "explain", "ghost", "--home", str(home)])
+    assert ghost.exit_code == 1 and "no node 'ghost'" in ghost.output
+    team = runner.invoke(app, ["risk", "explain", "core", "--home", str(home)])
+    assert team.exit_code == 1 and "is a Team" in team.output
+
+    monkeypatch.setattr(cli_risk, "_open", lambda h: OpsGraph(Settings(home=h), store=FakeStore(None)).open())  # type: ignore[arg-type]
+    empty = runner.invoke(app, ["risk", "train", "--home", str(home)])
+    assert empty.exit_code == 1 and "no Service telemetry" in empty.output
+
+
+def test_demo_section_trains_scores_and_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with OpsGraph(Settings(home=tmp_path), store=FakeStore(SIM)) as og:  # type: ignore[arg-type]
+        cli_risk.run_risk_demo(og)
+    out = capsys.readouterr().out
+    assert "which services are about to fail" in out
+    assert "saved v0001" in out and "top 5 of 8" in out
+    assert "upstream path of" in out or "its own telemetry" in out
