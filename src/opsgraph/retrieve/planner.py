@@ -61,7 +61,8 @@ class Step:
 
     edge: str
     forward: bool
-    to_type: str
+    to_type: str | None
+    """None when the edge may end at several types and the question does not say which."""
     transitive: bool = False
 
 
@@ -70,7 +71,7 @@ class Plan:
     anchor_id: str
     anchor_type: str
     steps: tuple[Step, ...]
-    target_type: str
+    target_type: str | None
     mentioned: tuple[str, ...]
     name_property: str = "id"
 
@@ -79,7 +80,8 @@ class Plan:
         for i, step in enumerate(self.steps, start=1):
             hops = f"*1..{TRANSITIVE_HOPS}" if step.transitive else ""
             rel = f"-[:{step.edge}{hops}]->" if step.forward else f"<-[:{step.edge}{hops}]-"
-            parts.append(f"{rel}(n{i}:{step.to_type})")
+            label = f":{step.to_type}" if step.to_type else ""
+            parts.append(f"{rel}(n{i}{label})")
         last = len(self.steps)
         via = ", ".join(f"n{i}.id" for i in range(1, last))
         path = "MATCH " + "".join(parts)
@@ -117,7 +119,8 @@ class SchemaPathRetriever(BaseRetriever):
                 found.append((positions[0], edge))
         deps = self.schema.dependency_edges()
         impact = [i for i, t in enumerate(tokens) if t in IMPACT_WORDS]
-        if impact and deps and not any(e in deps for _, e in found):
+        # "What breaks if X is down?" names no edge: impact words mean the dependency edges.
+        if impact and deps and not found:
             found.append((impact[0], deps[0]))
         return sorted(found)
 
@@ -148,13 +151,15 @@ class SchemaPathRetriever(BaseRetriever):
         deps = set(self.schema.dependency_edges())
         # Walk outwards from the anchor: the mention nearest to it first.
         ordered = sorted(mentions, key=lambda m: abs(m[0] - anchor_pos))
-        current = anchor.node_type
+        current: str | None = anchor.node_type
         steps: list[Step] = []
-        for pos, edge in ordered:
+        for index, (pos, edge) in enumerate(ordered):
             spec = self.schema.edges[edge]
             # The anchor after the relation word is its object ("depend on X", "caused by X").
             anchor_is_object = anchor_pos > pos
             want_forward = not anchor_is_object if not steps else None
+            if current is None:
+                return None
             hop = self._connect(current, edge, want_forward)
             if hop is None:
                 return None
@@ -164,8 +169,26 @@ class SchemaPathRetriever(BaseRetriever):
             # when the question is about impact or says so, else answer the direct relation.
             chainable = bool(set(spec.from_types) & set(spec.to_types))
             transitive = edge in deps and chainable and (impact or any(t in TRANSITIVE_WORDS for t in tokens))
-            steps.append(Step(step.edge, step.forward, step.to_type, transitive))
-            current = step.to_type
+            end = step.to_type
+            if end is None and index + 1 < len(ordered):
+                # More relations follow: pick the end type the next relation can start from.
+                nxt = self.schema.edges[ordered[index + 1][1]]
+                ends = spec.to_types if step.forward else spec.from_types
+                end = next((t for t in ends if t in nxt.from_types or t in nxt.to_types), ends[0])
+            steps.append(Step(step.edge, step.forward, end, transitive))
+            current = end
+        if current is None:
+            # The walk ended on an edge that reaches several types: keep it open unless
+            # the question names one of them.
+            spec = self.schema.edges[steps[-1].edge]
+            ends = spec.to_types if steps[-1].forward else spec.from_types
+            if target in ends:
+                steps[-1] = Step(steps[-1].edge, steps[-1].forward, target, steps[-1].transitive)
+                current = target
+            elif target is None:
+                return Plan(anchor.node_id, anchor.node_type, tuple(steps), None, tuple(e for _, e in mentions), "id")
+            else:
+                return None
         if target is not None and target != current:
             bridge_path = self._type_path(current, target)
             if bridge_path is None:
@@ -190,7 +213,10 @@ class SchemaPathRetriever(BaseRetriever):
                 bridge = [] if start == current else self._type_path(current, start, avoid=edge)
                 if bridge is None:
                     continue
-                end = current if current in end_types and start == current and spec.from_types == spec.to_types else end_types[0]
+                if current in end_types and start == current and spec.from_types == spec.to_types:
+                    end: str | None = current
+                else:
+                    end = end_types[0] if len(end_types) == 1 else None
                 options.append((len(bridge), bridge, Step(edge, forward, end)))
         if not options:
             return None
@@ -232,7 +258,7 @@ class SchemaPathRetriever(BaseRetriever):
         hits = []
         for i, row in enumerate(result.rows):
             via = [v for group in row.get("via") or [] for v in (group if isinstance(group, list) else [group]) if v]
-            text = f"{plan.target_type} {row['id']}" + (f" ({row['name']})" if row.get("name") else "")
+            text = f"{plan.target_type or 'node'} {row['id']}" + (f" ({row['name']})" if row.get("name") and row.get("name") != row["id"] else "")
             if via:
                 text += f" via {', '.join(dict.fromkeys(map(str, via)))}"
             hits.append(Hit(str(row["id"]), "row", float(len(result.rows) - i), text, detail={"cypher": cypher, "row": row}))

@@ -75,3 +75,15 @@ def test_no_anchor_means_no_plan(planner: SchemaPathRetriever) -> None:
 def test_anchor_id_is_a_parameter_not_text(planner: SchemaPathRetriever) -> None:
     plan = planner.plan("Which services depend on paymentservice?")
     assert plan is not None and "paymentservice" not in plan.cypher()
+
+
+def test_outgoing_edge_to_several_types_stays_open(planner: SchemaPathRetriever) -> None:
+    plan = planner.plan("What does checkoutservice depend on?")
+    assert plan is not None
+    assert plan.cypher().startswith("MATCH (n0:Service {id: $anchor})-[:DEPENDS_ON]->(n1) ")
+
+
+def test_a_named_relation_is_not_mistaken_for_impact(planner: SchemaPathRetriever) -> None:
+    plan = planner.plan("Which incidents affected redis-cart?")
+    assert plan is not None
+    assert plan.cypher().startswith("MATCH (n0:Datastore {id: $anchor})<-[:AFFECTED]-(n1:Incident)")
