@@ -28,15 +28,19 @@ $(STAMP): pyproject.toml Makefile
 demo: $(STAMP)
 	@echo "==> [demo] loading the sample estate and answering multi-hop questions"
 	@$(VENV)/bin/opsgraph demo
+	@echo "==> [demo] serve it (HTTP API, web page, MCP for agents); run this and open the URL it prints:"
+	@echo "    $(VENV)/bin/opsgraph serve --home .opsgraph-demo"
 
 test: $(STAMP)
 	@echo "==> [test] lint (ruff)"
-	@$(VENV)/bin/ruff check src tests bench
-	@echo "==> [test] unit and integration tests (real embedded ArcadeDB)"
+	@$(VENV)/bin/ruff check src tests bench scripts
+	@echo "==> [test] browser for the web page test (Debian chromium, installed only if missing)"
+	@scripts/setup_browser.sh
+	@echo "==> [test] unit and integration tests (real embedded ArcadeDB; a real Redis Stack started by scripts/redis_stack.py)"
 	@OMP_NUM_THREADS=1 $(PY) -m pytest -p no:cacheprovider
 
 lint: $(STAMP)
-	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/ruff check src tests bench scripts
 	@$(VENV)/bin/mypy src
 
 bench: $(STAMP)

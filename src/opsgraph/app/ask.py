@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsgraph.app.cache import AskInputError, CacheAndMemory
 from opsgraph.app.config import Settings
 from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
@@ -18,6 +19,7 @@ from opsgraph.ingest.documents import DOCUMENT_TYPES
 from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_store
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer, GraphRAG, Router
+from opsgraph.rag.memory import check_session
 from opsgraph.retrieve import (
     CHUNK_TEXT,
     CHUNK_VECTOR,
@@ -75,17 +77,23 @@ class AskService:
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
+        self.memory = CacheAndMemory(settings, store, embedder=embedder, llm=llm)
+        """The semantic cache and session history (opened on first use, closed by `close`)."""
 
-    def pipeline(self, schema: GraphSchema | None) -> GraphRAG:
-        if schema is None:
-            raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`)")
-        cfg = self.settings.ask
-        linker = EntityLinker(
+    def linker(self, schema: GraphSchema) -> EntityLinker:
+        """Links questions to the estate's entities as stored now."""
+        return EntityLinker(
             entities_from_store(self.store, schema, exclude=DOCUMENT_TYPES),
             embedder=self.embedder,
             # A question is short: look further for a word that says which kind of node is meant.
             settings=LinkSettings(cue_window=6),
         )
+
+    def pipeline(self, schema: GraphSchema | None, linker: EntityLinker | None = None) -> GraphRAG:
+        if schema is None:
+            raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`)")
+        cfg = self.settings.ask
+        linker = linker or self.linker(schema)
         structured: list[Any] = [SchemaPathRetriever(self.store, schema, linker)]
         if cfg.text2cypher and self.llm is not None:
             structured.append(Text2CypherRetriever(self.store, self.llm, _schema_text(self.store, schema)))
@@ -107,10 +115,26 @@ class AskService:
             max_tokens=self.settings.llm.max_tokens,
         )
 
-    def ask(self, question: str, schema: GraphSchema | None) -> Answer:
+    def ask(
+        self, question: str, schema: GraphSchema | None, *, session: str | None = None, user: str | None = None, use_cache: bool = True
+    ) -> Answer:
+        """Answer `question`; a follow-up in `session` is rewritten first, and `user`'s cache is tried before the pipeline."""
         if self.llm is not None:
             self.llm.open()
-        return self.pipeline(schema).ask(question)
+        if schema is None:
+            raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`)")
+        if session is not None:
+            try:
+                check_session(session)
+            except ValueError as exc:
+                raise AskInputError(str(exc)) from exc
+        linker = self.linker(schema)
+        conversation = self.memory.conversation(self.pipeline(schema, linker), linker, schema)
+        return conversation.ask(question, scope=self.memory.scope(user, schema), session=session, use_cache=use_cache)
+
+    def close(self) -> None:
+        """Close the cache and the history (the store, embedder and model belong to the facade)."""
+        self.memory.close()
 
 
 def _schema_text(store: GraphStore, schema: GraphSchema) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -109,6 +109,14 @@ class LLMSettings(BaseModel):
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     """0 is greedy and reproducible."""
 
+    @field_validator("n_ctx")
+    @classmethod
+    def _ctx_multiple_of_256(cls, value: int) -> int:
+        # llama-cpp-python 0.3.36 crashes on prompts between the asked size and what llama.cpp allocates.
+        if value % 256:
+            raise ValueError("n_ctx must be a multiple of 256 (e.g. 2048, 4096)")
+        return value
+
     @model_validator(mode="after")
     def _endpoint_complete(self) -> LLMSettings:
         if self.provider == "openai" and not self.base_url:
@@ -129,6 +137,66 @@ class AskSettings(BaseModel):
     Off by default: the bundled models write no correct Cypher yet (measured in the note of issue 4)."""
 
 
+class CacheSettings(BaseModel):
+    """The semantic cache of answers (`ask`): where it lives, when a question counts as the same, how long answers live."""
+
+    model_config = ConfigDict(extra="forbid")
+    backend: Literal["embedded", "redis", "none"] = "embedded"
+    """`embedded` (numpy + sqlite in `<home>/cache/`, no server), `redis` (Redis Stack / Redis 8 through RedisVL) or `none`."""
+    url: str | None = None
+    """Redis URL for `redis`, e.g. redis://127.0.0.1:6379/0; also from OPSGRAPH_REDIS_URL."""
+    threshold: float = Field(0.1, ge=0.0, le=2.0)
+    """Cosine distance under which a cached question counts as the same (chosen by bench/cache.py)."""
+    ttl: int | None = Field(86_400, ge=1)
+    """Seconds a cached answer lives (None: until the data it used changes)."""
+    tenant: str | None = None
+    """Scope tenant; default the estate's name (set one per estate when several share one Redis)."""
+    name: str = "opsgraph"
+    """Prefix of the Redis index and keys."""
+
+    @model_validator(mode="after")
+    def _url_for_redis(self) -> CacheSettings:
+        if self.backend == "redis" and not self.url:
+            raise ValueError("the redis cache needs url (or OPSGRAPH_REDIS_URL)")
+        return self
+
+
+class MemorySettings(BaseModel):
+    """Conversation memory: per-user session history and follow-up rewriting."""
+
+    model_config = ConfigDict(extra="forbid")
+    backend: Literal["embedded", "redis", "none"] = "embedded"
+    """`embedded` (sqlite in `<home>/cache/`), `redis` (RedisVL MessageHistory, at `cache.url` unless `url` is set) or `none`."""
+    url: str | None = None
+    """Redis URL for `redis`; default `cache.url`."""
+    window: int = Field(3, ge=1, le=20)
+    """Most recent turns searched for what "it", "they", "that service" refer to."""
+    max_turns: int = Field(50, ge=1)
+    """Turns kept per session."""
+    llm_rewrite: bool = False
+    """Ask the language model to rewrite a follow-up the rules could not resolve. Off by default:
+    the bundled 135M model rewrites unreliably; turn it on with a capable OpenAI-compatible endpoint."""
+
+
+class ServeSettings(BaseModel):
+    """`opsgraph serve` (HTTP API, web page, MCP over HTTP) and `opsgraph mcp`."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str = "127.0.0.1"
+    """Address to bind. Anything but a loopback address needs `token`."""
+    port: int = Field(8765, ge=0, le=65535)
+    """Port to bind; 0 picks a free one (the URL printed and written to `<home>/serve.json` tells which)."""
+    token: SecretStr | None = None
+    """Bearer token every API call must carry; from `OPSGRAPH_TOKEN`. Keep it out of the file."""
+    threads: int = Field(8, ge=1, le=64)
+    """Worker threads running facade calls (the facade is synchronous), per pool: one pool answers questions, one
+    serves everything else, so questions queued for the model never block queries. Writes run one at a time on their own thread."""
+    ingest_roots: list[Path] = Field(default_factory=list)
+    """If set, `POST /v1/ingest` accepts only folders under one of these (the path is on the server)."""
+    graph_limit: int = Field(2000, ge=1)
+    """Most nodes `GET /v1/graph` returns (the web page draws them all)."""
+
+
 class Settings(BaseModel):
     """Everything the facade needs to build opsgraph's objects."""
 
@@ -143,6 +211,12 @@ class Settings(BaseModel):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     ask: AskSettings = Field(default_factory=AskSettings)
     """Embedder settings (documents, and later questions)."""
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+    """HTTP API / MCP server settings."""
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    """Semantic cache of answers."""
+    memory: MemorySettings = Field(default_factory=MemorySettings)
+    """Conversation memory."""
 
     @property
     def store_path(self) -> Path:
@@ -189,6 +263,12 @@ def load_settings(*, home: str | Path | None = None, config_file: str | Path | N
         data.setdefault("llm", {})["provider"] = os.environ["OPSGRAPH_LLM"]
     if os.environ.get("OPSGRAPH_LLM_API_KEY"):
         data.setdefault("llm", {})["api_key"] = os.environ["OPSGRAPH_LLM_API_KEY"]
+    if os.environ.get("OPSGRAPH_TOKEN"):
+        data.setdefault("serve", {})["token"] = os.environ["OPSGRAPH_TOKEN"]
+    if os.environ.get("OPSGRAPH_CACHE"):
+        data.setdefault("cache", {})["backend"] = os.environ["OPSGRAPH_CACHE"]
+    if os.environ.get("OPSGRAPH_REDIS_URL"):
+        data.setdefault("cache", {})["url"] = os.environ["OPSGRAPH_REDIS_URL"]
     if home is not None:
         data["home"] = str(home)
     try:

@@ -36,6 +36,7 @@ class OpsGraph:
         self._embedder = embedder
         self._llm: LanguageModel | None = None
         self._llm_built = False
+        self._asker: AskService | None = None
 
     @classmethod
     def from_home(cls, home: str | Path | None = None, *, config_file: str | Path | None = None) -> OpsGraph:
@@ -55,6 +56,9 @@ class OpsGraph:
         return self
 
     def close(self) -> None:
+        if self._asker is not None:
+            self._asker.close()
+            self._asker = None
         if self._store is not None:
             self._store.close()
         closer = getattr(self._embedder, "close", None)
@@ -103,9 +107,15 @@ class OpsGraph:
             self._llm_built = True
         return self._llm
 
-    def ask(self, question: str) -> Answer:
-        """Answer a question from the graph and the documents, with checked citations and a trace."""
-        return AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm).ask(question, self.schema())
+    def ask(self, question: str, *, session: str | None = None, user: str | None = None, use_cache: bool = True) -> Answer:
+        """Answer a question from the graph and the documents, with checked citations and a trace.
+
+        `session`: a follow-up ("and who owns it?") is rewritten from that session's history first.
+        `user`: whose cached answers may be served (never another user's). `use_cache=False` skips the cache.
+        """
+        if self._asker is None:
+            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
+        return self._asker.ask(question, self.schema(), session=session, user=user, use_cache=use_cache)
 
     # -- estate ----------------------------------------------------------------
     def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None, documents: bool = True) -> IngestReport:

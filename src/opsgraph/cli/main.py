@@ -23,6 +23,7 @@ from rich.table import Table
 from opsgraph.app import OpsGraph, load_settings, sample_estate_path
 from opsgraph.app.demo import DEMO_QUESTIONS
 from opsgraph.cli.risk import risk_app, run_risk_demo
+from opsgraph.cli.serve import mcp_command, open_or_forward, serve
 from opsgraph.errors import OpsGraphError
 from opsgraph.ingest import IngestReport
 from opsgraph.schema import SchemaError, load_schema
@@ -32,6 +33,8 @@ app = typer.Typer(help="opsgraph: your service estate as a knowledge graph.", no
 schema_app = typer.Typer(help="Check and show estate schemas.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 app.add_typer(risk_app, name="risk")
+app.command("serve")(serve)
+app.command("mcp")(mcp_command)
 
 console = Console()
 err = Console(stderr=True)
@@ -143,7 +146,7 @@ def schema_check(file: Annotated[Path, typer.Argument(help="A schema.yaml to val
 @schema_app.command("show")
 def schema_show(home: HomeOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Print the live schema (types, properties, counts) as a prompt will see it."""
-    with _errors(), _open(home) as og:
+    with _errors(), open_or_forward(home) as og:
         if as_json:
             types = [t.__dict__ for t in og.describe()]
             sys.stdout.write(json.dumps(types, indent=2, default=str) + "\n")
@@ -173,7 +176,7 @@ def query(
 ) -> None:
     """Run Cypher against the store (read-only unless --write)."""
     params = _parse_params(param or [])
-    with _errors(), _open(home) as og:
+    with _errors(), open_or_forward(home) as og:
         print_result(og.query(cypher, params, write=write, limit=limit), as_json=as_json)
 
 
@@ -183,10 +186,17 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer, citations, rows and trace as JSON.")] = False,
     trace: Annotated[bool, typer.Option("--trace", help="Show each stage: what it returned, the Cypher that ran, tokens, milliseconds.")] = False,
     home: HomeOpt = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither serve nor store a cached answer.")] = False,
+    session: Annotated[str | None, typer.Option("--session", help="Conversation id: a follow-up (\"and who owns it?\") is rewritten from it.")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Whose cache and history to use (default: anonymous).")] = None,
 ) -> None:
     """Answer a question from the graph and the runbooks, citing what it used."""
-    with _errors(), _open(home) as og:
-        answer = og.ask(question)
+    # Only non-default options are passed, so a forwarded call to an older server still works.
+    opts: dict[str, Any] = {k: v for k, v in {"session": session, "user": user}.items() if v is not None}
+    if no_cache:
+        opts["use_cache"] = False
+    with _errors(), open_or_forward(home) as og:
+        answer = og.ask(question, **opts)
     if as_json:
         sys.stdout.write(json.dumps(answer.to_dict(), default=str, indent=2) + "\n")
         return

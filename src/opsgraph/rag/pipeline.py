@@ -62,10 +62,15 @@ class Answer:
     """Numbers the model cited that were not in the context."""
     notes: list[str] = field(default_factory=list)
     """Honest remarks: a dropped summary, an answer without citations."""
+    standalone: str | None = None
+    """The question as answered, when memory rewrote a follow-up (else None)."""
+    cached: dict[str, Any] | None = None
+    """Set when served from the semantic cache: entry id, distance, age, the question it was stored for."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "standalone": self.standalone,
             "answer": self.text,
             "citations": [c.__dict__ for c in self.citations],
             "rows": self.rows,
@@ -73,8 +78,38 @@ class Answer:
             "route": self.route.__dict__,
             "dropped_citations": self.dropped_citations,
             "notes": self.notes,
+            "cached": self.cached,
             "trace": self.trace.to_dict(),
         }
+
+    def payload(self) -> dict[str, Any]:
+        """What a cache keeps of an answer: everything but the question-specific trace."""
+        return {
+            "text": self.text,
+            "citations": [c.__dict__ for c in self.citations],
+            "context": [c.__dict__ for c in self.context],
+            "route": self.route.__dict__,
+            "rows": self.rows,
+            "cypher": self.cypher,
+            "dropped_citations": self.dropped_citations,
+            "notes": self.notes,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], *, question: str, trace: Trace) -> Answer:
+        """Rebuild an answer kept by `payload()` for a new asking of `question`."""
+        return cls(
+            question=question,
+            text=str(payload["text"]),
+            citations=[Citation(**c) for c in payload.get("citations") or []],
+            context=[Citation(**c) for c in payload.get("context") or []],
+            route=Route(**payload["route"]),
+            trace=trace,
+            rows=payload.get("rows"),
+            cypher=payload.get("cypher"),
+            dropped_citations=list(payload.get("dropped_citations") or []),
+            notes=list(payload.get("notes") or []),
+        )
 
 
 SYSTEM = (

@@ -24,7 +24,10 @@ from opsgraph.store.base import GraphStore
 from opsgraph.store.cypher_guard import has_limit, write_clauses
 
 _FENCE = re.compile(r"```(?:cypher|sql)?\s*(.*?)```", re.S | re.I)
-_START = re.compile(r"\b(MATCH|OPTIONAL\s+MATCH|WITH|UNWIND|CALL|RETURN)\b", re.I)
+# Where a query starts. CREATE and MERGE count (when a pattern follows, so prose like "create the
+# query" does not): otherwise `CREATE (n) RETURN n` was cut to `RETURN n`, which failed with a
+# misleading error instead of being refused as a write, and the refusal never reached the trace.
+_START = re.compile(r"\b(MATCH|OPTIONAL\s+MATCH|WITH|UNWIND|CALL|RETURN)\b|\b(CREATE|MERGE)(?=\s*\()", re.I)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,12 @@ _ENGINE_TYPES = {
 }
 VECTOR_SEARCH_WIDTH = 400
 """vectorNeighbors' search width: the default gave recall@10 of 0.12 at 20k vectors, 400 gave 0.85 (ENGINE-NOTES)."""
+VECTOR_BUILD_TIMEOUT_MS = 30 * 60_000
+"""Time limit for the first search of a vector index after writes to its type. The index is declared
+before the chunks are loaded, so that search builds the whole graph inside the query (40 s for 10k
+random 384-d vectors on a busy 2-core machine, minutes at 100k: bench/rag.py). A build stopped by the
+ordinary query timeout is thrown away and the next search starts again, so under that timeout a large
+index would never become searchable. Later searches (and searches after small writes) take milliseconds."""
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 META_TYPE = "OpsgraphMeta"
 TELEMETRY_TYPE = "OpsgraphTelemetry"
@@ -81,6 +87,7 @@ class ArcadeDBStore:
         bucket_steps: int = 1440,
         default_limit: int = 10_000,
         timeout_ms: int = 30_000,
+        vector_search_width: int = VECTOR_SEARCH_WIDTH,
     ) -> None:
         if transport is None:
             if path is None:
@@ -91,7 +98,11 @@ class ArcadeDBStore:
         self.bucket_steps = bucket_steps
         self.default_limit = default_limit
         self.timeout_ms = timeout_ms
+        self.vector_search_width = vector_search_width
+        """Search width passed to `vectorNeighbors` (bench/rag.py measures recall against exact search per width)."""
         self._schema: GraphSchema | None = None
+        self._vector_ready: set[str] = set()
+        """`Type[prop]` vector indexes searched since the last write to their type (their graph is built)."""
 
     # -- lifecycle -----------------------------------------------------------
     def open(self) -> None:
@@ -189,6 +200,7 @@ class ArcadeDBStore:
         for name in sorted(live, key=lambda n: order.get(live[n]["kind"], 3)):
             self.transport.command("sql", f"DROP TYPE `{name}` IF EXISTS UNSAFE")
         self._schema = None
+        self._vector_ready.clear()
         self._ensure_meta()
         # The version keeps growing across a reset so caches never see an old number again.
         self._set_meta("data_version", str(version + 1))
@@ -219,6 +231,7 @@ class ArcadeDBStore:
         label = _ident(node_type)
         unique, repeated = dedupe(rows, key=lambda r: r["id"])
         report = UpsertReport(duplicates=tuple(repeated))
+        self._vector_written(label)
         empty = self._count(label) == 0
         for start in range(0, len(unique), self.batch_size):
             batch = unique[start : start + self.batch_size]
@@ -317,10 +330,14 @@ class ArcadeDBStore:
             raise BatchError(f"a batch of {len(items)} {rel} edges failed and was rolled back: {exc}") from exc
         return UpsertReport(created=len(new), updated=len(changed), unchanged=len(items) - len(new) - len(changed))
 
+    def _vector_written(self, label: str) -> None:
+        self._vector_ready = {k for k in self._vector_ready if not k.startswith(f"{label}[")}
+
     def delete_nodes(self, node_type: str, ids: Sequence[str]) -> int:
         label = _ident(node_type)
         if not ids:
             return 0
+        self._vector_written(label)
         try:
             with self.transport.transaction():
                 out = self.transport.command(
@@ -353,10 +370,19 @@ class ArcadeDBStore:
         where = self._filter_sql(filters, params)
         # Filters apply after the index search, so fetch more candidates when filtering.
         fetch = k * 5 if where else k
-        sql = f"SELECT FROM (SELECT expand(vectorNeighbors('{label}[{field}]', :v, {int(fetch)}, {VECTOR_SEARCH_WIDTH})))"
+        sql = f"SELECT FROM (SELECT expand(vectorNeighbors('{label}[{field}]', :v, {int(fetch)}, {int(self.vector_search_width)})))"
         if where:
             sql += f" WHERE {where}"
-        rows, _ = self.transport.query("sql", sql, params, k)
+        index = f"{label}[{field}]"
+        building = index not in self._vector_ready
+        if building:
+            self.transport.set_timeout(max(self.timeout_ms, VECTOR_BUILD_TIMEOUT_MS))
+        try:
+            rows, _ = self.transport.query("sql", sql, params, k)
+        finally:
+            if building:
+                self.transport.set_timeout(self.timeout_ms)
+        self._vector_ready.add(index)
         return [SearchHit(str(r["id"]), 1.0 - float(r.get("distance") or 0.0), self._hit_props(r, field)) for r in rows]
 
     def text_search(
@@ -405,6 +431,7 @@ class ArcadeDBStore:
             if read_only:
                 rows, truncated = self.transport.query("cypher", cypher, params, cap)
             else:
+                self._vector_ready.clear()  # a write of any shape may load vectors
                 with self.transport.transaction():
                     rows = self.transport.command("cypher", cypher, params)
                     self._bump_version()

@@ -7,6 +7,7 @@ there). Small `n_ctx`, two threads and short answers keep the suite fast.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -34,3 +35,15 @@ def smollm2(smollm2_file: ModelFile) -> Iterator[LlamaCppModel]:
         pytest.skip("llama-cpp-python is not installed")
     with smollm2_file.to_model(n_ctx=N_CTX, n_threads=THREADS) as model:
         yield model
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_llama_cpp_devnull() -> Iterator[None]:
+    """llama_cpp opens two /dev/null files at import and never closes them; under `-W error` that prints a
+    ResourceWarning at exit. Close them once the session is over (no Llama is constructed after that)."""
+    yield
+    utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        handle = getattr(utils, name, None)
+        if handle is not None:
+            handle.close()

@@ -1,0 +1,414 @@
+"""`Served`: one opened `OpsGraph` shared by every request of a server process.
+
+The HTTP API and the MCP server both call these methods, so they answer
+alike. Every method is synchronous and returns JSON-ready values; the async
+shells run them on worker threads with `await served.call(fn, ...)` (the
+facade is synchronous, and the embedded store allows one process per home,
+so one facade serves all requests). Writes (ingest, training, promotion)
+run one at a time under `write_lock`; long ones are jobs (`api.jobs`).
+
+Risk answers are cached per (data version, current model version): scoring
+reads the recent telemetry and loads the model (about a second here), and
+neither changes until data is written or a model is promoted.
+
+It must not build stores or models, nor read configuration: the facade does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from opsgraph.api.errors import ApiError
+from opsgraph.api.jobs import Job, JobRunner, ProgressFn
+from opsgraph.app import OpsGraph
+from opsgraph.app.events import Stage, observe_stages
+from opsgraph.app.search import SearchMode, search_index
+
+T = TypeVar("T")
+
+DOCUMENT_NODE_TYPES = frozenset({"Document", "Chunk"})
+"""Node types opsgraph adds for documents: shown as documents, not as estate nodes."""
+DOCUMENT_EDGE_TYPES = frozenset({"HAS_CHUNK", "MENTIONS"})
+
+_MODEL_KEYS = ("version", "current", "created", "data_window", "node_type", "threshold", "metrics", "hyper_parameters")
+"""Manifest fields a client sees (the rest are weights' bookkeeping and the drift baseline's arrays)."""
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-ready copy: dataclasses to dicts, numpy scalars and arrays to Python, NaN/inf to None."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable({f.name: getattr(value, f.name) for f in dataclasses.fields(value) if not f.name.startswith("_")})
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return jsonable(tolist())
+    return str(value)
+
+
+def _iso(ts: int | float) -> str:
+    return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _strip_vectors(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Node properties without embeddings (long lists of floats) and opsgraph's own bookkeeping (`_hash`)."""
+    return {k: v for k, v in props.items()
+            if not k.startswith("_") and not (isinstance(v, list) and len(v) > 16 and all(isinstance(x, float) for x in v[:16]))}
+
+
+class Served:
+    """The facade of one home, opened once, shared by every request of the process."""
+
+    def __init__(self, og: OpsGraph, *, threads: int | None = None, allow_writes: bool = True,
+                 ingest_roots: list[Path] | None = None, graph_limit: int | None = None) -> None:
+        serve = og.settings.serve
+        self.og = og
+        self.threads = threads or serve.threads
+        self.allow_writes = allow_writes
+        self.ingest_roots = [Path(p).expanduser().resolve() for p in (serve.ingest_roots if ingest_roots is None else ingest_roots)]
+        self.graph_limit = graph_limit or serve.graph_limit
+        self.write_lock = threading.Lock()
+        self.jobs = JobRunner(self.write_lock)
+        self.started = time.time()
+        self._limiters: dict[str, anyio.CapacityLimiter] = {}
+        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._cache_lock = threading.Lock()
+
+    # -- running on worker threads -------------------------------------------------------
+    async def call(self, fn: Callable[..., T], *args: Any, pool: str = "read", **kwargs: Any) -> T:
+        """Run a synchronous method on a worker thread: at most `threads` at once per pool.
+
+        Questions (`pool="ask"`) have a pool of their own: a queue of questions waiting for the
+        language model (one generation at a time) must not hold every thread while a query,
+        the graph or the risk board waits behind it (measured with bench/serve.py).
+        """
+        limiter = self._limiters.get(pool)
+        if limiter is None:
+            limiter = self._limiters[pool] = anyio.CapacityLimiter(self.threads)
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=limiter)
+
+    def close(self) -> None:
+        self.jobs.shutdown()
+
+    def warm(self) -> None:
+        """Compute what the first page load needs (the risk board loads the model and reads telemetry: seconds)."""
+        try:
+            if self._current_model() is not None:
+                self.risk_board()
+        except Exception:  # warming is best effort; the endpoints report errors themselves
+            pass
+
+    def _need_writes(self, what: str) -> None:
+        if not self.allow_writes:
+            raise ApiError(403, "read_only", f"this server is read-only: {what} needs a server started with writes allowed (--allow-writes)")
+
+    # -- health ------------------------------------------------------------------------------
+    def ready(self) -> dict[str, Any]:
+        """Is the store open and answering? With counts, the data version and the current risk model."""
+        types = self.og.describe()
+        return {
+            "status": "ready",
+            "home": str(self.og.settings.home),
+            "nodes": sum(t.count for t in types if t.kind == "node" and t.name not in DOCUMENT_NODE_TYPES),
+            "edges": sum(t.count for t in types if t.kind == "edge" and t.name not in DOCUMENT_EDGE_TYPES),
+            "documents": next((t.count for t in types if t.name == "Document"), 0),
+            "data_version": self.og.store.data_version(),
+            "risk_model": self._current_model(),
+            "uptime_s": round(time.time() - self.started, 1),
+        }
+
+    def _current_model(self) -> str | None:
+        try:
+            return self.og.risk.current_version()
+        except Exception:  # a broken registry must not make the server unready
+            return None
+
+    # -- reading -----------------------------------------------------------------------------
+    def schema(self) -> dict[str, Any]:
+        """The live schema: as prompts see it (text) and as data (types with counts)."""
+        schema = self.og.schema()
+        return {
+            "name": schema.name if schema else None,
+            "description": schema.description if schema else None,
+            "text": self.og.describe_text(),
+            "types": [jsonable(t) for t in self.og.describe()],
+        }
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None, limit: int = 1000) -> dict[str, Any]:
+        """Read-only Cypher with parameters (writes are refused by the store, statically and by the engine)."""
+        if not cypher.strip():
+            raise ApiError(422, "invalid_request", "the query is empty: send Cypher in `cypher`, values in `params`")
+        result = self.og.query(cypher, dict(params or {}), write=False, limit=limit)
+        return {"columns": result.columns, "rows": jsonable(result.rows), "truncated": result.truncated,
+                "elapsed_ms": round(result.elapsed_ms, 3)}
+
+    def write_query(self, cypher: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Cypher that may write (MCP with --allow-writes only), one write at a time."""
+        self._need_writes("a writing query")
+        with self.write_lock:
+            result = self.og.query(cypher, dict(params or {}), write=True)
+        return {"columns": result.columns, "rows": jsonable(result.rows), "truncated": result.truncated}
+
+    def ask(self, question: str, on_stage: Callable[[Stage, bool], None] | None = None, *, session: str | None = None,
+            user: str | None = None, use_cache: bool = True) -> dict[str, Any]:
+        """Answer a question with checked citations; `on_stage` sees each pipeline stage start and end.
+
+        `session` lets follow-ups refer to earlier questions; `user` scopes the semantic cache; `use_cache=False` skips it.
+        """
+        if not question.strip():
+            raise ApiError(422, "invalid_request", "the question is empty")
+        with observe_stages(on_stage) if on_stage is not None else nullcontext():
+            answer = self.og.ask(question, session=session, user=user, use_cache=use_cache)
+        out = jsonable(answer.to_dict())
+        out["context"] = jsonable(answer.context)
+        return out
+
+    def search(self, text: str, k: int = 10, mode: SearchMode = "hybrid") -> dict[str, Any]:
+        """Full-text and/or vector search over the store's indexes, fused by rank."""
+        if not text.strip():
+            raise ApiError(422, "invalid_request", "the search text is empty")
+        result = search_index(self.og, text, k=k, mode=mode)
+        hits = [
+            {"id": h.source_id, "kind": h.kind, "score": h.score, "found_by": h.found_by, "text": h.text,
+             "doc_id": h.detail.get("doc_id"), "type": h.detail.get("type"), "index": h.detail.get("index")}
+            for h in result.hits
+        ]
+        return {"query": text, "mode": mode, "hits": jsonable(hits), "searched": result.searched, "notes": result.notes}
+
+    def _live(self) -> dict[str, Any]:
+        return {t.name: t for t in self.og.describe()}
+
+    def _name_props(self) -> dict[str, str | None]:
+        schema = self.og.schema()
+        return {name: node.name_property for name, node in schema.nodes.items()} if schema else {}
+
+    def graph(self, limit: int | None = None, include_documents: bool = False) -> dict[str, Any]:
+        """The estate as nodes and edges for drawing (documents and chunks left out unless asked)."""
+        cap = min(limit or self.graph_limit, self.graph_limit)
+        live = self._live()
+        names = self._name_props()
+        nodes: list[dict[str, Any]] = []
+        truncated = False
+        for name, t in sorted(live.items()):
+            if t.kind != "node" or (name in DOCUMENT_NODE_TYPES and not include_documents) or name == "Chunk":
+                continue
+            room = cap - len(nodes)
+            if room <= 0:
+                truncated = True
+                break
+            prop = names.get(name) or ("title" if name == "Document" else None)
+            label = f"n.`{prop}`" if prop else "n.id"
+            rows = self.og.query(f"MATCH (n:`{name}`) RETURN n.id AS id, {label} AS name ORDER BY id", limit=room).rows
+            truncated = truncated or t.count > len(rows)
+            nodes += [{"id": r["id"], "type": name, "name": r.get("name") or r["id"]} for r in rows]
+        ids = {n["id"] for n in nodes}
+        edges: list[dict[str, Any]] = []
+        for name, t in sorted(live.items()):
+            if t.kind != "edge" or name in DOCUMENT_EDGE_TYPES:
+                continue
+            rows = self.og.query(f"MATCH (a)-[r:`{name}`]->(b) RETURN a.id AS source, b.id AS target", limit=max(t.count, 1)).rows
+            edges += [{"source": r["source"], "target": r["target"], "type": name} for r in rows
+                      if r["source"] in ids and r["target"] in ids]
+        return {"nodes": nodes, "edges": edges, "truncated": truncated, "risk_node_type": self.og.settings.risk.node_type}
+
+    def node(self, node_id: str) -> dict[str, Any]:
+        """One node: its properties, neighbours (both directions), runbooks, documents that mention it, and its risk."""
+        found = self.og.store.node_types([node_id]).get(node_id)
+        if found is None:
+            raise ApiError(404, "node_not_found", f"no node {node_id!r} in the store (ids are the estate's own, e.g. checkoutservice)")
+        row = self.og.query(f"MATCH (n:`{found}` {{id: $id}}) RETURN properties(n) AS p", {"id": node_id}).rows
+        props = _strip_vectors(row[0]["p"] if row else {})
+        names = self._name_props()
+        prop = names.get(found)
+        neighbours: list[dict[str, Any]] = []
+        for direction, pattern in (("out", "(n {id: $id})-[r]->(m)"), ("in", "(n {id: $id})<-[r]-(m)")):
+            rows = self.og.query(
+                f"MATCH {pattern} RETURN type(r) AS edge, m.id AS id, labels(m)[0] AS type, "
+                "coalesce(m.name, m.title, m.id) AS name, m.path AS path",
+                {"id": node_id}, limit=1000,
+            ).rows
+            neighbours += [{"direction": direction, **r} for r in rows if r.get("type") not in DOCUMENT_NODE_TYPES]
+        runbooks = [{"id": n["id"], "title": n["name"], "path": n.get("path")} for n in neighbours if n["type"] == "Runbook"]
+        documents: list[str] = []
+        if "Chunk" in self._live():
+            rows = self.og.query("MATCH (c:Chunk)-[:MENTIONS]->(n {id: $id}) RETURN DISTINCT c.doc_id AS doc_id ORDER BY doc_id",
+                                 {"id": node_id}, limit=100).rows
+            documents = [r["doc_id"] for r in rows if r.get("doc_id")]
+        return {
+            "id": node_id, "type": found, "name": props.get(prop) if prop else None, "properties": jsonable(props),
+            "neighbours": jsonable(neighbours), "runbooks": jsonable(runbooks), "documents": documents,
+            "risk": self._node_risk(node_id, found),
+        }
+
+    def _node_risk(self, node_id: str, node_type: str) -> dict[str, Any] | None:
+        if node_type != self.og.settings.risk.node_type or self._current_model() is None:
+            return None
+        try:
+            board = self.risk_board()
+            score = next((n for n in board["nodes"] if n["node"] == node_id), None)
+            return {"score": score, "explanation": self.risk_explain(node_id), "version": board["version"]}
+        except Exception as exc:  # a node page shows what it can; the risk endpoints report the error itself
+            return {"error": str(exc)}
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        """A document and its chunks in order; a chunk id (`docs/x.md#3`) names its document and that chunk."""
+        doc, _, chunk = doc_id.partition("#")
+        if "Document" not in self._live():
+            raise ApiError(404, "document_not_found", "no documents in this store: ingest an estate with a docs/ folder and an embedder")
+        rows = self.og.query("MATCH (d:Document {id: $id}) RETURN properties(d) AS p", {"id": doc}).rows
+        if not rows:
+            raise ApiError(404, "document_not_found", f"no document {doc!r} (document ids are paths like docs/x.md)")
+        chunks = self.og.query(
+            "MATCH (c:Chunk) WHERE c.doc_id = $id RETURN c.id AS id, c.position AS position, c.heading_path AS heading, "
+            "c.text AS text ORDER BY position", {"id": doc}, limit=10_000,
+        ).rows
+        return {"id": doc, "properties": jsonable(_strip_vectors(rows[0]["p"])), "chunks": jsonable(chunks),
+                "highlight": doc_id if chunk else None}
+
+    # -- risk ----------------------------------------------------------------------------------
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        full = (self.og.store.data_version(), self._current_model(), *key)
+        with self._cache_lock:
+            if full in self._cache:
+                return self._cache[full]  # type: ignore[no-any-return]
+        value = compute()
+        with self._cache_lock:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[full] = value
+        return value
+
+    def risk_board(self) -> dict[str, Any]:
+        """Every node's risk at the latest step, riskiest first, with the drift verdict."""
+        def compute() -> dict[str, Any]:
+            risk = self.og.risk
+            scores = risk.scores()
+            try:
+                drift: Any = jsonable(risk.drift())
+            except Exception as exc:  # the board still shows scores when drift cannot be computed
+                drift = {"error": str(exc)}
+            return {
+                "version": risk.current_version(), "node_type": risk.node_type, "timestamp": _iso(scores.timestamp),
+                "threshold": scores.threshold, "horizon_steps": scores.horizon, "nodes": jsonable(scores.nodes), "drift": drift,
+            }
+        return self._cached(("board",), compute)
+
+    def risk_explain(self, node: str, max_hops: int = 5) -> dict[str, Any]:
+        """The upstream dependency path (by attention) that drives `node`'s risk."""
+        return self._cached(("explain", node, max_hops), lambda: jsonable(self.og.risk.explain(node, max_hops=max_hops)))
+
+    def root_cause(self, node: str) -> dict[str, Any]:
+        """The anchor of `node`'s risk: the most upstream dependency on its attention path, with its own risk and runbooks."""
+        ex = self.risk_explain(node)
+        path = ex["path"]
+        anchor_id = path[-1]["dependency"] if path else node
+        chain = " <- ".join([node, *[h["dependency"] for h in path]])
+        anchor = self.node(anchor_id) if anchor_id != node else None
+        if path:
+            last = path[-1]
+            summary = (f"{node} (risk {ex['probability']:.2f}) is driven most by {anchor_id} "
+                       f"(its own risk {last['dependency_probability']:.2f}) along {chain}")
+        else:
+            summary = f"{node} (risk {ex['probability']:.2f}) is driven by its own telemetry (self-attention {ex['self_attention']:.2f})"
+        return {
+            "node": node, "probability": ex["probability"], "path": path, "chain": chain, "anchor": anchor_id,
+            "anchor_runbooks": anchor["runbooks"] if anchor else [], "anchor_documents": anchor["documents"] if anchor else [],
+            "summary": summary,
+        }
+
+    def risk_drift(self) -> dict[str, Any]:
+        return self._cached(("drift",), lambda: jsonable(self.og.risk.drift()))
+
+    def risk_trends(self, steps: int = 60) -> dict[str, Any]:
+        """Recent telemetry of the risk model's nodes, for sparklines: per node, the last `steps` values of each feature."""
+        def compute() -> dict[str, Any]:
+            node_type = self.og.settings.risk.node_type
+            frame = self.og.store.read_telemetry(node_type)
+            if len(frame.timestamps) == 0:
+                return {"node_type": node_type, "features": [], "timestamps": [], "nodes": {}}
+            values = frame.values[-steps:]
+            return {
+                "node_type": node_type, "features": list(frame.features),
+                "timestamps": [_iso(t) for t in frame.timestamps[-steps:]],
+                "nodes": {n: {f: jsonable(values[:, i, j]) for j, f in enumerate(frame.features)} for i, n in enumerate(frame.node_ids)},
+            }
+        return self._cached(("trends", steps), compute)
+
+    def risk_models(self) -> list[dict[str, Any]]:
+        return [jsonable({k: m.get(k) for k in _MODEL_KEYS}) for m in self.og.risk.models()]
+
+    def promote(self, version: str) -> dict[str, Any]:
+        self._need_writes("promoting a model")
+        known = [m["version"] for m in self.og.risk.models()]
+        if version not in known:
+            raise ApiError(404, "version_not_found", f"no risk model version {version!r}; versions: {', '.join(known) or 'none (train one first)'}")
+        with self.write_lock:
+            self.og.risk.promote(version)
+        return {"current": self.og.risk.current_version()}
+
+    def rollback(self) -> dict[str, Any]:
+        self._need_writes("rolling back a model")
+        with self.write_lock:
+            version = self.og.risk.rollback()
+        return {"current": version}
+
+    # -- jobs --------------------------------------------------------------------------------
+    def start_ingest(self, path: str, documents: bool = True) -> Job:
+        """Check the folder now (so a bad path writes nothing and says so), then ingest it as a job."""
+        self._need_writes("ingesting")
+        if not path.strip():
+            raise ApiError(422, "invalid_request", "the path is empty: give the estate folder's path on the server")
+        folder = Path(path).expanduser()
+        folder = folder.resolve() if folder.is_absolute() else (Path.cwd() / folder).resolve()
+        if self.ingest_roots and not any(folder == r or r in folder.parents for r in self.ingest_roots):
+            roots = ", ".join(map(str, self.ingest_roots))
+            raise ApiError(403, "path_not_allowed", f"{folder} is outside the folders this server ingests from ({roots}); see serve.ingest_roots")
+        if not folder.is_dir():
+            raise ApiError(422, "path_not_found", f"{folder} is not a folder on the server: give the path of an estate folder (with schema.yaml)")
+        if not (folder / "schema.yaml").is_file():
+            raise ApiError(422, "not_an_estate", f"{folder} has no schema.yaml: an estate folder holds schema.yaml, nodes/, edges/ (docs/, telemetry/)")
+
+        def work(progress: ProgressFn) -> Any:
+            report = self.og.ingest(folder, progress=progress, documents=documents)
+            totals = report.totals()
+            return jsonable({"estate": report.estate, "data_version": report.data_version, "created": totals.created,
+                             "updated": totals.updated, "unchanged": totals.unchanged, "nodes": report.nodes, "edges": report.edges,
+                             "telemetry": report.telemetry, "documents": report.documents})
+
+        return self.jobs.submit("ingest", {"path": str(folder), "documents": documents}, work)
+
+    def start_train(self, overrides: Mapping[str, Any] | None = None) -> Job:
+        """Train a new risk model version on the stored telemetry, as a job (progress per epoch)."""
+        self._need_writes("training")
+        try:
+            self.og.risk.config(overrides)  # refuse bad settings now, not in a failed job
+        except Exception as exc:
+            raise ApiError(422, "invalid_request", str(exc)) from exc
+
+        def work(progress: ProgressFn) -> Any:
+            def on_epoch(epoch: int, total: int, metrics: dict[str, float]) -> None:
+                progress("epochs", epoch, total)
+            version, metrics = self.og.risk.train(on_epoch, overrides=overrides)
+            return jsonable({"version": version, "current": self.og.risk.current_version(), "metrics": metrics})
+
+        return self.jobs.submit("train", {"overrides": dict(overrides or {})}, work)
