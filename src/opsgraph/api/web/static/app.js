@@ -90,9 +90,9 @@
         "border-width": (n) => (n.data("risky") ? 3 : 1), "border-color": (n) => (n.data("risky") ? "#8e1b2a" : "#ffffff"),
         "text-background-color": "#ffffff", "text-background-opacity": 0.6, "text-background-padding": 1,
       } },
-      // Incidents, runbooks and people have long names: their labels show only when zoomed in (or selected).
-      { selector: [...MINOR].map((t) => `node[type = '${t}']`).join(", "), style: { "font-size": 8, "min-zoomed-font-size": 13 } },
-      { selector: "node:selected", style: { "min-zoomed-font-size": 0 } },
+      // Incidents, runbooks and people have long names: labelled only around the selected node, or when zoomed in far.
+      { selector: [...MINOR].map((t) => `node[type = '${t}']`).join(", "), style: { "font-size": 8, "min-zoomed-font-size": 20 } },
+      { selector: "node.labelled", style: { "min-zoomed-font-size": 0 } },
       { selector: "edge", style: {
         "width": 1, "line-color": "#c3cad6", "target-arrow-color": "#c3cad6", "target-arrow-shape": "triangle", "arrow-scale": 0.6,
         "curve-style": "bezier", "opacity": 0.8,
@@ -116,7 +116,7 @@
     if (state.cy) state.cy.destroy();
     state.cy = cytoscape({ container: $("#graph"), elements, style: graphStyle(), wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4 });
     state.cy.on("tap", "node", (evt) => selectNode(evt.target.id()));
-    state.cy.on("tap", (evt) => { if (evt.target === state.cy) state.cy.elements().removeClass("faded"); });
+    state.cy.on("tap", (evt) => { if (evt.target === state.cy) state.cy.elements().removeClass("faded labelled"); });
     applyFilters();
     layout();
     paintRisk();
@@ -151,8 +151,9 @@
     state.cy.elements().unselect();
     n.select();
     const hood = n.closedNeighborhood();
-    state.cy.elements().addClass("faded");
+    state.cy.elements().addClass("faded").removeClass("labelled");
     hood.removeClass("faded");
+    hood.nodes().addClass("labelled");
     state.cy.animate({ center: { eles: n }, zoom: Math.max(state.cy.zoom(), 1.2) }, { duration: 250 });
   }
   $("#fit").addEventListener("click", () => state.cy && state.cy.fit(state.cy.elements(":visible"), 20));
