@@ -40,3 +40,25 @@ def small_estate(tmp_path: Path) -> Path:
         lines.append(f"2026-01-01T00:{i:02d}:00Z,worker,{0.2 * i:.2f},,")
     write(root / "telemetry" / "metrics.csv", "\n".join(lines) + "\n")
     return root
+
+
+# The embedded engine's JVM, llama.cpp and torch each install native state; tearing all
+# three down at interpreter exit sometimes crashes (seen once in CI: every test passed, then
+# "Segmentation fault", exit 139). Fixtures have stopped their servers and closed their stores
+# by the time pytest unconfigures, so leave then, with pytest's own exit status.
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EXIT_STATUS and not hasattr(config, "workerinput"):
+        import os
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
