@@ -71,6 +71,10 @@ class GenerationSettings(BaseModel):
     """Strings that end the answer; the matched string is not part of the text."""
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
     """Random seed for sampling; with temperature > 0 the same seed gives the same answer on the same engine."""
+    grammar: str | None = None
+    """A llama.cpp GBNF grammar (root rule `root`) the answer must match, e.g. the read-only Cypher subset of an
+    estate. llama.cpp in-process and llama.cpp server read it as `grammar`, vLLM as `guided_grammar`; other
+    servers ignore it, so callers still check what comes back. Not together with `json_schema`."""
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -164,6 +168,7 @@ class LanguageModel(Protocol):
         frequency_penalty: float | None = None,
         stop: str | Sequence[str] | None = None,
         seed: int | None = None,
+        grammar: str | None = None,
     ) -> Completion:
         """Answer `messages`; with `json_schema`, the text is JSON matching it and `parsed` holds the value."""
 
@@ -212,6 +217,7 @@ class BaseLanguageModel(ABC):
         frequency_penalty: float | None = None,
         stop: str | Sequence[str] | None = None,
         seed: int | None = None,
+        grammar: str | None = None,
     ) -> Completion:
         """Answer `messages`; with `json_schema`, the text is JSON matching it and `parsed` holds the value.
 
@@ -224,7 +230,7 @@ class BaseLanguageModel(ABC):
             {
                 "max_tokens": max_tokens, "temperature": temperature, "top_k": top_k, "top_p": top_p, "min_p": min_p,
                 "repeat_penalty": repeat_penalty, "presence_penalty": presence_penalty,
-                "frequency_penalty": frequency_penalty, "stop": stop, "seed": seed,
+                "frequency_penalty": frequency_penalty, "stop": stop, "seed": seed, "grammar": grammar,
             }
         )  # fmt: skip
         return self.complete_with(messages, settings, json_schema=json_schema)
@@ -236,6 +242,8 @@ class BaseLanguageModel(ABC):
         turns = normalize_messages(messages)
         if json_schema is not None:
             check_schema(json_schema)
+            if settings.grammar is not None:
+                raise LLMInputError("give json_schema or grammar, not both: each one constrains the whole answer")
         started = time.perf_counter()
         try:
             raw = self._complete(turns, settings, json_schema)

@@ -33,8 +33,8 @@ from opsgraph.llm.errors import LLMContextError, LLMError, LLMInputError, LLMSet
 _EXTRA_HINT = "install it with `pip install 'opsgraph[llm]'`"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
-CacheKey = tuple[str, int, int, str | None]
-"""(resolved model path, n_ctx, n_threads, chat_format): what makes two loaded models different."""
+CacheKey = tuple[str, int, int, str | None, str | None, float]
+"""(resolved model path, n_ctx, n_threads, chat_format, LoRA adapter path, LoRA scale): what makes two loaded models different."""
 
 
 @dataclass
@@ -81,6 +81,16 @@ def _import_llama_cpp() -> Any:
     return llama_cpp
 
 
+@lru_cache(maxsize=16)
+def _gbnf(text: str) -> Any:
+    # Compiling a schema's Cypher grammar costs milliseconds; every question of an estate uses the same one.
+    llama_cpp = _import_llama_cpp()
+    try:
+        return llama_cpp.LlamaGrammar.from_string(text, verbose=False)
+    except Exception as exc:
+        raise LLMInputError(f"llama.cpp cannot parse this GBNF grammar: {exc}") from exc
+
+
 @lru_cache(maxsize=64)
 def _grammar(schema_json: str) -> Any:
     # Converting a schema to GBNF costs milliseconds; RAG asks with the same few schemas over and over.
@@ -107,6 +117,10 @@ class LlamaCppModel(BaseLanguageModel):
             without one: Gemma-3-270M needs `"gemma"`, or llama-cpp-python
             silently falls back to another format.
         name: the name reported in `Completion.model`; default the file's stem.
+        lora_path: a llama.cpp LoRA adapter (`.gguf`, see `opsgraph.llm.adapters`) applied on top
+            of the base weights; the base file stays shared and unchanged. Default `None`.
+        lora_sha256: expected hex sha256 of the adapter file, checked like `sha256`.
+        lora_scale: how strongly the adapter applies (1.0 = as trained).
 
     JSON mode turns `json_schema` into a llama.cpp grammar, so the sampler can
     only produce text the schema allows (up to `max_tokens`).
@@ -121,9 +135,13 @@ class LlamaCppModel(BaseLanguageModel):
         n_threads: int = 2,
         chat_format: str | None = None,
         name: str | None = None,
+        lora_path: str | Path | None = None,
+        lora_sha256: str | None = None,
+        lora_scale: float = 1.0,
     ) -> None:
-        if sha256 is not None and not _SHA256.fullmatch(sha256.lower()):
-            raise LLMInputError(f"sha256 must be 64 hex digits, got {sha256!r}")
+        for label, digest in (("sha256", sha256), ("lora_sha256", lora_sha256)):
+            if digest is not None and not _SHA256.fullmatch(digest.lower()):
+                raise LLMInputError(f"{label} must be 64 hex digits, got {digest!r}")
         if isinstance(n_ctx, bool) or not isinstance(n_ctx, int) or n_ctx < 256 or n_ctx % 256:
             # llama.cpp pads the context up to a multiple of 256, but llama-cpp-python 0.3.36 sizes its token
             # buffer by the requested value and checks prompts against the padded one: prompts in between crash
@@ -137,6 +155,9 @@ class LlamaCppModel(BaseLanguageModel):
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.chat_format = chat_format
+        self.lora_path = Path(lora_path) if lora_path is not None else None
+        self.lora_sha256 = lora_sha256.lower() if lora_sha256 else None
+        self.lora_scale = float(lora_scale)
         self._entry: _Loaded | None = None
 
     def open(self) -> None:
@@ -147,9 +168,16 @@ class LlamaCppModel(BaseLanguageModel):
         path = self.model_path.expanduser().resolve()
         if not path.is_file():
             raise LLMSetupError(f"model file {path} does not exist")
-        key: CacheKey = (str(path), self.n_ctx, self.n_threads, self.chat_format)
+        lora = self.lora_path.expanduser().resolve() if self.lora_path is not None else None
+        if lora is not None and not lora.is_file():
+            raise LLMSetupError(f"LoRA adapter {lora} does not exist")
+        key: CacheKey = (str(path), self.n_ctx, self.n_threads, self.chat_format, str(lora) if lora else None, self.lora_scale)
         with _LOADED_LOCK:
             entry = _LOADED.get(key)
+            if lora is not None and self.lora_sha256 is not None and entry is None:
+                actual = file_sha256(lora)
+                if actual != self.lora_sha256:
+                    raise ModelIntegrityError(str(lora), self.lora_sha256, actual)
             if self.sha256 is not None and (entry is None or self.sha256 not in entry.verified_sha256):
                 actual = file_sha256(path)
                 if actual != self.sha256:
@@ -157,11 +185,11 @@ class LlamaCppModel(BaseLanguageModel):
                 if entry is not None:
                     entry.verified_sha256.add(actual)
             if entry is None:
-                entry = _Loaded(self._load(llama_cpp, path), threading.Lock(), {self.sha256} if self.sha256 else set())
+                entry = _Loaded(self._load(llama_cpp, path, lora), threading.Lock(), {self.sha256} if self.sha256 else set())
                 _LOADED[key] = entry
         self._entry = entry
 
-    def _load(self, llama_cpp: Any, path: Path) -> Any:
+    def _load(self, llama_cpp: Any, path: Path, lora: Path | None = None) -> Any:
         # verbose=False silences llama-cpp-python's logger, but llama.cpp still writes a few lines straight to
         # file descriptor 2 while it builds the context (e.g. Gemma's "using full-size SWA cache"): capture
         # them, and show them only if the load fails.
@@ -170,6 +198,7 @@ class LlamaCppModel(BaseLanguageModel):
             sys.stderr.flush()
             os.dup2(captured.fileno(), 2)
             try:
+                adapter = {"lora_path": str(lora), "lora_scale": self.lora_scale} if lora is not None else {}
                 return llama_cpp.Llama(
                     model_path=str(path),
                     n_ctx=self.n_ctx,
@@ -178,6 +207,7 @@ class LlamaCppModel(BaseLanguageModel):
                     n_threads_batch=self.n_threads,
                     chat_format=self.chat_format,
                     verbose=False,
+                    **adapter,
                 )
             except Exception as exc:
                 os.dup2(saved, 2)
@@ -214,6 +244,8 @@ class LlamaCppModel(BaseLanguageModel):
                 kwargs[field] = value
         if json_schema is not None:
             kwargs["grammar"] = _grammar(json.dumps(json_schema, sort_keys=True))
+        elif settings.grammar is not None:
+            kwargs["grammar"] = _gbnf(settings.grammar)
         with entry.lock:
             try:
                 out = entry.llama.create_chat_completion(**kwargs)
@@ -248,5 +280,7 @@ class LlamaCppModel(BaseLanguageModel):
     def __repr__(self) -> str:
         return (
             f"LlamaCppModel({str(self.model_path)!r}, n_ctx={self.n_ctx}, n_threads={self.n_threads}, "
-            f"chat_format={self.chat_format!r}, sha256={'pinned' if self.sha256 else None})"
+            f"chat_format={self.chat_format!r}, sha256={'pinned' if self.sha256 else None}"
+            + (f", lora_path={str(self.lora_path)!r}" if self.lora_path else "")
+            + ")"
         )

@@ -38,9 +38,14 @@ class ModelFile:
     chat_format: str | None
     """llama-cpp-python chat format to force; `None` uses the template inside the GGUF."""
 
-    def to_model(self, *, n_ctx: int = 2048, n_threads: int = 2) -> LlamaCppModel:
-        """An (unopened) `LlamaCppModel` for this file, hash and chat format included."""
-        return LlamaCppModel(self.path, sha256=self.sha256, n_ctx=n_ctx, n_threads=n_threads, chat_format=self.chat_format, name=self.name)
+    def to_model(
+        self, *, n_ctx: int = 2048, n_threads: int = 2, lora_path: str | Path | None = None, lora_sha256: str | None = None
+    ) -> LlamaCppModel:
+        """An (unopened) `LlamaCppModel` for this file, hash and chat format included, optionally with a LoRA adapter."""
+        return LlamaCppModel(
+            self.path, sha256=self.sha256, n_ctx=n_ctx, n_threads=n_threads, chat_format=self.chat_format,
+            name=self.name + ("+lora" if lora_path else ""), lora_path=lora_path, lora_sha256=lora_sha256,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

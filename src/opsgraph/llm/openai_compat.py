@@ -137,6 +137,8 @@ class OpenAICompatibleModel(BaseLanguageModel):
             "min_p": settings.min_p,
             "repeat_penalty": settings.repeat_penalty,  # llama.cpp server's name
             "repetition_penalty": settings.repeat_penalty,  # vLLM's name for the same thing
+            "grammar": settings.grammar,  # llama.cpp server's GBNF field
+            "guided_grammar": settings.grammar,  # vLLM's name for the same thing
         }
         body.update({k: v for k, v in optional.items() if v is not None})
         if json_schema is not None:

@@ -8,7 +8,7 @@ from opsgraph.llm import LlamaCppModel, ModelFile, loaded_models
 
 
 def test_same_settings_reuse_the_loaded_model(smollm2: LlamaCppModel, smollm2_file: ModelFile) -> None:
-    key = (str(smollm2_file.path), smollm2.n_ctx, smollm2.n_threads, None)
+    key = (str(smollm2_file.path), smollm2.n_ctx, smollm2.n_threads, None, None, 1.0)
     before = loaded_models()[key]
     started = time.perf_counter()
     with smollm2_file.to_model(n_ctx=smollm2.n_ctx, n_threads=smollm2.n_threads) as again:
@@ -22,4 +22,4 @@ def test_same_settings_reuse_the_loaded_model(smollm2: LlamaCppModel, smollm2_fi
 def test_different_settings_load_a_separate_model(smollm2: LlamaCppModel, smollm2_file: ModelFile) -> None:
     with smollm2_file.to_model(n_ctx=512, n_threads=1):
         models = loaded_models()
-        assert models[(str(smollm2_file.path), 512, 1, None)] is not models[(str(smollm2_file.path), smollm2.n_ctx, smollm2.n_threads, None)]
+        assert models[(str(smollm2_file.path), 512, 1, None, None, 1.0)] is not models[(str(smollm2_file.path), smollm2.n_ctx, smollm2.n_threads, None, None, 1.0)]

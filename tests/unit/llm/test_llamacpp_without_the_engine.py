@@ -56,6 +56,14 @@ def fake_llama_cpp(*, fail_load: bool = False, response_text: str = "ok") -> typ
                 raise AssertionError("grammar built with verbose=True would print to stderr")
             return cls(json_schema)
 
+        @classmethod
+        def from_string(cls, grammar: str, verbose: bool = True) -> LlamaGrammar:
+            if verbose:
+                raise AssertionError("grammar built with verbose=True would print to stderr")
+            if "::=" not in grammar:
+                raise ValueError("parse: error parsing grammar")
+            return cls(grammar)
+
     module.Llama = Llama  # type: ignore[attr-defined]
     module.LlamaGrammar = LlamaGrammar  # type: ignore[attr-defined]
     return module
@@ -191,3 +199,27 @@ def test_gemma_keeps_system_instructions_in_the_first_user_turn(gguf: Path) -> N
         {"role": "user", "content": "And on cartservice?"},
     ]
     assert LlamaCppModel(gguf)._chat_messages(turns[:2]) == [t.model_dump() for t in turns[:2]]
+
+
+def test_gbnf_grammar_reaches_the_engine_and_a_bad_one_is_an_input_error(fake: types.ModuleType, gguf: Path) -> None:
+    with LlamaCppModel(gguf) as model:
+        model.complete("q", grammar='root ::= "MATCH"')
+        assert fake.calls[-1]["grammar"].source == 'root ::= "MATCH"'
+        with pytest.raises(LLMInputError, match="GBNF"):
+            model.complete("q", grammar="not a grammar")
+        with pytest.raises(LLMInputError, match="not both"):
+            model.complete("q", grammar='root ::= "x"', json_schema={"type": "string"})
+
+
+def test_a_lora_adapter_is_its_own_cache_key_and_is_hash_checked(fake: types.ModuleType, gguf: Path, tmp_path: Path) -> None:
+    adapter = tmp_path / "adapter.gguf"
+    adapter.write_bytes(b"lora")
+    with pytest.raises(LLMSetupError, match="does not exist"):
+        LlamaCppModel(gguf, lora_path=tmp_path / "missing.gguf").open()
+    with pytest.raises(ModelIntegrityError):
+        LlamaCppModel(gguf, lora_path=adapter, lora_sha256="0" * 64).open()
+    LlamaCppModel(gguf).open()
+    LlamaCppModel(gguf, lora_path=adapter, lora_sha256=hashlib.sha256(b"lora").hexdigest(), lora_scale=0.5).open()
+    assert len(fake.loads) == 2
+    assert "lora_path" not in fake.loads[0]
+    assert fake.loads[1]["lora_path"] == str(adapter.resolve()) and fake.loads[1]["lora_scale"] == 0.5
