@@ -1,25 +1,38 @@
-"""Text-to-Cypher: generate ▸ extract ▸ check ▸ bound ▸ run ▸ repair.
+"""Text-to-Cypher: slots ▸ examples ▸ generate (grammar) ▸ extract ▸ check ▸ bound ▸ run ▸ repair.
 
-The model writes a query from the live schema and a few examples. Before it
+The question's entity names and categorical values are cut out first
+(`cypher_slots`) and become `$p0, $p1, ...`; the nearest training pairs
+(`cypher_examples`) are shown as examples; with a grammar (`cypher_grammar`)
+the local model can only emit schema-valid, read-only Cypher. The model writes
+a query from the live schema and the examples. Before it
 runs, the query must (1) be one statement, (2) pass the static read-only
 check, (3) carry a LIMIT (one is appended when missing), and it runs (4)
 through the store's read-only path, where the engine itself refuses writes,
 (5) with a time limit. A query that fails any step, or errors in the engine,
 is sent back to the model with the error, a bounded number of times. Values
 the model puts in the query stay literals of *its* query; nothing from the
-user's text is concatenated into Cypher by this code.
+user's text is concatenated into Cypher by this code: slot values reach the
+store as parameters.
+
+Without a model, `CypherWriter` reuses the nearest example's query when its
+slots have the same kinds and types as the question's ("retrieval only"), a
+baseline `bench/text2cypher.py` measures beside the model.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from opsgraph.errors import QueryError
 from opsgraph.llm import LanguageModel
 from opsgraph.retrieve.base import BaseRetriever, Hit
+from opsgraph.retrieve.cypher_examples import ExampleIndex, pair_signature
+from opsgraph.retrieve.cypher_pairs import CypherPair
+from opsgraph.retrieve.cypher_slots import QuestionSlots, Slot, SlotFinder, describe_slots
 from opsgraph.store.base import GraphStore
 from opsgraph.store.cypher_guard import has_limit, write_clauses
 
@@ -83,21 +96,122 @@ SYSTEM = (
     "Use only the node labels, relationship types, directions and properties in the schema. "
     "Nodes are matched by their `id` property. Answer with the query only, in a ```cypher block."
 )
+"""The instruction when the question has no slots and no examples (the zero-shot baseline)."""
+
+SYSTEM_SLOTS = (
+    "Write one read-only Cypher query that answers the question. "
+    "Use the $parameters listed with the question for the values they stand for; never write their values. "
+    "Answer with the query only."
+)
+"""The instruction with slots and examples: short, because every token of prompt costs a small model's attention."""
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-class Text2CypherRetriever(BaseRetriever):
-    """Rows of a generated, checked, bounded, read-only Cypher query."""
+@dataclass(frozen=True)
+class PromptStyle:
+    """How a question is put to the model; chosen per estate by execution accuracy on held-out pairs."""
 
-    name = "text2cypher"
+    k: int = 3
+    """Retrieved examples shown (0 = none)."""
+    format: Literal["turns", "qa"] = "turns"
+    """`turns`: each example is an earlier user/assistant exchange; `qa`: all examples in one user message."""
+    schema: bool = True
+    """Whether the schema text is in the prompt (an adapter trained on the estate may not need it)."""
+    grammar: bool = True
+    """Whether decoding is constrained by the estate's Cypher grammar (when the model supports grammars)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (kept with the estate, shown in traces)."""
+        return asdict(self)
+
+
+def user_turn(template: str, slots: Sequence[Slot]) -> str:
+    """The user message for one question: its template and what each parameter is."""
+    text = f"Question: {template}"
+    return text + ("\nParameters:\n" + describe_slots(slots) if slots else "")
+
+
+def cypher_messages(
+    question: QuestionSlots, examples: Sequence[CypherPair], schema_text: str | None, style: PromptStyle
+) -> list[dict[str, str]]:
+    """The chat messages for a question (also what adapters are trained on, so train and serve prompts match)."""
+    system = SYSTEM_SLOTS + (f"\n\nSchema:\n{schema_text}" if schema_text and style.schema else "")
+    messages = [{"role": "system", "content": system}]
+    if style.format == "turns":
+        for ex in examples:
+            messages.append({"role": "user", "content": user_turn(ex.template, ex.slots)})
+            messages.append({"role": "assistant", "content": ex.cypher})
+        messages.append({"role": "user", "content": user_turn(question.template, question.slots)})
+    else:
+        shots = "\n\n".join(f"{user_turn(ex.template, ex.slots)}\nCypher: {ex.cypher}" for ex in examples)
+        body = (f"Examples:\n{shots}\n\n" if shots else "") + user_turn(question.template, question.slots)
+        messages.append({"role": "user", "content": body})
+    return messages
+
+
+@dataclass
+class CypherOutcome:
+    """What writing one question's query came to."""
+
+    question: QuestionSlots
+    cypher: str | None = None
+    """The query that ran (bounded), or None when every attempt failed."""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    attempts: list[CypherAttempt] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    """Templates of the examples shown."""
+    source: str = "model"
+    """`model`, or `example` when the nearest example's query was reused without a model."""
+    ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when a query ran."""
+        return self.cypher is not None
+
+    def trace(self) -> dict[str, Any]:
+        """What the trace shows: the slots (names, kinds, types, surfaces), examples, attempts and the query."""
+        return {
+            "cypher": self.cypher,
+            "params": self.question.params,
+            "template": self.question.template,
+            "slots": [{"name": s.name, "kind": s.kind, "label": s.label, "surface": s.surface} for s in self.question.slots],
+            "examples": self.examples,
+            "source": self.source,
+            "columns": self.columns,
+            "attempts": [a.__dict__ for a in self.attempts],
+            "ms": round(self.ms, 1),
+        }
+
+
+class CypherWriter:
+    """Writes, checks and runs one read-only query per question.
+
+    Args:
+        store: where the query runs (read-only path, row bound, time limit).
+        llm: the model; `None` reuses the nearest example's query (retrieval only).
+        schema_text: the live schema as shown to the model.
+        slots: cuts entity names and values out of the question; `None` leaves the question whole.
+        examples: the pairs to retrieve examples from; `None` shows none.
+        grammar: the Cypher grammar for a tuple of parameter names (GBNF text), or `None`.
+        style: k, format, schema and grammar switches.
+        fixed_examples: examples shown to every question (the zero-shot baseline's optional few-shot).
+    """
 
     def __init__(
         self,
         store: GraphStore,
-        llm: LanguageModel,
+        llm: LanguageModel | None,
         schema_text: str,
         *,
-        examples: Sequence[CypherExample] = (),
-        max_attempts: int = 3,
+        slots: SlotFinder | None = None,
+        examples: ExampleIndex | None = None,
+        grammar: Callable[[tuple[str, ...]], str] | None = None,
+        style: PromptStyle | None = None,
+        fixed_examples: Sequence[CypherExample] = (),
+        max_attempts: int = 2,
         row_limit: int = 50,
         timeout_ms: int = 5_000,
         max_tokens: int = 160,
@@ -105,44 +219,127 @@ class Text2CypherRetriever(BaseRetriever):
         self.store = store
         self.llm = llm
         self.schema_text = schema_text
-        self.examples = list(examples)
+        self.slots = slots
+        self.examples = examples
+        self.grammar = grammar
+        self.style = style or PromptStyle()
+        self.fixed_examples = list(fixed_examples)
         self.max_attempts = max_attempts
         self.row_limit = row_limit
         self.timeout_ms = timeout_ms
         self.max_tokens = max_tokens
 
-    def _messages(self, question: str, history: list[CypherAttempt]) -> list[dict[str, str]]:
-        shots = "\n\n".join(f"Question: {e.question}\n```cypher\n{e.cypher}\n```" for e in self.examples)
-        user = f"Schema:\n{self.schema_text}\n\n" + (f"Examples:\n{shots}\n\n" if shots else "") + f"Question: {question}"
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+    @property
+    def legacy(self) -> bool:
+        """No slots and no retrieved examples: the plain schema prompt of issue 4."""
+        return self.slots is None and self.examples is None
+
+    def write(self, question: str) -> CypherOutcome:
+        """Slots ▸ examples ▸ generate ▸ check ▸ run ▸ repair, up to `max_attempts` generations."""
+        started = time.perf_counter()
+        q = self.slots.find(question) if self.slots is not None else QuestionSlots(question, question)
+        shots = self.examples.nearest(q.template, q.signature, self.style.k) if self.examples is not None else []
+        outcome = CypherOutcome(q, examples=[p.template for p in shots])
+        if self.llm is None:
+            same = [p for p in shots if pair_signature(p) == q.signature]
+            if same:
+                outcome.source = "example"
+                self._run(outcome, same[0].cypher, tokens=0, ms=0.0)
+            outcome.ms = (time.perf_counter() - started) * 1000
+            return outcome
+        grammar = self.grammar(tuple(s.name for s in q.slots)) if self.grammar is not None and self.style.grammar else None
+        for _ in range(self.max_attempts):
+            messages = self._messages(q, shots, outcome.attempts)
+            completion = self.llm.complete(messages, max_tokens=self.max_tokens, temperature=0.0, seed=0, grammar=grammar)
+            tokens = completion.prompt_tokens + completion.completion_tokens
+            cypher = completion.text.strip() if grammar is not None else extract_cypher(completion.text)
+            if self._run(
+                outcome, cypher.rstrip(";").strip() if cypher else "", tokens=tokens, ms=completion.latency_ms, raw=completion.text
+            ):
+                break
+        outcome.ms = (time.perf_counter() - started) * 1000
+        return outcome
+
+    def _messages(self, q: QuestionSlots, shots: Sequence[CypherPair], history: list[CypherAttempt]) -> list[dict[str, str]]:
+        if self.legacy:
+            few = "\n\n".join(f"Question: {e.question}\n```cypher\n{e.cypher}\n```" for e in self.fixed_examples)
+            user = f"Schema:\n{self.schema_text}\n\n" + (f"Examples:\n{few}\n\n" if few else "") + f"Question: {q.question}"
+            messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        else:
+            messages = cypher_messages(q, shots, self.schema_text, self.style)
         for attempt in history:
             messages.append({"role": "assistant", "content": f"```cypher\n{attempt.cypher}\n```"})
             messages.append({"role": "user", "content": f"That query failed: {attempt.error}\nWrite a corrected query."})
         return messages
 
+    def _run(self, outcome: CypherOutcome, cypher: str, *, tokens: int, ms: float, raw: str = "") -> bool:
+        params = outcome.question.params
+        try:
+            bounded = check_cypher(cypher, row_limit=self.row_limit)
+            unknown = sorted(set(_PARAM.findall(bounded)) - set(params))
+            if unknown:
+                raise ValueError(
+                    f"unknown parameters {', '.join('$' + u for u in unknown)}; use only {', '.join('$' + p for p in params) or 'none'}"
+                )
+        except ValueError as exc:
+            outcome.attempts.append(CypherAttempt(cypher or raw.strip()[:200], str(exc), tokens=tokens, ms=ms))
+            return False
+        try:
+            result = self.store.query(bounded, params, limit=self.row_limit, timeout_ms=self.timeout_ms)
+        except QueryError as exc:
+            outcome.attempts.append(CypherAttempt(bounded, str(exc).splitlines()[0][:300], tokens=tokens, ms=ms))
+            return False
+        outcome.attempts.append(CypherAttempt(bounded, None, len(result.rows), tokens, ms))
+        outcome.cypher, outcome.rows, outcome.columns = bounded, list(result.rows), list(result.columns)
+        return True
+
+
+class Text2CypherRetriever(BaseRetriever):
+    """Rows of a generated, checked, bounded, read-only Cypher query (a `CypherWriter` as a retriever)."""
+
+    name = "text2cypher"
+
+    def __init__(
+        self,
+        store: GraphStore,
+        llm: LanguageModel | None,
+        schema_text: str,
+        *,
+        examples: Sequence[CypherExample] = (),
+        max_attempts: int = 3,
+        row_limit: int = 50,
+        timeout_ms: int = 5_000,
+        max_tokens: int = 160,
+        slots: SlotFinder | None = None,
+        example_index: ExampleIndex | None = None,
+        grammar: Callable[[tuple[str, ...]], str] | None = None,
+        style: PromptStyle | None = None,
+    ) -> None:
+        self.writer = CypherWriter(
+            store, llm, schema_text, slots=slots, examples=example_index, grammar=grammar, style=style,
+            fixed_examples=examples, max_attempts=max_attempts, row_limit=row_limit, timeout_ms=timeout_ms, max_tokens=max_tokens,
+        )  # fmt: skip
+        self.info: dict[str, Any] = {}
+
+    @classmethod
+    def from_writer(cls, writer: CypherWriter, info: dict[str, Any] | None = None) -> Text2CypherRetriever:
+        """A retriever around a writer built elsewhere (the app's tuned one); `info` (tuning status) joins every trace."""
+        self = cls.__new__(cls)
+        self.writer = writer
+        self.info = dict(info or {})
+        return self
+
     def _retrieve(self, query: str, k: int, filters: dict[str, Any]) -> tuple[list[Hit], dict[str, Any]]:
-        attempts: list[CypherAttempt] = []
-        for _ in range(self.max_attempts):
-            completion = self.llm.complete(self._messages(query, attempts), max_tokens=self.max_tokens, temperature=0.0, seed=0)
-            tokens = completion.prompt_tokens + completion.completion_tokens
-            cypher = extract_cypher(completion.text)
-            try:
-                bounded = check_cypher(cypher, row_limit=self.row_limit)
-            except ValueError as exc:
-                attempts.append(CypherAttempt(cypher or completion.text.strip()[:200], str(exc), tokens=tokens, ms=completion.latency_ms))
-                continue
-            try:
-                result = self.store.query(bounded, {}, limit=self.row_limit, timeout_ms=self.timeout_ms)
-            except QueryError as exc:
-                attempts.append(CypherAttempt(bounded, str(exc).splitlines()[0][:300], tokens=tokens, ms=completion.latency_ms))
-                continue
-            attempts.append(CypherAttempt(bounded, None, len(result.rows), tokens, completion.latency_ms))
-            hits = [
-                Hit(f"cypher#{i + 1}", "row", float(len(result.rows) - i), _row_text(row), detail={"cypher": bounded, "row": row})
-                for i, row in enumerate(result.rows[:k])
-            ]
-            return hits, {"cypher": bounded, "columns": result.columns, "attempts": [a.__dict__ for a in attempts]}
-        return [], {"cypher": None, "attempts": [a.__dict__ for a in attempts]}
+        outcome = self.writer.write(query)
+        rows = outcome.rows
+        hits = [
+            Hit(f"cypher#{i + 1}", "row", float(len(rows) - i), _row_text(row), detail={"cypher": outcome.cypher, "row": row})
+            for i, row in enumerate(rows[:k])
+        ]
+        trace = outcome.trace()
+        if self.info:
+            trace["tuning"] = self.info
+        return hits, trace
 
 
 def _row_text(row: dict[str, Any]) -> str:
