@@ -42,3 +42,14 @@ def test_demo_answers_multi_hop_questions(tmp_path: Path) -> None:
     assert "checkoutservice" in result.output and "frontend" in result.output
     assert "INC-2041" in result.output
     assert "created 0, updated 0, unchanged" in result.output
+    # Text-to-Cypher tuned on the estate, then the local model's queries run with the question's values as parameters.
+    assert "pairs kept" in result.output
+    assert "Which services depend on $p0?" in result.output and "'p0': 'paymentservice'" in result.output
+
+
+def test_tune_status_before_tuning(tmp_path: Path, small_estate: Path) -> None:
+    home = str(tmp_path / "home")
+    assert runner.invoke(app, ["ingest", str(small_estate), "--home", home]).exit_code == 0
+    out = runner.invoke(app, ["tune", "--status", "--home", home])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout) == {"tuned": False}

@@ -28,6 +28,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "ConfigError": (500, "config_error"),
     # asking and searching
     "NothingIngestedError": (409, "nothing_ingested"),
+    "TuneError": (409, "not_tunable"),
     "SearchUnavailableError": (409, "search_unavailable"),
     "AskInputError": (422, "ask_input"),
     "RedisBackendError": (503, "cache_unavailable"),

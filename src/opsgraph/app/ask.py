@@ -79,6 +79,25 @@ class AskService:
         self.llm = llm
         self.memory = CacheAndMemory(settings, store, embedder=embedder, llm=llm)
         """The semantic cache and session history (opened on first use, closed by `close`)."""
+        self._writer: tuple[str, Any, dict[str, Any]] | None = None
+
+    def _tuned(self) -> bool:
+        return (self.settings.home / "text2cypher" / "choice.json").is_file()
+
+    def forget_writer(self) -> None:
+        """Drop the cached text-to-Cypher writer (after `tune`), so the next question builds it from the new choice."""
+        self._writer = None
+
+    def cypher_writer(self, schema: GraphSchema, linker: EntityLinker) -> tuple[Any, dict[str, Any]]:
+        """The tuned text-to-Cypher writer, built once per data version (slot values and examples read from the store)."""
+        from opsgraph.app.text2cypher import Text2CypherService
+
+        version = str(getattr(self.store, "data_version", lambda: "")())
+        if self._writer is None or self._writer[0] != version:
+            service = Text2CypherService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
+            writer, info = service.writer(schema, linker, _schema_text(self.store, schema))
+            self._writer = (version, writer, info)
+        return self._writer[1], self._writer[2]
 
     def linker(self, schema: GraphSchema) -> EntityLinker:
         """Links questions to the estate's entities as stored now."""
@@ -95,8 +114,9 @@ class AskService:
         cfg = self.settings.ask
         linker = linker or self.linker(schema)
         structured: list[Any] = [SchemaPathRetriever(self.store, schema, linker)]
-        if cfg.text2cypher and self.llm is not None:
-            structured.append(Text2CypherRetriever(self.store, self.llm, _schema_text(self.store, schema)))
+        if self.llm is not None and (cfg.text2cypher is True or (cfg.text2cypher == "auto" and self._tuned())):
+            writer, info = self.cypher_writer(schema, linker)
+            structured.append(Text2CypherRetriever.from_writer(writer, info))
         graph = [GraphExpansionRetriever(self.store, schema, linker, hops=cfg.hops)]
         documents: list[Any] = []
         live = {t.name for t in self.store.describe()}

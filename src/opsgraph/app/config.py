@@ -132,9 +132,32 @@ class AskSettings(BaseModel):
     """Context items given to the model."""
     hops: int = Field(1, ge=0, le=3)
     """Neighbourhood depth of graph expansion."""
-    text2cypher: bool = False
-    """Let the model write Cypher (checked, read-only, bounded) when the schema planner finds no path.
-    Off by default: the bundled models write no correct Cypher yet (measured in the note of issue 4)."""
+    text2cypher: bool | Literal["auto"] = "auto"
+    """Let the model write Cypher (checked, read-only, bounded) when the schema planner finds no path. `auto`: only
+    once `opsgraph tune` has prepared this estate (slots, retrieved examples, grammar, adapter); untuned, the bundled
+    models write no correct Cypher (0 of 21 and 0 of 18 in the note of issue 4). `true` also uses the untuned prompt."""
+
+
+class CypherSettings(BaseModel):
+    """How the model writes Cypher for this estate, and how `opsgraph tune` prepares it."""
+
+    model_config = ConfigDict(extra="forbid")
+    examples: bool = True
+    """Show the nearest tuned (question, Cypher) pairs as examples (after `opsgraph tune`)."""
+    grammar: bool = True
+    """Constrain decoding by the estate's read-only Cypher grammar (llama.cpp models; servers that accept GBNF)."""
+    adapter: bool = True
+    """Use the estate's active LoRA adapter for writing Cypher when `opsgraph tune` trained one."""
+    max_attempts: int = Field(2, ge=1, le=5)
+    """Generations per question: the first, then repairs with the engine's error."""
+    pairs: int = Field(4000, ge=50)
+    """Most training pairs `tune` generates from the schema and the data."""
+    held_out_sample: int = Field(40, ge=5)
+    """Held-out pairs each prompt style (and the adapter) is measured on when `tune` chooses."""
+    train_steps: int = Field(150, ge=1)
+    """LoRA optimiser steps `tune` runs (batch 8)."""
+    seed: int = 0
+    """Seed of pair sampling, the split and training: the same seed gives the same pairs and adapter."""
 
 
 class CacheSettings(BaseModel):
@@ -208,9 +231,12 @@ class Settings(BaseModel):
     risk: RiskSettings = Field(default_factory=RiskSettings)
     """Failure-risk model settings."""
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
+    """Embedder settings (documents, questions, examples)."""
     llm: LLMSettings = Field(default_factory=LLMSettings)
     ask: AskSettings = Field(default_factory=AskSettings)
-    """Embedder settings (documents, and later questions)."""
+    """How questions are answered."""
+    cypher: CypherSettings = Field(default_factory=CypherSettings)
+    """Text-to-Cypher: examples, grammar, adapter, and what `opsgraph tune` does."""
     serve: ServeSettings = Field(default_factory=ServeSettings)
     """HTTP API / MCP server settings."""
     cache: CacheSettings = Field(default_factory=CacheSettings)

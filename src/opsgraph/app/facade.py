@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opsgraph.app.ask import AskService, build_llm
+from opsgraph.app.ask import AskService, NothingIngestedError, build_llm
 from opsgraph.app.config import Settings, load_settings
 from opsgraph.app.risk import RiskService
 from opsgraph.embed import Embedder, create_embedder
@@ -21,6 +21,8 @@ from opsgraph.rag import Answer
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
 
+if TYPE_CHECKING:  # text-to-Cypher tuning pulls in pair generation and grammars: loaded when first used
+    from opsgraph.app.text2cypher import Text2CypherService, TuneReport
 
 def sample_estate_path() -> Path:
     """The Online Boutique sample estate shipped inside the package."""
@@ -116,6 +118,47 @@ class OpsGraph:
         if self._asker is None:
             self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
         return self._asker.ask(question, self.schema(), session=session, user=user, use_cache=use_cache)
+
+    @property
+    def text2cypher(self) -> Text2CypherService:
+        """Text-to-Cypher for this estate: `tune` it (pairs, examples, style, adapter) and see its status."""
+        from opsgraph.app.text2cypher import Text2CypherService
+
+        return Text2CypherService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
+
+    def tune(self, *, adapter: bool = True, steps: int | None = None, sample: int | None = None, seed: int | None = None, progress: Any = None) -> TuneReport:
+        """Prepare text-to-Cypher for the estate from its schema and data (see `app/text2cypher.py`)."""
+        schema = self.schema()
+        if schema is None:
+            raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
+        report = self.text2cypher.tune(schema, self.linker(), adapter=adapter, steps=steps, sample=sample, seed=seed, progress=progress)
+        if self._asker is not None:
+            self._asker.forget_writer()
+        return report
+
+    def write_cypher(self, question: str) -> Any:
+        """The model writes, checks and runs a read-only query for `question` (tuned: slots, examples, grammar, adapter).
+
+        Returns a `CypherOutcome` (the query that ran, its parameters, rows, attempts and what the tuning chose).
+        """
+        schema = self.schema()
+        if schema is None:
+            raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
+        linker = self.linker()
+        assert self._asker is not None
+        writer, info = self._asker.cypher_writer(schema, linker)
+        outcome = writer.write(question)
+        outcome.info = info
+        return outcome
+
+    def linker(self) -> Any:
+        """The entity linker over the stored entities (what questions and documents are linked with)."""
+        schema = self.schema()
+        if schema is None:
+            raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
+        if self._asker is None:
+            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
+        return self._asker.linker(schema)
 
     # -- estate ----------------------------------------------------------------
     def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None, documents: bool = True) -> IngestReport:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from opsgraph.app import OpsGraph, load_settings, sample_estate_path
@@ -229,6 +229,52 @@ def print_answer(answer: Any, *, show_trace: bool) -> None:
 
 
 @app.command()
+def tune(
+    home: HomeOpt = None,
+    adapter: Annotated[bool, typer.Option("--adapter/--no-adapter", help="Train a LoRA adapter for writing Cypher (bundled models).")] = True,
+    steps: Annotated[int | None, typer.Option("--steps", min=1, help="LoRA optimiser steps (default: cypher.train_steps).")] = None,
+    sample: Annotated[int | None, typer.Option("--sample", min=5, help="Held-out pairs each choice is measured on.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of pairs, split and training.")] = None,
+    status: Annotated[bool, typer.Option("--status", help="Only show what the estate is tuned with, and whether it is stale.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Teach the local model this estate's Cypher: training pairs from the schema and data, examples, grammar, a LoRA adapter."""
+    with _errors(), _open(home) as og:
+        if status:
+            info = og.text2cypher.status(og.schema())
+            sys.stdout.write(json.dumps(info, indent=2, default=str) + "\n")
+            return
+        bars = Progress(
+            TextColumn("[bold]{task.description:<40}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[note]}"), console=err,
+        )  # fmt: skip
+        with bars:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int, note: str) -> None:
+                key = stage if stage != "styles" else f"styles:{note}"
+                if key not in tasks:
+                    label = {"pairs": "training pairs (generate + run)", "train": "LoRA adapter (train)", "adapter": "LoRA adapter (held-out)"}
+                    tasks[key] = bars.add_task(label.get(stage, note or stage), total=max(total, 1), note="")
+                bars.update(tasks[key], completed=done, total=max(total, 1), note=note if stage in ("train", "adapter") else "")
+
+            report = og.tune(adapter=adapter, steps=steps, sample=sample, seed=seed, progress=progress)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
+        return
+    console.print(f"pairs: {report.pairs} ({report.train} train, {report.held_out} held out; {report.dropped_inconsistent} dropped)")
+    table = Table(title="held-out execution accuracy")
+    for col in ("prompt", "accuracy", "ran", "p50 ms", "p95 ms"):
+        table.add_column(col)
+    for row in report.styles:
+        table.add_row(escape(json.dumps(row["style"])), f"{row['accuracy']:.2f}", f"{row['ran']:.2f}", f"{row['p50_ms']:.0f}", f"{row['p95_ms']:.0f}")
+    console.print(table)
+    chosen = report.chosen
+    console.print(f"chosen: {escape(json.dumps(chosen.get('style')))}" + (f", adapter {chosen['adapter']['version']}" if chosen.get("adapter") else ", no adapter"))
+    console.print(f"[dim]seconds: {report.seconds}[/]")
+
+
+@app.command()
 def reset(home: HomeOpt = None, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False) -> None:
     """Drop every type and all data in the store."""
     if not yes:
@@ -257,10 +303,42 @@ def demo(home: Annotated[Path | None, typer.Option("--home", help="Where the dem
             console.print(f"[dim]{escape(q.cypher)}  params={escape(str(q.params))}[/]", highlight=False)
             print_result(og.query(q.cypher, q.params), as_json=False)
         run_risk_demo(og)
+        run_cypher_demo(og)
         console.rule("[bold]idempotence: ingesting the same folder again")
         again = run_ingest(og, estate).totals()
         console.print(f"created {again.created}, updated {again.updated}, unchanged {again.unchanged}")
     console.print(f"\nexplore it yourself:  opsgraph query --home {target} \"MATCH (s:Service) RETURN s.id, s.tier\"")
+
+
+CYPHER_DEMO = ("Which services depend on paymentservice?", "Which team owns redis-cart?", "What language is cartservice written in?")
+
+
+def run_cypher_demo(og: OpsGraph) -> None:
+    """Tune text-to-Cypher on the estate (no adapter: a minute, not ten) and let the local model write three queries."""
+    console.rule("[bold]text-to-Cypher, offline: the local model learns this estate's queries")
+    if og.llm is None:
+        console.print("no language model configured (llm.provider: none): skipped")
+        return
+    console.print("training pairs from the schema and the data, then the prompt style chosen on held-out pairs (`opsgraph tune`; add an adapter with --adapter)")
+    with _progress() as bars:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int, note: str) -> None:
+            key = note or stage
+            if key not in tasks:
+                tasks[key] = bars.add_task(key[:28], total=max(total, 1))
+            bars.update(tasks[key], completed=done, total=max(total, 1))
+
+        report = og.tune(adapter=False, sample=8, progress=progress)
+    console.print(f"{report.pairs} pairs kept ({report.train} to learn from); chosen: {escape(json.dumps(report.chosen.get('style')))}")
+    for question in CYPHER_DEMO:
+        outcome = og.write_cypher(question)
+        console.print(f"[bold]{escape(question)}[/]  ->  [dim]{escape(outcome.question.template)}  {escape(str(outcome.question.params))}[/]", highlight=False)
+        if outcome.ok:
+            console.print(f"  {escape(outcome.cypher or '')}", highlight=False)
+            console.print(f"  rows: {escape(', '.join(str(next(iter(r.values()))) for r in outcome.rows[:8]))}", highlight=False)
+        else:
+            console.print(f"  [yellow]no query ran[/]: {escape(str(outcome.attempts[-1].error if outcome.attempts else 'no attempt'))}", highlight=False)
 
 
 def main() -> None:

@@ -165,6 +165,8 @@ class CypherOutcome:
     source: str = "model"
     """`model`, or `example` when the nearest example's query was reused without a model."""
     ms: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+    """What the estate's tuning chose (style, adapter, stale or not), when the app built the writer."""
 
     @property
     def ok(self) -> bool:
@@ -183,6 +185,7 @@ class CypherOutcome:
             "columns": self.columns,
             "attempts": [a.__dict__ for a in self.attempts],
             "ms": round(self.ms, 1),
+            **({"tuning": self.info} if self.info else {}),
         }
 
 
@@ -336,10 +339,8 @@ class Text2CypherRetriever(BaseRetriever):
             Hit(f"cypher#{i + 1}", "row", float(len(rows) - i), _row_text(row), detail={"cypher": outcome.cypher, "row": row})
             for i, row in enumerate(rows[:k])
         ]
-        trace = outcome.trace()
-        if self.info:
-            trace["tuning"] = self.info
-        return hits, trace
+        outcome.info = self.info
+        return hits, outcome.trace()
 
 
 def _row_text(row: dict[str, Any]) -> str:
