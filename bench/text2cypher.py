@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from opsgraph.app import OpsGraph, Settings, sample_estate_path  # noqa: E402
 from opsgraph.app.ask import _schema_text  # noqa: E402
 from opsgraph.app.text2cypher import TASK, grammar_factory  # noqa: E402
-from opsgraph.llm import LlamaCppModel, resolve_model  # noqa: E402
+from opsgraph.llm import resolve_model  # noqa: E402
 from opsgraph.retrieve.cypher_eval import EvalItem, EvalReport, evaluate, is_ordered  # noqa: E402
 from opsgraph.retrieve.cypher_examples import ExampleIndex  # noqa: E402
 from opsgraph.retrieve.cypher_pairs import load_pairs  # noqa: E402
@@ -177,7 +177,7 @@ def run_estate(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]
             versions = _adapter_versions(settings.home, schema.name) if model_name.startswith("smollm2") else []
             if versions:
                 path = versions[-1]
-                with LlamaCppModel(mf.path, sha256=mf.sha256, n_ctx=args.n_ctx, n_threads=args.llm_threads, lora_path=path, name=f"{model_name}+lora") as tuned:
+                with mf.to_model(n_ctx=args.n_ctx, n_threads=args.llm_threads, lora_path=path) as tuned:
                     measure("+adapter", tuned, slots=finder, examples=index, grammar=grammar, style=PromptStyle(k=0, schema=False, grammar=True))
                     measure("adapter+examples", tuned, slots=finder, examples=index, grammar=grammar, style=PromptStyle(k=3, schema=False, grammar=True))
     return out

@@ -273,10 +273,7 @@ class Text2CypherService:
             base.model_path, examples, work, settings=settings, progress=lambda s, t, loss: say("train", s, t, f"loss {loss:.3f}")
         )
         report.seconds["train"] = round(time.perf_counter() - started, 2)
-        tuned = LlamaCppModel(
-            base.model_path, sha256=base.sha256, n_ctx=base.n_ctx, n_threads=base.n_threads, chat_format=base.chat_format,
-            name=f"{base.name}+{TASK}", lora_path=result.adapter_gguf,
-        )  # fmt: skip
+        tuned = base.with_adapter(result.adapter_gguf, name=f"{base.name}+{TASK}")
         started = time.perf_counter()
         with tuned:
             rep = self._evaluate(tuned, finder, index, grammar, ADAPTER_STYLE, items, lambda s, d, t, n: say("adapter", d, t, n))
@@ -315,11 +312,7 @@ class Text2CypherService:
         llm = self.llm
         adapter = choice.get("adapter")
         if adapter and cfg.adapter and isinstance(self.llm, LlamaCppModel) and Path(adapter["path"]).is_file():
-            base = self.llm
-            llm = LlamaCppModel(
-                base.model_path, sha256=base.sha256, n_ctx=base.n_ctx, n_threads=base.n_threads, chat_format=base.chat_format,
-                name=f"{base.name}+{TASK}", lora_path=adapter["path"],
-            )  # fmt: skip
+            llm = self.llm.with_adapter(adapter["path"], name=f"{self.llm.name}+{TASK}")
             style = PromptStyle(**adapter["style"])
             info["adapter_used"] = adapter["version"]
         if not cfg.grammar:

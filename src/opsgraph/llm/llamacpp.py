@@ -160,6 +160,13 @@ class LlamaCppModel(BaseLanguageModel):
         self.lora_scale = float(lora_scale)
         self._entry: _Loaded | None = None
 
+    def with_adapter(self, lora_path: str | Path, *, lora_sha256: str | None = None, name: str | None = None) -> LlamaCppModel:
+        """The same base file and settings with a LoRA adapter on top (an unopened model; the base stays shared)."""
+        return LlamaCppModel(
+            self.model_path, sha256=self.sha256, n_ctx=self.n_ctx, n_threads=self.n_threads, chat_format=self.chat_format,
+            name=name or f"{self.name}+lora", lora_path=lora_path, lora_sha256=lora_sha256,
+        )  # fmt: skip
+
     def open(self) -> None:
         """Load the model, or reuse the copy this process already loaded; verify the sha256 first when one was given."""
         if self._entry is not None:

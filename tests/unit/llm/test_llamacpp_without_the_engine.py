@@ -223,3 +223,10 @@ def test_a_lora_adapter_is_its_own_cache_key_and_is_hash_checked(fake: types.Mod
     assert len(fake.loads) == 2
     assert "lora_path" not in fake.loads[0]
     assert fake.loads[1]["lora_path"] == str(adapter.resolve()) and fake.loads[1]["lora_scale"] == 0.5
+
+
+def test_with_adapter_keeps_the_base_settings(gguf: Path, tmp_path: Path) -> None:
+    base = LlamaCppModel(gguf, n_ctx=512, n_threads=1, chat_format="chatml", name="base")
+    tuned = base.with_adapter(tmp_path / "a.gguf")
+    assert (tuned.model_path, tuned.n_ctx, tuned.n_threads, tuned.chat_format) == (base.model_path, 512, 1, "chatml")
+    assert tuned.lora_path == tmp_path / "a.gguf" and tuned.name == "base+lora" and base.lora_path is None
