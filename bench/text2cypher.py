@@ -52,7 +52,6 @@ from opsgraph.app.text2cypher import TASK, grammar_factory  # noqa: E402
 from opsgraph.llm import resolve_model  # noqa: E402
 from opsgraph.retrieve.cypher_eval import EvalItem, EvalReport, evaluate, is_ordered  # noqa: E402
 from opsgraph.retrieve.cypher_examples import ExampleIndex  # noqa: E402
-from opsgraph.retrieve.cypher_pairs import load_pairs  # noqa: E402
 from opsgraph.retrieve.cypher_slots import SlotFinder  # noqa: E402
 from opsgraph.retrieve.planner import SchemaPathRetriever  # noqa: E402
 from opsgraph.retrieve.text2cypher import CypherWriter, PromptStyle  # noqa: E402
@@ -91,9 +90,20 @@ def library_items(og: OpsGraph) -> list[EvalItem]:
     return [EvalItem(q["q"], q["rows"], ordered=bool(q.get("ordered")), pattern=q["pattern"]) for q in spec["questions"]]
 
 
+def blind_items(name: str) -> Any:
+    """A set written after the first measurements, by a helper who did not see the generator or its pairs; the
+    developer did not look at its questions (tests/fixtures/blind/, checked by tests/integration/test_blind_question_sets.py)."""
+
+    def load(og: OpsGraph) -> list[EvalItem]:
+        spec = yaml.safe_load((ROOT / "tests" / "fixtures" / "blind" / f"{name}_questions.yaml").read_text(encoding="utf-8"))
+        return [EvalItem(q["q"], q["rows"], ordered=bool(q.get("ordered")), pattern=q["pattern"]) for q in spec["questions"]]
+
+    return load
+
+
 ESTATES = {
-    "sample": (sample_estate_path, sample_items),
-    "library": (lambda: ROOT / "tests" / "fixtures" / "library_estate", library_items),
+    "sample": (sample_estate_path, {"sample": sample_items, "sample-blind": blind_items("sample")}),
+    "library": (lambda: ROOT / "tests" / "fixtures" / "library_estate", {"library": library_items, "library-blind": blind_items("library")}),
 }
 
 
@@ -104,7 +114,7 @@ def row(name: str, rep: EvalReport) -> dict[str, Any]:
 
 
 def run_estate(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    estate_fn, items_fn = ESTATES[name]
+    estate_fn, sets = ESTATES[name]
     settings = Settings(
         home=tmp / name,
         embed={"provider": "sentence-transformers", "threads": 1},
@@ -116,8 +126,9 @@ def run_estate(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]
         og.ingest(estate_fn(), documents=False)
         schema = og.schema()
         assert schema is not None
-        items = round_robin(items_fn(og))[: args.questions or None]
-        say(f"{name}: {len(items)} hand-written questions, patterns {sorted({i.pattern for i in items})}")
+        question_sets = {set_name: round_robin(fn(og))[: args.questions or None] for set_name, fn in sets.items() if set_name in args.sets}
+        for set_name, items in question_sets.items():
+            say(f"{set_name}: {len(items)} hand-written questions, patterns {sorted({i.pattern for i in items})}")
 
         say(f"{name}: opsgraph tune (pairs, style choice on {args.sample} held-out pairs, LoRA {args.steps} steps)")
         started = time.perf_counter()
@@ -145,27 +156,32 @@ def run_estate(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]
 
         store = og.store
         finder = SlotFinder.from_store(store, schema, og.linker())
-        train = load_pairs(settings.home / "text2cypher" / "train.jsonl")
-        index = ExampleIndex(train, og.embedder)
+        # As the product serves: examples from every tuned pair (training and held-out).
+        index = ExampleIndex(og.text2cypher.pairs(), og.embedder)
         grammar = grammar_factory(schema)
         schema_text = _schema_text(store, schema)
         choice = og.text2cypher.choice() or {}
+
+        def record(label: str, model: str, write: Any) -> None:
+            for set_name, items in question_sets.items():
+                out["rows"].append({"set": set_name, "model": model, **row(f"{set_name:<13} {label}", evaluate(write, items))})
 
         def measure(label: str, llm: Any, **kw: Any) -> None:
             if label.split(" ")[0] not in args.configs:
                 return
             writer = CypherWriter(store, llm, kw.pop("schema_text", schema_text), max_attempts=args.attempts, row_limit=1000, max_tokens=args.max_tokens, **kw)
-            out["rows"].append({"model": getattr(llm, "name", "none"), **row(label, evaluate(writer.write, items))})
+            record(label, getattr(llm, "name", "none"), writer.write)
 
         say(f"{name}: retrieval only (no model)")
         measure("retrieval only", None, slots=finder, examples=index, style=PromptStyle(k=3))
         if "ask" in args.configs:
-            # The product's path: the schema-path planner first; when it finds no plan, the tuned writer (as `ask` runs it).
+            # The product's path (`ask`): the tuned writer (reuse first, then the model), then the schema-path planner when
+            # the writer found nothing; beside it the order of issue 4 (planner first) and the planner alone.
             planner = SchemaPathRetriever(store, schema, og.linker())
-            say(f"{name}: ask's path: planner, then the tuned writer {json.dumps(og.text2cypher.status(schema))}")
-            out["rows"].append({"model": "tuned", **row("ask: planner, then tuned", evaluate(_planner_then(planner, og.write_cypher), items))})
-            planner_only = evaluate(_planner_then(planner, None), items)
-            out["rows"].append({"model": "none", **row("planner only", planner_only)})
+            say(f"{name}: ask's path {json.dumps(og.text2cypher.status(schema))}")
+            record("ask: tuned, then planner", "tuned", _first_of(og.write_cypher, _planner(planner)))
+            record("ask: planner, then tuned", "tuned", _first_of(_planner(planner), og.write_cypher))
+            record("planner only", "none", _first_of(_planner(planner)))
         for model_name in args.models:
             mf = resolve_model(model_name, tmp / "models")
             say(f"{name}: {model_name}")
@@ -174,6 +190,7 @@ def run_estate(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]
                 tuned = PromptStyle(**choice.get("style", {}))
                 measure("+examples", llm, slots=finder, examples=index, style=replace(tuned, grammar=False))
                 measure("+grammar", llm, slots=finder, examples=index, grammar=grammar, style=replace(tuned, grammar=True))
+                measure("reuse+grammar", llm, slots=finder, examples=index, grammar=grammar, style=replace(tuned, grammar=True), reuse=True)
             versions = _adapter_versions(settings.home, schema.name) if model_name.startswith("smollm2") else []
             if versions:
                 path = versions[-1]
@@ -190,18 +207,29 @@ class _Rows:
         self.ok, self.rows, self.cypher, self.ms = ok, rows, cypher, ms
 
 
-def _planner_then(planner: Any, writer: Any) -> Any:
+def _planner(planner: Any) -> Any:
     def write(question: str) -> Any:
         started = time.perf_counter()
         got = planner.retrieve(question, 1000)
-        if got.hits:
-            # The planner's rows carry display columns (name, type) beside the answer; the answer is the id column.
-            rows = [{"id": r["id"]} if "id" in r else r for r in (h.detail.get("row", {}) for h in got.hits)]
-            return _Rows(True, rows, got.detail.get("cypher"), (time.perf_counter() - started) * 1000)
-        if writer is None:
-            return _Rows(False, [], None, (time.perf_counter() - started) * 1000)
-        outcome = writer(question)
-        return _Rows(outcome.ok, outcome.rows, outcome.cypher, (time.perf_counter() - started) * 1000)
+        # The planner's rows carry display columns (name, type) beside the answer; the answer is the id column.
+        rows = [{"id": r["id"]} if "id" in r else r for r in (h.detail.get("row", {}) for h in got.hits)]
+        return _Rows(bool(got.hits), rows, got.detail.get("cypher"), (time.perf_counter() - started) * 1000)
+
+    return write
+
+
+def _first_of(*writers: Any) -> Any:
+    """The first writer whose query ran and returned rows (as `ask` tries its structured retrievers in order)."""
+
+    def write(question: str) -> Any:
+        started = time.perf_counter()
+        last = None
+        for w in writers:
+            last = w(question)
+            if last.ok and last.rows:
+                break
+        assert last is not None
+        return _Rows(bool(last.ok and last.rows), last.rows, last.cypher, (time.perf_counter() - started) * 1000)
 
     return write
 
@@ -244,12 +272,14 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--keep", type=Path, default=None, help="copy each estate's tuning (pairs, choice, adapter) here")
     parser.add_argument("--reuse", type=Path, default=None, help="skip tune: reuse a tuning saved with --keep")
-    parser.add_argument("--configs", default="retrieval,ask,schema,+examples,+grammar,+adapter,adapter+examples", help="which rows to measure")
+    parser.add_argument("--configs", default="retrieval,ask,schema,+examples,+grammar,reuse+grammar,+adapter,adapter+examples", help="which rows to measure")
+    parser.add_argument("--sets", default="sample,sample-blind,library,library-blind", help="question sets (each estate's own and its blind set)")
     args = parser.parse_args()
     if args.quick:
         args.models, args.questions, args.steps, args.sample = "smollm2-135m-instruct", args.questions or 24, 120, 20
     args.models = [m for m in args.models.split(",") if m]
     args.configs = set(args.configs.split(","))
+    args.sets = set(args.sets.split(","))
     results = []
     with tempfile.TemporaryDirectory(prefix="opsgraph-t2c-") as tmp:
         for name in args.estates.split(","):
@@ -258,7 +288,7 @@ def main() -> None:
     for res in results:
         say(f"  {res['estate']}: tune {res['tune_seconds']} s")
         for r in res["rows"]:
-            say(f"    {r['model']:<28} {r['config']:<26} {r['accuracy']:.3f}  ran {r['ran']:.2f}  p50 {r['p50_ms']:.0f} ms  p95 {r['p95_ms']:.0f} ms")
+            say(f"    {r['model']:<28} {r['config']:<40} {r['accuracy']:.3f}  ran {r['ran']:.2f}  p50 {r['p50_ms']:.0f} ms  p95 {r['p95_ms']:.0f} ms")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
 

@@ -148,9 +148,12 @@ class CypherSettings(BaseModel):
     """Constrain decoding by the estate's read-only Cypher grammar (llama.cpp models; servers that accept GBNF)."""
     adapter: bool = True
     """Use the estate's active LoRA adapter for writing Cypher when `opsgraph tune` trained one."""
+    reuse: bool = True
+    """Before the model writes, reuse the nearest tuned pair's query when its parameters' kinds and types and its numbers
+    fit the question (measured best on both hand-written sets by bench/text2cypher.py); the model writes the rest."""
     max_attempts: int = Field(2, ge=1, le=5)
     """Generations per question: the first, then repairs with the engine's error."""
-    pairs: int = Field(4000, ge=50)
+    pairs: int = Field(6000, ge=50)
     """Most training pairs `tune` generates from the schema and the data."""
     held_out_sample: int = Field(40, ge=5)
     """Held-out pairs each prompt style (and the adapter) is measured on when `tune` chooses."""

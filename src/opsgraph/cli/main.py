@@ -314,7 +314,8 @@ CYPHER_DEMO = ("Which services depend on paymentservice?", "Which team owns redi
 
 
 def run_cypher_demo(og: OpsGraph) -> None:
-    """Tune text-to-Cypher on the estate (no adapter: a minute, not ten) and let the local model write three queries."""
+    """Tune text-to-Cypher on the estate (no adapter: a minute, not ten), then answer three questions with Cypher: a tuned
+    pair's query reused when one fits the question, else the local model's."""
     console.rule("[bold]text-to-Cypher, offline: the local model learns this estate's queries")
     if og.llm is None:
         console.print("no language model configured (llm.provider: none): skipped")
@@ -335,7 +336,8 @@ def run_cypher_demo(og: OpsGraph) -> None:
         outcome = og.write_cypher(question)
         console.print(f"[bold]{escape(question)}[/]  ->  [dim]{escape(outcome.question.template)}  {escape(str(outcome.question.params))}[/]", highlight=False)
         if outcome.ok:
-            console.print(f"  {escape(outcome.cypher or '')}", highlight=False)
+            how = f"reused the tuned pair '{outcome.reused}'" if outcome.source == "example" else "written by the local model"
+            console.print(f"  {escape(outcome.cypher or '')}  [dim]({escape(how)})[/]", highlight=False)
             console.print(f"  rows: {escape(', '.join(str(next(iter(r.values()))) for r in outcome.rows[:8]))}", highlight=False)
         else:
             console.print(f"  [yellow]no query ran[/]: {escape(str(outcome.attempts[-1].error if outcome.attempts else 'no attempt'))}", highlight=False)

@@ -23,6 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
+from opsgraph.retrieve.cypher_cues import UNASKED_PENALTY, cue_score, query_cues, question_cues, unasked_property
 from opsgraph.retrieve.cypher_pairs import CypherPair
 
 SIGNATURE_BONUS = 0.25
@@ -58,6 +59,7 @@ class ExampleIndex:
         self.confirmed: list[bool] = []
         self._vectors: np.ndarray | None = None
         self._bags: list[Counter[str]] = []
+        self._cues: list[frozenset[str]] = []
         self._add(pairs, confirmed=False)
 
     def __len__(self) -> int:
@@ -73,6 +75,7 @@ class ExampleIndex:
             return
         self.pairs.extend(pairs)
         self.confirmed.extend([confirmed] * len(pairs))
+        self._cues.extend(query_cues(p.cypher) for p in pairs)
         if self.embedder is not None:
             vecs = np.asarray(self.embedder.embed([p.template for p in pairs]), dtype=np.float32)
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12
@@ -101,7 +104,15 @@ class ExampleIndex:
         score = self._similarity(template)
         sig = tuple(signature)
         bonus = np.array([SIGNATURE_BONUS if pair_signature(p) == sig else 0.0 for p in self.pairs], dtype=np.float32)
-        score = score + bonus + np.array(self.confirmed, dtype=np.float32) * 1e-3
+        wanted = question_cues(template)
+        cues = np.array(
+            [
+                cue_score(wanted, c) - (UNASKED_PENALTY if unasked_property(template, p.cypher) else 0.0)
+                for c, p in zip(self._cues, self.pairs, strict=True)
+            ],
+            dtype=np.float32,
+        )
+        score = score + bonus + cues + np.array(self.confirmed, dtype=np.float32) * 1e-3
         out: list[CypherPair] = []
         seen: set[str] = set()
         for i in np.argsort(-score, kind="stable"):

@@ -321,6 +321,10 @@ P_RANGE = {
           "Give me the {Ls} with {P} above {n}."],
     "<": ["Which {Ls} have a {P} below {n}?", "List {Ls} with {P} less than {n}.", "Show me the {Ls} whose {P} is under {n}.", "Find {Ls} where {P} < {n}.",
           "Give me the {Ls} with {P} below {n}."],
+    ">=": ["Which {Ls} have a {P} of at least {n}?", "List {Ls} with {P} {n} or more.", "Show me the {Ls} whose {P} is {n} or higher.",
+           "Find {Ls} where {P} >= {n}.", "Give me the {Ls} with a {P} of {n} or above."],
+    "<=": ["Which {Ls} have a {P} of at most {n}?", "List {Ls} with {P} {n} or less.", "Show me the {Ls} whose {P} is {n} or lower.",
+           "Find {Ls} where {P} <= {n}.", "Give me the {Ls} with a {P} of no more than {n}."],
     "between": ["Which {Ls} have a {P} between {n} and {m}?", "List {Ls} with {P} from {n} to {m}.", "Show me the {Ls} whose {P} is between {n} and {m}.",
                 "Find {Ls} where {P} is in the range {n} to {m}.", "Give me the {Ls} with {P} between {n} and {m}."],
     "after": ["Which {Ls} have {P} after {n}?", "List {Ls} with {P} later than {n}.", "Show me the {Ls} whose {P} is after {n}.", "Find {Ls} where {P} > {n}.",
@@ -330,6 +334,7 @@ P_RANGE = {
 }
 W_RANGE = {
     ">": {0: "Who has a {P} above {n}?"}, "<": {0: "Who has a {P} below {n}?"}, "between": {0: "Who has a {P} between {n} and {m}?"},
+    ">=": {0: "Who has a {P} of at least {n}?"}, "<=": {0: "Who has a {P} of at most {n}?"},
     "after": {0: "Who has {P} after {n}?"}, "before": {0: "Who has {P} before {n}?"},
 }
 P_COUNT = ["How many {Ls} are there?", "Count the {Ls}.", "What is the number of {Ls}?", "How many {Ls} do we have?", "Give me the count of {Ls}."]
@@ -383,6 +388,17 @@ P_TRANS_OUT = ["Which {Ts} {aux} {a} {bare}, directly or indirectly?", "List eve
                "Show me all {T} dependencies of {a}, including indirect ones.", "Which {Ts} {aux} {a} ultimately {bare}?"]
 P_TRANS_COUNT = ["How many {Fs} break if {a} is down?", "How many {Fs} {pl} {a}, directly or indirectly?", "Count the {Fs} affected if {a} fails.",
                  "What is the number of {Fs} in the blast radius of {a}?", "Count the {Fs} that {pl} {a}, directly or indirectly."]
+P_CHAIN_IN = ["Which {Fs} {pl} {a}, directly or indirectly?", "Show me all {Fs} that {pl} {a}, at any depth.",
+              "List every {F} that {s3} {a}, directly or further down the line.", "Which {Fs} {pl} {a} at any level?",
+              "Give me all the {Fs} that {pl} {a}, including indirect ones."]
+P_CHAIN_COUNT = ["How many {Fs} {pl} {a}, directly or indirectly?", "Count the {Fs} that {pl} {a}, at any depth.",
+                 "What is the number of {Fs} that {pl} {a}, including indirect ones?", "How many {Fs} {pl} {a} at any level?",
+                 "Count every {F} that {s3} {a}, directly or not."]
+P_CHAIN_OUT = ["Which {Ts} {aux} {a} {bare}, directly or indirectly?", "List every {T} {a} {s3}, at any depth.",
+               "Show me all {Ts} {a} {s3}, all the way along the chain.", "Which {Ts} {aux} {a} ultimately {bare}?",
+               "Give me all the {Ts} {a} {s3}, including indirect ones."]
+P_SHORTEST_LENGTH = ["How many hops separate {a} from {b}?", "How many steps is it from {a} to {b}?", "How far apart are {a} and {b} in the graph?",
+                     "What is the distance between {a} and {b}?", "How many links lie between the {A} {a} and the {B2} {b}?"]
 P_EXISTS_OUT = ["Which {Fs} {pl} at least one {T}?", "List the {Fs} that {pl} some {T}.", "Show me every {F} that {s3} {aT}.", "Which {Fs} have {aT} they {pl}?",
                 "Give me the {Fs} that {pl} at least one {T}."]
 W_EXISTS_OUT = {0: "Who {s3} at least one {T}?"}
@@ -738,14 +754,17 @@ class _Generator:
         nonnull = len(self.column(f"MATCH (n:{L}) WHERE n.{prop} IS NOT NULL RETURN n.id AS v"))
         # ranges: thresholds from the stored values, so each range holds something
         if len(vals) >= 2:
-            ops = {"after": ">", "before": "<", "between": "between"} if is_date else {">": ">", "<": "<", "between": "between"}
+            ops = {"after": ">", "before": "<", "between": "between"} if is_date else {">": ">", "<": "<", ">=": ">=", "<=": "<=", "between": "between"}
+            # A year kept as an integer ("born", "founded": "Year of birth") is also asked about with before/after.
+            if not is_date and p.type is PropertyType.INTEGER and re.search(r"\byears?\b", f"{' '.join(words_of(prop))} {p.description or ''}", re.I):
+                ops.update({"after": ">", "before": "<"})
             for word, op in ops.items():
                 rng = self.rng("range", L, prop, word)
                 fill = []
-                if op == ">":
-                    picks = [(v, None) for v in self.sample(rng, vals[:-1])]
-                elif op == "<":
-                    picks = [(v, None) for v in self.sample(rng, vals[1:])]
+                if op in (">", ">="):
+                    picks = [(v, None) for v in self.sample(rng, vals[:-1] if op == ">" else vals)]
+                elif op in ("<", "<="):
+                    picks = [(v, None) for v in self.sample(rng, vals[1:] if op == "<" else vals)]
                 else:
                     pairs = [(vals[i], vals[j]) for i in range(len(vals)) for j in range(i + 1, len(vals))]
                     picks = self.sample(rng, pairs)
@@ -757,7 +776,7 @@ class _Generator:
                     else:
                         cy = f"MATCH (x:{L}) WHERE x.{prop} >= {lit(lo)} AND x.{prop} <= {lit(hi)} RETURN x.id AS id"
                         fill.append(_Filling({}, cy, {"n": text_lo, "m": str(hi) if is_date else _num(hi)}))
-                yield _Shape("range", f"range:{L}.{prop}{op}", _styles("range", P_RANGE[word], W_RANGE[word], person), {}, fill, "rows", w)
+                yield _Shape("range", f"range:{L}.{prop}{word}", _styles("range", P_RANGE[word], W_RANGE[word], person), {}, fill, "rows", w)
         # aggregates
         fns = {"earliest": "min", "latest": "max"} if is_date else {"avg": "avg", "min": "min", "max": "max"}
         if not is_date and p.type is PropertyType.INTEGER:
@@ -796,6 +815,11 @@ class _Generator:
                 yield from self.edge_pair_shapes(f, e, t)
             if self.schema.edges[e].dependency:
                 yield from self.transitive(e, froms, tos)
+            else:
+                # An edge from a type to itself (SUBGENRE_OF, SEQUEL_OF, REPORTS_TO) chains: ask along it at any depth too.
+                loops = sorted({f for f, t in ends if f == t})
+                if loops:
+                    yield from self.transitive(e, loops, loops, chain=True)
 
     def anchors(self, f: str, e: str, t: str, side: str) -> list[str]:
         src = f"(a:{f})" if side == "from" else (f"(:{f})" if f != "*" else "()")
@@ -989,11 +1013,13 @@ class _Generator:
         yield _Shape("exists-check", f"exists-check:{shape}", _styles("exists-check", P_EXISTS_CHECK), {"a": ("entity", f), "b": ("entity", t)},
                      fill, "one-row", w)
 
-    def transitive(self, e: str, froms: list[str], tos: list[str]) -> Iterable[_Shape]:
-        """Variable-length paths along a dependency edge: what breaks if X is down, what X needs."""
+    def transitive(self, e: str, froms: list[str], tos: list[str], *, chain: bool = False) -> Iterable[_Shape]:
+        """Variable-length paths along a dependency edge (what breaks if X is down, what X needs), or, with `chain`, along
+        an edge from a type to itself, in plain "at any depth" words and between typed ends only."""
         rel = f"[:{e}*1..{MAX_HOPS}]"
+        p_in, p_count, p_out = (P_CHAIN_IN, P_CHAIN_COUNT, P_CHAIN_OUT) if chain else (P_TRANS_IN, P_TRANS_COUNT, P_TRANS_OUT)
         for t in tos:  # impact: anchors are depended on
-            for f in ["*", *froms]:
+            for f in froms if chain else ["*", *froms]:
                 src = "()" if f == "*" else f"(:{f})"
                 ids = [str(v) for v in self.column(f"MATCH {src}-{rel}->(a:{t}) RETURN DISTINCT a.id AS v", limit=500)]
                 w = self.edge_words(f, e, t)
@@ -1001,14 +1027,14 @@ class _Generator:
                 sh = f"{f}-{e}*->{t}"
                 fill = [_Filling({"a": i}, f"MATCH {x}-{rel}->(:{t} {{id: $@a}}) RETURN DISTINCT x.id AS id")
                         for i in self.sample(self.rng("transitive-in", sh), ids)]
-                texts = P_TRANS_IN_ANY if f == "*" else P_TRANS_IN
+                texts = P_TRANS_IN_ANY if f == "*" else p_in
                 yield _Shape("transitive-in", f"transitive-in:{sh}", _styles("transitive-in", texts), {"a": ("entity", t)}, fill, "rows", w)
                 if f != "*":
                     fill = [_Filling(dict(fl.values), fl.cypher.replace("RETURN DISTINCT x.id AS id", "RETURN count(DISTINCT x) AS n")) for fl in fill]
-                    yield _Shape("transitive-count", f"transitive-count:{sh}", _styles("transitive-count", P_TRANS_COUNT), {"a": ("entity", t)}, fill,
+                    yield _Shape("transitive-count", f"transitive-count:{sh}", _styles("transitive-count", p_count), {"a": ("entity", t)}, fill,
                                  "count", w)
         for f in froms:  # what an anchor needs, directly or not
-            for t in ["*", *tos]:
+            for t in tos if chain else ["*", *tos]:
                 dst = "()" if t == "*" else f"(:{t})"
                 ids = [str(v) for v in self.column(f"MATCH (a:{f})-{rel}->{dst} RETURN DISTINCT a.id AS v", limit=500)]
                 w = self.edge_words(f, e, t)
@@ -1016,7 +1042,7 @@ class _Generator:
                 sh = f"{f}-{e}*->{t}"
                 fill = [_Filling({"a": i}, f"MATCH (:{f} {{id: $@a}})-{rel}->{x} RETURN DISTINCT x.id AS id")
                         for i in self.sample(self.rng("transitive-out", sh), ids)]
-                texts = P_TRANS_OUT_ANY if t == "*" else P_TRANS_OUT
+                texts = P_TRANS_OUT_ANY if t == "*" else p_out
                 yield _Shape("transitive-out", f"transitive-out:{sh}", _styles("transitive-out", texts), {"a": ("entity", f)}, fill, "rows", w)
 
     # -- multi-hop chains and paths --------------------------------------------------------------
@@ -1111,6 +1137,9 @@ class _Generator:
             w = {"A": self.nouns[a_t].sg, "B2": self.nouns[b_t].sg}
             yield _Shape("shortest-path", f"shortest-path:{a_t}~{b_t}", _styles("shortest-path", P_SHORTEST), {"a": ("entity", a_t), "b": ("entity", b_t)},
                          fill, "rows", w)
+            length = [_Filling(dict(f.values), f.cypher.replace("RETURN [n IN nodes(p) | n.id] AS path", "RETURN length(p) AS hops")) for f in fill]
+            yield _Shape("shortest-length", f"shortest-length:{a_t}~{b_t}", _styles("shortest-length", P_SHORTEST_LENGTH),
+                         {"a": ("entity", a_t), "b": ("entity", b_t)}, length, "value", w)
 
 
 def _categorical_ok(v: str) -> bool:

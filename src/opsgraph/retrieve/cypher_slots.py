@@ -46,7 +46,6 @@ class Slot:
     """How the question writes it."""
 
 
-
 class LinkLike(Protocol):
     """What `ingest.linking.Link` offers; a protocol so `retrieve` needs no import from `ingest`."""
 
@@ -116,9 +115,16 @@ class SlotFinder:
     min_link_score: float = 0.75
 
     def __post_init__(self) -> None:
-        # One alternation, longest value first, so "sev1" wins over "sev" and multi-word values match whole.
-        ordered = sorted(self.values, key=len, reverse=True)
-        self._value_re = re.compile(r"(?<![\w$.-])(" + "|".join(re.escape(v) for v in ordered) + r")(?![\w-])", re.I) if ordered else None
+        # A value matches as stored, in the plural ("audiobooks" for 'audiobook', "branch managers" for 'Branch
+        # Manager') and with any of space, hyphen or underscore between its words ("on-call" for 'on call').
+        self._forms: dict[str, tuple[tuple[str, str], ...]] = {}
+        for v, owners in self.values.items():
+            for form in (v, plural(v)):
+                self._forms.setdefault(_norm(form), owners)
+        # One alternation, longest form first, so "sev1" wins over "sev" and multi-word values match whole.
+        ordered = sorted(self._forms, key=len, reverse=True)
+        alternation = "|".join(r"[\s_-]+".join(re.escape(w) for w in form.split(" ")) for form in ordered)
+        self._value_re = re.compile(r"(?<![\w$.-])(" + alternation + r")(?![\w-])", re.I) if ordered else None
 
     @classmethod
     def from_store(cls, store: GraphStore, schema: GraphSchema, linker: Linker | None, *, min_link_score: float = 0.75) -> SlotFinder:
@@ -154,7 +160,7 @@ class SlotFinder:
             for m in self._value_re.finditer(question):
                 if any(a < m.end() and m.start() < b for a, b, *_ in spans):
                     continue
-                owners = self.values[m.group(1).lower()]
+                owners = self._forms[_norm(m.group(1))]
                 # The property of a type the question names ("critical services"), else the first that has the value;
                 # the stored spelling ("Go", not "go"), because the store compares strings exactly.
                 label, stored = next((o for o in owners if o[0].split(".")[0] in mentioned), owners[0])
@@ -187,6 +193,11 @@ class SlotFinder:
                 found.add(self.type_words[words[i]])
             i += 1
         return found
+
+
+def _norm(text: str) -> str:
+    """A value's comparable form: lower case, words separated by one space."""
+    return " ".join(re.split(r"[\s_-]+", text.strip().lower()))
 
 
 def type_words(schema: GraphSchema) -> dict[str, str]:

@@ -15,8 +15,11 @@ user's text is concatenated into Cypher by this code: slot values reach the
 store as parameters.
 
 Without a model, `CypherWriter` reuses the nearest example's query when its
-slots have the same kinds and types as the question's ("retrieval only"), a
-baseline `bench/text2cypher.py` measures beside the model.
+slots have the same kinds and types as the question's and its numbers line up
+with the question's (`cypher_numbers.adapt_numbers`: "before 1850" runs with
+1850, not with the example's 1955), "retrieval only". With `reuse=True` the
+writer does that first and lets the model write only when no example fits;
+`bench/text2cypher.py` measures each way.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from typing import Any, Literal
 from opsgraph.errors import QueryError
 from opsgraph.llm import LanguageModel
 from opsgraph.retrieve.base import BaseRetriever, Hit
+from opsgraph.retrieve.cypher_cues import fit_answer_kind, question_cues
 from opsgraph.retrieve.cypher_examples import ExampleIndex, pair_signature
+from opsgraph.retrieve.cypher_numbers import adapt_numbers
 from opsgraph.retrieve.cypher_pairs import CypherPair
 from opsgraph.retrieve.cypher_slots import QuestionSlots, Slot, SlotFinder, describe_slots
 from opsgraph.store.base import GraphStore
@@ -105,6 +110,9 @@ SYSTEM_SLOTS = (
 )
 """The instruction with slots and examples: short, because every token of prompt costs a small model's attention."""
 
+REUSE_CANDIDATES = 10
+"""Nearest distinct queries searched for one to reuse (same slot signature, numbers that line up)."""
+
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -163,7 +171,11 @@ class CypherOutcome:
     examples: list[str] = field(default_factory=list)
     """Templates of the examples shown."""
     source: str = "model"
-    """`model`, or `example` when the nearest example's query was reused without a model."""
+    """`model`, or `example` when the nearest example's query was reused (no model, or `reuse` first)."""
+    reused: str | None = None
+    """Template of the example whose query was reused."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """The parameters the query ran with: the slots', plus the question's numbers (`$n0`...) when an example was reused."""
     ms: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
     """What the estate's tuning chose (style, adapter, stale or not), when the app built the writer."""
@@ -177,11 +189,12 @@ class CypherOutcome:
         """What the trace shows: the slots (names, kinds, types, surfaces), examples, attempts and the query."""
         return {
             "cypher": self.cypher,
-            "params": self.question.params,
+            "params": self.params or self.question.params,
             "template": self.question.template,
             "slots": [{"name": s.name, "kind": s.kind, "label": s.label, "surface": s.surface} for s in self.question.slots],
             "examples": self.examples,
             "source": self.source,
+            **({"reused": self.reused} if self.reused else {}),
             "columns": self.columns,
             "attempts": [a.__dict__ for a in self.attempts],
             "ms": round(self.ms, 1),
@@ -201,6 +214,8 @@ class CypherWriter:
         grammar: the Cypher grammar for a tuple of parameter names (GBNF text), or `None`.
         style: k, format, schema and grammar switches.
         fixed_examples: examples shown to every question (the zero-shot baseline's optional few-shot).
+        reuse: before generating, reuse the nearest same-signature example's query when its numbers line up with the
+            question's; the model writes only when none does. Without a model, reuse is all there is.
     """
 
     def __init__(
@@ -218,9 +233,11 @@ class CypherWriter:
         row_limit: int = 50,
         timeout_ms: int = 5_000,
         max_tokens: int = 160,
+        reuse: bool = False,
     ) -> None:
         self.store = store
         self.llm = llm
+        self.reuse = reuse
         self.schema_text = schema_text
         self.slots = slots
         self.examples = examples
@@ -243,13 +260,10 @@ class CypherWriter:
         q = self.slots.find(question) if self.slots is not None else QuestionSlots(question, question)
         shots = self.examples.nearest(q.template, q.signature, self.style.k) if self.examples is not None else []
         outcome = CypherOutcome(q, examples=[p.template for p in shots])
-        if self.llm is None:
-            same = [p for p in shots if pair_signature(p) == q.signature]
-            if same:
-                outcome.source = "example"
-                self._run(outcome, same[0].cypher, tokens=0, ms=0.0)
-            outcome.ms = (time.perf_counter() - started) * 1000
-            return outcome
+        if self.llm is None or self.reuse:
+            if self._reuse(outcome) or self.llm is None:
+                outcome.ms = (time.perf_counter() - started) * 1000
+                return outcome
         grammar = self.grammar(tuple(s.name for s in q.slots)) if self.grammar is not None and self.style.grammar else None
         for _ in range(self.max_attempts):
             messages = self._messages(q, shots, outcome.attempts)
@@ -263,6 +277,26 @@ class CypherWriter:
         outcome.ms = (time.perf_counter() - started) * 1000
         return outcome
 
+    def _reuse(self, outcome: CypherOutcome) -> bool:
+        """Run the nearest same-signature example's query with the question's parameters and numbers; True when one ran.
+
+        Candidates are the nearest `REUSE_CANDIDATES` distinct queries; the first whose slots have the question's kinds
+        and types and whose numbers line up with the question's (`adapt_numbers`) is run. No candidate: False.
+        """
+        if self.examples is None:
+            return False
+        q = outcome.question
+        for pair in self.examples.nearest(q.template, q.signature, REUSE_CANDIDATES):
+            if pair_signature(pair) != q.signature:
+                continue
+            adapted = adapt_numbers(fit_answer_kind(pair.cypher, question_cues(q.template)), pair.template, q.template)
+            if adapted is None:
+                continue
+            outcome.source = "example"
+            outcome.reused = pair.template
+            return self._run(outcome, adapted[0], tokens=0, ms=0.0, extra=adapted[1])
+        return False
+
     def _messages(self, q: QuestionSlots, shots: Sequence[CypherPair], history: list[CypherAttempt]) -> list[dict[str, str]]:
         if self.legacy:
             few = "\n\n".join(f"Question: {e.question}\n```cypher\n{e.cypher}\n```" for e in self.fixed_examples)
@@ -275,8 +309,10 @@ class CypherWriter:
             messages.append({"role": "user", "content": f"That query failed: {attempt.error}\nWrite a corrected query."})
         return messages
 
-    def _run(self, outcome: CypherOutcome, cypher: str, *, tokens: int, ms: float, raw: str = "") -> bool:
-        params = outcome.question.params
+    def _run(
+        self, outcome: CypherOutcome, cypher: str, *, tokens: int, ms: float, raw: str = "", extra: dict[str, Any] | None = None
+    ) -> bool:
+        params = {**outcome.question.params, **(extra or {})}
         try:
             bounded = check_cypher(cypher, row_limit=self.row_limit)
             unknown = sorted(set(_PARAM.findall(bounded)) - set(params))
@@ -294,6 +330,7 @@ class CypherWriter:
             return False
         outcome.attempts.append(CypherAttempt(bounded, None, len(result.rows), tokens, ms))
         outcome.cypher, outcome.rows, outcome.columns = bounded, list(result.rows), list(result.columns)
+        outcome.params = params
         return True
 
 
