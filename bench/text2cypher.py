@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from opsgraph.app import OpsGraph, Settings, sample_estate_path  # noqa: E402
-from opsgraph.app.ask import _schema_text  # noqa: E402
+from opsgraph.app.ask import prompt_schema  # noqa: E402
 from opsgraph.app.text2cypher import TASK, grammar_factory  # noqa: E402
 from opsgraph.llm import resolve_model  # noqa: E402
 from opsgraph.retrieve.cypher_eval import EvalItem, EvalReport, evaluate, is_ordered  # noqa: E402
@@ -159,7 +159,7 @@ def run_estate(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]
         # As the product serves: examples from every tuned pair (training and held-out).
         index = ExampleIndex(og.text2cypher.pairs(), og.embedder)
         grammar = grammar_factory(schema)
-        schema_text = _schema_text(store, schema)
+        schema_text = prompt_schema(store, schema)
         choice = og.text2cypher.choice() or {}
 
         def record(label: str, model: str, write: Any) -> None:

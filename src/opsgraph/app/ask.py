@@ -95,7 +95,7 @@ class AskService:
         version = str(getattr(self.store, "data_version", lambda: "")())
         if self._writer is None or self._writer[0] != version:
             service = Text2CypherService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
-            writer, info = service.writer(schema, linker, _schema_text(self.store, schema))
+            writer, info = service.writer(schema, linker, prompt_schema(self.store, schema))
             self._writer = (version, writer, info)
         return self._writer[1], self._writer[2]
 
@@ -162,7 +162,8 @@ class AskService:
         self.memory.close()
 
 
-def _schema_text(store: GraphStore, schema: GraphSchema) -> str:
+def prompt_schema(store: GraphStore, schema: GraphSchema) -> str:
+    """The live schema as the models that write Cypher see it (document and chunk types left out)."""
     from opsgraph.app.facade import render_schema
 
     return render_schema([t for t in store.describe() if t.name not in DOCUMENT_TYPES], schema)

@@ -19,7 +19,10 @@ only, never from evaluation questions:
 5. keep the choice in `<home>/text2cypher/choice.json`.
 
 `writer` builds the `CypherWriter` the ask pipeline uses from that choice, and
-reports a stale choice or adapter (schema changed since tuning).
+reports a stale choice or adapter (schema changed since tuning). It serves
+examples from every pair (the held-out split only chooses the style) and,
+with `cypher.reuse`, first reuses the nearest pair's query when its parameter
+types and numbers fit the question; the model writes only the rest.
 """
 
 from __future__ import annotations
@@ -246,10 +249,10 @@ class Text2CypherService:
         return evaluate(writer.write, items, progress=lambda d, t: say("styles", d, t, label))
 
     def _schema_text(self) -> str:
-        from opsgraph.app.ask import _schema_text
+        from opsgraph.app.ask import prompt_schema
 
         schema = getattr(self.store, "stored_schema", lambda: None)()
-        return _schema_text(self.store, schema) if schema is not None else ""
+        return prompt_schema(self.store, schema) if schema is not None else ""
 
     def _train_adapter(
         self,
