@@ -40,3 +40,15 @@ def snapshot(og: Any) -> dict[str, Any]:
     edges = og.query("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS f, b.id AS to, properties(r) AS p", limit=100_000).rows
     key = lambda r: repr(sorted(r.items()))  # noqa: E731
     return {"nodes": sorted(nodes, key=key), "edges": sorted(edges, key=key)}
+
+
+def norm(value: Any) -> Any:
+    """Comparable form of a cell: numbers by value (6.0 == 6, float noise ignored), lists element-wise, the rest as text."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else f"{number:.9g}"
+    if isinstance(value, (list, tuple)):
+        return tuple(norm(v) for v in value)
+    return str(value)

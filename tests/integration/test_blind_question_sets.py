@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from helpers import norm
 from opsgraph.app import OpsGraph, Settings, sample_estate_path
 from opsgraph.store.cypher_guard import write_clauses
 
@@ -59,18 +60,6 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, OpsGr
             og.ingest(path, documents=False)
             opened[name] = og
         yield opened
-
-
-def norm(value: Any) -> Any:
-    """Comparable form of a cell: numbers by value (6.0 == 6, float noise ignored), lists element-wise, the rest as text."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        number = float(value)
-        return str(int(number)) if number.is_integer() else f"{number:.9g}"
-    if isinstance(value, (list, tuple)):
-        return tuple(norm(v) for v in value)
-    return str(value)
 
 
 @pytest.mark.parametrize("name", list(SETS))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from helpers import norm
 from opsgraph.app import OpsGraph, Settings
 from opsgraph.ingest.pipeline import IngestReport
 from opsgraph.store.cypher_guard import write_clauses
@@ -48,18 +49,6 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OpsGraph
     home = tmp_path_factory.mktemp("library") / "home"
     with OpsGraph(Settings(home=home, embed={"provider": "none"})) as og:
         yield og, og.ingest(ESTATE)
-
-
-def norm(value: Any) -> Any:
-    """Comparable form of a cell: numbers by value (6.0 == 6, float noise ignored), lists element-wise, the rest as text."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        number = float(value)
-        return str(int(number)) if number.is_integer() else f"{number:.9g}"
-    if isinstance(value, (list, tuple)):
-        return tuple(norm(v) for v in value)
-    return str(value)
 
 
 def test_question_set_shape() -> None:

@@ -258,10 +258,14 @@ class CypherWriter:
         """Slots ▸ examples ▸ generate ▸ check ▸ run ▸ repair, up to `max_attempts` generations."""
         started = time.perf_counter()
         q = self.slots.find(question) if self.slots is not None else QuestionSlots(question, question)
-        shots = self.examples.nearest(q.template, q.signature, self.style.k) if self.examples is not None else []
+        reusing = self.llm is None or self.reuse
+        # One search serves both: the first k of the nearest REUSE_CANDIDATES are the nearest k (same order, same de-duplication).
+        want = max(self.style.k, REUSE_CANDIDATES) if reusing else self.style.k
+        near = self.examples.nearest(q.template, q.signature, want) if self.examples is not None else []
+        shots = near[: self.style.k]
         outcome = CypherOutcome(q, examples=[p.template for p in shots])
         if self.llm is None or self.reuse:
-            if self._reuse(outcome) or self.llm is None:
+            if self._reuse(outcome, near) or self.llm is None:
                 outcome.ms = (time.perf_counter() - started) * 1000
                 return outcome
         grammar = self.grammar(tuple(s.name for s in q.slots)) if self.grammar is not None and self.style.grammar else None
@@ -277,16 +281,14 @@ class CypherWriter:
         outcome.ms = (time.perf_counter() - started) * 1000
         return outcome
 
-    def _reuse(self, outcome: CypherOutcome) -> bool:
+    def _reuse(self, outcome: CypherOutcome, candidates: Sequence[CypherPair]) -> bool:
         """Run the nearest same-signature example's query with the question's parameters and numbers; True when one ran.
 
-        Candidates are the nearest `REUSE_CANDIDATES` distinct queries; the first whose slots have the question's kinds
-        and types and whose numbers line up with the question's (`adapt_numbers`) is run. No candidate: False.
+        `candidates`: the nearest `REUSE_CANDIDATES` distinct queries, best first. The first whose slots have the
+        question's kinds and types and whose numbers line up with the question's (`adapt_numbers`) is run. No candidate: False.
         """
-        if self.examples is None:
-            return False
         q = outcome.question
-        for pair in self.examples.nearest(q.template, q.signature, REUSE_CANDIDATES):
+        for pair in candidates:
             if pair_signature(pair) != q.signature:
                 continue
             adapted = adapt_numbers(fit_answer_kind(pair.cypher, question_cues(q.template)), pair.template, q.template)
