@@ -176,6 +176,12 @@ def test_another_schema_works_too(estate: str, small_estate: Path, tmp_path: Pat
         patterns = Counter(p.pattern for p in pairs)
         assert len(pairs) >= (40 if estate == "small" else 1000), pair_set.stats
         assert len(patterns) >= (8 if estate == "small" else 15), patterns
+        if estate == "library":
+            # Self-edges chain at any depth (not only dependency edges), paths have lengths, ranges have >= and <=.
+            assert any("[:SEQUEL_OF*1.." in p.cypher for p in pairs if p.pattern.startswith("transitive")), patterns
+            assert patterns["shortest-length"] > 0 and any("length(p) AS hops" in p.cypher for p in pairs), patterns
+            ranges = [p.cypher for p in pairs if p.pattern == "range"]
+            assert any(" >= " in c and " <= " not in c for c in ranges) and any(" <= " in c and " >= " not in c for c in ranges)
         names = set(schema.nodes) | set(schema.edges)
         for p in pairs:
             used = set(re.findall(r":(\w+)", p.cypher)) - {"p0", "p1", "p2"}
