@@ -52,3 +52,12 @@ def norm(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return tuple(norm(v) for v in value)
     return str(value)
+
+
+def datasets_dir() -> Path:
+    """`shared/datasets` beside the checkout (`../shared/datasets`), found by walking up (worktrees sit deeper)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "datasets"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("shared/datasets not found in any parent of the checkout (expected ../shared/datasets)")
