@@ -84,3 +84,33 @@ class WriteRefusedError(QueryError):
 
 class QueryTimeoutError(QueryError):
     """A query ran longer than its time limit and was stopped by the engine."""
+
+
+# Safety on a shared host (issue 20): StoreError > StoreUnavailableError, StoreCorruptError;
+# IngestError > DocumentTooLargeError; OpsGraphError > LimitExceededError.
+class StoreUnavailableError(StoreError):
+    """The store cannot be used as it is: its folder is read-only, the disk is full, or permission is missing."""
+
+    code = "store_unavailable"
+    status = 503
+
+
+class StoreCorruptError(StoreError):
+    """The store's files disagree with its own records (a truncated or damaged file): it is not served."""
+
+    code = "store_corrupt"
+    status = 500
+
+
+class DocumentTooLargeError(IngestError):
+    """A document (or the estate's documents together) is over the configured size or chunk limits; nothing was written."""
+
+    code = "document_too_large"
+    status = 413
+
+
+class LimitExceededError(OpsGraphError):
+    """A request is over a configured limit (body size, parameters, concurrent heavy queries)."""
+
+    code = "too_large"
+    status = 413

@@ -16,6 +16,10 @@ from typing import Any
 # class name -> (HTTP status, stable code). Codes are part of the API: never rename one.
 ERROR_CODES: dict[str, tuple[int, str]] = {
     # store
+    "StoreUnavailableError": (503, "store_unavailable"),
+    "StoreCorruptError": (500, "store_corrupt"),
+    "DocumentTooLargeError": (413, "document_too_large"),
+    "LimitExceededError": (413, "too_large"),
     "WriteRefusedError": (403, "write_refused"),
     "QueryTimeoutError": (408, "query_timeout"),
     "QueryError": (400, "query_invalid"),

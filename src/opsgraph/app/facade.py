@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from opsgraph.app.ask import AskService, NothingIngestedError, build_llm
 from opsgraph.app.config import Settings, load_settings
+from opsgraph.app.estates import record_estate
 from opsgraph.app.risk import RiskService
 from opsgraph.embed import Embedder, create_embedder
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
+from opsgraph.ingest.documents import DocumentLimits
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer
 from opsgraph.schema import GraphSchema
@@ -53,6 +55,7 @@ class OpsGraph:
             settings: dict[str, Any] = {"batch_size": s.store.batch_size}
             if s.store.backend == "arcadedb-embedded":
                 settings["path"] = s.store_path
+                settings["timeout_ms"] = s.store.query_timeout_ms
             self._store = create_store(s.store.backend, **settings)
         self._store.open()
         return self
@@ -163,7 +166,10 @@ class OpsGraph:
     # -- estate ----------------------------------------------------------------
     def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None, documents: bool = True) -> IngestReport:
         """Validate an estate folder completely, then write it idempotently; with `documents`, sync its docs/ too."""
-        return ingest_estate(self.store, estate_dir, progress=progress, embedder=self.embedder if documents else None)
+        report = ingest_estate(self.store, estate_dir, progress=progress, embedder=self.embedder if documents else None,
+                               limits=DocumentLimits(**self.settings.ingest.model_dump()))
+        record_estate(self.settings.home, estate_dir)  # `opsgraph serve` ingests from these folders by default
+        return report
 
     def reset(self) -> None:
         """Drop everything in the store (types, data, telemetry)."""
