@@ -16,9 +16,12 @@ It must not build stores or models, nor read configuration: the facade does.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import dataclasses
 import functools
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -68,6 +71,14 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _lower_priority() -> None:
+    """Nice this worker thread (Linux: per thread) so the event loop wins the CPU from long queries."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):  # not Linux, or not permitted: the pool still bounds the queries
+        pass
+
+
 def _iso(ts: int | float) -> str:
     return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -95,9 +106,11 @@ class Served:
         self.jobs = JobRunner(self.write_lock)
         self.started = time.time()
         self._limiters: dict[str, anyio.CapacityLimiter] = {}
-        self.heavy_slots = anyio.CapacityLimiter(serve.heavy_queries) if serve.heavy_queries else None
+        self.heavy_queries = serve.heavy_queries
         """Queries, searches and graph reads at once (`pool="heavy"`); the next waits `heavy_wait_s`, then gets 503."""
         self.heavy_wait_s = serve.heavy_wait_s
+        self._heavy_slots = threading.BoundedSemaphore(serve.heavy_queries)
+        self._heavy_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.max_param_items = serve.max_param_items
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._cache_lock = threading.Lock()
@@ -110,27 +123,39 @@ class Served:
         language model (one generation at a time) must not hold every thread while a query,
         the graph or the risk board waits behind it (measured with bench/serve.py).
         """
+        if pool == "heavy":
+            return await self._call_heavy(functools.partial(fn, *args, **kwargs))
         limiter = self._limiters.get(pool)
         if limiter is None:
-            size = self.heavy_slots.total_tokens if pool == "heavy" and self.heavy_slots is not None else self.threads
-            limiter = self._limiters[pool] = anyio.CapacityLimiter(size)
-        if pool != "heavy" or self.heavy_slots is None:
-            return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=limiter)
-        # Heavy requests do not queue for long: a client is told to retry rather than held behind long queries.
-        acquired = False
-        with anyio.move_on_after(self.heavy_wait_s):
-            await self.heavy_slots.acquire()
-            acquired = True
-        if not acquired:
-            raise ApiError(503, "busy", f"all {int(self.heavy_slots.total_tokens)} heavy-query slots are taken by running queries: "
-                           "retry shortly (serve.heavy_queries sets how many run at once)", {"retry_after_s": 1})
+            limiter = self._limiters[pool] = anyio.CapacityLimiter(self.threads)
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=limiter)
+
+    async def _call_heavy(self, work: Callable[[], T]) -> T:
+        """Run `work` on a slot of the heavy pool: its own threads, at a lower CPU priority than the event loop, so
+        health checks and cheap reads answer while long queries run. A slot is freed when its thread finishes (not
+        when a client gives up), and a request that finds none free within `heavy_wait_s` is told to retry (503)."""
+        waited = 0.0
+        while not self._heavy_slots.acquire(blocking=False):
+            if waited >= self.heavy_wait_s:
+                raise ApiError(503, "busy", f"all {self.heavy_queries} heavy-query slots are taken by running queries: "
+                               "retry shortly (serve.heavy_queries sets how many run at once)", {"retry_after_s": 1})
+            await anyio.sleep(0.02)
+            waited += 0.02
         try:
-            return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=limiter)
-        finally:
-            self.heavy_slots.release()
+            if self._heavy_pool is None:
+                self._heavy_pool = concurrent.futures.ThreadPoolExecutor(self.heavy_queries, "opsgraph-heavy", initializer=_lower_priority)
+            future = self._heavy_pool.submit(work)
+        except BaseException:
+            self._heavy_slots.release()
+            raise
+        future.add_done_callback(lambda _: self._heavy_slots.release())
+        return await asyncio.wrap_future(future)
 
     def close(self) -> None:
         self.jobs.shutdown()
+        if self._heavy_pool is not None:
+            # Wait: its threads are attached to the engine's JVM, which must outlive them (queries end at their time limit).
+            self._heavy_pool.shutdown(wait=True, cancel_futures=True)
 
     def warm(self) -> None:
         """Compute what the first page load needs (the risk board loads the model and reads telemetry: seconds)."""
