@@ -16,6 +16,7 @@ from opsgraph.app.config import Settings, load_settings
 from opsgraph.app.estates import record_estate
 from opsgraph.app.risk import RiskService
 from opsgraph.embed import Embedder, create_embedder
+from opsgraph.errors import StoreError
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
 from opsgraph.ingest.documents import DocumentLimits
 from opsgraph.llm import LanguageModel
@@ -174,6 +175,13 @@ class OpsGraph:
     def reset(self) -> None:
         """Drop everything in the store (types, data, telemetry)."""
         self.store.reset()
+
+    def check(self) -> Any:
+        """Run the store's integrity check now: a report with `ok`, `summary()` and the store files it points at."""
+        checker = getattr(self.store, "check", None)
+        if checker is None:
+            raise StoreError(f"the {self.settings.store.backend} store has no integrity check")
+        return checker()
 
     def schema(self) -> GraphSchema | None:
         """The schema last applied to the store."""
