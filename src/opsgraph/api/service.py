@@ -156,6 +156,7 @@ class Served:
         if self._heavy_pool is not None:
             # Wait: its threads are attached to the engine's JVM, which must outlive them (queries end at their time limit).
             self._heavy_pool.shutdown(wait=True, cancel_futures=True)
+            self._heavy_pool = None
 
     def warm(self) -> None:
         """Compute what the first page load needs (the risk board loads the model and reads telemetry: seconds)."""
