@@ -37,6 +37,9 @@ from opsgraph.store import GraphStore
 class NothingIngestedError(OpsGraphError):
     """A question was asked of a store that holds no estate yet."""
 
+    code = "nothing_ingested"
+    status = 409
+
 
 def build_llm(settings: Settings) -> LanguageModel | None:
     """The configured language model, unopened (no I/O)."""

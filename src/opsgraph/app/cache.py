@@ -46,6 +46,9 @@ HISTORIES: dict[str, str] = {
 class AskInputError(OpsGraphError, ValueError):
     """A user, session or tenant name that cannot be used as a cache or history key."""
 
+    code = "ask_input"
+    status = 422
+
 
 def _factory(registry: dict[str, str], name: str, what: str) -> Any:
     module, _, attr = registry[name].partition(":")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from opsgraph.app.config import Settings
-from opsgraph.errors import OpsGraphError
+from opsgraph.errors import RiskError
 from opsgraph.risk import (
     DriftReport,
     EstateTelemetry,
@@ -64,20 +64,25 @@ _HISTORY_STEPS = 60
 """Steps of history read before the scored window, so imputation has recent values to carry."""
 
 
-class RiskError(OpsGraphError):
-    """The risk engine cannot do what was asked (bad data, bad version, failed training)."""
-
-
 class NoTelemetryError(RiskError):
     """The store holds no usable telemetry for the risk model's node type."""
+
+    code = "no_telemetry"
+    status = 409
 
 
 class NoModelError(RiskError):
     """No model has been trained and promoted yet."""
 
+    code = "no_model"
+    status = 409
+
 
 class UnknownNodeError(RiskError):
     """The node does not exist, is of another type, or has no telemetry."""
+
+    code = "unknown_node"
+    status = 404
 
 
 class _Registry(ModelRegistry):

@@ -33,6 +33,9 @@ SearchMode = Literal["hybrid", "text", "vector"]
 class SearchUnavailableError(OpsGraphError):
     """The search asked for needs an index or an embedder this estate does not have."""
 
+    code = "search_unavailable"
+    status = 409
+
 
 @dataclass(frozen=True)
 class SearchResult:

@@ -74,6 +74,9 @@ Progress = Callable[[str, int, int, str], None]
 class TuneError(OpsGraphError):
     """Tuning could not run (nothing ingested, no model, no pairs)."""
 
+    code = "not_tunable"
+    status = 409
+
 
 def schema_hash(schema: GraphSchema) -> str:
     """A stable hash of the schema: a choice or an adapter made under another schema is stale."""

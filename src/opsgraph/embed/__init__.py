@@ -11,7 +11,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
-from opsgraph.embed.base import BaseEmbedder, Embedder, EmbeddingError, EmbedProgress, ModelIntegrityError, text_key
+from opsgraph.embed.base import BaseEmbedder, Embedder, EmbeddingError, EmbeddingIntegrityError, EmbedProgress, text_key
 from opsgraph.embed.cache import EmbeddingCache
 from opsgraph.embed.endpoint import HTTPStatusError, JsonClient, OpenAIEmbedder, UrllibClient
 from opsgraph.embed.fake import HashingEmbedder
@@ -48,10 +48,10 @@ __all__ = [
     "Embedder",
     "EmbeddingCache",
     "EmbeddingError",
+    "EmbeddingIntegrityError",
     "HTTPStatusError",
     "HashingEmbedder",
     "JsonClient",
-    "ModelIntegrityError",
     "OpenAIEmbedder",
     "SentenceTransformerEmbedder",
     "UrllibClient",

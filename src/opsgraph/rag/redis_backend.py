@@ -48,6 +48,9 @@ SCOPE_FIELDS = [{"name": "tenant", "type": "tag"}, {"name": "user", "type": "tag
 class RedisBackendError(OpsGraphError):
     """Redis could not be reached or refused a command (the URL is in the message)."""
 
+    code = "cache_unavailable"
+    status = 503
+
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "x"

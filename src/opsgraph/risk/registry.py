@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from opsgraph.errors import RiskError
 from opsgraph.risk._threads import torch_threads
 from opsgraph.risk.anomaly import NodeAnomalyDetector
 from opsgraph.risk.config import RiskConfig
@@ -47,7 +48,7 @@ _VERSION = re.compile(r"^v(\d{4,})$")
 _POINTER = "current.json"
 
 
-class RegistryError(RuntimeError):
+class RegistryError(RiskError, RuntimeError):
     """A version does not exist, or there is nothing to roll back to."""
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from opsgraph.errors import RiskError
 from opsgraph.risk._threads import torch_threads
 from opsgraph.risk.anomaly import NodeAnomalyDetector
 from opsgraph.risk.config import RiskConfig
@@ -40,7 +41,7 @@ ProgressCallback = Callable[[int, int, dict[str, float]], None]
 """Called after every epoch with (epoch, max_epochs, metrics of that epoch)."""
 
 
-class RiskModelError(RuntimeError):
+class RiskModelError(RiskError, RuntimeError):
     """A trained model cannot do what was asked (missing baseline, unknown node...)."""
 
 
