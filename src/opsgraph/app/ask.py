@@ -17,7 +17,7 @@ from opsgraph.errors import OpsGraphError
 from opsgraph.ingest.documents import CHUNK as CHUNK_TYPE
 from opsgraph.ingest.documents import DOCUMENT_TYPES
 from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_store
-from opsgraph.llm import LanguageModel
+from opsgraph.llm import LanguageModel, create_language_model
 from opsgraph.rag import Answer, GraphRAG, Router
 from opsgraph.rag.memory import check_session
 from opsgraph.retrieve import (
@@ -47,17 +47,9 @@ def build_llm(settings: Settings) -> LanguageModel | None:
     if cfg.provider == "none":
         return None
     if cfg.provider == "llamacpp":
-        from opsgraph.llm import resolve_model
-
-        return resolve_model(cfg.model, settings.home / "models").to_model(n_ctx=cfg.n_ctx, n_threads=cfg.threads)
-    if cfg.provider == "openai":
-        from opsgraph.llm import OpenAICompatibleModel
-
-        key = cfg.api_key.get_secret_value() if cfg.api_key else None
-        return OpenAICompatibleModel(str(cfg.base_url), cfg.model, api_key=key)
-    from opsgraph.errors import ConfigError
-
-    raise ConfigError(f"unknown llm provider {cfg.provider!r}; choose llamacpp, openai or none")
+        return create_language_model("llamacpp", model=cfg.model, cache_dir=settings.home / "models", n_ctx=cfg.n_ctx, n_threads=cfg.threads)
+    key = cfg.api_key.get_secret_value() if cfg.api_key else None
+    return create_language_model(cfg.provider, base_url=str(cfg.base_url), model=cfg.model, api_key=key)
 
 
 def _fulltext_targets(schema: GraphSchema, store: GraphStore) -> list[IndexTarget]:

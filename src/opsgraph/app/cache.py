@@ -3,7 +3,7 @@
 `CacheAndMemory` builds the configured cache backend (embedded or Redis) and
 history on first use, keeps them open for the facade's lifetime, and builds
 a `Conversation` around each question's pipeline. Backends are picked by
-name from `CACHES` / `HISTORIES` (module:factory), so a new one is one module
+name from `CACHES` / `HISTORIES` (`opsgraph._registry.Registry`), so a new one is one module
 plus one line; the Redis ones import RedisVL only when configured.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from importlib import import_module
 from typing import Any
 
 from pydantic import ValidationError
 
+from opsgraph._registry import Registry
 from opsgraph.app.config import Settings
 from opsgraph.embed import Embedder
 from opsgraph.errors import ConfigError, OpsGraphError
@@ -31,15 +31,16 @@ from opsgraph.rag.memory import ConversationHistory, FollowUpRewriter, type_word
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore
 
-CACHES: dict[str, str] = {
+_REDIS_EXTRA = "pip install 'opsgraph[redis]' (RedisVL)"
+CACHES: Registry[BaseSemanticCache] = Registry("cache backend", {
     "embedded": "opsgraph.rag.cache_embedded:EmbeddedSemanticCache",
     "redis": "opsgraph.rag.redis_backend:RedisSemanticCache",
-}
+}, extras={"redis": _REDIS_EXTRA})
 """Cache backend name → `module:factory`."""
-HISTORIES: dict[str, str] = {
+HISTORIES: Registry[ConversationHistory] = Registry("history backend", {
     "embedded": "opsgraph.rag.memory:EmbeddedHistory",
     "redis": "opsgraph.rag.redis_backend:RedisHistory",
-}
+}, extras={"redis": _REDIS_EXTRA})
 """History backend name → `module:factory`."""
 
 
@@ -48,14 +49,6 @@ class AskInputError(OpsGraphError, ValueError):
 
     code = "ask_input"
     status = 422
-
-
-def _factory(registry: dict[str, str], name: str, what: str) -> Any:
-    module, _, attr = registry[name].partition(":")
-    try:
-        return getattr(import_module(module), attr)
-    except ImportError as exc:
-        raise ConfigError(f"the {name} {what} needs RedisVL: install it with pip install 'opsgraph[redis]' ({exc})") from exc
 
 
 def answer_variant(settings: Settings, embedder: Embedder | None) -> str:
@@ -108,18 +101,18 @@ class CacheAndMemory:
                 opts["folder"] = folder / "answers"
             else:
                 opts.update(url=c.url, name=c.name)
-            cache = _factory(CACHES, c.backend, "cache")(self.embedder, **opts)
+            cache = CACHES.create(c.backend, self.embedder, **opts)
             cache.open()
             self._cache = cache
         m = s.memory
         if m.backend != "none":
             if m.backend == "embedded":
-                history = _factory(HISTORIES, "embedded", "history")(folder / "memory", max_turns=m.max_turns)
+                history = HISTORIES.create("embedded", folder / "memory", max_turns=m.max_turns)
             else:
                 url = m.url or c.url
                 if not url:
                     raise ConfigError("memory.backend redis needs memory.url or cache.url (or OPSGRAPH_REDIS_URL)")
-                history = _factory(HISTORIES, "redis", "history")(url, name=f"{c.name}-history", max_turns=m.max_turns)
+                history = HISTORIES.create("redis", url, name=f"{c.name}-history", max_turns=m.max_turns)
             history.open()
             self._history = history
 

@@ -154,3 +154,10 @@ def resolve_model(name_or_path: str | Path, cache_dir: str | Path | None = None)
     if isinstance(name_or_path, str) and "/" not in key and not key.endswith(".gguf"):
         raise LLMSetupError(f"unknown model {key!r}: choose one of {', '.join(BUNDLED_MODELS)}, or give the path of a .gguf file")
     raise LLMSetupError(f"model file {path} does not exist")
+
+
+def bundled_or_file_model(
+    *, model: str | Path, cache_dir: str | Path | None = None, n_ctx: int = 2048, n_threads: int = 2
+) -> LlamaCppModel:
+    """An unopened `LlamaCppModel` for a bundled name or a local `.gguf` (`LANGUAGE_MODELS["llamacpp"]`)."""
+    return resolve_model(model, cache_dir).to_model(n_ctx=n_ctx, n_threads=n_threads)
