@@ -153,10 +153,10 @@ def ops(embedder: SentenceTransformerEmbedder, threshold: float) -> None:
     """Entity swaps and paraphrases of operations questions on the sample estate: what the entity guard is for."""
     from opsgraph.app import sample_estate_path
     from opsgraph.ingest.estate import read_estate
-    from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_rows
+    from opsgraph.ingest.linking import EntityLinker, entities_from_rows, link_settings
 
     plan = read_estate(sample_estate_path())
-    linker = EntityLinker(entities_from_rows(plan.schema, plan.nodes), settings=LinkSettings(cue_window=6))
+    linker = EntityLinker(entities_from_rows(plan.schema, plan.nodes), settings=link_settings(plan.schema, cue_window=6))
     rows = [r for t in ("Service", "Datastore") for r in plan.nodes.get(t, [])][:16]
     for label, names in (("ids", [str(r["id"]) for r in rows]), ("names", [str(r.get("name") or r["id"]) for r in rows])):
         _ops_swaps(embedder, linker, names, label, threshold)

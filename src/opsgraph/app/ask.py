@@ -16,7 +16,7 @@ from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
 from opsgraph.ingest.documents import CHUNK as CHUNK_TYPE
 from opsgraph.ingest.documents import DOCUMENT_TYPES
-from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_store
+from opsgraph.ingest.linking import EntityLinker, entities_from_store, link_settings
 from opsgraph.llm import LanguageModel, create_language_model
 from opsgraph.rag import Answer, GraphRAG, Router
 from opsgraph.rag.memory import check_session
@@ -100,7 +100,7 @@ class AskService:
             entities_from_store(self.store, schema, exclude=DOCUMENT_TYPES),
             embedder=self.embedder,
             # A question is short: look further for a word that says which kind of node is meant.
-            settings=LinkSettings(cue_window=6),
+            settings=link_settings(schema, cue_window=6),
         )
 
     def pipeline(self, schema: GraphSchema | None, linker: EntityLinker | None = None) -> GraphRAG:

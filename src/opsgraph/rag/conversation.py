@@ -19,9 +19,10 @@ from typing import Any
 
 from opsgraph.rag.cache import BaseSemanticCache, Scope
 from opsgraph.rag.freshness import StoreFreshness
-from opsgraph.rag.memory import ConversationHistory, FollowUpRewriter, Rewrite, SpanLinker, Turn, TurnEntity, check_session
+from opsgraph.rag.memory import ConversationHistory, FollowUpRewriter, Rewrite, Turn, TurnEntity, check_session
 from opsgraph.rag.pipeline import Answer, GraphRAG
 from opsgraph.rag.trace import Trace
+from opsgraph.retrieve.base import EntityLinker
 from opsgraph.store.base import GraphStore
 
 ANSWER_ENTITY_LIMIT = 20
@@ -48,7 +49,7 @@ class Conversation:
         pipeline: GraphRAG,
         store: GraphStore,
         *,
-        linker: SpanLinker | None = None,
+        linker: EntityLinker | None = None,
         cache: BaseSemanticCache | None = None,
         freshness: StoreFreshness | None = None,
         history: ConversationHistory | None = None,

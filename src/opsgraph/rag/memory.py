@@ -40,7 +40,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.cache import Scope
-from opsgraph.schema import GraphSchema
+from opsgraph.retrieve.base import EntityLinker
+from opsgraph.schema.words import TYPE_SYNONYMS, looks_plural, type_words
 
 HISTORY_FILE = "history.sqlite"
 _SESSION = re.compile(r"^[A-Za-z0-9_.@+:\-]{1,128}$")
@@ -189,23 +190,6 @@ class EmbeddedHistory:
 
 # -- rewriting ------------------------------------------------------------------------
 
-class SpanLink(Protocol):
-    """An entity found in a text, with where (the ingest `EntityLinker`'s `Link` fits)."""
-
-    @property
-    def node_id(self) -> str: ...
-    @property
-    def node_type(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-
-
-class SpanLinker(Protocol):
-    def link(self, text: str) -> Sequence[SpanLink]: ...
-
-
 @dataclass(frozen=True)
 class Rewrite:
     """A follow-up made standalone, and how."""
@@ -235,31 +219,6 @@ class Rewrite:
             "unresolved": self.unresolved,
             "history": self.turns_used,
         }
-
-
-TYPE_SYNONYMS: Mapping[str, tuple[str, ...]] = {
-    "service": ("svc", "microservice", "microservices"),
-    "datastore": ("database", "databases", "db", "dbs", "cache", "caches", "store", "stores"),
-    "queue": ("topic", "topics"),
-    "person": ("people", "engineer", "engineers", "person", "persons"),
-    "externalservice": ("vendor", "vendors", "provider", "providers"),
-}
-"""Extra words that name a node type, keyed by the lower-case type name they apply to."""
-
-
-def type_words(schema: GraphSchema | None) -> dict[str, str]:
-    """Word or phrase → node type: each type's name (CamelCase split, singular and plural) plus `TYPE_SYNONYMS`."""
-    out: dict[str, str] = {}
-    if schema is None:
-        return out
-    for name in schema.nodes:
-        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
-        for form in {name.lower(), words}:
-            out[form] = name
-            out[form + ("es" if form.endswith("s") else "s")] = name
-        for syn in TYPE_SYNONYMS.get(name.lower(), ()):
-            out.setdefault(syn, name)
-    return out
 
 
 _LEAD = re.compile(r"^\s*(?:and|so|also|ok(?:ay)?|then|but|now)\b[\s,]*", re.I)
@@ -292,7 +251,7 @@ class FollowUpRewriter:
         window: most recent turns searched for referents.
     """
 
-    def __init__(self, words: Mapping[str, str], *, linker: SpanLinker | None = None, llm: LanguageModel | None = None, window: int = 3) -> None:
+    def __init__(self, words: Mapping[str, str], *, linker: EntityLinker | None = None, llm: LanguageModel | None = None, window: int = 3) -> None:
         self.words = dict(words)
         self.linker = linker
         self.llm = llm
@@ -397,7 +356,7 @@ class FollowUpRewriter:
                 # when the last turn was about one: "the services that depend on X" is a new description.
                 if det == "the" and not (re.match(r"\s*[?.!]*\s*$", text[m.end() :]) and any(e.type == node_type for e in last.entities)):
                     return m.group(0)
-                plural = det in ("those", "these") or (det == "the" and _looks_plural(noun))
+                plural = det in ("those", "these") or (det == "the" and looks_plural(noun))
                 return resolve(m.group(0), plural, node_type, False)
 
             text = self._demonstrative.sub(demonstrative, text)
@@ -428,10 +387,6 @@ class FollowUpRewriter:
         if not text or len(text) > 3 * len(question) + 120:
             return Rewrite(question, question, rule, resolved or {}, ["llm output refused"], used)
         return Rewrite(_tidy(text), question, "llm", resolved or {}, [], used)
-
-
-def _looks_plural(noun: str) -> bool:
-    return noun.lower().endswith("s") and not noun.lower().endswith("ss")
 
 
 def _literal_spans(text: str, turn: Turn) -> list[tuple[str, str, int, int]]:
