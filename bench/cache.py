@@ -243,7 +243,7 @@ def latency(args: argparse.Namespace, embedder: Any, a: np.ndarray, b: np.ndarra
         emb.close()
         shutil.rmtree(emb.folder or "", ignore_errors=True)
         if redis_url:
-            from opsgraph.rag.redis_backend import RedisSemanticCache
+            from opsgraph.rag.cache.redis import RedisSemanticCache
 
             red = RedisSemanticCache(embedder, redis_url, name=f"bench{n}", threshold=threshold)
             red.open()
@@ -354,7 +354,7 @@ def main() -> None:
         backend_agrees("embedded", emb, a, stored, b, queries, chosen)
         emb.close()
         if server:
-            from opsgraph.rag.redis_backend import RedisSemanticCache
+            from opsgraph.rag.cache.redis import RedisSemanticCache
 
             red = RedisSemanticCache(embedder, str(server["url"]), name="bench-quality", threshold=chosen)
             red.open()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsgraph.app.cache import AskInputError, CacheAndMemory
+from opsgraph.app.build_cache import AskInputError, CacheAndMemory
 from opsgraph.app.config import Settings
 from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
@@ -19,7 +19,7 @@ from opsgraph.ingest.documents import DOCUMENT_TYPES
 from opsgraph.ingest.linking import EntityLinker, entities_from_store, link_settings
 from opsgraph.llm import LanguageModel, create_language_model
 from opsgraph.rag import Answer, GraphRAG, Router
-from opsgraph.rag.memory import check_session
+from opsgraph.rag.history import check_session
 from opsgraph.retrieve import (
     CHUNK_TEXT,
     CHUNK_VECTOR,

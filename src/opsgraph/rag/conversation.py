@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from opsgraph.rag.cache import BaseSemanticCache, Scope
-from opsgraph.rag.freshness import StoreFreshness
-from opsgraph.rag.memory import ConversationHistory, FollowUpRewriter, Rewrite, Turn, TurnEntity, check_session
+from opsgraph.rag.cache.freshness import StoreFreshness
+from opsgraph.rag.history import ConversationHistory, Turn, TurnEntity, check_session
 from opsgraph.rag.pipeline import Answer, GraphRAG
+from opsgraph.rag.rewrite import FollowUpRewriter, Rewrite
 from opsgraph.rag.trace import Trace
 from opsgraph.retrieve.base import EntityLinker
 from opsgraph.store.base import GraphStore

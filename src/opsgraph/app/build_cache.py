@@ -1,4 +1,6 @@
-"""Wire the semantic cache and conversation memory from settings (the app layer's part of `ask`).
+"""Build the semantic cache and conversation memory from settings (the app layer's part of `ask`).
+
+Named for what it builds, so it is not mistaken for `opsgraph.rag.cache` (what it builds from).
 
 `CacheAndMemory` builds the configured cache backend (embedded or Redis) and
 history on first use, keeps them open for the facade's lifetime, and builds
@@ -25,21 +27,22 @@ from opsgraph.ingest.linking import EntityLinker
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import GraphRAG
 from opsgraph.rag.cache import BaseSemanticCache, Scope
+from opsgraph.rag.cache.freshness import StoreFreshness
 from opsgraph.rag.conversation import Conversation
-from opsgraph.rag.freshness import StoreFreshness
-from opsgraph.rag.memory import ConversationHistory, FollowUpRewriter, type_words
+from opsgraph.rag.history import ConversationHistory
+from opsgraph.rag.rewrite import FollowUpRewriter, type_words
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore
 
 _REDIS_EXTRA = "pip install 'opsgraph[redis]' (RedisVL)"
 CACHES: Registry[BaseSemanticCache] = Registry("cache backend", {
-    "embedded": "opsgraph.rag.cache_embedded:EmbeddedSemanticCache",
-    "redis": "opsgraph.rag.redis_backend:RedisSemanticCache",
+    "embedded": "opsgraph.rag.cache.embedded:EmbeddedSemanticCache",
+    "redis": "opsgraph.rag.cache.redis:RedisSemanticCache",
 }, extras={"redis": _REDIS_EXTRA})
 """Cache backend name → `module:factory`."""
 HISTORIES: Registry[ConversationHistory] = Registry("history backend", {
-    "embedded": "opsgraph.rag.memory:EmbeddedHistory",
-    "redis": "opsgraph.rag.redis_backend:RedisHistory",
+    "embedded": "opsgraph.rag.history.embedded:EmbeddedHistory",
+    "redis": "opsgraph.rag.history.redis:RedisHistory",
 }, extras={"redis": _REDIS_EXTRA})
 """History backend name → `module:factory`."""
 
