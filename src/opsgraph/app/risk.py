@@ -44,6 +44,7 @@ from opsgraph.risk import (
     train_model,
 )
 from opsgraph.risk._threads import torch_threads
+from opsgraph.risk.monitor import compare
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore, TelemetryFrame
 
@@ -217,14 +218,9 @@ class RiskService:
         t_len = len(data.frame.timestamps)
         first_test = t_len - round(t_len * cfg.test_fraction)  # the new model's test windows
         try:
-            cur = current.evaluate(data.frame, data.edges, first_end=first_test)
+            return compare(current, model, data.frame, data.edges, first_end=first_test, config=cfg).better
         except RiskModelError:
             return True  # the current model cannot read this telemetry at all
-        new = model.evaluate(data.frame, data.edges, first_end=first_test)
-        model.metrics["comparison_current"] = cur
-        model.metrics["comparison_challenger"] = new
-        metric = cfg.compare_metric
-        return bool(np.isfinite(new[metric]) and (not np.isfinite(cur[metric]) or new[metric] > cur[metric] + cfg.min_gain))
 
     # -- using the current model -------------------------------------------------
     def _recent_data(self, model: TrainedRiskModel) -> EstateTelemetry:
