@@ -42,12 +42,12 @@ from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
 from opsgraph.ingest.documents import DOCUMENT_TYPES
 from opsgraph.llm import LanguageModel, LlamaCppModel
-from opsgraph.retrieve.cypher_eval import EvalItem, EvalReport, evaluate, is_ordered
-from opsgraph.retrieve.cypher_examples import ExampleIndex
-from opsgraph.retrieve.cypher_grammar import cypher_grammar
-from opsgraph.retrieve.cypher_pairs import CypherPair, generate_pairs, load_pairs, pairs_sha256, save_pairs, split_pairs
-from opsgraph.retrieve.cypher_slots import QuestionSlots, SlotFinder
-from opsgraph.retrieve.text2cypher import CypherWriter, PromptStyle, cypher_messages
+from opsgraph.retrieve.text2cypher.eval import EvalItem, EvalReport, evaluate, is_ordered
+from opsgraph.retrieve.text2cypher.examples import ExampleIndex
+from opsgraph.retrieve.text2cypher.grammar import cypher_grammar
+from opsgraph.retrieve.text2cypher.generate import CypherPair, generate_pairs, load_pairs, pairs_sha256, save_pairs, split_pairs
+from opsgraph.retrieve.text2cypher.slots import QuestionSlots, SlotFinder
+from opsgraph.retrieve.text2cypher.writer import CypherWriter, PromptStyle, cypher_messages
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore
 

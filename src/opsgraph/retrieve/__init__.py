@@ -8,7 +8,7 @@ from opsgraph.retrieve.fusion import reciprocal_rank_fusion
 from opsgraph.retrieve.graph import EntityLinker, GraphExpansionRetriever, LinkedEntity
 from opsgraph.retrieve.planner import SchemaPathRetriever
 from opsgraph.retrieve.search import CHUNK_TEXT, CHUNK_VECTOR, FullTextRetriever, IndexTarget, VectorRetriever
-from opsgraph.retrieve.text2cypher import CypherExample, Text2CypherRetriever, check_cypher, extract_cypher
+from opsgraph.retrieve.text2cypher.writer import CypherExample, Text2CypherRetriever, check_cypher, extract_cypher
 
 __all__ = [
     "CHUNK_TEXT",

@@ -9,11 +9,11 @@ import pytest
 
 from opsgraph.errors import QueryError
 from opsgraph.llm import FakeLanguageModel
-from opsgraph.retrieve.cypher_eval import EvalItem, evaluate, is_ordered, normalise, rows_match
-from opsgraph.retrieve.cypher_examples import ExampleIndex
-from opsgraph.retrieve.cypher_pairs import CypherPair, Slot
-from opsgraph.retrieve.cypher_slots import SlotFinder, plural
-from opsgraph.retrieve.text2cypher import CypherWriter, PromptStyle
+from opsgraph.retrieve.text2cypher.eval import EvalItem, evaluate, is_ordered, normalise, rows_match
+from opsgraph.retrieve.text2cypher.examples import ExampleIndex
+from opsgraph.retrieve.text2cypher.generate import CypherPair, Slot
+from opsgraph.retrieve.text2cypher.slots import SlotFinder, plural
+from opsgraph.retrieve.text2cypher.writer import CypherWriter, PromptStyle
 from opsgraph.store.base import QueryResult
 
 

@@ -33,11 +33,11 @@ from typing import Any, Literal
 from opsgraph.errors import QueryError
 from opsgraph.llm import LanguageModel
 from opsgraph.retrieve.base import BaseRetriever, Hit
-from opsgraph.retrieve.cypher_cues import fit_answer_kind, question_cues
-from opsgraph.retrieve.cypher_examples import ExampleIndex, pair_signature
-from opsgraph.retrieve.cypher_numbers import adapt_numbers
-from opsgraph.retrieve.cypher_pairs import CypherPair
-from opsgraph.retrieve.cypher_slots import QuestionSlots, Slot, SlotFinder, describe_slots
+from opsgraph.retrieve.text2cypher.cues import fit_answer_kind, question_cues
+from opsgraph.retrieve.text2cypher.examples import ExampleIndex, pair_signature
+from opsgraph.retrieve.text2cypher.numbers import adapt_numbers
+from opsgraph.retrieve.text2cypher.generate import CypherPair
+from opsgraph.retrieve.text2cypher.slots import QuestionSlots, Slot, SlotFinder, describe_slots
 from opsgraph.store.base import GraphStore
 from opsgraph.store.cypher_guard import has_limit, write_clauses
 

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph.errors import QueryError, QueryTimeoutError
-from opsgraph.retrieve.cypher_slots import Slot, plural
+from opsgraph.retrieve.text2cypher.slots import Slot, plural
 from opsgraph.schema.model import GraphSchema, NodeType, PropertySpec, PropertyType
 from opsgraph.store.base import GraphStore
 from opsgraph.store.cypher_guard import write_clauses
@@ -1216,7 +1216,7 @@ def _word_regex(words: Iterable[str]) -> re.Pattern[str] | None:
 def _grammar_check(schema: GraphSchema) -> Callable[[str], bool] | None:
     """The estate's read-only Cypher grammar as a recogniser, when that module is available."""
     try:
-        from opsgraph.retrieve.cypher_grammar import cypher_grammar
+        from opsgraph.retrieve.text2cypher.grammar import cypher_grammar
     except ImportError:  # pragma: no cover - the grammar module is optional for pair generation
         return None
     grammar = cypher_grammar(schema, params=("p0", "p1", "p2", "p3"), max_hops=MAX_HOPS)

@@ -23,8 +23,8 @@ from typing import Protocol
 
 import numpy as np
 
-from opsgraph.retrieve.cypher_cues import UNASKED_PENALTY, cue_score, query_cues, question_cues, unasked_property
-from opsgraph.retrieve.cypher_pairs import CypherPair
+from opsgraph.retrieve.text2cypher.cues import UNASKED_PENALTY, cue_score, query_cues, question_cues, unasked_property
+from opsgraph.retrieve.text2cypher.generate import CypherPair
 
 SIGNATURE_BONUS = 0.25
 """Added to the similarity of a pair whose slot signature equals the question's: a same-shaped query beats a
