@@ -12,13 +12,17 @@ import pytest
 
 from helpers import SMALL_SCHEMA, write
 from opsgraph.app import OpsGraph, Settings
-from opsgraph.app.text2cypher import ADAPTER_STYLE, held_out_items
 from opsgraph.llm.adapters import AdapterRegistry
-from opsgraph.retrieve.text2cypher.eval import evaluate
-from opsgraph.retrieve.text2cypher.grammar import cypher_grammar
-from opsgraph.retrieve.text2cypher.generate import load_pairs
-from opsgraph.retrieve.text2cypher.slots import SlotFinder
-from opsgraph.retrieve.text2cypher.writer import CypherWriter, PromptStyle
+from opsgraph.retrieve.text2cypher import (
+    ADAPTER_STYLE,
+    CypherWriter,
+    PromptStyle,
+    SlotFinder,
+    cypher_grammar,
+    evaluate,
+    held_out_items,
+    load_pairs,
+)
 from opsgraph.store.cypher_guard import write_clauses
 
 SERVICES = [

@@ -6,12 +6,8 @@ from typing import Any
 
 from opsgraph.errors import QueryError
 from opsgraph.llm import FakeLanguageModel
+from opsgraph.retrieve.text2cypher import CypherPair, CypherWriter, ExampleIndex, PromptStyle, Slot, SlotFinder, adapt_numbers, find_numbers
 from opsgraph.retrieve.text2cypher.cues import cue_score, fit_answer_kind, query_cues, question_cues, unasked_property
-from opsgraph.retrieve.text2cypher.examples import ExampleIndex
-from opsgraph.retrieve.text2cypher.numbers import adapt_numbers, find_numbers
-from opsgraph.retrieve.text2cypher.generate import CypherPair, Slot
-from opsgraph.retrieve.text2cypher.slots import SlotFinder
-from opsgraph.retrieve.text2cypher.writer import CypherWriter, PromptStyle
 from opsgraph.store.base import QueryResult
 
 

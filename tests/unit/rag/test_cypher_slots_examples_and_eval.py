@@ -9,11 +9,20 @@ import pytest
 
 from opsgraph.errors import QueryError
 from opsgraph.llm import FakeLanguageModel
-from opsgraph.retrieve.text2cypher.eval import EvalItem, evaluate, is_ordered, normalise, rows_match
-from opsgraph.retrieve.text2cypher.examples import ExampleIndex
-from opsgraph.retrieve.text2cypher.generate import CypherPair, Slot
-from opsgraph.retrieve.text2cypher.slots import SlotFinder, plural
-from opsgraph.retrieve.text2cypher.writer import CypherWriter, PromptStyle
+from opsgraph.retrieve.text2cypher import (
+    CypherPair,
+    CypherWriter,
+    EvalItem,
+    ExampleIndex,
+    PromptStyle,
+    Slot,
+    SlotFinder,
+    evaluate,
+    is_ordered,
+    normalise,
+    rows_match,
+)
+from opsgraph.retrieve.text2cypher.slots import plural
 from opsgraph.store.base import QueryResult
 
 

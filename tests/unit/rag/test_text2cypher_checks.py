@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opsgraph.retrieve.text2cypher.writer import check_cypher, extract_cypher
+from opsgraph.retrieve.text2cypher import check_cypher, extract_cypher
 
 
 def test_extracts_fenced_block() -> None:
