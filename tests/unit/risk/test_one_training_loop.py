@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from _risk_baselines import NodeLSTM, fit_window_model
 
 from opsgraph.risk import RiskConfig, build_dataset, simulate_estate
-from opsgraph.risk.baselines import NodeLSTM, fit_window_model
 from opsgraph.risk.train import fit_windows, masked_loss
 
 

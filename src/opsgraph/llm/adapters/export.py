@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from opsgraph._files import atomic_path
-from opsgraph.llm.adapters.registry import AdapterError
+from opsgraph.llm.adapters.errors import AdapterError
 from opsgraph.llm.errors import LLMSetupError
 
 _INSTALL_HINT = "pip install gguf==0.19.0 (and safetensors, which comes with transformers)"
