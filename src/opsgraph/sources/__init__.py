@@ -27,3 +27,6 @@ __all__ = [
     "read_source",
     "reader_kinds",
 ]
+
+# Importing the readers registers them with `read_source`.
+from opsgraph.sources import kubernetes as _kubernetes  # noqa: F401

@@ -291,14 +291,24 @@ class Shaper:
                     elif t not in allowed:
                         bad.append(f"{end} {row[end]!r} is a {t}, {edge_type} takes {'/'.join(allowed)}")
                 if bad:
+                    file, doc = _where(row["_evidence"])
                     self.facts.problem(
-                        row["_evidence"].split(" ", 1)[0], None, edge_type, "edge dropped: " + "; ".join(bad)
+                        file, doc, edge_type, f"edge dropped: {'; '.join(bad)} (from {row['_evidence']})"
                     )
                 else:
                     kept.append(row)
             self.facts.edges[edge_type] = kept
         self.facts.edges = {k: v for k, v in self.facts.edges.items() if v}
         return self.facts
+
+
+def _where(evidence: str) -> tuple[str, int | None]:
+    """(file, document) from an evidence string `file#doc field=value`."""
+    head = evidence.split(" ", 1)[0]
+    file, _, doc = head.rpartition("#")
+    if file and doc.isdigit():
+        return file, int(doc)
+    return head, None
 
 
 # --- the registry ------------------------------------------------------------------------------
