@@ -46,6 +46,8 @@ from opsgraph.sources.base import (
     Shaper,
     SourceConfig,
     SourceMapping,
+    add_ownership,
+    image_version,
     register_reader,
 )
 from opsgraph.sources.hosts import address_hosts, host_candidates
@@ -128,13 +130,6 @@ def _mem_mib(q: Any) -> float | None:
     return float(m.group(1)) * _MEM_UNITS[m.group(2) or ""]
 
 
-def _image_version(image: str) -> str | None:
-    if "@" in image:
-        return image.split("@", 1)[1]
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else None
-
-
 def _workload_props(w: _Workload) -> dict[str, Any]:
     obj, kind = w.ref.obj, w.ref.kind
     containers = [c for c in _list(w.pod_spec.get("containers")) if isinstance(c, dict)]
@@ -143,7 +138,7 @@ def _workload_props(w: _Workload) -> dict[str, Any]:
         image = str(containers[0].get("image") or "")
         if image:
             props["image"] = image
-            props["version"] = _image_version(image)
+            props["version"] = image_version(image)
         for c in containers:
             ports = [p for p in _list(c.get("ports")) if isinstance(p, dict) and "containerPort" in p]
             if ports:
@@ -344,23 +339,8 @@ def facts_from_objects(
             if labels.get(label):
                 claims.append((w, label, labels[label]))
                 break
-    _add_ownership(shaper, facts, mapping, [(w.id, w.ref.ev(f"label {label}", team), team) for w, label, team in claims], known_ids)
+    add_ownership(shaper, facts, mapping, [(w.id, w.ref.ev(f"label {label}", team), team) for w, label, team in claims], known_ids)
     return shaper.finish(known_ids)
-
-
-def _add_ownership(
-    shaper: Shaper, facts: Facts, mapping: SourceMapping, claims: list[tuple[str, Evidence, str]], known_ids: KnownIds | None
-) -> None:
-    """Ownership edges for team names that are known teams; the rest become problems."""
-    produced = {i for i, t in facts.node_ids().items() if t == mapping.team_type}
-    wanted = sorted({team for _, _, team in claims} - produced)
-    known = known_ids(wanted) if (known_ids and wanted) else {}
-    teams = produced | {i for i, t in known.items() if t == mapping.team_type}
-    for wid, ev, team in claims:
-        if team in teams:
-            shaper.edge(mapping.ownership_edge, team, wid, {}, ev)
-        else:
-            facts.problem(ev.file, ev.document, ev.field, f"{team!r} is not a known {mapping.team_type} id; no ownership edge for {wid}")
 
 
 _CLUSTER_SUFFIX = re.compile(r"^([a-z0-9-]+)(?:\.[a-z0-9-]+(?:\.svc(?:\.cluster\.local)?)?)?$")
