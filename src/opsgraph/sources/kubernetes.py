@@ -144,10 +144,9 @@ def _workload_props(w: _Workload) -> dict[str, Any]:
             if ports:
                 props["port"] = ports[0]["containerPort"]
                 break
-    replicas = _mapping(obj.get("spec")).get("replicas")
-    if replicas is None and kind in ("Deployment", "StatefulSet"):
-        replicas = 1
-    props["replicas"] = replicas
+    if kind in ("Deployment", "StatefulSet"):  # other kinds have no replica count
+        replicas = _mapping(obj.get("spec")).get("replicas")
+        props["replicas"] = 1 if replicas is None else replicas
     for what, parse, unit in (("cpu", _cpu_cores, 1), ("memory", _mem_mib, 1)):
         for bound, key in (("requests", "request"), ("limits", "limit")):
             values = [_mapping(_mapping(c.get("resources")).get(bound)).get(what) for c in containers]
@@ -272,6 +271,10 @@ def facts_from_objects(
             hit = dns.get(host.split(".", 1)[1])  # pod.svc.ns.svc[.cluster.local]
         return hit
 
+    elsewhere: dict[str, set[str]] = {}
+    for o in [*(w.ref for w in workloads), *by_kind.get("Service", [])]:
+        elsewhere.setdefault(o.name, set()).add(o.namespace)
+
     def scan(w: _Workload, fld: str, value: Any, dep_kind: str) -> None:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             return
@@ -290,6 +293,13 @@ def facts_from_objects(
             if host in found:
                 continue
             name = _cluster_local_name(host)
+            if name in elsewhere and "." not in host:
+                facts.problem(
+                    w.ref.file, w.ref.document, fld,
+                    f"{text!r} names {name!r}, which is only in namespace(s) {', '.join(sorted(elsewhere[name]))} "
+                    f"(a bare name reaches its own namespace {w.ref.namespace} only; write {name}.<namespace>)",
+                )
+                continue
             if name and name != w.ref.name and name != w.id:
                 shaper.edge(mapping.dependency_edge, w.id, name, {"config_key": dep_kind}, w.ref.ev(fld, text))
 

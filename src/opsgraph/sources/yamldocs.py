@@ -107,14 +107,19 @@ def read_documents(path: Path, shown: str) -> Iterator[tuple[int, Any]]:
                 yield index, doc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        context_mark = getattr(exc, "context_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        if context and context_mark is not None:
+            problem += f" ({context} at line {context_mark.line + 1})"
         doc_no = index + 1
-        if mark is not None:
-            # The failing document is the one whose text holds the failing line.
-            doc_no = _document_of_line(text, mark.line)
+        # The failing document is the one holding the construct being parsed (the context),
+        # else the one holding the failing line.
+        anchor = context_mark if context_mark is not None else mark
+        if anchor is not None:
+            doc_no = _document_of_line(text, anchor.line)
         hint = "; it looks like an unrendered template" if "{{" in (raw[doc_no - 1] if doc_no <= len(raw) else "") else ""
         raise SourceError(
             f"malformed YAML{where}: {problem} (expected a valid YAML document){hint}", file=shown, document=doc_no
         ) from exc
-
