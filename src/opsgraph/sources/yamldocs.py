@@ -20,6 +20,9 @@ from opsgraph.errors import SourceError
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
+# libyaml's loader when PyYAML was built with it (about 10x faster on large manifest folders); same results.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _DOC_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$|^---[ \t]+", re.MULTILINE)
 # Helm/Go template actions that only a chart (never a rendered manifest) contains. A bare `{{` is not enough:
 # rendered ConfigMaps legitimately carry Prometheus/Alertmanager templates such as `{{ $labels.instance }}`.
@@ -101,7 +104,7 @@ def read_documents(path: Path, shown: str) -> Iterator[tuple[int, Any]]:
             )
     index = 0
     try:
-        for doc in yaml.safe_load_all(text):
+        for doc in yaml.load_all(text, Loader=_LOADER):
             index += 1
             if doc is not None:
                 yield index, doc

@@ -33,7 +33,7 @@ def test_a_bad_mapping_names_its_own_document(tmp_path: Path, read) -> None:
     with pytest.raises(SourceError) as err:
         read("kubernetes", write(tmp_path / "m.yaml", text))
     assert (err.value.file, err.value.document) == ("m.yaml", 2)
-    assert "mapping values are not allowed here" in str(err.value)
+    assert "mapping values are not allowed" in str(err.value)
 
 
 def test_an_unrendered_helm_template_is_refused(tmp_path: Path, read) -> None:
