@@ -214,6 +214,7 @@ class Shaper:
         self.mapping = mapping
         self.facts = facts
         self._node_index: dict[tuple[str, str], dict[str, Any]] = {}
+        self._edge_keys: set[tuple[str, str, str]] = set()
 
     def _props(
         self, declared: dict[str, PropertySpec], raw: dict[str, Any], ev: Evidence | None, skip: set[str]
@@ -264,12 +265,10 @@ class Shaper:
         if et is None:
             self.facts.skip(f"<no edge type {edge_type}>")
             return
-        if src == dst:
+        if src == dst or (edge_type, src, dst) in self._edge_keys:
             return
+        self._edge_keys.add((edge_type, src, dst))
         rows = self.facts.edges.setdefault(edge_type, [])
-        for row in rows:
-            if row["from"] == src and row["to"] == dst:
-                return
         props = self._props(dict(et.properties), raw, ev if isinstance(ev, Evidence) else None, set())
         rows.append({"from": src, "to": dst, **props, "_evidence": str(ev)})
 

@@ -221,15 +221,21 @@ def facts_from_objects(
         workloads.append(w)
         by_key[(ns, o.name)] = w
 
+    by_label: dict[tuple[str, str, str], list[_Workload]] = {}
+    for w in workloads:
+        for k, v in w.pod_labels.items():
+            by_label.setdefault((w.ref.namespace, k, v), []).append(w)
+
     # Service DNS names -> workloads they select.
     dns: dict[str, list[_Workload]] = {}
     svc_targets: dict[tuple[str, str], list[_Workload]] = {}
     for s in by_kind.get("Service", []):
         selector = {str(k): str(v) for k, v in _mapping(_mapping(s.obj.get("spec")).get("selector")).items()}
+        first = next(iter(selector.items()), None)
         targets = [
             w
-            for w in workloads
-            if selector and w.ref.namespace == s.namespace and selector.items() <= w.pod_labels.items()
+            for w in (by_label.get((s.namespace, *first), []) if first else [])
+            if selector.items() <= w.pod_labels.items()
         ]
         svc_targets[(s.namespace, s.name)] = targets
         if not targets:
