@@ -22,7 +22,8 @@ Mapping rules (documented here because users rely on them):
 - The first of `mapping.team_labels` present on the workload (or its pod template) names its
   team; when that id is a known team, an ownership edge team -> workload is added, otherwise
   the label is reported in `Facts.problems`.
-- Other kinds are counted in `Facts.skipped`; documents that are not Kubernetes objects (no
+- ConfigMaps and Namespaces are read to resolve values and make no nodes. Other kinds are
+  counted in `Facts.skipped`; documents that are not Kubernetes objects (no
   `kind`) are counted under `<not a Kubernetes object>`.
 
 `facts_from_objects` holds the mapping; `read_kubernetes` feeds it from files, and a live
