@@ -83,13 +83,15 @@ class SourceConfig(BaseModel):
     name: str
     """Unique name, `[a-z0-9_-]+`; facts are recorded under it."""
     kind: str
-    """`estate`, `kubernetes`, `compose` or `backstage`."""
+    """`estate`, `kubernetes`, `kubernetes-cluster`, `compose` or `backstage`."""
     path: Path | None = None
     """File or folder; relative paths are resolved by the caller against opsgraph.yaml's folder."""
     precedence: int = 100
     """Lower wins when two sources disagree on a property."""
     mapping: SourceMapping = Field(default_factory=SourceMapping)
     """Mapping onto the estate schema."""
+    context: str | None = None
+    """Kubeconfig context, for kind `kubernetes-cluster` (whose `path` is the kubeconfig file)."""
 
     @field_validator("name")
     @classmethod

@@ -73,10 +73,10 @@ def test_an_unreadable_file_is_an_error(tmp_path: Path, read) -> None:
 
 
 def test_kinds_and_paths_are_checked(schema, tmp_path: Path) -> None:
-    assert reader_kinds() == ["backstage", "compose", "kubernetes"]
+    assert reader_kinds() == ["backstage", "compose", "kubernetes", "kubernetes-cluster"]
     with pytest.raises(SourceError, match=r"estate folders are read by opsgraph\.ingest"):
         read_source(SourceConfig(name="e", kind="estate", path=tmp_path), schema)
-    with pytest.raises(SourceError, match="unknown kind 'nomad'; expected one of estate, backstage, compose, kubernetes"):
+    with pytest.raises(SourceError, match="unknown kind 'nomad'; expected one of estate, backstage, compose, kubernetes, kubernetes-cluster"):
         read_source(SourceConfig(name="n", kind="nomad", path=tmp_path), schema)
     with pytest.raises(SourceError, match="needs a `path`"):
         read_source(SourceConfig(name="k", kind="kubernetes"), schema)
@@ -87,3 +87,12 @@ def test_source_names_and_mappings_are_validated() -> None:
         SourceConfig(name="Prod K8s", kind="kubernetes")
     with pytest.raises(ValidationError, match="extra"):
         SourceConfig(name="k", kind="kubernetes", mapping={"workload": "Service"})
+
+
+def test_a_cluster_source_without_the_client_names_the_extra(schema, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "kubernetes", None)  # as if opsgraph[kubernetes] were not installed
+    write(tmp_path / "kubeconfig", "{}")
+    with pytest.raises(SourceError, match=r"pip install 'opsgraph\[kubernetes\]'"):
+        read_source(SourceConfig(name="lab", kind="kubernetes-cluster", path=tmp_path / "kubeconfig"), schema)
