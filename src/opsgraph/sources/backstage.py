@@ -84,6 +84,10 @@ def parse_ref(ref: str, default_kind: str | None, namespace: str) -> tuple[str |
     return (kind.lower() if kind else None), ns.lower(), text.lower()
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _refs(value: Any) -> list[str]:
     if value is None:
         return []
@@ -117,7 +121,7 @@ class _Catalog:
             name = meta.get("name")
             if not name:
                 raise SourceError("an entity needs metadata.name (expected a non-empty string)", file=shown, document=index, field="metadata.name")
-            spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+            spec = _dict(doc.get("spec"))
             e = Entity(str(doc["kind"]), str(meta.get("namespace") or "default"), str(name), spec, meta, shown, index)
             if e.kind.lower() == "location":
                 self._follow(e, path)
@@ -178,8 +182,8 @@ def read_backstage(config: SourceConfig, schema: GraphSchema, known_ids: KnownId
     for e in catalog.entities:
         if e.node_type is None:
             continue
-        profile = e.spec.get("profile") if isinstance(e.spec.get("profile"), dict) else {}
-        labels = e.metadata.get("labels") if isinstance(e.metadata.get("labels"), dict) else {}
+        profile = _dict(e.spec.get("profile"))
+        labels = _dict(e.metadata.get("labels"))
         props = {
             "name": profile.get("displayName") or e.metadata.get("title") or e.name,
             "description": e.metadata.get("description"),

@@ -146,10 +146,10 @@ def read_compose(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds 
             shaper.edge(dep, name, target, {}, Evidence(file, 1, f"services.{name}.links", link))
         for key, value in _kv(svc.get("environment"), f"services.{name}.environment", file).items():
             for host in host_candidates(value):
-                target = reach.get(host)
-                if target and target != name:
+                named = reach.get(host)
+                if named and named != name:
                     shaper.edge(
-                        dep, name, target, {"config_key": key}, Evidence(file, 1, f"services.{name}.environment {key}", value)
+                        dep, name, named, {"config_key": key}, Evidence(file, 1, f"services.{name}.environment {key}", value)
                     )
     add_ownership(shaper, facts, config.mapping, claims, known_ids)
     return shaper.finish(known_ids)

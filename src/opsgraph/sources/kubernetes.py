@@ -232,10 +232,10 @@ def facts_from_objects(
     svc_targets: dict[tuple[str, str], list[_Workload]] = {}
     for s in by_kind.get("Service", []):
         selector = {str(k): str(v) for k, v in _mapping(_mapping(s.obj.get("spec")).get("selector")).items()}
-        first = next(iter(selector.items()), None)
+        first_label = next(iter(selector.items()), None)
         targets = [
             w
-            for w in (by_label.get((s.namespace, *first), []) if first else [])
+            for w in (by_label.get((s.namespace, *first_label), []) if first_label else [])
             if selector.items() <= w.pod_labels.items()
         ]
         svc_targets[(s.namespace, s.name)] = targets
@@ -259,11 +259,11 @@ def facts_from_objects(
         for host, svc in backends:
             if not svc:
                 continue
-            targets = svc_targets.get((ing.namespace, svc))
-            if not targets:
+            backend_targets = svc_targets.get((ing.namespace, svc))
+            if not backend_targets:
                 facts.problem(ing.file, ing.document, "spec.rules.backend", f"Ingress {ing.name} routes to Service {svc!r}, which selects no workload here")
                 continue
-            for w in targets:
+            for w in backend_targets:
                 w.exposed = True
                 if host != "*":
                     w.exposed_hosts.append(host)
