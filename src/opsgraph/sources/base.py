@@ -314,6 +314,15 @@ def _where(evidence: str) -> tuple[str, int | None]:
     return head, None
 
 
+def component_types(schema: GraphSchema, mapping: SourceMapping) -> set[str]:
+    """Node types a workload may be: targets of the dependency and ownership edges, and the workload type."""
+    out = {mapping.workload_type}
+    for edge in (mapping.dependency_edge, mapping.ownership_edge):
+        if edge in schema.edges:
+            out.update(schema.edges[edge].to_types)
+    return out
+
+
 def image_version(image: str) -> str | None:
     """The tag of an image reference (`repo/x:1.2` -> `1.2`), or its digest; None when neither is given."""
     if "@" in image:

@@ -4,7 +4,9 @@
 Mapping rules (documented here because users rely on them):
 - Deployments, StatefulSets, DaemonSets, Jobs and CronJobs are workloads, each a node of
   `mapping.workload_type` (or `mapping.types[<kind>]`, e.g. `{"StatefulSet": "Datastore"}`).
-  Its id is the workload name; when two namespaces hold a workload of the same name, the first
+  A workload whose id the store already holds as another node type keeps that type (unless
+  `mapping.types` names one for its kind), so a StatefulSet `redis-cart` the estate calls a
+  Datastore updates that Datastore. Its id is the workload name; when two namespaces hold a workload of the same name, the first
   one read (files sorted, documents in order) keeps the plain name and later ones get
   `name.namespace`.
 - Properties offered (kept only where the schema declares them, after `mapping.rename`):
@@ -48,6 +50,7 @@ from opsgraph.sources.base import (
     SourceConfig,
     SourceMapping,
     add_ownership,
+    component_types,
     image_version,
     register_reader,
 )
@@ -221,6 +224,15 @@ def facts_from_objects(
         )
         workloads.append(w)
         by_key[(ns, o.name)] = w
+
+    # A workload the store already holds as another node type (a hand-written Datastore `redis-cart`
+    # deployed as a StatefulSet) keeps that type, unless `mapping.types` names one for its kind.
+    stored = known_ids(sorted({w.id for w in workloads})) if (known_ids and workloads) else {}
+    components = component_types(schema, mapping)
+    for w in workloads:
+        held = stored.get(w.id)
+        if held and held != w.node_type and held in components and w.ref.kind not in mapping.types:
+            w.node_type = held
 
     by_label: dict[tuple[str, str, str], list[_Workload]] = {}
     for w in workloads:
