@@ -47,9 +47,31 @@ def test_an_unrendered_helm_template_is_refused(tmp_path: Path, read) -> None:
 
 
 def test_go_templates_inside_rendered_values_are_not_helm(tmp_path: Path, read) -> None:
-    alert = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  rule: 'summary: {{ $labels.instance }} is down'\n"
+    alert = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: alerts}
+data:
+  rule: 'summary: {{ $labels.instance }} is down'
+  alertmanager.yml: |
+    receivers:
+      - name: slack
+        slack_configs:
+          - title: '{{ template "slack.title" . }}'
+            text: '{{ range .Alerts }}{{ if .Annotations.summary }}{{ .Annotations.summary }}{{ end }}{{ end }}'
+"""
     facts = read("kubernetes", write(tmp_path / "cm.yaml", alert))
-    assert facts.problems == []
+    assert facts.problems == [] and facts.files == ["cm.yaml"]
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["{{ .Values.image }}", "{{- include \"chart.labels\" . | nindent 4 }}", "{{ .Release.Name }}-web", "{{ toYaml .Values.resources }}",
+     "{{- if .Values.enabled }}"],
+)
+def test_helm_only_actions_are_refused(tmp_path: Path, read, action: str) -> None:
+    doc = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata:\n  a: '{action}'\n"
+    with pytest.raises(SourceError, match="unrendered Helm template"):
+        read("kubernetes", write(tmp_path / "cm.yaml", doc))
 
 
 def test_a_source_folder_that_does_not_exist_is_an_error(tmp_path: Path, read) -> None:
