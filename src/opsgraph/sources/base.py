@@ -380,4 +380,22 @@ def read_source(config: SourceConfig, schema: GraphSchema, *, known_ids: KnownId
         raise SourceError(f"source {config.name!r} ({config.kind}) needs a `path` (file or folder)")
     if not config.path.exists():
         raise SourceError(f"source {config.name!r}: {config.path} does not exist (expected a file or folder)")
+    _check_mapping(config, schema)
     return reader(config, schema, known_ids)
+
+
+def _check_mapping(config: SourceConfig, schema: GraphSchema) -> None:
+    """Types a mapping names explicitly must exist in the schema (defaults that do not are simply not produced)."""
+    m = config.mapping
+    wrong: list[str] = []
+    for fld in ("workload_type", "team_type", "person_type"):
+        if fld in m.model_fields_set and getattr(m, fld) not in schema.nodes:
+            wrong.append(f"mapping.{fld}: {getattr(m, fld)!r} is not a node type (declared: {', '.join(sorted(schema.nodes))})")
+    for fld in ("dependency_edge", "ownership_edge", "membership_edge"):
+        if fld in m.model_fields_set and getattr(m, fld) not in schema.edges:
+            wrong.append(f"mapping.{fld}: {getattr(m, fld)!r} is not an edge type (declared: {', '.join(sorted(schema.edges))})")
+    for kind, node_type in m.types.items():
+        if node_type not in schema.nodes:
+            wrong.append(f"mapping.types.{kind}: {node_type!r} is not a node type (declared: {', '.join(sorted(schema.nodes))})")
+    if wrong:
+        raise SourceError(f"source {config.name!r}: " + "; ".join(wrong))

@@ -118,3 +118,13 @@ def test_a_cluster_source_without_the_client_names_the_extra(schema, tmp_path: P
     write(tmp_path / "kubeconfig", "{}")
     with pytest.raises(SourceError, match=r"pip install 'opsgraph\[kubernetes\]'"):
         read_source(SourceConfig(name="lab", kind="kubernetes-cluster", path=tmp_path / "kubeconfig"), schema)
+
+
+def test_a_mapping_naming_types_the_schema_lacks_is_refused(tmp_path: Path, read) -> None:
+    write(tmp_path / "m.yaml", GOOD)
+    with pytest.raises(SourceError, match=r"mapping.workload_type: 'Svc' is not a node type \(declared: Datastore, Person, Service, Team\)"):
+        read("kubernetes", tmp_path, workload_type="Svc")
+    with pytest.raises(SourceError, match=r"mapping\.types\.StatefulSet: 'Database' is not a node type"):
+        read("kubernetes", tmp_path, types={"StatefulSet": "Database"})
+    with pytest.raises(SourceError, match=r"mapping\.ownership_edge: 'OWNED_BY' is not an edge type"):
+        read("kubernetes", tmp_path, ownership_edge="OWNED_BY")
