@@ -38,7 +38,7 @@ from opsgraph.api.jobs import Job, JobRunner, ProgressFn
 from opsgraph.app import OpsGraph
 from opsgraph.app.estates import estate_roots
 from opsgraph.app.events import Stage, observe_stages
-from opsgraph.app.search import SearchMode, search_index
+from opsgraph.app.index_search import SearchMode, search_index
 from opsgraph.errors import LimitExceededError, WriteRefusedError
 
 T = TypeVar("T")

@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from opsgraph.errors import QueryError
+
 WRITE_CLAUSES = frozenset(
     {"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "FOREACH", "LOAD", "ALTER", "GRANT", "REVOKE",
      "DENY", "RENAME", "START", "STOP", "TERMINATE", "INSERT", "UPDATE", "UPSERT", "TRUNCATE"}
@@ -57,7 +59,7 @@ class Token:
     """The word as written (back-quotes removed for "name"), or the symbol."""
 
 
-class UnparsableError(ValueError):
+class UnparsableError(QueryError):
     """The statement has an unterminated string, back-quoted name or comment."""
 
 

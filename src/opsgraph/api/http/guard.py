@@ -21,6 +21,8 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 
+from opsgraph.errors import LimitExceededError
+
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -145,8 +147,15 @@ class WriteToken:
         await self.app(scope, receive, send)
 
 
-class _TooLarge(HTTPException):
+class _TooLarge(HTTPException, LimitExceededError):
     """Raised from `receive`: an HTTP exception, so the framework's body parsing passes it on as a 413."""
+
+    def __init__(self, message: str) -> None:
+        HTTPException.__init__(self, 413, message)
+        Exception.__init__(self, message)
+
+    def __str__(self) -> str:
+        return Exception.__str__(self)
 
 
 class BodyLimit:
@@ -182,7 +191,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge(413, self._message(f"more than {self.max_bytes} bytes"))
+                    raise _TooLarge(self._message(f"more than {self.max_bytes} bytes"))
             return message
 
         async def tracking(message: MutableMapping[str, Any]) -> None:
