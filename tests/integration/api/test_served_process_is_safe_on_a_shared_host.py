@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-LONG_QUERY = "MATCH (a), (b), (c), (d), (e) WHERE a.id < b.id AND c.id < d.id RETURN count(e) AS n"
-"""A cartesian product far beyond the time limit: it runs exactly until the engine stops it."""
-TIMEOUT_MS = 3000
+LONG_QUERY = "UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y WITH x, y WHERE x + y = -1 RETURN count(*) AS n"
+"""Ten billion pairs, none kept (no plan shortcut, little memory): it runs exactly until the engine stops it."""
+TIMEOUT_MS = 6000
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,10 @@ def test_health_and_cheap_reads_answer_while_eight_long_queries_run(server: Any)
         assert c.get("/v1/schema").status_code == 200
         schema_idle_s = time.perf_counter() - began
         running = [pool.submit(long_query) for _ in range(8)]
-        time.sleep(1.0)  # all eight are in the engine now
+        time.sleep(2.5)  # all eight are in the engine now (a loaded machine takes its time to send them)
+        began = time.perf_counter()
+        ninth = c.post("/v1/query", json={"cypher": "RETURN 1 AS one"})
+        ninth_s = time.perf_counter() - began
         probes = []
         for _ in range(10):
             began = time.perf_counter()
@@ -187,9 +190,6 @@ def test_health_and_cheap_reads_answer_while_eight_long_queries_run(server: Any)
         began = time.perf_counter()
         assert c.get("/v1/schema").status_code == 200
         schema_s = time.perf_counter() - began
-        began = time.perf_counter()
-        ninth = c.post("/v1/query", json={"cypher": "RETURN 1 AS one"})
-        ninth_s = time.perf_counter() - began
         statuses = [f.result() for f in running]
     assert not any(f.running() for f in running)
     probes.sort()
@@ -200,7 +200,8 @@ def test_health_and_cheap_reads_answer_while_eight_long_queries_run(server: Any)
     assert probes[5] < 0.2, probes
     print(f"schema while 8 long queries run: {schema_s * 1000:.0f} ms (idle {schema_idle_s * 1000:.0f} ms)")
     assert schema_s < TIMEOUT_MS / 1000 + 3 * schema_idle_s, schema_s  # answered, not queued behind the long queries
-    assert ninth.status_code == 503 and ninth.json()["error"]["code"] == "busy" and ninth.headers["retry-after"] == "1"
+    assert ninth.status_code == 503, (ninth.text[:200], [f.result() for f in running])
+    assert ninth.json()["error"]["code"] == "busy" and ninth.headers["retry-after"] == "1"
     assert ninth_s < 2.0, ninth_s
     assert statuses == [408] * 8, statuses  # each stopped by the time limit, none queued forever
     with _client(server) as c:  # and the slots are free again
