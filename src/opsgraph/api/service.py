@@ -134,13 +134,12 @@ class Served:
         """Run `work` on a slot of the heavy pool: its own threads, at a lower CPU priority than the event loop, so
         health checks and cheap reads answer while long queries run. A slot is freed when its thread finishes (not
         when a client gives up), and a request that finds none free within `heavy_wait_s` is told to retry (503)."""
-        waited = 0.0
+        deadline = time.monotonic() + self.heavy_wait_s
         while not self._heavy_slots.acquire(blocking=False):
-            if waited >= self.heavy_wait_s:
+            if time.monotonic() >= deadline:
                 raise ApiError(503, "busy", f"all {self.heavy_queries} heavy-query slots are taken by running queries: "
                                "retry shortly (serve.heavy_queries sets how many run at once)", {"retry_after_s": 1})
             await anyio.sleep(0.02)
-            waited += 0.02
         try:
             if self._heavy_pool is None:
                 self._heavy_pool = concurrent.futures.ThreadPoolExecutor(self.heavy_queries, "opsgraph-heavy", initializer=_lower_priority)
