@@ -202,6 +202,7 @@ class ArcadeDBStore:
             self.transport.command("sql", f"DROP TYPE `{name}` IF EXISTS UNSAFE")
         self._schema = None
         self._vector_ready.clear()
+        self.__dict__.pop("_records_ready", None)
         self._ensure_meta()
         # The version keeps growing across a reset so caches never see an old number again.
         self._set_meta("data_version", str(version + 1))
@@ -505,7 +506,7 @@ class ArcadeDBStore:
         for name, info in sorted(self._live_types().items()):
             if name in (META_TYPE, TELEMETRY_TYPE) or info["kind"] == "document":
                 continue
-            props = {k: v for k, v in info["properties"].items() if k != "_hash"}
+            props = {k: v for k, v in info["properties"].items() if not k.startswith("_")}  # `_hash`, `_sources`: hidden
             count = self._count(name)
             endpoints: list[tuple[str, str]] = []
             if info["kind"] == "edge" and count:
@@ -647,6 +648,75 @@ class ArcadeDBStore:
             values[np.ix_(rows_t, np.array([n]), np.array(cols))] = vals[keep][:, None, :]
             labels[rows_t, n] = np.asarray(r.get("labels") or [], dtype=np.int8)[keep]
         return TelemetryFrame(node_ids=nodes, features=features, timestamps=np.asarray(stamps, dtype=np.int64), values=values, labels=labels)
+
+    # -- hidden records (provenance claims, change log) ---------------------------
+    def ensure_records(self, record_type: str, fields: Mapping[str, str], indexed: Sequence[str] = ()) -> None:
+        """Create a hidden document type keyed by a unique `key` (documents never show in Cypher `MATCH` nor in `describe()`)."""
+        name = _ident(record_type)
+        ready: set[str] = self.__dict__.setdefault("_records_ready", set())
+        if name in ready:
+            return
+        t = self.transport
+        t.command("sql", f"CREATE DOCUMENT TYPE `{name}` IF NOT EXISTS")
+        t.command("sql", f"CREATE PROPERTY `{name}`.`key` IF NOT EXISTS STRING")
+        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`key`) UNIQUE")
+        for prop, engine_type in fields.items():
+            t.command("sql", f"CREATE PROPERTY `{name}`.`{_ident(prop)}` IF NOT EXISTS {_ident(engine_type)}")
+        for prop in indexed:
+            t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{_ident(prop)}`) NOTUNIQUE")
+        ready.add(name)
+
+    def write_records(self, record_type: str, rows: Sequence[Row]) -> int:
+        """Insert or replace hidden records by `key`, one transaction per batch; the data version does not move."""
+        name = _ident(record_type)
+        unique, _ = dedupe(rows, key=lambda r: r["key"])
+        for start in range(0, len(unique), self.batch_size):
+            batch = unique[start : start + self.batch_size]
+            try:
+                with self.transport.transaction():
+                    self.transport.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": [r["key"] for r in batch]})
+                    self.transport.command("sql", f"INSERT INTO `{name}` CONTENT :rows", {"rows": batch})
+            except QueryError as exc:
+                raise BatchError(f"a batch of {len(batch)} {name} records failed and was rolled back: {exc}") from exc
+        return len(unique)
+
+    def delete_records(self, record_type: str, keys: Sequence[str]) -> int:
+        """Delete hidden records by `key`; return how many existed."""
+        name = _ident(record_type)
+        done = 0
+        keys = list(keys)
+        for start in range(0, len(keys), self.batch_size):
+            with self.transport.transaction():
+                out = self.transport.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": keys[start : start + self.batch_size]})
+            done += int(out[0].get("count", 0)) if out else 0
+        return done
+
+    def read_records(
+        self, record_type: str, where: Mapping[str, Any] | None = None, *, since: tuple[str, float] | None = None, order: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Hidden records matching property equalities (a list means IN), optionally `field > value`, ordered by a field."""
+        name = _ident(record_type)
+        if name not in self._live_types():
+            return []
+        params: dict[str, Any] = {}
+        clauses = [self._filter_sql(where, params)] if where else []
+        if since is not None:
+            clauses.append(f"`{_ident(since[0])}` > :since")
+            params["since"] = since[1]
+        sql = f"SELECT FROM `{name}`" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+        if order:
+            desc = order.startswith("-")
+            sql += f" ORDER BY `{_ident(order.lstrip('-'))}` {'DESC' if desc else 'ASC'}"
+        rows, _ = self.transport.query("sql", sql, params, None)
+        return [{k: v for k, v in r.items() if not k.startswith("@")} for r in rows]
+
+    def get_meta(self, key: str) -> str | None:
+        """A value from the store's own settings (not data: reading or writing it moves no data version)."""
+        return self._get_meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value in the store's own settings (e.g. when a source last synced)."""
+        self._set_meta(key, value)
 
 
 def _num(value: Any) -> float:

@@ -194,3 +194,23 @@ class GraphStore(Protocol):
 
     def data_version(self) -> int:
         """A number that grows whenever stored data changes (cache freshness)."""
+
+    def ensure_records(self, record_type: str, fields: Mapping[str, str], indexed: Sequence[str] = ()) -> None:
+        """Create a hidden record type keyed by `key` (never matched by Cypher, never in `describe()`)."""
+
+    def write_records(self, record_type: str, rows: Sequence[Row]) -> int:
+        """Insert or replace hidden records by `key`."""
+
+    def delete_records(self, record_type: str, keys: Sequence[str]) -> int:
+        """Delete hidden records by `key`."""
+
+    def read_records(
+        self, record_type: str, where: Mapping[str, Any] | None = None, *, since: tuple[str, float] | None = None, order: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Hidden records matching property equalities (a list means IN), optionally `field > value`, ordered (`-field`: descending)."""
+
+    def get_meta(self, key: str) -> str | None:
+        """A store setting (no data version change)."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a store setting (no data version change)."""
