@@ -3,7 +3,9 @@
 Order matters for safety: the whole folder is read and validated first
 (`read_estate`), so a bad file refuses the ingest before the first write.
 Then the folder is synced as a source of kind `estate` (`sync.py`): a plan of
-creates, updates and deletes, applied with telemetry in one atomic block.
+creates, updates and deletes, applied with telemetry and documents inside one
+`store.atomic()` block: if any step fails the store undoes the committed
+batches, so a failed ingest leaves the store exactly as it was.
 """
 
 from __future__ import annotations
@@ -73,7 +75,12 @@ def _unique(rows: list[dict[str, Any]], key: Callable[[Row], Hashable]) -> tuple
 
 
 def write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None = None, chunk: int = 5000) -> IngestReport:
-    """Write a validated plan: schema, then nodes, edges and telemetry, type by type."""
+    """Write a validated plan: schema, then nodes, edges and telemetry, type by type; all or nothing."""
+    with store.atomic(f"write-{plan.schema.name}"):
+        return _write_plan(store, plan, progress=progress, chunk=chunk)
+
+
+def _write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None, chunk: int) -> IngestReport:
     report = IngestReport(estate=plan.schema.name)
     store.ensure_schema(plan.schema)
     for type_name, rows in plan.nodes.items():
@@ -119,32 +126,33 @@ def ingest_estate(
     docs = None
     if embedder is not None and (root / plan.schema.documents.folder).is_dir():
         docs = read_documents(root, plan.schema)  # unreadable documents refuse the ingest before the first write
-    name = source or estate_source_name(plan.schema, root)
-    state, repeated = state_from_estate(plan, name, precedence=precedence, location=str(root))
-    store.ensure_schema(plan.schema)
-    sync = plan_sync(store, plan.schema, state, precedence=others)
-    report = IngestReport(estate=plan.schema.name, sync=sync)
-    for (kind, t), tp in sync.types.items():
-        group = report.nodes if kind == "node" else report.edges
-        group[t] = UpsertReport(len(tp.create), len(tp.update), tp.unchanged, repeated.get((kind, t), ()))
-        if tp.delete:
-            report.deleted[t] = len(tp.delete)
-    for (kind, t), dups in repeated.items():
-        group = report.nodes if kind == "node" else report.edges
-        if t not in group:
-            group[t] = UpsertReport(duplicates=dups)
-    if dry_run:
-        report.data_version = store.data_version()
-        return report
+    with store.atomic(f"ingest-{root.name}"):
+        name = source or estate_source_name(plan.schema, root)
+        state, repeated = state_from_estate(plan, name, precedence=precedence, location=str(root))
+        store.ensure_schema(plan.schema)
+        sync = plan_sync(store, plan.schema, state, precedence=others)
+        report = IngestReport(estate=plan.schema.name, sync=sync)
+        for (kind, t), tp in sync.types.items():
+            group = report.nodes if kind == "node" else report.edges
+            group[t] = UpsertReport(len(tp.create), len(tp.update), tp.unchanged, repeated.get((kind, t), ()))
+            if tp.delete:
+                report.deleted[t] = len(tp.delete)
+        for (kind, t), dups in repeated.items():
+            group = report.nodes if kind == "node" else report.edges
+            if t not in group:
+                group[t] = UpsertReport(duplicates=dups)
+        if dry_run:
+            report.data_version = store.data_version()
+            return report
 
-    def telemetry() -> None:
-        for type_name, rows in plan.telemetry.items():
-            features = plan.schema.nodes[type_name].telemetry
-            report.telemetry[type_name] = _batched(partial(store.write_telemetry, type_name, features), rows, f"telemetry {type_name}", progress, 50_000)
+        def telemetry() -> None:
+            for type_name, rows in plan.telemetry.items():
+                features = plan.schema.nodes[type_name].telemetry
+                report.telemetry[type_name] = _batched(partial(store.write_telemetry, type_name, features), rows, f"telemetry {type_name}", progress, 50_000)
 
-    apply_plan(store, sync, progress=progress, extra=telemetry)
-    report.data_version = store.data_version()
-    if embedder is not None and docs is not None:
-        report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs)
+        apply_plan(store, sync, progress=progress, extra=telemetry)
         report.data_version = store.data_version()
+        if embedder is not None and docs is not None:
+            report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs)
+            report.data_version = store.data_version()
     return report
