@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from helpers import snapshot, write
+from helpers import snapshot
 from opsgraph.app import OpsGraph, Settings
 from opsgraph.errors import IngestError, OpsGraphError
 from opsgraph.ingest.sync import state_from_facts, sync_state
