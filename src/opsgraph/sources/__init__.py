@@ -27,3 +27,8 @@ __all__ = [
     "read_source",
     "reader_kinds",
 ]
+
+# Importing the readers registers them with `read_source`.
+from opsgraph.sources import backstage as _backstage  # noqa: F401
+from opsgraph.sources import compose as _compose  # noqa: F401
+from opsgraph.sources import kubernetes as _kubernetes  # noqa: F401

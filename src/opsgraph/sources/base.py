@@ -126,7 +126,7 @@ class Facts:
     skipped: dict[str, int] = field(default_factory=dict)
     """Object kinds not mapped (counted, not errors), e.g. `{"Secret": 3}`."""
     problems: list[Issue] = field(default_factory=list)
-    """Non-fatal problems: dangling references, unknown teams, values that did not fit."""
+    """Non-fatal problems (`Issue.file` is `file#document`): dangling references, unknown teams, values that did not fit."""
     files: list[str] = field(default_factory=list)
     """Files read, in reading order."""
 
@@ -134,7 +134,9 @@ class Facts:
         self.skipped[kind] = self.skipped.get(kind, 0) + n
 
     def problem(self, file: str, document: int | None, fld: str, message: str) -> None:
-        self.problems.append(Issue(file=file, line=document, field=fld, message=message))
+        """Record a non-fatal problem; the document index goes into `file` as `file#N` (1-based)."""
+        where = file if document is None else f"{file}#{document}"
+        self.problems.append(Issue(file=where, line=None, field=fld, message=message))
 
     def node_ids(self) -> dict[str, str]:
         """`{id: node type}` of every node produced."""
@@ -291,14 +293,47 @@ class Shaper:
                     elif t not in allowed:
                         bad.append(f"{end} {row[end]!r} is a {t}, {edge_type} takes {'/'.join(allowed)}")
                 if bad:
+                    file, doc = _where(row["_evidence"])
                     self.facts.problem(
-                        row["_evidence"].split(" ", 1)[0], None, edge_type, "edge dropped: " + "; ".join(bad)
+                        file, doc, edge_type, f"edge dropped: {'; '.join(bad)} (from {row['_evidence']})"
                     )
                 else:
                     kept.append(row)
             self.facts.edges[edge_type] = kept
         self.facts.edges = {k: v for k, v in self.facts.edges.items() if v}
         return self.facts
+
+
+def _where(evidence: str) -> tuple[str, int | None]:
+    """(file, document) from an evidence string `file#doc field=value`."""
+    head = evidence.split(" ", 1)[0]
+    file, _, doc = head.rpartition("#")
+    if file and doc.isdigit():
+        return file, int(doc)
+    return head, None
+
+
+def image_version(image: str) -> str | None:
+    """The tag of an image reference (`repo/x:1.2` -> `1.2`), or its digest; None when neither is given."""
+    if "@" in image:
+        return image.split("@", 1)[1]
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def add_ownership(
+    shaper: Shaper, facts: Facts, mapping: SourceMapping, claims: list[tuple[str, Evidence, str]], known_ids: KnownIds | None
+) -> None:
+    """Ownership edges for team names that are known teams; the rest become problems."""
+    produced = {i for i, t in facts.node_ids().items() if t == mapping.team_type}
+    wanted = sorted({team for _, _, team in claims} - produced)
+    known = known_ids(wanted) if (known_ids and wanted) else {}
+    teams = produced | {i for i, t in known.items() if t == mapping.team_type}
+    for wid, ev, team in claims:
+        if team in teams:
+            shaper.edge(mapping.ownership_edge, team, wid, {}, ev)
+        else:
+            facts.problem(ev.file, ev.document, ev.field, f"{team!r} is not a known {mapping.team_type} id; no ownership edge for {wid}")
 
 
 # --- the registry ------------------------------------------------------------------------------
