@@ -20,6 +20,7 @@ from opsgraph.ingest import IngestReport, Progress, ingest_estate
 from opsgraph.ingest.history import edge_intervals
 from opsgraph.ingest.reconcile import ReconcileReport
 from opsgraph.ingest.sync import SyncPlan
+from opsgraph.ingest.telemetry_pull import PullReport
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer
 from opsgraph.schema import GraphSchema
@@ -216,6 +217,10 @@ class OpsGraph:
     def sync(self, names: list[str] | None = None, *, dry_run: bool = False, progress: Progress | None = None) -> list[SyncPlan]:
         """Plan and (unless `dry_run`) apply a sync of each named source (default: all), each all-or-nothing."""
         return self.syncer.sync(names, dry_run=dry_run, progress=progress)
+
+    def pull_telemetry(self, name: str, *, now: float | None = None, dry_run: bool = False, progress: Progress | None = None) -> PullReport:
+        """Pull a telemetry source (`kind: prometheus`) from its last stored step to `now`, all or nothing."""
+        return self.syncer.pull(name, now=now, dry_run=dry_run, progress=progress)
 
     def changes(self, *, since: str | None = None, node: str | None = None) -> list[dict[str, Any]]:
         """What changed, newest first, in words (`text`) and fields; `since` such as "24h" or an ISO time."""

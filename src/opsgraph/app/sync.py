@@ -7,6 +7,7 @@ for a past state) and hands it over; the CLI and API reach this only through `Op
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -21,11 +22,14 @@ from opsgraph.ingest import ingest_estate
 from opsgraph.ingest.history import Change, change_lines, list_changes, materialize_as_of, parse_when
 from opsgraph.ingest.reconcile import ReconcileReport, reconcile
 from opsgraph.ingest.sync import SyncPlan, source_status, state_from_facts, sync_state
+from opsgraph.ingest.telemetry_pull import PullReport, data_age
 from opsgraph.schema import GraphSchema, load_schema
 from opsgraph.sources import SourceConfig, read_source
 from opsgraph.store import GraphStore, create_store
 
 Progress = Callable[[str, int, int], None]
+TELEMETRY_KINDS = ("prometheus",)
+"""Source kinds that pull telemetry into the store instead of planning nodes and edges."""
 
 
 def default_schema() -> GraphSchema:
@@ -58,6 +62,8 @@ class SyncService:
             status = source_status(self.store, s.name) or {}
             out.append({"name": s.name, "kind": s.kind, "location": str(s.path) if s.path else "", "precedence": s.precedence, "configured": True,
                         "last_synced": status.get("last_synced"), "nodes": status.get("nodes"), "edges": status.get("edges"), "run": status.get("run")})  # fmt: skip
+            if s.kind in TELEMETRY_KINDS:
+                out[-1].update(location=s.prometheus.url if s.prometheus else "", **data_age(status), last_steps=status.get("last_steps") or {})
         configured = {s.name for s in self.settings.sources}
         for name in self._synced_names():
             if name not in configured:
@@ -83,6 +89,10 @@ class SyncService:
         return plans
 
     def sync_one(self, config: SourceConfig, *, dry_run: bool = False, progress: Progress | None = None) -> SyncPlan:
+        if config.kind in TELEMETRY_KINDS:
+            report = self.pull(config, dry_run=dry_run, progress=progress)
+            return SyncPlan(config.name, config.kind, report.location, applied=report.applied, seconds=report.seconds,
+                            data_version=self.store.data_version(), telemetry=report.as_dict())  # fmt: skip
         if config.kind == "estate":
             if config.path is None:
                 raise ConfigError(f"source {config.name!r} (estate) needs a `path`")
@@ -96,6 +106,25 @@ class SyncService:
         if not dry_run:
             self.store.ensure_schema(schema)
         return sync_state(self.store, schema, state, dry_run=dry_run, precedence=self.precedence(), progress=progress)
+
+    # -- telemetry sources (pulled, not planned) ---------------------------------------------
+    def pull(self, config: SourceConfig | str, *, now: float | None = None, dry_run: bool = False, progress: Progress | None = None,
+             transport: Any = None) -> PullReport:  # fmt: skip
+        """Pull a `kind: prometheus` source from its last stored step to `now` (all or nothing)."""
+        from opsgraph.ingest.telemetry_pull import pull_source
+        from opsgraph.sources.prometheus import PrometheusClient
+
+        config = self._config(config) if isinstance(config, str) else config
+        settings = config.prometheus
+        if config.kind not in TELEMETRY_KINDS or settings is None:
+            raise ConfigError(f"source {config.name!r} is a {config.kind} source, not a telemetry source (kind: prometheus)")
+        schema = self.schema or self.store_schema() or default_schema()
+        token = _secret(config.name, "bearer_token_env", settings.bearer_token_env)
+        password = _secret(config.name, "basic_password_env", settings.basic_password_env)
+        if not dry_run:
+            self.store.ensure_schema(schema)
+        with PrometheusClient(settings, token=token, password=password, transport=transport) as client:
+            return pull_source(self.store, schema, client, settings, source=config.name, kind=config.kind, now=now, dry_run=dry_run, progress=progress)
 
     def store_schema(self) -> GraphSchema | None:
         getter = getattr(self.store, "stored_schema", None)
@@ -130,6 +159,16 @@ class SyncService:
         if schema is None:
             raise ConfigError("nothing is ingested in this home yet: nothing to reconcile")
         return reconcile(self.store, schema)
+
+
+def _secret(source: str, field: str, env_name: str | None) -> str | None:
+    """The secret held by the environment variable a source's config names (never the config itself)."""
+    if env_name is None:
+        return None
+    value = os.environ.get(env_name)
+    if not value:
+        raise ConfigError(f"source {source!r}: prometheus.{field} names the environment variable {env_name}, which is not set")
+    return value
 
 
 def plan_json(plans: Sequence[SyncPlan]) -> str:

@@ -415,6 +415,34 @@ def print_sync_plan(plan: Any) -> None:
         err.print(f"[yellow]... and {len(plan.problems) - 20} more notes[/]")
     if plan.skipped:
         console.print(f"[dim]skipped (not mapped): {escape(', '.join(f'{k} {v}' for k, v in sorted(plan.skipped.items())))}[/]")
+    if plan.telemetry is not None:
+        print_telemetry_pull(plan.telemetry)
+
+
+def print_telemetry_pull(t: dict[str, Any]) -> None:
+    """A telemetry pull: the window per node type, rows stored, unknown series (named), server warnings."""
+    pull = t.get("pull") or {}
+    for node_type, (start, end) in (pull.get("windows") or {}).items():
+        span = "nothing new" if start > end else f"{_when(start)} .. {_when(end)}"
+        console.print(f"  {escape(node_type)}: {span}; {pull.get('nodes', {}).get(node_type, 0)} nodes, {t.get('written', {}).get(node_type, 0)} rows stored")
+    console.print(f"  {t.get('rows', 0)} rows, {pull.get('points', 0)} points, {pull.get('requests', 0)} requests, {t.get('seconds', 0):.1f} s; server {escape(str((t.get('server') or {}).get('version') or ''))}")
+    if pull.get("unknown_series"):
+        err.print(f"[yellow]{pull['unknown_series']} series name no known node[/] (first ones, with their points):", highlight=False)
+        for name, points in (pull.get("unknown") or {}).items():
+            err.print(f"  {escape(name)}: {points}", highlight=False)
+    for w in pull.get("warnings") or []:
+        err.print(f"[yellow]server warning:[/] {escape(str(w))}", highlight=False)
+
+
+def _data_age(row: dict[str, Any]) -> str:
+    """`2026-12-04 14:59:00 UTC (3 min ago)` for telemetry sources; empty for the others."""
+    if "last_step" not in row:
+        return ""
+    if row["last_step"] is None:
+        return "no data yet"
+    age = float(row.get("age_seconds") or 0)
+    ago = f"{age:.0f} s" if age < 120 else f"{age / 60:.0f} min" if age < 7200 else f"{age / 3600:.1f} h" if age < 172800 else f"{age / 86400:.0f} days"
+    return f"{_when(row['last_step'])} ({ago} ago)"
 
 
 @app.command("sources")
@@ -426,12 +454,13 @@ def sources_command(home: HomeOpt = None, as_json: Annotated[bool, typer.Option(
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
     table = Table(title="sources")
-    for col in ("name", "kind", "location", "precedence", "last synced", "nodes", "edges"):
+    for col in ("name", "kind", "location", "precedence", "last synced", "nodes", "edges", "data up to"):
         table.add_column(col)
     for r in rows:
         name = r["name"] + ("" if r["configured"] else " (not configured)")
         table.add_row(escape(name), str(r["kind"]), escape(str(r["location"] or "")), str(r["precedence"] if r["precedence"] is not None else ""),
-                      _when(r["last_synced"]), str(r["nodes"] if r["nodes"] is not None else ""), str(r["edges"] if r["edges"] is not None else ""))  # fmt: skip
+                      _when(r["last_synced"]), str(r["nodes"] if r["nodes"] is not None else ""), str(r["edges"] if r["edges"] is not None else ""),
+                      _data_age(r))  # fmt: skip
     console.print(table)
     if not rows:
         console.print("no sources yet: add `sources:` to opsgraph.yaml, or `opsgraph ingest DIR`")

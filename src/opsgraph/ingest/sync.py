@@ -146,6 +146,8 @@ class SyncPlan:
     run: str = ""
     seconds: float = 0.0
     data_version: int = 0
+    telemetry: dict[str, Any] | None = None
+    """For telemetry sources (`kind: prometheus`): what the pull fetched and stored (`PullReport.as_dict()`)."""
 
     def writes(self) -> int:
         """Graph changes (nodes and edges created, updated, deleted)."""
@@ -169,6 +171,7 @@ class SyncPlan:
             "totals": self.totals(), "types": [t.as_dict() for t in self.types.values()], "conflicts": [c.__dict__ for c in self.conflicts],
             "kept": self.kept, "problems": [str(p) for p in self.problems], "skipped": self.skipped, "asserted": self.asserted,
             "seconds": round(self.seconds, 3), "data_version": self.data_version,
+            **({"telemetry": self.telemetry} if self.telemetry is not None else {}),
         }  # fmt: skip
 
     def _type(self, kind: str, type_name: str) -> TypePlan:

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from opsgraph.errors import Issue, SourceError
 from opsgraph.schema import GraphSchema, PropertySpec, PropertyType
+from opsgraph.sources.prometheus_settings import PrometheusSettings
 
 __all__ = [
     "Evidence",
@@ -90,6 +91,8 @@ class SourceConfig(BaseModel):
     """Lower wins when two sources disagree on a property."""
     mapping: SourceMapping = Field(default_factory=SourceMapping)
     """Mapping onto the estate schema."""
+    prometheus: PrometheusSettings | None = None
+    """For `kind: prometheus` (Prometheus, VictoriaMetrics or any server with Prometheus' HTTP API): what to pull."""
 
     @field_validator("name")
     @classmethod
@@ -97,6 +100,12 @@ class SourceConfig(BaseModel):
         if not _SOURCE_NAME.match(value):
             raise ValueError(f"source name {value!r} must match {_SOURCE_NAME.pattern}")
         return value
+
+    @model_validator(mode="after")
+    def _telemetry_kind(self) -> SourceConfig:
+        if (self.kind == "prometheus") != (self.prometheus is not None):
+            raise ValueError("`kind: prometheus` goes with a `prometheus:` block (url, queries), and only that kind takes one")
+        return self
 
 
 @dataclass(frozen=True)
