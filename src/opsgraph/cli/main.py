@@ -405,8 +405,10 @@ def print_sync_plan(plan: Any) -> None:
     console.print(table)
     tot = plan.totals()
     console.print(f"create {tot['create']}, update {tot['update']}, delete {tot['delete']}, unchanged {tot['unchanged']}; {plan.seconds:.1f} s")
-    for c in plan.conflicts:
+    for c in plan.conflicts[:10]:
         err.print(f"[yellow]conflict:[/] {escape(str(c))}", highlight=False)
+    if len(plan.conflicts) > 10:
+        err.print(f"[yellow]... and {len(plan.conflicts) - 10} more conflicts (--json lists them all)[/]")
     for k in plan.kept:
         err.print(f"[yellow]kept:[/] {escape(k)}", highlight=False)
     for p in plan.problems[:20]:
@@ -496,11 +498,12 @@ def changes_command(
     node: Annotated[str | None, typer.Option("--node", help="Only changes of this node or its edges.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (old and new values included).")] = False,
     limit: Annotated[int, typer.Option(help="Most changes shown.")] = 200,
+    provenance: Annotated[bool, typer.Option("--provenance", help="Also list changes of only which sources assert a fact.")] = False,
     home: HomeOpt = None,
 ) -> None:
     """What changed in the estate, newest first: dependencies added and removed, version bumps, owners, services added or gone."""
     with _errors(), _open(home) as og:
-        rows = og.changes(since=since, node=node)
+        rows = og.changes(since=since, node=node, provenance=provenance)
     if as_json:
         sys.stdout.write(json.dumps(rows[:limit], indent=2, default=str) + "\n")
         return
