@@ -94,13 +94,17 @@ def pull_source(
     report.pull = pull
     with store.atomic(f"pull {source}"):
         for node_type, got in pull.types.items():
-            rows = got.rows()
-            for start in range(0, len(rows), WRITE_ROWS):
-                store.write_telemetry(node_type, got.features, rows[start : start + WRITE_ROWS])
+            per_write = max(1, WRITE_ROWS // max(1, len(got.steps)))  # whole nodes per call: rows are built as they are written
+            written = 0
+            for first in range(0, len(got.node_ids), per_write):
+                rows = got.rows(slice(first, first + per_write))
+                if rows:
+                    store.write_telemetry(node_type, got.features, rows)
+                written += len(rows)
                 if progress:
-                    progress(f"store {node_type} telemetry", min(start + WRITE_ROWS, len(rows)), len(rows))
-            report.written[node_type] = len(rows)
-            report.rows += len(rows)
+                    progress(f"store {node_type} telemetry", min(first + per_write, len(got.node_ids)), len(got.node_ids))
+            report.written[node_type] = written
+            report.rows += written
     report.applied = True
     report.last_steps = {t: _newest(pull.types[t].last_present() if t in pull.types else None, before.get(t)) for t in settings.queries}
     report.seconds = time.perf_counter() - began

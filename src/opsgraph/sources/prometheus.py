@@ -298,11 +298,13 @@ class PulledType:
     steps: np.ndarray
     values: np.ndarray
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Rows for `GraphStore.write_telemetry` (steps where a node has no value at all are left out)."""
+    def rows(self, nodes: slice | None = None) -> list[dict[str, Any]]:
+        """Rows for `GraphStore.write_telemetry` (of the `nodes` slice; steps where a node has no value at all are left out)."""
         out: list[dict[str, Any]] = []
         present = ~np.isnan(self.values).all(axis=2)
-        for n, node in enumerate(self.node_ids):
+        chosen = range(len(self.node_ids))[nodes or slice(None)]
+        for n in chosen:
+            node = self.node_ids[n]
             for t in np.flatnonzero(present[:, n]):
                 vals = [None if math.isnan(v) else float(v) for v in self.values[t, n].tolist()]
                 out.append({"node": node, "ts": int(self.steps[t]), "values": vals, "label": None})
