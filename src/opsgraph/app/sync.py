@@ -90,9 +90,9 @@ class SyncService:
 
     def sync_one(self, config: SourceConfig, *, dry_run: bool = False, progress: Progress | None = None) -> SyncPlan:
         if config.kind in TELEMETRY_KINDS:
-            report = self.pull(config, dry_run=dry_run, progress=progress)
-            return SyncPlan(config.name, config.kind, report.location, applied=report.applied, seconds=report.seconds,
-                            data_version=self.store.data_version(), telemetry=report.as_dict())  # fmt: skip
+            pulled = self.pull(config, dry_run=dry_run, progress=progress)
+            return SyncPlan(config.name, config.kind, pulled.location, applied=pulled.applied, seconds=pulled.seconds,
+                            data_version=self.store.data_version(), telemetry=pulled.as_dict())  # fmt: skip
         if config.kind == "estate":
             if config.path is None:
                 raise ConfigError(f"source {config.name!r} (estate) needs a `path`")

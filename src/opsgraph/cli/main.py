@@ -396,6 +396,10 @@ def _when(ts: float | None) -> str:
 def print_sync_plan(plan: Any) -> None:
     """A sync plan like a migration plan: per type, what is created, updated, deleted, kept."""
     verb = "applied" if plan.applied else "plan (nothing written)"
+    if plan.telemetry is not None:  # a telemetry source pulls steps; it has no node/edge plan
+        console.print(f"[bold]sync {escape(plan.source)} ({plan.kind}): {'pulled' if plan.applied else 'would pull (nothing fetched or written)'}[/]")
+        print_telemetry_pull(plan.telemetry)
+        return
     table = Table(title=f"sync {plan.source} ({plan.kind}): {verb}")
     for col in ("kind", "type", "create", "update", "delete", "unchanged", "first ids"):
         table.add_column(col, justify="right" if col in ("create", "update", "delete", "unchanged") else "left")
@@ -417,8 +421,6 @@ def print_sync_plan(plan: Any) -> None:
         err.print(f"[yellow]... and {len(plan.problems) - 20} more notes[/]")
     if plan.skipped:
         console.print(f"[dim]skipped (not mapped): {escape(', '.join(f'{k} {v}' for k, v in sorted(plan.skipped.items())))}[/]")
-    if plan.telemetry is not None:
-        print_telemetry_pull(plan.telemetry)
 
 
 def print_telemetry_pull(t: dict[str, Any]) -> None:

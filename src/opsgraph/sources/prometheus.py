@@ -435,11 +435,11 @@ def pull_telemetry(
                 pull.unknown_series += 1
         values_arr = np.full((n_steps, len(ok_nodes), len(features)), np.nan)
         for f_i, feature in enumerate(features):
-            acc = per_feature.get(feature)
-            if not acc:
+            got_feature = per_feature.get(feature)
+            if not got_feature:
                 continue
             for n_i, node in enumerate(ok_nodes):
-                got = acc.get(node)
+                got = got_feature.get(node)
                 if got is None:
                     continue
                 total, count = got
@@ -479,8 +479,8 @@ def aligned(ts: float, step: int) -> int:
 def default_windows(
     settings: PrometheusSettings, last_steps: Mapping[str, int | None], *, now: float, step: int
 ) -> dict[str, tuple[int, int]]:
-    """Per node type: from the step after the last stored one (else `now - lookback_seconds`) to the last whole step before `now`."""
-    end = aligned(now, step)
+    """Per node type: from the step after the last stored one (else `now - lookback_seconds`) to the last whole step before `now - delay_seconds`."""
+    end = aligned(now - settings.delay_seconds, step)
     out: dict[str, tuple[int, int]] = {}
     for node_type in settings.queries:
         last = last_steps.get(node_type)

@@ -72,6 +72,8 @@ class PrometheusSettings(BaseModel):
     """Points per series per request: Prometheus refuses more than 11,000 (`exceeded maximum resolution`)."""
     lookback_seconds: int = Field(86_400, gt=0)
     """First pull (no telemetry stored yet for a node type): how far back from now to start."""
+    delay_seconds: int = Field(30, ge=0)
+    """The newest step pulled is at least this old, so that late scrapes and rule evaluations are in it (steps are never re-pulled)."""
 
     @field_validator("bearer_token_env", "basic_password_env")
     @classmethod

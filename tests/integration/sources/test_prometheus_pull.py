@@ -114,7 +114,7 @@ def expected() -> dict[tuple[str, int], dict[str, float]]:
 
 
 def settings(url: str, **extra: Any) -> PrometheusSettings:
-    base: dict[str, Any] = {"url": url, "queries": QUERIES, "lookback_seconds": 3600, "retries": 0, "timeout_seconds": 10}
+    base: dict[str, Any] = {"url": url, "queries": QUERIES, "lookback_seconds": 3600, "delay_seconds": 0, "retries": 0, "timeout_seconds": 10}
     return PrometheusSettings(**{**base, **extra})
 
 

@@ -59,9 +59,10 @@ def test_range_parameters() -> None:
 
 
 def test_windows_start_after_the_last_stored_step_or_look_back() -> None:
-    s = cfg(lookback_seconds=3600)
+    s = cfg(lookback_seconds=3600, delay_seconds=0)
     assert default_windows(s, {"Service": 6000}, now=9999.0, step=60) == {"Service": (6060, 9960)}
     assert default_windows(s, {"Service": None}, now=9999.0, step=60) == {"Service": (9999 - 3600 - (9999 - 3600) % 60, 9960)}
+    assert default_windows(cfg(delay_seconds=30), {"Service": 6000}, now=9989.0, step=60) == {"Service": (6060, 9900)}, "late scrapes settle first"
 
 
 def test_pods_map_to_workloads() -> None:
