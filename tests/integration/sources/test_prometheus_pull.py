@@ -21,13 +21,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from helpers import datasets_dir
 from opsgraph.app import OpsGraph, Settings
 from opsgraph.ingest.telemetry_pull import PullReport, pull_source
 from opsgraph.sources import SourceConfig
@@ -38,11 +39,13 @@ ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "prometheus.py"
 SAMPLE = ROOT / "src" / "opsgraph" / "data" / "sample_estate"
 T0 = 1767225600  # 2026-01-01T00:00:00Z, the sample telemetry's first step
+NEZHA_DAY = "2022-08-22"
 QUERIES = {"Service": {"cpu": "max by (service) (estate_cpu)", "error_rate": "max by (service) (estate_error_rate)"}}
 
 
 def _start(kind: str, work: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, str(SCRIPT), "start", "--kind", kind, "--json", "--sample", "--dir", str(work)],
+    extra = ["--nezha", NEZHA_DAY] if kind == "prometheus" else []
+    done = subprocess.run([sys.executable, str(SCRIPT), "start", "--kind", kind, "--json", "--sample", *extra, "--dir", str(work)],
                           capture_output=True, text=True, timeout=1800, check=False)  # fmt: skip
     if done.returncode != 0:
         pytest.fail(f"scripts/prometheus.py could not start {kind}:\n{done.stderr[-3000:]}")
@@ -201,6 +204,33 @@ def test_pods_map_to_their_workloads(graph: OpsGraph, prometheus_url: str) -> No
     report = pull(graph, s, now=T0 + 600)
     assert report.pull is not None and report.pull.unknown_series == 0
     assert "frontend" in graph.store.read_telemetry("Service").node_ids
+
+
+def test_nezha_pod_metrics_land_on_their_services(graph: OpsGraph, prometheus_url: str) -> None:
+    """Real per-pod metrics of Online Boutique (Nezha), backfilled by the script, pulled per pod and mapped to workloads."""
+    folder = datasets_dir() / "nezha_online_boutique" / NEZHA_DAY / "metric"
+    samples: dict[str, list[tuple[int, float]]] = {}
+    for path in sorted(folder.glob("*_metric.csv")):
+        with path.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                when = int(datetime.strptime(row["Time"][:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp())
+                samples.setdefault(row["PodName"].split("-")[0], []).append((when, float(row["CpuUsageRate(%)"])))
+    first = min(t for rows in samples.values() for t, _ in rows)
+    start = first - first % 60 + 60
+    s = settings(prometheus_url, queries={"Service": {"cpu": "max by (pod) (nezha_cpu_usage_rate_percent)"}}, node_label="pod", pod_to_workload=True, lookback_seconds=1800)
+    report = pull(graph, s, now=start + 1800)
+    assert report.pull is not None and report.pull.unknown_series == 0, report.pull and report.pull.unknown
+    frame = graph.store.read_telemetry("Service")
+    assert sorted(frame.node_ids) == sorted(samples)
+    cpu = frame.features.index("cpu")
+    checked = 0
+    for n_i, node in enumerate(frame.node_ids):
+        for t_i, step in enumerate(frame.timestamps.tolist()):
+            before = [v for t, v in samples[node] if t <= step]  # Prometheus answers a step with the newest sample at or before it
+            if before and not np.isnan(frame.values[t_i, n_i, cpu]):
+                assert frame.values[t_i, n_i, cpu] == pytest.approx(before[-1], rel=1e-9)
+                checked += 1
+    assert checked >= 10 * 25
 
 
 # -- failures: nothing half written --------------------------------------------------------------------
