@@ -18,6 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from opsgraph.ingest.sync import source_status
 from opsgraph.schema import GraphSchema
 from opsgraph.sources.prometheus import PrometheusClient, TelemetryPull, default_windows, pull_telemetry
 from opsgraph.sources.prometheus_settings import PrometheusSettings
@@ -25,19 +28,28 @@ from opsgraph.store.base import GraphStore
 
 Progress = Callable[[str, int, int], None]
 
+HINT_NODES = 8
+"""Nodes per type remembered in the source's status to find the last stored step cheaply."""
 PROBES = (2 * 3600, 2 * 86400, 32 * 86400)
 """How far back the last stored step is looked for first (seconds), before reading all of a type's telemetry."""
 WRITE_ROWS = 50_000
 """Rows per `write_telemetry` call (all inside the one atomic block)."""
 
 
-def last_stored_step(store: GraphStore, node_type: str, *, now: float) -> int | None:
-    """The newest time step stored for any node of `node_type` (None when there is none)."""
-    for back in (*PROBES, None):
-        start = None if back is None else int(now) - back
-        frame = store.read_telemetry(node_type, start=start)
-        if len(frame.timestamps):
-            return int(frame.timestamps.max())
+def last_stored_step(store: GraphStore, node_type: str, *, now: float, hint: list[str] | None = None) -> int | None:
+    """The newest time step stored for any node of `node_type` (None when there is none).
+
+    `hint`: a few nodes the last pull stored (kept in the source's status). Their telemetry is
+    read first, so an incremental pull of thousands of nodes reads a few buckets, not a day of
+    all of them; with no hint, or when the hinted nodes hold nothing (the store was reset), every
+    node of the type is read, nearest days first.
+    """
+    for nodes in ([hint] if hint else []) + [None]:
+        for back in (*PROBES, None):
+            start = None if back is None else int(now) - back
+            frame = store.read_telemetry(node_type, nodes, start=start)
+            if len(frame.timestamps) and not np.isnan(frame.values).all():
+                return int(frame.timestamps.max())
     return None
 
 
@@ -83,7 +95,8 @@ def pull_source(
     step = schema.telemetry.interval_seconds
     report = PullReport(source, kind, settings.url)
     report.server = client.check()
-    before = {t: last_stored_step(store, t, now=now) for t in settings.queries}
+    hints = (source_status(store, source) or {}).get("hint_nodes") or {}
+    before = {t: last_stored_step(store, t, now=now, hint=hints.get(t)) for t in settings.queries}
     windows = default_windows(settings, before, now=now, step=step)
     if dry_run:
         report.last_steps = before
@@ -119,10 +132,12 @@ def _newest(a: int | None, b: int | None) -> int | None:
 def record_pull(store: GraphStore, report: PullReport) -> None:
     """Remember when this source last pulled and up to which step (a store setting: no data version change)."""
     pull = report.pull
+    previous = (source_status(store, report.source) or {}).get("hint_nodes") or {}
     status = {
         "kind": report.kind, "location": report.location, "last_synced": time.time(), "run": "", "last_steps": report.last_steps,
         "nodes": sum(len(t.node_ids) for t in pull.types.values()) if pull else 0, "edges": 0, "rows": report.rows,
         "unknown_series": pull.unknown_series if pull else 0,
+        "hint_nodes": {**previous, **({t: got.node_ids[:HINT_NODES] for t, got in pull.types.items() if got.node_ids} if pull else {})},
     }  # fmt: skip
     store.set_meta(f"source:{report.source}", json.dumps(status))
 
