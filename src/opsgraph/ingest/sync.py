@@ -311,16 +311,20 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         plan.asserted["edges"] = len(state.edges)
 
     # 1. This source's claims before and now: only what differs is looked at further.
-    old = {str(r["key"]): r for r in store.read_records(CLAIM, {"source": state.name})}
+    hashes = store.record_values(CLAIM, {"source": state.name}, "h")
     new: dict[str, tuple[Entity, dict[str, Any], str]] = {}
     for e, props in [*state.nodes.items(), *state.edges.items()]:
         asserted = {k: v for k, v in props.items() if k not in ("from_type", "to_type")}
         body = {"props": asserted, "evidence": state.evidence.get(e, "")}
         new[_claim_key(state.name, e)] = (e, asserted, row_hash(body))
     touched: dict[Entity, dict[str, Any] | None] = {}
+    differ = [k for k in hashes if k not in new or str(hashes[k]) != new[k][2]]
+    old: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(differ), 2000):  # full records only of claims that changed or went: O(change)
+        old.update({str(r["key"]): r for r in store.read_records(CLAIM, {"key": differ[start : start + 2000]})})
     for key, (e, props, h) in new.items():
         before = old.get(key)
-        if before is None or str(before.get("h")) != h:
+        if key not in hashes or before is not None:
             touched[e] = props
             plan.claims_write.append({
                 "key": key, "source": state.name, "ent": e.ent, "kind": e.kind, "type": e.type, "a": e.a, "b": e.b,
