@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 HOP_QUERY = "MATCH (a:Service {id: $id})-[:DEPENDS_ON*1..%d]->(b) RETURN count(DISTINCT b) AS c"
+ALL_ROWS = 100_000_000
 TEAMS = ["team-a", "team-b", "team-c", "team-d"]
 
 
@@ -210,8 +211,8 @@ def main() -> None:
         print(f"history: {len(records)} change records for {args.days} days written in {time.perf_counter() - t:.1f} s "
               f"(plus {first['writes'] + second['writes']} from the syncs above)")  # fmt: skip
         starts = [ids[rng.randrange(len(ids))] for _ in range(args.reps)]
-        nodes = store.query("MATCH (s:Service) RETURN properties(s) AS p", limit=None).rows
-        edges = store.query("MATCH (a:Service)-[:DEPENDS_ON]->(b:Service) RETURN a.id AS a, b.id AS b", limit=None).rows
+        nodes = store.query("MATCH (s:Service) RETURN properties(s) AS p", limit=ALL_ROWS).rows
+        edges = store.query("MATCH (a:Service)-[:DEPENDS_ON]->(b:Service) RETURN a.id AS a, b.id AS b", limit=ALL_ROWS).rows
         with ArcadeDBStore(tmp / "plain" / "store") as plain:
             plain.ensure_schema(schema)
             plain.upsert_nodes("Service", [{k: v for k, v in n["p"].items() if not k.startswith("_")} for n in nodes])

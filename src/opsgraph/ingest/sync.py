@@ -51,6 +51,8 @@ HAND = "(hand)"
 SOURCES = "_sources"
 """Hidden property: who asserts a node or an edge."""
 SHOW = 5
+ALL_ROWS = 100_000_000
+"""Row limit for reads that must see every row (the store's default limit is a safety net for users' queries)."""
 """Ids shown per type and operation in a plan."""
 
 Progress = Callable[[str, int, int], None]
@@ -247,7 +249,7 @@ def _group(types: Mapping[str, str]) -> dict[str, list[str]]:
 def _stored_nodes(store: GraphStore, node_type: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 2000):
-        rows = store.query(f"MATCH (n:{node_type}) WHERE n.id IN $ids RETURN properties(n) AS p", {"ids": ids[start : start + 2000]}, limit=None).rows
+        rows = store.query(f"MATCH (n:{node_type}) WHERE n.id IN $ids RETURN properties(n) AS p", {"ids": ids[start : start + 2000]}, limit=ALL_ROWS).rows
         for r in rows:
             out[str(r["p"]["id"])] = {k: v for k, v in r["p"].items() if k != "_hash"}
     return out
@@ -261,7 +263,7 @@ def _stored_edges(store: GraphStore, edge_type: str, ft: str, tt: str, pairs: li
             f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.a}})-[r:{edge_type}]->(b:{tt} {{id: row.b}}) "
             "RETURN a.id AS a, b.id AS b, labels(a)[0] AS ft, labels(b)[0] AS tt, properties(r) AS p",
             {"rows": chunk},
-            limit=None,
+            limit=ALL_ROWS,
         ).rows
         for r in rows:
             out[(str(r["a"]), str(r["b"]))] = {**{k: v for k, v in (r["p"] or {}).items() if k != "_hash"}, "from_type": r["ft"], "to_type": r["tt"]}
@@ -420,7 +422,7 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         rows = store.query(
             "MATCH (n)-[r]-(m) WHERE n.id IN $ids RETURN n.id AS n, type(r) AS t, startNode(r).id AS a, endNode(r).id AS b, r._sources AS s",
             {"ids": sorted(deleting)},
-            limit=None,
+            limit=ALL_ROWS,
         ).rows
         for r in rows:
             if (r["t"], r["a"], r["b"]) in leaving_edges:
