@@ -99,6 +99,7 @@ class ArcadeDBStore:
         timeout_ms: int = 30_000,
         vector_search_width: int = VECTOR_SEARCH_WIDTH,
         journal_dir: str | Path | None = None,
+        journal: bool = True,
     ) -> None:
         if transport is None:
             if path is None:
@@ -117,6 +118,8 @@ class ArcadeDBStore:
         home = getattr(transport, "path", None)
         self.journal_dir = Path(journal_dir) if journal_dir is not None else (Path(home).parent / "journal" if home is not None else None)
         """Where `atomic()` keeps its undo journals (default: `journal/` beside the database folder)."""
+        self.journal = journal
+        """False turns `atomic()` into a plain block (no pre-images, no undo): for throwaway bulk loads and for measuring the guarantee's cost."""
         self._journal_store = Path(home).name if home is not None else "store"
         self._journal: Journal | None = None
         self.recovered: list[str] = []
@@ -150,7 +153,7 @@ class ArcadeDBStore:
         re-raised saying that nothing was changed. A crash leaves the journal
         behind; the next `open()` finishes the undo.
         """
-        if self._journal is not None:
+        if self._journal is not None or not self.journal:
             yield
             return
         folder = self._journal_folder()
