@@ -8,8 +8,12 @@ with, then writes 40 keys of that size into one index and forces a
 compaction (the engine compacts keys into pages of its own). It also writes
 a 2**63 integer, NaN and infinity into LONG/DOUBLE properties and a NUL byte
 into an indexed string, and prints what the engine said. The figures behind
-`opsgraph/store/limits.py` (arcadedb-embedded 26.10.2.post1, this machine):
-UNIQUE and NOTUNIQUE commit keys up to 262,112 bytes (one 256 KiB page).
+`opsgraph/store/limits.py` (arcadedb-embedded 26.10.2.post1, this machine,
+2026-12-04): UNIQUE and NOTUNIQUE commit keys up to 262,080-262,112 bytes
+(one 256 KiB page; fails from 262,120); a UNIQUE index holding 40 keys
+compacts them up to 210,892 bytes and fails from 211,916; NOTUNIQUE compacted
+40 keys of 262,080; FULL_TEXT took a 1 MiB word; 2**63 into LONG is refused
+("int too big to convert"); NaN, infinity and NUL are stored as given.
 """
 
 from __future__ import annotations

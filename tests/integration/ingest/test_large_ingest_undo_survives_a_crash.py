@@ -5,8 +5,9 @@ edges). Version 2 changes a third of the hosts, adds 500 and rewires edges,
 so its undo has to restore old rows and `_hash`es, delete created rows and
 edges and put back the data version. The failure is injected into the last
 edge batch (a fault injection on the real store, not a fake engine). The
-crash cases run the ingest in a child process that SIGKILLs itself at a
-chosen point; reopening the store must finish the undo from the journal.
+crash cases run the ingest of a 2,000-node fleet in a child process that
+SIGKILLs itself at a chosen point; reopening the store must finish the undo
+from the journal.
 """
 
 from __future__ import annotations
@@ -43,16 +44,16 @@ RACKS, HOSTS = 100, 9_900
 SRC = Path(__file__).resolve().parents[3] / "src"
 
 
-def make_estate(root: Path, version: int) -> Path:
+def make_estate(root: Path, version: int, hosts_count: int = HOSTS) -> Path:
     """Version 1: 100 racks, 9,900 hosts, an IN_RACK edge per host and ~1 TALKS_TO per host. Version 2 changes and adds."""
     write(root / "schema.yaml", SCHEMA)
     write(root / "nodes" / "Rack.csv", "id,name,site\n" + "".join(f"r{i},Rack {i},site-{i % 7}\n" for i in range(RACKS)))
     hosts, extra = [], 500 if version == 2 else 0
-    for i in range(HOSTS + extra):
+    for i in range(hosts_count + extra):
         cores = 8 + i % 4 + (100 if version == 2 and i % 3 == 0 else 0)
         hosts.append(f"h{i},Host {i},zone-{i % 5},{cores},{(i % 97) / 10}\n")
     write(root / "nodes" / "Host.csv", "id,name,zone,cores,load\n" + "".join(hosts))
-    n = HOSTS + extra
+    n = hosts_count + extra
     write(root / "edges" / "IN_RACK.csv", "from,to\n" + "".join(f"h{i},r{(i + version - 1) % RACKS}\n" for i in range(n)))
     write(root / "edges" / "TALKS_TO.csv", "from,to,port\n" + "".join(f"h{i},h{(i * 7 + 1) % n},{8000 + version}\n" for i in range(n)))
     return root
@@ -139,16 +140,27 @@ def undo_record(self, rec):
 
 ArcadeDBStore._edge_batch = edge_batch
 ArcadeDBStore._undo_record = undo_record
-with ArcadeDBStore(Path({store!r})) as store:
+with ArcadeDBStore(Path({store!r}), batch_size=500) as store:
     ingest_estate(store, Path({estate!r}))
 """
 
 
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory, store_state: Callable[[ArcadeDBStore], dict[str, Any]]) -> tuple[Path, Path, dict[str, Any]]:
+    """The crash cases run in a child process (its own JVM): a 2,000-node fleet keeps them quick; still ~10 batches to undo."""
+    base = tmp_path_factory.mktemp("small")
+    v1, v2 = make_estate(base / "v1", 1, 1_900), make_estate(base / "v2", 2, 1_900)
+    with ArcadeDBStore(base / "home" / "store", batch_size=500) as store:
+        ingest_estate(store, v1)
+        return base / "home" / "store", v2, store_state(store)
+
+
 @pytest.mark.parametrize("mode", ["ingest", "undo"])
 def test_kill_9_mid_ingest_or_mid_undo_is_finished_on_the_next_open(
-    store_path: Path, estates: tuple[Path, Path], before: dict[str, Any], store_state: Callable[[ArcadeDBStore], dict[str, Any]], mode: str
+    small: tuple[Path, Path, dict[str, Any]], store_state: Callable[[ArcadeDBStore], dict[str, Any]], mode: str
 ) -> None:
-    code = CHILD.format(src=str(SRC), mode=mode, final=list(last_edge(estates[1])), store=str(store_path), estate=str(estates[1]))
+    store_path, estate, before = small
+    code = CHILD.format(src=str(SRC), mode=mode, final=list(last_edge(estate)), store=str(store_path), estate=str(estate))
     child = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=600, check=False)
     assert child.returncode == -signal.SIGKILL, child.stderr[-3000:]
     journals = list((store_path.parent / "journal").glob("*.jsonl"))
@@ -158,7 +170,7 @@ def test_kill_9_mid_ingest_or_mid_undo_is_finished_on_the_next_open(
     assert len(marks) == (4 if mode == "undo" else 0)  # killed after undoing the 5th record, before marking it
     assert sum(r["kind"] == "undo" for r in lines) > 5
     with ArcadeDBStore(store_path) as store:
-        assert store.recovered and store.recovered[0].startswith("ingest-v2")
+        assert len(store.recovered) == 1 and store.recovered[0].startswith("ingest-v2")
         assert store_state(store) == before
         assert not list((store_path.parent / "journal").glob("*.jsonl"))
     with ArcadeDBStore(store_path) as store:  # nothing left to do the second time
