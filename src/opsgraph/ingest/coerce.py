@@ -58,11 +58,9 @@ def coerce(value: Any, spec: PropertySpec, *, from_text: bool) -> Any:
     out = _coerce(value, spec, from_text=from_text)
     if spec.strip_control:
         out = [strip_control(v) for v in out] if isinstance(out, list) else strip_control(out) if isinstance(out, str) else out
-    kinds = [k for k, on in (("notunique", spec.indexed), ("fulltext", spec.fulltext)) if on] or [None]
-    for kind in kinds:
-        problem = value_problem(out, index=kind, allow_nan=spec.allow_nan)
-        if problem is not None:
-            raise CoercionError(f"{shorten(value)} {problem}")
+    problem = value_problem(out, index="notunique" if spec.indexed else None, allow_nan=spec.allow_nan)
+    if problem is not None:
+        raise CoercionError(f"{shorten(value)} {problem}")
     return out
 
 
