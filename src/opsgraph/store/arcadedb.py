@@ -27,6 +27,7 @@ import hashlib
 import json
 import math
 import re
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -99,6 +100,7 @@ class ArcadeDBStore:
         timeout_ms: int = 30_000,
         vector_search_width: int = VECTOR_SEARCH_WIDTH,
         journal_dir: str | Path | None = None,
+        journal: bool = True,
     ) -> None:
         if transport is None:
             if path is None:
@@ -117,8 +119,13 @@ class ArcadeDBStore:
         home = getattr(transport, "path", None)
         self.journal_dir = Path(journal_dir) if journal_dir is not None else (Path(home).parent / "journal" if home is not None else None)
         """Where `atomic()` keeps its undo journals (default: `journal/` beside the database folder)."""
+        self.journal = journal
+        """False turns `atomic()` into a plain block (no pre-images, no undo): for throwaway bulk loads and for measuring the guarantee's cost."""
         self._journal_store = Path(home).name if home is not None else "store"
         self._journal: Journal | None = None
+        self._journal_owner: int | None = None
+        """The thread whose block `_journal` belongs to; other threads' writes wait for it (`_write_lock`)."""
+        self._write_lock = threading.RLock()
         self.recovered: list[str] = []
         """Labels of unfinished blocks (a crash) that `open()` undid."""
 
@@ -150,17 +157,21 @@ class ArcadeDBStore:
         re-raised saying that nothing was changed. A crash leaves the journal
         behind; the next `open()` finishes the undo.
         """
-        if self._journal is not None:
+        if self._in_block() or not self.journal:
             yield
             return
+        with self._write_lock:  # one writer's block at a time: an undo must not clobber another thread's writes
+            yield from self._block(label)
+
+    def _block(self, label: str) -> Iterator[None]:
         folder = self._journal_folder()
         meta = {key: self._get_meta(key) for key in _JOURNALED_META}
         journal = Journal.begin(folder, self._journal_store, label, meta)
-        self._journal = journal
+        self._journal, self._journal_owner = journal, threading.get_ident()
         try:
             yield
         except BaseException as exc:
-            self._journal = None
+            self._journal = self._journal_owner = None
             journal.close()
             wrote = journal.records
             try:
@@ -179,8 +190,12 @@ class ArcadeDBStore:
                 raise
             raise StoreError(f"{label} failed: {type(exc).__name__}: {exc}\n{note}") from exc
         else:
-            self._journal = None
+            self._journal = self._journal_owner = None
             journal.remove()
+
+    def _in_block(self) -> bool:
+        """True inside an `atomic()` block opened by this thread."""
+        return self._journal is not None and self._journal_owner == threading.get_ident()
 
     def _journal_folder(self) -> Path:
         if self.journal_dir is None:
@@ -189,7 +204,7 @@ class ArcadeDBStore:
 
     def _journaled(self, label: str) -> contextlib.AbstractContextManager[None]:
         """A public write joins the caller's block, or is a block of its own (all its batches or none)."""
-        return contextlib.nullcontext() if self._journal is not None else self.atomic(label)
+        return contextlib.nullcontext() if self._in_block() else self.atomic(label)
 
     def recover_journals(self) -> list[str]:
         """Undo every block a crash left unfinished (newest first); return their labels. Safe to repeat."""
@@ -198,7 +213,13 @@ class ArcadeDBStore:
         done = []
         for journal in Journal.pending(self.journal_dir, self._journal_store):
             header, _ = journal.read()
-            self._undo(journal)
+            try:
+                self._undo(journal)
+            except OpsGraphError as exc:
+                raise StoreError(
+                    f"the store holds the unfinished writes of {header.get('label') or 'a block'} (a crash), and undoing them "
+                    f"from {journal.path} failed: {exc}. The journal is kept; opening the store again retries."
+                ) from exc
             done.append(str(header.get("label") or journal.path.name))
         self.recovered.extend(done)
         return done
@@ -216,6 +237,7 @@ class ArcadeDBStore:
                         self.transport.command("sql", f"DELETE FROM {META_TYPE} WHERE key = :key", {"key": key})
                 else:
                     self._set_meta(str(key), str(value))
+            self._schema = self.stored_schema() if self._schema is not None else None
         finally:
             journal.close()
             self._vector_ready.clear()
@@ -384,7 +406,7 @@ class ArcadeDBStore:
 
     def reset(self) -> None:
         """Drop every type and its data, edges first so no vertex type is dropped under an edge."""
-        if self._journal is not None:
+        if self._in_block():
             raise StoreError("reset() cannot run inside an all-or-nothing block: it cannot be undone")
         version = self.data_version()
         live = self._live_types()
@@ -724,7 +746,7 @@ class ArcadeDBStore:
             if read_only:
                 rows, truncated = self.transport.query("cypher", cypher, params, cap)
             else:
-                if self._journal is not None:
+                if self._in_block():
                     raise WriteRefusedError(
                         "a Cypher write cannot run inside an all-or-nothing block (it could not be undone); "
                         "use the store's write methods (upsert_nodes, upsert_edges, delete_nodes, delete_edges)",

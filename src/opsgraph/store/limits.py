@@ -6,8 +6,12 @@ Ingest validation calls `value_problem()` on every coerced value, so a bad row
 is refused with its file, line and field before anything is written; the store
 calls `explain_rows()` when a batch fails anyway, to name the row and field.
 
-The figures come from `bench/engine_limits.py` on arcadedb-embedded 26.10.2
-(see its docstring for the measured values); this module imports no engine.
+The figures come from `bench/engine_limits.py` on arcadedb-embedded
+26.10.2.post1 (measured on this machine, 2026-12-04); this module imports no
+engine. NaN and infinity are stored and read back by the engine, so they are
+refused only by the schema's choice (`allow_nan`); NUL bytes are stored too,
+and refused because nothing downstream (CSV export, prompts, terminals)
+expects them.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ INT_MAX = 2**63 - 1
 INDEX_KEY_MAX_BYTES = 262_112
 """Largest UTF-8 string a UNIQUE or NOTUNIQUE (LSM tree) index key commits with: one index page is 256 KiB
 (262,144 bytes) and a key of 262,120 bytes fails at commit with "Transaction error on commit"."""
+INDEX_COMPACT_MAX_BYTES = 210_892
+"""Largest key a UNIQUE index still compacts (40 such keys): at 211,916 bytes the engine's background
+compaction fails ("Root entry for key ... does not fit in an empty compacted series"), after the commit succeeded."""
 INDEXED_STRING_MAX_BYTES = 65_536
-"""What validation allows in an indexed property: a quarter of the page, because an index compacts keys
-into pages of the same size alongside their neighbours (bench/engine_limits.py measures both)."""
-FULLTEXT_TOKEN_MAX_BYTES = 65_536
-"""Longest whitespace-free run validation allows in a full-text property (each token is an LSM key)."""
+"""What validation allows in an indexed property: well under both limits above (a key also carries the
+index's own framing, and a composite key would share the page)."""
 ID_MAX_BYTES = 1_024
 """Longest id: ids are UNIQUE index keys and are repeated in every edge, chunk id and citation."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -52,8 +57,8 @@ def strip_control(text: str) -> str:
 def string_problem(text: str, *, index: str | None = None) -> str | None:
     """Why the engine (or an index) cannot take this string, or None.
 
-    `index` is `unique`/`notunique` (the whole string is a key), `fulltext`
-    (each token is a key), `id`, or None.
+    `index` is `unique`/`notunique` (the whole string is a key), `id`, or
+    `fulltext`/None (no size limit: a full-text index took a 1 MiB word).
     """
     bad = _CONTROL.search(text)
     if bad is not None:
@@ -71,10 +76,6 @@ def string_problem(text: str, *, index: str | None = None) -> str | None:
             f"is {size:,} bytes long; an indexed property may be at most {INDEXED_STRING_MAX_BYTES:,} bytes (UTF-8) "
             f"(the engine's index key limit is {INDEX_KEY_MAX_BYTES:,})"
         )
-    if index == "fulltext" and size > FULLTEXT_TOKEN_MAX_BYTES:
-        longest = max((len(w.encode("utf-8")) for w in text.split()), default=0)
-        if longest > FULLTEXT_TOKEN_MAX_BYTES:
-            return f"has a word of {longest:,} bytes; a full-text indexed word may be at most {FULLTEXT_TOKEN_MAX_BYTES:,} bytes (UTF-8)"
     return None
 
 
