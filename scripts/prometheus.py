@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     target = p_back.add_mutually_exclusive_group(required=True)
     target.add_argument("--into", type=Path, help="a Prometheus data folder (the server must be restarted to see new blocks)")
     target.add_argument("--url", help="a running VictoriaMetrics, e.g. http://127.0.0.1:8428")
-    p_back.add_argument("--openmetrics", type=Path, help="only write the OpenMetrics text to this file")
+    target.add_argument("--openmetrics", type=Path, help="only write the OpenMetrics text to this file")
     _data_options(p_back)
     p_demo = sub.add_parser("demo", help="a local Prometheus over the sample estate's telemetry (ending now); prints the opsgraph.yaml to use")
     p_demo.add_argument("--port", type=int, default=0)
