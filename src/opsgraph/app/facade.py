@@ -256,4 +256,3 @@ class OpsGraph:
         """(edge type, from, to) → [start, end) intervals when it was true (None: before history / still true)."""
         schema = self.schema()
         return edge_intervals(self.store, schema, edge_types) if schema is not None else {}
-

@@ -29,14 +29,8 @@ from typing import Any
 from opsgraph.errors import OpsGraphError
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
-
-CHANGE = "OpsgraphChange"
-"""Hidden record type of the change log."""
-CHANGE_FIELDS = {
-    "ts": "DOUBLE", "seq": "LONG", "run": "STRING", "source": "STRING", "op": "STRING", "kind": "STRING", "type": "STRING",
-    "a": "STRING", "b": "STRING", "ft": "STRING", "tt": "STRING", "old": "STRING", "new": "STRING",
-}  # fmt: skip
-CHANGE_INDEXED = ("ts", "a", "b", "run")
+from opsgraph.store.history import CHANGE, CHANGE_FIELDS, CHANGE_INDEXED, Interval, topology_at
+from opsgraph.store.history import edge_intervals as _edge_intervals
 
 
 class HistoryError(OpsGraphError):
@@ -234,34 +228,10 @@ def change_lines(changes: Sequence[Change], *, now: float | None = None) -> list
     return out
 
 
-# -- intervals -----------------------------------------------------------------------------------
-Interval = tuple[float | None, float | None]
-"""[start, end) in epoch seconds; None start: true since before history began; None end: still true."""
-
-
+# -- intervals: `store/history.py` (the risk layer reads them from there) ------------------------
 def edge_intervals(store: GraphStore, schema: GraphSchema, edge_types: Iterable[str] | None = None) -> dict[tuple[str, str, str], list[Interval]]:
-    """(edge type, from, to) → when that edge was true, from the change log and the current state."""
-    wanted = set(edge_types) if edge_types is not None else set(schema.edges)
-    log = [c for c in reversed(list_changes(store)) if c.kind == "edge" and c.type in wanted]  # oldest first
-    open_at: dict[tuple[str, str, str], float | None] = {}
-    out: dict[tuple[str, str, str], list[Interval]] = defaultdict(list)
-    for c in log:
-        k = (c.type, c.a, c.b)
-        if c.op == "create":
-            open_at[k] = c.ts
-        elif c.op == "delete":
-            out[k].append((open_at.pop(k, None), c.ts))
-    for et in wanted:
-        rows = store.query(f"MATCH (a)-[r:{et}]->(b) RETURN a.id AS a, b.id AS b", limit=10_000_000).rows
-        for r in rows:
-            k = (et, str(r["a"]), str(r["b"]))
-            out[k].append((open_at.pop(k, None), None))
-    return dict(out)
-
-
-def topology_at(intervals: dict[tuple[str, str, str], list[Interval]], ts: float) -> list[tuple[str, str, str]]:
-    """The edges true at `ts`."""
-    return sorted(k for k, spans in intervals.items() if any((s is None or s <= ts) and (e is None or ts < e) for s, e in spans))
+    """(edge type, from, to) → when that edge was true (default: every edge type of the schema)."""
+    return _edge_intervals(store, [t for t in (edge_types if edge_types is not None else schema.edges) if t in schema.edges])
 
 
 # -- as of ----------------------------------------------------------------------------------------

@@ -71,9 +71,9 @@ def reconcile(store: GraphStore, schema: GraphSchema) -> ReconcileReport:
             report.unowned.extend({"type": t, "id": str(r["id"])} for r in rows)
 
     gone: dict[str, str] = {}
-    for c in list_changes(store):
-        if c.kind == "node" and c.op == "delete" and c.a not in gone:
-            gone[c.a] = c.type
+    for change in list_changes(store):
+        if change.kind == "node" and change.op == "delete" and change.a not in gone:
+            gone[change.a] = change.type
     if gone:
         present = set(store.node_types(list(gone)))
         gone = {k: v for k, v in gone.items() if k not in present}

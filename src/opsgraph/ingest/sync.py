@@ -360,9 +360,9 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         node_type.update({k: v for k, v in store.node_types(missing).items() if k not in node_type})
     for r in old.values():  # endpoints of edges no longer asserted may be gone from the source: their claim knows the types
         if r.get("kind") == "edge":
-            for end, t in ((r["a"], r.get("ft")), (r.get("b"), r.get("tt"))):
-                if end and t and end not in node_type and Entity("edge", str(r["type"]), str(r["a"]), str(r.get("b") or "")) in touched:
-                    node_type[str(end)] = str(t)
+            for end_id, end_type in ((r["a"], r.get("ft")), (r.get("b"), r.get("tt"))):
+                if end_id and end_type and end_id not in node_type and Entity("edge", str(r["type"]), str(r["a"]), str(r.get("b") or "")) in touched:
+                    node_type[str(end_id)] = str(end_type)
     for w in plan.claims_write:
         if w["kind"] == "edge":
             w["ft"], w["tt"] = node_type.get(w["a"], ""), node_type.get(w["b"], "")
@@ -419,9 +419,9 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         targets[e] = {**merged, SOURCES: sorted(claimants)}
 
     # 5. A node leaving the store must not take facts of others with it; this source's edges must not dangle.
-    deleting = {e.a for e, t in targets.items() if e.kind == "node" and t is None and e in stored}
+    deleting = {e.a for e, goal in targets.items() if e.kind == "node" and goal is None and e in stored}
     if deleting:
-        leaving_edges = {(e.type, e.a, e.b) for e, t in targets.items() if e.kind == "edge" and t is None}
+        leaving_edges = {(e.type, e.a, e.b) for e, goal in targets.items() if e.kind == "edge" and goal is None}
         rows = store.query(
             "MATCH (n)-[r]-(m) WHERE n.id IN $ids RETURN n.id AS n, type(r) AS t, startNode(r).id AS a, endNode(r).id AS b, r._sources AS s",
             {"ids": sorted(deleting)},
@@ -439,8 +439,8 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
                     ent = next(e for e in targets if e.kind == "node" and e.a == nid)
                     have = stored[ent]
                     targets[ent] = {**{k: v for k, v in have.items() if k not in ("id", SOURCES)}, SOURCES: []}
-    for e, t in targets.items():
-        if e.kind == "edge" and t is not None:
+    for e, goal in targets.items():
+        if e.kind == "edge" and goal is not None:
             for end in (e.a, e.b):
                 if end in deleting:
                     issues.append(Issue(state.evidence.get(e, state.location), None, e.type, f"edge {e.a}->{e.b} names {end!r}, which this source no longer asserts"))
