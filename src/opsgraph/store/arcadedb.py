@@ -178,12 +178,12 @@ class ArcadeDBStore:
                 self._undo(journal)
             except Exception as undo_exc:
                 raise StoreError(
-                    f"{label} failed ({exc}) and undoing its {wrote} committed batch(es) failed too: "
+                    f"{label} failed ({exc}) and undoing the batches it had committed failed too: "
                     f"{undo_exc}. The journal {journal.path} is kept: the next open of the store finishes the undo."
                 ) from undo_exc
             if not wrote or not isinstance(exc, Exception):
                 raise
-            note = f"{label} was undone ({wrote} committed batch(es) reverted): nothing was changed"
+            note = f"{label} was undone (every batch it had committed was reverted): nothing was changed"
             if isinstance(exc, OpsGraphError):
                 first = str(exc.args[0]) if exc.args else str(exc)
                 exc.args = (f"{first}\n{note}", *exc.args[1:])
