@@ -118,7 +118,8 @@ class ArcadeDBStore:
         """`Type[prop]` vector indexes searched since the last write to their type (their graph is built)."""
         home = getattr(transport, "path", None)
         self.journal_dir = Path(journal_dir) if journal_dir is not None else (Path(home).parent / "journal" if home is not None else None)
-        """Where `atomic()` keeps its undo journals (default: `journal/` beside the database folder)."""
+        """Where `atomic()` keeps its undo journals (default: `journal/` beside the database folder). A transport
+        with no local folder (a test's `MockTransport`) and no `journal_dir` has none: its blocks cannot undo."""
         self.journal = journal
         """False turns `atomic()` into a plain block (no pre-images, no undo): for throwaway bulk loads and for measuring the guarantee's cost."""
         self._journal_store = Path(home).name if home is not None else "store"
@@ -157,8 +158,8 @@ class ArcadeDBStore:
         re-raised saying that nothing was changed. A crash leaves the journal
         behind; the next `open()` finishes the undo.
         """
-        if self._in_block() or not self.journal:
-            yield
+        if self._in_block() or not self.journal or self.journal_dir is None:
+            yield  # no journal (switched off, or a transport with no local folder and no journal_dir): a plain block
             return
         with self._write_lock:  # one writer's block at a time: an undo must not clobber another thread's writes
             yield from self._block(label)
@@ -178,12 +179,12 @@ class ArcadeDBStore:
                 self._undo(journal)
             except Exception as undo_exc:
                 raise StoreError(
-                    f"{label} failed ({exc}) and undoing its {wrote} committed batch(es) failed too: "
+                    f"{label} failed ({exc}) and undoing the batches it had committed failed too: "
                     f"{undo_exc}. The journal {journal.path} is kept: the next open of the store finishes the undo."
                 ) from undo_exc
             if not wrote or not isinstance(exc, Exception):
                 raise
-            note = f"{label} was undone ({wrote} committed batch(es) reverted): nothing was changed"
+            note = f"{label} was undone (every batch it had committed was reverted): nothing was changed"
             if isinstance(exc, OpsGraphError):
                 first = str(exc.args[0]) if exc.args else str(exc)
                 exc.args = (f"{first}\n{note}", *exc.args[1:])
