@@ -19,6 +19,7 @@ from opsgraph.ingest.documents import DOCUMENT_TYPES
 from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_store
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer, GraphRAG, Router
+from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
 from opsgraph.rag.memory import check_session
 from opsgraph.retrieve import (
     CHUNK_TEXT,
@@ -72,11 +73,17 @@ def _fulltext_targets(schema: GraphSchema, store: GraphStore) -> list[IndexTarge
 class AskService:
     """Answers questions about the estate in one store."""
 
-    def __init__(self, store: GraphStore, settings: Settings, *, embedder: Embedder | None, llm: LanguageModel | None) -> None:
+    def __init__(
+        self, store: GraphStore, settings: Settings, *, embedder: Embedder | None, llm: LanguageModel | None, risk: RiskSource | None = None
+    ) -> None:
         self.store = store
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
+        self.risk = risk
+        """The current risk scores, for risk questions ("what is at risk now", "is X healthy")."""
+        self._built: tuple[str, EntityLinker, GraphRAG | None] | None = None
+        """(data version, linker, pipeline): built once per data version, the pipeline only on a cache miss."""
         self.memory = CacheAndMemory(settings, store, embedder=embedder, llm=llm)
         """The semantic cache and session history (opened on first use, closed by `close`)."""
         self._writer: tuple[str, Any, dict[str, Any]] | None = None
@@ -87,6 +94,7 @@ class AskService:
     def forget_writer(self) -> None:
         """Drop the cached text-to-Cypher writer (after `tune`), so the next question builds it from the new choice."""
         self._writer = None
+        self._built = None
 
     def cypher_writer(self, schema: GraphSchema, linker: EntityLinker) -> tuple[Any, dict[str, Any]]:
         """The tuned text-to-Cypher writer, built once per data version (slot values and examples read from the store)."""
@@ -107,6 +115,28 @@ class AskService:
             # A question is short: look further for a word that says which kind of node is meant.
             settings=LinkSettings(cue_window=6),
         )
+
+    def _version(self) -> str:
+        return str(getattr(self.store, "data_version", lambda: "")())
+
+    def current_linker(self, schema: GraphSchema) -> EntityLinker:
+        """The linker for the data as it is now: built once per data version."""
+        version = self._version()
+        if self._built is None or self._built[0] != version:
+            self._built = (version, self.linker(schema), None)
+        return self._built[1]
+
+    def current_pipeline(self, schema: GraphSchema) -> GraphRAG:
+        """The pipeline for the data as it is now: built on first need, once per data version."""
+        linker = self.current_linker(schema)
+        assert self._built is not None
+        if self._built[2] is None:
+            if self.llm is not None:
+                self.llm.open()
+            self._built = (self._built[0], linker, self.pipeline(schema, linker))
+        pipeline = self._built[2]
+        assert pipeline is not None
+        return pipeline
 
     def pipeline(self, schema: GraphSchema | None, linker: EntityLinker | None = None) -> GraphRAG:
         if schema is None:
@@ -130,6 +160,7 @@ class AskService:
         targets = _fulltext_targets(schema, self.store)
         if targets:
             documents.append(FullTextRetriever(self.store, targets))
+        answerer = Answerer(self.store, schema, linker=linker, risk=self.risk, skip_types=tuple(DOCUMENT_TYPES))
         return GraphRAG(
             llm=self.llm,
             router=Router(schema),
@@ -138,14 +169,17 @@ class AskService:
             documents=documents,
             k=cfg.k,
             max_tokens=self.settings.llm.max_tokens,
+            answerer=answerer,
+            answers=self.settings.llm.answers,
+            budget_s=self.settings.llm.answer_budget_s,
         )
 
     def ask(
         self, question: str, schema: GraphSchema | None, *, session: str | None = None, user: str | None = None, use_cache: bool = True
     ) -> Answer:
         """Answer `question`; a follow-up in `session` is rewritten first, and `user`'s cache is tried before the pipeline."""
-        if self.llm is not None:
-            self.llm.open()
+        if self.llm is not None and self.settings.memory.llm_rewrite:
+            self.llm.open()  # the follow-up rewriter runs before the cache; otherwise the model loads with the pipeline
         if schema is None:
             raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`)")
         if session is not None:
@@ -153,8 +187,9 @@ class AskService:
                 check_session(session)
             except ValueError as exc:
                 raise AskInputError(str(exc)) from exc
-        linker = self.linker(schema)
-        conversation = self.memory.conversation(self.pipeline(schema, linker), linker, schema)
+        # The cache is looked up with only the linker built (its entity guard needs it); the pipeline is built on a miss.
+        linker = self.current_linker(schema)
+        conversation = self.memory.conversation(lambda: self.current_pipeline(schema), linker, schema)
         return conversation.ask(question, scope=self.memory.scope(user, schema), session=session, use_cache=use_cache)
 
     def close(self) -> None:
@@ -167,3 +202,14 @@ def prompt_schema(store: GraphStore, schema: GraphSchema) -> str:
     from opsgraph.app.facade import render_schema
 
     return render_schema([t for t in store.describe() if t.name not in DOCUMENT_TYPES], schema)
+
+
+def risk_source(service: Any) -> RiskSource:
+    """The risk service's current scores as the answer pipeline reads them (raises its error when no model is trained)."""
+
+    def view() -> RiskView:
+        scores = service.scores()
+        rows = [RiskRow(n.node, float(n.probability), bool(n.risky)) for n in scores.nodes]
+        return RiskView(rows, float(scores.threshold), int(scores.horizon), service.current_version())
+
+    return view

@@ -108,6 +108,12 @@ class LLMSettings(BaseModel):
     """Most tokens in an answer."""
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     """0 is greedy and reproducible."""
+    answers: Literal["extractive", "generate"] = "extractive"
+    """`extractive` (default): graph answers are rows rendered by templates, document answers quoted sections; no model
+    writes prose. `generate`: the model writes document answers (repetition guard, `answer_budget_s`, citation check);
+    configure it with a capable model (the bundled 135M one repeats itself and invents)."""
+    answer_budget_s: float = Field(20.0, gt=0)
+    """Seconds a generated answer may take; a slower one is replaced by the extractive answer."""
 
     @field_validator("n_ctx")
     @classmethod

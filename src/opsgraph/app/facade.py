@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsgraph.app.ask import AskService, NothingIngestedError, build_llm
+from opsgraph.app.ask import AskService, NothingIngestedError, build_llm, risk_source
 from opsgraph.app.config import Settings, load_settings
 from opsgraph.app.risk import RiskService
 from opsgraph.embed import Embedder, create_embedder
@@ -116,7 +116,7 @@ class OpsGraph:
         `user`: whose cached answers may be served (never another user's). `use_cache=False` skips the cache.
         """
         if self._asker is None:
-            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
+            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm, risk=risk_source(self.risk))
         return self._asker.ask(question, self.schema(), session=session, user=user, use_cache=use_cache)
 
     @property
@@ -157,7 +157,7 @@ class OpsGraph:
         if schema is None:
             raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
         if self._asker is None:
-            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
+            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm, risk=risk_source(self.risk))
         return self._asker.linker(schema)
 
     # -- estate ----------------------------------------------------------------
