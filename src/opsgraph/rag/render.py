@@ -277,14 +277,14 @@ def render_rows(
             return Rendered(value + (f" ({what})." if what else ""))
         header = f"{n} {what}:" if what else f"{n} results:"
         return Rendered(header, row_lines(rows, names))
-    if n == 1 and not what:
-        return Rendered("1 result:", row_lines(rows, names))
     if shape.shape == "yesno":
         if isinstance(single, bool):
             return Rendered(("Yes" if single else "No") + (f" ({what})." if what else "."))
         if not rows:
             return Rendered("No" + (f": no {what}." if what else ": the query found nothing."))
         return Rendered(f"Yes: {n} {what}:" if what else f"Yes: {n} results:", row_lines(rows, names))
+    if n == 1 and not what and single is None:
+        return Rendered("1 result:", row_lines(rows, names))
     if shape.shape == "path":
         return Rendered(f"Path{' (' + what + ')' if what else ''}:", row_lines(rows, names))
     if single is not None and not nodes:

@@ -240,7 +240,7 @@ def _type_reasons(
     if numeric and shape.shape in ("list", "person", "page") and shape.wants_type is not None:
         return [f"{shape.wants_type} nodes were asked for; the query returns a number"]
     types = {names.type_of(n) for n in nodes}
-    if shape.shape == "person":
+    if shape.shape in ("person", "page"):
         people = person_types(schema)
         reachable = {t for e in (x for s in edge_cues.values() for x in s) for t in (*schema.edges[e].from_types, *schema.edges[e].to_types)}
         if people and (not edge_cues or reachable & people):
