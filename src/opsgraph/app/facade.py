@@ -23,6 +23,7 @@ from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
 
 if TYPE_CHECKING:  # text-to-Cypher tuning pulls in pair generation and grammars: loaded when first used
     from opsgraph.app.text2cypher import Text2CypherService, TuneReport
+    from opsgraph.rag.evaluate import EvalReport
 
 def sample_estate_path() -> Path:
     """The Online Boutique sample estate shipped inside the package."""
@@ -118,6 +119,16 @@ class OpsGraph:
         if self._asker is None:
             self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm, risk=risk_source(self.risk))
         return self._asker.ask(question, self.schema(), session=session, user=user, use_cache=use_cache)
+
+    def evaluate(self, questions: str | Path, *, limit: int | None = None, progress: Any = None) -> EvalReport:
+        """Run a question file through `ask` (no cache) and judge each answer against its gold (`rag/evaluate.py`):
+        answered share, accuracy of answered, accuracy overall, abstention on unanswerable questions, latency."""
+        from opsgraph.rag.evaluate import load_questions, run_eval
+
+        items = load_questions(questions)[: limit or None]
+        return run_eval(
+            lambda q: self.ask(q, use_cache=False), items, gold_query=lambda cypher: list(self.query(cypher, limit=10_000).rows), progress=progress
+        )
 
     @property
     def text2cypher(self) -> Text2CypherService:

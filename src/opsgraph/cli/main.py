@@ -343,6 +343,51 @@ def run_cypher_demo(og: OpsGraph) -> None:
             console.print(f"  [yellow]no query ran[/]: {escape(str(outcome.attempts[-1].error if outcome.attempts else 'no attempt'))}", highlight=False)
 
 
+@app.command("eval")
+def eval_command(
+    questions: Annotated[Path, typer.Argument(help="Question file (YAML): q with gold/rows, source, answerable: false or answer: risk.")],
+    home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    min_accuracy: Annotated[float | None, typer.Option("--min-accuracy", min=0.0, max=1.0, help="Exit 1 when accuracy of answered is below this.")] = None,
+    min_answered: Annotated[float | None, typer.Option("--min-answered", min=0.0, max=1.0, help="Exit 1 when the answered share is below this.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions.")] = None,
+) -> None:
+    """Ask every question of a file and report how often the answer is right, abstained, and how fast."""
+    with _errors():
+        og = _open(home)
+        try:
+            with _progress() as bars:
+                task = bars.add_task("asking", total=1)
+
+                def progress(done: int, total: int, pattern: str) -> None:
+                    bars.update(task, completed=done, total=total, description=f"asking ({pattern})"[:28])
+
+                report = og.evaluate(questions, limit=limit, progress=progress)
+        finally:
+            og.close()
+    data = report.to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        table = Table(title=f"opsgraph eval {questions.name}")
+        cols = ("pattern", "total", "answered_share", "accuracy_of_answered", "accuracy_overall", "abstention_on_unanswerable", "p50_ms", "p95_ms")
+        for col in cols:
+            table.add_column(col.replace("_", " "))
+        rows = [("all", data["summary"]), *data["by_pattern"].items()]
+        for name, s in rows:
+            table.add_row(name, *("-" if s[c] is None else str(s[c]) for c in cols[1:]))
+        console.print(table)
+    s = data["summary"]
+    failed = []
+    if min_accuracy is not None and (s["accuracy_of_answered"] or 0.0) < min_accuracy:
+        failed.append(f"accuracy of answered {s['accuracy_of_answered']} < {min_accuracy}")
+    if min_answered is not None and (s["answered_share"] or 0.0) < min_answered:
+        failed.append(f"answered share {s['answered_share']} < {min_answered}")
+    if failed:
+        err.print(f"[bold red]below the bar:[/] {'; '.join(failed)}")
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

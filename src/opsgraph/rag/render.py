@@ -98,7 +98,9 @@ def edge_phrase(edge: str, *, plural_subject: bool, forward: bool, subject: str 
     """Words for walking `edge`: forward "that depend on", backward "that X depends on" (subject X)."""
     words = edge.lower().split("_")
     first = words[0]
-    is_verb = (first.endswith("s") and not first.endswith("ss") and len(first) > 3) or (first.endswith("ed") and (len(words) == 1 or words[1] != "by"))
+    # One word (OWNS, WROTE, HOLDS) or a verb first (DEPENDS_ON, RESPONDED_TO) reads as a verb; CAUSED_BY, ON_CALL_FOR,
+    # MEMBER_OF read as "is caused by", "is on call for".
+    is_verb = len(words) == 1 or (first.endswith("s") and not first.endswith("ss") and len(first) > 3) or (first.endswith("ed") and words[1] != "by")
     if forward:
         if is_verb:
             if plural_subject and first.endswith("s") and not first.endswith("ed"):

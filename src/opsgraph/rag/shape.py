@@ -49,6 +49,8 @@ class QuestionShape:
     """True for counts and other aggregates ("how many", "average", "total")."""
     reason: str
     """The rule that fired, for the trace."""
+    wants_value: bool = False
+    """True for "when", "what year", "how long", "how old": a value, not nodes."""
 
 
 def plural(word: str) -> str:
@@ -117,6 +119,8 @@ def question_shape(question: str, schema: GraphSchema) -> QuestionShape:
         return QuestionShape("yesno", wants, False, f"starts with {_YESNO.match(q).group(1)!r}")  # type: ignore[union-attr]
     if re.match(r"^\s*who\b", q, re.I) or re.search(r"\b(whom|which (?:person|people|engineers?))\b", q, re.I):
         return QuestionShape("person", wants or person, False, "who")
+    if re.match(r"^\s*(when|what (?:year|date|time|day)|how (?:long|old|big|large))\b", q, re.I):
+        return QuestionShape("value", None, False, "when/how long: a value", wants_value=True)
     if wants is None and _VALUE.search(q):
         return QuestionShape("value", None, False, "what/when/where of one thing")
     return QuestionShape("list", wants, False, "which/what/list" if wants else "default")

@@ -40,7 +40,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _ONCALL = re.compile(r"\bon[- ]?call\b", re.I)
 _NEGATION = re.compile(r"\b(no|not|never|without|nobody|none|nothing|neither|nor|lack\w*|unowned|missing)\b|n't\b", re.I)
 _QUERY_NEGATION = re.compile(r"\bNOT\b|\bIS\s+NULL\b|=\s*0\b|<\s*1\b|\bsize\s*\([^)]*\)\s*=\s*0", re.I)
-_NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-])")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
 _GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
 _SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "description", "title", "text", "embedding", "kind", "type", "path", "summary"})
 
@@ -206,6 +206,12 @@ def verify_query(
         reasons.append("the question negates (no/not/never/without) but the query does not")
     elif negated_c and not negated_q:
         reasons.append("the query negates but the question does not")
+    hops = len(re.findall(r"-\[", cypher))
+    mentions = sum(1 for w in words if lexicon.edge_cues([w]))
+    if hops > mentions + 1:
+        # One bridge through the schema is fine (services → owning team → people on call); more walks relations
+        # the question never named ("Who wrote X?" answered through who borrowed what).
+        reasons.append(f"the query walks {hops} relationships; the question names {mentions}")
     for number in _NUMBER.findall(masked):
         if number not in cypher and not any(_same_number(number, v) for v in params.values()):
             reasons.append(f"the question's number {number} is not in the query")
@@ -240,6 +246,8 @@ def _type_reasons(
     if numeric and shape.shape in ("list", "person", "page") and shape.wants_type is not None:
         return [f"{shape.wants_type} nodes were asked for; the query returns a number"]
     types = {names.type_of(n) for n in nodes}
+    if shape.wants_value and nodes:
+        return [f"a value was asked for ('{shape.reason}'); the query returns {_kinds(types, nodes)}"]
     if shape.shape in ("person", "page"):
         people = person_types(schema)
         reachable = {t for e in (x for s in edge_cues.values() for x in s) for t in (*schema.edges[e].from_types, *schema.edges[e].to_types)}
