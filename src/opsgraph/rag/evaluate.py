@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from opsgraph.errors import OpsGraphError
-from opsgraph.retrieve.cypher_eval import normalise, rows_match
+from opsgraph.retrieve.text2cypher.eval import normalise, rows_match
 
 _COUNT = re.compile(r"\b(how many|number of|count)\b", re.I)
 

@@ -8,12 +8,13 @@ windows. It also fits the drift baseline (on the training and validation
 period, calibrated out-of-fold; see drift.py) and the per-node anomaly
 baselines (normal steps of the training period).
 Every entry point sets torch's thread count from `RiskConfig.threads` first;
-torch is imported inside functions only. No file or environment access
-(saving goes through `registry.py`).
+torch is imported inside functions only. No environment access; files only in
+`save_model` / `load_model` (one model's folder; `registry.py` keeps the versions).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from opsgraph.risk.anomaly import NodeAnomalyDetector
 from opsgraph.risk.config import RiskConfig
 from opsgraph.risk.dataset import FeatureScaler, RiskDataError, build_dataset, impute, message_edge_index
 from opsgraph.risk.drift import DriftDetector, DriftReport
+from opsgraph.risk.errors import RegistryError
 from opsgraph.risk.metrics import average_precision, best_f1_threshold, binary_metrics
 from opsgraph.risk.simulate import failure_targets
 from opsgraph.store.base import TelemetryFrame
@@ -217,15 +219,11 @@ class TrainedRiskModel:
     # -- persistence --------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write `model.pt`, `manifest.json` and `anomaly.npz` into folder `path`."""
-        from opsgraph.risk.registry import save_model
-
         return save_model(self, Path(path))
 
     @classmethod
     def load(cls, path: str | Path) -> TrainedRiskModel:
         """Read a folder written by `save`."""
-        from opsgraph.risk.registry import load_model
-
         return load_model(Path(path))
 
 
@@ -429,3 +427,91 @@ def explain_node(model: TrainedRiskModel, frame: TelemetryFrame, node: str,
 def check_drift(model: TrainedRiskModel, frame: TelemetryFrame) -> DriftReport:
     """Has recent telemetry drifted from the model's training distribution?"""
     return model.check_drift(frame)
+
+
+# -- the on-disk form of one model (the registry keeps versions of it) ---------------
+
+MANIFEST_FORMAT = 1
+"""Version of the manifest layout `save_model` writes."""
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    # NaN is not JSON; metrics may hold it (e.g. AUROC with one class).
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+
+
+def save_model(model: TrainedRiskModel, folder: Path) -> Path:
+    """Write a `TrainedRiskModel` into `folder` (created; must not exist or be empty)."""
+    torch = torch_threads(model.config.threads)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save(model.module.state_dict(), folder / "model.pt")
+    if model.anomaly is not None:
+        a = model.anomaly
+        np.savez(folder / "anomaly.npz", node_ids=np.array(a.node_ids), mean=a.mean, precision=a.precision,
+                 reference=a.reference, length=np.array(a.length))
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "created": model.created,
+        "data_window": {"start": _iso(model.data_start), "end": _iso(model.data_end),
+                        "start_epoch": model.data_start, "end_epoch": model.data_end},
+        "node_type": model.node_type,
+        "schema_name": model.schema_name,
+        "features": model.features,
+        "node_ids": model.node_ids,
+        "edges": [list(e) for e in model.edges],
+        "scaler": model.scaler.to_dict(),
+        "hyper_parameters": model.config.model_dump(mode="json"),
+        "threshold": model.threshold,
+        "metrics": {k: _jsonable(v) for k, v in model.metrics.items()},
+        "drift_baseline": None if model.drift is None else model.drift.to_dict(),
+        "history": [_jsonable(h) for h in model.history],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return folder
+
+
+def load_model(folder: Path) -> TrainedRiskModel:
+    """Read a folder written by `save_model` into a `TrainedRiskModel`."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RegistryError(f"no model in {folder}") from exc
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise RegistryError(f"unsupported manifest format {manifest.get('format')!r} in {folder}")
+    config = RiskConfig.model_validate(manifest["hyper_parameters"])
+    torch = torch_threads(config.threads)
+    module = build_module(config, len(manifest["features"]))
+    module.load_state_dict(torch.load(folder / "model.pt", weights_only=True))
+    module.eval()
+    anomaly = None
+    if (folder / "anomaly.npz").exists():
+        with np.load(folder / "anomaly.npz", allow_pickle=False) as z:
+            anomaly = NodeAnomalyDetector(tuple(str(s) for s in z["node_ids"]), z["mean"], z["precision"],
+                                          z["reference"], int(z["length"]))
+
+    def nan(d: dict[str, Any]) -> dict[str, float]:
+        return {k: float("nan") if v is None else v for k, v in d.items()}
+
+    window = manifest["data_window"]
+    return TrainedRiskModel(
+        config=config,
+        module=module,
+        node_ids=list(manifest["node_ids"]),
+        features=list(manifest["features"]),
+        edges=[(str(a), str(b)) for a, b in manifest["edges"]],
+        scaler=FeatureScaler.from_dict(manifest["scaler"]),
+        threshold=float(manifest["threshold"]),
+        metrics={k: nan(v) for k, v in manifest["metrics"].items()},
+        drift=None if manifest["drift_baseline"] is None else DriftDetector.from_dict(manifest["drift_baseline"]),
+        anomaly=anomaly,
+        data_start=int(window["start_epoch"]),
+        data_end=int(window["end_epoch"]),
+        node_type=manifest["node_type"],
+        schema_name=manifest["schema_name"],
+        history=[nan(h) for h in manifest["history"]],
+        created=manifest["created"],
+    )

@@ -6,12 +6,8 @@ from typing import Any
 
 from opsgraph.errors import QueryError
 from opsgraph.llm import FakeLanguageModel
-from opsgraph.retrieve.cypher_cues import cue_score, fit_answer_kind, query_cues, question_cues, unasked_property
-from opsgraph.retrieve.cypher_examples import ExampleIndex
-from opsgraph.retrieve.cypher_numbers import adapt_numbers, find_numbers
-from opsgraph.retrieve.cypher_pairs import CypherPair, Slot
-from opsgraph.retrieve.cypher_slots import SlotFinder
-from opsgraph.retrieve.text2cypher import CypherWriter, PromptStyle
+from opsgraph.retrieve.text2cypher import CypherPair, CypherWriter, ExampleIndex, PromptStyle, Slot, SlotFinder, adapt_numbers, find_numbers
+from opsgraph.retrieve.text2cypher.cues import cue_score, fit_answer_kind, query_cues, question_cues, unasked_property
 from opsgraph.store.base import QueryResult
 
 

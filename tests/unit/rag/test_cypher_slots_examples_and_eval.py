@@ -9,11 +9,20 @@ import pytest
 
 from opsgraph.errors import QueryError
 from opsgraph.llm import FakeLanguageModel
-from opsgraph.retrieve.cypher_eval import EvalItem, evaluate, is_ordered, normalise, rows_match
-from opsgraph.retrieve.cypher_examples import ExampleIndex
-from opsgraph.retrieve.cypher_pairs import CypherPair, Slot
-from opsgraph.retrieve.cypher_slots import SlotFinder, plural
-from opsgraph.retrieve.text2cypher import CypherWriter, PromptStyle
+from opsgraph.retrieve.text2cypher import (
+    CypherPair,
+    CypherWriter,
+    EvalItem,
+    ExampleIndex,
+    PromptStyle,
+    Slot,
+    SlotFinder,
+    evaluate,
+    is_ordered,
+    normalise,
+    rows_match,
+)
+from opsgraph.retrieve.text2cypher.slots import plural
 from opsgraph.store.base import QueryResult
 
 

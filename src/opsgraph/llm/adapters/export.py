@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from opsgraph.llm.adapters.registry import AdapterError
+from opsgraph.llm.adapters.errors import AdapterError
 from opsgraph.llm.errors import LLMSetupError
 
 _INSTALL_HINT = "pip install gguf==0.19.0 (and safetensors, which comes with transformers)"

@@ -37,7 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsgraph.llm.errors import LLMError, ModelIntegrityError
+from opsgraph.llm.adapters.errors import AdapterError, AdapterManifestError
+from opsgraph.llm.errors import ModelIntegrityError
 
 if TYPE_CHECKING:
     from opsgraph.llm.adapters.train import LoraSettings, TrainResult
@@ -50,18 +51,6 @@ ACTIVE_FILE = "active.json"
 _VERSION_DIR = re.compile(r"^v(\d{4,})$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _REQUIRED = ("format", "estate", "task", "version", "created", "base_model", "adapter", "data", "schema_hash", "hyperparameters", "training", "metrics")
-
-
-class AdapterError(LLMError):
-    """An adapter cannot be trained, exported, registered or found as asked."""
-
-
-class AdapterManifestError(AdapterError):
-    """A manifest or `active.json` on disk is missing, unreadable or malformed; `path` names the file."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        self.path = Path(path)
-        super().__init__(f"{self.path}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@
   difference between recent and training means of the scaled features,
   alarmed above a fixed threshold (0.05).
 
-Like `model.py`, this module imports torch at load time; `opsgraph.risk` does
+Like `opsgraph.risk.model`, this module imports torch at load time; `opsgraph.risk` does
 not import it. No I/O.
 """
 

@@ -19,20 +19,16 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 
-from opsgraph.retrieve.cypher_cues import UNASKED_PENALTY, cue_score, query_cues, question_cues, unasked_property
-from opsgraph.retrieve.cypher_pairs import CypherPair
+from opsgraph.embed import Embedder
+from opsgraph.retrieve.text2cypher.cues import UNASKED_PENALTY, cue_score, query_cues, question_cues, unasked_property
+from opsgraph.retrieve.text2cypher.records import CypherPair
 
 SIGNATURE_BONUS = 0.25
 """Added to the similarity of a pair whose slot signature equals the question's: a same-shaped query beats a
 slightly closer wording with other parameter types."""
-
-
-class _Embedder(Protocol):
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def pair_signature(pair: CypherPair) -> tuple[str, ...]:
@@ -53,7 +49,7 @@ class ExampleIndex:
         embedder: turns templates into vectors; `None` uses word overlap.
     """
 
-    def __init__(self, pairs: Sequence[CypherPair], embedder: _Embedder | None = None) -> None:
+    def __init__(self, pairs: Sequence[CypherPair], embedder: Embedder | None = None) -> None:
         self.embedder = embedder
         self.pairs: list[CypherPair] = []
         self.confirmed: list[bool] = []

@@ -7,7 +7,7 @@ categorical property value it contains (an exact, case-insensitive word match
 against the stored values of `indexed` string properties) is replaced by a
 parameter. The model writes `{id: $p0}` or `WHERE s.tier = $p1`; the store binds
 the values. This is also what makes retrieved examples and a trained adapter
-transfer: the training pairs of `cypher_pairs` are delexicalised the same way,
+transfer: the training pairs of `generate` are delexicalised the same way,
 so "What does $p0 depend on?" is the same string for every service.
 
 Numbers stay in the text: "top 5", "more than 3" are part of the query's shape.

@@ -1,8 +1,8 @@
 """Text-to-Cypher: slots ▸ examples ▸ generate (grammar) ▸ extract ▸ check ▸ bound ▸ run ▸ repair.
 
 The question's entity names and categorical values are cut out first
-(`cypher_slots`) and become `$p0, $p1, ...`; the nearest training pairs
-(`cypher_examples`) are shown as examples; with a grammar (`cypher_grammar`)
+(`slots`) and become `$p0, $p1, ...`; the nearest training pairs
+(`examples`) are shown as examples; with a grammar (`grammar`)
 the local model can only emit schema-valid, read-only Cypher. The model writes
 a query from the live schema and the examples. Before it
 runs, the query must (1) be one statement, (2) pass the static read-only
@@ -16,7 +16,7 @@ store as parameters.
 
 Without a model, `CypherWriter` reuses the nearest example's query when its
 slots have the same kinds and types as the question's and its numbers line up
-with the question's (`cypher_numbers.adapt_numbers`: "before 1850" runs with
+with the question's (`numbers.adapt_numbers`: "before 1850" runs with
 1850, not with the example's 1955), "retrieval only". With `reuse=True` the
 writer does that first and lets the model write only when no example fits;
 `bench/text2cypher.py` measures each way.
@@ -33,11 +33,11 @@ from typing import Any, Literal
 from opsgraph.errors import QueryError
 from opsgraph.llm import LanguageModel
 from opsgraph.retrieve.base import BaseRetriever, Hit
-from opsgraph.retrieve.cypher_cues import fit_answer_kind, question_cues
-from opsgraph.retrieve.cypher_examples import ExampleIndex, pair_signature
-from opsgraph.retrieve.cypher_numbers import adapt_numbers
-from opsgraph.retrieve.cypher_pairs import CypherPair
-from opsgraph.retrieve.cypher_slots import QuestionSlots, Slot, SlotFinder, describe_slots
+from opsgraph.retrieve.text2cypher.cues import fit_answer_kind, question_cues
+from opsgraph.retrieve.text2cypher.examples import ExampleIndex, pair_signature
+from opsgraph.retrieve.text2cypher.numbers import adapt_numbers
+from opsgraph.retrieve.text2cypher.records import CypherPair
+from opsgraph.retrieve.text2cypher.slots import QuestionSlots, Slot, SlotFinder, describe_slots
 from opsgraph.store.base import GraphStore
 from opsgraph.store.cypher_guard import has_limit, write_clauses
 

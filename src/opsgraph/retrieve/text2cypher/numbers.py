@@ -1,6 +1,6 @@
 """Numbers in questions: found, and carried from a retrieved example's query into the question's.
 
-Entity names and categorical values become slots (`cypher_slots`), but
+Entity names and categorical values become slots (`slots`), but
 numbers stay in the question text: "top 5", "more than 3", "before 1850" are
 part of the query's shape, and the model copies them. Reusing a retrieved
 example's query without a model ("retrieval only") would copy the *example's*

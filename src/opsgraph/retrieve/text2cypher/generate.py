@@ -6,7 +6,7 @@ no evaluation question is ever read: every pair comes from
 
 - the schema: node types (split and pluralised: "ExternalService" → "external
   services"), their scalar properties ("slo_availability" → "slo availability"),
-  edge types turned into verb phrases by a small morphological helper
+  edge types turned into verb phrases by `morphology.py`
   ("DEPENDS_ON" → "depends on" / "depend on" / "does ... depend on",
   "MEMBER_OF" → "is a member of", "CAUSED_BY" → "is caused by", "AFFECTED" →
   "affected" / "did ... affect"), and which edges are dependencies;
@@ -16,16 +16,17 @@ no evaluation question is ever read: every pair comes from
   ranges and limits.
 
 Entities and categorical values become parameters (`$p0`, `$p1`, ... in order
-of appearance in the question), exactly as `cypher_slots.SlotFinder` cuts a
+of appearance in the question), exactly as `slots.SlotFinder` cuts a
 real question, so the template "What does $p0 depend on?" is the same string
 for every service. Numbers, dates, booleans and edge property values stay
 literal in both the question and the query.
 
 Every query is checked read-only (`cypher_guard.write_clauses`), against the
-estate's Cypher grammar when that module is importable, and run with its
+estate's Cypher grammar (`grammar.py`), and run with its
 parameters; a pair is kept only when the query runs and returns what its
 pattern promises (one non-null value for a lookup, at least one row for a
-list, n >= 1 for a count, k rows for a top-k, ...). `split_pairs` holds out
+list, n >= 1 for a count, k rows for a top-k, ...). The questions' wording
+comes from `phrasings.py`; `split.split_pairs` holds out
 whole phrasings and whole shapes, so the held-out part measures what the
 model did not see.
 
@@ -39,228 +40,106 @@ the estate grammar, so yes/no questions return a count.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import random
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations_with_replacement, pairwise
-from pathlib import Path
 from typing import Any
 
 from opsgraph.errors import QueryError, QueryTimeoutError
-from opsgraph.retrieve.cypher_slots import Slot, plural
+from opsgraph.retrieve.text2cypher.grammar import cypher_grammar
+from opsgraph.retrieve.text2cypher.morphology import Noun, article, bool_words, count_noun, edge_verb, type_noun, words_of
+from opsgraph.retrieve.text2cypher.phrasings import (
+    P_AGGREGATE,
+    P_CHAIN_COUNT,
+    P_CHAIN_IN,
+    P_CHAIN_OUT,
+    P_COUNT,
+    P_COUNT_FALSE,
+    P_COUNT_FILTER,
+    P_COUNT_TRUE,
+    P_EDGE_FILTER_IN,
+    P_EDGE_FILTER_IN_BOOL,
+    P_EDGE_FILTER_OUT,
+    P_EDGE_FILTER_OUT_BOOL,
+    P_EDGE_LOOKUP,
+    P_EDGE_LOOKUP_BOOL,
+    P_EXISTS_CHECK,
+    P_EXISTS_IN,
+    P_EXISTS_IN_ANY,
+    P_EXISTS_OUT,
+    P_EXISTS_OUT_ANY,
+    P_FILTER,
+    P_FILTER_FALSE,
+    P_FILTER_MULTI,
+    P_FILTER_TRUE,
+    P_GROUP_COUNT,
+    P_HOP_COUNT_IN,
+    P_HOP_COUNT_IN_ANY,
+    P_HOP_COUNT_OUT,
+    P_HOP_COUNT_OUT_ANY,
+    P_HOP_FILTER_IN,
+    P_HOP_FILTER_IN_BOOL,
+    P_HOP_FILTER_OUT,
+    P_HOP_FILTER_OUT_BOOL,
+    P_HOP_GROUP_IN,
+    P_HOP_GROUP_OUT,
+    P_HOP_IN,
+    P_HOP_IN_ANY,
+    P_HOP_OUT,
+    P_HOP_OUT_ANY,
+    P_LIST,
+    P_LOOKUP,
+    P_LOOKUP_BOOL,
+    P_NEG_FILTER_IN,
+    P_NEG_FILTER_OUT,
+    P_NEG_IN,
+    P_NEG_IN_ANY,
+    P_NEG_OUT,
+    P_NEG_OUT_ANY,
+    P_RANGE,
+    P_SHORTEST,
+    P_SHORTEST_LENGTH,
+    P_TOP_DEGREE_IN,
+    P_TOP_DEGREE_OUT,
+    P_TOP_K,
+    P_TRANS_COUNT,
+    P_TRANS_IN,
+    P_TRANS_IN_ANY,
+    P_TRANS_OUT,
+    P_TRANS_OUT_ANY,
+    TOP_WORDS,
+    W_EDGE_FILTER_IN,
+    W_EXISTS_OUT,
+    W_FILTER,
+    W_FILTER_FALSE,
+    W_FILTER_MULTI,
+    W_FILTER_TRUE,
+    W_HOP_IN,
+    W_HOP_OUT,
+    W_NEG_OUT,
+    W_RANGE,
+    styles,
+)
+from opsgraph.retrieve.text2cypher.records import CypherPair, PairSet
+from opsgraph.retrieve.text2cypher.slots import Slot
 from opsgraph.schema.model import GraphSchema, NodeType, PropertySpec, PropertyType
 from opsgraph.store.base import GraphStore
 from opsgraph.store.cypher_guard import write_clauses
 
-__all__ = [
-    "CypherPair",
-    "PairSet",
-    "Slot",
-    "edge_verb",
-    "generate_pairs",
-    "load_pairs",
-    "pairs_sha256",
-    "save_pairs",
-    "split_pairs",
-    "type_noun",
-]
+__all__ = ["generate_pairs"]
 
 
-# -- records ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CypherPair:
-    """One training pair."""
-
-    question: str
-    """The question, filled in: "What does Checkout Service depend on?"."""
-    template: str
-    """The question with every slot's surface replaced by `$<name>`: "What does $p0 depend on?"."""
-    cypher: str
-    """Parameterised Cypher; slots appear only as `$p0`, `$p1`, ..."""
-    params: dict[str, Any]
-    """Slot name → value."""
-    slots: tuple[Slot, ...]
-    """The slots, in order of appearance."""
-    pattern: str
-    """Family: lookup, filter, range, count, aggregate, group-count, top-k, hop1-out, hop1-in, hop2, ..."""
-    shape: str
-    """The pattern instance's structure without values, e.g. "hop1-in:Service-DEPENDS_ON->Service"."""
-    phrasing: str
-    """Which phrasing template, e.g. "hop1-in/2"."""
-    rows: int
-    """Rows the query returned when it was validated."""
-
-
-@dataclass(frozen=True)
-class PairSet:
-    """Generated pairs and what happened on the way."""
-
-    pairs: list[CypherPair]
-    stats: dict[str, Any]
-    """generated / ran / kept / rejected (by reason) / per_pattern / shapes / errors / seconds."""
-
-
-# -- words -------------------------------------------------------------------------------------
-
-_PREPS = frozenset("of for to in on at with from by about into onto over under via per".split())
-# A first word that makes the edge a state ("ON_CALL_FOR" → "is on call for", "PART_OF" → "is part of").
-_STATE_WORDS = frozenset("on in at part near next inside within under over above below behind adjacent close off out up down".split())
-# Verbs whose "-ed" form followed by a preposition is an action ("RESPONDED_TO"); otherwise "-ed + prep" is
-# a state ("LOCATED_IN" → "is located in", "ASSIGNED_TO" → "is assigned to").
-_ACTIVE_PAST = frozenset(
-    "respond contribute work reply react subscribe listen talk report escalate point refer migrate move switch attend vote "
-    "apply belong commit post comment".split()
-)
-_IRREGULAR_PAST = {"wrote": "write", "made": "make", "took": "take", "gave": "give", "held": "hold", "led": "lead", "ran": "run",
-                   "built": "build", "bought": "buy", "sent": "send", "found": "find", "saw": "see", "met": "meet", "paid": "pay",
-                   "taught": "teach", "sold": "sell", "told": "tell", "won": "win", "lost": "lose", "kept": "keep", "left": "leave"}
-_IRREGULAR_PARTICIPLES = frozenset("made built run held led written known taught sold told won lost kept left seen given taken paid".split())
-_UNCOUNTABLE = frozenset("staff series species news data information software hardware equipment media personnel".split())
-_PERSON_WORDS = frozenset(
-    "person people user employee engineer member author customer staff contact patron student teacher doctor patient "
-    "borrower reader human individual manager developer worker operator responder volunteer writer artist".split()
-)
-# Categorical values the slot finder would not cut out (mirrors `cypher_slots.SlotFinder.from_store`):
+# Categorical values the slot finder would not cut out (mirrors `slots.SlotFinder.from_store`):
 # generic words, one-character values, e-mail-like values, and properties with too many values.
 _GENERIC_VALUES = frozenset(
     "a an and the of to in on at by for with from or is are be it its this that our your via as into yes no true false none".split()
 )
 _MAX_CATEGORICAL = 200
-
-
-def words_of(name: str) -> list[str]:
-    """Lower-case words of a snake_case, camelCase or PascalCase name."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name.replace("_", " ").replace("-", " "))
-    return [w.lower() for w in spaced.split() if w]
-
-
-def _a(noun: str) -> str:
-    return "an" if noun[:1].lower() in "aeiou" else "a"
-
-
-def _third(verb: str) -> str:
-    if re.search(r"(s|x|z|ch|sh|o)$", verb):
-        return verb + "es"
-    if re.search(r"[^aeiou]y$", verb):
-        return verb[:-1] + "ies"
-    return verb + "s"
-
-
-def _unthird(verb: str) -> str:
-    if re.search(r"(ss|sh|ch|x|z)es$", verb):
-        return verb[:-2]
-    if verb.endswith("ies") and len(verb) > 4:
-        return verb[:-3] + "y"
-    return verb[:-1]
-
-
-def _unpast(verb: str) -> str:
-    if verb in _IRREGULAR_PAST:
-        return _IRREGULAR_PAST[verb]
-    if verb.endswith("ied"):
-        return verb[:-3] + "y"
-    stem = verb[:-2]
-    if len(stem) >= 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-        return stem[:-1]
-    if stem.endswith(("at", "us", "iz", "ur", "as", "os", "ys")) or stem[-1:] in ("c", "g", "v"):
-        return stem + "e"
-    return stem
-
-
-@dataclass(frozen=True)
-class Verb:
-    """The forms of an edge type's verb phrase that questions need."""
-
-    s3: str
-    """After a singular subject: "depends on", "is a member of", "affected"."""
-    pl: str
-    """After a plural subject: "depend on", "are members of", "affected"."""
-    aux: str
-    """Auxiliary for a singular subject in a question: "does", "is", "did"."""
-    auxp: str
-    """Auxiliary for a plural subject: "do", "are", "did"."""
-    bare: str
-    """What follows `aux` and the subject: "depend on", "a member of", "affect"."""
-    barep: str
-    """What follows `auxp` and a plural subject: "depend on", "members of", "affect"."""
-
-    @property
-    def neg(self) -> str:
-        return f"{self.aux} not {self.bare}"
-
-    @property
-    def negp(self) -> str:
-        return f"{self.auxp} not {self.barep}"
-
-
-def edge_verb(name: str) -> Verb:
-    """Verb phrase of an edge type, from its name alone ("DEPENDS_ON", "OWNS", "MEMBER_OF", "CAUSED_BY", ...)."""
-    toks = words_of(name) or [name.lower()]
-    first, rest = toks[0], toks[1:]
-    all_ = " ".join(toks)
-    tail = (" " + " ".join(rest)) if rest else ""
-
-    def state(phrase: str, phrase_p: str | None = None) -> Verb:
-        p = phrase if phrase_p is None else phrase_p
-        return Verb(f"is {phrase}", f"are {p}", "is", "are", phrase, p)
-
-    if first in ("is", "are", "was", "were") and rest:
-        return state(" ".join(rest))
-    if first in ("has", "have"):
-        return Verb("has" + tail, "have" + tail, "does", "do", "have" + tail, "have" + tail)
-    if first in _STATE_WORDS:
-        if rest and rest[-1] not in _PREPS:
-            return state(first)  # "IN_GENRE": the rest names the target type ("Which genres is Dune in?")
-        return state(all_)
-    if rest and rest[-1] == "by" and (first.endswith(("ed", "en")) or first in _IRREGULAR_PARTICIPLES):
-        return state(all_)
-    if (first.endswith("ed") and len(first) > 3) or first in _IRREGULAR_PAST:
-        base = _unpast(first)
-        if rest and base not in _ACTIVE_PAST:
-            return state(all_)
-        return Verb(all_, all_, "did", "did", base + tail, base + tail)
-    if first.endswith("s") and not first.endswith("ss") and len(first) > 2 and not (rest and rest[-1] in _PREPS and len(rest) > 1):
-        base = _unthird(first) + tail
-        return Verb(all_, base, "does", "do", base, base)
-    if rest and rest[-1] in _PREPS:
-        noun, prep = " ".join(toks[:-1]), toks[-1]
-        return state(f"{_a(noun)} {noun} {prep}", f"{plural(noun)} {prep}")
-    return Verb(_third(first) + tail, all_, "does", "do", all_, all_)
-
-
-@dataclass(frozen=True)
-class Noun:
-    """How questions name a node type."""
-
-    sg: str
-    pl: str
-    person: bool
-
-
-def type_noun(name: str, spec: NodeType | None = None) -> Noun:
-    """"ExternalService" → external service / external services; Person-like types are asked about with "Who"."""
-    words = " ".join(re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name)).lower()  # the same words `cypher_slots.type_words` uses
-    person = bool(set(words.split()) & _PERSON_WORDS)
-    last = words.rsplit(" ", 1)[-1]
-    if spec is not None and not person:
-        desc = spec.description.lower()
-        person = bool(re.match(r"^(a|an|one)\s+(person|human|individual)\b", desc))
-    return Noun(words, words if last in _UNCOUNTABLE else plural(words), person)
-
-
-def _bool_words(prop: str) -> str:
-    toks = words_of(prop)
-    if len(toks) > 1 and toks[0] in ("is", "are", "was"):
-        toks = toks[1:]
-    return " ".join(toks)
 
 
 def _num(v: Any) -> str:
@@ -290,183 +169,6 @@ def _quote(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _kn(k: int, noun: Noun) -> str:
-    return noun.sg if k == 1 else f"{k} {noun.pl}"
-
-
-# -- phrasings ---------------------------------------------------------------------------------
-# Each pattern has a list of phrasing styles; the id of style j is f"{pattern}/{j}". Fields: {a} {b} entity
-# slots, {v} {w} value slots; {L}/{Ls} the type, {P} property words, {B} boolean words; for edges {F}/{Fs}
-# the source type, {T}/{Ts} the target type and the verb forms {s3} {pl} {aux} {auxp} {bare} {barep} {neg}
-# {negp}. A `Who` variant replaces a style when the asked-for type is Person-like.
-
-P_LOOKUP = ["What is the {P} of {a}?", "What's {a}'s {P}?", "Show me the {P} of the {L} {a}.", "Tell me the {P} for {a}.", "{a}: what is its {P}?",
-            "Which {P} does {a} have?"]
-P_LOOKUP_BOOL = ["Is {a} {B}?", "Is the {L} {a} {B}?", "Tell me whether {a} is {B}.", "{a}: is it {B}?", "Is {a} {B} or not?", "Is {a} marked as {B}?"]
-P_LIST = ["List all {Ls}.", "Show me every {L}.", "What {Ls} are there?", "Which {Ls} do we have?", "Give me all the {Ls}."]
-P_FILTER = ["Which {Ls} have {P} {v}?", "List the {Ls} whose {P} is {v}.", "Show me all {Ls} with {P} {v}.", "Find {Ls} where the {P} is {v}.", "What are the {v} {Ls}?",
-            "Give me the {Ls} with {P} {v}."]
-W_FILTER = {0: "Who has {P} {v}?"}
-P_FILTER_TRUE = ["Which {Ls} are {B}?", "List the {Ls} that are {B}.", "Show me all {B} {Ls}.", "Find {Ls} where {P} is true.", "What are the {B} {Ls}?",
-                 "Give me the {Ls} that are {B}."]
-P_FILTER_FALSE = ["Which {Ls} are not {B}?", "List the {Ls} that are not {B}.", "Show me all {Ls} that aren't {B}.", "Find {Ls} where {P} is false.", "What are the non-{B} {Ls}?",
-                  "Give me the {Ls} that are not {B}."]
-W_FILTER_TRUE = {0: "Who is {B}?"}
-W_FILTER_FALSE = {0: "Who is not {B}?"}
-P_FILTER_MULTI = ["Which {Ls} have {P} {v} and {Q} {w}?", "List the {v} {Ls} with {Q} {w}.", "Show me {Ls} whose {P} is {v} and whose {Q} is {w}.",
-                  "Find {Ls} where {P} is {v} and {Q} is {w}.", "Give me the {v} {Ls} whose {Q} is {w}."]
-W_FILTER_MULTI = {0: "Who has {P} {v} and {Q} {w}?"}
-P_RANGE = {
-    ">": ["Which {Ls} have a {P} above {n}?", "List {Ls} with {P} greater than {n}.", "Show me the {Ls} whose {P} is over {n}.", "Find {Ls} where {P} > {n}.",
-          "Give me the {Ls} with {P} above {n}."],
-    "<": ["Which {Ls} have a {P} below {n}?", "List {Ls} with {P} less than {n}.", "Show me the {Ls} whose {P} is under {n}.", "Find {Ls} where {P} < {n}.",
-          "Give me the {Ls} with {P} below {n}."],
-    ">=": ["Which {Ls} have a {P} of at least {n}?", "List {Ls} with {P} {n} or more.", "Show me the {Ls} whose {P} is {n} or higher.",
-           "Find {Ls} where {P} >= {n}.", "Give me the {Ls} with a {P} of {n} or above."],
-    "<=": ["Which {Ls} have a {P} of at most {n}?", "List {Ls} with {P} {n} or less.", "Show me the {Ls} whose {P} is {n} or lower.",
-           "Find {Ls} where {P} <= {n}.", "Give me the {Ls} with a {P} of no more than {n}."],
-    "between": ["Which {Ls} have a {P} between {n} and {m}?", "List {Ls} with {P} from {n} to {m}.", "Show me the {Ls} whose {P} is between {n} and {m}.",
-                "Find {Ls} where {P} is in the range {n} to {m}.", "Give me the {Ls} with {P} between {n} and {m}."],
-    "after": ["Which {Ls} have {P} after {n}?", "List {Ls} with {P} later than {n}.", "Show me the {Ls} whose {P} is after {n}.", "Find {Ls} where {P} > {n}.",
-              "Give me the {Ls} with {P} after {n}."],
-    "before": ["Which {Ls} have {P} before {n}?", "List {Ls} with {P} earlier than {n}.", "Show me the {Ls} whose {P} is before {n}.", "Find {Ls} where {P} < {n}.",
-               "Give me the {Ls} with {P} before {n}."],
-}
-W_RANGE = {
-    ">": {0: "Who has a {P} above {n}?"}, "<": {0: "Who has a {P} below {n}?"}, "between": {0: "Who has a {P} between {n} and {m}?"},
-    ">=": {0: "Who has a {P} of at least {n}?"}, "<=": {0: "Who has a {P} of at most {n}?"},
-    "after": {0: "Who has {P} after {n}?"}, "before": {0: "Who has {P} before {n}?"},
-}
-P_COUNT = ["How many {Ls} are there?", "Count the {Ls}.", "What is the number of {Ls}?", "How many {Ls} do we have?", "Give me the count of {Ls}."]
-P_COUNT_FILTER = ["How many {Ls} have {P} {v}?", "Count the {Ls} whose {P} is {v}.", "How many {v} {Ls} are there?", "What is the number of {Ls} with {P} {v}?",
-                  "Give me the count of {Ls} with {P} {v}."]
-P_COUNT_TRUE = ["How many {Ls} are {B}?", "Count the {Ls} that are {B}.", "How many {B} {Ls} are there?", "What is the number of {Ls} that are {B}?",
-                "Give me the count of {Ls} that are {B}."]
-P_COUNT_FALSE = ["How many {Ls} are not {B}?", "Count the {Ls} that are not {B}.", "How many non-{B} {Ls} are there?", "What is the number of {Ls} that are not {B}?",
-                 "Give me the count of {Ls} that are not {B}."]
-P_AGGREGATE = {
-    "avg": ["What is the average {P} of {Ls}?", "Average {P} across all {Ls}?", "What's the mean {P} of the {Ls}?", "Give me the average {P} over {Ls}.",
-            "What {P} do {Ls} have on average?"],
-    "min": ["What is the lowest {P} of any {L}?", "Minimum {P} across all {Ls}?", "What's the smallest {P} among the {Ls}?", "Give me the minimum {P} over {Ls}.",
-            "What is the minimum {P} of the {Ls}?"],
-    "max": ["What is the highest {P} of any {L}?", "Maximum {P} across all {Ls}?", "What's the largest {P} among the {Ls}?", "Give me the maximum {P} over {Ls}.",
-            "What is the maximum {P} of the {Ls}?"],
-    "sum": ["What is the total {P} of all {Ls}?", "Sum of {P} across all {Ls}?", "What's the combined {P} of the {Ls}?", "Give me the total {P} over {Ls}.",
-            "What do the {P} values of all {Ls} add up to?"],
-    "earliest": ["What is the earliest {P} of any {L}?", "Earliest {P} across all {Ls}?", "What's the oldest {P} among the {Ls}?", "Give me the minimum {P} over {Ls}.",
-                 "When is the earliest {P} among the {Ls}?"],
-    "latest": ["What is the latest {P} of any {L}?", "Latest {P} across all {Ls}?", "What's the newest {P} among the {Ls}?", "Give me the maximum {P} over {Ls}.",
-               "When is the latest {P} among the {Ls}?"],
-}
-P_GROUP_COUNT = ["How many {Ls} are there per {P}?", "Count {Ls} by {P}.", "Break down the {Ls} by {P}.", "What is the number of {Ls} for each {P}?",
-                 "Give me the count of {Ls} per {P}."]
-P_TOP_K = ["Which {kL} {have} the {w0} {P}?", "What {be} the {w1} {kL} by {P}?", "List the {kL} with the {w2} {P}.", "Show me the {kL} with the {w3} {P}.",
-           "Give me the {kL} with the {w0} {P}."]
-TOP_WORDS = {
-    ("num", "DESC"): ("highest", "top", "largest", "biggest"),
-    ("num", "ASC"): ("lowest", "bottom", "smallest", "smallest"),
-    ("date", "DESC"): ("latest", "latest", "most recent", "newest"),
-    ("date", "ASC"): ("earliest", "earliest", "oldest", "first"),
-}
-P_HOP_OUT = ["Which {Ts} {aux} {a} {bare}?", "List the {Ts} that {a} {s3}.", "Show me the {Ts} {a} {s3}.", "What {Ts} {aux} the {F} {a} {bare}?", "{a} {s3} which {Ts}?",
-             "Give me the {Ts} that {a} {s3}."]
-W_HOP_OUT = {0: "Who {aux} {a} {bare}?"}
-P_HOP_OUT_ANY = ["What {aux} {a} {bare}?", "List everything {a} {s3}.", "Show me what {a} {s3}.", "What {aux} the {F} {a} {bare}?", "{a} {s3} what?",
-                 "Give me everything {a} {s3}."]
-P_HOP_IN = ["Which {Fs} {pl} {a}?", "List the {Fs} that {pl} {a}.", "Show me all {Fs} that {pl} the {T} {a}.", "What {Fs} {pl} {a}?", "{a}: which {Fs} {pl} it?",
-            "Give me the {Fs} that {pl} {a}."]
-W_HOP_IN = {0: "Who {s3} {a}?"}
-P_HOP_IN_ANY = ["What {s3} {a}?", "List everything that {s3} {a}.", "Show me whatever {s3} the {T} {a}.", "What things {pl} {a}?", "{a}: what {s3} it?",
-                "Give me everything that {s3} {a}."]
-P_TRANS_IN_ANY = ["What breaks if {a} is down?", "What is affected if {a} fails?", "What {s3} {a}, directly or indirectly?",
-                  "Show me everything that transitively {s3} {a}.", "What is the blast radius of {a}?"]
-P_TRANS_IN = ["Which {Fs} break if {a} is down?", "Which {Fs} are affected if {a} fails?", "Which {Fs} {pl} {a}, directly or indirectly?",
-              "Show me all {Fs} that transitively {pl} {a}.", "Which {Fs} are in the blast radius of {a}?"]
-P_TRANS_OUT_ANY = ["What {aux} {a} {bare}, directly or indirectly?", "List everything {a} transitively {s3}.", "What does {a} need to keep running?",
-                   "Show me all transitive dependencies of {a}.", "What {aux} {a} ultimately {bare}?"]
-P_TRANS_OUT = ["Which {Ts} {aux} {a} {bare}, directly or indirectly?", "List every {T} {a} transitively {s3}.", "Which {Ts} does {a} need to keep running?",
-               "Show me all {T} dependencies of {a}, including indirect ones.", "Which {Ts} {aux} {a} ultimately {bare}?"]
-P_TRANS_COUNT = ["How many {Fs} break if {a} is down?", "How many {Fs} {pl} {a}, directly or indirectly?", "Count the {Fs} affected if {a} fails.",
-                 "What is the number of {Fs} in the blast radius of {a}?", "Count the {Fs} that {pl} {a}, directly or indirectly."]
-P_CHAIN_IN = ["Which {Fs} {pl} {a}, directly or indirectly?", "Show me all {Fs} that {pl} {a}, at any depth.",
-              "List every {F} that {s3} {a}, directly or further down the line.", "Which {Fs} {pl} {a} at any level?",
-              "Give me all the {Fs} that {pl} {a}, including indirect ones."]
-P_CHAIN_COUNT = ["How many {Fs} {pl} {a}, directly or indirectly?", "Count the {Fs} that {pl} {a}, at any depth.",
-                 "What is the number of {Fs} that {pl} {a}, including indirect ones?", "How many {Fs} {pl} {a} at any level?",
-                 "Count every {F} that {s3} {a}, directly or not."]
-P_CHAIN_OUT = ["Which {Ts} {aux} {a} {bare}, directly or indirectly?", "List every {T} {a} {s3}, at any depth.",
-               "Show me all {Ts} {a} {s3}, all the way along the chain.", "Which {Ts} {aux} {a} ultimately {bare}?",
-               "Give me all the {Ts} {a} {s3}, including indirect ones."]
-P_SHORTEST_LENGTH = ["How many hops separate {a} from {b}?", "How many steps is it from {a} to {b}?", "How far apart are {a} and {b} in the graph?",
-                     "What is the distance between {a} and {b}?", "How many links lie between the {A} {a} and the {B2} {b}?"]
-P_EXISTS_OUT = ["Which {Fs} {pl} at least one {T}?", "List the {Fs} that {pl} some {T}.", "Show me every {F} that {s3} {aT}.", "Which {Fs} have {aT} they {pl}?",
-                "Give me the {Fs} that {pl} at least one {T}."]
-W_EXISTS_OUT = {0: "Who {s3} at least one {T}?"}
-P_EXISTS_OUT_ANY = ["Which {Fs} {pl} anything?", "List the {Fs} that {pl} something.", "Show me every {F} that {s3} something.", "Which {Fs} have something they {pl}?",
-                    "Give me the {Fs} that {pl} something."]
-P_EXISTS_IN = ["Which {Ts} have at least one {F} that {s3} them?", "List the {Ts} that some {F} {s3}.", "Show me every {T} with {aF} that {s3} it.",
-               "Which {Ts} {aux} at least one {F} {bare}?", "Give me the {Ts} that at least one {F} {s3}."]
-P_EXISTS_IN_ANY = ["Which {Ts} have something that {s3} them?", "List the {Ts} that something {s3}.", "Show me every {T} with something that {s3} it.",
-                   "Which {Ts} {aux} something {bare}?", "Give me the {Ts} that something {s3}."]
-P_NEG_OUT = ["Which {Fs} {pl} no {Ts}?", "List the {Fs} that {negp} any {T}.", "Show me {Fs} without any {T} they {pl}.", "Which {Fs} have no {T} they {pl}?",
-             "Find {Fs} that {negp} any {T}."]
-W_NEG_OUT = {0: "Who {s3} no {Ts}?"}
-P_NEG_OUT_ANY = ["Which {Fs} {pl} nothing?", "List the {Fs} that {negp} anything.", "Show me {Fs} without anything they {pl}.", "Which {Fs} have nothing they {pl}?",
-                 "Find {Fs} that {negp} anything."]
-P_NEG_IN = ["Which {Ts} have no {Fs} that {pl} them?", "List the {Ts} that no {F} {s3}.", "Show me {Ts} without any {F} that {s3} them.", "Which {Ts} {aux} no {F} {bare}?",
-            "Find {Ts} that no {F} {s3}."]
-P_NEG_IN_ANY = ["Which {Ts} have nothing that {s3} them?", "List the {Ts} that nothing {s3}.", "Show me {Ts} without anything that {s3} them.",
-                "Which {Ts} {aux} nothing {bare}?", "Find {Ts} that nothing {s3}."]
-P_NEG_FILTER_OUT = ["Which {v} {Fs} {pl} no {Ts}?", "List the {Fs} with {P} {v} that {negp} any {T}.",
-                    "Show me {Fs} whose {P} is {v} and that have no {T} they {pl}.", "Which {Fs} with {P} {v} have no {T} they {pl}?",
-                    "Find {v} {Fs} that {negp} any {T}."]
-P_NEG_FILTER_IN = ["Which {v} {Ts} have no {Fs} that {pl} them?", "List the {Ts} with {P} {v} that no {F} {s3}.",
-                   "Show me {Ts} whose {P} is {v} and that no {F} {s3}.", "Which {Ts} with {P} {v} {aux} no {F} {bare}?",
-                   "Find {v} {Ts} that no {F} {s3}."]
-P_SHORTEST = ["How is {a} connected to {b}?", "What is the shortest path between {a} and {b}?", "Show me the path from {a} to {b}.",
-              "How are {a} and {b} related?", "Find the shortest connection from the {A} {a} to the {B2} {b}."]
-P_HOP_FILTER_OUT = ["Which {v} {Ts} {aux} {a} {bare}?", "Which {Ts} with {P} {v} {aux} {a} {bare}?", "List the {Ts} that {a} {s3} whose {P} is {v}.",
-                    "Of the {Ts} {a} {s3}, which have {P} {v}?", "Give me the {v} {Ts} that {a} {s3}."]
-P_HOP_FILTER_OUT_BOOL = ["Which {Bx} {Ts} {aux} {a} {bare}?", "Which {Ts} that are {By} {aux} {a} {bare}?", "List the {Ts} that {a} {s3} that are {By}.",
-                         "Of the {Ts} {a} {s3}, which are {By}?", "Give me the {Bx} {Ts} that {a} {s3}."]
-P_HOP_FILTER_IN = ["Which {v} {Fs} {pl} {a}?", "Which {Fs} with {P} {v} {pl} {a}?", "List the {Fs} that {pl} {a} whose {P} is {v}.",
-                   "Of the {Fs} that {pl} {a}, which have {P} {v}?", "Give me the {v} {Fs} that {pl} {a}."]
-P_HOP_FILTER_IN_BOOL = ["Which {Bx} {Fs} {pl} {a}?", "Which {Fs} that are {By} {pl} {a}?", "List the {Fs} that {pl} {a} that are {By}.",
-                        "Of the {Fs} that {pl} {a}, which are {By}?", "Give me the {Bx} {Fs} that {pl} {a}."]
-P_EDGE_FILTER_OUT = ["Which {Ts} {aux} {a} {bare} with {P} {n}?", "List the {Ts} that {a} {s3} where the {P} is {n}.", "Show me the {Ts} {a} {s3}, {P} {n} only.",
-                     "{a} {s3} which {Ts} with {P} {n}?", "Give me the {Ts} {a} {s3} with {P} {n}."]
-P_EDGE_FILTER_OUT_BOOL = ["Which {Ts} {aux} {a} {bare} where the link is {By}?", "List the {Ts} that {a} {s3} with {P} {n}.",
-                          "Show me the {Ts} {a} {s3}, {Bx} links only.", "{a} {s3} which {Ts} over {Bx} links?",
-                          "Give me the {Ts} {a} {s3} over {Bx} links."]
-P_EDGE_FILTER_IN = ["Which {Fs} {pl} {a} with {P} {n}?", "List the {Fs} that {pl} {a} where the {P} is {n}.", "Show me the {Fs} that {pl} {a}, {P} {n} only.",
-                    "{a}: which {Fs} {pl} it with {P} {n}?", "Give me the {Fs} that {pl} {a} with {P} {n}."]
-W_EDGE_FILTER_IN = {0: "Who {s3} {a} with {P} {n}?"}
-P_EDGE_FILTER_IN_BOOL = ["Which {Fs} {pl} {a} where the link is {By}?", "List the {Fs} that {pl} {a} with {P} {n}.",
-                         "Show me the {Fs} that {pl} {a}, {Bx} links only.", "{a}: which {Fs} {pl} it over {Bx} links?",
-                         "Give me the {Fs} that {pl} {a} over {Bx} links."]
-P_HOP_COUNT_OUT = ["How many {Ts} {aux} {a} {bare}?", "Count the {Ts} that {a} {s3}.", "What is the number of {Ts} {a} {s3}?", "{a} {s3} how many {Ts}?",
-                   "Give me the number of {Ts} {a} {s3}."]
-P_HOP_COUNT_OUT_ANY = ["How many things {aux} {a} {bare}?", "Count everything {a} {s3}.", "What is the number of things {a} {s3}?", "{a} {s3} how many things?",
-                       "Give me the number of things {a} {s3}."]
-P_HOP_COUNT_IN = ["How many {Fs} {pl} {a}?", "Count the {Fs} that {pl} {a}.", "What is the number of {Fs} that {pl} {a}?", "{a}: how many {Fs} {pl} it?",
-                  "Give me the number of {Fs} that {pl} {a}."]
-P_HOP_COUNT_IN_ANY = ["How many things {pl} {a}?", "Count everything that {s3} {a}.", "What is the number of things that {pl} {a}?", "{a}: how many things {pl} it?",
-                      "Give me the number of things that {pl} {a}."]
-P_HOP_GROUP_OUT = ["How many {Ts} {aux} each {F} {bare}?", "For each {F}, count the {Ts} it {s3}.", "List each {F} with the number of {Ts} it {s3}.",
-                   "Count the {Ts} each {F} {s3}.", "Give me, per {F}, the number of {Ts} it {s3}."]
-P_HOP_GROUP_IN = ["How many {Fs} {pl} each {T}?", "For each {T}, count the {Fs} that {pl} it.", "List each {T} with the number of {Fs} that {pl} it.",
-                  "Count the {Fs} that {pl} each {T}.", "Give me, per {T}, the number of {Fs} that {pl} it."]
-P_TOP_DEGREE_OUT = ["Which {kX} {vX} the most {Ts}?", "What {be} the top {kX} by number of {Ts} {itX} {vX}?", "List the {kX} that {vX} the most {Ts}.",
-                    "Show me the {kX} with the largest number of {Ts} {itX} {vX}.", "Give me the {kX} that {vX} the largest number of {Ts}."]
-P_TOP_DEGREE_IN = ["Which {kX} {have} the most {Fs} that {pl} {itX}?", "What {be} the top {kX} by number of {Fs} that {pl} {itX}?",
-                   "List the {kX} that the most {Fs} {pl}.", "Show me the {kX} with the largest number of {Fs} that {pl} {itX}.",
-                   "Give me the {kX} with the most {Fs} that {pl} {itX}."]
-P_EDGE_LOOKUP = ["What is the {P} of the link from {a} to {b}?", "{a} {s3} {b}: what is the {P}?", "Which {P} does the link from {a} to {b} have?",
-                 "Show me the {P} on the link where {a} {s3} {b}.", "Tell me the {P} of the link from {a} to {b}."]
-P_EDGE_LOOKUP_BOOL = ["Is the link from {a} to {b} {B}?", "{a} {s3} {b}: is it {B}?", "Tell me whether the link from {a} to {b} is {B}.",
-                      "Is the link where {a} {s3} {b} {B}?", "Is {a}'s link to {b} {B}?"]
-P_EXISTS_CHECK = ["{aux} {a} {bare} {b}?", "Is it true that {a} {s3} {b}?", "Check whether {a} {s3} {b}.", "Tell me if {a} {s3} {b}.",
-                  "Is there a link where {a} {s3} {b}?"]
 
 MAX_HOPS = 6
 """Bound of variable-length and shortest paths."""
@@ -507,8 +209,6 @@ class _Shape:
     """Slot markers whose surface may not be the node's name (a lookup of the name itself)."""
 
 
-def _styles(pattern: str, texts: Sequence[str], who: Mapping[int, str] | None = None, person: bool = False) -> list[tuple[str, str]]:
-    return [(f"{pattern}/{j}", (who or {}).get(j, t) if person else t) for j, t in enumerate(texts)]
 
 
 @dataclass
@@ -604,7 +304,7 @@ class _Generator:
         return words
 
     def bword(self, prop: str) -> str:
-        words = _bool_words(prop)
+        words = bool_words(prop)
         if self.value_re is not None and self.value_re.search(words) and not self.value_re.search(prop):
             return prop
         return words
@@ -669,7 +369,7 @@ class _Generator:
         fw = self.nouns[f] if f != "*" else Noun("thing", "things", False)
         tw = self.nouns[t] if t != "*" else Noun("thing", "things", False)
         return {
-            "F": fw.sg, "Fs": fw.pl, "T": tw.sg, "Ts": tw.pl, "aT": f"{_a(tw.sg)} {tw.sg}", "aF": f"{_a(fw.sg)} {fw.sg}",
+            "F": fw.sg, "Fs": fw.pl, "T": tw.sg, "Ts": tw.pl, "aT": f"{article(tw.sg)} {tw.sg}", "aF": f"{article(fw.sg)} {fw.sg}",
             "s3": v.s3, "pl": v.pl, "aux": v.aux, "auxp": v.auxp, "bare": v.bare, "barep": v.barep, "neg": v.neg, "negp": v.negp,
         }
 
@@ -681,8 +381,8 @@ class _Generator:
                 continue
             nw = self.node_words(L)
             person = self.nouns[L].person
-            yield _Shape("list", f"list:{L}", _styles("list", P_LIST), {}, [_Filling({}, f"MATCH (x:{L}) RETURN x.id AS id")], "rows", nw)
-            yield _Shape("count", f"count:{L}", _styles("count", P_COUNT), {}, [_Filling({}, f"MATCH (x:{L}) RETURN count(x) AS n")], "count", nw)
+            yield _Shape("list", f"list:{L}", styles("list", P_LIST), {}, [_Filling({}, f"MATCH (x:{L}) RETURN x.id AS id")], "rows", nw)
+            yield _Shape("count", f"count:{L}", styles("count", P_COUNT), {}, [_Filling({}, f"MATCH (x:{L}) RETURN count(x) AS n")], "count", nw)
             props = self.props(L)
             spec = self.schema.nodes[L]
             for prop, p in props.items():
@@ -697,13 +397,13 @@ class _Generator:
                     label = f"{L}.{prop}"
                     rng = self.rng("filter", L, prop)
                     fill = [_Filling({"v": v}, f"MATCH (x:{L}) WHERE x.{prop} = $@v RETURN x.id AS id") for v in self.sample(rng, vals)]
-                    yield _Shape("filter", f"filter:{label}", _styles("filter", P_FILTER, W_FILTER, person), {"v": ("value", label)}, fill, "rows", w)
+                    yield _Shape("filter", f"filter:{label}", styles("filter", P_FILTER, W_FILTER, person), {"v": ("value", label)}, fill, "rows", w)
                     if (L, prop) in self.keys:
                         continue
                     fill = [_Filling({"v": f.values["v"]}, f"MATCH (x:{L}) WHERE x.{prop} = $@v RETURN count(x) AS n") for f in fill]
-                    yield _Shape("count-filter", f"count-filter:{label}", _styles("count-filter", P_COUNT_FILTER), {"v": ("value", label)}, fill, "count", w)
+                    yield _Shape("count-filter", f"count-filter:{label}", styles("count-filter", P_COUNT_FILTER), {"v": ("value", label)}, fill, "count", w)
                     yield _Shape(
-                        "group-count", f"group-count:{label}", _styles("group-count", P_GROUP_COUNT), {},
+                        "group-count", f"group-count:{label}", styles("group-count", P_GROUP_COUNT), {},
                         [_Filling({}, f"MATCH (x:{L}) RETURN x.{prop} AS {_alias(prop)}, count(x) AS n ORDER BY n DESC")], "rows", w,
                     )
             cats = [prop for prop in props if self.category(L, prop)]
@@ -719,7 +419,7 @@ class _Generator:
                     for v, w in self.sample(self.rng("filter-multi", L, p1, p2), combos)
                 ]
                 words = {**nw, "P": self.pword(p1), "Q": self.pword(p2)}
-                yield _Shape("filter-multi", f"filter-multi:{label1}+{p2}", _styles("filter-multi", P_FILTER_MULTI, W_FILTER_MULTI, person),
+                yield _Shape("filter-multi", f"filter-multi:{label1}+{p2}", styles("filter-multi", P_FILTER_MULTI, W_FILTER_MULTI, person),
                              {"v": ("value", label1), "w": ("value", label2)}, fill, "rows", words)
 
     def lookup(self, L: str, prop: str, p: PropertySpec, w: dict[str, str], spec: NodeType) -> Iterable[_Shape]:
@@ -727,7 +427,7 @@ class _Generator:
         fill = [_Filling({"a": i}, f"MATCH (x:{L} {{id: $@a}}) RETURN x.{prop} AS value") for i in self.sample(self.rng("lookup", L, prop), ids)]
         texts = P_LOOKUP_BOOL if p.type is PropertyType.BOOLEAN else P_LOOKUP
         avoid = frozenset({"a"}) if prop == spec.name_property else frozenset()
-        yield _Shape("lookup", f"lookup:{L}.{prop}", _styles("lookup", texts), {"a": ("entity", L)}, fill, "value", w, avoid_name=avoid)
+        yield _Shape("lookup", f"lookup:{L}.{prop}", styles("lookup", texts), {"a": ("entity", L)}, fill, "value", w, avoid_name=avoid)
 
     def bool_filters(self, L: str, prop: str, w: dict[str, str], person: bool) -> Iterable[_Shape]:
         vals = self.column(f"MATCH (n:{L}) WHERE n.{prop} IS NOT NULL RETURN DISTINCT n.{prop} AS v")
@@ -736,9 +436,9 @@ class _Generator:
                 continue
             lit = "true" if val else "false"
             texts, who = (P_FILTER_TRUE, W_FILTER_TRUE) if val else (P_FILTER_FALSE, W_FILTER_FALSE)
-            yield _Shape("filter", f"filter:{L}.{prop}={lit}", _styles("filter", texts, who, person), {},
+            yield _Shape("filter", f"filter:{L}.{prop}={lit}", styles("filter", texts, who, person), {},
                          [_Filling({}, f"MATCH (x:{L}) WHERE x.{prop} = {lit} RETURN x.id AS id")], "rows", w)
-            yield _Shape("count-filter", f"count-filter:{L}.{prop}={lit}", _styles("count-filter", P_COUNT_TRUE if val else P_COUNT_FALSE), {},
+            yield _Shape("count-filter", f"count-filter:{L}.{prop}={lit}", styles("count-filter", P_COUNT_TRUE if val else P_COUNT_FALSE), {},
                          [_Filling({}, f"MATCH (x:{L}) WHERE x.{prop} = {lit} RETURN count(x) AS n")], "count", w)
 
     def numeric(self, L: str, prop: str, p: PropertySpec, w: dict[str, str], person: bool) -> Iterable[_Shape]:
@@ -776,13 +476,13 @@ class _Generator:
                     else:
                         cy = f"MATCH (x:{L}) WHERE x.{prop} >= {lit(lo)} AND x.{prop} <= {lit(hi)} RETURN x.id AS id"
                         fill.append(_Filling({}, cy, {"n": text_lo, "m": str(hi) if is_date else _num(hi)}))
-                yield _Shape("range", f"range:{L}.{prop}{word}", _styles("range", P_RANGE[word], W_RANGE[word], person), {}, fill, "rows", w)
+                yield _Shape("range", f"range:{L}.{prop}{word}", styles("range", P_RANGE[word], W_RANGE[word], person), {}, fill, "rows", w)
         # aggregates
         fns = {"earliest": "min", "latest": "max"} if is_date else {"avg": "avg", "min": "min", "max": "max"}
         if not is_date and p.type is PropertyType.INTEGER:
             fns["sum"] = "sum"
         for word, fn in fns.items():
-            yield _Shape("aggregate", f"aggregate:{fn}({L}.{prop})", _styles("aggregate", P_AGGREGATE[word]), {},
+            yield _Shape("aggregate", f"aggregate:{fn}({L}.{prop})", styles("aggregate", P_AGGREGATE[word]), {},
                          [_Filling({}, f"MATCH (x:{L}) RETURN {fn}(x.{prop}) AS value")], "value", w)
         # top-k
         for order in ("DESC", "ASC"):
@@ -791,10 +491,10 @@ class _Generator:
             fill = []
             for k in sorted(self.sample(self.rng("top-k", L, prop, order), ks)):
                 cy = f"MATCH (x:{L}) WHERE x.{prop} IS NOT NULL RETURN x.id AS id, x.{prop} AS value ORDER BY value {order} LIMIT {k}"
-                fill.append(_Filling({}, cy, {"k": str(k), "kL": _kn(k, self.nouns[L]), "have": "has" if k == 1 else "have",
+                fill.append(_Filling({}, cy, {"k": str(k), "kL": count_noun(k, self.nouns[L]), "have": "has" if k == 1 else "have",
                                               "be": "is" if k == 1 else "are"}))
             words = {**w, **{f"w{i}": x for i, x in enumerate(ws)}}
-            yield _Shape("top-k", f"top-k:{L}.{prop}:{order.lower()}", _styles("top-k", P_TOP_K), {}, fill, "k", words)
+            yield _Shape("top-k", f"top-k:{L}.{prop}:{order.lower()}", styles("top-k", P_TOP_K), {}, fill, "k", words)
 
     # -- patterns along one edge ---------------------------------------------------------------
     def edge_shapes(self, triples: list[tuple[str, str, str]]) -> Iterable[_Shape]:
@@ -834,10 +534,10 @@ class _Generator:
         ids = self.anchors(f, e, t, "from")
         fill = [_Filling({"a": i}, f"MATCH (:{f} {{id: $@a}})-[:{e}]->{x} RETURN DISTINCT x.id AS id") for i in self.sample(self.rng("hop1-out", shape), ids)]
         texts = P_HOP_OUT_ANY if t == "*" else P_HOP_OUT
-        yield _Shape("hop1-out", f"hop1-out:{shape}", _styles("hop1-out", texts, W_HOP_OUT, person), {"a": ("entity", f)}, fill, "rows", w)
+        yield _Shape("hop1-out", f"hop1-out:{shape}", styles("hop1-out", texts, W_HOP_OUT, person), {"a": ("entity", f)}, fill, "rows", w)
         fill = [_Filling(dict(fl.values), fl.cypher.replace("RETURN DISTINCT x.id AS id", "RETURN count(DISTINCT x) AS n")) for fl in fill]
         texts = P_HOP_COUNT_OUT_ANY if t == "*" else P_HOP_COUNT_OUT
-        yield _Shape("hop-count", f"hop-count:out:{shape}", _styles("hop-count", texts), {"a": ("entity", f)}, fill, "count", w)
+        yield _Shape("hop-count", f"hop-count:out:{shape}", styles("hop-count", texts), {"a": ("entity", f)}, fill, "count", w)
         if t == "*":
             yield from self.existence_shapes("out", f, e, t, w)
             return
@@ -851,10 +551,10 @@ class _Generator:
         ids = self.anchors(f, e, t, "to")
         fill = [_Filling({"a": i}, f"MATCH {x}-[:{e}]->(:{t} {{id: $@a}}) RETURN DISTINCT x.id AS id") for i in self.sample(self.rng("hop1-in", shape), ids)]
         texts = P_HOP_IN_ANY if f == "*" else P_HOP_IN
-        yield _Shape("hop1-in", f"hop1-in:{shape}", _styles("hop1-in", texts, W_HOP_IN, person), {"a": ("entity", t)}, fill, "rows", w)
+        yield _Shape("hop1-in", f"hop1-in:{shape}", styles("hop1-in", texts, W_HOP_IN, person), {"a": ("entity", t)}, fill, "rows", w)
         fill = [_Filling(dict(fl.values), fl.cypher.replace("RETURN DISTINCT x.id AS id", "RETURN count(DISTINCT x) AS n")) for fl in fill]
         texts = P_HOP_COUNT_IN_ANY if f == "*" else P_HOP_COUNT_IN
-        yield _Shape("hop-count", f"hop-count:in:{shape}", _styles("hop-count", texts), {"a": ("entity", t)}, fill, "count", w)
+        yield _Shape("hop-count", f"hop-count:in:{shape}", styles("hop-count", texts), {"a": ("entity", t)}, fill, "count", w)
         if f == "*":
             yield from self.existence_shapes("in", f, e, t, w)
             return
@@ -882,7 +582,7 @@ class _Generator:
                 fill = [_Filling({"a": a, "v": v}, f"{match()} WHERE x.{prop} = $@v RETURN DISTINCT x.id AS id")
                         for a, v in self.sample(self.rng("hop-filter", shape, side, prop), combos)]
                 texts = P_HOP_FILTER_OUT if pattern_out else P_HOP_FILTER_IN
-                yield _Shape("hop-filter", f"hop-filter:{side}:{shape}[{label}]", _styles("hop-filter", texts),
+                yield _Shape("hop-filter", f"hop-filter:{side}:{shape}[{label}]", styles("hop-filter", texts),
                              {"a": ("entity", anchor), "v": ("value", label)}, fill, "rows", pw)
             elif p.type is PropertyType.BOOLEAN:
                 for val in (True, False):
@@ -892,7 +592,7 @@ class _Generator:
                             for a in self.sample(self.rng("hop-filter", shape, side, prop, lit), ids)]
                     bw = {**pw, "Bx": pw["B"] if val else f"non-{pw['B']}", "By": pw["B"] if val else f"not {pw['B']}"}
                     texts = P_HOP_FILTER_OUT_BOOL if pattern_out else P_HOP_FILTER_IN_BOOL
-                    yield _Shape("hop-filter", f"hop-filter:{side}:{shape}[{label}={lit}]", _styles("hop-filter", texts),
+                    yield _Shape("hop-filter", f"hop-filter:{side}:{shape}[{label}={lit}]", styles("hop-filter", texts),
                                  {"a": ("entity", anchor)}, fill, "rows", bw)
         # filter on the edge's property (values stay literal: the slot finder only knows node values)
         person = self.nouns[f].person and not pattern_out
@@ -913,7 +613,7 @@ class _Generator:
                         for a, v in self.sample(self.rng("hop-edge-filter", shape, side, prop), combos)]
                 texts = P_EDGE_FILTER_OUT if pattern_out else P_EDGE_FILTER_IN
                 yield _Shape("hop-edge-filter", f"hop-edge-filter:{side}:{shape}[{e}.{prop}]",
-                             _styles("hop-edge-filter", texts, None if pattern_out else W_EDGE_FILTER_IN, person), {"a": ("entity", anchor)}, fill, "rows", pw)
+                             styles("hop-edge-filter", texts, None if pattern_out else W_EDGE_FILTER_IN, person), {"a": ("entity", anchor)}, fill, "rows", pw)
             else:
                 for val in (True, False):
                     if val not in vals:
@@ -924,7 +624,7 @@ class _Generator:
                             for a in self.sample(self.rng("hop-edge-filter", shape, side, prop, lit), ids)]
                     bw = {**pw, "Bx": pw["B"] if val else f"non-{pw['B']}", "By": pw["B"] if val else f"not {pw['B']}"}
                     texts = P_EDGE_FILTER_OUT_BOOL if pattern_out else P_EDGE_FILTER_IN_BOOL
-                    yield _Shape("hop-edge-filter", f"hop-edge-filter:{side}:{shape}[{e}.{prop}={lit}]", _styles("hop-edge-filter", texts),
+                    yield _Shape("hop-edge-filter", f"hop-edge-filter:{side}:{shape}[{e}.{prop}={lit}]", styles("hop-edge-filter", texts),
                                  {"a": ("entity", anchor)}, fill, "rows", bw)
         yield from self.existence_shapes(side, f, e, t, w)
 
@@ -945,9 +645,9 @@ class _Generator:
             ex, neg = (P_EXISTS_IN_ANY, P_NEG_IN_ANY) if anyside else (P_EXISTS_IN, P_NEG_IN)
             who_ex = who_neg = None
         key = f"(x:{x_type})" + (f"-{e}->{t}" if side == "out" else f"<-{e}-{f}")
-        yield _Shape("exists", f"exists:{key}", _styles("exists", ex, who_ex, person), {},
+        yield _Shape("exists", f"exists:{key}", styles("exists", ex, who_ex, person), {},
                      [_Filling({}, f"MATCH (x:{x_type}) WHERE {pred} RETURN x.id AS id")], "rows", w)
-        yield _Shape("negation", f"negation:{key}", _styles("negation", neg, who_neg, person), {},
+        yield _Shape("negation", f"negation:{key}", styles("negation", neg, who_neg, person), {},
                      [_Filling({}, f"MATCH (x:{x_type}) WHERE NOT {pred} RETURN x.id AS id")], "negation", w, total=self.counts.get(x_type, 0))
         if anyside:
             return
@@ -961,16 +661,16 @@ class _Generator:
                     for v in self.sample(self.rng("negation-filter", shape, side, prop), have)]
             pw = {**w, "P": self.pword(prop)}
             texts = P_NEG_FILTER_OUT if side == "out" else P_NEG_FILTER_IN
-            yield _Shape("negation-filter", f"negation-filter:{key}[{x_type}.{prop}]", _styles("negation-filter", texts),
+            yield _Shape("negation-filter", f"negation-filter:{key}[{x_type}.{prop}]", styles("negation-filter", texts),
                          {"v": ("value", f"{x_type}.{prop}")}, fill, "rows", pw)
 
     def edge_pair_shapes(self, f: str, e: str, t: str) -> Iterable[_Shape]:
         """Patterns over a whole edge type between two typed ends: group counts, top-degree, edge lookups, yes/no checks."""
         w = self.edge_words(f, e, t)
         shape = f"{f}-{e}->{t}"
-        yield _Shape("hop-group-count", f"hop-group-count:out:{shape}", _styles("hop-group-count", P_HOP_GROUP_OUT), {},
+        yield _Shape("hop-group-count", f"hop-group-count:out:{shape}", styles("hop-group-count", P_HOP_GROUP_OUT), {},
                      [_Filling({}, f"MATCH (x:{f})-[:{e}]->(y:{t}) RETURN x.id AS id, count(DISTINCT y) AS n ORDER BY n DESC")], "rows", w)
-        yield _Shape("hop-group-count", f"hop-group-count:in:{shape}", _styles("hop-group-count", P_HOP_GROUP_IN), {},
+        yield _Shape("hop-group-count", f"hop-group-count:in:{shape}", styles("hop-group-count", P_HOP_GROUP_IN), {},
                      [_Filling({}, f"MATCH (y:{f})-[:{e}]->(x:{t}) RETURN x.id AS id, count(DISTINCT y) AS n ORDER BY n DESC")], "rows", w)
         for side in ("out", "in"):
             n_x = len(self.anchors(f, e, t, "from" if side == "out" else "to"))
@@ -979,11 +679,11 @@ class _Generator:
             fill = []
             for k in sorted(self.sample(self.rng("top-degree", shape, side), ks)):
                 m = f"MATCH (x:{f})-[:{e}]->(y:{t})" if side == "out" else f"MATCH (y:{f})-[:{e}]->(x:{t})"
-                lit = {"k": str(k), "kX": _kn(k, x_noun), "be": "is" if k == 1 else "are", "have": "has" if k == 1 else "have",
+                lit = {"k": str(k), "kX": count_noun(k, x_noun), "be": "is" if k == 1 else "are", "have": "has" if k == 1 else "have",
                        "vX": w["s3"] if k == 1 else w["pl"], "itX": ("it" if k == 1 else "they") if side == "out" else ("it" if k == 1 else "them")}
                 fill.append(_Filling({}, f"{m} RETURN x.id AS id, count(DISTINCT y) AS n ORDER BY n DESC LIMIT {k}", lit))
             texts = P_TOP_DEGREE_OUT if side == "out" else P_TOP_DEGREE_IN
-            yield _Shape("top-degree", f"top-degree:{side}:{shape}", _styles("top-degree", texts), {}, fill, "k", w)
+            yield _Shape("top-degree", f"top-degree:{side}:{shape}", styles("top-degree", texts), {}, fill, "k", w)
         # edge property lookups
         for prop, p in self.schema.edges[e].properties.items():
             if p.embed or p.type in (PropertyType.STRING_LIST, PropertyType.VECTOR):
@@ -994,7 +694,7 @@ class _Generator:
                     for a, b in self.sample(self.rng("edge-lookup", shape, prop), pairs)]
             pw = {**w, "P": self.pword(prop), "B": self.bword(prop)}
             texts = P_EDGE_LOOKUP_BOOL if p.type is PropertyType.BOOLEAN else P_EDGE_LOOKUP
-            yield _Shape("edge-lookup", f"edge-lookup:{shape}[{e}.{prop}]", _styles("edge-lookup", texts), {"a": ("entity", f), "b": ("entity", t)},
+            yield _Shape("edge-lookup", f"edge-lookup:{shape}[{e}.{prop}]", styles("edge-lookup", texts), {"a": ("entity", f), "b": ("entity", t)},
                          fill, "value", pw)
         # yes / no: does a -[e]-> b (half true, half false)
         rng = self.rng("exists-check", shape)
@@ -1010,7 +710,7 @@ class _Generator:
             if pair not in edge_set and pair[0] != pair[1] and pair not in no:
                 no.append(pair)
         fill = [_Filling({"a": a, "b": b}, f"MATCH (:{f} {{id: $@a}})-[:{e}]->(x:{t} {{id: $@b}}) RETURN count(x) AS n") for a, b in yes + no]
-        yield _Shape("exists-check", f"exists-check:{shape}", _styles("exists-check", P_EXISTS_CHECK), {"a": ("entity", f), "b": ("entity", t)},
+        yield _Shape("exists-check", f"exists-check:{shape}", styles("exists-check", P_EXISTS_CHECK), {"a": ("entity", f), "b": ("entity", t)},
                      fill, "one-row", w)
 
     def transitive(self, e: str, froms: list[str], tos: list[str], *, chain: bool = False) -> Iterable[_Shape]:
@@ -1028,10 +728,10 @@ class _Generator:
                 fill = [_Filling({"a": i}, f"MATCH {x}-{rel}->(:{t} {{id: $@a}}) RETURN DISTINCT x.id AS id")
                         for i in self.sample(self.rng("transitive-in", sh), ids)]
                 texts = P_TRANS_IN_ANY if f == "*" else p_in
-                yield _Shape("transitive-in", f"transitive-in:{sh}", _styles("transitive-in", texts), {"a": ("entity", t)}, fill, "rows", w)
+                yield _Shape("transitive-in", f"transitive-in:{sh}", styles("transitive-in", texts), {"a": ("entity", t)}, fill, "rows", w)
                 if f != "*":
                     fill = [_Filling(dict(fl.values), fl.cypher.replace("RETURN DISTINCT x.id AS id", "RETURN count(DISTINCT x) AS n")) for fl in fill]
-                    yield _Shape("transitive-count", f"transitive-count:{sh}", _styles("transitive-count", p_count), {"a": ("entity", t)}, fill,
+                    yield _Shape("transitive-count", f"transitive-count:{sh}", styles("transitive-count", p_count), {"a": ("entity", t)}, fill,
                                  "count", w)
         for f in froms:  # what an anchor needs, directly or not
             for t in tos if chain else ["*", *tos]:
@@ -1043,7 +743,7 @@ class _Generator:
                 fill = [_Filling({"a": i}, f"MATCH (:{f} {{id: $@a}})-{rel}->{x} RETURN DISTINCT x.id AS id")
                         for i in self.sample(self.rng("transitive-out", sh), ids)]
                 texts = P_TRANS_OUT_ANY if t == "*" else p_out
-                yield _Shape("transitive-out", f"transitive-out:{sh}", _styles("transitive-out", texts), {"a": ("entity", f)}, fill, "rows", w)
+                yield _Shape("transitive-out", f"transitive-out:{sh}", styles("transitive-out", texts), {"a": ("entity", f)}, fill, "rows", w)
 
     # -- multi-hop chains and paths --------------------------------------------------------------
     def chain_shapes(self, triples: list[tuple[str, str, str]], hops: int, cap: int) -> Iterable[_Shape]:
@@ -1135,10 +835,10 @@ class _Generator:
             cy = f"MATCH p = shortestPath((a:{a_t} {{id: $@a}})-[*..{MAX_HOPS}]-(b:{b_t} {{id: $@b}})) RETURN [n IN nodes(p) | n.id] AS path"
             fill = [_Filling({"a": a, "b": b}, cy) for a, b in picks]
             w = {"A": self.nouns[a_t].sg, "B2": self.nouns[b_t].sg}
-            yield _Shape("shortest-path", f"shortest-path:{a_t}~{b_t}", _styles("shortest-path", P_SHORTEST), {"a": ("entity", a_t), "b": ("entity", b_t)},
+            yield _Shape("shortest-path", f"shortest-path:{a_t}~{b_t}", styles("shortest-path", P_SHORTEST), {"a": ("entity", a_t), "b": ("entity", b_t)},
                          fill, "rows", w)
             length = [_Filling(dict(f.values), f.cypher.replace("RETURN [n IN nodes(p) | n.id] AS path", "RETURN length(p) AS hops")) for f in fill]
-            yield _Shape("shortest-length", f"shortest-length:{a_t}~{b_t}", _styles("shortest-length", P_SHORTEST_LENGTH),
+            yield _Shape("shortest-length", f"shortest-length:{a_t}~{b_t}", styles("shortest-length", P_SHORTEST_LENGTH),
                          {"a": ("entity", a_t), "b": ("entity", b_t)}, length, "value", w)
 
 
@@ -1213,12 +913,8 @@ def _word_regex(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w$.-])(" + "|".join(re.escape(w) for w in ordered) + r")(?![\w-])", re.I)
 
 
-def _grammar_check(schema: GraphSchema) -> Callable[[str], bool] | None:
-    """The estate's read-only Cypher grammar as a recogniser, when that module is available."""
-    try:
-        from opsgraph.retrieve.cypher_grammar import cypher_grammar
-    except ImportError:  # pragma: no cover - the grammar module is optional for pair generation
-        return None
+def _grammar_check(schema: GraphSchema) -> Callable[[str], bool]:
+    """The estate's read-only Cypher grammar as a recogniser."""
     grammar = cypher_grammar(schema, params=("p0", "p1", "p2", "p3"), max_hops=MAX_HOPS)
     return grammar.accepts
 
@@ -1261,8 +957,8 @@ def generate_pairs(
     Every phrasing of the shape's pattern is written once, the i-th with the i-th filling (the
     next one when that fails validation), so phrasings see different entities; a shape whose
     fillings differ in literals (numbers, k) also writes every filling once. A pair is kept when
-    its query is read-only, inside the estate's Cypher grammar (`grammar`, when
-    `cypher_grammar` is importable), runs within `timeout_ms` and returns what the pattern
+    its query is read-only, inside the estate's Cypher grammar (with `grammar`,
+    the default), runs within `timeout_ms` and returns what the pattern
     promises, and when the slot finder would cut its question the same way (no stored
     categorical value among the template's own words). Then duplicates, by (template, cypher)
     and by question, are dropped, and past `max_pairs` pairs are taken round-robin over patterns
@@ -1425,96 +1121,3 @@ def _text_problem(pair: CypherPair, value_re: re.Pattern[str] | None) -> str | N
         return "value-word-in-template"
     return None
 
-
-# -- splitting, saving, hashing ---------------------------------------------------------------------
-
-
-def _portion(n: int, fraction: float) -> int:
-    return max(0, min(n - 1, round(n * fraction)))
-
-
-def split_pairs(pairs: Sequence[CypherPair], *, held_out: float = 0.2, seed: int = 0) -> tuple[list[CypherPair], list[CypherPair]]:
-    """(train, held-out): about `held_out` of each pattern's phrasings and of its shapes are held out whole.
-
-    A pair is held out when its phrasing or its shape is; the train part contains
-    neither, so the held-out part measures phrasings and shapes the model never saw.
-    Every pattern keeps at least one phrasing and one shape in train. Deterministic for a seed.
-    """
-    phrasings: dict[str, set[str]] = defaultdict(set)
-    shapes: dict[str, set[str]] = defaultdict(set)
-    for p in pairs:
-        phrasings[p.pattern].add(p.phrasing)
-        shapes[p.pattern].add(p.shape)
-    held_ph: set[str] = set()
-    held_sh: set[str] = set()
-    for pattern in sorted(phrasings):
-        rng = random.Random(f"{seed}|split|{pattern}")
-        ph = sorted(phrasings[pattern])
-        held_ph.update(rng.sample(ph, _portion(len(ph), held_out)))
-        sh = sorted(shapes[pattern])
-        held_sh.update(rng.sample(sh, _portion(len(sh), held_out)))
-    train = [p for p in pairs if p.phrasing not in held_ph and p.shape not in held_sh]
-    held = [p for p in pairs if p.phrasing in held_ph or p.shape in held_sh]
-    return train, held
-
-
-def _to_json(p: CypherPair) -> dict[str, Any]:
-    return {
-        "question": p.question,
-        "template": p.template,
-        "cypher": p.cypher,
-        "params": p.params,
-        "slots": [{"name": s.name, "kind": s.kind, "label": s.label, "value": s.value, "surface": s.surface} for s in p.slots],
-        "pattern": p.pattern,
-        "shape": p.shape,
-        "phrasing": p.phrasing,
-        "rows": p.rows,
-    }
-
-
-def _from_json(d: Mapping[str, Any]) -> CypherPair:
-    return CypherPair(
-        question=d["question"],
-        template=d["template"],
-        cypher=d["cypher"],
-        params=dict(d["params"]),
-        slots=tuple(Slot(s["name"], s["kind"], s["label"], s["value"], s["surface"]) for s in d["slots"]),
-        pattern=d["pattern"],
-        shape=d["shape"],
-        phrasing=d["phrasing"],
-        rows=int(d["rows"]),
-    )
-
-
-def _line(p: CypherPair) -> str:
-    return json.dumps(_to_json(p), ensure_ascii=False, sort_keys=True)
-
-
-def save_pairs(pairs: Iterable[CypherPair], path: Path) -> None:
-    """Write pairs as JSON lines (one pair per line, keys sorted)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for p in pairs:
-            fh.write(_line(p) + "\n")
-    tmp.replace(path)
-
-
-def load_pairs(path: Path) -> list[CypherPair]:
-    """Read pairs written by `save_pairs`."""
-    out = []
-    with Path(path).open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                out.append(_from_json(json.loads(line)))
-    return out
-
-
-def pairs_sha256(pairs: Iterable[CypherPair]) -> str:
-    """A stable hash of the training data (order matters)."""
-    h = hashlib.sha256()
-    for p in pairs:
-        h.update(_line(p).encode("utf-8"))
-        h.update(b"\n")
-    return h.hexdigest()
