@@ -3,9 +3,10 @@
 - `NodeLSTM`: the same windows, targets and recurrent head as `TemporalGAT`, but no
   graph layers (each node's own feature sequence, through a linear projection).
 - `fit_window_model`: trains any window model -- `TemporalGAT`, `NodeLSTM`, or a
-  `TemporalGAT` through the looped reference forward -- with the loss, class
-  weight, contiguous batches, early stopping and validation-chosen threshold of
-  `train_model`, and reports test metrics of the risky class.
+  `TemporalGAT` through the looped reference forward -- with `train_model`'s own
+  loop (`opsgraph.risk.train.fit_windows`: loss, class weight, contiguous batches,
+  early stopping) and its validation-chosen threshold, and reports test metrics
+  of the risky class.
 - `LogisticBaseline`: logistic regression on each node's own scaled features at
   the window's last step (weights shared by all nodes, balanced classes, L2),
   fitted by Newton's method in numpy (scikit-learn is not a dependency).
@@ -30,7 +31,7 @@ from torch import Tensor
 from opsgraph.risk.config import RiskConfig
 from opsgraph.risk.dataset import RiskDataset
 from opsgraph.risk.metrics import best_f1_threshold, binary_metrics
-from opsgraph.risk.train import contiguous_batches, masked_loss, train_epoch
+from opsgraph.risk.train import fit_windows, probabilities
 
 Forward = Callable[[torch.nn.Module, Tensor, Tensor, Tensor], Tensor]
 """``forward(module, x [T, N, F], edge_index [2, E], window_ends [B]) -> logits [B, N]``."""
@@ -108,13 +109,7 @@ def evaluate_scores(name: str, ds: RiskDataset, val_scores: np.ndarray, test_sco
 
 def window_probabilities(module: torch.nn.Module, ds: RiskDataset, ends: np.ndarray, chunk: int = 128) -> np.ndarray:
     """Eval-mode probabilities [B, N] of windows ending at `ends`."""
-    x, ei = torch.from_numpy(ds.x), torch.from_numpy(ds.edge_index)
-    module.eval()
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(ends), chunk):
-            out.append(torch.sigmoid(module(x, ei, torch.from_numpy(ends[i : i + chunk]))).numpy())
-    return np.concatenate(out).astype(np.float64)
+    return probabilities(module, torch.from_numpy(ds.x), torch.from_numpy(ds.edge_index), ends, chunk)
 
 
 def fit_window_model(
@@ -137,42 +132,10 @@ def fit_window_model(
 
     torch_threads(config.threads)
     torch.manual_seed(config.seed)
-    x, ei = torch.from_numpy(ds.x), torch.from_numpy(ds.edge_index)
-    y = torch.from_numpy(ds.targets.astype(np.float32))
-    train_y = ds.targets[ds.train_ends]
-    pos, neg = int((train_y == 1).sum()), int((train_y == 0).sum())
-    if pos == 0:
-        raise ValueError("no failure in the training period: nothing to learn")
-    pos_weight = config.pos_weight if config.pos_weight is not None else float(min(max(neg / pos, 1.0), 50.0))
-    optimizer = torch.optim.Adam(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    batches = contiguous_batches(ds.train_ends, config.batch_size)
-    rng = np.random.default_rng(config.seed)
-    val_ends_t = torch.from_numpy(ds.val_ends)
-    best, best_state, stale = float("inf"), None, 0
-    history: list[dict[str, float]] = []
     start = time.perf_counter()
-    for epoch in range(1, min(config.epochs, epochs or config.epochs) + 1):
-        order = rng.permutation(len(batches))
-        loss = train_epoch(module, x, ei, y, [batches[i] for i in order], optimizer, pos_weight, config, forward=forward)
-        module.eval()
-        with torch.no_grad():
-            logits = torch.cat([module(x, ei, torch.from_numpy(b))
-                                for b in contiguous_batches(ds.val_ends, config.batch_size * 4)])
-            val_loss = float(masked_loss(logits, y[val_ends_t], pos_weight, config))
-        if val_loss < best - 1e-5:
-            best, stale = val_loss, 0
-            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        else:
-            stale += 1
-        row = {"epoch": float(epoch), "train_loss": loss, "val_loss": val_loss}
-        history.append(row)
-        if progress is not None:
-            progress(epoch, row)
-        if stale >= config.patience:
-            break
+    history = fit_windows(module, ds, config, forward=forward, epochs=epochs,
+                          progress=None if progress is None else (lambda epoch, _total, row: progress(epoch, row)))
     seconds = time.perf_counter() - start
-    if best_state is not None:
-        module.load_state_dict(best_state)
     return evaluate_scores(name, ds, window_probabilities(module, ds, ds.val_ends),
                            window_probabilities(module, ds, ds.test_ends),
                            epochs=len(history), seconds=seconds, history=history)

@@ -42,10 +42,11 @@ from pathlib import Path
 
 import numpy as np
 
+from opsgraph.errors import RiskError
 from opsgraph.store.base import TelemetryFrame
 
 
-class PublicDataError(ValueError):
+class PublicDataError(RiskError, ValueError):
     """A dataset folder is missing or not in the expected format."""
 
 

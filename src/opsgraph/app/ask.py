@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsgraph.app.cache import AskInputError, CacheAndMemory
+from opsgraph.app.build_cache import AskInputError, CacheAndMemory
 from opsgraph.app.config import Settings
 from opsgraph.app.text2cypher import Text2CypherService
 from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
 from opsgraph.ingest.documents import CHUNK as CHUNK_TYPE
 from opsgraph.ingest.documents import DOCUMENT_TYPES
-from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_store
-from opsgraph.llm import LanguageModel
+from opsgraph.ingest.linking import EntityLinker, entities_from_store, link_settings
+from opsgraph.llm import LanguageModel, create_language_model
 from opsgraph.rag import Answer, GraphRAG, Router
 from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
-from opsgraph.rag.memory import check_session
+from opsgraph.rag.history import check_session
 from opsgraph.rag.order import structured_retrievers
 from opsgraph.retrieve import (
     CHUNK_TEXT,
@@ -40,6 +40,9 @@ from opsgraph.store import GraphStore
 class NothingIngestedError(OpsGraphError):
     """A question was asked of a store that holds no estate yet."""
 
+    code = "nothing_ingested"
+    status = 409
+
 
 def build_llm(settings: Settings) -> LanguageModel | None:
     """The configured language model, unopened (no I/O)."""
@@ -47,17 +50,9 @@ def build_llm(settings: Settings) -> LanguageModel | None:
     if cfg.provider == "none":
         return None
     if cfg.provider == "llamacpp":
-        from opsgraph.llm import resolve_model
-
-        return resolve_model(cfg.model, settings.home / "models").to_model(n_ctx=cfg.n_ctx, n_threads=cfg.threads)
-    if cfg.provider == "openai":
-        from opsgraph.llm import OpenAICompatibleModel
-
-        key = cfg.api_key.get_secret_value() if cfg.api_key else None
-        return OpenAICompatibleModel(str(cfg.base_url), cfg.model, api_key=key)
-    from opsgraph.errors import ConfigError
-
-    raise ConfigError(f"unknown llm provider {cfg.provider!r}; choose llamacpp, openai or none")
+        return create_language_model("llamacpp", model=cfg.model, cache_dir=settings.home / "models", n_ctx=cfg.n_ctx, n_threads=cfg.threads)
+    key = cfg.api_key.get_secret_value() if cfg.api_key else None
+    return create_language_model(cfg.provider, base_url=str(cfg.base_url), model=cfg.model, api_key=key)
 
 
 def _fulltext_targets(schema: GraphSchema, store: GraphStore) -> list[IndexTarget]:
@@ -119,7 +114,7 @@ class AskService:
             entities_from_store(self.store, schema, exclude=DOCUMENT_TYPES),
             embedder=self.embedder,
             # A question is short: look further for a word that says which kind of node is meant.
-            settings=LinkSettings(cue_window=6),
+            settings=link_settings(schema, cue_window=6),
         )
 
     def _version(self) -> str:

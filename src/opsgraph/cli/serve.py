@@ -156,6 +156,9 @@ def _serve_mcp_http(settings: Any, host: str | None, port: int | None, token: st
 class ServerError(OpsGraphError):
     """The running server refused or failed a forwarded command."""
 
+    code = "server_error"
+    status = 502
+
 
 class RemoteGraph:
     """The few facade calls the CLI forwards to `opsgraph serve`: query (read-only), ask, describe."""

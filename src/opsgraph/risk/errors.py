@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from opsgraph.errors import RiskError
+
 __all__ = ["RegistryError"]
 
 
-class RegistryError(RuntimeError):
+class RegistryError(RiskError, RuntimeError):
     """A version does not exist, or there is nothing to roll back to."""

@@ -12,8 +12,8 @@ Layout::
       v0002/ ...
 
 A version is written into a hidden temporary folder and renamed into place,
-and `current.json` is replaced atomically (write, fsync, `os.replace`), so a
-crash never leaves a half-written version or pointer. `promote` appends to the
+and `current.json` is replaced atomically (`opsgraph._files.VersionedFolder`),
+so a crash never leaves a half-written version or pointer. `promote` appends to the
 history; `rollback` returns to the previously promoted version. The folder
 is given by the caller: this module reads no configuration.
 """
@@ -21,19 +21,15 @@ is given by the caller: this module reads no configuration.
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from opsgraph._files import VERSION_NAME, VersionedFolder
 from opsgraph.risk.errors import RegistryError
 from opsgraph.risk.train import TrainedRiskModel, load_model, save_model
 
-_VERSION = re.compile(r"^v(\d{4,})$")
 _POINTER = "current.json"
 
 
@@ -48,38 +44,26 @@ class VersionInfo:
     """True for the version the pointer names."""
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ModelRegistry:
     """Versions of trained risk models in one folder (see the module docstring)."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)  # no I/O here: folders are created on first save
+        self._folder = VersionedFolder(self.root, manifest="manifest.json", pointer=_POINTER)
 
     # -- pointer ---------------------------------------------------------------
     def _pointer(self) -> dict[str, Any]:
-        try:
-            data = json.loads((self.root / _POINTER).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        data = self._folder.read_pointer()
+        if data is None:
             return {"current": None, "history": []}
         return {"current": data.get("current"), "history": list(data.get("history", []))}
 
     def _write_pointer(self, history: list[str]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        data = {"current": history[-1] if history else None, "history": history,
-                "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        _atomic_write(self.root / _POINTER, json.dumps(data, indent=1))
+        data = {"current": history[-1], "history": history, "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        try:
+            self._folder.promote(history[-1], data)
+        except FileNotFoundError as exc:
+            raise RegistryError(str(exc)) from exc
 
     def current_version(self) -> str | None:
         """The promoted version, or None before any promotion."""
@@ -87,13 +71,10 @@ class ModelRegistry:
 
     # -- versions ----------------------------------------------------------------
     def _versions(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        names = [p.name for p in self.root.iterdir() if p.is_dir() and _VERSION.match(p.name)]
-        return sorted(names, key=lambda v: int(v[1:]))
+        return self._folder.versions()
 
     def _check(self, version: str) -> str:
-        if not _VERSION.match(version) or not (self.root / version / "manifest.json").is_file():
+        if not VERSION_NAME.match(version) or not self._folder.exists(version):
             raise RegistryError(f"no version {version!r} in {self.root}")
         return version
 
@@ -113,26 +94,10 @@ class ModelRegistry:
 
     def save(self, model: TrainedRiskModel, *, promote: bool = False) -> str:
         """Store a `TrainedRiskModel` as the next version; optionally promote it. Returns the version."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".incoming-"))
-        try:
-            save_model(model, tmp)
-            while True:
-                existing = self._versions()
-                number = int(existing[-1][1:]) + 1 if existing else 1
-                target = self.root / f"v{number:04d}"
-                try:
-                    target.mkdir()  # claims the number; a concurrent writer gets the next one
-                except FileExistsError:
-                    continue
-                os.replace(tmp, target)  # onto the empty claimed folder
-                break
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        name = self._folder.new(lambda staging: save_model(model, staging))
         if promote:
-            self.promote(target.name)
-        return target.name
+            self.promote(name)
+        return name
 
     def promote(self, version: str) -> None:
         """Make `version` current (remembering the previous one for `rollback`)."""

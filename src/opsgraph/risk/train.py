@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from opsgraph.errors import RiskError
 from opsgraph.risk._threads import torch_threads
 from opsgraph.risk.anomaly import NodeAnomalyDetector
 from opsgraph.risk.config import RiskConfig
-from opsgraph.risk.dataset import FeatureScaler, RiskDataError, build_dataset, impute, message_edge_index
+from opsgraph.risk.dataset import FeatureScaler, RiskDataError, RiskDataset, build_dataset, impute, message_edge_index
 from opsgraph.risk.drift import DriftDetector, DriftReport
 from opsgraph.risk.errors import RegistryError
 from opsgraph.risk.metrics import average_precision, best_f1_threshold, binary_metrics
@@ -42,7 +43,7 @@ ProgressCallback = Callable[[int, int, dict[str, float]], None]
 """Called after every epoch with (epoch, max_epochs, metrics of that epoch)."""
 
 
-class RiskModelError(RuntimeError):
+class RiskModelError(RiskError, RuntimeError):
     """A trained model cannot do what was asked (missing baseline, unknown node...)."""
 
 
@@ -249,10 +250,11 @@ def build_module(config: RiskConfig, in_channels: int) -> TemporalGAT:
 
 def _predict(model: TrainedRiskModel, x: np.ndarray, ei: np.ndarray, ends: np.ndarray) -> np.ndarray:
     torch = torch_threads(model.config.threads)
-    return _probs(model.module, torch.from_numpy(x), torch.from_numpy(ei), ends, model.config.batch_size * 4)
+    return probabilities(model.module, torch.from_numpy(x), torch.from_numpy(ei), ends, model.config.batch_size * 4)
 
 
-def _probs(module: TemporalGAT, x: torch.Tensor, ei: torch.Tensor, ends: np.ndarray, chunk: int) -> np.ndarray:
+def probabilities(module: torch.nn.Module, x: torch.Tensor, ei: torch.Tensor, ends: np.ndarray, chunk: int) -> np.ndarray:
+    """Eval-mode probabilities [B, N] of the windows ending at `ends`, `chunk` windows per forward pass."""
     import torch
 
     module.eval()
@@ -314,6 +316,71 @@ def contiguous_batches(ends: np.ndarray, size: int) -> list[np.ndarray]:
     return [ends[i : i + size] for i in range(0, len(ends), size)]
 
 
+def fit_windows(
+    module: torch.nn.Module,
+    ds: RiskDataset,
+    config: RiskConfig,
+    *,
+    forward: Callable[..., torch.Tensor] | None = None,
+    epochs: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[dict[str, float]]:
+    """The one training loop of every window model (the risk model and the benchmarks' baselines).
+
+    Trains `module` on `ds`'s training windows (class-weighted masked loss,
+    contiguous batches in shuffled order), scores the validation windows
+    after each epoch, stops after `config.patience` epochs without a better
+    validation loss, and leaves the best epoch's weights loaded (eval mode).
+    `forward(module, x, edge_index, ends)` replaces the module's own call in
+    training only; `epochs` caps `config.epochs`. Returns one row per epoch:
+    epoch, train_loss, val_loss, val_ap, best_val_loss (`progress(epoch, total, row)` sees each).
+    """
+    import torch
+
+    x = torch.from_numpy(ds.x)
+    ei = torch.from_numpy(ds.edge_index)
+    y = torch.from_numpy(ds.targets.astype(np.float32))
+    train_y = ds.targets[ds.train_ends]
+    pos, neg = int((train_y == 1).sum()), int((train_y == 0).sum())
+    if pos == 0:
+        raise RiskDataError("no failure in the training period: nothing to learn")
+    pos_weight = config.pos_weight if config.pos_weight is not None else float(min(max(neg / pos, 1.0), 50.0))
+
+    rng = np.random.default_rng(config.seed)
+    optimizer = torch.optim.Adam(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    batches = contiguous_batches(ds.train_ends, config.batch_size)
+    val_batches = contiguous_batches(ds.val_ends, config.batch_size * 4)
+    val_y = ds.targets[ds.val_ends]
+    known = val_y >= 0
+    total = min(config.epochs, epochs or config.epochs)
+    best_loss, best_state, stale = float("inf"), None, 0
+    history: list[dict[str, float]] = []
+    for epoch in range(1, total + 1):
+        order = rng.permutation(len(batches))
+        train_loss = train_epoch(module, x, ei, y, [batches[i] for i in order], optimizer, pos_weight, config, forward=forward)
+        module.eval()
+        with torch.no_grad():
+            val_logits = torch.cat([module(x, ei, torch.from_numpy(b)) for b in val_batches])
+            val_loss = float(masked_loss(val_logits, y[torch.from_numpy(ds.val_ends)], pos_weight, config))
+        val_ap = average_precision(val_y[known], torch.sigmoid(val_logits).numpy()[known])
+        if val_loss < best_loss - 1e-5:
+            best_loss, stale = val_loss, 0
+            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        else:
+            stale += 1
+        row = {"epoch": float(epoch), "train_loss": train_loss, "val_loss": val_loss, "val_ap": val_ap,
+               "best_val_loss": best_loss}
+        history.append(row)
+        if progress is not None:
+            progress(epoch, total, row)
+        if stale >= config.patience:
+            break
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    module.eval()
+    return history
+
+
 def train_model(
     frame: TelemetryFrame,
     edges: Sequence[tuple[str, str]],
@@ -339,56 +406,19 @@ def train_model(
             module.load_state_dict(init_from.module.state_dict())
         except RuntimeError as exc:
             raise RiskModelError(f"cannot warm-start from a model of another shape: {exc}") from exc
-    rng = np.random.default_rng(cfg.seed)
+    history = fit_windows(module, ds, cfg, progress=progress)
     x = torch.from_numpy(ds.x)
     ei = torch.from_numpy(ds.edge_index)
-    y = torch.from_numpy(ds.targets.astype(np.float32))
-
-    train_y = ds.targets[ds.train_ends]
-    pos, neg = int((train_y == 1).sum()), int((train_y == 0).sum())
-    if pos == 0:
-        raise RiskDataError("no failure in the training period: nothing to learn")
-    pos_weight = cfg.pos_weight if cfg.pos_weight is not None else float(min(max(neg / pos, 1.0), 50.0))
-
-    optimizer = torch.optim.Adam(module.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    batches = contiguous_batches(ds.train_ends, cfg.batch_size)
-    val_batches = contiguous_batches(ds.val_ends, cfg.batch_size * 4)
     val_y = ds.targets[ds.val_ends]
-    best_loss, best_state, stale = float("inf"), None, 0
-    history: list[dict[str, float]] = []
-    for epoch in range(1, cfg.epochs + 1):
-        order = rng.permutation(len(batches))
-        train_loss = train_epoch(module, x, ei, y, [batches[i] for i in order], optimizer, pos_weight, cfg)
-        module.eval()
-        with torch.no_grad():
-            val_logits = torch.cat([module(x, ei, torch.from_numpy(b)) for b in val_batches])
-            val_loss = float(masked_loss(val_logits, y[torch.from_numpy(ds.val_ends)], pos_weight, cfg))
-        known = val_y >= 0
-        val_ap = average_precision(val_y[known], torch.sigmoid(val_logits).numpy()[known])
-        if val_loss < best_loss - 1e-5:
-            best_loss, stale = val_loss, 0
-            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        else:
-            stale += 1
-        row = {"epoch": float(epoch), "train_loss": train_loss, "val_loss": val_loss, "val_ap": val_ap,
-               "best_val_loss": best_loss}
-        history.append(row)
-        if progress is not None:
-            progress(epoch, cfg.epochs, row)
-        if stale >= cfg.patience:
-            break
-    if best_state is not None:
-        module.load_state_dict(best_state)
-    module.eval()
 
     chunk = cfg.batch_size * 4
-    val_p = _probs(module, x, ei, ds.val_ends, chunk)
+    val_p = probabilities(module, x, ei, ds.val_ends, chunk)
     known = val_y >= 0
     threshold = best_f1_threshold(val_y[known], val_p[known])
     metrics = {"val": binary_metrics(val_y[known], val_p[known], threshold)}
     if ds.test_ends.size:
         test_y = ds.targets[ds.test_ends]
-        test_p = _probs(module, x, ei, ds.test_ends, chunk)
+        test_p = probabilities(module, x, ei, ds.test_ends, chunk)
         k = test_y >= 0
         metrics["test"] = binary_metrics(test_y[k], test_p[k], threshold)
         # Early warning only: nodes not failing yet at the window's last step.

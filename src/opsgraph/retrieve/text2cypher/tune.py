@@ -102,6 +102,9 @@ TuneProgress = Callable[[str, int, int, str], None]
 class TuneError(OpsGraphError):
     """Tuning could not run (nothing ingested, no model, no pairs)."""
 
+    code = "not_tunable"
+    status = 409
+
 
 @dataclass(frozen=True)
 class TuneOptions:

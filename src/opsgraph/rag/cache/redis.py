@@ -1,4 +1,4 @@
-"""The semantic cache and session history on Redis (Stack 7.4+, Redis 8, Redis Cluster) through RedisVL.
+"""The semantic cache on Redis (Stack 7.4+, Redis 8, Redis Cluster) through RedisVL.
 
 - `EmbedderVectorizer`: a RedisVL `BaseVectorizer` that embeds with opsgraph's
   own `Embedder`, so Redis entries and opsgraph's retrieval share one vector
@@ -9,9 +9,8 @@
   every search is filtered by both inside Redis, so one user's lookup never
   reaches another's entries. TTLs are Redis key expiries, set per entry at
   store and not extended by hits (the cache has no default TTL of its own).
-- `RedisHistory`: sessions in RedisVL's `MessageHistory`, one session tag per
-  (tenant, user, session); each turn is a user message carrying the turn's
-  record in its metadata plus the assistant's answer.
+
+The session history on Redis is `opsgraph.rag.history.redis`.
 
 Everything network-bound happens in `open()`. Import this module only when
 Redis is configured: it imports `redis` and `redisvl` (the `[redis]` extra).
@@ -20,7 +19,6 @@ Redis is configured: it imports `redis` and `redisvl` (the `[redis]` extra).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,38 +28,17 @@ from redis.exceptions import RedisError
 from redisvl.extensions.cache.embeddings import EmbeddingsCache
 from redisvl.extensions.cache.llm import SemanticCache as RedisVLSemanticCache
 from redisvl.extensions.cache.llm.schema import CacheEntry
-from redisvl.extensions.message_history import MessageHistory
 from redisvl.query import FilterQuery
 from redisvl.query.filter import FilterExpression, Tag
-from redisvl.redis.connection import RedisConnectionFactory
 from redisvl.utils.vectorize import BaseVectorizer
 
 from opsgraph.embed.base import Embedder
-from opsgraph.errors import OpsGraphError
-from opsgraph.rag.cache import BaseSemanticCache, Freshness, Scope, StoredEntry
-from opsgraph.rag.memory import Turn, check_session
+from opsgraph.rag._redis import RedisBackendError, connect, slug
+from opsgraph.rag.cache.base import BaseSemanticCache
+from opsgraph.rag.cache.records import Freshness, Scope, StoredEntry
 
 SCOPE_FIELDS = [{"name": "tenant", "type": "tag"}, {"name": "user", "type": "tag"}]
 """The filterable fields every cache entry carries."""
-
-
-class RedisBackendError(OpsGraphError):
-    """Redis could not be reached or refused a command (the URL is in the message)."""
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "x"
-
-
-def _connect(url: str) -> Any:
-    """RedisVL's own factory: RESP2 replies (what its parsers expect), a `RedisCluster` client for
-    `?cluster=true` or comma-separated hosts, Sentinel for `redis+sentinel://`."""
-    try:
-        client = RedisConnectionFactory.get_redis_connection(redis_url=url)
-        client.ping()
-    except (RedisError, ValueError) as exc:
-        raise RedisBackendError(f"cannot reach Redis at {url}: {exc}") from exc
-    return client
 
 
 class EmbedderVectorizer(BaseVectorizer):
@@ -102,8 +79,8 @@ class RedisSemanticCache(BaseSemanticCache):
     def __init__(self, embedder: Embedder, url: str, *, name: str = "opsgraph", embeddings_ttl: int | None = 7 * 86400, **base: Any) -> None:
         super().__init__(embedder, **base)
         self.url = url
-        self.index_name = f"{_slug(name)}-answers-{_slug(embedder.name)}"
-        self.embeddings_name = f"{_slug(name)}-embeddings"
+        self.index_name = f"{slug(name)}-answers-{slug(embedder.name)}"
+        self.embeddings_name = f"{slug(name)}-embeddings"
         self.embeddings_ttl = embeddings_ttl
         self._client: Any = None
         self._vectorizer: EmbedderVectorizer | None = None
@@ -112,7 +89,7 @@ class RedisSemanticCache(BaseSemanticCache):
     def open(self) -> None:
         if self._sc is not None:
             return
-        client = _connect(self.url)
+        client = connect(self.url)
         embeddings = EmbeddingsCache(name=self.embeddings_name, redis_client=client, ttl=self.embeddings_ttl)
         self._vectorizer = EmbedderVectorizer(self.embedder, cache=embeddings)
         try:
@@ -252,87 +229,3 @@ def _ttl(entry: StoredEntry) -> int | None:
     return max(1, round(entry.expires_at - entry.created_at))
 
 
-class RedisHistory:
-    """Session history in RedisVL's `MessageHistory`.
-
-    Args:
-        url: `redis://host:port/db`.
-        name: the history index (and key prefix).
-        max_turns: turns kept per session (older ones are dropped on append).
-    """
-
-    def __init__(self, url: str, *, name: str = "opsgraph-history", max_turns: int = 50) -> None:
-        self.url = url
-        self.name = _slug(name)
-        self.max_turns = max_turns
-        self._client: Any = None
-        self._mh: MessageHistory | None = None
-
-    def open(self) -> None:
-        if self._mh is not None:
-            return
-        client = _connect(self.url)
-        try:
-            self._mh = MessageHistory(name=self.name, redis_client=client)
-        except RedisError as exc:
-            raise RedisBackendError(f"Redis at {self.url}: cannot create the history index {self.name}: {exc}") from exc
-        self._client = client
-
-    def close(self) -> None:
-        self._mh = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-    def _history(self) -> MessageHistory:
-        if self._mh is None:
-            raise RuntimeError("the history is not open: call open()")
-        return self._mh
-
-    @staticmethod
-    def _tag(scope: Scope, session: str) -> str:
-        return f"{scope.tenant}/{scope.user}/{check_session(session)}"
-
-    def _sessions_key(self, scope: Scope) -> str:
-        return f"{self.name}:sessions:{scope.key}"
-
-    def recent(self, scope: Scope, session: str, n: int) -> list[Turn]:
-        if n < 1:
-            return []
-        messages = self._history().get_recent(top_k=n, session_tag=self._tag(scope, session), role="user")
-        turns = []
-        for m in messages:
-            meta = m.get("metadata") if isinstance(m, dict) else None
-            if isinstance(meta, dict) and "turn" in meta:
-                turns.append(Turn.model_validate(meta["turn"]))
-        return turns
-
-    def append(self, scope: Scope, session: str, turn: Turn) -> None:
-        mh = self._history()
-        tag = self._tag(scope, session)
-        mh.add_messages(
-            [
-                {"role": "user", "content": turn.question, "metadata": {"turn": turn.model_dump()}},  # type: ignore[dict-item]
-                {"role": "assistant", "content": turn.answer or "(no answer)"},
-            ],
-            session_tag=tag,
-        )
-        assert self._client is not None
-        self._client.sadd(self._sessions_key(scope), tag)
-        extra = int(mh.count(session_tag=tag)) - 2 * self.max_turns
-        if extra > 0:
-            for old in mh.get_recent(top_k=extra + 2 * self.max_turns, session_tag=tag, raw=True)[:extra]:
-                mh.drop(old["entry_id"])  # type: ignore[call-overload]
-
-    def clear(self, scope: Scope, session: str | None = None) -> int:
-        mh = self._history()
-        assert self._client is not None
-        tags = [self._tag(scope, session)] if session is not None else [t.decode() for t in self._client.smembers(self._sessions_key(scope))]  # type: ignore[union-attr]
-        dropped = 0
-        for tag in tags:
-            count = int(mh.count(session_tag=tag))
-            for message in mh.get_recent(top_k=count, session_tag=tag, raw=True):
-                mh.drop(message["entry_id"])  # type: ignore[call-overload]
-                dropped += 1
-            self._client.srem(self._sessions_key(scope), tag)
-        return dropped // 2

@@ -1,9 +1,11 @@
-"""Wire the semantic cache and conversation memory from settings (the app layer's part of `ask`).
+"""Build the semantic cache and conversation memory from settings (the app layer's part of `ask`).
+
+Named for what it builds, so it is not mistaken for `opsgraph.rag.cache` (what it builds from).
 
 `CacheAndMemory` builds the configured cache backend (embedded or Redis) and
 history on first use, keeps them open for the facade's lifetime, and builds
 a `Conversation` around each question's pipeline. Backends are picked by
-name from `CACHES` / `HISTORIES` (module:factory), so a new one is one module
+name from `CACHES` / `HISTORIES` (`opsgraph._registry.Registry`), so a new one is one module
 plus one line; the Redis ones import RedisVL only when configured.
 """
 
@@ -13,11 +15,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
 from pydantic import ValidationError
 
+from opsgraph._registry import Registry
 from opsgraph.app.config import Settings
 from opsgraph.embed import Embedder
 from opsgraph.errors import ConfigError, OpsGraphError
@@ -26,34 +28,31 @@ from opsgraph.ingest.linking import EntityLinker
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import GraphRAG
 from opsgraph.rag.cache import BaseSemanticCache, Scope
+from opsgraph.rag.cache.freshness import StoreFreshness
 from opsgraph.rag.conversation import Conversation
-from opsgraph.rag.freshness import StoreFreshness
-from opsgraph.rag.memory import ConversationHistory, FollowUpRewriter, type_words
+from opsgraph.rag.history import ConversationHistory
+from opsgraph.rag.rewrite import FollowUpRewriter, type_words
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore
 
-CACHES: dict[str, str] = {
-    "embedded": "opsgraph.rag.cache_embedded:EmbeddedSemanticCache",
-    "redis": "opsgraph.rag.redis_backend:RedisSemanticCache",
-}
+_REDIS_EXTRA = "pip install 'opsgraph[redis]' (RedisVL)"
+CACHES: Registry[BaseSemanticCache] = Registry("cache backend", {
+    "embedded": "opsgraph.rag.cache.embedded:EmbeddedSemanticCache",
+    "redis": "opsgraph.rag.cache.redis:RedisSemanticCache",
+}, extras={"redis": _REDIS_EXTRA})
 """Cache backend name → `module:factory`."""
-HISTORIES: dict[str, str] = {
-    "embedded": "opsgraph.rag.memory:EmbeddedHistory",
-    "redis": "opsgraph.rag.redis_backend:RedisHistory",
-}
+HISTORIES: Registry[ConversationHistory] = Registry("history backend", {
+    "embedded": "opsgraph.rag.history.embedded:EmbeddedHistory",
+    "redis": "opsgraph.rag.history.redis:RedisHistory",
+}, extras={"redis": _REDIS_EXTRA})
 """History backend name → `module:factory`."""
 
 
 class AskInputError(OpsGraphError, ValueError):
     """A user, session or tenant name that cannot be used as a cache or history key."""
 
-
-def _factory(registry: dict[str, str], name: str, what: str) -> Any:
-    module, _, attr = registry[name].partition(":")
-    try:
-        return getattr(import_module(module), attr)
-    except ImportError as exc:
-        raise ConfigError(f"the {name} {what} needs RedisVL: install it with pip install 'opsgraph[redis]' ({exc})") from exc
+    code = "ask_input"
+    status = 422
 
 
 def answer_variant(settings: Settings, embedder: Embedder | None) -> str:
@@ -106,18 +105,18 @@ class CacheAndMemory:
                 opts["folder"] = folder / "answers"
             else:
                 opts.update(url=c.url, name=c.name)
-            cache = _factory(CACHES, c.backend, "cache")(self.embedder, **opts)
+            cache = CACHES.create(c.backend, self.embedder, **opts)
             cache.open()
             self._cache = cache
         m = s.memory
         if m.backend != "none":
             if m.backend == "embedded":
-                history = _factory(HISTORIES, "embedded", "history")(folder / "memory", max_turns=m.max_turns)
+                history = HISTORIES.create("embedded", folder / "memory", max_turns=m.max_turns)
             else:
                 url = m.url or c.url
                 if not url:
                     raise ConfigError("memory.backend redis needs memory.url or cache.url (or OPSGRAPH_REDIS_URL)")
-                history = _factory(HISTORIES, "redis", "history")(url, name=f"{c.name}-history", max_turns=m.max_turns)
+                history = HISTORIES.create("redis", url, name=f"{c.name}-history", max_turns=m.max_turns)
             history.open()
             self._history = history
 

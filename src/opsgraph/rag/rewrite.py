@@ -1,4 +1,4 @@
-"""Conversation memory: per-user session history, and follow-ups rewritten into standalone questions.
+"""Follow-ups rewritten into standalone questions, from the session's recent turns.
 
 "Which services depend on paymentservice?" then "and who owns it?": the
 second question means nothing to retrieval or to the cache until "it"
@@ -20,190 +20,20 @@ a language model is asked only when one is passed in (configure a capable
 endpoint) and a follow-up marker is left unresolved. Every rewrite says which
 rule fired and which turns it read, for the trace.
 
-Histories (`EmbeddedHistory` here, `RedisHistory` in `opsgraph.rag.redis`)
-are keyed by scope (tenant, user) *and* session, so one user never reads
-another's conversation.
+The turns come from a history (`opsgraph.rag.history`); this module only reads them.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
-
-from pydantic import BaseModel, Field, field_validator
+from typing import Any
 
 from opsgraph.llm import LanguageModel
-from opsgraph.rag.cache import Scope
-from opsgraph.schema import GraphSchema
-
-HISTORY_FILE = "history.sqlite"
-_SESSION = re.compile(r"^[A-Za-z0-9_.@+:\-]{1,128}$")
-
-
-class TurnEntity(BaseModel):
-    """An estate entity a turn was about."""
-
-    id: str
-    """The node id."""
-    type: str
-    """Its node type."""
-    source: Literal["question", "answer"]
-    """Linked in the question, or returned/cited by the answer."""
-
-
-class Turn(BaseModel):
-    """One question and its answer, as memory keeps them."""
-
-    question: str
-    """As the user asked it."""
-    standalone: str
-    """As it was answered (after rewriting)."""
-    answer: str = ""
-    """The answer text (first 1,000 characters)."""
-    entities: list[TurnEntity] = Field(default_factory=list)
-    """What the turn was about, question entities first, in order of mention."""
-    at: float = Field(default_factory=time.time)
-    """Epoch seconds."""
-
-    @field_validator("answer")
-    @classmethod
-    def _short(cls, value: str) -> str:
-        return value[:1000]
-
-
-def check_session(session: str) -> str:
-    """Session ids are plain tokens (they become keys and filter values)."""
-    if not _SESSION.match(session):
-        raise ValueError(f"session {session!r}: use 1-128 letters, digits and _ . @ + : -")
-    return session
-
-
-@runtime_checkable
-class ConversationHistory(Protocol):
-    """Turns per (scope, session), oldest first."""
-
-    def open(self) -> None: ...
-
-    def close(self) -> None: ...
-
-    def recent(self, scope: Scope, session: str, n: int) -> list[Turn]:
-        """The last `n` turns of the session, oldest first."""
-
-    def append(self, scope: Scope, session: str, turn: Turn) -> None:
-        """Add a turn at the end of the session."""
-
-    def clear(self, scope: Scope, session: str | None = None) -> int:
-        """Forget one session of `scope`, or all of its sessions; returns turns dropped."""
-
-
-class EmbeddedHistory:
-    """Session history in `<folder>/history.sqlite` (or in memory when `folder` is None).
-
-    Args:
-        folder: where the file lives.
-        max_turns: turns kept per session (older ones are dropped on append).
-        ttl: seconds a turn is kept (None: until dropped by `max_turns`).
-        clock: epoch seconds; tests pass a fake one.
-    """
-
-    def __init__(self, folder: str | Path | None = None, *, max_turns: int = 50, ttl: int | None = None, clock: Callable[[], float] = time.time) -> None:
-        if max_turns < 1:
-            raise ValueError(f"max_turns must be >= 1, got {max_turns}")
-        self.folder = Path(folder) if folder is not None else None
-        self.max_turns = max_turns
-        self.ttl = ttl
-        self.clock = clock
-        self._db: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def open(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                return
-            target = ":memory:"
-            if self.folder is not None:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                target = str(self.folder / HISTORY_FILE)
-            db = sqlite3.connect(target, timeout=30, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS turns (n INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, user_id TEXT NOT NULL, "
-                "session TEXT NOT NULL, at REAL NOT NULL, turn TEXT NOT NULL)"
-            )
-            db.execute("CREATE INDEX IF NOT EXISTS turns_session ON turns (tenant, user_id, session, n)")
-            db.commit()
-            self._db = db
-
-    def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("the history is not open: call open()")
-        return self._db
-
-    def recent(self, scope: Scope, session: str, n: int) -> list[Turn]:
-        check_session(session)
-        if n < 1:
-            return []
-        oldest = -1.0 if self.ttl is None else self.clock() - self.ttl
-        with self._lock:
-            rows = self._conn().execute(
-                "SELECT turn FROM turns WHERE tenant = ? AND user_id = ? AND session = ? AND at > ? ORDER BY n DESC LIMIT ?",
-                (scope.tenant, scope.user, session, oldest, n),
-            ).fetchall()
-        return [Turn.model_validate_json(r[0]) for r in reversed(rows)]
-
-    def append(self, scope: Scope, session: str, turn: Turn) -> None:
-        check_session(session)
-        key = (scope.tenant, scope.user, session)
-        with self._lock:
-            db = self._conn()
-            with db:
-                db.execute("INSERT INTO turns (tenant, user_id, session, at, turn) VALUES (?, ?, ?, ?, ?)", (*key, turn.at, turn.model_dump_json()))
-                db.execute(
-                    "DELETE FROM turns WHERE tenant = ? AND user_id = ? AND session = ? AND n NOT IN "
-                    "(SELECT n FROM turns WHERE tenant = ? AND user_id = ? AND session = ? ORDER BY n DESC LIMIT ?)",
-                    (*key, *key, self.max_turns),
-                )
-
-    def clear(self, scope: Scope, session: str | None = None) -> int:
-        with self._lock:
-            db = self._conn()
-            with db:
-                if session is None:
-                    cur = db.execute("DELETE FROM turns WHERE tenant = ? AND user_id = ?", (scope.tenant, scope.user))
-                else:
-                    cur = db.execute("DELETE FROM turns WHERE tenant = ? AND user_id = ? AND session = ?", (scope.tenant, scope.user, check_session(session)))
-            return int(cur.rowcount)
-
-
-# -- rewriting ------------------------------------------------------------------------
-
-class SpanLink(Protocol):
-    """An entity found in a text, with where (the ingest `EntityLinker`'s `Link` fits)."""
-
-    @property
-    def node_id(self) -> str: ...
-    @property
-    def node_type(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-
-
-class SpanLinker(Protocol):
-    def link(self, text: str) -> Sequence[SpanLink]: ...
+from opsgraph.rag.history.base import Turn, TurnEntity
+from opsgraph.retrieve.base import EntityLinker
+from opsgraph.schema.words import TYPE_SYNONYMS, looks_plural, type_words
 
 
 @dataclass(frozen=True)
@@ -237,31 +67,6 @@ class Rewrite:
         }
 
 
-TYPE_SYNONYMS: Mapping[str, tuple[str, ...]] = {
-    "service": ("svc", "microservice", "microservices"),
-    "datastore": ("database", "databases", "db", "dbs", "cache", "caches", "store", "stores"),
-    "queue": ("topic", "topics"),
-    "person": ("people", "engineer", "engineers", "person", "persons"),
-    "externalservice": ("vendor", "vendors", "provider", "providers"),
-}
-"""Extra words that name a node type, keyed by the lower-case type name they apply to."""
-
-
-def type_words(schema: GraphSchema | None) -> dict[str, str]:
-    """Word or phrase → node type: each type's name (CamelCase split, singular and plural) plus `TYPE_SYNONYMS`."""
-    out: dict[str, str] = {}
-    if schema is None:
-        return out
-    for name in schema.nodes:
-        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
-        for form in {name.lower(), words}:
-            out[form] = name
-            out[form + ("es" if form.endswith("s") else "s")] = name
-        for syn in TYPE_SYNONYMS.get(name.lower(), ()):
-            out.setdefault(syn, name)
-    return out
-
-
 _LEAD = re.compile(r"^\s*(?:and|so|also|ok(?:ay)?|then|but|now)\b[\s,]*", re.I)
 _ELLIPSIS = re.compile(r"^\s*(?:(?:and|so|ok(?:ay)?)[\s,]+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*[?.!]*\s*$", re.I)
 _AND_X = re.compile(r"^\s*(?:and|or)\s+(?P<x>[^?]+?)\s*\?\s*$", re.I)
@@ -292,7 +97,7 @@ class FollowUpRewriter:
         window: most recent turns searched for referents.
     """
 
-    def __init__(self, words: Mapping[str, str], *, linker: SpanLinker | None = None, llm: LanguageModel | None = None, window: int = 3) -> None:
+    def __init__(self, words: Mapping[str, str], *, linker: EntityLinker | None = None, llm: LanguageModel | None = None, window: int = 3) -> None:
         self.words = dict(words)
         self.linker = linker
         self.llm = llm
@@ -397,7 +202,7 @@ class FollowUpRewriter:
                 # when the last turn was about one: "the services that depend on X" is a new description.
                 if det == "the" and not (re.match(r"\s*[?.!]*\s*$", text[m.end() :]) and any(e.type == node_type for e in last.entities)):
                     return m.group(0)
-                plural = det in ("those", "these") or (det == "the" and _looks_plural(noun))
+                plural = det in ("those", "these") or (det == "the" and looks_plural(noun))
                 return resolve(m.group(0), plural, node_type, False)
 
             text = self._demonstrative.sub(demonstrative, text)
@@ -430,10 +235,6 @@ class FollowUpRewriter:
         return Rewrite(_tidy(text), question, "llm", resolved or {}, [], used)
 
 
-def _looks_plural(noun: str) -> bool:
-    return noun.lower().endswith("s") and not noun.lower().endswith("ss")
-
-
 def _literal_spans(text: str, turn: Turn) -> list[tuple[str, str, int, int]]:
     spans = []
     for e in turn.entities:
@@ -451,14 +252,8 @@ def _tidy(text: str) -> str:
 
 
 __all__ = [
-    "HISTORY_FILE",
     "TYPE_SYNONYMS",
-    "ConversationHistory",
-    "EmbeddedHistory",
     "FollowUpRewriter",
     "Rewrite",
-    "Turn",
-    "TurnEntity",
-    "check_session",
     "type_words",
 ]

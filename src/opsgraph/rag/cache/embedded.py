@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from opsgraph.embed.base import Embedder
-from opsgraph.rag.cache import BaseSemanticCache, Freshness, Scope, StoredEntry
+from opsgraph.rag.cache.base import BaseSemanticCache
+from opsgraph.rag.cache.records import Freshness, Scope, StoredEntry
 
 CACHE_FILE = "answers.sqlite"
 """File name of the cache inside its folder."""

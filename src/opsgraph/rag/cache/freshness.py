@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from opsgraph.errors import QueryError
-from opsgraph.rag.cache import Freshness, FreshnessVerdict
+from opsgraph.rag.cache.records import Freshness, FreshnessVerdict
 from opsgraph.store.base import GraphStore
 
 _CHUNK = 500

@@ -9,6 +9,8 @@ configured) and fuses them with reciprocal rank fusion, so `search` and
 
 It belongs on the facade (`OpsGraph.search`); it lives in its own module
 while the facade is being changed by others, and takes the facade as input.
+Named for what it searches, so it is not mistaken for `opsgraph.retrieve.search`
+(the retrievers it runs).
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ SearchMode = Literal["hybrid", "text", "vector"]
 
 class SearchUnavailableError(OpsGraphError):
     """The search asked for needs an index or an embedder this estate does not have."""
+
+    code = "search_unavailable"
+    status = 409
 
 
 @dataclass(frozen=True)
