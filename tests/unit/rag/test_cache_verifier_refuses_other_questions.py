@@ -52,3 +52,20 @@ def test_unknown_rule_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown cache-verifier rules"):
         same_question("a", "b", rules=["spelling"])
     assert DEFAULT_RULES <= set(RULES)
+
+
+def test_the_cache_refuses_a_near_neighbour_that_is_another_question() -> None:
+    from opsgraph.embed.fake import HashingEmbedder
+    from opsgraph.rag import EmbeddedSemanticCache
+
+    cache = EmbeddedSemanticCache(HashingEmbedder(dims=64), None, threshold=0.9)
+    cache.open()
+    try:
+        cache.store("Which services have 2 replicas?", "two")
+        refused = cache.lookup("Which services have 3 replicas?")
+        assert refused.hit is None and "another question (numbers" in refused.candidates[0]["why"]
+        assert cache.lookup("Which services have 2 replicas?").hit is not None
+        cache.verify_rules = frozenset()
+        assert cache.lookup("Which services have 3 replicas?").hit is not None  # distance alone would serve it
+    finally:
+        cache.close()
