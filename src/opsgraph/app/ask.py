@@ -22,7 +22,7 @@ from opsgraph.llm import LanguageModel, create_language_model
 from opsgraph.rag import Answer, GraphRAG, Router
 from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
 from opsgraph.rag.history import check_session
-from opsgraph.rag.order import structured_retrievers
+from opsgraph.rag.order import structured_retrievers, text2cypher_placement
 from opsgraph.retrieve import (
     CHUNK_TEXT,
     CHUNK_VECTOR,
@@ -127,12 +127,18 @@ class AskService:
             self._built = (version, self.linker(schema), None)
         return self._built[1]
 
+    def _needs_model(self) -> bool:
+        """Whether any step will call the model: generated answers, or text-to-Cypher in the retriever order.
+        Extractive answers on an untuned estate never do, so the weights are not even loaded."""
+        placement = text2cypher_placement(self.settings.ask.text2cypher, tuned=self.text2cypher.tuned(), has_llm=True)
+        return self.settings.llm.answers == "generate" or placement is not None
+
     def current_pipeline(self, schema: GraphSchema) -> GraphRAG:
         """The pipeline for the data as it is now: built on first need, once per data version."""
         linker = self.current_linker(schema)
         assert self._built is not None
         if self._built[2] is None:
-            if self.llm is not None:
+            if self.llm is not None and self._needs_model():
                 self.llm.open()
             self._built = (self._built[0], linker, self.pipeline(schema, linker))
         pipeline = self._built[2]
