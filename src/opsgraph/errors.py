@@ -9,6 +9,7 @@ subclass inherits its parent's pair until it declares its own.
     ├── ConfigError                       500 config_error        opsgraph.yaml / environment is wrong
     ├── SchemaError (schema.loader)       422 schema_invalid      schema.yaml is invalid (also a ValueError)
     ├── IngestError                       422 ingest_invalid      estate files are invalid (file, line/row, field)
+    ├── SourceError                       422 source_invalid      a source (manifests, compose, catalog, traces) cannot be read
     ├── CoercionError (ingest.coerce)     422 value_invalid       a value does not fit its declared type (ValueError)
     ├── ChunkingError (ingest.chunking)   422 chunking_invalid    chunking settings cannot be applied (ValueError)
     ├── StoreError                        500 store_error         the store failed
@@ -156,3 +157,21 @@ class RiskError(OpsGraphError):
 
     code = "risk_error"
     status = 409
+
+
+class SourceError(OpsGraphError):
+    """A source's input cannot be read at all (unreadable file, malformed or unrendered document, missing folder).
+
+    The message names the file, the 1-based document index within it, the field and what was expected.
+    """
+
+    code = "source_invalid"
+    status = 422
+
+    def __init__(self, message: str, *, file: str | None = None, document: int | None = None, field: str = "") -> None:
+        self.file = file
+        self.document = document
+        self.field = field
+        where = "" if file is None else (file if document is None else f"{file} document {document}")
+        fld = f" [{field}]" if field else ""
+        super().__init__(f"{where}{fld}: {message}" if where or fld else message)

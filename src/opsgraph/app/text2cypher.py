@@ -8,6 +8,7 @@ and which settings apply.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ class Text2CypherService:
         steps: int | None = None,
         sample: int | None = None,
         seed: int | None = None,
-        styles: tuple[PromptStyle, ...] = CANDIDATE_STYLES,
+        styles: Sequence[PromptStyle] = CANDIDATE_STYLES,
         progress: TuneProgress | None = None,
     ) -> TuneReport:
         """Generate pairs, choose the prompt style, train an adapter; keep the choice with the estate."""

@@ -11,6 +11,7 @@ from typing import Any
 from opsgraph._registry import Registry
 from opsgraph.store.base import GraphStore, LiveType, QueryResult, SearchHit, TelemetryFrame, UpsertReport, dedupe
 from opsgraph.store.cypher_guard import is_read_only, write_clauses
+from opsgraph.store.transport import MockTransport, Statement, Transport
 
 BACKENDS: Registry[GraphStore] = Registry("store backend", {
     "arcadedb-embedded": "opsgraph.store.arcadedb:ArcadeDBStore",
@@ -27,9 +28,12 @@ __all__ = [
     "BACKENDS",
     "GraphStore",
     "LiveType",
+    "MockTransport",
     "QueryResult",
     "SearchHit",
+    "Statement",
     "TelemetryFrame",
+    "Transport",
     "UpsertReport",
     "create_store",
     "dedupe",

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from opsgraph.schema.words import words_of
+
 # feature → phrases that signal it (lower case; matched as whole words).
 _CUES: dict[str, tuple[str, ...]] = {
     "gt": (
@@ -226,7 +228,7 @@ def _returned_words(cypher: str) -> tuple[str, ...]:
     m = _RETURNED_PROPERTY.search(cypher.strip())
     if not m:
         return ()
-    words = re.findall(r"[a-z]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", m.group(1)).lower())
+    words = re.findall(r"[a-z]+", " ".join(words_of(m.group(1))))
     return tuple(w[:4] for w in words if w not in _SKIP_WORDS)
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from opsgraph.retrieve.text2cypher.slots import plural
 from opsgraph.schema.model import NodeType
+from opsgraph.schema.words import plural, words_of
 
 __all__ = ["Noun", "Verb", "article", "bool_words", "count_noun", "edge_verb", "type_noun", "words_of"]
 
@@ -36,12 +36,6 @@ _PERSON_WORDS = frozenset(
     "person people user employee engineer member author customer staff contact patron student teacher doctor patient "
     "borrower reader human individual manager developer worker operator responder volunteer writer artist".split()
 )
-
-
-def words_of(name: str) -> list[str]:
-    """Lower-case words of a snake_case, camelCase or PascalCase name."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name.replace("_", " ").replace("-", " "))
-    return [w.lower() for w in spaced.split() if w]
 
 
 def article(noun: str) -> str:

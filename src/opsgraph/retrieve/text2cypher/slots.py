@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from opsgraph.retrieve.base import EntityLinker
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import plural, words_of
 from opsgraph.store.base import GraphStore
 
 # Values too generic to be a filter when they occur as an ordinary word in a question.
@@ -46,21 +48,8 @@ class Slot:
     """How the question writes it."""
 
 
-class LinkLike(Protocol):
-    """What `ingest.linking.Link` offers; a protocol so `retrieve` needs no import from `ingest`."""
-
-    node_id: str
-    node_type: str
-    surface: str
-    start: int
-    end: int
-    score: float
-
-
-class Linker(Protocol):
-    """Anything that finds the nodes a text names (the app passes `ingest.linking.EntityLinker`)."""
-
-    def link(self, text: str) -> Sequence[LinkLike]: ...
+Linker = EntityLinker
+"""Anything that finds the nodes a text names: `opsgraph.retrieve.base.EntityLinker` (the app passes `ingest.linking.EntityLinker`)."""
 
 
 @dataclass(frozen=True)
@@ -204,22 +193,7 @@ def type_words(schema: GraphSchema) -> dict[str, str]:
     """Words that name each node type: "ExternalService" → "external service", "external services"."""
     out: dict[str, str] = {}
     for name in schema.nodes:
-        words = " ".join(re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name)).lower()
+        words = " ".join(words_of(name))
         for w in (words, plural(words), name.lower(), plural(name.lower())):
             out.setdefault(w, name)
     return out
-
-
-def plural(words: str) -> str:
-    """English plural of the last word: service → services, category → categories, person → people."""
-    head, _, last = words.rpartition(" ")
-    irregular = {"person": "people", "child": "children", "man": "men", "woman": "women", "index": "indexes"}
-    if last in irregular:
-        p = irregular[last]
-    elif re.search(r"[^aeiou]y$", last):
-        p = last[:-1] + "ies"
-    elif re.search(r"(s|x|z|ch|sh)$", last):
-        p = last + "es"
-    else:
-        p = last + "s"
-    return f"{head} {p}" if head else p

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from opsgraph._files import atomic_write_text
 from opsgraph.retrieve.text2cypher.records import CypherPair
 from opsgraph.retrieve.text2cypher.slots import Slot
 
@@ -84,13 +85,7 @@ def _line(p: CypherPair) -> str:
 
 def save_pairs(pairs: Iterable[CypherPair], path: Path) -> None:
     """Write pairs as JSON lines (one pair per line, keys sorted)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for p in pairs:
-            fh.write(_line(p) + "\n")
-    tmp.replace(path)
+    atomic_write_text(path, "".join(_line(p) + "\n" for p in pairs))
 
 
 def load_pairs(path: Path) -> list[CypherPair]:

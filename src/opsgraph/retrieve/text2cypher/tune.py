@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from opsgraph._files import atomic_write_text
 from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
 from opsgraph.llm import LanguageModel, LlamaCppModel
@@ -460,7 +460,4 @@ def grammar_factory(schema: GraphSchema) -> Callable[[tuple[str, ...]], str]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str))

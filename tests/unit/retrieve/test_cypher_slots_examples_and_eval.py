@@ -22,7 +22,7 @@ from opsgraph.retrieve.text2cypher import (
     normalise,
     rows_match,
 )
-from opsgraph.retrieve.text2cypher.slots import plural
+from opsgraph.schema.words import plural
 from opsgraph.store.base import QueryResult
 
 

@@ -21,7 +21,7 @@ from opsgraph.schema.loader import load_schema
 from opsgraph.schema.model import GraphSchema
 from opsgraph.store.cypher_guard import write_clauses
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RAG_QUESTIONS = ROOT / "bench" / "rag_questions.yaml"
 LIBRARY_QUESTIONS = ROOT / "tests" / "fixtures" / "library_questions.yaml"
 LIBRARY_SCHEMA = ROOT / "tests" / "fixtures" / "library_estate" / "schema.yaml"
