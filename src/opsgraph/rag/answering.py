@@ -36,6 +36,7 @@ from opsgraph.store.base import GraphStore
 
 AnswerMode = Literal["extractive", "generate"]
 ABSTAIN = "I can't answer that from the graph."
+_OVERVIEW = re.compile(r"^\s*(tell me (?:about|everything about)|describe|what(?:'s| is)|who(?:'s| is)|show me|give me an overview of|overview of|info on)\b", re.I)
 _ROTATION_PROPS = ("rotation", "level", "priority", "order", "role", "tier")
 _CONTACT_PROPS = ("email", "phone", "slack", "slack_handle", "pager")
 _RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "backup": 3, "manager": 4}
@@ -262,7 +263,26 @@ class Answerer:
             lines.append("What the graph holds about the entities named:")
             for c in named[:3]:
                 lines += c.text.splitlines()
-        return Outcome(Rendered(ABSTAIN, lines), "abstain", abstained=True, source_ids=[c.source_id for c in named[:3]])
+        # The neighbours' cards stay in the context (not shown): a cached abstention goes stale when they change.
+        return Outcome(Rendered(ABSTAIN, lines), "abstain", abstained=True)
+
+    def card(self, question: str, cards: Sequence[Hit]) -> Outcome | None:
+        """"Tell me about X" / "What is X?": the card of the entity named (its properties and relationships), when the
+        question asks for nothing more specific (no relation or property word)."""
+        if not _OVERVIEW.match(question):
+            return None
+        links = self.links(question)
+        masked = question
+        for x in links:
+            masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+        words = tokens(masked)
+        if self.lexicon.edge_cues(words) or self.lexicon.prop_cues(words):
+            return None
+        named = [c for c in cards if c.detail.get("hops", 0) == 0]
+        if not named:
+            return None
+        lines = [ln for c in named[:3] for ln in c.text.splitlines()]
+        return Outcome(Rendered(f"What the graph holds about {', '.join(self.names.display(c.source_id) for c in named[:3])}:", lines), "card")
 
 
 def is_template_line(line: str) -> bool:

@@ -237,6 +237,9 @@ class GraphRAG:
         if route.graph:
             for r in self.graph:
                 cards += self._run(trace, r, question, self.k).hits
+        carded = answerer.card(question, cards) if cards else None
+        if carded is not None:
+            return self._outcome(question, route, trace, carded, hits=cards)
         if route.docs:
             lists = [self._run(trace, r, question, self.k).hits for r in self.documents]
             with trace.stage("fuse") as stage:
@@ -255,7 +258,7 @@ class GraphRAG:
 
     def _outcome(self, question: str, route: Route, trace: Trace, out: Outcome, hits: Sequence[Hit] = ()) -> Answer:
         keep = set(out.source_ids or [])
-        chosen = [h for h in hits if h.source_id in keep] if keep else ([] if out.kind == "abstain" else list(hits))
+        chosen = [h for h in hits if h.source_id in keep] if keep else list(hits)
         context = [Citation(i + 1, h.source_id, h.kind, h.text, h.found_by) for i, h in enumerate(chosen)]
         if out.kind in ("page", "risk") and out.rows:
             context = [Citation(i + 1, str(r.get("person") or r.get("id")), "row", _row_line(r), out.kind) for i, r in enumerate(out.rows)]
