@@ -112,6 +112,7 @@ class Answerer:
         self.names = NameBook(store, schema, skip=skip_types)
         self.lexicon: Lexicon = build_lexicon(schema, skip_types=skip_types)
         self._skip = set(skip_types)
+        self._values: dict[str, str] | None = None
 
     # -- shape and entities -------------------------------------------------------------
     def shape(self, question: str) -> QuestionShape:
@@ -241,7 +242,32 @@ class Answerer:
     # -- verification and rendering ---------------------------------------------------------
     def verify(self, question: str, shape: QuestionShape, cypher: str, params: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> Verdict:
         surfaces = [x.surface for x in self.links(question)]
-        return verify_query(question, shape, cypher, params, rows, schema=self.schema, lexicon=self.lexicon, names=self.names, entity_surfaces=surfaces)
+        return verify_query(
+            question, shape, cypher, params, rows, schema=self.schema, lexicon=self.lexicon, names=self.names,
+            entity_surfaces=surfaces, known_values=self.values(),
+        )  # fmt: skip
+
+    def values(self) -> dict[str, str]:
+        """Values of the indexed string properties (tier, severity, language...), lower case → as stored; read once."""
+        if self._values is None:
+            found: dict[str, str] = {}
+            type_names = {w for n in self.schema.nodes for w in (n.lower(), n.lower() + "s")}
+            for type_name, spec in self.schema.nodes.items():
+                if type_name in self._skip:
+                    continue
+                for prop, p in spec.properties.items():
+                    if not p.indexed or p.type.value != "string" or prop in ("email", "id"):
+                        continue
+                    try:
+                        rows = self.store.query(f"MATCH (n:{type_name}) RETURN DISTINCT n.{prop} AS v", limit=200).rows
+                    except Exception:  # a declared type not created yet has no values
+                        continue
+                    for r in rows:
+                        v = r.get("v")
+                        if isinstance(v, str) and v and " " not in v and v.lower() not in type_names and len(v) >= 2:
+                            found.setdefault(v.lower(), v)
+            self._values = found
+        return self._values
 
     def render(self, shape: QuestionShape, rows: Sequence[Mapping[str, Any]], cypher: str | None, params: Mapping[str, Any]) -> Outcome:
         return Outcome(render_rows(shape, rows, cypher, params, self.names), "rows", rows=list(rows), cypher=cypher, params=dict(params))
@@ -275,8 +301,9 @@ class Answerer:
         masked = question
         for x in links:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
-        words = tokens(masked)
-        if self.lexicon.edge_cues(words) or self.lexicon.prop_cues(words):
+        rest = [w for w in tokens(_OVERVIEW.sub(" ", masked)) if w not in ("a", "an", "the", "please", "me", "us", "more", "all", "everything")]
+        if rest:
+            # "What is rb-payment-5xx a runbook for?" asks for more than the card.
             return None
         named = [c for c in cards if c.detail.get("hops", 0) == 0]
         if not named:

@@ -70,7 +70,7 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens, with "on call"/"on-call" fused into one token `oncall`."""
-    return _WORD.findall(_ONCALL.sub(" oncall ", text.lower()))
+    return _WORD.findall(_ONCALL.sub(" oncall ", text.lower().replace("e-mail", "email")))
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,7 @@ def verify_query(
     lexicon: Lexicon,
     names: NameBook,
     entity_surfaces: Sequence[str] = (),
+    known_values: Mapping[str, str] | None = None,
 ) -> Verdict:
     """Check that `cypher` (run with `params`, giving `rows`) covers `question`; see the module docstring."""
     reasons: list[str] = []
@@ -208,10 +209,15 @@ def verify_query(
         reasons.append("the query negates but the question does not")
     hops = len(re.findall(r"-\[", cypher))
     mentions = sum(1 for w in words if lexicon.edge_cues([w]))
+    if mentions > hops:
+        reasons.append(f"the question names {mentions} relationships; the query walks {hops}")
     if hops > mentions + 1:
         # One bridge through the schema is fine (services → owning team → people on call); more walks relations
         # the question never named ("Who wrote X?" answered through who borrowed what).
         reasons.append(f"the query walks {hops} relationships; the question names {mentions}")
+    for value in _named_values(masked, known_values):
+        if value.lower() not in values:
+            reasons.append(f"'{value}' is a value in the estate the query does not use")
     for number in _NUMBER.findall(masked):
         if number not in cypher and not any(_same_number(number, v) for v in params.values()):
             reasons.append(f"the question's number {number} is not in the query")
@@ -224,6 +230,22 @@ def verify_query(
         "wants": shape.wants_type,
     }
     return Verdict(not reasons, reasons, cues)
+
+
+def _named_values(text: str, known: Mapping[str, str] | None) -> list[str]:
+    """Values of the estate's indexed properties the question names ("sev1", "Go"): short ones only as written."""
+    if not known:
+        return []
+    out = []
+    for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9+#.-]*", text):
+        word = m.group(0).rstrip(".")
+        original = known.get(word.lower())
+        if original is None:
+            continue
+        if len(original) <= 3 and word != original:
+            continue
+        out.append(original)
+    return list(dict.fromkeys(out))
 
 
 def _same_number(number: str, value: Any) -> bool:
@@ -240,6 +262,9 @@ def _type_reasons(
     single = next(iter(rows[0].values())) if len(rows) == 1 and len(rows[0]) == 1 else None
     numeric = isinstance(single, int | float) and not isinstance(single, bool)
     if shape.wants_number:
+        kinds = {names.type_of(n) for n in nodes}
+        if nodes and shape.wants_type is not None and kinds != {shape.wants_type}:
+            return [f"{shape.wants_type} nodes were to be counted; the query returns {_kinds(kinds, nodes)}"]
         if numeric or nodes:
             return []
         return ["a number was asked for; the query returns neither a number nor nodes to count"]

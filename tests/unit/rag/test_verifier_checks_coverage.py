@@ -126,3 +126,35 @@ def test_schema_synonyms_extend_the_lexicon() -> None:
     lex = build_lexicon(patched)
     assert lex.edges["nourish"] == frozenset({"FEEDS"})
     assert lex.edges[stem("supplies")] == frozenset({"FEEDS"})
+
+
+def test_a_named_value_must_be_used(schema: GraphSchema, names: NameBook, lexicon: Lexicon) -> None:
+    q, rows = "Which sev1 incidents were caused by redis-cart?", [{"id": "INC-2047"}]
+    cypher = "MATCH (i:Incident)-[:CAUSED_BY]->(:Datastore {id: $p0}) RETURN i.id AS id"
+    known = {"sev1": "sev1", "go": "Go"}
+    reasons = verify_query(q, question_shape(q, schema), cypher, {"p0": "redis-cart"}, rows, schema=schema, lexicon=lexicon, names=names,
+                           entity_surfaces=("redis-cart",), known_values=known)  # fmt: skip
+    assert any("'sev1'" in r for r in reasons.reasons)
+    # A short value counts only as written: "go" the verb is not the language Go.
+    q2 = "Which services go down if redis-cart is down?"
+    ok = verify_query(q2, question_shape(q2, schema), "MATCH (s:Service)-[:DEPENDS_ON*1..6]->(:Datastore {id: $p0}) RETURN s.id AS id",
+                      {"p0": "redis-cart"}, [{"id": "frontend"}], schema=schema, lexicon=lexicon, names=names,
+                      entity_surfaces=("redis-cart",), known_values=known)  # fmt: skip
+    assert ok.ok, ok.reasons
+
+
+def test_a_relation_named_twice_needs_two_hops(schema: GraphSchema, names: NameBook, lexicon: Lexicon) -> None:
+    reasons = check(
+        "Which services depend on the services that depend on paymentservice?",
+        "MATCH (s:Service)-[:DEPENDS_ON]->(:Service {id: $p0}) RETURN s.id AS id",
+        [{"id": "checkoutservice"}], schema, names, lexicon, params={"p0": "paymentservice"}, surfaces=("paymentservice",),
+    )  # fmt: skip
+    assert any("names 2 relationships" in r for r in reasons)
+
+
+def test_a_count_of_services_counts_services(schema: GraphSchema, names: NameBook, lexicon: Lexicon) -> None:
+    reasons = check(
+        "How many services does checkoutservice depend on?", "MATCH (:Service {id: $p0})-[:DEPENDS_ON]->(d) RETURN d.id AS id",
+        [{"id": "paymentservice"}, {"id": "redis-cart"}], schema, names, lexicon, params={"p0": "checkoutservice"}, surfaces=("checkoutservice",),
+    )  # fmt: skip
+    assert any("to be counted" in r for r in reasons)
