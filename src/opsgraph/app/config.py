@@ -29,6 +29,8 @@ class StoreSettings(BaseModel):
     """Rows per write transaction."""
     heap: str = "2g"
     """Maximum JVM heap for the embedded engine."""
+    query_timeout_ms: int = Field(30_000, ge=100)
+    """Time limit of one query: the engine stops it and `QueryTimeoutError` says so."""
 
 
 class RiskSettings(BaseModel):
@@ -227,6 +229,29 @@ class ServeSettings(BaseModel):
     """If set, `POST /v1/ingest` accepts only folders under one of these (the path is on the server)."""
     graph_limit: int = Field(2000, ge=1)
     """Most nodes `GET /v1/graph` returns (the web page draws them all)."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names (`name` or `name:port`) the server answers to besides its bound address's own (127.0.0.1, localhost,
+    [::1] on a loopback bind); any other `Host` header gets 421 (DNS rebinding). `*` answers any (behind a proxy that checks)."""
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    """Largest request body; a larger one gets 413 (checked on Content-Length and while it streams)."""
+    max_param_items: int = Field(10_000, ge=1)
+    """Most query parameters, and most items in one list parameter (413 beyond)."""
+    heavy_queries: int = Field(8, ge=1, le=64)
+    """Queries, searches and graph reads running at once; health, schema and cheap reads have their own threads."""
+    heavy_wait_s: float = Field(0.5, ge=0)
+    """How long a heavy request waits for a free slot before it gets 503 `busy` (with Retry-After)."""
+
+
+class IngestSettings(BaseModel):
+    """Limits on what one ingest may read: a document over them is refused with its path and size before any write."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_document_bytes: int = Field(10_000_000, ge=1)
+    """Largest document file (bytes)."""
+    max_documents_bytes: int = Field(200_000_000, ge=1)
+    """Largest total of an estate's document files (bytes)."""
+    max_chunks_per_document: int = Field(5_000, ge=1)
+    """Most chunks one document may make."""
 
 
 class Settings(BaseModel):
@@ -252,6 +277,8 @@ class Settings(BaseModel):
     """Semantic cache of answers."""
     memory: MemorySettings = Field(default_factory=MemorySettings)
     """Conversation memory."""
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    """Limits on documents read by an ingest."""
 
     @property
     def store_path(self) -> Path:

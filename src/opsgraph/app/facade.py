@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from opsgraph.app.ask import AskService, NothingIngestedError, build_llm, risk_source
 from opsgraph.app.config import Settings, load_settings
+from opsgraph.app.estates import record_estate
 from opsgraph.app.risk import RiskService
 from opsgraph.app.text2cypher import Text2CypherService, TuneReport
 from opsgraph.embed import Embedder, create_embedder
+from opsgraph.errors import StoreError
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
+from opsgraph.ingest.documents import DocumentLimits
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer
 from opsgraph.retrieve import render_schema
@@ -57,6 +60,7 @@ class OpsGraph:
             settings: dict[str, Any] = {"batch_size": s.store.batch_size}
             if s.store.backend == "arcadedb-embedded":
                 settings["path"] = s.store_path
+                settings["timeout_ms"] = s.store.query_timeout_ms
             self._store = create_store(s.store.backend, **settings)
         self._store.open()
         return self
@@ -181,11 +185,21 @@ class OpsGraph:
     # -- estate ----------------------------------------------------------------
     def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None, documents: bool = True) -> IngestReport:
         """Validate an estate folder completely, then write it idempotently; with `documents`, sync its docs/ too."""
-        return ingest_estate(self.store, estate_dir, progress=progress, embedder=self.embedder if documents else None)
+        report = ingest_estate(self.store, estate_dir, progress=progress, embedder=self.embedder if documents else None,
+                               limits=DocumentLimits(**self.settings.ingest.model_dump()))
+        record_estate(self.settings.home, estate_dir)  # `opsgraph serve` ingests from these folders by default
+        return report
 
     def reset(self) -> None:
         """Drop everything in the store (types, data, telemetry)."""
         self.store.reset()
+
+    def check(self) -> Any:
+        """Run the store's integrity check now: a report with `ok`, `summary()` and the store files it points at."""
+        checker = getattr(self.store, "check", None)
+        if checker is None:
+            raise StoreError(f"the {self.settings.store.backend} store has no integrity check")
+        return checker()
 
     def schema(self) -> GraphSchema | None:
         """The schema last applied to the store."""

@@ -44,7 +44,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except OpsGraphError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
@@ -275,6 +275,13 @@ def tune(
 @app.command()
 def reset(home: HomeOpt = None, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False) -> None:
     """Drop every type and all data in the store."""
+    with _errors():
+        settings = load_settings(home=home)
+    store = settings.store_path
+    if settings.store.backend == "arcadedb-embedded" and not (store.is_dir() and any(store.iterdir())):
+        err.print(f"[bold red]error:[/] there is no store at {escape(str(store))}: nothing to reset (check --home)", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(1)
     if not yes:
         typer.confirm("Drop everything in the store?", abort=True)
     with _errors(), _open(home) as og:
@@ -386,8 +393,60 @@ def eval_command(
         raise typer.Exit(1)
 
 
+@app.command()
+def check(home: HomeOpt = None) -> None:
+    """Run the store's integrity check (the engine's CHECK DATABASE): is every file whole and every count right?"""
+    with _errors():
+        settings = load_settings(home=home)
+        store = settings.store_path
+        if settings.store.backend == "arcadedb-embedded" and not store.is_dir():
+            raise OpsGraphError(f"there is no store at {store}: nothing to check (check --home)")
+        with OpsGraph(settings).open() as og:
+            report = og.check()
+    if not report.ok:
+        files = f"; damaged file(s): {', '.join(report.files)}" if report.files else ""
+        err.print(f"[bold red]error:[/] the store at {escape(str(store))} is damaged ({escape(report.summary())}){escape(files)}. "
+                  "Restore the home from a backup, re-ingest into a fresh home, or `opsgraph reset --yes` and ingest again.",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    records = report.raw.get("totalActiveRecords", "?")
+    console.print(f"the store at {store} is whole: {records} records checked, 0 errors", soft_wrap=True)
+
+
+@contextmanager
+def _engine_output_aside() -> Iterator[None]:
+    """Keep what the engine writes to file descriptor 2 (its log, Java stack traces) off the terminal.
+
+    Python's own stderr (messages, progress bars) keeps the terminal; the engine's goes to
+    `<tmp>/opsgraph-engine-<uid>.log`, rewritten by each run.
+    """
+    import os
+    import tempfile
+
+    log = Path(tempfile.gettempdir()) / f"opsgraph-engine-{os.getuid()}.log"
+    try:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError:
+        yield
+        return
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    os.dup2(fd, 2)
+    os.close(fd)
+    saved, sys.stderr = sys.stderr, open(terminal, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
+                                         errors="backslashreplace")
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(terminal, 2)
+        sys.stderr.close()
+        sys.stderr = saved
+
+
 def main() -> None:
-    app()
+    with _engine_output_aside():
+        app()
 
 
 if __name__ == "__main__":

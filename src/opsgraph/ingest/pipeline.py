@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph.embed.base import Embedder
-from opsgraph.ingest.documents import DocumentReport, read_documents, sync_documents
+from opsgraph.ingest.documents import DocumentLimits, DocumentReport, read_documents, sync_documents
 from opsgraph.ingest.estate import EstatePlan, read_estate
 from opsgraph.store.base import GraphStore, Row, UpsertReport, dedupe
 
@@ -86,20 +86,22 @@ def write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None
     return report
 
 
-def ingest_estate(store: GraphStore, root: str | Path, *, progress: Progress | None = None, embedder: Embedder | None = None) -> IngestReport:
+def ingest_estate(store: GraphStore, root: str | Path, *, progress: Progress | None = None, embedder: Embedder | None = None,
+                  limits: DocumentLimits | None = None) -> IngestReport:
     """Validate the estate at `root` completely, then write it. Raises `IngestError` before any write.
 
     With an `embedder`, the estate's documents folder (when it has one) is synced after the
     nodes: chunks, embeddings and MENTIONS links (`sync_documents`). Without a folder, stored
-    documents are left alone.
+    documents are left alone. `limits` bound the documents' sizes and chunks (a document over them
+    is refused with its path and size before any write).
     """
     root = Path(root)
     plan = read_estate(root, lookup_ids=store.node_types)
     docs = None
     if embedder is not None and (root / plan.schema.documents.folder).is_dir():
-        docs = read_documents(root, plan.schema)  # unreadable documents refuse the ingest before the first write
+        docs = read_documents(root, plan.schema, limits)  # unreadable or too large documents refuse the ingest before the first write
     report = write_plan(store, plan, progress=progress)
     if embedder is not None and docs is not None:
-        report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs)
+        report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs, limits=limits)
         report.data_version = store.data_version()
     return report
