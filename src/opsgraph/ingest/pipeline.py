@@ -2,8 +2,11 @@
 
 Order matters for safety: the whole folder is read and validated first
 (`read_estate`), so a bad file refuses the ingest before the first write.
-Then schema DDL, nodes, edges and telemetry are written batch by batch; each
-batch is one transaction in the store.
+Then schema DDL, nodes, edges, telemetry and documents are written batch by
+batch inside one `store.atomic()` block: each batch is one transaction, and if
+any later step fails the store undoes the committed batches, so a failed
+ingest leaves the store exactly as it was (types and indexes it created stay,
+empty).
 """
 
 from __future__ import annotations
@@ -68,7 +71,12 @@ def _unique(rows: list[dict[str, Any]], key: Callable[[Row], Hashable]) -> tuple
 
 
 def write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None = None, chunk: int = 5000) -> IngestReport:
-    """Write a validated plan: schema, then nodes, edges and telemetry, type by type."""
+    """Write a validated plan: schema, then nodes, edges and telemetry, type by type; all or nothing."""
+    with store.atomic(f"write-{plan.schema.name}"):
+        return _write_plan(store, plan, progress=progress, chunk=chunk)
+
+
+def _write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None, chunk: int) -> IngestReport:
     report = IngestReport(estate=plan.schema.name)
     store.ensure_schema(plan.schema)
     for type_name, rows in plan.nodes.items():
@@ -100,8 +108,9 @@ def ingest_estate(store: GraphStore, root: str | Path, *, progress: Progress | N
     docs = None
     if embedder is not None and (root / plan.schema.documents.folder).is_dir():
         docs = read_documents(root, plan.schema, limits)  # unreadable or too large documents refuse the ingest before the first write
-    report = write_plan(store, plan, progress=progress)
-    if embedder is not None and docs is not None:
-        report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs, limits=limits)
-        report.data_version = store.data_version()
+    with store.atomic(f"ingest-{root.name}"):
+        report = write_plan(store, plan, progress=progress)
+        if embedder is not None and docs is not None:
+            report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs, limits=limits)
+            report.data_version = store.data_version()
     return report

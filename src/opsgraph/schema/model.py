@@ -59,9 +59,17 @@ class PropertySpec(_Strict):
     """Length of a `vector` property."""
     similarity: Literal["cosine", "euclidean", "dot"] = "cosine"
     """Distance the vector index uses."""
+    allow_nan: bool = False
+    """A `float` property may hold NaN and infinity (`nan`, `inf` in files); refused by default."""
+    strip_control: bool = False
+    """Control characters (other than tab, newline and carriage return) in a text value are removed instead of refused."""
 
     @model_validator(mode="after")
     def _text_only_features(self) -> PropertySpec:
+        if self.allow_nan and self.type is not PropertyType.FLOAT:
+            raise ValueError("`allow_nan` applies to a float property only")
+        if self.strip_control and self.type not in (PropertyType.STRING, PropertyType.STRING_LIST):
+            raise ValueError("`strip_control` applies to a string or string_list property only")
         if (self.type is PropertyType.VECTOR) != (self.dimensions is not None):
             raise ValueError("a vector property needs `dimensions`, and only a vector property takes it")
         if (self.fulltext or self.embed) and self.type not in (
