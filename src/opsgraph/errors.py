@@ -9,11 +9,14 @@ subclass inherits its parent's pair until it declares its own.
     ├── ConfigError                       500 config_error        opsgraph.yaml / environment is wrong
     ├── SchemaError (schema.loader)       422 schema_invalid      schema.yaml is invalid (also a ValueError)
     ├── IngestError                       422 ingest_invalid      estate files are invalid (file, line/row, field)
+    │   └── DocumentTooLargeError         413 document_too_large  a document is over the configured size or chunk limits
     ├── SourceError                       422 source_invalid      a source (manifests, compose, catalog, traces) cannot be read
     ├── CoercionError (ingest.coerce)     422 value_invalid       a value does not fit its declared type (ValueError)
     ├── ChunkingError (ingest.chunking)   422 chunking_invalid    chunking settings cannot be applied (ValueError)
     ├── StoreError                        500 store_error         the store failed
     │   ├── StoreLockedError              503 store_locked        another process holds the embedded store
+    │   ├── StoreUnavailableError         503 store_unavailable   the home is read-only, full, or not ours to write
+    │   ├── StoreCorruptError             500 store_corrupt       the store's files disagree with its own records
     │   ├── BatchError                    500 write_failed        a write batch failed and was rolled back
     │   └── QueryError                    400 query_invalid       a query did not parse or failed in the engine
     │       ├── WriteRefusedError         403 write_refused       a read-only query tried to write
@@ -42,6 +45,7 @@ subclass inherits its parent's pair until it declares its own.
     ├── SearchUnavailableError (app)      409 search_unavailable
     ├── AskInputError (app)               422 ask_input           (also a ValueError)
     ├── ServerError (cli.serve)           502 server_error        the running server refused a forwarded command
+    ├── LimitExceededError                413 too_large           a request is over a configured limit
     └── ApiError (api.errors)             per instance            an error a shell raises itself
 
 Errors stay in the layer that raises them (the module in brackets) unless
@@ -175,3 +179,33 @@ class SourceError(OpsGraphError):
         where = "" if file is None else (file if document is None else f"{file} document {document}")
         fld = f" [{field}]" if field else ""
         super().__init__(f"{where}{fld}: {message}" if where or fld else message)
+
+
+# Safety on a shared host (issue 20): StoreError > StoreUnavailableError, StoreCorruptError;
+# IngestError > DocumentTooLargeError; OpsGraphError > LimitExceededError.
+class StoreUnavailableError(StoreError):
+    """The store cannot be used as it is: its folder is read-only, the disk is full, or permission is missing."""
+
+    code = "store_unavailable"
+    status = 503
+
+
+class StoreCorruptError(StoreError):
+    """The store's files disagree with its own records (a truncated or damaged file): it is not served."""
+
+    code = "store_corrupt"
+    status = 500
+
+
+class DocumentTooLargeError(IngestError):
+    """A document (or the estate's documents together) is over the configured size or chunk limits; nothing was written."""
+
+    code = "document_too_large"
+    status = 413
+
+
+class LimitExceededError(OpsGraphError):
+    """A request is over a configured limit (body size, parameters, concurrent heavy queries)."""
+
+    code = "too_large"
+    status = 413

@@ -16,9 +16,12 @@ It must not build stores or models, nor read configuration: the facade does.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import dataclasses
 import functools
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,8 +36,10 @@ import anyio.to_thread
 from opsgraph.api.errors import ApiError
 from opsgraph.api.jobs import Job, JobRunner, ProgressFn
 from opsgraph.app import OpsGraph
+from opsgraph.app.estates import estate_roots
 from opsgraph.app.events import Stage, observe_stages
 from opsgraph.app.index_search import SearchMode, search_index
+from opsgraph.errors import LimitExceededError, WriteRefusedError
 
 T = TypeVar("T")
 
@@ -66,6 +71,14 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _lower_priority() -> None:
+    """Nice this worker thread (Linux: per thread) so the event loop wins the CPU from long queries."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):  # not Linux, or not permitted: the pool still bounds the queries
+        pass
+
+
 def _iso(ts: int | float) -> str:
     return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -85,12 +98,20 @@ class Served:
         self.og = og
         self.threads = threads or serve.threads
         self.allow_writes = allow_writes
-        self.ingest_roots = [Path(p).expanduser().resolve() for p in (serve.ingest_roots if ingest_roots is None else ingest_roots)]
+        # Default: the folders this home was built from (recorded at each ingest), never "anywhere".
+        roots = serve.ingest_roots or estate_roots(og.settings.home) if ingest_roots is None else ingest_roots
+        self.ingest_roots = [Path(p).expanduser().resolve() for p in roots]
         self.graph_limit = graph_limit or serve.graph_limit
         self.write_lock = threading.Lock()
         self.jobs = JobRunner(self.write_lock)
         self.started = time.time()
         self._limiters: dict[str, anyio.CapacityLimiter] = {}
+        self.heavy_queries = serve.heavy_queries
+        """Queries, searches and graph reads at once (`pool="heavy"`); the next waits `heavy_wait_s`, then gets 503."""
+        self.heavy_wait_s = serve.heavy_wait_s
+        self._heavy_slots = threading.BoundedSemaphore(serve.heavy_queries)
+        self._heavy_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.max_param_items = serve.max_param_items
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._cache_lock = threading.Lock()
 
@@ -102,13 +123,40 @@ class Served:
         language model (one generation at a time) must not hold every thread while a query,
         the graph or the risk board waits behind it (measured with bench/serve.py).
         """
+        if pool == "heavy":
+            return await self._call_heavy(functools.partial(fn, *args, **kwargs))
         limiter = self._limiters.get(pool)
         if limiter is None:
             limiter = self._limiters[pool] = anyio.CapacityLimiter(self.threads)
         return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=limiter)
 
+    async def _call_heavy(self, work: Callable[[], T]) -> T:
+        """Run `work` on a slot of the heavy pool: its own threads, at a lower CPU priority than the event loop, so
+        health checks and cheap reads answer while long queries run. A slot is freed when its thread finishes (not
+        when a client gives up), and a request that finds none free within `heavy_wait_s` is told to retry (503)."""
+        waited = 0.0
+        while not self._heavy_slots.acquire(blocking=False):
+            if waited >= self.heavy_wait_s:
+                raise ApiError(503, "busy", f"all {self.heavy_queries} heavy-query slots are taken by running queries: "
+                               "retry shortly (serve.heavy_queries sets how many run at once)", {"retry_after_s": 1})
+            await anyio.sleep(0.02)
+            waited += 0.02
+        try:
+            if self._heavy_pool is None:
+                self._heavy_pool = concurrent.futures.ThreadPoolExecutor(self.heavy_queries, "opsgraph-heavy", initializer=_lower_priority)
+            future = self._heavy_pool.submit(work)
+        except BaseException:
+            self._heavy_slots.release()
+            raise
+        future.add_done_callback(lambda _: self._heavy_slots.release())
+        return await asyncio.wrap_future(future)
+
     def close(self) -> None:
         self.jobs.shutdown()
+        if self._heavy_pool is not None:
+            # Wait: its threads are attached to the engine's JVM, which must outlive them (queries end at their time limit).
+            self._heavy_pool.shutdown(wait=True, cancel_futures=True)
+            self._heavy_pool = None
 
     def warm(self) -> None:
         """Compute what the first page load needs (the risk board loads the model and reads telemetry: seconds)."""
@@ -120,7 +168,25 @@ class Served:
 
     def _need_writes(self, what: str) -> None:
         if not self.allow_writes:
-            raise ApiError(403, "read_only", f"this server is read-only: {what} needs a server started with writes allowed (--allow-writes)")
+            raise ApiError(403, "read_only", f"this server is read-only: {what} needs a server started with writes allowed "
+                           "(`opsgraph serve` without --read-only; for MCP tools, `opsgraph serve --mcp-writes` or `opsgraph mcp --allow-writes`)")
+
+    def _check_params(self, params: Mapping[str, Any]) -> None:
+        """Refuse parameters over `serve.max_param_items` (413) before they reach the engine."""
+        limit = self.max_param_items
+        if len(params) > limit:
+            raise LimitExceededError(f"{len(params)} query parameters are over this server's limit of {limit} (serve.max_param_items)")
+        stack: list[tuple[str, Any]] = list(params.items())
+        items = 0
+        while stack:
+            name, value = stack.pop()
+            if isinstance(value, (list, tuple, dict)):
+                items += len(value)
+                if len(value) > limit or items > 10 * limit:
+                    raise LimitExceededError(f"parameter ${name.split('[')[0]} holds {len(value)} items (all parameters {items}), "
+                                             f"over this server's limit of {limit} per list (serve.max_param_items)")
+                children = value.items() if isinstance(value, dict) else enumerate(value)
+                stack.extend((f"{name}[{k}]", v) for k, v in children)
 
     # -- health ------------------------------------------------------------------------------
     def ready(self) -> dict[str, Any]:
@@ -158,13 +224,20 @@ class Served:
         """Read-only Cypher with parameters (writes are refused by the store, statically and by the engine)."""
         if not cypher.strip():
             raise ApiError(422, "invalid_request", "the query is empty: send Cypher in `cypher`, values in `params`")
-        result = self.og.query(cypher, dict(params or {}), write=False, limit=limit)
+        self._check_params(params or {})
+        try:
+            result = self.og.query(cypher, dict(params or {}), write=False, limit=limit)
+        except WriteRefusedError as exc:  # the store's message names a CLI flag; say what allows writes here
+            found = str(exc).split(" but was run read-only")[0]
+            raise WriteRefusedError(f"{found}: queries here are read-only. Writing Cypher goes through the MCP tool write_graph "
+                                    "on a server started with --mcp-writes, with the server's write token", cypher=cypher) from exc
         return {"columns": result.columns, "rows": jsonable(result.rows), "truncated": result.truncated,
                 "elapsed_ms": round(result.elapsed_ms, 3)}
 
     def write_query(self, cypher: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Cypher that may write (MCP with --allow-writes only), one write at a time."""
         self._need_writes("a writing query")
+        self._check_params(params or {})
         with self.write_lock:
             result = self.og.query(cypher, dict(params or {}), write=True)
         return {"columns": result.columns, "rows": jsonable(result.rows), "truncated": result.truncated}
@@ -378,6 +451,11 @@ class Served:
         self._need_writes("ingesting")
         if not path.strip():
             raise ApiError(422, "invalid_request", "the path is empty: give the estate folder's path on the server")
+        if "\x00" in path:
+            raise ApiError(400, "invalid_path", "the path holds a NUL byte: no file name can contain one")
+        if not self.ingest_roots:
+            raise ApiError(403, "path_not_allowed", "this server ingests from no folder: set serve.ingest_roots, or ingest the home's "
+                           "first estate with `opsgraph ingest` (its folder is then allowed)")
         folder = Path(path).expanduser()
         folder = folder.resolve() if folder.is_absolute() else (Path.cwd() / folder).resolve()
         if self.ingest_roots and not any(folder == r or r in folder.parents for r in self.ingest_roots):

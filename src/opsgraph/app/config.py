@@ -30,6 +30,8 @@ class StoreSettings(BaseModel):
     """Rows per write transaction."""
     heap: str = "2g"
     """Maximum JVM heap for the embedded engine."""
+    query_timeout_ms: int = Field(30_000, ge=100)
+    """Time limit of one query: the engine stops it and `QueryTimeoutError` says so."""
 
 
 class RiskSettings(BaseModel):
@@ -109,6 +111,12 @@ class LLMSettings(BaseModel):
     """Most tokens in an answer."""
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     """0 is greedy and reproducible."""
+    answers: Literal["extractive", "generate"] = "extractive"
+    """`extractive` (default): graph answers are rows rendered by templates, document answers quoted sections; no model
+    writes prose. `generate`: the model writes document answers (repetition guard, `answer_budget_s`, citation check);
+    configure it with a capable model (the bundled 135M one repeats itself and invents)."""
+    answer_budget_s: float = Field(20.0, gt=0)
+    """Seconds a generated answer may take; a slower one is replaced by the extractive answer."""
 
     @field_validator("n_ctx")
     @classmethod
@@ -222,6 +230,29 @@ class ServeSettings(BaseModel):
     """If set, `POST /v1/ingest` accepts only folders under one of these (the path is on the server)."""
     graph_limit: int = Field(2000, ge=1)
     """Most nodes `GET /v1/graph` returns (the web page draws them all)."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names (`name` or `name:port`) the server answers to besides its bound address's own (127.0.0.1, localhost,
+    [::1] on a loopback bind); any other `Host` header gets 421 (DNS rebinding). `*` answers any (behind a proxy that checks)."""
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    """Largest request body; a larger one gets 413 (checked on Content-Length and while it streams)."""
+    max_param_items: int = Field(10_000, ge=1)
+    """Most query parameters, and most items in one list parameter (413 beyond)."""
+    heavy_queries: int = Field(8, ge=1, le=64)
+    """Queries, searches and graph reads running at once; health, schema and cheap reads have their own threads."""
+    heavy_wait_s: float = Field(0.5, ge=0)
+    """How long a heavy request waits for a free slot before it gets 503 `busy` (with Retry-After)."""
+
+
+class IngestSettings(BaseModel):
+    """Limits on what one ingest may read: a document over them is refused with its path and size before any write."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_document_bytes: int = Field(10_000_000, ge=1)
+    """Largest document file (bytes)."""
+    max_documents_bytes: int = Field(200_000_000, ge=1)
+    """Largest total of an estate's document files (bytes)."""
+    max_chunks_per_document: int = Field(5_000, ge=1)
+    """Most chunks one document may make."""
 
 
 class Settings(BaseModel):
@@ -259,6 +290,8 @@ class Settings(BaseModel):
         if repeated:
             raise ValueError(f"source names must be unique; repeated: {', '.join(repeated)}")
         return value
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    """Limits on documents read by an ingest."""
 
     @property
     def store_path(self) -> Path:

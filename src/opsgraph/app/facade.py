@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opsgraph.app.ask import AskService, NothingIngestedError, build_llm
+from opsgraph.app.ask import AskService, NothingIngestedError, build_llm, risk_source
 from opsgraph.app.config import Settings, load_settings
+from opsgraph.app.estates import record_estate
 from opsgraph.app.risk import RiskService
 from opsgraph.app.sync import SyncService
 from opsgraph.app.text2cypher import Text2CypherService, TuneReport
 from opsgraph.embed import Embedder, create_embedder
+from opsgraph.errors import StoreError
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
+from opsgraph.ingest.documents import DocumentLimits
 from opsgraph.ingest.history import edge_intervals
 from opsgraph.ingest.reconcile import ReconcileReport
 from opsgraph.ingest.sync import SyncPlan
@@ -28,6 +31,8 @@ from opsgraph.retrieve import render_schema
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
 
+if TYPE_CHECKING:
+    from opsgraph.rag.evaluate import EvalReport
 
 def sample_estate_path() -> Path:
     """The Online Boutique sample estate shipped inside the package."""
@@ -60,6 +65,7 @@ class OpsGraph:
             settings: dict[str, Any] = {"batch_size": s.store.batch_size}
             if s.store.backend == "arcadedb-embedded":
                 settings["path"] = s.store_path
+                settings["timeout_ms"] = s.store.query_timeout_ms
             self._store = create_store(s.store.backend, **settings)
         self._store.open()
         return self
@@ -128,8 +134,20 @@ class OpsGraph:
 
     def _ask_service(self) -> AskService:
         if self._asker is None:
-            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm, text2cypher=self.text2cypher)
+            self._asker = AskService(
+                self.store, self.settings, embedder=self.embedder, llm=self.llm, text2cypher=self.text2cypher, risk=risk_source(self.risk)
+            )
         return self._asker
+
+    def evaluate(self, questions: str | Path, *, limit: int | None = None, progress: Any = None) -> EvalReport:
+        """Run a question file through `ask` (no cache) and judge each answer against its gold (`rag/evaluate.py`):
+        answered share, accuracy of answered, accuracy overall, abstention on unanswerable questions, latency."""
+        from opsgraph.rag.evaluate import load_questions, run_eval
+
+        items = load_questions(questions)[: limit or None]
+        return run_eval(
+            lambda q: self.ask(q, use_cache=False), items, gold_query=lambda cypher: list(self.query(cypher, limit=10_000).rows), progress=progress
+        )
 
     @property
     def text2cypher(self) -> Text2CypherService:
@@ -172,11 +190,21 @@ class OpsGraph:
     # -- estate ----------------------------------------------------------------
     def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None, documents: bool = True) -> IngestReport:
         """Validate an estate folder completely, then write it idempotently; with `documents`, sync its docs/ too."""
-        return ingest_estate(self.store, estate_dir, progress=progress, embedder=self.embedder if documents else None)
+        report = ingest_estate(self.store, estate_dir, progress=progress, embedder=self.embedder if documents else None,
+                               limits=DocumentLimits(**self.settings.ingest.model_dump()))
+        record_estate(self.settings.home, estate_dir)  # `opsgraph serve` ingests from these folders by default
+        return report
 
     def reset(self) -> None:
         """Drop everything in the store (types, data, telemetry)."""
         self.store.reset()
+
+    def check(self) -> Any:
+        """Run the store's integrity check now: a report with `ok`, `summary()` and the store files it points at."""
+        checker = getattr(self.store, "check", None)
+        if checker is None:
+            raise StoreError(f"the {self.settings.store.backend} store has no integrity check")
+        return checker()
 
     def schema(self) -> GraphSchema | None:
         """The schema last applied to the store."""

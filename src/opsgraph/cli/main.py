@@ -44,7 +44,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except OpsGraphError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
@@ -292,6 +292,13 @@ def tune(
 @app.command()
 def reset(home: HomeOpt = None, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False) -> None:
     """Drop every type and all data in the store."""
+    with _errors():
+        settings = load_settings(home=home)
+    store = settings.store_path
+    if settings.store.backend == "arcadedb-embedded" and not (store.is_dir() and any(store.iterdir())):
+        err.print(f"[bold red]error:[/] there is no store at {escape(str(store))}: nothing to reset (check --home)", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(1)
     if not yes:
         typer.confirm("Drop everything in the store?", abort=True)
     with _errors(), _open(home) as og:
@@ -554,8 +561,105 @@ def query_as_of(
         print_result(og.query_as_of(cypher, when, params, limit=limit), as_json=as_json, title=f"as of {when}")
 
 
+@app.command("eval")
+def eval_command(
+    questions: Annotated[Path, typer.Argument(help="Question file (YAML): q with gold/rows, source, answerable: false or answer: risk.")],
+    home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    min_accuracy: Annotated[float | None, typer.Option("--min-accuracy", min=0.0, max=1.0, help="Exit 1 when accuracy of answered is below this.")] = None,
+    min_answered: Annotated[float | None, typer.Option("--min-answered", min=0.0, max=1.0, help="Exit 1 when the answered share is below this.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions.")] = None,
+) -> None:
+    """Ask every question of a file and report how often the answer is right, abstained, and how fast."""
+    with _errors():
+        og = _open(home)
+        try:
+            with _progress() as bars:
+                task = bars.add_task("asking", total=1)
+
+                def progress(done: int, total: int, pattern: str) -> None:
+                    bars.update(task, completed=done, total=total, description=f"asking ({pattern})"[:28])
+
+                report = og.evaluate(questions, limit=limit, progress=progress)
+        finally:
+            og.close()
+    data = report.to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        table = Table(title=f"opsgraph eval {questions.name}")
+        cols = ("pattern", "total", "answered_share", "accuracy_of_answered", "accuracy_overall", "abstention_on_unanswerable", "p50_ms", "p95_ms")
+        for col in cols:
+            table.add_column(col.replace("_", " "))
+        rows = [("all", data["summary"]), *data["by_pattern"].items()]
+        for name, s in rows:
+            table.add_row(name, *("-" if s[c] is None else str(s[c]) for c in cols[1:]))
+        console.print(table)
+    s = data["summary"]
+    failed = []
+    if min_accuracy is not None and (s["accuracy_of_answered"] or 0.0) < min_accuracy:
+        failed.append(f"accuracy of answered {s['accuracy_of_answered']} < {min_accuracy}")
+    if min_answered is not None and (s["answered_share"] or 0.0) < min_answered:
+        failed.append(f"answered share {s['answered_share']} < {min_answered}")
+    if failed:
+        err.print(f"[bold red]below the bar:[/] {'; '.join(failed)}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(home: HomeOpt = None) -> None:
+    """Run the store's integrity check (the engine's CHECK DATABASE): is every file whole and every count right?"""
+    with _errors():
+        settings = load_settings(home=home)
+        store = settings.store_path
+        if settings.store.backend == "arcadedb-embedded" and not store.is_dir():
+            raise OpsGraphError(f"there is no store at {store}: nothing to check (check --home)")
+        with OpsGraph(settings).open() as og:
+            report = og.check()
+    if not report.ok:
+        files = f"; damaged file(s): {', '.join(report.files)}" if report.files else ""
+        err.print(f"[bold red]error:[/] the store at {escape(str(store))} is damaged ({escape(report.summary())}){escape(files)}. "
+                  "Restore the home from a backup, re-ingest into a fresh home, or `opsgraph reset --yes` and ingest again.",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    records = report.raw.get("totalActiveRecords", "?")
+    console.print(f"the store at {store} is whole: {records} records checked, 0 errors", soft_wrap=True)
+
+
+@contextmanager
+def _engine_output_aside() -> Iterator[None]:
+    """Keep what the engine writes to file descriptor 2 (its log, Java stack traces) off the terminal.
+
+    Python's own stderr (messages, progress bars) keeps the terminal; the engine's goes to
+    `<tmp>/opsgraph-engine-<uid>.log`, rewritten by each run.
+    """
+    import os
+    import tempfile
+
+    log = Path(tempfile.gettempdir()) / f"opsgraph-engine-{os.getuid()}.log"
+    try:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError:
+        yield
+        return
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    os.dup2(fd, 2)
+    os.close(fd)
+    saved, sys.stderr = sys.stderr, open(terminal, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
+                                         errors="backslashreplace")
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(terminal, 2)
+        sys.stderr.close()
+        sys.stderr = saved
+
+
 def main() -> None:
-    app()
+    with _engine_output_aside():
+        app()
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def mcp_command(
 
 
 def _serve_mcp_http(settings: Any, host: str | None, port: int | None, token: str | None, allow_writes: bool, hint: str | None) -> None:
-    from opsgraph.api.http.server import bind, check_bind, is_loopback, url_for, uvicorn_server
+    from opsgraph.api.http.server import TOKEN_FILE, bind, check_bind, server_names, url_for, uvicorn_server, write_token
     from opsgraph.api.mcp import mcp_http_app
     from opsgraph.api.service import Served
 
@@ -141,8 +141,10 @@ def _serve_mcp_http(settings: Any, host: str | None, port: int | None, token: st
     try:
         sock = bind(host, port)
         actual = sock.getsockname()[1]
-        hosts = [f"127.0.0.1:{actual}", f"localhost:{actual}", f"[::1]:{actual}"] if is_loopback(host) else None
-        app = mcp_http_app(Served(og, allow_writes=allow_writes), token=token, hosts=hosts)
+        hosts = server_names(host, actual, cfg.allowed_hosts)
+        wtoken = (token or write_token(settings.home)) if allow_writes else None
+        where = "the token the server was started with" if token else f"it is in {settings.home / TOKEN_FILE} on the server"
+        app = mcp_http_app(Served(og, allow_writes=allow_writes), token=token, hosts=hosts, write_token=wtoken, token_where=where)
         sys.stdout.write(f"opsgraph MCP for {settings.home} at {url_for(host, actual)}/mcp\nCtrl-C stops it.\n")
         sys.stdout.flush()
         uvicorn_server(app).run(sockets=[sock])
@@ -200,7 +202,7 @@ class RemoteGraph:
         if write:
             raise WriteRefusedError(
                 f"this home is held by `opsgraph serve` at {self.url}, whose API runs queries read-only; "
-                "stop the server to run a query that writes"
+                "stop the server to run a query that writes (or use its MCP tool write_graph: `opsgraph serve --mcp-writes`)"
             )
         out = self._call("POST", "/v1/query", {"cypher": cypher, "params": params or {}, "limit": limit or 1000})
         return QueryResult(columns=out["columns"], rows=out["rows"], truncated=out["truncated"], elapsed_ms=out["elapsed_ms"])
@@ -243,7 +245,7 @@ def answer_from_dict(d: dict[str, Any]) -> Any:
         question=d["question"], text=d["answer"], citations=[cite(c) for c in d.get("citations", [])],
         context=[cite(c) for c in d.get("context", [])], route=route, trace=trace, rows=d.get("rows"), cypher=d.get("cypher"),
         dropped_citations=list(d.get("dropped_citations") or []), notes=list(d.get("notes") or []),
-        **{k: d[k] for k in ("standalone", "cached") if k in d and k in Answer.__dataclass_fields__},
+        **{k: d[k] for k in ("standalone", "cached", "kind", "abstained", "sections") if k in d and k in Answer.__dataclass_fields__},
     )
 
 
@@ -267,6 +269,10 @@ def open_or_forward(home: Path | None) -> OpsGraph | RemoteGraph:
         if info is None or not _server_alive(str(info["url"])):
             raise
         token = info.get("token") or (settings.serve.token.get_secret_value() if settings.serve.token else None)
+        if token is None:  # the home's write token (0600): this user may read it, so the server takes it
+            from opsgraph.api.http.server import read_write_token
+
+            token = read_write_token(settings.home)
         err.print(f"[dim]{escape(str(settings.home))} is held by opsgraph serve at {escape(str(info['url']))}: "
                   "forwarding this command to it[/]", highlight=False)
         return RemoteGraph(str(info["url"]), token)

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph.embed.base import Embedder
-from opsgraph.errors import IngestError, Issue
+from opsgraph.errors import DocumentTooLargeError, IngestError, Issue
 from opsgraph.ingest.chunking import CHUNKERS, TextChunk, chunk_text, markdown_sections
 from opsgraph.ingest.linking import EntityLinker, Link, entities_from_store, link_settings
 from opsgraph.schema import EdgeType, GraphSchema, NodeType, PropertySpec, PropertyType
@@ -165,6 +165,18 @@ class SourceDocument:
     """sha256 of the file's bytes."""
 
 
+@dataclass(frozen=True)
+class DocumentLimits:
+    """What one ingest may read: checked on file sizes before a byte is read, and on chunks before they are written."""
+
+    max_document_bytes: int = 10_000_000
+    """Largest document file."""
+    max_documents_bytes: int = 200_000_000
+    """Largest total of the estate's document files."""
+    max_chunks_per_document: int = 5_000
+    """Most chunks one document may make."""
+
+
 def list_documents(folder: Path) -> list[Path]:
     """Document files under `folder` (recursively; hidden files and folders skipped), sorted."""
     if not folder.is_dir():
@@ -196,11 +208,36 @@ def load_document(path: Path, root: Path) -> SourceDocument:
     return SourceDocument(doc_id, _title(text, kind, path.stem), text, kind, hashlib.sha256(raw).hexdigest())
 
 
-def read_documents(root: str | Path, schema: GraphSchema) -> list[SourceDocument]:
-    """Every document of the estate at `root`; raises `IngestError` listing every unreadable file."""
+def _check_sizes(paths: list[Path], root: Path, limits: DocumentLimits) -> None:
+    """Refuse documents over the limits by their sizes on disk, before any is read (a 50 MB file costs a `stat`)."""
+    issues, total = [], 0
+    for path in paths:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue  # reported by the reading step
+        total += size
+        if size > limits.max_document_bytes:
+            issues.append(Issue(path.relative_to(root).as_posix(), None, "",
+                                f"document of {size:,} bytes is over the limit of {limits.max_document_bytes:,} bytes "
+                                "(ingest.max_document_bytes): split it or raise the limit"))
+    if total > limits.max_documents_bytes:
+        issues.append(Issue(paths[0].parent.relative_to(root).as_posix() if paths else "", None, "",
+                            f"the estate's {len(paths)} documents hold {total:,} bytes, over the limit of "
+                            f"{limits.max_documents_bytes:,} bytes (ingest.max_documents_bytes)"))
+    if issues:
+        raise DocumentTooLargeError(issues)
+
+
+def read_documents(root: str | Path, schema: GraphSchema, limits: DocumentLimits | None = None) -> list[SourceDocument]:
+    """Every document of the estate at `root`; raises `IngestError` listing every unreadable file, and
+    `DocumentTooLargeError` (naming each file and its size) when `limits` are passed."""
     root = Path(root)
     docs, issues = [], []
-    for path in list_documents(root / schema.documents.folder):
+    paths = list_documents(root / schema.documents.folder)
+    if limits is not None:
+        _check_sizes(paths, root, limits)
+    for path in paths:
         shown = path.relative_to(root).as_posix()
         try:
             docs.append(load_document(path, root))
@@ -297,6 +334,7 @@ def sync_documents(
     linker: EntityLinker | None = None,
     documents: Sequence[SourceDocument] | None = None,
     group_size: int = 64,
+    limits: DocumentLimits | None = None,
 ) -> DocumentReport:
     """Make the store's documents, chunks and links match the estate's document folder.
 
@@ -310,11 +348,13 @@ def sync_documents(
         documents: the estate's documents if already read (`read_documents`, e.g. to validate them
             before an estate's first write); by default they are read here, before any write.
         group_size: documents prepared in memory before their writes (bounds memory use).
+        limits: sizes (checked here when the documents are read here) and chunks per document
+            (checked before a group's writes: a document over it stops the run before its own chunks are written).
     """
     if schema.documents.chunking.strategy not in CHUNKERS:
         raise ValueError(f"unknown chunking strategy {schema.documents.chunking.strategy!r}")
     with store.atomic(f"documents-{Path(estate_root).name}"):  # a failure undoes every document written so far
-        return _sync(store, schema, Path(estate_root), embedder, progress, linker, documents, group_size)
+        return _sync(store, schema, Path(estate_root), embedder, progress, linker, documents, group_size, limits)
 
 
 def _sync(
@@ -326,8 +366,9 @@ def _sync(
     linker: EntityLinker | None,
     documents: Sequence[SourceDocument] | None,
     group_size: int,
+    limits: DocumentLimits | None,
 ) -> DocumentReport:
-    docs = list(documents) if documents is not None else read_documents(root, schema)
+    docs = list(documents) if documents is not None else read_documents(root, schema, limits)
     full = with_document_types(schema, embedder.dims)
     store.ensure_schema(full)
     if linker is None:
@@ -370,7 +411,7 @@ def _sync(
         progress("documents", done, total)
     for start in range(0, len(todo), group_size):
         group = todo[start : start + group_size]
-        built = _prepare(group, schema, embedder, linker, progress)
+        built = _prepare(group, schema, embedder, linker, progress, limits)
         _write(store, built, wanted_build, report)
         for doc, action in group:
             {"create": report.created, "update": report.updated, "relink": report.relinked}[action].append(doc.id)
@@ -380,12 +421,16 @@ def _sync(
     return report
 
 
-def _prepare(group: list[tuple[SourceDocument, str]], schema: GraphSchema, embedder: Embedder, linker: EntityLinker, progress: Progress | None) -> list[_Built]:
+def _prepare(group: list[tuple[SourceDocument, str]], schema: GraphSchema, embedder: Embedder, linker: EntityLinker, progress: Progress | None,
+             limits: DocumentLimits | None = None) -> list[_Built]:
     """Chunk, embed and link a group of documents in memory (no writes)."""
     settings = schema.documents.chunking
     built = []
     for doc, action in group:
         chunks = chunk_text(doc.text, settings, markdown=doc.kind == "markdown", embedder=embedder)
+        if limits is not None and len(chunks) > limits.max_chunks_per_document:
+            raise DocumentTooLargeError([Issue(doc.id, None, "", f"document makes {len(chunks):,} chunks, over the limit of "
+                                                                 f"{limits.max_chunks_per_document:,} (ingest.max_chunks_per_document)")])
         # Only the chunk's own text can mention a node; the whole document is the evidence for weak mentions.
         links = linker.link_many([c.text for c in chunks], document=doc.text)
         built.append(_Built(doc, chunks, links, rechunked=action != "relink"))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph.embed.base import Embedder
-from opsgraph.ingest.documents import DocumentReport, read_documents, sync_documents
+from opsgraph.ingest.documents import DocumentLimits, DocumentReport, read_documents, sync_documents
 from opsgraph.ingest.estate import EstatePlan, read_estate
 from opsgraph.ingest.sync import SyncPlan, apply_plan, estate_source_name, plan_sync, state_from_estate
 from opsgraph.store.base import GraphStore, Row, UpsertReport, dedupe
@@ -108,6 +108,7 @@ def ingest_estate(
     precedence: int = 100,
     others: Mapping[str, int] | None = None,
     dry_run: bool = False,
+    limits: DocumentLimits | None = None,
 ) -> IngestReport:
     """Validate the estate at `root` completely, then sync it as a source of kind `estate`. Raises `IngestError` before any write.
 
@@ -119,13 +120,14 @@ def ingest_estate(
 
     With an `embedder`, the estate's documents folder (when it has one) is synced after the
     nodes: chunks, embeddings and MENTIONS links (`sync_documents`). Without a folder, stored
-    documents are left alone.
+    documents are left alone. `limits` bound the documents' sizes and chunks (a document over them
+    is refused with its path and size before any write).
     """
     root = Path(root)
     plan = read_estate(root, lookup_ids=store.node_types)
     docs = None
     if embedder is not None and (root / plan.schema.documents.folder).is_dir():
-        docs = read_documents(root, plan.schema)  # unreadable documents refuse the ingest before the first write
+        docs = read_documents(root, plan.schema, limits)  # unreadable or too large documents refuse the ingest before the first write
     with store.atomic(f"ingest-{root.name}"):
         name = source or estate_source_name(plan.schema, root)
         state, repeated = state_from_estate(plan, name, precedence=precedence, location=str(root))
@@ -153,6 +155,6 @@ def ingest_estate(
         apply_plan(store, sync, progress=progress, extra=telemetry)
         report.data_version = store.data_version()
         if embedder is not None and docs is not None:
-            report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs)
+            report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs, limits=limits)
             report.data_version = store.data_version()
     return report

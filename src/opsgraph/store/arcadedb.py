@@ -40,6 +40,7 @@ from opsgraph.errors import BatchError, OpsGraphError, QueryError, StoreError, W
 from opsgraph.schema import GraphSchema, PropertyType
 from opsgraph.store.base import LiveType, QueryResult, Row, SearchHit, TelemetryFrame, UpsertReport, dedupe
 from opsgraph.store.cypher_guard import write_clauses
+from opsgraph.store.health import Report, check_database, close_clean, open_checked
 from opsgraph.store.journal import Journal
 from opsgraph.store.limits import explain_rows
 from opsgraph.store.transport import EmbeddedTransport, Transport
@@ -114,6 +115,8 @@ class ArcadeDBStore:
         self.vector_search_width = vector_search_width
         """Search width passed to `vectorNeighbors` (bench/rag.py measures recall against exact search per width)."""
         self._schema: GraphSchema | None = None
+        self.health: Report | None = None
+        """The integrity check run by the last `open()` (after an unclean close or changed files), else None."""
         self._vector_ready: set[str] = set()
         """`Type[prop]` vector indexes searched since the last write to their type (their graph is built)."""
         home = getattr(transport, "path", None)
@@ -132,13 +135,17 @@ class ArcadeDBStore:
 
     # -- lifecycle -----------------------------------------------------------
     def open(self) -> None:
-        self.transport.open()
+        self.health = open_checked(self.transport)  # the transport's open, plus store health (store/health.py)
         self.transport.set_timeout(self.timeout_ms)
         self._ensure_meta()
         self.recover_journals()
 
     def close(self) -> None:
-        self.transport.close()
+        close_clean(self.transport)
+
+    def check(self) -> Report:
+        """Run the engine's integrity check now (`opsgraph check`); `Report.ok` says whether the store is whole."""
+        return check_database(self.transport, getattr(self.transport, "path", None))
 
     def __enter__(self) -> ArcadeDBStore:
         self.open()

@@ -208,7 +208,9 @@ class EmbeddedTransport:
                 return []
             return [{k: to_python(v) for k, v in record.to_dict().items()} for record in result]
         except Exception as exc:
-            raise QueryError(engine_message(exc), cypher=text) from exc
+            from opsgraph.store.health import explain  # a full disk or a read-only folder, said plainly
+
+            raise explain(self.path, exc) or QueryError(engine_message(exc), cypher=text) from exc
 
     def set_timeout(self, ms: int) -> None:
         import jpype
@@ -228,7 +230,9 @@ class EmbeddedTransport:
         try:
             db.commit()
         except Exception as exc:
-            raise QueryError(f"commit failed: {engine_message(exc)}") from exc
+            from opsgraph.store.health import explain  # health imports nothing of this module
+
+            raise explain(self.path, exc) or QueryError(f"commit failed: {engine_message(exc)}") from exc
 
 
 # -- a transport for tests -------------------------------------------------------------------------

@@ -109,9 +109,16 @@ def live_server(api_base: Base, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """`opsgraph serve --port 0` in a subprocess on a copy of the prepared home; stopped with SIGTERM at the end."""
     root = tmp_path_factory.mktemp("live")
     home = copy_home(api_base, root / "home")
+    with serve_process(home, root) as server:
+        yield server
+
+
+@contextmanager
+def serve_process(home: Path, root: Path, *args: str) -> Iterator[LiveServer]:
+    """`opsgraph serve --port 0 [args]` on `home` in a subprocess until the block ends (then SIGTERM, and a clean exit is checked)."""
     err = root / "serve.stderr"
     with err.open("w") as err_file:
-        proc = subprocess.Popen([str(OPSGRAPH), "serve", "--home", str(home), "--port", "0"], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([str(OPSGRAPH), "serve", "--home", str(home), "--port", "0", *args], stdout=subprocess.PIPE,
                                 stderr=err_file, text=True, env=subprocess_env(home))
     reader: list[threading.Thread] = []
     try:
@@ -188,6 +195,10 @@ class ApiTools:
 
     def env(self, home: Path) -> dict[str, str]:
         return subprocess_env(home)
+
+    def serve(self, home: Path, root: Path, *args: str) -> Any:
+        """A context manager: `opsgraph serve` on `home` in a subprocess (a `LiveServer`)."""
+        return serve_process(home, root, *args)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,8 @@ def test_write_tools_only_with_writes_allowed(api: Any) -> None:
                 out["write"] = await rw.call_tool("write_graph", {"cypher": "MATCH (t:Team {id: $id}) SET t.name = $name RETURN t.name AS name",
                                                                  "params": {"id": "team-payments", "name": "Payments (renamed)"}})
                 out["ingest"] = await rw.call_tool("ingest_estate", {"path": str(api.base.estate), "documents": False})
-                out["missing"] = await rw.call_tool("ingest_estate", {"path": "/no/such/estate"})
+                out["elsewhere"] = await rw.call_tool("ingest_estate", {"path": "/no/such/estate"})
+                out["missing"] = await rw.call_tool("ingest_estate", {"path": str(api.base.estate / "no-such-estate")})
             return out
 
         out = asyncio.run(run())
@@ -34,5 +35,7 @@ def test_write_tools_only_with_writes_allowed(api: Any) -> None:
         assert not out["write"].is_error and out["write"].structured_content["rows"] == [{"name": "Payments (renamed)"}]
         job = out["ingest"].structured_content
         assert job["state"] == "succeeded" and job["result"]["unchanged"] > 0
+        # By default a server ingests only from the folders its home was built from.
+        assert out["elsewhere"].is_error and "[path_not_allowed]" in out["elsewhere"].content[0].text
         assert out["missing"].is_error and "[path_not_found]" in out["missing"].content[0].text
         assert og.query("MATCH (t:Team {id: 'team-payments'}) RETURN t.name AS n").rows[0]["n"] == "Payments (renamed)"

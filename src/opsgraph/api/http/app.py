@@ -15,7 +15,9 @@ Endpoints (all JSON; `/docs` has the OpenAPI page):
 
 Every error is `{"error": {"code", "message"}}` (`api.errors`). With a token,
 every endpoint but health, the page, its static files and the OpenAPI page
-needs `Authorization: Bearer <token>`.
+needs `Authorization: Bearer <token>`. `api.http.guard` sits in front of all
+of it: Host names (421), cross-site Origins (403), the write token on routes
+that write (401), the body size (413).
 """
 
 from __future__ import annotations
@@ -32,13 +34,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opsgraph.api.errors import ApiError, describe_error
+from opsgraph.api.http.guard import SAFE_METHODS, BodyLimit, HostCheck, HostNames, OriginCheck, WriteToken
 from opsgraph.api.http.metrics import CONTENT_TYPE, Metrics
 from opsgraph.api.http.models import (
     AskRequest,
@@ -69,7 +72,19 @@ PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz", "/docs", "/docs/oauth2-red
 PUBLIC_PREFIXES = ("/static/",)
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                 406: "not_acceptable", 413: "too_large", 415: "unsupported_media_type"}
+                 406: "not_acceptable", 413: "too_large", 415: "unsupported_media_type", 421: "misdirected_request"}
+
+WRITE_ROUTES = ("/v1/ingest", "/v1/risk/train", "/v1/risk/rollback")
+"""Routes that change the home (besides `/v1/risk/models/{version}/promote` and MCP with write tools)."""
+
+
+def is_write_route(method: str, path: str, *, mcp_writes: bool = False) -> bool:
+    """Does this request change the home? Such requests need the write token."""
+    if mcp_writes and (path == "/mcp" or path.startswith("/mcp/")):
+        return True
+    if method in SAFE_METHODS:
+        return False
+    return path in WRITE_ROUTES or (path.startswith("/v1/risk/models/") and path.endswith("/promote"))
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": desc}
@@ -77,8 +92,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
                          (403, "Refused (a query that writes, a read-only server, a path outside the allowed roots)"),
                          (404, "Not found"), (408, "A query ran past its time limit"),
                          (409, "The estate's state does not allow it (nothing ingested, no model, a job running)"),
+                         (413, "The body, a parameter list or a document is over a configured limit"),
+                         (421, "The Host header is not one of this server's names (DNS rebinding)"),
                          (422, "Invalid request"), (500, "Server error"), (502, "The language model endpoint failed"),
-                         (503, "The store is held by another process, or a component is missing"))
+                         (503, "Busy (every heavy-query slot is taken: retry), the store is unavailable, or a component is missing"))
 }
 
 # Errors of streaming routes are JSON too, though the route's own responses are `text/event-stream`.
@@ -160,13 +177,17 @@ def _find_job(request: Request, job_id: Annotated[str, Path(min_length=1, max_le
 
 
 def create_app(
-    served: Served, *, token: str | None = None, mcp_server: Any = None, mcp_hosts: list[str] | None = None, warm: bool = False
+    served: Served, *, token: str | None = None, mcp_server: Any = None, mcp_hosts: list[str] | None = None, warm: bool = False,
+    hosts: list[str] | None = None, write_token: str | None = None, token_where: str = "", page_token: str | None = None,
+    mcp_writes: bool = False,
 ) -> FastAPI:
     """The FastAPI app over an opened facade. `mcp_server` (an `MCPServer`) is mounted at `/mcp`.
 
-    `mcp_hosts`: Host headers the MCP endpoint accepts (DNS-rebinding protection, for loopback binds);
-    None turns the check off (a token guards a public bind instead). `warm`: compute the risk board in the
-    background at startup, so the first page load does not wait for the model.
+    `hosts`: Host names every route answers to (`api.http.guard.HostNames`; None: any, for in-process tests);
+    cross-site Origins are refused on state-changing requests by the same list. `mcp_hosts`: the same for the
+    MCP SDK's own check, used only without `hosts`. `write_token`: needed by routes that write (`is_write_route`),
+    `token_where` says where a client finds it; `page_token` is given to the web page (same origin only).
+    `warm`: compute the risk board in the background at startup, so the first page load does not wait for the model.
     """
     metrics = Metrics(gauges=lambda: _gauges(served))
 
@@ -191,13 +212,36 @@ def create_app(
     )
     app.state.served = served
     app.state.metrics = metrics
+    public_paths = PUBLIC_PATHS
+
+    def openapi() -> dict[str, Any]:
+        """Security as enforced: none on public routes; with a token, the rest; without, only routes that write."""
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            spec = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            for path, ops in spec.get("paths", {}).items():
+                for method, op in ops.items():
+                    if not isinstance(op, dict):
+                        continue
+                    secured = path not in public_paths and (bool(token) or (write_token is not None and is_write_route(method.upper(), path)))
+                    if not secured:
+                        op.pop("security", None)
+                    elif write_token is not None and not token:
+                        op.setdefault("description", "")
+                        op["description"] += "\n\nNeeds the server's write token as `Authorization: Bearer <token>`."
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     # -- errors -------------------------------------------------------------------------------
     @app.exception_handler(ApiError)
     @app.exception_handler(OpsGraphError)
     async def _known(_: Request, exc: Exception) -> JSONResponse:
         info = describe_error(exc)
-        return _error_response(info.status, info.code, info.message, info.details)
+        headers = {"Retry-After": "1"} if info.code == "busy" else None
+        return _error_response(info.status, info.code, info.message, info.details, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -290,7 +334,7 @@ def create_app(
     @app.post("/v1/query", tags=["graph"], response_model=QueryResponse, responses=ERRORS)
     async def query(body: QueryRequest) -> dict[str, Any]:
         """Run read-only Cypher with parameters. Writes are refused (403 `write_refused`)."""
-        return await served.call(served.query, body.cypher, body.params, body.limit)
+        return await served.call(served.query, body.cypher, body.params, body.limit, pool="heavy")
 
     @app.get("/v1/search", tags=["graph"], response_model=SearchResponse, responses=ERRORS)
     async def search(
@@ -299,7 +343,7 @@ def create_app(
         mode: Annotated[str, Query(pattern="^(hybrid|text|vector)$", description="hybrid, text (full-text) or vector.")] = "hybrid",
     ) -> dict[str, Any]:
         """Full-text and vector search over the store's own indexes (documents and node properties), fused by rank."""
-        return await served.call(served.search, q, k, mode)  # type: ignore[arg-type]
+        return await served.call(served.search, q, k, mode, pool="heavy")  # type: ignore[arg-type]
 
     @app.get("/v1/schema", tags=["graph"], responses=ERRORS)
     async def schema() -> dict[str, Any]:
@@ -312,7 +356,7 @@ def create_app(
         documents: Annotated[bool, Query(description="Include Document nodes.")] = False,
     ) -> dict[str, Any]:
         """Nodes (id, type, name) and edges of the estate, for drawing."""
-        return await served.call(served.graph, limit, documents)
+        return await served.call(served.graph, limit, documents, pool="heavy")
 
     @app.get("/v1/nodes/{node_id}", tags=["graph"], responses=ERRORS)
     async def node(node_id: Annotated[str, Path(min_length=1, max_length=500)]) -> dict[str, Any]:
@@ -407,8 +451,15 @@ def create_app(
 
     # -- web page --------------------------------------------------------------------------------------
     @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+    async def index() -> Response:
+        if page_token is None:
+            return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+        # The write token goes to this server's own page only: the Host check refuses rebound names, and
+        # another site's page cannot read this response (no CORS).
+        html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+        meta = f'<meta name="opsgraph-write-token" content="{page_token}">'
+        return HTMLResponse(html.replace("<head>", "<head>\n  " + meta, 1),
+                            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:
@@ -421,13 +472,22 @@ def create_app(
 
         security = (TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=mcp_hosts,
                                               allowed_origins=[f"http://{h}" for h in mcp_hosts])
-                    if mcp_hosts else TransportSecuritySettings(enable_dns_rebinding_protection=False))
+                    if mcp_hosts and hosts is None else TransportSecuritySettings(enable_dns_rebinding_protection=False))
         sub = mcp_server.streamable_http_app(streamable_http_path="/mcp", transport_security=security)
         for route in sub.routes:  # the route itself, not a mount: `/mcp` without a redirect to `/mcp/`
             app.router.routes.append(route)
 
+    # Added innermost first: metrics ▸ Host ▸ Origin ▸ body size ▸ bearer token ▸ write token ▸ routes.
+    if write_token:
+        app.add_middleware(WriteToken, token=write_token, where=token_where,  # type: ignore[arg-type]
+                           is_write=lambda m, p: is_write_route(m, p, mcp_writes=mcp_writes))
     if token:
         app.add_middleware(BearerAuth, token=token)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, max_bytes=served.og.settings.serve.max_body_bytes)  # type: ignore[arg-type]
+    names = HostNames(hosts if hosts is not None else ["*"])
+    app.add_middleware(OriginCheck, hosts=names)  # type: ignore[arg-type]
+    if hosts is not None:
+        app.add_middleware(HostCheck, hosts=names)  # type: ignore[arg-type]
     app.add_middleware(RequestMetrics, metrics=metrics)  # type: ignore[arg-type]
     return app
 

@@ -7,6 +7,8 @@ One process, one event loop, no forking (the engine's JVM does not survive
 port of 0 works and the URL printed is the real one. While it runs,
 `<home>/serve.json` (mode 0600: it may hold the token) tells the CLI where
 the server is, so CLI commands on a home the server holds go through it.
+`<home>/serve.token` (0600) holds the write token that routes which write need
+even on loopback (generated once per home; the CLI and the page use it).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import secrets
 import socket
 import time
 from collections.abc import Callable
@@ -69,6 +72,51 @@ def url_for(host: str, port: int) -> str:
     if h in ("0.0.0.0", "::"):  # reachable locally on loopback; the CLI uses this URL
         h = "127.0.0.1" if h == "0.0.0.0" else "::1"
     return f"http://[{h}]:{port}" if ":" in h else f"http://{h}:{port}"
+
+
+TOKEN_FILE = "serve.token"
+"""The write token of the home's server (mode 0600)."""
+
+
+def server_names(host: str, port: int, extra: list[str] | None = None) -> list[str]:
+    """The Host names a server bound to (host, port) answers to: its loopback names, the bound address, `extra`."""
+    h = host.strip("[]").lower()
+    names = [f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"]
+    if h in ("0.0.0.0", "::"):  # every address of this machine: its names too
+        for name in {socket.gethostname(), socket.getfqdn()}:
+            names.append(f"{name.lower()}:{port}")
+    elif h not in ("127.0.0.1", "localhost", "::1"):
+        names.append(f"[{h}]:{port}" if ":" in h else f"{h}:{port}")
+    return names + [e.strip() for e in extra or [] if e.strip()]
+
+
+def write_token(home: Path) -> str:
+    """The home's write token: read from `<home>/serve.token` when it is private to this user, else made anew (0600)."""
+    path = home / TOKEN_FILE
+    try:
+        st = path.stat()
+        if st.st_mode & 0o077 == 0 and st.st_uid == os.getuid():
+            existing = path.read_text(encoding="utf-8").strip()
+            if len(existing) >= 32:
+                return existing
+    except OSError:
+        pass
+    token = secrets.token_urlsafe(32)
+    tmp = home / f".{TOKEN_FILE}.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(token + "\n")
+    os.replace(tmp, path)
+    return token
+
+
+def read_write_token(home: Path) -> str | None:
+    """The write token a running server of `home` uses, if this user may read it."""
+    try:
+        token = (home / TOKEN_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return token or None
 
 
 def read_serve_file(home: Path) -> dict[str, Any] | None:
@@ -142,13 +190,21 @@ def run_server(
     sock = bind(host, port)
     actual = sock.getsockname()[1]
     url = url_for(host, actual)
-    hosts = [f"127.0.0.1:{actual}", f"localhost:{actual}", f"[::1]:{actual}"] if is_loopback(host) else None
-    mcp_server = build_mcp_server(lambda: served, allow_writes=mcp_writes) if mcp else None
-    app = create_app(served, token=token, mcp_server=mcp_server, mcp_hosts=hosts, warm=True)
     home = og.settings.home
+    hosts = server_names(host, actual, og.settings.serve.allowed_hosts)
+    writes = allow_writes or (mcp and mcp_writes)
+    # Writes need a token even on loopback: the configured one, else this home's generated one.
+    wtoken = (token or write_token(home)) if writes else None
+    where = "the token the server was started with" if token else f"it is in {home / TOKEN_FILE} on the server"
+    page_token = wtoken if wtoken and not token and is_loopback(host) else None
+    mcp_server = build_mcp_server(lambda: served, allow_writes=mcp_writes) if mcp else None
+    app = create_app(served, token=token, mcp_server=mcp_server, warm=True, hosts=hosts, write_token=wtoken, token_where=where,
+                     page_token=page_token, mcp_writes=bool(mcp and mcp_writes))
     info = {"url": url, "pid": os.getpid(), "home": str(home), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "mcp": mcp}
     if token:
         info["token"] = token
+    elif wtoken:
+        info["token_file"] = str(home / TOKEN_FILE)
     _write_serve_file(home, info)
     server = uvicorn_server(app, access_log=access_log)
     try:

@@ -46,18 +46,30 @@ def run_stdio(settings: Settings, *, allow_writes: bool = False, served_hint: st
         og.close()
 
 
-def mcp_http_app(served: Served, *, token: str | None, hosts: list[str] | None) -> Any:
-    """A Starlette app with only the MCP endpoint at `/mcp` (for `opsgraph mcp --http`), bearer-guarded when `token` is set."""
+def mcp_http_app(served: Served, *, token: str | None, hosts: list[str] | None, write_token: str | None = None,
+                 token_where: str = "") -> Any:
+    """A Starlette app with only the MCP endpoint at `/mcp` (for `opsgraph mcp --http`), bearer-guarded when `token` is set.
+
+    `hosts`: the Host names it answers to (421 otherwise; cross-site Origins get 403); `write_token`: needed by every
+    request when the write tools are on (the tools are reached through one endpoint).
+    """
     from mcp.server.transport_security import TransportSecuritySettings
     from starlette.applications import Starlette
 
     from opsgraph.api.http.app import BearerAuth
+    from opsgraph.api.http.guard import BodyLimit, HostCheck, HostNames, OriginCheck, WriteToken
 
     server = build_mcp_server(lambda: served, allow_writes=served.allow_writes)
-    security = (TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
-                                          allowed_origins=[f"http://{h}" for h in hosts])
-                if hosts else TransportSecuritySettings(enable_dns_rebinding_protection=False))
+    # The Host and Origin checks below cover the endpoint (with configured names too); the SDK's own is left off.
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
     app: Starlette = server.streamable_http_app(streamable_http_path="/mcp", transport_security=security)
+    if write_token and served.allow_writes:
+        app.add_middleware(WriteToken, token=write_token, where=token_where, is_write=lambda m, p: True)  # type: ignore[arg-type]
     if token:
         app.add_middleware(BearerAuth, token=token)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, max_bytes=served.og.settings.serve.max_body_bytes)  # type: ignore[arg-type]
+    names = HostNames(hosts if hosts is not None else ["*"])
+    app.add_middleware(OriginCheck, hosts=names)  # type: ignore[arg-type]
+    if hosts is not None:
+        app.add_middleware(HostCheck, hosts=names)  # type: ignore[arg-type]
     return app

@@ -48,7 +48,8 @@ def build_mcp_server(
     async def run(method: str, *args: Any, **kwargs: Any) -> Any:
         served = get_served()
         try:
-            return await served.call(getattr(served, method), *args, pool="ask" if method == "ask" else "read", **kwargs)
+            pool = "ask" if method == "ask" else "heavy" if method in ("query", "search", "write_query") else "read"
+            return await served.call(getattr(served, method), *args, pool=pool, **kwargs)
         except Exception as exc:
             info = describe_error(exc)
             raise ToolError(f"[{info.code}] {info.message}") from exc

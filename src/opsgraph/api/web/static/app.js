@@ -3,7 +3,9 @@
 "use strict";
 
 (function () {
-  const state = { cy: null, risk: {}, riskNodeType: "Service", token: sessionStorage.getItem("opsgraph-token") || "", graphIds: new Set(),
+  // The server gives its own page the write token (a loopback server without a configured token).
+  function writeToken() { const m = document.querySelector('meta[name="opsgraph-write-token"]'); return m ? m.content : ""; }
+  const state = { cy: null, risk: {}, riskNodeType: "Service", token: sessionStorage.getItem("opsgraph-token") || writeToken(), graphIds: new Set(),
                   // One conversation per tab: follow-up questions are read in the context of the earlier ones.
                   session: "web-" + Math.random().toString(36).slice(2, 10) };
   window.opsgraph = state; // for debugging and the browser test
