@@ -54,7 +54,7 @@ def _train(home: Path, estate: Path) -> tuple[str, str]:
     with OpsGraph(Settings(home=home, embed={"provider": "none"}, risk={"threads": 1})) as og:
         og.ingest(estate)
         _, labels = og.risk.labelled_telemetry()
-        version, metrics = og.risk.train(overrides=FAST)
+        _, metrics = og.risk.train(overrides=FAST)
         assert "val" in metrics
         return labels.source, labels.describe()
 
@@ -78,5 +78,5 @@ def test_without_labels_incidents_or_rules_training_says_anomaly_only(sample_cop
     _drop_slo_rules(sample_copy)  # the sample's own incidents lie outside its telemetry's two days
     with OpsGraph(Settings(home=tmp_path / "home", embed={"provider": "none"}, risk={"threads": 1})) as og:
         og.ingest(sample_copy)
-        with pytest.raises(RiskError, match="anomaly-only mode.*incidents.*slo"):
+        with pytest.raises(RiskError, match=r"anomaly-only mode.*incidents.*slo"):
             og.risk.train(overrides=FAST)
