@@ -20,6 +20,13 @@ input carries no status) and the p50/p95 latency of B's spans in
 milliseconds. Pod names are mapped to their workload by stripping the
 suffixes Kubernetes adds (``cartservice-7d8b9c6f4-x2kqz`` -> ``cartservice``).
 
+As a source (``kind: traces`` in ``sources:``, `path` a span file or a
+folder of them) it asserts one call edge (``mapping.call_edge``, default
+``CALLS``) per caller/callee pair between nodes the estate knows, with its
+totals over the windows read; an edge not seen for
+``mapping.call_retention_s`` before the newest span is no longer asserted,
+so the sync closes it in the estate's history instead of keeping it forever.
+
 This module reads files and aggregates; it never writes to a store.
 """
 
@@ -36,14 +43,13 @@ from typing import Any
 
 import numpy as np
 
-from opsgraph.errors import OpsGraphError
+from opsgraph.errors import SourceError
+from opsgraph.schema import GraphSchema
+from opsgraph.sources.base import Facts, KnownIds, Shaper, SourceConfig, register_reader
 
 
-class TraceFormatError(OpsGraphError):
+class TraceFormatError(SourceError):
     """A span file could not be read: the message names the file, the line or record, and the field."""
-
-    code = "trace_invalid"
-    status = 422
 
 
 @dataclass(frozen=True)
@@ -309,3 +315,37 @@ def call_graph(stats: Iterable[CallStats]) -> dict[tuple[str, str], CallStats]:
             float(np.average([p.p50_ms for p in parts], weights=weights)), float(max(p.p95_ms for p in parts)),
         )
     return out
+
+
+def _iso(ns: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ns / 1e9, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@register_reader("traces")
+def read_traces(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None) -> Facts:
+    """Observed call edges from the span files at `config.path` (see the module docstring)."""
+    if config.path is None:  # read_source checks it before calling a reader
+        raise TraceFormatError(f"source {config.name!r} (traces) needs a `path`")
+    mapping = config.mapping
+    facts = Facts(source=config.name, kind=config.kind)
+    files = [config.path] if config.path.is_file() else sorted(p for p in config.path.rglob("*") if p.suffix.lower() in (".csv", ".json", ".jsonl"))
+    facts.files = [str(f) for f in files]
+    stats = call_edges((s for f in files for s in read_spans(f)), window_s=mapping.call_window_s)
+    if not stats:
+        return facts
+    newest = max(s.window_start_ns for s in stats) + mapping.call_window_s * 1_000_000_000
+    cutoff = newest - mapping.call_retention_s * 1_000_000_000
+    last_seen: dict[tuple[str, str], int] = {}
+    for s in stats:
+        key = (s.caller, s.callee)
+        last_seen[key] = max(last_seen.get(key, 0), s.window_start_ns + mapping.call_window_s * 1_000_000_000)
+    shaper = Shaper(schema, mapping, facts)
+    for key, total in sorted(call_graph(stats).items()):
+        if last_seen[key] < cutoff:
+            continue
+        props = {"calls": total.calls, "error_share": total.error_share, "p50_ms": round(total.p50_ms, 3),
+                 "p95_ms": round(total.p95_ms, 3), "first_seen": _iso(total.window_start_ns), "last_seen": _iso(last_seen[key])}
+        shaper.edge(mapping.call_edge, total.caller, total.callee, props, f"{len(files)} span file(s) {total.calls} calls")
+    return shaper.finish(known_ids)
