@@ -15,6 +15,7 @@ from opsgraph.app.ask import AskService, NothingIngestedError, build_llm
 from opsgraph.app.config import Settings, load_settings
 from opsgraph.app.risk import RiskService
 from opsgraph.app.sync import SyncService
+from opsgraph.app.traces import TraceReceiver
 from opsgraph.embed import Embedder, create_embedder
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
 from opsgraph.ingest.history import edge_intervals
@@ -43,6 +44,7 @@ class OpsGraph:
         self._llm: LanguageModel | None = None
         self._llm_built = False
         self._asker: AskService | None = None
+        self._traces: TraceReceiver | None = None
 
     @classmethod
     def from_home(cls, home: str | Path | None = None, *, config_file: str | Path | None = None) -> OpsGraph:
@@ -237,6 +239,13 @@ class OpsGraph:
                 return asker.ask(question, schema, use_cache=False)
             finally:
                 asker.close()
+
+    @property
+    def traces(self) -> TraceReceiver:
+        """The OTLP receiver of this process (one per facade): `receive(body, content_type)`, `flush()`."""
+        if self._traces is None:
+            self._traces = TraceReceiver(lambda config, facts: self.syncer.sync_facts(config, facts), self.schema, self.store.node_types)
+        return self._traces
 
     def reconcile(self) -> ReconcileReport:
         """Sources against each other and the estate: undeclared dependencies, unowned components, stale mentions."""

@@ -36,7 +36,7 @@ import csv
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -328,24 +328,132 @@ def read_traces(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds |
     """Observed call edges from the span files at `config.path` (see the module docstring)."""
     if config.path is None:  # read_source checks it before calling a reader
         raise TraceFormatError(f"source {config.name!r} (traces) needs a `path`")
+    files = [config.path] if config.path.is_file() else sorted(p for p in config.path.rglob("*") if p.suffix.lower() in (".csv", ".json", ".jsonl"))
+    stats = call_edges((s for f in files for s in read_spans(f)), window_s=config.mapping.call_window_s)
+    facts = call_facts(stats, config, schema, known_ids, files=len(files))
+    facts.files = [str(f) for f in files]
+    return facts
+
+
+def spans_from_otlp_protobuf(body: bytes) -> list[Span]:
+    """Spans of one OTLP/HTTP protobuf export request (`ExportTraceServiceRequest`), as the SDK exporters send.
+
+    Needs the `opentelemetry-proto` package (the `serve` extra). A body that is
+    not such a message raises `TraceFormatError`.
+    """
+    try:
+        from google.protobuf.message import DecodeError
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    except ImportError as exc:  # pragma: no cover - the serve extra installs it
+        raise TraceFormatError("OTLP protobuf needs the opentelemetry-proto package: pip install 'opsgraph[serve]'") from exc
+    request = ExportTraceServiceRequest()
+    try:
+        request.ParseFromString(body)
+    except DecodeError as exc:
+        raise TraceFormatError(f"request body: not an OTLP ExportTraceServiceRequest ({exc})") from None
+    out: list[Span] = []
+    for r_i, rs in enumerate(request.resource_spans):
+        service = next((a.value.string_value for a in rs.resource.attributes if a.key == "service.name"), "") or "unknown_service"
+        for s_i, scope in enumerate(rs.scope_spans):
+            for p_i, span in enumerate(scope.spans):
+                if not span.trace_id or not span.span_id:
+                    raise TraceFormatError(f"request body: resourceSpans[{r_i}].scopeSpans[{s_i}].spans[{p_i}]: missing traceId or spanId")
+                code = span.status.code
+                out.append(Span(span.trace_id.hex(), span.span_id.hex(), span.parent_span_id.hex() or None, service, span.name,
+                                int(span.start_time_unix_nano), int(span.end_time_unix_nano), None if code == 0 else code == 2))
+    return out
+
+
+class CallAggregator:
+    """Spans received over time (the OTLP receiver) kept as call statistics per window, in bounded memory.
+
+    Services export their spans separately, so a child span may arrive before
+    or after its parent: span ids are remembered for `retention_s` and a
+    child whose parent has not arrived waits (at most `max_pending` of them).
+    Thread-safe: the receiver adds from request threads while a flush reads.
+    """
+
+    def __init__(self, *, window_s: int = 60, retention_s: int = 86400, max_pending: int = 100_000) -> None:
+        import threading
+
+        self.window_ns = int(window_s) * 1_000_000_000
+        self.retention_ns = int(retention_s) * 1_000_000_000
+        self.max_pending = max_pending
+        self._lock = threading.Lock()
+        self._owner: dict[tuple[str, str], tuple[str, int]] = {}
+        self._pending: list[Span] = []
+        self._calls: dict[tuple[str, str, int], list[tuple[float, bool | None]]] = defaultdict(list)
+        self.spans = 0
+        self.dropped = 0
+
+    def _place(self, s: Span) -> bool:
+        owner = self._owner.get((s.trace_id, s.parent_id or ""))
+        if owner is None:
+            return False
+        if owner[0] != s.service:
+            window = s.start_ns - s.start_ns % self.window_ns
+            self._calls[(owner[0], s.service, window)].append(((s.end_ns - s.start_ns) / 1e6, s.error))
+        return True
+
+    def add(self, spans: Iterable[Span]) -> int:
+        """Take spans; returns how many were taken."""
+        n = 0
+        with self._lock:
+            batch = list(spans)
+            for s in batch:
+                self._owner[(s.trace_id, s.span_id)] = (s.service, s.end_ns)
+            waiting = self._pending + [s for s in batch if s.parent_id is not None]
+            self._pending = [s for s in waiting if not self._place(s)]
+            if len(self._pending) > self.max_pending:
+                self.dropped += len(self._pending) - self.max_pending
+                self._pending = self._pending[-self.max_pending :]
+            n = len(batch)
+            self.spans += n
+            self._evict()
+        return n
+
+    def _evict(self) -> None:
+        newest = max((end for _, end in self._owner.values()), default=0)
+        cutoff = newest - self.retention_ns
+        if cutoff <= 0:
+            return
+        self._owner = {k: v for k, v in self._owner.items() if v[1] >= cutoff}
+        self._pending = [s for s in self._pending if s.end_ns >= cutoff]
+        for key in [k for k in self._calls if k[2] + self.window_ns < cutoff]:
+            del self._calls[key]
+
+    def stats(self) -> list[CallStats]:
+        """Call statistics of every retained window."""
+        with self._lock:
+            items = sorted((k, list(v)) for k, v in self._calls.items())
+        out = []
+        for (caller, callee, window), calls in items:
+            ms = np.array([c[0] for c in calls], dtype=np.float64)
+            flags = [c[1] for c in calls]
+            errors = None if all(f is None for f in flags) else sum(1 for f in flags if f)
+            out.append(CallStats(caller, callee, window, len(calls), errors, float(np.percentile(ms, 50)), float(np.percentile(ms, 95))))
+        return out
+
+
+def call_facts(stats: Sequence[CallStats], config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None, *, files: int = 0) -> Facts:
+    """Facts asserting one call edge per caller/callee seen within the retention of the newest window."""
     mapping = config.mapping
     facts = Facts(source=config.name, kind=config.kind)
-    files = [config.path] if config.path.is_file() else sorted(p for p in config.path.rglob("*") if p.suffix.lower() in (".csv", ".json", ".jsonl"))
-    facts.files = [str(f) for f in files]
-    stats = call_edges((s for f in files for s in read_spans(f)), window_s=mapping.call_window_s)
     if not stats:
         return facts
-    newest = max(s.window_start_ns for s in stats) + mapping.call_window_s * 1_000_000_000
+    width = mapping.call_window_s * 1_000_000_000
+    newest = max(s.window_start_ns for s in stats) + width
     cutoff = newest - mapping.call_retention_s * 1_000_000_000
     last_seen: dict[tuple[str, str], int] = {}
     for s in stats:
         key = (s.caller, s.callee)
-        last_seen[key] = max(last_seen.get(key, 0), s.window_start_ns + mapping.call_window_s * 1_000_000_000)
+        last_seen[key] = max(last_seen.get(key, 0), s.window_start_ns + width)
     shaper = Shaper(schema, mapping, facts)
     for key, total in sorted(call_graph(stats).items()):
         if last_seen[key] < cutoff:
             continue
         props = {"calls": total.calls, "error_share": total.error_share, "p50_ms": round(total.p50_ms, 3),
                  "p95_ms": round(total.p95_ms, 3), "first_seen": _iso(total.window_start_ns), "last_seen": _iso(last_seen[key])}
-        shaper.edge(mapping.call_edge, total.caller, total.callee, props, f"{len(files)} span file(s) {total.calls} calls")
+        where = f"{files} span file(s)" if files else "OTLP receiver"
+        shaper.edge(mapping.call_edge, total.caller, total.callee, props, f"{where} {total.calls} calls")
     return shaper.finish(known_ids)

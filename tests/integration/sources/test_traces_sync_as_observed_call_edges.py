@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from helpers import write
 from opsgraph.app import OpsGraph, Settings
 from opsgraph.sources import SourceConfig
+from opsgraph.sources.traces import TraceFormatError
 
 S = 1_000_000_000
 HEADER = "TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano,EndTimeUnixNano,Duration\n"
@@ -53,3 +56,40 @@ def test_observed_calls_are_synced_reconciled_and_closed_when_gone(sample_copy: 
         assert [(r["a"], r["b"]) for r in now] == [("checkoutservice", "paymentservice")]
         gone = [c for c in og.changes() if c.get("op") == "delete" and "CALLS" in str(c.get("type", ""))]
         assert gone and "frontend" in gone[0]["text"] and "checkoutservice" in gone[0]["text"]
+
+
+def test_spans_posted_by_the_real_sdk_become_call_edges_on_flush(sample_copy: Path, tmp_path: Path) -> None:
+    """The receiver half of `POST /v1/traces`: the SDK's own protobuf encoding of a small call graph, then a flush."""
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    def service(name: str) -> tuple[trace.Tracer, InMemorySpanExporter]:
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider(resource=Resource.create({"service.name": name}))
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        return provider.get_tracer(name), exporter
+
+    (front, front_x), (checkout, checkout_x) = service("frontend"), service("checkoutservice")
+    for _ in range(3):
+        with front.start_as_current_span("GET /cart/checkout", kind=trace.SpanKind.CLIENT) as client:
+            ctx = trace.set_span_in_context(client)
+            with checkout.start_as_current_span("PlaceOrder", context=ctx, kind=trace.SpanKind.SERVER):
+                pass
+    with OpsGraph(Settings(home=tmp_path / "home", embed={"provider": "none"})) as og:
+        og.ingest(sample_copy)
+        assert og.traces.flush() is None  # nothing received yet: a flush writes nothing
+        # each service exports on its own: the callee's spans may come first
+        assert og.traces.receive(encode_spans(checkout_x.get_finished_spans()).SerializeToString(), "application/x-protobuf") == 3
+        assert og.traces.receive(encode_spans(front_x.get_finished_spans()).SerializeToString(), "application/x-protobuf") == 3
+        plan = og.traces.flush()
+        assert plan is not None
+        rows = og.query("MATCH (a:Service)-[c:CALLS]->(b:Service) RETURN a.id AS a, b.id AS b, c.calls AS n").rows
+        assert [(r["a"], r["b"], r["n"]) for r in rows] == [("frontend", "checkoutservice", 3)]
+        with pytest.raises(TraceFormatError, match="Content-Type"):
+            og.traces.receive(b"{}", "text/plain")
+        with pytest.raises(TraceFormatError, match="resourceSpans"):
+            og.traces.receive(b'{"resourceSpans": 3}', "application/json")

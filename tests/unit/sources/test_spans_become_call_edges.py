@@ -108,3 +108,41 @@ def test_malformed_inputs_name_the_file_line_and_field(tmp_path: Path) -> None:
     with pytest.raises(TraceFormatError, match="no such file"):
         list(read_spans(tmp_path / "absent"))
     assert issubclass(TraceFormatError, OpsGraphError)
+
+
+def test_the_receiver_aggregator_joins_children_that_arrive_before_their_parent() -> None:
+    from opsgraph.sources.traces import CallAggregator, Span
+
+    agg = CallAggregator(window_s=60, retention_s=3600)
+    child = Span("t1", "c", "p", "payment", "Charge", 2_000_000, 12_000_000, True)
+    assert agg.add([child]) == 1 and agg.stats() == []  # its parent (in checkout's export) has not arrived yet
+    agg.add([Span("t1", "p", None, "checkout", "PlaceOrder", 0, 20_000_000, None)])
+    (stat,) = agg.stats()
+    assert (stat.caller, stat.callee, stat.calls, stat.errors, stat.p50_ms) == ("checkout", "payment", 1, 1, pytest.approx(10.0))
+    # an hour and more later, old windows and remembered spans are let go
+    agg.add([Span("t9", "x", None, "checkout", "PlaceOrder", 2 * 3600 * S, 2 * 3600 * S + 1, None)])
+    assert agg.stats() == []
+
+
+def test_otlp_protobuf_from_the_real_sdk_encoder_round_trips() -> None:
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from opsgraph.sources.traces import spans_from_otlp_protobuf
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "checkout"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("t")
+    with tracer.start_as_current_span("PlaceOrder"), tracer.start_as_current_span("Charge"):
+        pass
+    body = encode_spans(exporter.get_finished_spans()).SerializeToString()
+    spans = spans_from_otlp_protobuf(body)
+    assert sorted(s.operation for s in spans) == ["Charge", "PlaceOrder"]
+    parent = next(s for s in spans if s.operation == "PlaceOrder")
+    assert next(s for s in spans if s.operation == "Charge").parent_id == parent.span_id and parent.parent_id is None
+    with pytest.raises(TraceFormatError, match="not an OTLP"):
+        spans_from_otlp_protobuf(b"\xff\xff not protobuf")
