@@ -17,6 +17,7 @@ from opsgraph.app.estates import record_estate
 from opsgraph.app.risk import RiskService
 from opsgraph.app.sync import SyncService
 from opsgraph.app.text2cypher import Text2CypherService, TuneReport
+from opsgraph.app.traces import TraceReceiver
 from opsgraph.embed import Embedder, create_embedder
 from opsgraph.errors import StoreError
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
@@ -49,6 +50,7 @@ class OpsGraph:
         self._llm: LanguageModel | None = None
         self._llm_built = False
         self._asker: AskService | None = None
+        self._traces: TraceReceiver | None = None
         self._text2cypher: Text2CypherService | None = None
         self._risk: RiskService | None = None
 
@@ -275,6 +277,13 @@ class OpsGraph:
                 return asker.ask(question, schema, use_cache=False)
             finally:
                 asker.close()
+
+    @property
+    def traces(self) -> TraceReceiver:
+        """The OTLP receiver of this process (one per facade): `receive(body, content_type)`, `flush()`."""
+        if self._traces is None:
+            self._traces = TraceReceiver(lambda config, facts: self.syncer.sync_facts(config, facts), self.schema, self.store.node_types)
+        return self._traces
 
     def reconcile(self) -> ReconcileReport:
         """Sources against each other and the estate: undeclared dependencies, unowned components, stale mentions."""

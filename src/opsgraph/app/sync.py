@@ -24,7 +24,7 @@ from opsgraph.ingest.reconcile import ReconcileReport, reconcile
 from opsgraph.ingest.sync import SyncPlan, source_status, state_from_facts, sync_state
 from opsgraph.ingest.telemetry_pull import PullReport, data_age
 from opsgraph.schema import GraphSchema, load_schema
-from opsgraph.sources import SourceConfig, read_source
+from opsgraph.sources import Facts, SourceConfig, read_source
 from opsgraph.store import GraphStore, create_store
 
 Progress = Callable[[str, int, int], None]
@@ -102,6 +102,11 @@ class SyncService:
             return report.sync
         schema = self.schema or default_schema()
         facts = read_source(config, schema, known_ids=self.store.node_types)
+        return self.sync_facts(config, facts, dry_run=dry_run, progress=progress)
+
+    def sync_facts(self, config: SourceConfig, facts: Facts, *, dry_run: bool = False, progress: Progress | None = None) -> SyncPlan:
+        """Plan and apply facts a source produced some other way (the OTLP receiver's call edges), all-or-nothing."""
+        schema = self.schema or default_schema()
         state = state_from_facts(facts, precedence=config.precedence, location=str(config.path or ""))
         if not dry_run:
             self.store.ensure_schema(schema)

@@ -74,6 +74,12 @@ class SourceMapping(BaseModel):
     """Reader property name -> schema property name."""
     types: dict[str, str] = Field(default_factory=dict)
     """Source kind -> node type, e.g. Backstage `{"Resource": "Datastore"}`; kinds without a type are skipped."""
+    call_edge: str = "CALLS"
+    """Edge type of an observed call (traces): caller -> callee, with rates and latencies."""
+    call_window_s: int = Field(60, ge=1)
+    """Width of the windows spans are aggregated in (traces)."""
+    call_retention_s: int = Field(86400, ge=1)
+    """A call edge not seen for this long before the newest span is no longer asserted (the sync closes it in history)."""
 
 
 class SourceConfig(BaseModel):

@@ -20,7 +20,6 @@ and `ingest.telemetry_pull` writes the result inside one `store.atomic(...)` blo
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from opsgraph.errors import SourceError
 from opsgraph.schema import GraphSchema
 from opsgraph.sources.base import KnownIds
 from opsgraph.sources.prometheus_settings import PrometheusSettings
+from opsgraph.sources.traces import service_of_pod
 
 __all__ = [
     "PrometheusClient",
@@ -66,26 +66,7 @@ class PrometheusError(SourceError):
         super().__init__(message, field=field)
 
 
-# -- pods -> workloads -------------------------------------------------------------------------
-# Kubernetes' safe alphabet for generated name suffixes (no vowels, no 0/1/3, no look-alikes).
-_SAFE = "[bcdfghjklmnpqrstvwxz2456789]"
-_RS_POD = re.compile(rf"^(?P<name>.+?)-{_SAFE}{{6,10}}-{_SAFE}{{5}}$")
-_STS_POD = re.compile(r"^(?P<name>.+?)-\d+$")
-_SHORT_POD = re.compile(rf"^(?P<name>.+?)-{_SAFE}{{5}}$")
-
-
-def service_of_pod(pod: str) -> str:
-    """The workload a pod belongs to (`cartservice-579f59597d-wc2lz` -> `cartservice`; `db-0` -> `db`).
-
-    Local twin of `opsgraph.sources.traces.service_of_pod` (same rules: Deployment/ReplicaSet,
-    StatefulSet, DaemonSet/Job suffixes) until that module is merged; then this one imports it.
-    """
-    pod = pod.strip()
-    for pattern in (_RS_POD, _STS_POD, _SHORT_POD):
-        m = pattern.match(pod)
-        if m:
-            return m.group("name")
-    return pod
+# -- pods -> workloads: `service_of_pod` (imported from sources.traces, one set of Kubernetes naming rules) ------------------
 
 
 # -- request building -----------------------------------------------------------------------------
