@@ -13,6 +13,13 @@ remembered strings. Reported:
 - document questions: hit@k of the expected runbook for vector, full-text and
   the fused (RRF) list, and MRR;
 - answers: latency per question, citation rate and dropped citations.
+
+    .venv/bin/python bench/ask.py --latency      # seconds per question, per stage, cold and warm
+
+`--latency`: the same graph and runbook questions answered through `OpsGraph.ask` (no cache) with the default
+`llm.answers: extractive` (no model prose) and, in the same run, `llm.answers: generate` (SmolLM2 writes the runbook
+answers). For each: the first question after opening (cold: linker, pipeline, model load), then p50/p95 of the rest
+(warm), per kind of question, and the p50 of every pipeline stage.
 """
 
 from __future__ import annotations
@@ -59,11 +66,44 @@ DOCS = [
 ]
 
 
+def _latency(home: Path, args: argparse.Namespace) -> None:
+    from opsgraph.app import OpsGraph, Settings
+
+    questions = [("graph", q) for q, _ in GRAPH[:6]] + [("runbook", q) for q, _ in DOCS[:6]]
+    print("\n== latency through OpsGraph.ask (no cache), cold = the first question after opening")
+    for mode in ("extractive", "generate"):
+        llm = {"provider": "llamacpp", "model": args.model, "threads": args.threads, "max_tokens": 160, "answers": mode}
+        settings = Settings(home=home, embed={"provider": "sentence-transformers"}, llm=llm, cache={"backend": "none"}, memory={"backend": "none"})
+        began = time.perf_counter()
+        with OpsGraph(settings) as og:
+            opened = (time.perf_counter() - began) * 1000
+            per_kind: dict[str, list[float]] = {"graph": [], "runbook": []}
+            stages: dict[str, list[float]] = {}
+            cold = 0.0
+            for i, (kind, question) in enumerate(questions):
+                t = time.perf_counter()
+                answer = og.ask(question, use_cache=False)
+                ms = (time.perf_counter() - t) * 1000
+                if i == 0:
+                    cold = ms
+                    continue
+                per_kind[kind].append(ms)
+                for st in answer.trace.stages:
+                    stages.setdefault(f"{kind}:{st.name}", []).append(st.ms)
+        print(f"  llm.answers {mode}: open {opened:.0f} ms, cold first (graph) question {cold:.0f} ms")
+        for kind, values in per_kind.items():
+            values.sort()
+            p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
+            print(f"    warm {kind:8} p50 {statistics.median(values):7.0f} ms  p95 {p95:7.0f} ms  ({len(values)} questions)")
+        print("    stage p50 ms: " + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in sorted(stages.items())))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m-instruct", help="bundled model name, a .gguf path, or 'none'")
     parser.add_argument("--k", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--latency", action="store_true", help="only the latency figures (extractive vs generated answers)")
     args = parser.parse_args()
 
     from opsgraph.app import OpsGraph, Settings, sample_estate_path
@@ -78,6 +118,10 @@ def main() -> None:
             t = time.perf_counter()
             og.ingest(sample_estate_path())
             print(f"ingest with documents: {time.perf_counter() - t:.1f} s")
+            if args.latency:
+                og.close()
+                _latency(Path(tmp), args)
+                return
             schema = og.schema()
             service = AskService(og.store, og.settings, embedder=og.embedder, llm=og.llm)
             rag = service.pipeline(schema)

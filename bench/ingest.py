@@ -15,6 +15,14 @@ paths and prints each figure with its ratio (opsgraph / raw; for rates,
 raw / opsgraph, so >1 always means "opsgraph is slower").
 `--raw-module arcadedb --raw-only` measures the native (GraalVM) build
 alone, run from an environment where that package is installed.
+
+`--guarantee` adds what all-or-nothing ingest costs (`ArcadeDBStore.atomic`,
+the undo journal): at each of `--guarantee-sizes` it loads the same estate
+into fresh stores with the journal off and on, then re-ingests it with every
+node and edge changed (the worst case: every row's pre-image is journaled),
+printing wall time, Python peak allocation (tracemalloc), JVM heap peak and
+the journal's size on disk side by side. It also times the alternative, one
+engine transaction around the whole fresh load, with its JVM heap peak.
 """
 
 from __future__ import annotations
@@ -128,6 +136,124 @@ def bench_raw(module: str, root: Path, nodes: list[dict[str, Any]], edges: list[
     return out
 
 
+GUARANTEE_SCHEMA = (
+    "version: 1\nname: bench\nnodes:\n  Service:\n    properties: {name: string, tier: {type: string, indexed: true}, port: integer}\n"
+    "edges:\n  DEPENDS_ON: {from: Service, to: Service, dependency: true, properties: {weight: integer}}\n"
+)
+
+
+class _HeapPeak:
+    """Peak JVM heap over a phase, from the memory pools' own peak counters (reset at start)."""
+
+    def __init__(self) -> None:
+        import jpype
+
+        factory = jpype.JClass("java.lang.management.ManagementFactory")
+        heap = jpype.JClass("java.lang.management.MemoryType").HEAP
+        self.pools = [p for p in factory.getMemoryPoolMXBeans() if p.getType() == heap]
+
+    def reset(self) -> None:
+        for pool in self.pools:
+            pool.resetPeakUsage()
+
+    def peak_mb(self) -> float:
+        return sum(int(pool.getPeakUsage().getUsed()) for pool in self.pools) / 2**20
+
+
+def _phase(run: Any, heap: _HeapPeak) -> tuple[float, float, float, float]:
+    """(wall seconds, CPU seconds of the whole process incl. the JVM's threads, Python peak MB, JVM heap peak MB) of one call."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    heap.reset()
+    tracemalloc.reset_peak()
+    t, cpu = time.perf_counter(), time.process_time()
+    run()
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    return seconds, cpu, tracemalloc.get_traced_memory()[1] / 2**20, heap.peak_mb()
+
+
+def bench_guarantee(root: Path, nodes: list[dict[str, Any]], edges: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
+    """Fresh load and full-change re-ingest with the journal off and on; one-transaction load as the alternative."""
+    import tracemalloc
+
+    from opsgraph.schema import parse_schema
+    from opsgraph.store import journal as journal_module
+    from opsgraph.store.arcadedb import ArcadeDBStore
+
+    schema = parse_schema(GUARANTEE_SCHEMA)
+    written = [0]
+    real_write = journal_module.Journal._write
+
+    def counting_write(self: Any, entry: dict[str, Any]) -> None:
+        real_write(self, entry)
+        written[0] = max(written[0], self.path.stat().st_size)
+
+    journal_module.Journal._write = counting_write  # type: ignore[method-assign]
+    tracemalloc.start()
+    out: dict[str, dict[str, float]] = {}
+    try:
+        for label, journal in (("JIT warm-up", True), ("without journal", False), ("with journal", True)):
+            warm = label == "JIT warm-up"  # a small load first, so neither measured side pays for the JIT
+            ns = nodes[:2000] if warm else nodes
+            es = [e for e in edges if e[0] < ns[-1]["id"] and e[1] < ns[-1]["id"]] if warm else edges
+            with ArcadeDBStore(root / f"guarantee-{label.replace(' ', '-')}", batch_size=BATCH, journal=journal) as store:
+                store.ensure_schema(schema)
+                heap = _HeapPeak()
+
+                def load(version: int, store: ArcadeDBStore = store, ns: list[dict[str, Any]] = ns, es: list[tuple[str, str]] = es) -> None:
+                    with store.atomic(f"bench-v{version}"):
+                        store.upsert_nodes("Service", [{**n, "name": f"{n['name']} v{version}"} for n in ns])
+                        store.upsert_edges("DEPENDS_ON", [{"from": a, "to": b, "from_type": "Service", "to_type": "Service", "weight": version} for a, b in es])
+
+                for version, phase in ((1, "fresh load"), (2, "every row changed")):
+                    written[0] = 0
+                    seconds, cpu, py_mb, jvm_mb = _phase(lambda v=version: load(v), heap)
+                    out[f"{phase}, {label}"] = {"s": seconds, "cpu s": cpu, "python MB": py_mb, "JVM heap MB": jvm_mb, "journal MB": written[0] / 2**20}
+        with ArcadeDBStore(root / "guarantee-one-tx", batch_size=BATCH, journal=False) as store:
+            store.ensure_schema(schema)
+            heap = _HeapPeak()
+            t = store.transport
+
+            def one_transaction() -> None:
+                with t.transaction():
+                    for s in range(0, len(nodes), BATCH):
+                        t.command("cypher", "UNWIND $rows AS row CREATE (n:Service) SET n = row", {"rows": nodes[s : s + BATCH]})
+                    rows = [{"f": a, "t": b} for a, b in edges]
+                    for s in range(0, len(rows), BATCH):
+                        t.command(
+                            "cypher",
+                            "UNWIND $rows AS row MATCH (a:Service {id: row.f}) MATCH (b:Service {id: row.t}) CREATE (a)-[:DEPENDS_ON {weight: 1}]->(b)",
+                            {"rows": rows[s : s + BATCH]},
+                        )
+
+            seconds, cpu, py_mb, jvm_mb = _phase(one_transaction, heap)
+            out["fresh load, one engine transaction"] = {"s": seconds, "cpu s": cpu, "python MB": py_mb, "JVM heap MB": jvm_mb, "journal MB": 0.0}
+    finally:
+        tracemalloc.stop()
+        journal_module.Journal._write = real_write  # type: ignore[method-assign]
+    return {k: v for k, v in out.items() if "warm-up" not in k}
+
+
+def print_guarantee(sizes: list[int]) -> None:
+    print("\n== the cost of all-or-nothing ingest (atomic + undo journal), same run, fresh stores")
+    for n in sizes:
+        nodes, edges = generate(n)
+        with tempfile.TemporaryDirectory(prefix="opsgraph-guarantee-") as tmp:
+            result = bench_guarantee(Path(tmp), nodes, edges)
+        print(f"\n-- {n:,} nodes, {len(edges):,} edges")
+        print(f"{'phase':<44}{'wall s':>9}{'cpu s':>9}{'python MB':>11}{'JVM heap MB':>13}{'journal MB':>12}")
+        for phase, f in result.items():
+            print(f"{phase:<44}{f['s']:>9.1f}{f['cpu s']:>9.1f}{f['python MB']:>11.1f}{f['JVM heap MB']:>13.0f}{f['journal MB']:>12.1f}")
+        for phase in ("fresh load", "every row changed"):
+            off, on = result[f"{phase}, without journal"], result[f"{phase}, with journal"]
+            print(
+                f"  {phase}: the journal costs {on['s'] / off['s']:.2f}x wall time, {on['cpu s'] / off['cpu s']:.2f}x CPU time, "
+                f"{on['python MB'] - off['python MB']:+.1f} MB Python peak, {on['journal MB']:.1f} MB on disk"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
@@ -135,7 +261,14 @@ def main() -> None:
     parser.add_argument("--raw-module", default="arcadedb_embedded", help="engine module for the raw baseline")
     parser.add_argument("--rounds", type=int, default=3, help="alternating opsgraph/raw rounds per size; medians are shown")
     parser.add_argument("--raw-only", action="store_true", help="only the raw engine (e.g. the native build in another venv)")
+    parser.add_argument("--guarantee", action="store_true", help="also measure what all-or-nothing ingest costs (journal off vs on)")
+    parser.add_argument("--guarantee-only", action="store_true", help="only the all-or-nothing cost section")
+    parser.add_argument("--guarantee-sizes", type=int, nargs="+", default=[10_000, 100_000])
     args = parser.parse_args()
+    if args.guarantee_only:
+        print(f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, batch {BATCH}")
+        print_guarantee(args.guarantee_sizes)
+        return
 
     print(f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, batch {BATCH}")
     print(f"raw baseline module: {args.raw_module}")
@@ -183,6 +316,8 @@ def main() -> None:
     for key in ("nodes/s", "edges/s", "4-hop p50 ms"):
         series = [(n, o) for n, k, o, _ in rows if k == key]
         print(f"  {key:<14}" + "  ".join(f"{n:>7,}: {o:>9.1f}" for n, o in series))
+    if args.guarantee:
+        print_guarantee(args.guarantee_sizes)
 
 
 if __name__ == "__main__":

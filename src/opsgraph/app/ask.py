@@ -20,8 +20,9 @@ from opsgraph.ingest.documents import DOCUMENT_TYPES
 from opsgraph.ingest.linking import EntityLinker, entities_from_store, link_settings
 from opsgraph.llm import LanguageModel, create_language_model
 from opsgraph.rag import Answer, GraphRAG, Router
+from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
 from opsgraph.rag.history import check_session
-from opsgraph.rag.order import structured_retrievers
+from opsgraph.rag.order import structured_retrievers, text2cypher_placement
 from opsgraph.retrieve import (
     CHUNK_TEXT,
     CHUNK_VECTOR,
@@ -77,6 +78,7 @@ class AskService:
         embedder: Embedder | None,
         llm: LanguageModel | None,
         text2cypher: Text2CypherService | None = None,
+        risk: RiskSource | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -84,6 +86,10 @@ class AskService:
         self.llm = llm
         self.text2cypher = text2cypher or Text2CypherService(store, settings, embedder=embedder, llm=llm)
         """Tuning and the tuned writer (the facade passes the one it owns)."""
+        self.risk = risk
+        """The current risk scores, for risk questions ("what is at risk now", "is X healthy")."""
+        self._built: tuple[str, EntityLinker, GraphRAG | None] | None = None
+        """(data version, linker, pipeline): built once per data version, the pipeline only on a cache miss."""
         self.memory = CacheAndMemory(settings, store, embedder=embedder, llm=llm)
         """The semantic cache and session history (opened on first use, closed by `close`)."""
         self._writer: tuple[str, Any, dict[str, Any]] | None = None
@@ -91,6 +97,7 @@ class AskService:
     def forget_writer(self) -> None:
         """Drop the cached text-to-Cypher writer (after `tune`), so the next question builds it from the new choice."""
         self._writer = None
+        self._built = None
 
     def cypher_writer(self, schema: GraphSchema, linker: EntityLinker) -> tuple[Any, dict[str, Any]]:
         """The tuned text-to-Cypher writer, built once per data version (slot values and examples read from the store)."""
@@ -109,6 +116,34 @@ class AskService:
             # A question is short: look further for a word that says which kind of node is meant.
             settings=link_settings(schema, cue_window=6),
         )
+
+    def _version(self) -> str:
+        return str(getattr(self.store, "data_version", lambda: "")())
+
+    def current_linker(self, schema: GraphSchema) -> EntityLinker:
+        """The linker for the data as it is now: built once per data version."""
+        version = self._version()
+        if self._built is None or self._built[0] != version:
+            self._built = (version, self.linker(schema), None)
+        return self._built[1]
+
+    def _needs_model(self) -> bool:
+        """Whether any step will call the model: generated answers, or text-to-Cypher in the retriever order.
+        Extractive answers on an untuned estate never do, so the weights are not even loaded."""
+        placement = text2cypher_placement(self.settings.ask.text2cypher, tuned=self.text2cypher.tuned(), has_llm=True)
+        return self.settings.llm.answers == "generate" or placement is not None
+
+    def current_pipeline(self, schema: GraphSchema) -> GraphRAG:
+        """The pipeline for the data as it is now: built on first need, once per data version."""
+        linker = self.current_linker(schema)
+        assert self._built is not None
+        if self._built[2] is None:
+            if self.llm is not None and self._needs_model():
+                self.llm.open()
+            self._built = (self._built[0], linker, self.pipeline(schema, linker))
+        pipeline = self._built[2]
+        assert pipeline is not None
+        return pipeline
 
     def pipeline(self, schema: GraphSchema | None, linker: EntityLinker | None = None) -> GraphRAG:
         if schema is None:
@@ -135,6 +170,7 @@ class AskService:
         targets = _fulltext_targets(schema, self.store)
         if targets:
             documents.append(FullTextRetriever(self.store, targets))
+        answerer = Answerer(self.store, schema, linker=linker, risk=self.risk, skip_types=tuple(DOCUMENT_TYPES))
         return GraphRAG(
             llm=self.llm,
             router=Router(schema),
@@ -143,14 +179,17 @@ class AskService:
             documents=documents,
             k=cfg.k,
             max_tokens=self.settings.llm.max_tokens,
+            answerer=answerer,
+            answers=self.settings.llm.answers,
+            budget_s=self.settings.llm.answer_budget_s,
         )
 
     def ask(
         self, question: str, schema: GraphSchema | None, *, session: str | None = None, user: str | None = None, use_cache: bool = True
     ) -> Answer:
         """Answer `question`; a follow-up in `session` is rewritten first, and `user`'s cache is tried before the pipeline."""
-        if self.llm is not None:
-            self.llm.open()
+        if self.llm is not None and self.settings.memory.llm_rewrite:
+            self.llm.open()  # the follow-up rewriter runs before the cache; otherwise the model loads with the pipeline
         if schema is None:
             raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`)")
         if session is not None:
@@ -158,10 +197,22 @@ class AskService:
                 check_session(session)
             except ValueError as exc:
                 raise AskInputError(str(exc)) from exc
-        linker = self.linker(schema)
-        conversation = self.memory.conversation(self.pipeline(schema, linker), linker, schema)
+        # The cache is looked up with only the linker built (its entity guard needs it); the pipeline is built on a miss.
+        linker = self.current_linker(schema)
+        conversation = self.memory.conversation(lambda: self.current_pipeline(schema), linker, schema)
         return conversation.ask(question, scope=self.memory.scope(user, schema), session=session, use_cache=use_cache)
 
     def close(self) -> None:
         """Close the cache and the history (the store, embedder and model belong to the facade)."""
         self.memory.close()
+
+
+def risk_source(service: Any) -> RiskSource:
+    """The risk service's current scores as the answer pipeline reads them (raises its error when no model is trained)."""
+
+    def view() -> RiskView:
+        scores = service.scores()
+        rows = [RiskRow(n.node, float(n.probability), bool(n.risky)) for n in scores.nodes]
+        return RiskView(rows, float(scores.threshold), int(scores.horizon), service.current_version())
+
+    return view

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -58,7 +59,7 @@ def answer_variant(settings: Settings, embedder: Embedder | None) -> str:
     """Hash of the settings that shape an answer; cached answers made under other settings are stale."""
     s = settings
     shape = {
-        "llm": [s.llm.provider, s.llm.model, s.llm.base_url, s.llm.max_tokens, s.llm.temperature],
+        "llm": [s.llm.provider, s.llm.model, s.llm.base_url, s.llm.max_tokens, s.llm.temperature, s.llm.answers],
         "ask": s.ask.model_dump(),
         "embedder": embedder.name if embedder is not None else None,
     }
@@ -137,8 +138,8 @@ class CacheAndMemory:
         except ValidationError as exc:
             raise AskInputError(f"user {user!r} / tenant {tenant!r}: {exc.errors()[0]['msg']}") from exc
 
-    def conversation(self, rag: GraphRAG, linker: EntityLinker, schema: GraphSchema) -> Conversation:
-        """Memory and cache around one question's pipeline."""
+    def conversation(self, rag: GraphRAG | Callable[[], GraphRAG], linker: EntityLinker, schema: GraphSchema) -> Conversation:
+        """Memory and cache around one question's pipeline (or a function that builds it, called only on a cache miss)."""
         m = self.settings.memory
         rewriter = FollowUpRewriter(type_words(schema), linker=linker, llm=self.llm if m.llm_rewrite else None, window=m.window)
         return Conversation(

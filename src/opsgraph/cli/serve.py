@@ -245,7 +245,7 @@ def answer_from_dict(d: dict[str, Any]) -> Any:
         question=d["question"], text=d["answer"], citations=[cite(c) for c in d.get("citations", [])],
         context=[cite(c) for c in d.get("context", [])], route=route, trace=trace, rows=d.get("rows"), cypher=d.get("cypher"),
         dropped_citations=list(d.get("dropped_citations") or []), notes=list(d.get("notes") or []),
-        **{k: d[k] for k in ("standalone", "cached") if k in d and k in Answer.__dataclass_fields__},
+        **{k: d[k] for k in ("standalone", "cached", "kind", "abstained", "sections") if k in d and k in Answer.__dataclass_fields__},
     )
 
 

@@ -3,6 +3,12 @@
 CSV gives text; YAML and JSON give typed values. Both end as the same stored
 value so the content hash, and therefore idempotence, does not depend on the
 file format a row came from.
+
+A coerced value is also checked against what the engine would refuse
+(`opsgraph.store.limits`): 64-bit integers, finite floats unless the property
+says `allow_nan`, no control characters in text (removed instead where the
+property says `strip_control`), indexed text within the index key limit. The
+message shows the value, shortened, and the limit.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 from opsgraph.errors import OpsGraphError
 from opsgraph.schema import PropertySpec, PropertyType
+from opsgraph.store.limits import INT_MAX, INT_MIN, shorten, strip_control, value_problem
 
 _TRUE = {"true", "yes", "1", "y", "on"}
 _FALSE = {"false", "no", "0", "n", "off"}
@@ -51,7 +58,23 @@ def parse_datetime(value: Any) -> datetime:
 
 
 def coerce(value: Any, spec: PropertySpec, *, from_text: bool) -> Any:
-    """The stored form of `value` for `spec`; raise `CoercionError` if it does not fit."""
+    """The stored form of `value` for `spec`; raise `CoercionError` if it does not fit or the engine would refuse it."""
+    out = _coerce(value, spec, from_text=from_text)
+    if spec.strip_control:
+        out = [strip_control(v) for v in out] if isinstance(out, list) else strip_control(out) if isinstance(out, str) else out
+    problem = value_problem(out, index="notunique" if spec.indexed else None, allow_nan=spec.allow_nan)
+    if problem is not None:
+        raise CoercionError(f"{shorten(value)} {problem}")
+    return out
+
+
+def check_id(value: str) -> str | None:
+    """Why a node id cannot be stored (control characters, longer than the id limit), or None."""
+    problem = value_problem(value, index="id")
+    return None if problem is None else f"id {shorten(value)} {problem}"
+
+
+def _coerce(value: Any, spec: PropertySpec, *, from_text: bool) -> Any:
     t = spec.type
     if t is PropertyType.STRING:
         if isinstance(value, (dict, list)):
@@ -71,16 +94,18 @@ def coerce(value: Any, spec: PropertySpec, *, from_text: bool) -> Any:
                 return int(value.strip())
             except ValueError:
                 pass
-        raise CoercionError(f"expected an integer, got {value!r}")
+        raise CoercionError(f"expected an integer ({INT_MIN:,} to {INT_MAX:,}), got {shorten(value)}")
     if t is PropertyType.FLOAT:
         if isinstance(value, bool):
             raise CoercionError("expected a number, got a boolean")
         try:
             out = float(value)
         except (TypeError, ValueError):
-            raise CoercionError(f"expected a number, got {value!r}") from None
-        if math.isnan(out) or math.isinf(out):
-            raise CoercionError(f"expected a finite number, got {value!r}")
+            raise CoercionError(f"expected a number, got {shorten(value)}") from None
+        except OverflowError:
+            raise CoercionError(f"expected a number within the 64-bit float range, got {shorten(value)}") from None
+        if (math.isnan(out) or math.isinf(out)) and not spec.allow_nan:
+            raise CoercionError(f"expected a finite number, got {shorten(value)} (NaN and infinity need `allow_nan: true` on the property)")
         return out
     if t is PropertyType.BOOLEAN:
         if isinstance(value, bool):

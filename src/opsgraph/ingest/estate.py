@@ -12,7 +12,10 @@ Rules this module enforces:
   telemetry refer to a node by id alone);
 - an edge's ends must exist in the folder or already in the store, and their
   types must be allowed by the edge type;
-- telemetry names existing nodes whose type declares the features used.
+- telemetry names existing nodes whose type declares the features used;
+- nothing the engine would refuse gets through (`coerce` and `check_id` check
+  values against `opsgraph.store.limits`): ints beyond 64 bits, NaN where not
+  allowed, control characters, over-long ids and indexed text.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph.errors import IngestError, Issue
-from opsgraph.ingest.coerce import CoercionError, coerce, parse_datetime
+from opsgraph.ingest.coerce import CoercionError, check_id, coerce, parse_datetime
 from opsgraph.ingest.files import SourceRow, list_tables, read_table
 from opsgraph.schema import GraphSchema, load_schema
 
@@ -102,7 +105,7 @@ def _coerce_props(row: SourceRow, specs: dict[str, Any], skip: set[str], type_na
             issues.append(Issue(row.file, row.line, key, str(exc)))
             ok = False
     for key, spec in specs.items():
-        if spec.required and key not in out and key not in skip:
+        if spec.required and key not in out and key not in skip and row.data.get(key) is None:
             issues.append(Issue(row.file, row.line, key, f"required property of {type_name} is missing"))
             ok = False
     return out if ok else None
@@ -128,6 +131,10 @@ def read_estate(root: Path, *, lookup_ids: IdLookup | None = None, schema: Graph
             issues.append(Issue(row.file, row.line, ntype.id_property, f"missing id: every {type_name} row needs `{ntype.id_property}`"))
             continue
         node_id = str(raw_id).strip()
+        bad_id = check_id(node_id)
+        if bad_id is not None:
+            issues.append(Issue(row.file, row.line, ntype.id_property, bad_id))
+            continue
         home = id_home.get(node_id)
         if home is not None and home[0] != type_name:
             issues.append(Issue(row.file, row.line, ntype.id_property, f"id {node_id!r} is already a {home[0]} ({home[1]}:{home[2]}); ids must be unique across the estate"))

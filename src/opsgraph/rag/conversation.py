@@ -14,7 +14,7 @@ history are long-lived and passed in. Nothing is kept between calls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from opsgraph.rag.cache import BaseSemanticCache, Scope
@@ -34,7 +34,7 @@ class Conversation:
     """Memory and the semantic cache around one `GraphRAG`.
 
     Args:
-        pipeline: answers standalone questions.
+        pipeline: answers standalone questions (or a function that builds it, called only when the cache misses).
         store: reads the types of the nodes an answer returned (for the turn's entities).
         linker: links questions to entities (entity guard of the cache, referents for memory).
         cache: the semantic cache, or None for none.
@@ -47,7 +47,7 @@ class Conversation:
 
     def __init__(
         self,
-        pipeline: GraphRAG,
+        pipeline: GraphRAG | Callable[[], GraphRAG],
         store: GraphStore,
         *,
         linker: EntityLinker | None = None,
@@ -89,7 +89,9 @@ class Conversation:
             with trace.stage("cache") as stage:
                 stage.detail = {"outcome": "off", "why": "use_cache=False (--no-cache): neither read nor written"}
         if answer is None:
-            answer = self.pipeline.ask(standalone)
+            # Built only now: a cache hit needs no retrievers, writer or answerer.
+            pipeline = self.pipeline if isinstance(self.pipeline, GraphRAG) else self.pipeline()
+            answer = pipeline.ask(standalone)
             answer.question = question
             answer.trace.stages[:0] = trace.stages
             trace = answer.trace

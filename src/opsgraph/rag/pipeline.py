@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsgraph.llm import LanguageModel
+from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
+from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import Route, Router
 from opsgraph.rag.trace import Trace
 from opsgraph.retrieve.base import Hit, Retrieval, Retriever
@@ -66,6 +68,13 @@ class Answer:
     """The question as answered, when memory rewrote a follow-up (else None)."""
     cached: dict[str, Any] | None = None
     """Set when served from the semantic cache: entry id, distance, age, the question it was stored for."""
+    kind: str = "context"
+    """How it was answered: `rows` (a verified query), `page`, `risk`, `quote` (document sections), `abstain`, `context`
+    (items listed or, with `llm.answers: generate`, a model's cited prose)."""
+    abstained: bool = False
+    """True when the answer is "I can't answer that" (with what is known about the entities named)."""
+    sections: list[dict[str, Any]] | None = None
+    """Document sections quoted: chunk, document, title, section (heading path)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +88,9 @@ class Answer:
             "dropped_citations": self.dropped_citations,
             "notes": self.notes,
             "cached": self.cached,
+            "kind": self.kind,
+            "abstained": self.abstained,
+            "sections": self.sections,
             "trace": self.trace.to_dict(),
         }
 
@@ -93,6 +105,9 @@ class Answer:
             "cypher": self.cypher,
             "dropped_citations": self.dropped_citations,
             "notes": self.notes,
+            "kind": self.kind,
+            "abstained": self.abstained,
+            "sections": self.sections,
         }
 
     @classmethod
@@ -109,6 +124,9 @@ class Answer:
             cypher=payload.get("cypher"),
             dropped_citations=list(payload.get("dropped_citations") or []),
             notes=list(payload.get("notes") or []),
+            kind=str(payload.get("kind") or "context"),
+            abstained=bool(payload.get("abstained")),
+            sections=payload.get("sections"),
         )
 
 
@@ -133,7 +151,17 @@ class GraphRAG:
         documents: Sequence[Retriever] = (),
         k: int = 8,
         max_tokens: int = 200,
+        answerer: Answerer | None = None,
+        answers: AnswerMode = "extractive",
+        budget_s: float = 20.0,
     ) -> None:
+        """`answerer`: verification, fixed paging/risk queries, templates and quotes (`answering.py`); without it the
+        pipeline answers as before it existed (rows with a model summary, context answers by the model).
+        `answers`: `extractive` (no model prose) or `generate` (the model writes context answers, guarded).
+        `budget_s`: seconds a generated answer may take; a slower one is replaced by the extractive answer."""
+        self.answerer = answerer
+        self.answers = answers
+        self.budget_s = budget_s
         self.llm = llm
         self.router = router
         self.structured = list(structured)
@@ -159,6 +187,8 @@ class GraphRAG:
         with trace.stage("route") as stage:
             route = self.router.route(question)
             stage.detail = route.__dict__
+        if self.answerer is not None:
+            return self._ask_verified(question, route, trace, self.answerer)
         if route.graph:
             for retriever in self.structured:
                 result = self._run(trace, retriever, question, 50)
@@ -173,6 +203,72 @@ class GraphRAG:
             fused = reciprocal_rank_fusion(lists, limit=self.k)
             stage.detail = {"method": "reciprocal rank fusion (k=60)", "inputs": [len(x) for x in lists], "kept": len(fused)}
         return self._answer_context(question, route, trace, fused)
+
+    # -- verified answers (no model prose by default) ----------------------------------------
+    def _ask_verified(self, question: str, route: Route, trace: Trace, answerer: Answerer) -> Answer:
+        with trace.stage("shape") as stage:
+            shape = answerer.shape(question)
+            stage.detail = shape.__dict__
+        if shape.shape == "page":
+            paged = answerer.page(question, trace)
+            if paged is not None:
+                return self._outcome(question, route, trace, paged)
+        if shape.shape == "risk":
+            return self._outcome(question, route, trace, answerer.risk(question, trace))
+        reasons: list[str] = []
+        if route.graph:
+            for retriever in self.structured:
+                result = self._run(trace, retriever, question, 50)
+                if not result.hits:
+                    continue
+                cypher = str(result.detail.get("cypher") or "")
+                params = dict(result.detail.get("params") or {})
+                rows = [dict(h.detail.get("row") or {}) for h in result.hits]
+                with trace.stage(f"verify:{retriever.name}") as stage:
+                    verdict = answerer.verify(question, shape, cypher, params, rows)
+                    stage.detail = verdict.to_dict()
+                if verdict.ok:
+                    return self._outcome(question, route, trace, answerer.render(shape, rows, cypher, params), hits=result.hits)
+                reasons += [f"{retriever.name}: {r}" for r in verdict.reasons]
+            looked = answerer.lookup(question, shape, trace)
+            if looked is not None:
+                return self._outcome(question, route, trace, looked)
+        cards: list[Hit] = []
+        if route.graph:
+            for r in self.graph:
+                cards += self._run(trace, r, question, self.k).hits
+        carded = answerer.card(question, cards) if cards else None
+        if carded is not None:
+            return self._outcome(question, route, trace, carded, hits=cards)
+        if route.docs:
+            lists = [self._run(trace, r, question, self.k).hits for r in self.documents]
+            with trace.stage("fuse") as stage:
+                fused = reciprocal_rank_fusion(lists, limit=self.k)
+                stage.detail = {"method": "reciprocal rank fusion (k=60)", "inputs": [len(x) for x in lists], "kept": len(fused)}
+            if self.answers == "generate" and self.llm is not None and fused:
+                generated = self._answer_context(question, route, trace, fused)
+                if generated.kind == "context":
+                    return generated
+            with trace.stage("quote") as stage:
+                quoted = answerer.quote(question, fused, min_overlap=1 if _doc_cue(route) else 2)
+                stage.detail = {"sections": quoted.sections if quoted else None}
+            if quoted is not None:
+                return self._outcome(question, route, trace, quoted, hits=fused)
+        return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)
+
+    def _outcome(self, question: str, route: Route, trace: Trace, out: Outcome, hits: Sequence[Hit] = ()) -> Answer:
+        keep = set(out.source_ids or [])
+        chosen = [h for h in hits if h.source_id in keep] if keep else list(hits)
+        context = [Citation(i + 1, h.source_id, h.kind, h.text, h.found_by) for i, h in enumerate(chosen)]
+        if out.kind in ("page", "risk") and out.rows:
+            context = [Citation(i + 1, str(r.get("person") or r.get("id")), "row", _row_line(r), out.kind) for i, r in enumerate(out.rows)]
+        answer = Answer(
+            question, out.rendered.text, context, context, route, trace, rows=out.rows, cypher=out.cypher,
+            kind=out.kind, abstained=out.abstained, sections=out.sections,
+        )  # fmt: skip
+        if out.kind == "rows" and out.params:
+            answer.notes.append("answered by a query verified to cover the question; rows rendered by a template (no model prose)")
+        return answer
 
     # -- answering from rows ---------------------------------------------------------
     def _answer_rows(self, question: str, route: Route, trace: Trace, result: Retrieval) -> Answer:
@@ -222,6 +318,13 @@ class GraphRAG:
             stage.tokens = completion.prompt_tokens + completion.completion_tokens
             stage.detail = {"model": completion.model, "prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
         text = completion.text.strip()
+        if completion.latency_ms > self.budget_s * 1000 and self.answerer is not None:
+            trace.stages[-1].detail["over_budget"] = True
+            return Answer(question, text, [], context, route, trace, kind="over-budget")
+        guarded = cut_repetition(text)
+        if guarded.changed:
+            text = guarded.text
+            trace.stages[-1].detail["repetition_cut"] = {"sentences": guarded.removed_sentences, "truncated": guarded.truncated}
         with trace.stage("check citations") as stage:
             cited, dropped = _citations(text, len(context))
             stage.detail = {"cited": cited, "dropped": dropped}
@@ -255,6 +358,14 @@ def _strip_citations(text: str, dropped: list[int]) -> str:
 def _invented_numbers(summary: str, rows_text: str, n_rows: int) -> list[str]:
     allowed = set(_NUMBER.findall(rows_text)) | {str(n_rows)}
     return [x for x in _NUMBER.findall(summary) if x not in allowed]
+
+
+def _doc_cue(route: Route) -> bool:
+    return route.reason.startswith(("document cues", "graph cues ("))
+
+
+def _row_line(row: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in row.items())
 
 
 def _first_line(text: str) -> str:

@@ -108,12 +108,36 @@ class SchemaPathRetriever(BaseRetriever):
             out[name] = words or {name.lower()}
         return out
 
+    def _phrase_positions(self, stems: list[str]) -> dict[str, set[int]]:
+        """Edge types named as a phrase of their own words ("on call" for ON_CALL_FOR): the token positions each phrase takes."""
+        out: dict[str, set[int]] = {}
+        for name in self.schema.edges:
+            parts = [_stem(w) for w in name.lower().split("_")]
+            for size in range(len(parts), 1, -1):
+                for start in range(len(parts) - size + 1):
+                    phrase = parts[start : start + size]
+                    if all(p in _GENERIC for p in phrase):
+                        continue
+                    for i in range(len(stems) - size + 1):
+                        if stems[i : i + size] == phrase:
+                            out.setdefault(name, set()).update(range(i, i + size))
+                if name in out:
+                    break
+        return out
+
     def _mentions(self, tokens: list[str]) -> list[tuple[int, str]]:
-        """(token position, edge type) for every edge type the question mentions."""
+        """(token position, edge type) for every edge type the question mentions.
+
+        A word inside a phrase that names another edge type belongs to that phrase: "on call" is
+        ON_CALL_FOR, so its "call" does not also mention CALLS.
+        """
         stems = [_stem(t) for t in tokens]
+        phrases = self._phrase_positions(stems)
+        taken = set().union(*phrases.values()) if phrases else set()
         found: list[tuple[int, str]] = []
         for edge, words in self._edge_words().items():
-            positions = [i for i, s in enumerate(stems) if s in words]
+            own = phrases.get(edge, set())
+            positions = [i for i, s in enumerate(stems) if s in words and (i in own or i not in taken)]
             if positions:
                 found.append((positions[0], edge))
         deps = self.schema.dependency_edges()

@@ -1,4 +1,4 @@
-"""Readers of where an estate lives (Kubernetes manifests, docker-compose files, Backstage catalogs).
+"""Readers of where an estate lives (Kubernetes manifests, docker-compose files, Backstage catalogs, traces).
 
 Each reader turns its input into `Facts`: nodes and edges shaped by the estate
 schema, each with its evidence. Nothing here writes to the store; `ingest`
@@ -33,3 +33,4 @@ from opsgraph.sources import backstage as _backstage  # noqa: F401
 from opsgraph.sources import cluster as _cluster  # noqa: F401
 from opsgraph.sources import compose as _compose  # noqa: F401
 from opsgraph.sources import kubernetes as _kubernetes  # noqa: F401
+from opsgraph.sources import traces as _traces  # noqa: F401

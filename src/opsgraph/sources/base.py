@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from opsgraph.errors import Issue, SourceError
 from opsgraph.schema import GraphSchema, PropertySpec, PropertyType
+from opsgraph.sources.prometheus_settings import PrometheusSettings
 
 __all__ = [
     "Evidence",
@@ -73,6 +74,12 @@ class SourceMapping(BaseModel):
     """Reader property name -> schema property name."""
     types: dict[str, str] = Field(default_factory=dict)
     """Source kind -> node type, e.g. Backstage `{"Resource": "Datastore"}`; kinds without a type are skipped."""
+    call_edge: str = "CALLS"
+    """Edge type of an observed call (traces): caller -> callee, with rates and latencies."""
+    call_window_s: int = Field(60, ge=1)
+    """Width of the windows spans are aggregated in (traces)."""
+    call_retention_s: int = Field(86400, ge=1)
+    """A call edge not seen for this long before the newest span is no longer asserted (the sync closes it in history)."""
 
 
 class SourceConfig(BaseModel):
@@ -90,6 +97,8 @@ class SourceConfig(BaseModel):
     """Lower wins when two sources disagree on a property."""
     mapping: SourceMapping = Field(default_factory=SourceMapping)
     """Mapping onto the estate schema."""
+    prometheus: PrometheusSettings | None = None
+    """For `kind: prometheus` (Prometheus, VictoriaMetrics or any server with Prometheus' HTTP API): what to pull."""
     context: str | None = None
     """Kubeconfig context, for kind `kubernetes-cluster` (whose `path` is the kubeconfig file)."""
 
@@ -99,6 +108,12 @@ class SourceConfig(BaseModel):
         if not _SOURCE_NAME.match(value):
             raise ValueError(f"source name {value!r} must match {_SOURCE_NAME.pattern}")
         return value
+
+    @model_validator(mode="after")
+    def _telemetry_kind(self) -> SourceConfig:
+        if (self.kind == "prometheus") != (self.prometheus is not None):
+            raise ValueError("`kind: prometheus` goes with a `prometheus:` block (url, queries), and only that kind takes one")
+        return self
 
 
 @dataclass(frozen=True)

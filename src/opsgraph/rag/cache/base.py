@@ -46,6 +46,7 @@ from opsgraph.rag.cache.records import (
     StoredEntry,
     entry_id,
 )
+from opsgraph.rag.cache_verify import DEFAULT_RULES, same_question
 
 
 @runtime_checkable
@@ -101,6 +102,11 @@ class BaseSemanticCache(ABC):
             nearest entry does not hide a usable second one).
         clock: epoch seconds; tests pass a fake one.
     """
+
+    verify_rules: frozenset[str] = DEFAULT_RULES
+    """Checks a candidate within the distance must pass to be served (`opsgraph.rag.cache_verify`); empty: distance only."""
+    type_words: tuple[str, ...] = ()
+    """The estate's type words, for the verifier's `types` check."""
 
     def __init__(
         self,
@@ -198,6 +204,12 @@ class BaseSemanticCache(ABC):
             if wanted is not None and sorted(entry.entities) != wanted:
                 self._count("guarded")
                 result.candidates.append({**note, "why": f"names {entry.entities or 'no entity'}, the question {wanted or 'none'}"})
+                continue
+            same = same_question(entry.prompt, prompt, type_words=self.type_words, rules=self.verify_rules)
+            if not same.ok:
+                # Within the distance but another question: other numbers, a negation, other names (cache_verify.py).
+                self._count("guarded")
+                result.candidates.append({**note, "why": f"another question ({same.rule}: {same.detail})"})
                 continue
             verdict = self.freshness.check(entry.freshness) if self.freshness is not None and entry.freshness is not None else None
             if verdict is not None and not verdict.fresh:

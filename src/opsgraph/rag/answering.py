@@ -1,0 +1,317 @@
+"""How `GraphRAG` answers without a model writing prose: shapes, fixed queries, verification, templates, quotes.
+
+`Answerer` holds what is built once per data version (the schema's lexicon,
+display names, the linker) and offers the pipeline's steps:
+
+- `shape`: what kind of answer the question wants (`shape.py`);
+- `page`: "who do I page for X" through ownership and on-call edges, primary
+  first, with one fixed query (no model, no reuse);
+- `risk`: "what is at risk now", "is X healthy" from the risk scores the app
+  passes in (`RiskSource`; when no model is trained, it says so);
+- `verify`: a query's rows may answer only when the query covers the question
+  (`verify.py`);
+- `render`: rows by templates (`render.py`); `quote`: document sections
+  verbatim (`quote.py`); `abstain`: "I can't answer that from the graph" and
+  the cards of the entities named.
+With `llm.answers: generate` the pipeline lets the model write context answers
+instead, under the repetition guard, a time budget and the citation check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from opsgraph.errors import OpsGraphError
+from opsgraph.rag.quote import quote_sections, section_dict
+from opsgraph.rag.render import NameBook, Rendered, render_page, render_rows
+from opsgraph.rag.shape import QuestionShape, person_type, question_shape
+from opsgraph.rag.trace import Trace
+from opsgraph.rag.verify import Lexicon, Verdict, build_lexicon, tokens, verify_query
+from opsgraph.retrieve.base import Hit
+from opsgraph.schema import GraphSchema
+from opsgraph.store.base import GraphStore
+
+AnswerMode = Literal["extractive", "generate"]
+ABSTAIN = "I can't answer that from the graph."
+_OVERVIEW = re.compile(r"^\s*(tell me (?:about|everything about)|describe|what(?:'s| is)|who(?:'s| is)|show me|give me an overview of|overview of|info on)\b", re.I)
+_ROTATION_PROPS = ("rotation", "level", "priority", "order", "role", "tier")
+_CONTACT_PROPS = ("email", "phone", "slack", "slack_handle", "pager")
+_RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "backup": 3, "manager": 4}
+
+
+class SpanLink(Protocol):
+    @property
+    def node_id(self) -> str: ...
+    @property
+    def node_type(self) -> str: ...
+    @property
+    def surface(self) -> str: ...
+
+
+class SpanLinker(Protocol):
+    def link(self, text: str) -> Sequence[SpanLink]: ...
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    """One node's failure risk, as the risk layer scored it."""
+
+    node: str
+    probability: float
+    risky: bool
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """The current scores: riskiest first, with the model's threshold and horizon."""
+
+    rows: list[RiskRow]
+    threshold: float
+    horizon: int
+    version: str | None = None
+
+
+RiskSource = Callable[[], RiskView]
+"""Returns the current scores, or raises an `OpsGraphError` saying why there are none (no model trained, no telemetry)."""
+
+
+@dataclass
+class Outcome:
+    """What one step produced: the text (template and source lines only), rows or quoted sections, and why."""
+
+    rendered: Rendered
+    kind: str
+    """`rows`, `page`, `risk`, `quote`, `abstain`."""
+    rows: list[dict[str, Any]] | None = None
+    cypher: str | None = None
+    params: dict[str, Any] | None = None
+    sections: list[dict[str, Any]] | None = None
+    abstained: bool = False
+    source_ids: list[str] | None = None
+
+
+class Answerer:
+    """The steps of answering that no model takes part in; one per data version (see `app/ask.py`)."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        schema: GraphSchema,
+        *,
+        linker: SpanLinker | None = None,
+        risk: RiskSource | None = None,
+        skip_types: Sequence[str] = (),
+    ) -> None:
+        self.store = store
+        self.schema = schema
+        self.linker = linker
+        self.risk_source = risk
+        self.names = NameBook(store, schema, skip=skip_types)
+        self.lexicon: Lexicon = build_lexicon(schema, skip_types=skip_types)
+        self._skip = set(skip_types)
+        self._values: dict[str, str] | None = None
+
+    # -- shape and entities -------------------------------------------------------------
+    def shape(self, question: str) -> QuestionShape:
+        return question_shape(question, self.schema)
+
+    def links(self, question: str) -> list[SpanLink]:
+        if self.linker is None:
+            return []
+        return [x for x in self.linker.link(question) if x.node_type in self.schema.nodes and x.node_type not in self._skip]
+
+    # -- paging -----------------------------------------------------------------------------
+    def _oncall_edge(self) -> tuple[str, str] | None:
+        """(on-call edge, the type it points at) from the person type."""
+        person = person_type(self.schema)
+        for name, spec in self.schema.edges.items():
+            syns = " ".join(str(s) for s in getattr(spec, "synonyms", None) or []).lower()
+            if ("ON_CALL" in name.upper() or "ONCALL" in name.upper() or "on call" in syns or "page" in syns) and person in spec.from_types:
+                return name, spec.to_types[0]
+        return None
+
+    def _owner_edge(self, team: str, anchor_type: str) -> str | None:
+        for name, spec in self.schema.edges.items():
+            words = name.lower().split("_")
+            if any(w.startswith("own") for w in words) and team in spec.from_types and anchor_type in spec.to_types:
+                return name
+        return None
+
+    def page(self, question: str, trace: Trace) -> Outcome | None:
+        """Who to page for the entity the question names; None when the schema has no on-call edge or nothing is named."""
+        found = self._oncall_edge()
+        links = self.links(question)
+        person = person_type(self.schema)
+        if found is None or person is None:
+            return None
+        oncall, team = found
+        anchor = next((x for x in links if x.node_type != person), None)
+        if anchor is None:
+            return None
+        masked = question
+        for x in links:
+            masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+        cued = {e for es in self.lexicon.edge_cues(tokens(masked)).values() for e in es}
+        owns = self._owner_edge(team, anchor.node_type)
+        if cued - {oncall, owns}:
+            # "Who is on call for the services that depend on X?" walks more than ownership and on-call: the query
+            # retrievers answer it (verified), not the fixed paging query.
+            return None
+        spec = self.schema.edges[oncall]
+        rot = next((p for p in _ROTATION_PROPS if p in spec.properties), None)
+        contacts = [p for p in _CONTACT_PROPS if p in self.schema.nodes[person].properties]
+        cols = ["p.id AS person", "t.id AS team"] + ([f"r.{rot} AS {rot}"] if rot else []) + [f"p.{c} AS {c}" for c in contacts]
+        if anchor.node_type == team:
+            cypher = f"MATCH (p:{person})-[r:{oncall}]->(t:{team} {{id: $id}}) RETURN {', '.join(cols)}"
+        else:
+            if owns is None:
+                return None
+            cypher = f"MATCH (t:{team})-[:{owns}]->(n:{anchor.node_type} {{id: $id}}) MATCH (p:{person})-[r:{oncall}]->(t) RETURN {', '.join(cols)}"
+        params = {"id": anchor.node_id}
+        with trace.stage("page") as stage:
+            rows = list(self.store.query(cypher, params, limit=100, timeout_ms=5_000).rows)
+            if rot:
+                rows.sort(key=lambda r: (_RANK.get(str(r.get(rot) or "").lower(), 9), str(r.get(rot) or ""), str(r.get("person"))))
+            stage.detail = {"anchor": anchor.node_id, "cypher": cypher, "params": params, "rows": len(rows)}
+        return Outcome(render_page(anchor.node_id, rows, self.names), "page", rows=rows, cypher=cypher, params=params)
+
+    # -- risk ---------------------------------------------------------------------------------
+    def risk(self, question: str, trace: Trace) -> Outcome:
+        """The risk scores for the entities named, or the riskiest nodes; says so when there are no scores."""
+        with trace.stage("risk") as stage:
+            if self.risk_source is None:
+                stage.detail = {"scores": None, "why": "no risk source configured"}
+                return Outcome(Rendered("I can't answer risk questions here: no risk scores are available."), "risk", abstained=True)
+            try:
+                view = self.risk_source()
+            except OpsGraphError as exc:
+                stage.detail = {"scores": None, "why": str(exc)}
+                return Outcome(Rendered(f"I can't answer risk questions yet: {exc}"), "risk", abstained=True)
+            named = [x.node_id for x in self.links(question)]
+            by_node = {r.node: r for r in view.rows}
+            stage.detail = {"version": view.version, "named": named, "scored": len(view.rows)}
+        head = f"failure risk within the next {view.horizon} steps (model {view.version or 'current'}, alarm threshold {view.threshold:.2f})"
+        scored = [by_node[n] for n in named if n in by_node]
+        if named and not scored:
+            return Outcome(Rendered(f"No risk score for {', '.join(self.names.display(n) for n in named)}: the risk model scores only nodes with telemetry."), "risk", abstained=True)
+        rows = scored or [r for r in view.rows if r.risky] or view.rows[:5]
+        if not scored and not any(r.risky for r in view.rows):
+            header = f"No node is above the alarm threshold; the highest {head}:"
+        elif scored:
+            header = f"The {head}:"
+        else:
+            header = f"{len(rows)} nodes are above the alarm threshold; {head}:"
+        lines = [f"- {self.names.display(r.node)}: {r.probability:.2f}" + (" (at risk)" if r.risky else " (below threshold)") for r in rows]
+        data = [{"id": r.node, "probability": round(r.probability, 4), "risky": r.risky} for r in rows]
+        return Outcome(Rendered(header, lines), "risk", rows=data)
+
+    # -- one property of one entity ----------------------------------------------------------
+    def lookup(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
+        """"What language is paymentservice written in?": the one property the question names, of the one entity it
+        names, by a fixed query; None unless exactly one entity, one property of its type and no relation are named."""
+        if shape.shape not in ("value", "list", "yesno"):
+            return None
+        links = self.links(question)
+        ids = {x.node_id for x in links}
+        if len(ids) != 1:
+            return None
+        anchor = links[0]
+        masked = question
+        for x in links:
+            masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+        words = tokens(masked)
+        if self.lexicon.edge_cues(words):
+            return None
+        spec = self.schema.nodes[anchor.node_type]
+        props = {p for ps in self.lexicon.prop_cues(words).values() for p in ps if p in spec.properties}
+        if len(props) != 1:
+            return None
+        prop = props.pop()
+        cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN n.{prop} AS {prop}"
+        params = {"id": anchor.node_id}
+        with trace.stage("lookup") as stage:
+            rows = list(self.store.query(cypher, params, limit=1, timeout_ms=5_000).rows)
+            stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
+        if not rows:
+            return None
+        return self.render(shape, rows, cypher, params)
+
+    # -- verification and rendering ---------------------------------------------------------
+    def verify(self, question: str, shape: QuestionShape, cypher: str, params: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> Verdict:
+        surfaces = [x.surface for x in self.links(question)]
+        return verify_query(
+            question, shape, cypher, params, rows, schema=self.schema, lexicon=self.lexicon, names=self.names,
+            entity_surfaces=surfaces, known_values=self.values(),
+        )  # fmt: skip
+
+    def values(self) -> dict[str, str]:
+        """Values of the indexed string properties (tier, severity, language...), lower case → as stored; read once."""
+        if self._values is None:
+            found: dict[str, str] = {}
+            type_names = {w for n in self.schema.nodes for w in (n.lower(), n.lower() + "s")}
+            for type_name, spec in self.schema.nodes.items():
+                if type_name in self._skip:
+                    continue
+                for prop, p in spec.properties.items():
+                    if not p.indexed or p.type.value != "string" or prop in ("email", "id"):
+                        continue
+                    try:
+                        rows = self.store.query(f"MATCH (n:{type_name}) RETURN DISTINCT n.{prop} AS v", limit=200).rows
+                    except Exception:  # a declared type not created yet has no values
+                        continue
+                    for r in rows:
+                        v = r.get("v")
+                        if isinstance(v, str) and v and " " not in v and v.lower() not in type_names and len(v) >= 2:
+                            found.setdefault(v.lower(), v)
+            self._values = found
+        return self._values
+
+    def render(self, shape: QuestionShape, rows: Sequence[Mapping[str, Any]], cypher: str | None, params: Mapping[str, Any]) -> Outcome:
+        return Outcome(render_rows(shape, rows, cypher, params, self.names), "rows", rows=list(rows), cypher=cypher, params=dict(params))
+
+    def quote(self, question: str, hits: Sequence[Hit], *, min_overlap: int = 1) -> Outcome | None:
+        quoted = quote_sections(question, hits, self.store, min_overlap=min_overlap)
+        if quoted is None:
+            return None
+        rendered, sections = quoted
+        return Outcome(rendered, "quote", sections=[section_dict(s) for s in sections], source_ids=[s.chunk_id for s in sections])
+
+    def abstain(self, cards: Sequence[Hit], reasons: Sequence[str]) -> Outcome:
+        """"I can't answer that from the graph", why, and the cards (with neighbours) of the entities named."""
+        lines: list[str] = []
+        if reasons:
+            lines.append("Why: " + "; ".join(dict.fromkeys(reasons)))
+        named = [c for c in cards if c.detail.get("hops", 0) == 0]
+        if named:
+            lines.append("What the graph holds about the entities named:")
+            for c in named[:3]:
+                lines += c.text.splitlines()
+        # The neighbours' cards stay in the context (not shown): a cached abstention goes stale when they change.
+        return Outcome(Rendered(ABSTAIN, lines), "abstain", abstained=True)
+
+    def card(self, question: str, cards: Sequence[Hit]) -> Outcome | None:
+        """"Tell me about X" / "What is X?": the card of the entity named (its properties and relationships), when the
+        question asks for nothing more specific (no relation or property word)."""
+        if not _OVERVIEW.match(question):
+            return None
+        links = self.links(question)
+        masked = question
+        for x in links:
+            masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+        rest = [w for w in tokens(_OVERVIEW.sub(" ", masked)) if w not in ("a", "an", "the", "please", "me", "us", "more", "all", "everything")]
+        if rest:
+            # "What is rb-payment-5xx a runbook for?" asks for more than the card.
+            return None
+        named = [c for c in cards if c.detail.get("hops", 0) == 0]
+        if not named:
+            return None
+        lines = [ln for c in named[:3] for ln in c.text.splitlines()]
+        return Outcome(Rendered(f"What the graph holds about {', '.join(self.names.display(c.source_id) for c in named[:3])}:", lines), "card")
+
+
+def is_template_line(line: str) -> bool:
+    """True for the fixed lines an answer may carry besides rows and quotes (for tests and the eval's prose check)."""
+    return bool(re.match(r"^(Why: |What the graph holds about|See also: |From \"|\[\.\.\. the section goes on|\.\.\. and \d+ more$)", line))

@@ -1,0 +1,141 @@
+"""Document answers quoted, not written: the best-matching section verbatim, with where it comes from.
+
+The fused document hits (vector and full-text search over chunks) are read
+back from the store with their document's title, heading path and position;
+the best section is shown verbatim, joined with the chunks that continue it
+(same document and heading, next positions) so numbered steps stay intact,
+under one line naming the document title, the heading path and the document's
+path. Other matching sections are listed as "see also". Nothing that is not
+in the sources is shown as the answer. It must not call a language model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from opsgraph.rag.render import Rendered
+from opsgraph.retrieve.base import Hit
+from opsgraph.store.base import GraphStore
+
+MAX_QUOTE_CHARS = 2500
+"""Longest quote; a section longer than this is cut at a line boundary (and says so)."""
+SEE_ALSO = 2
+"""Other sections named under the quote."""
+_STOP = frozenset(
+    "a an the of to in on for and or is are was were be do does did how what when where which who why i we our my it its "
+    "this that these those with from by at as if should can could would will".split()
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A chunk as stored, with its document's title."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    heading: str
+    position: int
+    text: str
+
+    @property
+    def where(self) -> str:
+        head = f" › {self.heading}" if self.heading and self.heading != self.title else ""
+        return f'"{self.title}"{head} ({self.doc_id})'
+
+
+def _sections(store: GraphStore, chunk_ids: Sequence[str]) -> dict[str, Section]:
+    rows = store.query(
+        "MATCH (c:Chunk) WHERE c.id IN $ids RETURN c.id AS id, c.doc_id AS doc, c.heading_path AS heading, c.position AS pos, c.text AS text",
+        {"ids": list(chunk_ids)},
+        limit=1000,
+    ).rows
+    docs = sorted({str(r["doc"]) for r in rows if r.get("doc")})
+    titles = {}
+    if docs:
+        titles = {
+            str(r["id"]): str(r.get("title") or r["id"])
+            for r in store.query("MATCH (d:Document) WHERE d.id IN $ids RETURN d.id AS id, d.title AS title", {"ids": docs}, limit=1000).rows
+        }
+    return {
+        str(r["id"]): Section(str(r["id"]), str(r.get("doc") or ""), titles.get(str(r.get("doc")), str(r.get("doc") or "")), str(r.get("heading") or ""), int(r.get("pos") or 0), str(r.get("text") or ""))
+        for r in rows
+    }
+
+
+def _continuation(store: GraphStore, first: Section) -> list[Section]:
+    """Chunks after `first` in the same document and under the same heading (a section cut by the chunker)."""
+    rows = store.query(
+        "MATCH (c:Chunk) WHERE c.doc_id = $doc AND c.position > $pos AND c.position <= $last "
+        "RETURN c.id AS id, c.heading_path AS heading, c.position AS pos, c.text AS text ORDER BY pos",
+        {"doc": first.doc_id, "pos": first.position, "last": first.position + 4},
+        limit=10,
+    ).rows
+    out = []
+    for r in rows:
+        if str(r.get("heading") or "") != first.heading:
+            break
+        out.append(Section(str(r["id"]), first.doc_id, first.title, first.heading, int(r.get("pos") or 0), str(r.get("text") or "")))
+    return out
+
+
+def _overlap(question: str, text: str) -> int:
+    words = {w for w in _WORD.findall(question.lower()) if w not in _STOP and len(w) > 2}
+    have = set(_WORD.findall(text.lower()))
+    return len(words & have)
+
+
+def quote_sections(question: str, hits: Sequence[Hit], store: GraphStore, *, min_overlap: int = 1) -> tuple[Rendered, list[Section]] | None:
+    """The best-matching section quoted verbatim (and its continuation), or None when no hit is a chunk or the best
+    shares fewer than `min_overlap` of the question's content words (a section about something else is no answer)."""
+    chunk_hits = [h for h in hits if h.kind == "chunk"]
+    if not chunk_hits:
+        return None
+    sections = _sections(store, [h.source_id for h in chunk_hits])
+    ranked = [sections[h.source_id] for h in chunk_hits if h.source_id in sections]
+    if not ranked:
+        return None
+    # Fused rank first; among the first three, the one sharing most of the question's words wins a tie.
+    top = ranked[:3]
+    best = max(top, key=lambda s: (_overlap(question, s.heading + " " + s.text), -top.index(s)))
+    if _overlap(question, f"{best.title} {best.heading} {best.text}") < min_overlap:
+        return None
+    parts = [best, *_continuation(store, best)]
+    body = "\n".join(p.text.strip("\n") for p in parts)
+    cut = False
+    if len(body) > MAX_QUOTE_CHARS:
+        body = body[: body.rfind("\n", 0, MAX_QUOTE_CHARS)] if "\n" in body[:MAX_QUOTE_CHARS] else body[:MAX_QUOTE_CHARS]
+        cut = True
+    lines = [ln for ln in body.splitlines()]
+    if cut:
+        lines.append(f"[... the section goes on in {best.doc_id}]")
+    others = []
+    seen = {(best.doc_id, best.heading)}
+    for s in ranked:
+        if (s.doc_id, s.heading) in seen:
+            continue
+        seen.add((s.doc_id, s.heading))
+        others.append(s)
+        if len(others) >= SEE_ALSO:
+            break
+    lines += [f"See also: {s.where}" for s in others]
+    return Rendered(f"From {best.where}:", lines), [best, *parts[1:], *others]
+
+
+def quoted_only(text: str, sources: Sequence[str], *, allowed: Sequence[str] = ()) -> list[str]:
+    """Lines of `text` that are neither inside one of `sources` nor one of the `allowed` template lines (empty: all quoted)."""
+    bad = []
+    for line in text.splitlines():
+        s = line.strip()
+        if not s or any(s in src for src in sources) or any(re.fullmatch(p, s) for p in allowed):
+            continue
+        bad.append(line)
+    return bad
+
+
+def section_dict(s: Section) -> dict[str, Any]:
+    return {"chunk": s.chunk_id, "document": s.doc_id, "title": s.title, "section": s.heading}

@@ -1,0 +1,292 @@
+"""Verified before answered: does a query cover the question it is about to answer?
+
+A reused or generated query can run and return rows that answer another
+question ("Who is on call for checkoutservice?" answered by checkout's
+dependencies). Before its rows become the answer, `verify_query` checks:
+
+1. **Relations**: every relation word the question uses maps (through the
+   schema's lexicon) to an edge type the query walks. The lexicon is built per
+   schema from edge type names, the `synonyms` a schema may declare on edge
+   types, and a small table of everyday words for common relation names
+   ("owner" → OWNS, "on call" → ON_CALL_FOR, "uses/calls/needs" → a
+   DEPENDS_ON-like edge).
+2. **Properties**: every property the question names ("language",
+   "severity", "namespace") is read or compared by the query, or the word is a
+   value the query binds ("critical" as `tier = $p1`).
+3. **Negation**: a question with "no / not / never / without / nobody" needs
+   a query that negates (NOT, IS NULL, a zero count), and a query that negates
+   needs such a question.
+4. **Numbers**: every number in the question (outside entity names) is in the
+   query or its parameters.
+5. **Answer type**: "who" wants people (when the relations named can reach a
+   person type), "which services" wants Service nodes, "how many" a number or
+   a list to count.
+
+Nothing here runs a query; node types of returned ids come from a `NameBook`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsgraph.rag.render import NameBook, distinct_nodes
+from opsgraph.rag.shape import PERSON_HINTS, QuestionShape, type_words
+from opsgraph.schema import GraphSchema
+
+_WORD = re.compile(r"[a-z0-9]+")
+_ONCALL = re.compile(r"\bon[- ]?call\b", re.I)
+_NEGATION = re.compile(r"\b(no|not|never|without|nobody|none|nothing|neither|nor|lack\w*|unowned|missing)\b|n't\b", re.I)
+_QUERY_NEGATION = re.compile(r"\bNOT\b|\bIS\s+NULL\b|=\s*0\b|<\s*1\b|\bsize\s*\([^)]*\)\s*=\s*0", re.I)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
+_GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
+_SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "description", "title", "text", "embedding", "kind", "type", "path", "summary"})
+
+EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
+    "depend": ("use", "call", "need", "rely", "consum", "talk", "dependenc", "dependent", "downstream", "upstream", "publish"),
+    "own": ("owner", "ownership", "owned", "responsib", "maintain"),
+    "oncall": ("page", "pager", "paging", "rota", "rotation", "escalat"),
+    "caus": ("cause", "root", "culprit", "trigger"),
+    "affect": ("impact", "hit", "degrad"),
+    "respond": ("responder", "response", "involv", "handl"),
+    "member": ("belong", "join", "part"),
+    "runbook": ("playbook", "procedure"),
+    "wrote": ("author", "written", "write"),
+    "borrow": ("loan", "checkout", "check"),
+}
+"""Everyday words for relation-name stems; a schema's own `synonyms` add to these."""
+
+
+def stem(word: str) -> str:
+    """Crude English stem, enough to match "depends"/"depend"/"dependent", "owned"/"owner"/"owns"."""
+    w = word.lower()
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "ed", "es", "er", "s", "y"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: -len(suffix)]
+    return w
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens, with "on call"/"on-call" fused into one token `oncall`."""
+    return _WORD.findall(_ONCALL.sub(" oncall ", text.lower().replace("e-mail", "email")))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Question words (stems) → the schema's edge types and properties they mean."""
+
+    edges: dict[str, frozenset[str]]
+    props: dict[str, frozenset[str]]
+
+    def edge_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
+        out = {}
+        for w in words:
+            s = stem(w)
+            hit = self.edges.get(w) or self.edges.get(s)
+            if hit:
+                out[w] = hit
+        return out
+
+    def prop_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
+        out = {}
+        for w in words:
+            s = stem(w)
+            hit = self.props.get(w) or self.props.get(s)
+            if hit:
+                out[w] = hit
+        return out
+
+
+def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lexicon:
+    """The lexicon of `schema`: edge name words, declared synonyms, everyday words; property name words."""
+    edges: dict[str, set[str]] = {}
+    type_stems = {stem(w) for name in schema.nodes for tw in type_words(name) for w in tw.split()}
+    for name, spec in schema.edges.items():
+        if name in skip_types:
+            continue
+        upper = name.upper()
+        words = ["oncall"] if "ON_CALL" in upper or "ONCALL" in upper else [w for w in name.lower().split("_") if w not in _GENERIC]
+        stems = {stem(w) for w in words} or {name.lower()}
+        for syn in getattr(spec, "synonyms", None) or []:
+            stems |= {stem(w) for w in tokens(str(syn)) if w not in _GENERIC}
+        extra = set()
+        for s in stems:
+            for key, syns in EVERYDAY_RELATION_WORDS.items():
+                if s == key or s.startswith(key) or key.startswith(s):
+                    extra |= {stem(x) for x in syns} | {key}
+        for s in stems | extra:
+            edges.setdefault(s, set()).add(name)
+    # A type word ("runbook" in RUNBOOK_FOR, "member" in MEMBER_OF) names a node type too: "which runbooks" asks for
+    # nodes of that type and need not walk the edge, so type words are left to the answer-type check.
+    for s in list(edges):
+        if s in type_stems:
+            del edges[s]
+    props: dict[str, set[str]] = {}
+    holders = [spec for n, spec in schema.nodes.items() if n not in skip_types] + [spec for n, spec in schema.edges.items() if n not in skip_types]
+    for spec in holders:
+        for prop in spec.properties:
+            if prop in _SKIP_PROPS:
+                continue
+            for w in prop.lower().split("_"):
+                if w in _GENERIC or len(w) < 3 or w in _SKIP_PROPS:
+                    continue
+                if stem(w) in type_stems:
+                    continue
+                props.setdefault(stem(w), set()).add(prop)
+    # A word that names a relation is checked as a relation, not as a property ("role" of MEMBER_OF is both).
+    return Lexicon({k: frozenset(v) for k, v in edges.items()}, {k: frozenset(v) for k, v in props.items() if k not in edges})
+
+
+@dataclass
+class Verdict:
+    """Whether a query may answer a question, and why not."""
+
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    cues: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "reasons": self.reasons, **self.cues}
+
+
+def query_edges(cypher: str, schema: GraphSchema) -> set[str]:
+    return {e for e in schema.edges if re.search(rf"[:|]\s*{re.escape(e)}\b", cypher)}
+
+
+def query_props(cypher: str) -> set[str]:
+    return set(re.findall(r"\.\s*([A-Za-z_]\w*)", cypher)) | set(re.findall(r"\{\s*([A-Za-z_]\w*)\s*:", cypher)) | set(
+        re.findall(r",\s*([A-Za-z_]\w*)\s*:", cypher)
+    )
+
+
+def _values(cypher: str, params: Mapping[str, Any]) -> str:
+    literals = " ".join(a or b for a, b in re.findall(r"'([^']*)'|\"([^\"]*)\"", cypher))
+    return (literals + " " + " ".join(str(v) for v in params.values())).lower()
+
+
+def person_types(schema: GraphSchema) -> set[str]:
+    return {n for n in schema.nodes if any(h in n.lower() for h in PERSON_HINTS)}
+
+
+def verify_query(
+    question: str,
+    shape: QuestionShape,
+    cypher: str,
+    params: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    schema: GraphSchema,
+    lexicon: Lexicon,
+    names: NameBook,
+    entity_surfaces: Sequence[str] = (),
+    known_values: Mapping[str, str] | None = None,
+) -> Verdict:
+    """Check that `cypher` (run with `params`, giving `rows`) covers `question`; see the module docstring."""
+    reasons: list[str] = []
+    masked = question
+    for surface in sorted(entity_surfaces, key=len, reverse=True):
+        if surface:
+            masked = re.sub(re.escape(surface), " ", masked, flags=re.I)
+    words = tokens(masked)
+    used_edges = query_edges(cypher, schema)
+    used_props = query_props(cypher)
+    values = _values(cypher, params)
+    edge_cues = lexicon.edge_cues(words)
+    for word, wanted in edge_cues.items():
+        if not wanted & used_edges and stem(word) not in values:
+            reasons.append(f"'{word}' means {'/'.join(sorted(wanted))}, which the query does not use")
+    prop_cues = lexicon.prop_cues(w for w in words if w not in edge_cues)
+    for word, wanted in prop_cues.items():
+        if not wanted & used_props and word not in values and stem(word) not in values:
+            reasons.append(f"'{word}' names {'/'.join(sorted(wanted))}, which the query does not read")
+    negated_q = bool(_NEGATION.search(masked))
+    negated_c = bool(_QUERY_NEGATION.search(cypher))
+    if negated_q and not negated_c:
+        reasons.append("the question negates (no/not/never/without) but the query does not")
+    elif negated_c and not negated_q:
+        reasons.append("the query negates but the question does not")
+    hops = len(re.findall(r"-\[", cypher))
+    mentions = sum(1 for w in words if lexicon.edge_cues([w]))
+    if mentions > hops:
+        reasons.append(f"the question names {mentions} relationships; the query walks {hops}")
+    if hops > mentions + 1:
+        # One bridge through the schema is fine (services → owning team → people on call); more walks relations
+        # the question never named ("Who wrote X?" answered through who borrowed what).
+        reasons.append(f"the query walks {hops} relationships; the question names {mentions}")
+    for value in _named_values(masked, known_values):
+        if value.lower() not in values:
+            reasons.append(f"'{value}' is a value in the estate the query does not use")
+    for number in _NUMBER.findall(masked):
+        if number not in cypher and not any(_same_number(number, v) for v in params.values()):
+            reasons.append(f"the question's number {number} is not in the query")
+    reasons += _type_reasons(shape, rows, names, schema, edge_cues)
+    cues = {
+        "relation_words": {w: sorted(e) for w, e in edge_cues.items()},
+        "property_words": {w: sorted(p) for w, p in prop_cues.items()},
+        "query_edges": sorted(used_edges),
+        "shape": shape.shape,
+        "wants": shape.wants_type,
+    }
+    return Verdict(not reasons, reasons, cues)
+
+
+def _named_values(text: str, known: Mapping[str, str] | None) -> list[str]:
+    """Values of the estate's indexed properties the question names ("sev1", "Go"): short ones only as written."""
+    if not known:
+        return []
+    out = []
+    for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9+#.-]*", text):
+        word = m.group(0).rstrip(".")
+        original = known.get(word.lower())
+        if original is None:
+            continue
+        if len(original) <= 3 and word != original:
+            continue
+        out.append(original)
+    return list(dict.fromkeys(out))
+
+
+def _same_number(number: str, value: Any) -> bool:
+    try:
+        return float(number) == float(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _type_reasons(
+    shape: QuestionShape, rows: Sequence[Mapping[str, Any]], names: NameBook, schema: GraphSchema, edge_cues: Mapping[str, frozenset[str]]
+) -> list[str]:
+    nodes = distinct_nodes(rows, names)
+    single = next(iter(rows[0].values())) if len(rows) == 1 and len(rows[0]) == 1 else None
+    numeric = isinstance(single, int | float) and not isinstance(single, bool)
+    if shape.wants_number:
+        kinds = {names.type_of(n) for n in nodes}
+        if nodes and shape.wants_type is not None and kinds != {shape.wants_type}:
+            return [f"{shape.wants_type} nodes were to be counted; the query returns {_kinds(kinds, nodes)}"]
+        if numeric or nodes:
+            return []
+        return ["a number was asked for; the query returns neither a number nor nodes to count"]
+    if numeric and shape.shape in ("list", "person", "page") and shape.wants_type is not None:
+        return [f"{shape.wants_type} nodes were asked for; the query returns a number"]
+    types = {names.type_of(n) for n in nodes}
+    if shape.wants_value and nodes:
+        return [f"a value was asked for ('{shape.reason}'); the query returns {_kinds(types, nodes)}"]
+    if shape.shape in ("person", "page"):
+        people = person_types(schema)
+        reachable = {t for e in (x for s in edge_cues.values() for x in s) for t in (*schema.edges[e].from_types, *schema.edges[e].to_types)}
+        if people and (not edge_cues or reachable & people):
+            if not nodes or not types <= people:
+                return [f"'who' asks for people ({'/'.join(sorted(people))}); the query returns {_kinds(types, nodes)}"]
+        return []
+    if shape.wants_type is not None and shape.shape in ("list", "count", "yesno", "path"):
+        if not nodes or types != {shape.wants_type}:
+            return [f"{shape.wants_type} nodes were asked for; the query returns {_kinds(types, nodes)}"]
+    return []
+
+
+def _kinds(types: set[str | None], nodes: list[str]) -> str:
+    if not nodes:
+        return "values, not nodes"
+    return "/".join(sorted(t or "?" for t in types)) + " nodes"

@@ -1,0 +1,52 @@
+"""Where the change log lives in a store, and the one reading of it that layers below `ingest` need: edge intervals.
+
+`ingest/history.py` writes the log (every applied change with old and new values) and reads it as
+words or a past state; the risk layer (which may import only `schema` and `store`) reads when
+each dependency edge was true from here, to train on the topology of each time step's own time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from opsgraph.store.base import GraphStore
+
+CHANGE = "OpsgraphChange"
+"""Hidden record type of the change log (documents: never matched by Cypher, never in `describe()`)."""
+CHANGE_FIELDS = {
+    "ts": "DOUBLE", "seq": "LONG", "run": "STRING", "source": "STRING", "op": "STRING", "kind": "STRING", "type": "STRING",
+    "a": "STRING", "b": "STRING", "ft": "STRING", "tt": "STRING", "old": "STRING", "new": "STRING",
+}  # fmt: skip
+CHANGE_INDEXED = ("ts", "a", "b", "run")
+ALL_ROWS = 100_000_000
+
+Interval = tuple[float | None, float | None]
+"""[start, end) in epoch seconds; None start: true since before history began; None end: still true."""
+
+
+def edge_intervals(store: GraphStore, edge_types: Iterable[str]) -> dict[tuple[str, str, str], list[Interval]]:
+    """(edge type, from, to) → when that edge was true, from the change log and the current state.
+
+    `edge_types` must be names from a validated schema (they enter the query text)."""
+    wanted = set(edge_types)
+    rows = [r for r in store.read_records(CHANGE, {"kind": "edge"}) if r.get("type") in wanted]
+    rows.sort(key=lambda r: (float(r["ts"]), str(r["run"]), int(r["seq"])))  # oldest first
+    open_at: dict[tuple[str, str, str], float] = {}
+    out: dict[tuple[str, str, str], list[Interval]] = defaultdict(list)
+    for r in rows:
+        k = (str(r["type"]), str(r["a"]), str(r.get("b") or ""))
+        if r["op"] == "create":
+            open_at[k] = float(r["ts"])
+        elif r["op"] == "delete":
+            out[k].append((open_at.pop(k, None), float(r["ts"])))
+    for et in sorted(wanted):
+        for r in store.query(f"MATCH (a)-[r:{et}]->(b) RETURN a.id AS a, b.id AS b", limit=ALL_ROWS).rows:
+            k = (et, str(r["a"]), str(r["b"]))
+            out[k].append((open_at.pop(k, None), None))
+    return dict(out)
+
+
+def topology_at(intervals: dict[tuple[str, str, str], list[Interval]], ts: float) -> list[tuple[str, str, str]]:
+    """The edges true at `ts`."""
+    return sorted(k for k, spans in intervals.items() if any((s is None or s <= ts) and (e is None or ts < e) for s, e in spans))

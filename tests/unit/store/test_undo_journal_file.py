@@ -1,0 +1,49 @@
+"""The undo journal: durable records, undone marks, torn last lines, one store's journals only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from opsgraph.store.journal import Journal
+from opsgraph.store.limits import explain_rows
+
+
+def test_records_come_back_newest_first_without_the_undone_ones(tmp_path: Path) -> None:
+    journal = Journal.begin(tmp_path, "store", "ingest estate/x", {"data_version": "7", "schema": None})
+    journal.append("nodes", type="Service", created=["a"], old=[])
+    journal.append("edges", type="OWNS", ft="Team", tt="Service", created=[["t", "a"]], old=[])
+    journal.append("telemetry", created=["k"], old=[])
+    journal.mark_undone(3)
+    journal.close()
+    again = Journal.pending(tmp_path, "store")
+    assert [j.path for j in again] == [journal.path]
+    header, records = again[0].read()
+    assert header["label"] == "ingest estate/x" and header["meta"] == {"data_version": "7", "schema": None}
+    assert [r["seq"] for r in records] == [2, 1]
+    assert "/" not in journal.path.name.removeprefix("store.")
+
+
+def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
+    journal = Journal.begin(tmp_path, "store", "x", {})
+    journal.append("nodes", type="A", created=["1"], old=[])
+    journal.close()
+    with journal.path.open("a") as fh:
+        fh.write('{"kind": "undo", "seq": 2, "op": "nod')  # killed while appending: that batch never committed
+    _, records = Journal(journal.path).read()
+    assert [r["seq"] for r in records] == [1]
+
+
+def test_other_stores_journals_are_left_alone(tmp_path: Path) -> None:
+    Journal.begin(tmp_path, "other", "x", {}).close()
+    assert Journal.pending(tmp_path, "store") == []
+    mine = Journal.begin(tmp_path, "store", "x", {})
+    mine.remove()
+    assert Journal.pending(tmp_path, "store") == [] and len(list(tmp_path.glob("*.jsonl"))) == 1
+
+
+def test_a_refused_batch_is_explained_by_row_and_field() -> None:
+    rows = [{"id": "a", "port": 1, "_hash": "x"}, {"id": "b", "port": 2**64, "tier": "t" * 300_000}]
+    text = explain_rows(rows, {"tier": "notunique"})
+    assert "row id 'b', field 'port'" in text and "64-bit" in text
+    assert "row id 'b', field 'tier'" in text and "300,000 bytes" in text
+    assert explain_rows([{"id": "a", "port": 1}], {}) == ""
