@@ -29,10 +29,9 @@ from functools import lru_cache
 from opsgraph.errors import QueryError
 
 WRITE_CLAUSES = frozenset(
-    {"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "FOREACH", "LOAD", "ALTER", "GRANT", "REVOKE",
-     "DENY", "RENAME", "START", "STOP", "TERMINATE", "INSERT", "UPDATE", "UPSERT", "TRUNCATE"}
+    {"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "FOREACH", "LOAD", "ALTER", "GRANT", "REVOKE", "DENY", "RENAME"}
 )
-"""Keywords that start a clause which writes or changes the database (or that other Cypher dialects use so)."""
+"""Keywords that start a clause which writes or changes the database (words like `start` stay usable as names)."""
 
 READ_PROCEDURES = frozenset(
     {"db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.visualization", "db.index.fulltext.querynodes",
