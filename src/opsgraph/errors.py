@@ -4,6 +4,7 @@
     ├── ConfigError           opsgraph.yaml / environment is wrong
     ├── SchemaError           schema.yaml is invalid (also a ValueError; every issue has a line)
     ├── IngestError           estate files are invalid (every issue names file, line/row, field)
+    ├── SourceError           a source (manifests, compose, catalog) cannot be read (names file, document, field)
     └── StoreError            the store failed
         ├── StoreLockedError  another process holds the embedded store
         ├── BatchError        a write batch failed and was rolled back
@@ -84,3 +85,18 @@ class WriteRefusedError(QueryError):
 
 class QueryTimeoutError(QueryError):
     """A query ran longer than its time limit and was stopped by the engine."""
+
+
+class SourceError(OpsGraphError):
+    """A source's input cannot be read at all (unreadable file, malformed or unrendered document, missing folder).
+
+    The message names the file, the 1-based document index within it, the field and what was expected.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, document: int | None = None, field: str = "") -> None:
+        self.file = file
+        self.document = document
+        self.field = field
+        where = "" if file is None else (file if document is None else f"{file} document {document}")
+        fld = f" [{field}]" if field else ""
+        super().__init__(f"{where}{fld}: {message}" if where or fld else message)

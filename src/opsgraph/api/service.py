@@ -32,7 +32,7 @@ import anyio.to_thread
 
 from opsgraph.api.errors import ApiError
 from opsgraph.api.jobs import Job, JobRunner, ProgressFn
-from opsgraph.app import OpsGraph
+from opsgraph.app import OpsGraph, age_seconds, age_text
 from opsgraph.app.events import Stage, observe_stages
 from opsgraph.app.search import SearchMode, search_index
 
@@ -309,6 +309,7 @@ class Served:
                 drift = {"error": str(exc)}
             return {
                 "version": risk.current_version(), "node_type": risk.node_type, "timestamp": _iso(scores.timestamp),
+                "data_age_seconds": round(age_seconds(scores.timestamp)), "data_age": age_text(scores.timestamp),
                 "threshold": scores.threshold, "horizon_steps": scores.horizon, "nodes": jsonable(scores.nodes), "drift": drift,
             }
         return self._cached(("board",), compute)

@@ -1,6 +1,7 @@
 """The application layer: settings and the `OpsGraph` facade that wires them to implementations."""
 
+from opsgraph._time import age_seconds, age_text
 from opsgraph.app.config import Settings, StoreSettings, load_settings
 from opsgraph.app.facade import OpsGraph, render_schema, sample_estate_path
 
-__all__ = ["OpsGraph", "Settings", "StoreSettings", "load_settings", "render_schema", "sample_estate_path"]
+__all__ = ["OpsGraph", "Settings", "StoreSettings", "age_seconds", "age_text", "load_settings", "render_schema", "sample_estate_path"]

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from opsgraph.errors import ConfigError
+from opsgraph.sources import SourceConfig
 
 
 class StoreSettings(BaseModel):
@@ -246,6 +247,18 @@ class Settings(BaseModel):
     """Semantic cache of answers."""
     memory: MemorySettings = Field(default_factory=MemorySettings)
     """Conversation memory."""
+    sources: list[SourceConfig] = Field(default_factory=list)
+    """Where the estate lives: named sources (`estate`, `kubernetes`, `compose`, `backstage`) that `opsgraph sync` reads.
+    A relative `path` is resolved against the folder of the config file."""
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in value]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(repeated)}")
+        return value
 
     @property
     def store_path(self) -> Path:
@@ -307,4 +320,10 @@ def load_settings(*, home: str | Path | None = None, config_file: str | Path | N
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{where}: {problems}") from exc
     settings.home = settings.home.expanduser()
+    base = path.resolve().parent if path is not None else Path.cwd()
+    for source in settings.sources:
+        if source.path is not None:
+            source.path = source.path.expanduser()
+            if not source.path.is_absolute():
+                source.path = base / source.path
     return settings

@@ -14,8 +14,13 @@ from typing import TYPE_CHECKING, Any
 from opsgraph.app.ask import AskService, NothingIngestedError, build_llm
 from opsgraph.app.config import Settings, load_settings
 from opsgraph.app.risk import RiskService
+from opsgraph.app.sync import SyncService
+from opsgraph.app.traces import TraceReceiver
 from opsgraph.embed import Embedder, create_embedder
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
+from opsgraph.ingest.history import edge_intervals
+from opsgraph.ingest.reconcile import ReconcileReport
+from opsgraph.ingest.sync import SyncPlan
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer
 from opsgraph.schema import GraphSchema
@@ -39,6 +44,7 @@ class OpsGraph:
         self._llm: LanguageModel | None = None
         self._llm_built = False
         self._asker: AskService | None = None
+        self._traces: TraceReceiver | None = None
 
     @classmethod
     def from_home(cls, home: str | Path | None = None, *, config_file: str | Path | None = None) -> OpsGraph:
@@ -198,6 +204,57 @@ class OpsGraph:
             "RETURN s.id AS id, labels(s)[0] AS type, min(length(p)) AS hops ORDER BY hops, id",
             {"id": node_id},
         )
+
+    # -- sources, sync, history ------------------------------------------------
+    @property
+    def syncer(self) -> SyncService:
+        """Configured sources: sync them, list them, read the history (see `app/sync.py`)."""
+        return SyncService(self.store, self.settings, self.schema())
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Each source with its kind, location, precedence, when it last synced and what it holds."""
+        return self.syncer.sources()
+
+    def sync(self, names: list[str] | None = None, *, dry_run: bool = False, progress: Progress | None = None) -> list[SyncPlan]:
+        """Plan and (unless `dry_run`) apply a sync of each named source (default: all), each all-or-nothing."""
+        return self.syncer.sync(names, dry_run=dry_run, progress=progress)
+
+    def changes(self, *, since: str | None = None, node: str | None = None) -> list[dict[str, Any]]:
+        """What changed, newest first, in words (`text`) and fields; `since` such as "24h" or an ISO time."""
+        return self.syncer.changes(since=since, node=node)
+
+    def query_as_of(self, cypher: str, when: str, params: Mapping[str, Any] | None = None, *, limit: int | None = None) -> QueryResult:
+        """Run a read-only query on the estate as it was at `when` (ISO time, or a span back such as "2h")."""
+        with self.syncer.as_of(when) as (past, _):
+            return past.query(cypher, params, read_only=True, limit=limit)
+
+    def ask_as_of(self, question: str, when: str) -> Answer:
+        """Answer from the estate as it was at `when` (graph only: documents are not versioned; no cache)."""
+        schema = self.schema()
+        if schema is None:
+            raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
+        with self.syncer.as_of(when) as (past, _):
+            asker = AskService(past, self.settings, embedder=self.embedder, llm=self.llm)
+            try:
+                return asker.ask(question, schema, use_cache=False)
+            finally:
+                asker.close()
+
+    @property
+    def traces(self) -> TraceReceiver:
+        """The OTLP receiver of this process (one per facade): `receive(body, content_type)`, `flush()`."""
+        if self._traces is None:
+            self._traces = TraceReceiver(lambda config, facts: self.syncer.sync_facts(config, facts), self.schema, self.store.node_types)
+        return self._traces
+
+    def reconcile(self) -> ReconcileReport:
+        """Sources against each other and the estate: undeclared dependencies, unowned components, stale mentions."""
+        return self.syncer.reconcile()
+
+    def edge_intervals(self, edge_types: list[str] | None = None) -> dict[tuple[str, str, str], list[tuple[float | None, float | None]]]:
+        """(edge type, from, to) → [start, end) intervals when it was true (None: before history / still true)."""
+        schema = self.schema()
+        return edge_intervals(self.store, schema, edge_types) if schema is not None else {}
 
 
 def render_schema(types: list[LiveType], schema: GraphSchema | None) -> str:

@@ -44,6 +44,7 @@ from opsgraph.risk import (
     train_model,
 )
 from opsgraph.risk._threads import torch_threads
+from opsgraph.risk.labels import LabelReport, incident_windows, resolve_labels
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore, TelemetryFrame
 
@@ -154,6 +155,16 @@ class RiskService:
             raise self._no_telemetry()
         return data
 
+    def labelled_telemetry(self) -> tuple[EstateTelemetry, LabelReport]:
+        """`telemetry()` with the failure labels training uses: the label column, else incidents, else SLO rules."""
+        data = self.telemetry()
+        schema = self._schema()
+        if schema is None:  # telemetry() refuses a store without one; kept for the type checker
+            raise self._no_telemetry()
+        frame, report = resolve_labels(data.frame, incidents=incident_windows(self.store, schema),
+                                       rules=schema.nodes[self.node_type].slo)
+        return EstateTelemetry(frame=frame, edges=data.edges, node_type=data.node_type, schema_name=data.schema_name), report
+
     def _no_telemetry(self) -> NoTelemetryError:
         return NoTelemetryError(f"no {self.node_type} telemetry in the store: ingest an estate whose telemetry/ folder has some")
 
@@ -187,7 +198,11 @@ class RiskService:
         model's test windows; both scores are kept in the metrics as
         `comparison_current` / `comparison_challenger`. True / False force it.
         """
-        data = self.telemetry()
+        data, labels = self.labelled_telemetry()
+        if labels.anomaly_only:
+            raise RiskError(f"cannot train the risk model: {labels.describe()}. Record failures as incidents "
+                            f"(AFFECTED edges with start/end times), declare `slo:` rules on {self.node_type} in the schema, "
+                            f"or add a `label` column to the telemetry")
         cfg = self.config(overrides)
         self._use_threads()
         try:

@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from opsgraph.app import OpsGraph, load_settings
+from opsgraph.app import OpsGraph, age_seconds, age_text, load_settings
 from opsgraph.app.risk import DEMO_OVERRIDES
 from opsgraph.errors import OpsGraphError
 
@@ -140,7 +140,8 @@ def print_metrics(metrics: dict[str, dict[str, float]], title: str) -> None:
 
 def print_scores(scores: Any, version: str | None, top: int | None) -> None:
     rows = scores.nodes[:top] if top else scores.nodes
-    table = Table(title=f"failure risk within {scores.horizon} steps after {_iso(scores.timestamp)} (model {version})")
+    table = Table(title=f"failure risk within {scores.horizon} steps after {_iso(scores.timestamp)} (model {version})",
+                  caption=f"computed on telemetry up to {_iso(scores.timestamp)}: {age_text(scores.timestamp)}")
     for col in ("#", "node", "probability", "risky", "anomaly", "anomaly p"):
         table.add_column(col, justify="left" if col in ("node", "risky") else "right")
     for i, r in enumerate(rows, 1):
@@ -203,7 +204,8 @@ def score(
         version = og.risk.current_version()
         if as_json:
             nodes = scores.nodes[:top] if top else scores.nodes
-            _print_json({"version": version, "timestamp": _iso(scores.timestamp), "horizon_steps": scores.horizon,
+            _print_json({"version": version, "timestamp": _iso(scores.timestamp), "data_age_seconds": round(age_seconds(scores.timestamp)),
+                         "horizon_steps": scores.horizon,
                          "threshold": scores.threshold, "nodes": [r.__dict__ for r in nodes]})
         else:
             print_scores(scores, version, top)

@@ -20,10 +20,11 @@ What ends up in the store (types added by `with_document_types`):
   replaced, its chunks and embeddings stay;
 - a document whose file is gone loses its node, chunks and links.
 
-Crash safety without a cross-batch transaction: a changed document is first
-marked pending (its `content_hash` set to ""), then its chunks and edges are
-written, and only then does it get its real hashes. A run that dies half-way
-leaves pending documents, and the next run rebuilds exactly those. All
+All or nothing: a sync runs inside `store.atomic()`, so a failure undoes every
+batch it committed and a crash is undone by the next open of the store. As a
+second line of defence a changed document is first marked pending (its
+`content_hash` set to ""), then its chunks and edges are written, and only
+then does it get its real hashes: a document left pending is rebuilt. All
 chunking, embedding and linking of a group of documents happens before the
 group's first write, so an embedder failure writes nothing.
 
@@ -312,7 +313,20 @@ def sync_documents(
     """
     if schema.documents.chunking.strategy not in CHUNKERS:
         raise ValueError(f"unknown chunking strategy {schema.documents.chunking.strategy!r}")
-    root = Path(estate_root)
+    with store.atomic(f"documents-{Path(estate_root).name}"):  # a failure undoes every document written so far
+        return _sync(store, schema, Path(estate_root), embedder, progress, linker, documents, group_size)
+
+
+def _sync(
+    store: GraphStore,
+    schema: GraphSchema,
+    root: Path,
+    embedder: Embedder,
+    progress: Progress | None,
+    linker: EntityLinker | None,
+    documents: Sequence[SourceDocument] | None,
+    group_size: int,
+) -> DocumentReport:
     docs = list(documents) if documents is not None else read_documents(root, schema)
     full = with_document_types(schema, embedder.dims)
     store.ensure_schema(full)
@@ -405,11 +419,8 @@ def _write(store: GraphStore, built: list[_Built], wanted_build: str, report: Do
         old = [str(r["id"]) for r in _rows(store, f"MATCH (c:{CHUNK}) WHERE c.doc_id IN $ids RETURN c.id AS id", {"ids": ids})]
         report.chunks_deleted += store.delete_nodes(CHUNK, old)
     if relinked:
-        store.query(
-            f"MATCH (c:{CHUNK})-[m:{MENTIONS}]->() WHERE c.doc_id IN $ids DELETE m",
-            {"ids": [b.doc.id for b in relinked]},
-            read_only=False,
-        )
+        pairs = _rows(store, f"MATCH (c:{CHUNK})-[:{MENTIONS}]->(n) WHERE c.doc_id IN $ids RETURN c.id AS f, n.id AS t", {"ids": [b.doc.id for b in relinked]})
+        store.delete_edges(MENTIONS, [(str(r["f"]), str(r["t"])) for r in pairs])
     # 3. New chunks and their edges.
     chunk_rows, has_rows = [], []
     for b in rebuilt:

@@ -2,13 +2,15 @@
 
 Order matters for safety: the whole folder is read and validated first
 (`read_estate`), so a bad file refuses the ingest before the first write.
-Then schema DDL, nodes, edges and telemetry are written batch by batch; each
-batch is one transaction in the store.
+Then the folder is synced as a source of kind `estate` (`sync.py`): a plan of
+creates, updates and deletes, applied with telemetry and documents inside one
+`store.atomic()` block: if any step fails the store undoes the committed
+batches, so a failed ingest leaves the store exactly as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 from opsgraph.embed.base import Embedder
 from opsgraph.ingest.documents import DocumentReport, read_documents, sync_documents
 from opsgraph.ingest.estate import EstatePlan, read_estate
+from opsgraph.ingest.sync import SyncPlan, apply_plan, estate_source_name, plan_sync, state_from_estate
 from opsgraph.store.base import GraphStore, Row, UpsertReport, dedupe
 
 Progress = Callable[[str, int, int], None]
@@ -35,6 +38,10 @@ class IngestReport:
     documents: DocumentReport | None = None
     """What happened to the estate's documents; None when they were not synced (no embedder or no docs folder)."""
     data_version: int = 0
+    deleted: dict[str, int] = field(default_factory=dict)
+    """Node or edge type → rows deleted because the folder no longer has them (and no other source asserts them)."""
+    sync: SyncPlan | None = None
+    """The sync plan that was applied (the estate folder is a source of kind `estate`)."""
 
     def totals(self) -> UpsertReport:
         total = UpsertReport()
@@ -68,7 +75,12 @@ def _unique(rows: list[dict[str, Any]], key: Callable[[Row], Hashable]) -> tuple
 
 
 def write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None = None, chunk: int = 5000) -> IngestReport:
-    """Write a validated plan: schema, then nodes, edges and telemetry, type by type."""
+    """Write a validated plan: schema, then nodes, edges and telemetry, type by type; all or nothing."""
+    with store.atomic(f"write-{plan.schema.name}"):
+        return _write_plan(store, plan, progress=progress, chunk=chunk)
+
+
+def _write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None, chunk: int) -> IngestReport:
     report = IngestReport(estate=plan.schema.name)
     store.ensure_schema(plan.schema)
     for type_name, rows in plan.nodes.items():
@@ -86,8 +98,24 @@ def write_plan(store: GraphStore, plan: EstatePlan, *, progress: Progress | None
     return report
 
 
-def ingest_estate(store: GraphStore, root: str | Path, *, progress: Progress | None = None, embedder: Embedder | None = None) -> IngestReport:
-    """Validate the estate at `root` completely, then write it. Raises `IngestError` before any write.
+def ingest_estate(
+    store: GraphStore,
+    root: str | Path,
+    *,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    source: str | None = None,
+    precedence: int = 100,
+    others: Mapping[str, int] | None = None,
+    dry_run: bool = False,
+) -> IngestReport:
+    """Validate the estate at `root` completely, then sync it as a source of kind `estate`. Raises `IngestError` before any write.
+
+    Rows removed from the folder since its last ingest are deleted (with their edges) unless
+    another source still asserts them or they were stored before provenance existed
+    (`ingest/sync.py`). Nodes, edges, their claims, the change log and telemetry are written in
+    one atomic block. `source` names the facts (default: the estate's name); `others` gives
+    other sources' precedence for merging properties.
 
     With an `embedder`, the estate's documents folder (when it has one) is synced after the
     nodes: chunks, embeddings and MENTIONS links (`sync_documents`). Without a folder, stored
@@ -98,8 +126,33 @@ def ingest_estate(store: GraphStore, root: str | Path, *, progress: Progress | N
     docs = None
     if embedder is not None and (root / plan.schema.documents.folder).is_dir():
         docs = read_documents(root, plan.schema)  # unreadable documents refuse the ingest before the first write
-    report = write_plan(store, plan, progress=progress)
-    if embedder is not None and docs is not None:
-        report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs)
+    with store.atomic(f"ingest-{root.name}"):
+        name = source or estate_source_name(plan.schema, root)
+        state, repeated = state_from_estate(plan, name, precedence=precedence, location=str(root))
+        store.ensure_schema(plan.schema)
+        sync = plan_sync(store, plan.schema, state, precedence=others)
+        report = IngestReport(estate=plan.schema.name, sync=sync)
+        for (kind, t), tp in sync.types.items():
+            group = report.nodes if kind == "node" else report.edges
+            group[t] = UpsertReport(len(tp.create), len(tp.update), tp.unchanged, repeated.get((kind, t), ()))
+            if tp.delete:
+                report.deleted[t] = len(tp.delete)
+        for (kind, t), dups in repeated.items():
+            group = report.nodes if kind == "node" else report.edges
+            if t not in group:
+                group[t] = UpsertReport(duplicates=dups)
+        if dry_run:
+            report.data_version = store.data_version()
+            return report
+
+        def telemetry() -> None:
+            for type_name, rows in plan.telemetry.items():
+                features = plan.schema.nodes[type_name].telemetry
+                report.telemetry[type_name] = _batched(partial(store.write_telemetry, type_name, features), rows, f"telemetry {type_name}", progress, 50_000)
+
+        apply_plan(store, sync, progress=progress, extra=telemetry)
         report.data_version = store.data_version()
+        if embedder is not None and docs is not None:
+            report.documents = sync_documents(store, plan.schema, root, embedder, progress=progress, documents=docs)
+            report.data_version = store.data_version()
     return report

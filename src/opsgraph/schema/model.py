@@ -106,6 +106,31 @@ class _HasProperties(_Strict):
         return value
 
 
+class SloRule(_Strict):
+    """A failure rule on one telemetry feature: breached for `for_steps` steps in a row means failing.
+
+    Used as failure labels for the risk model when an estate records no
+    explicit labels (`risk/labels.py`).
+    """
+
+    feature: str
+    """Telemetry feature the rule reads (declared in the type's `telemetry`)."""
+    above: float | None = None
+    """Breached when the value is above this bound."""
+    below: float | None = None
+    """Breached when the value is below this bound."""
+    for_steps: int = Field(1, ge=1, alias="for")
+    """Consecutive breached steps before a step counts as failing (the steps of the run from then on)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> SloRule:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("an SLO rule needs exactly one of `above` or `below`")
+        return self
+
+
 class NodeType(_HasProperties):
     """A node type (a vertex type in the engine)."""
 
@@ -117,6 +142,8 @@ class NodeType(_HasProperties):
     """A string_list property of other names the node is known by."""
     telemetry: list[str] = Field(default_factory=list)
     """Telemetry feature names recorded for nodes of this type."""
+    slo: list[SloRule] = Field(default_factory=list)
+    """Failure rules on this type's telemetry (failure labels when none are recorded)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -135,6 +162,9 @@ class NodeType(_HasProperties):
                 )
         if len(set(self.telemetry)) != len(self.telemetry):
             raise ValueError("telemetry feature names repeat")
+        for rule in self.slo:
+            if rule.feature not in self.telemetry:
+                raise ValueError(f"slo rule on {rule.feature!r}: not a telemetry feature of this type (declared: {self.telemetry})")
         for feature in self.telemetry:
             if not _NAME.match(feature):
                 raise ValueError(f"telemetry feature {feature!r} must match {_NAME.pattern}")
@@ -207,6 +237,21 @@ class TelemetrySettings(_Strict):
     """Spacing of time steps; timestamps are snapped to it."""
 
 
+class IncidentSettings(_Strict):
+    """Where the estate keeps its incidents: failure labels for risk, and history for investigations."""
+
+    type: str = "Incident"
+    """Node type of an incident."""
+    affected: str = "AFFECTED"
+    """Edge type from an incident to each component it degraded."""
+    caused_by: str | None = "CAUSED_BY"
+    """Edge type from an incident to its root-cause component, if the estate records one."""
+    start: str = "started_at"
+    """Datetime property: when impact began."""
+    end: str | None = "resolved_at"
+    """Datetime property: when impact ended (open incidents have none)."""
+
+
 class GraphSchema(_Strict):
     """An estate's schema: what nodes and edges exist and what they carry."""
 
@@ -224,6 +269,8 @@ class GraphSchema(_Strict):
     """Document ingestion settings."""
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     """Telemetry ingestion settings."""
+    incidents: IncidentSettings | None = None
+    """Where incidents are kept; None when the estate records none."""
 
     @field_validator("version", mode="before")
     @classmethod
@@ -257,6 +304,24 @@ class GraphSchema(_Strict):
                             f"edges.{edge_name}.{side}: unknown node type {t!r} "
                             f"(declared: {', '.join(sorted(self.nodes))})"
                         )
+        return self
+
+    @model_validator(mode="after")
+    def _incidents_exist(self) -> GraphSchema:
+        inc = self.incidents
+        if inc is None:
+            return self
+        if inc.type not in self.nodes:
+            raise ValueError(f"incidents.type: unknown node type {inc.type!r}")
+        for key in ("affected", "caused_by"):
+            edge = getattr(inc, key)
+            if edge is not None and (edge not in self.edges or inc.type not in self.edges[edge].from_types):
+                raise ValueError(f"incidents.{key}: {edge!r} is not an edge type from {inc.type}")
+        props = self.nodes[inc.type].properties
+        for key in ("start", "end"):
+            prop = getattr(inc, key)
+            if prop is not None and (prop not in props or props[prop].type is not PropertyType.DATETIME):
+                raise ValueError(f"incidents.{key}: {prop!r} is not a datetime property of {inc.type}")
         return self
 
     def dependency_edges(self) -> list[str]:

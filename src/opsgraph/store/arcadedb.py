@@ -22,22 +22,25 @@ What it adds over the raw engine, and why:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import re
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from opsgraph.errors import BatchError, QueryError, StoreError, WriteRefusedError
+from opsgraph.errors import BatchError, OpsGraphError, QueryError, StoreError, WriteRefusedError
 from opsgraph.schema import GraphSchema, PropertyType
 from opsgraph.store.base import LiveType, QueryResult, Row, SearchHit, TelemetryFrame, UpsertReport, dedupe
 from opsgraph.store.cypher_guard import write_clauses
+from opsgraph.store.journal import Journal
+from opsgraph.store.limits import explain_rows
 from opsgraph.store.transport import EmbeddedTransport, Transport
 
 _ENGINE_TYPES = {
@@ -61,6 +64,12 @@ index would never become searchable. Later searches (and searches after small wr
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 META_TYPE = "OpsgraphMeta"
 TELEMETRY_TYPE = "OpsgraphTelemetry"
+_JOURNALED_META = ("data_version", "schema")
+"""Meta keys a block's journal restores on undo (the data version and the stored schema)."""
+_TELEMETRY_UPSERT = (
+    f"UPDATE {TELEMETRY_TYPE} SET key = :key, node = :node, node_type = :node_type, bstart = :bstart, "
+    "ts = :ts, vals = :vals, labels = :labels, features = :features, _hash = :_hash UPSERT WHERE key = :key"
+)
 
 
 def _ident(name: str) -> str:
@@ -89,6 +98,7 @@ class ArcadeDBStore:
         default_limit: int = 10_000,
         timeout_ms: int = 30_000,
         vector_search_width: int = VECTOR_SEARCH_WIDTH,
+        journal_dir: str | Path | None = None,
     ) -> None:
         if transport is None:
             if path is None:
@@ -104,12 +114,20 @@ class ArcadeDBStore:
         self._schema: GraphSchema | None = None
         self._vector_ready: set[str] = set()
         """`Type[prop]` vector indexes searched since the last write to their type (their graph is built)."""
+        home = getattr(transport, "path", None)
+        self.journal_dir = Path(journal_dir) if journal_dir is not None else (Path(home).parent / "journal" if home is not None else None)
+        """Where `atomic()` keeps its undo journals (default: `journal/` beside the database folder)."""
+        self._journal_store = Path(home).name if home is not None else "store"
+        self._journal: Journal | None = None
+        self.recovered: list[str] = []
+        """Labels of unfinished blocks (a crash) that `open()` undid."""
 
     # -- lifecycle -----------------------------------------------------------
     def open(self) -> None:
         self.transport.open()
         self.transport.set_timeout(self.timeout_ms)
         self._ensure_meta()
+        self.recover_journals()
 
     def close(self) -> None:
         self.transport.close()
@@ -120,6 +138,177 @@ class ArcadeDBStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- all or nothing --------------------------------------------------------
+    @contextlib.contextmanager
+    def atomic(self, label: str) -> Iterator[None]:
+        """Every write inside the block is undone if the block raises; nested blocks join the outer one.
+
+        Each batch appends its pre-image to a journal file (fsynced) before it
+        commits (`store/journal.py`). On an exception the committed batches are
+        compensated newest first, the journal is deleted and the error is
+        re-raised saying that nothing was changed. A crash leaves the journal
+        behind; the next `open()` finishes the undo.
+        """
+        if self._journal is not None:
+            yield
+            return
+        folder = self._journal_folder()
+        meta = {key: self._get_meta(key) for key in _JOURNALED_META}
+        journal = Journal.begin(folder, self._journal_store, label, meta)
+        self._journal = journal
+        try:
+            yield
+        except BaseException as exc:
+            self._journal = None
+            journal.close()
+            wrote = journal.records
+            try:
+                self._undo(journal)
+            except Exception as undo_exc:
+                raise StoreError(
+                    f"{label} failed ({exc}) and undoing its {wrote} committed batch(es) failed too: "
+                    f"{undo_exc}. The journal {journal.path} is kept: the next open of the store finishes the undo."
+                ) from undo_exc
+            if not wrote or not isinstance(exc, Exception):
+                raise
+            note = f"{label} was undone ({wrote} committed batch(es) reverted): nothing was changed"
+            if isinstance(exc, OpsGraphError):
+                first = str(exc.args[0]) if exc.args else str(exc)
+                exc.args = (f"{first}\n{note}", *exc.args[1:])
+                raise
+            raise StoreError(f"{label} failed: {type(exc).__name__}: {exc}\n{note}") from exc
+        else:
+            self._journal = None
+            journal.remove()
+
+    def _journal_folder(self) -> Path:
+        if self.journal_dir is None:
+            raise StoreError("this store has no folder for its undo journal: give ArcadeDBStore(journal_dir=...)")
+        return self.journal_dir
+
+    def _journaled(self, label: str) -> contextlib.AbstractContextManager[None]:
+        """A public write joins the caller's block, or is a block of its own (all its batches or none)."""
+        return contextlib.nullcontext() if self._journal is not None else self.atomic(label)
+
+    def recover_journals(self) -> list[str]:
+        """Undo every block a crash left unfinished (newest first); return their labels. Safe to repeat."""
+        if self.journal_dir is None:
+            return []
+        done = []
+        for journal in Journal.pending(self.journal_dir, self._journal_store):
+            header, _ = journal.read()
+            self._undo(journal)
+            done.append(str(header.get("label") or journal.path.name))
+        self.recovered.extend(done)
+        return done
+
+    def _undo(self, journal: Journal) -> None:
+        """Compensate every record not yet undone, newest first, marking each; then the meta; then forget the file."""
+        header, records = journal.read()
+        try:
+            for rec in records:
+                self._undo_record(rec)
+                journal.mark_undone(int(rec["seq"]))
+            for key, value in (header.get("meta") or {}).items():
+                if value is None:
+                    with self.transport.transaction():
+                        self.transport.command("sql", f"DELETE FROM {META_TYPE} WHERE key = :key", {"key": key})
+                else:
+                    self._set_meta(str(key), str(value))
+        finally:
+            journal.close()
+            self._vector_ready.clear()
+        journal.remove()
+
+    def _undo_record(self, rec: Mapping[str, Any]) -> None:
+        """One batch's compensating writes, in one transaction. Each step sets rows to their pre-image, so repeating it is harmless."""
+        op = rec["op"]
+        t = self.transport
+        with t.transaction():
+            if op == "nodes":
+                label = _ident(rec["type"])
+                if rec.get("created"):
+                    t.command("cypher", f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n", {"ids": rec["created"]})
+                self._put_nodes(label, rec.get("old") or [])
+            elif op == "edges":
+                rel, ft, tt = _ident(rec["type"]), _ident(rec["ft"]), _ident(rec["tt"])
+                if rec.get("created"):
+                    t.command(
+                        "cypher",
+                        f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.f}})-[r:{rel}]->(b:{tt} {{id: row.t}}) DELETE r",
+                        {"rows": [{"f": f, "t": to} for f, to in rec["created"]]},
+                    )
+                self._put_edges(rel, ft, tt, rec.get("old") or [])
+            elif op == "delete_nodes":
+                self._put_nodes(_ident(rec["type"]), rec.get("rows") or [])
+                self._put_edge_list(rec.get("edges") or [])
+            elif op == "delete_edges":
+                self._put_edge_list(rec.get("edges") or [])
+            elif op == "records":
+                name = _ident(rec["type"])
+                gone = [*(rec.get("created") or []), *(str(r["key"]) for r in rec.get("old") or [])]
+                if gone:
+                    t.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": gone})
+                if rec.get("old"):
+                    t.command("sql", f"INSERT INTO `{name}` CONTENT :rows", {"rows": rec["old"]})
+            elif op == "telemetry":
+                if rec.get("created"):
+                    t.command("sql", f"DELETE FROM {TELEMETRY_TYPE} WHERE key IN :keys", {"keys": rec["created"]})
+                for doc in rec.get("old") or []:
+                    t.command("sql", _TELEMETRY_UPSERT, doc)
+            else:
+                raise StoreError(f"unknown undo record {op!r} in the journal")
+
+    def _put_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Make each row's node hold exactly these properties (create it if absent). Inside a transaction."""
+        if not rows:
+            return
+        found, _ = self.transport.query("cypher", f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id", {"ids": [r["id"] for r in rows]}, None)
+        have = {str(r["id"]) for r in found}
+        old = [dict(r) for r in rows if str(r["id"]) in have]
+        new = [dict(r) for r in rows if str(r["id"]) not in have]
+        if old:
+            self.transport.command("cypher", f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n = row", {"rows": old})
+        if new:
+            self.transport.command("cypher", f"UNWIND $rows AS row CREATE (n:{label}) SET n = row", {"rows": new})
+
+    def _put_edges(self, rel: str, ft: str, tt: str, items: Sequence[Mapping[str, Any]]) -> None:
+        """Make each (from, to) edge hold exactly `props` (create it if both ends exist). Inside a transaction."""
+        if not items:
+            return
+        rows = [{"from": i["from"], "to": i["to"], "props": i["props"]} for i in items]
+        found, _ = self.transport.query(
+            "cypher",
+            f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}})-[r:{rel}]->(b:{tt} {{id: row.to}}) RETURN a.id AS f, b.id AS t",
+            {"rows": [{"from": r["from"], "to": r["to"]} for r in rows]},
+            None,
+        )
+        have = {(str(r["f"]), str(r["t"])) for r in found}
+        old = [r for r in rows if (r["from"], r["to"]) in have]
+        new = [r for r in rows if (r["from"], r["to"]) not in have]
+        if old:
+            self.transport.command(
+                "cypher", f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}})-[r:{rel}]->(b:{tt} {{id: row.to}}) SET r = row.props", {"rows": old}
+            )
+        if new:
+            self.transport.command(
+                "cypher",
+                f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}}) MATCH (b:{tt} {{id: row.to}}) CREATE (a)-[r:{rel}]->(b) SET r = row.props",
+                {"rows": new},
+            )
+
+    def _put_edge_list(self, edges: Sequence[Mapping[str, Any]]) -> None:
+        groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        for e in edges:
+            groups[(_ident(e["type"]), _ident(e["ft"]), _ident(e["tt"]))].append(e)
+        for (rel, ft, tt), items in groups.items():
+            self._put_edges(rel, ft, tt, items)
+
+    def _record(self, op: str, **fields: Any) -> None:
+        """Append a batch's pre-image to the open journal (durable before the batch commits)."""
+        if self._journal is not None:
+            self._journal.append(op, **fields)
 
     # -- schema ----------------------------------------------------------------
     def _live_types(self) -> dict[str, dict[str, Any]]:
@@ -195,6 +384,8 @@ class ArcadeDBStore:
 
     def reset(self) -> None:
         """Drop every type and its data, edges first so no vertex type is dropped under an edge."""
+        if self._journal is not None:
+            raise StoreError("reset() cannot run inside an all-or-nothing block: it cannot be undone")
         version = self.data_version()
         live = self._live_types()
         order = {"edge": 0, "vertex": 1, "document": 2}
@@ -202,6 +393,7 @@ class ArcadeDBStore:
             self.transport.command("sql", f"DROP TYPE `{name}` IF EXISTS UNSAFE")
         self._schema = None
         self._vector_ready.clear()
+        self.__dict__.pop("_records_ready", None)
         self._ensure_meta()
         # The version keeps growing across a reset so caches never see an old number again.
         self._set_meta("data_version", str(version + 1))
@@ -233,10 +425,11 @@ class ArcadeDBStore:
         unique, repeated = dedupe(rows, key=lambda r: r["id"])
         report = UpsertReport(duplicates=tuple(repeated))
         self._vector_written(label)
-        empty = self._count(label) == 0
-        for start in range(0, len(unique), self.batch_size):
-            batch = unique[start : start + self.batch_size]
-            report = report + self._node_batch(label, batch, assume_new=empty)
+        with self._journaled(f"upsert_nodes-{label}"):
+            empty = self._count(label) == 0
+            for start in range(0, len(unique), self.batch_size):
+                batch = unique[start : start + self.batch_size]
+                report = report + self._node_batch(label, batch, assume_new=empty)
         return report
 
     def _count(self, label: str) -> int:
@@ -257,6 +450,8 @@ class ArcadeDBStore:
         changed = [r for r in batch if r["id"] in stored and stored[r["id"]] != r["_hash"]]
         if not new and not changed:
             return UpsertReport(unchanged=len(batch))
+        if self._journal is not None:
+            self._record("nodes", type=label, created=[r["id"] for r in new], old=self._node_rows(label, [r["id"] for r in changed]))
         try:
             with self.transport.transaction():
                 if new:
@@ -265,7 +460,7 @@ class ArcadeDBStore:
                     self.transport.command("cypher", f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n = row", {"rows": changed})
                 self._bump_version()
         except QueryError as exc:
-            raise BatchError(f"a batch of {len(batch)} {label} nodes failed and was rolled back: {exc}") from exc
+            raise BatchError(f"a batch of {len(batch)} {label} nodes failed and was rolled back: {exc}{explain_rows(batch, self._index_kinds(label))}") from exc
         return UpsertReport(created=len(new), updated=len(changed), unchanged=len(batch) - len(new) - len(changed))
 
     # -- edges -----------------------------------------------------------------
@@ -281,10 +476,11 @@ class ArcadeDBStore:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for r in unique:
             groups[(_ident(r.pop("from_type")), _ident(r.pop("to_type")))].append(r)
-        empty = self._count(rel) == 0
-        for (ft, tt), group in groups.items():
-            for start in range(0, len(group), self.batch_size):
-                report = report + self._edge_batch(rel, ft, tt, group[start : start + self.batch_size], assume_new=empty)
+        with self._journaled(f"upsert_edges-{rel}"):
+            empty = self._count(rel) == 0
+            for (ft, tt), group in groups.items():
+                for start in range(0, len(group), self.batch_size):
+                    report = report + self._edge_batch(rel, ft, tt, group[start : start + self.batch_size], assume_new=empty)
         return report
 
     def _edge_batch(self, rel: str, ft: str, tt: str, batch: list[dict[str, Any]], *, assume_new: bool) -> UpsertReport:
@@ -306,6 +502,10 @@ class ArcadeDBStore:
         changed = [i for i in items if (i["from"], i["to"]) in stored and stored[(i["from"], i["to"])] != i["props"]["_hash"]]
         if not new and not changed:
             return UpsertReport(unchanged=len(items))
+        if self._journal is not None:
+            self._record(
+                "edges", type=rel, ft=ft, tt=tt, created=[[i["from"], i["to"]] for i in new], old=self._edge_rows(rel, ft, tt, [(i["from"], i["to"]) for i in changed])
+            )
         try:
             with self.transport.transaction():
                 if new:
@@ -328,26 +528,118 @@ class ArcadeDBStore:
                     )
                 self._bump_version()
         except QueryError as exc:
-            raise BatchError(f"a batch of {len(items)} {rel} edges failed and was rolled back: {exc}") from exc
+            shown = [{"id": f"{i['from']}->{i['to']}", **i["props"]} for i in items]
+            raise BatchError(f"a batch of {len(items)} {rel} edges failed and was rolled back: {exc}{explain_rows(shown, self._index_kinds(rel))}") from exc
         return UpsertReport(created=len(new), updated=len(changed), unchanged=len(items) - len(new) - len(changed))
 
     def _vector_written(self, label: str) -> None:
         self._vector_ready = {k for k in self._vector_ready if not k.startswith(f"{label}[")}
 
     def delete_nodes(self, node_type: str, ids: Sequence[str]) -> int:
+        """Delete nodes and their edges, batch by batch, all or nothing; return how many existed."""
         label = _ident(node_type)
+        ids = list(dict.fromkeys(str(i) for i in ids))
         if not ids:
             return 0
         self._vector_written(label)
-        try:
-            with self.transport.transaction():
-                out = self.transport.command(
-                    "cypher", f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n RETURN count(*) AS c", {"ids": list(ids)}
-                )
-                self._bump_version()
-        except QueryError as exc:
-            raise BatchError(f"deleting {len(ids)} {label} nodes failed and was rolled back: {exc}") from exc
-        return int(out[0]["c"]) if out else 0
+        deleted = 0
+        with self._journaled(f"delete_nodes-{label}"):
+            for start in range(0, len(ids), self.batch_size):
+                batch = ids[start : start + self.batch_size]
+                if self._journal is not None:
+                    rows = self._node_rows(label, batch)
+                    if not rows:
+                        continue
+                    self._record("delete_nodes", type=label, rows=rows, edges=self._edges_touching(label, [str(r["id"]) for r in rows]))
+                try:
+                    with self.transport.transaction():
+                        out = self.transport.command(
+                            "cypher", f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n RETURN count(*) AS c", {"ids": batch}
+                        )
+                        self._bump_version()
+                except QueryError as exc:
+                    raise BatchError(f"deleting {len(batch)} {label} nodes failed and was rolled back: {exc}") from exc
+                deleted += int(out[0]["c"]) if out else 0
+        return deleted
+
+    def delete_edges(self, edge_type: str, pairs: Sequence[tuple[str, str]]) -> int:
+        """Delete `edge_type` edges between (from id, to id) pairs, all or nothing; return how many existed."""
+        rel = _ident(edge_type)
+        wanted = list(dict.fromkeys((str(f), str(t)) for f, t in pairs))
+        if not wanted:
+            return 0
+        types = self.node_types(sorted({i for p in wanted for i in p}))
+        groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for f, t in wanted:
+            if f in types and t in types:
+                groups[(types[f], types[t])].append((f, t))
+        deleted = 0
+        with self._journaled(f"delete_edges-{rel}"):
+            for (ft, tt), group in groups.items():
+                for start in range(0, len(group), self.batch_size):
+                    batch = group[start : start + self.batch_size]
+                    old = self._edge_rows(rel, _ident(ft), _ident(tt), batch)
+                    if not old:
+                        continue
+                    self._record("delete_edges", edges=[{"type": rel, "ft": ft, "tt": tt, **e} for e in old])
+                    try:
+                        with self.transport.transaction():
+                            self.transport.command(
+                                "cypher",
+                                f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.f}})-[r:{rel}]->(b:{tt} {{id: row.t}}) DELETE r",
+                                {"rows": [{"f": e["from"], "t": e["to"]} for e in old]},
+                            )
+                            self._bump_version()
+                    except QueryError as exc:
+                        raise BatchError(f"deleting {len(old)} {rel} edges failed and was rolled back: {exc}") from exc
+                    deleted += len(old)
+        return deleted
+
+    # -- pre-images --------------------------------------------------------------
+    def _node_rows(self, label: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Full stored properties (with `_hash`) of those of `ids` that exist."""
+        if not ids:
+            return []
+        rows, _ = self.transport.query("cypher", f"MATCH (n:{label}) WHERE n.id IN $ids RETURN properties(n) AS p", {"ids": list(ids)}, None)
+        return [dict(r["p"]) for r in rows]
+
+    def _edge_rows(self, rel: str, ft: str, tt: str, pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """`{from, to, props}` of those (from, to) `rel` edges that exist."""
+        if not pairs:
+            return []
+        rows, _ = self.transport.query(
+            "cypher",
+            f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.f}})-[r:{rel}]->(b:{tt} {{id: row.t}}) RETURN a.id AS f, b.id AS t, properties(r) AS p",
+            {"rows": [{"f": f, "t": t} for f, t in pairs]},
+            None,
+        )
+        return [{"from": str(r["f"]), "to": str(r["t"]), "props": dict(r["p"] or {})} for r in rows]
+
+    def _edges_touching(self, label: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Every edge into or out of these nodes, with both ends' ids and types (what DETACH DELETE removes)."""
+        out: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for cypher in (
+            f"MATCH (n:{label})-[r]->(b) WHERE n.id IN $ids RETURN type(r) AS type, n.id AS f, b.id AS t, '{label}' AS ft, labels(b)[0] AS tt, properties(r) AS p",
+            f"MATCH (a)-[r]->(n:{label}) WHERE n.id IN $ids RETURN type(r) AS type, a.id AS f, n.id AS t, labels(a)[0] AS ft, '{label}' AS tt, properties(r) AS p",
+        ):
+            rows, _ = self.transport.query("cypher", cypher, {"ids": list(ids)}, None)
+            for r in rows:
+                key = (str(r["type"]), str(r["f"]), str(r["t"]))
+                out[key] = {"type": key[0], "from": key[1], "to": key[2], "ft": str(r["ft"]), "tt": str(r["tt"]), "props": dict(r["p"] or {})}
+        return list(out.values())
+
+    def _index_kinds(self, label: str) -> dict[str, str]:
+        """Property → index kind (`unique`, `notunique`, `fulltext`) of a type, from the applied schema."""
+        if self._schema is None:
+            return {"id": "unique"}
+        spec = self._schema.nodes.get(label) or self._schema.edges.get(label)
+        kinds = {"id": "unique"} if label in self._schema.nodes else {}
+        for name, prop in (spec.properties.items() if spec is not None else ()):
+            if prop.fulltext:
+                kinds[name] = "fulltext"
+            elif prop.indexed and name != "id":
+                kinds[name] = "notunique"
+        return kinds
 
     # -- search ----------------------------------------------------------------
     @staticmethod
@@ -432,6 +724,12 @@ class ArcadeDBStore:
             if read_only:
                 rows, truncated = self.transport.query("cypher", cypher, params, cap)
             else:
+                if self._journal is not None:
+                    raise WriteRefusedError(
+                        "a Cypher write cannot run inside an all-or-nothing block (it could not be undone); "
+                        "use the store's write methods (upsert_nodes, upsert_edges, delete_nodes, delete_edges)",
+                        cypher=cypher,
+                    )
                 self._vector_ready.clear()  # a write of any shape may load vectors
                 with self.transport.transaction():
                     rows = self.transport.command("cypher", cypher, params)
@@ -505,7 +803,7 @@ class ArcadeDBStore:
         for name, info in sorted(self._live_types().items()):
             if name in (META_TYPE, TELEMETRY_TYPE) or info["kind"] == "document":
                 continue
-            props = {k: v for k, v in info["properties"].items() if k != "_hash"}
+            props = {k: v for k, v in info["properties"].items() if not k.startswith("_")}  # `_hash`, `_sources`: hidden
             count = self._count(name)
             endpoints: list[tuple[str, str]] = []
             if info["kind"] == "edge" and count:
@@ -539,35 +837,43 @@ class ArcadeDBStore:
             meta[key] = (node, bucket)
         keys = list(by_bucket)
         report = UpsertReport()
-        for start in range(0, len(keys), max(1, self.batch_size // 10)):
-            chunk = keys[start : start + max(1, self.batch_size // 10)]
-            existing, _ = self.transport.query(
-                "sql", f"SELECT key, ts, vals, labels, features, _hash FROM {TELEMETRY_TYPE} WHERE key IN :keys", {"keys": chunk}, None
+        with self._journaled(f"write_telemetry-{node_type}"):
+            for start in range(0, len(keys), max(1, self.batch_size // 10)):
+                report = report + self._telemetry_batch(node_type, features, keys[start : start + max(1, self.batch_size // 10)], by_bucket, meta)
+        return report
+
+    def _telemetry_batch(
+        self, node_type: str, features: list[str], chunk: list[str], by_bucket: Mapping[str, Mapping[int, Row]], meta: Mapping[str, tuple[str, int]]
+    ) -> UpsertReport:
+        report = UpsertReport()
+        existing, _ = self.transport.query(
+            "sql",
+            f"SELECT key, node, node_type, bstart, ts, vals, labels, features, _hash FROM {TELEMETRY_TYPE} WHERE key IN :keys",
+            {"keys": chunk},
+            None,
+        )
+        old = {str(e["key"]): e for e in existing}
+        writes = []
+        for key in chunk:
+            node, b = meta[key]
+            merged = self._merge_bucket(old.get(key), by_bucket[key], features)
+            h = row_hash(merged)
+            if key in old and str(old[key].get("_hash")) == h:
+                report = report + UpsertReport(unchanged=1)
+                continue
+            report = report + (UpsertReport(updated=1) if key in old else UpsertReport(created=1))
+            writes.append({"key": key, "node": node, "node_type": node_type, "bstart": b, "_hash": h, **merged})
+        if writes:
+            self._record(
+                "telemetry", created=[w["key"] for w in writes if w["key"] not in old], old=[old[w["key"]] for w in writes if w["key"] in old]
             )
-            old = {str(e["key"]): e for e in existing}
-            writes = []
-            for key in chunk:
-                node, b = meta[key]
-                merged = self._merge_bucket(old.get(key), by_bucket[key], features)
-                h = row_hash(merged)
-                if key in old and str(old[key].get("_hash")) == h:
-                    report = report + UpsertReport(unchanged=1)
-                    continue
-                report = report + (UpsertReport(updated=1) if key in old else UpsertReport(created=1))
-                writes.append({"key": key, "node": node, "node_type": node_type, "bstart": b, "_hash": h, **merged})
-            if writes:
-                try:
-                    with self.transport.transaction():
-                        for w in writes:
-                            self.transport.command(
-                                "sql",
-                                f"UPDATE {TELEMETRY_TYPE} SET key = :key, node = :node, node_type = :node_type, bstart = :bstart, "
-                                "ts = :ts, vals = :vals, labels = :labels, features = :features, _hash = :_hash UPSERT WHERE key = :key",
-                                w,
-                            )
-                        self._bump_version()
-                except QueryError as exc:
-                    raise BatchError(f"a telemetry batch of {len(writes)} buckets failed and was rolled back: {exc}") from exc
+            try:
+                with self.transport.transaction():
+                    for w in writes:
+                        self.transport.command("sql", _TELEMETRY_UPSERT, w)
+                    self._bump_version()
+            except QueryError as exc:
+                raise BatchError(f"a telemetry batch of {len(writes)} buckets failed and was rolled back: {exc}") from exc
         return report
 
     def _bucket_span(self) -> int:
@@ -647,6 +953,91 @@ class ArcadeDBStore:
             values[np.ix_(rows_t, np.array([n]), np.array(cols))] = vals[keep][:, None, :]
             labels[rows_t, n] = np.asarray(r.get("labels") or [], dtype=np.int8)[keep]
         return TelemetryFrame(node_ids=nodes, features=features, timestamps=np.asarray(stamps, dtype=np.int64), values=values, labels=labels)
+
+    # -- hidden records (provenance claims, change log) ---------------------------
+    def ensure_records(self, record_type: str, fields: Mapping[str, str], indexed: Sequence[str] = ()) -> None:
+        """Create a hidden document type keyed by a unique `key` (documents never show in Cypher `MATCH` nor in `describe()`)."""
+        name = _ident(record_type)
+        ready: set[str] = self.__dict__.setdefault("_records_ready", set())
+        if name in ready:
+            return
+        t = self.transport
+        t.command("sql", f"CREATE DOCUMENT TYPE `{name}` IF NOT EXISTS")
+        t.command("sql", f"CREATE PROPERTY `{name}`.`key` IF NOT EXISTS STRING")
+        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`key`) UNIQUE")
+        for prop, engine_type in fields.items():
+            t.command("sql", f"CREATE PROPERTY `{name}`.`{_ident(prop)}` IF NOT EXISTS {_ident(engine_type)}")
+        for prop in indexed:
+            t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{_ident(prop)}`) NOTUNIQUE")
+        ready.add(name)
+
+    def write_records(self, record_type: str, rows: Sequence[Row]) -> int:
+        """Insert or replace hidden records by `key`, one transaction per batch; the data version does not move."""
+        name = _ident(record_type)
+        unique, _ = dedupe(rows, key=lambda r: r["key"])
+        with self._journaled(f"write_records-{name}"):
+            for start in range(0, len(unique), self.batch_size):
+                self._record_batch(name, unique[start : start + self.batch_size])
+        return len(unique)
+
+    def _records_pre_image(self, name: str, keys: list[str]) -> list[dict[str, Any]]:
+        found, _ = self.transport.query("sql", f"SELECT FROM `{name}` WHERE key IN :keys", {"keys": keys}, None)
+        return [{k: v for k, v in r.items() if not k.startswith("@")} for r in found]
+
+    def _record_batch(self, name: str, batch: list[dict[str, Any]]) -> None:
+        keys = [r["key"] for r in batch]
+        if self._journal is not None:
+            old = self._records_pre_image(name, keys)
+            have = {str(r["key"]) for r in old}
+            self._record("records", type=name, created=[k for k in keys if k not in have], old=old)
+        try:
+            with self.transport.transaction():
+                self.transport.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": keys})
+                self.transport.command("sql", f"INSERT INTO `{name}` CONTENT :rows", {"rows": batch})
+        except QueryError as exc:
+            raise BatchError(f"a batch of {len(batch)} {name} records failed and was rolled back: {exc}") from exc
+
+    def delete_records(self, record_type: str, keys: Sequence[str]) -> int:
+        """Delete hidden records by `key`; return how many existed."""
+        name = _ident(record_type)
+        done = 0
+        keys = list(keys)
+        with self._journaled(f"delete_records-{name}"):
+            for start in range(0, len(keys), self.batch_size):
+                chunk = keys[start : start + self.batch_size]
+                if self._journal is not None:
+                    self._record("records", type=name, created=[], old=self._records_pre_image(name, chunk))
+                with self.transport.transaction():
+                    out = self.transport.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": chunk})
+                done += int(out[0].get("count", 0)) if out else 0
+        return done
+
+    def read_records(
+        self, record_type: str, where: Mapping[str, Any] | None = None, *, since: tuple[str, float] | None = None, order: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Hidden records matching property equalities (a list means IN), optionally `field > value`, ordered by a field."""
+        name = _ident(record_type)
+        if name not in self._live_types():
+            return []
+        params: dict[str, Any] = {}
+        clauses = [self._filter_sql(where, params)] if where else []
+        if since is not None:
+            clauses.append(f"`{_ident(since[0])}` > :since")
+            params["since"] = since[1]
+        sql = f"SELECT FROM `{name}`" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+        if order:
+            desc = order.startswith("-")
+            sql += f" ORDER BY `{_ident(order.lstrip('-'))}` {'DESC' if desc else 'ASC'}"
+        rows, _ = self.transport.query("sql", sql, params, None)
+        return [{k: v for k, v in r.items() if not k.startswith("@")} for r in rows]
+
+    def get_meta(self, key: str) -> str | None:
+        """A value from the store's own settings (not data: reading or writing it moves no data version)."""
+        return self._get_meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value in the store's own settings (e.g. when a source last synced)."""
+        self._set_meta(key, value)
 
 
 def _num(value: Any) -> float:

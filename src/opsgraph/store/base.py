@@ -7,6 +7,7 @@ engine can be swapped by configuration. Nothing here knows an engine.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -123,8 +124,9 @@ class GraphStore(Protocol):
 
     Rules every backend keeps: upserts are by the stable `id`, batches are
     de-duplicated before they are sent (last row wins), one transaction per
-    batch, and a failed batch leaves the store as it was. Queries always take
-    parameters.
+    batch, and a failed call leaves the store as it was (each write method is
+    all or nothing, and `atomic()` widens that to a whole ingest or sync).
+    Queries always take parameters.
     """
 
     def open(self) -> None:
@@ -157,7 +159,17 @@ class GraphStore(Protocol):
         """Run Cypher with parameters; refuse writes unless `read_only=False`; bounded in rows and time."""
 
     def delete_nodes(self, node_type: str, ids: Sequence[str]) -> int:
-        """Delete nodes and their edges in one transaction; return how many existed."""
+        """Delete nodes and their edges, all or nothing; return how many existed."""
+
+    def delete_edges(self, edge_type: str, pairs: Sequence[tuple[str, str]]) -> int:
+        """Delete `edge_type` edges between (from id, to id) pairs, all or nothing; return how many existed."""
+
+    def atomic(self, label: str) -> AbstractContextManager[None]:
+        """All or nothing: if the block raises, every write made in it through these methods is undone.
+
+        The error is re-raised saying nothing was changed; a crash inside the block
+        is undone by the next `open()`. Nested blocks join the outer one.
+        """
 
     def vector_search(
         self, node_type: str, prop: str, vector: Sequence[float], k: int = 10, filters: Mapping[str, Any] | None = None
@@ -194,3 +206,23 @@ class GraphStore(Protocol):
 
     def data_version(self) -> int:
         """A number that grows whenever stored data changes (cache freshness)."""
+
+    def ensure_records(self, record_type: str, fields: Mapping[str, str], indexed: Sequence[str] = ()) -> None:
+        """Create a hidden record type keyed by `key` (never matched by Cypher, never in `describe()`)."""
+
+    def write_records(self, record_type: str, rows: Sequence[Row]) -> int:
+        """Insert or replace hidden records by `key`."""
+
+    def delete_records(self, record_type: str, keys: Sequence[str]) -> int:
+        """Delete hidden records by `key`."""
+
+    def read_records(
+        self, record_type: str, where: Mapping[str, Any] | None = None, *, since: tuple[str, float] | None = None, order: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Hidden records matching property equalities (a list means IN), optionally `field > value`, ordered (`-field`: descending)."""
+
+    def get_meta(self, key: str) -> str | None:
+        """A store setting (no data version change)."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a store setting (no data version change)."""

@@ -99,6 +99,7 @@ def test_risk_endpoints(client: Any) -> None:
     probs = [n["probability"] for n in board["nodes"]]
     assert len(probs) == 14 and probs == sorted(probs, reverse=True)
     assert "drifted" in board["drift"] and board["version"] == "v0001"
+    assert board["data_age_seconds"] > 0 and board["data_age"].endswith("old")  # the sample telemetry is from January 2026
     ex = client.get("/v1/risk/explain/checkoutservice").json()
     assert ex["node"] == "checkoutservice" and 0 <= ex["probability"] <= 1
     rc = client.get("/v1/risk/root-cause/checkoutservice").json()

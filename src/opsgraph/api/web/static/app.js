@@ -282,7 +282,7 @@
         el("td", {}, fmt(n.anomaly, 1)),
         el("td", {}, trends && trends.nodes[n.node] && feature ? sparkline(trends.nodes[n.node][feature]) : ""));
     }));
-    $("#risk-note").textContent = `model ${board.version}, at ${board.timestamp}, horizon ${board.horizon_steps} steps; threshold ${fmt(board.threshold)}. Bold red: above threshold.`;
+    $("#risk-note").textContent = `model ${board.version}, on telemetry up to ${board.timestamp} (${board.data_age}), horizon ${board.horizon_steps} steps; threshold ${fmt(board.threshold)}. Bold red: above threshold.`;
   }
 
   // ---- chat --------------------------------------------------------------------------------------------

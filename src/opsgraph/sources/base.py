@@ -1,0 +1,379 @@
+"""The contract every source reader fulfils: configuration in, `Facts` out.
+
+A reader turns one place where an estate lives (Kubernetes manifests, compose
+files, a Backstage catalog) into nodes and edges shaped by the estate schema,
+each with the evidence it was inferred from. Readers never write to the store:
+the sync plan in `ingest` compares their facts with what the store holds.
+
+Conventions every reader follows:
+- document indexes in errors and evidence are **1-based** (`file.yaml#3` is the
+  third YAML document of the file), like line numbers;
+- only properties the schema declares for the target type are kept (after
+  `mapping.rename`, narrowed by `mapping.keep`), coerced to the declared type;
+- an edge whose endpoint is neither produced by the source nor known through
+  `known_ids` is dropped and reported in `Facts.problems`.
+
+This module imports only `opsgraph.schema` and `opsgraph.errors`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from opsgraph.errors import Issue, SourceError
+from opsgraph.schema import GraphSchema, PropertySpec, PropertyType
+
+__all__ = [
+    "Evidence",
+    "Facts",
+    "KnownIds",
+    "SourceConfig",
+    "SourceError",
+    "SourceMapping",
+    "read_source",
+    "reader_kinds",
+    "register_reader",
+]
+
+_SOURCE_NAME = re.compile(r"^[a-z0-9_-]+$")
+
+KnownIds = Callable[[list[str]], dict[str, str]]
+"""Given ids, return `{id: node type}` for those the store already holds."""
+
+
+class SourceMapping(BaseModel):
+    """How a source's objects map onto the estate schema."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workload_type: str = "Service"
+    """Node type a workload / compose service / Backstage Component becomes."""
+    team_type: str = "Team"
+    """Node type a team label / Backstage Group becomes."""
+    person_type: str = "Person"
+    """Node type a Backstage User becomes."""
+    dependency_edge: str = "DEPENDS_ON"
+    """Edge type of an inferred or declared dependency (consumer -> provider)."""
+    ownership_edge: str = "OWNS"
+    """Edge type team -> workload."""
+    membership_edge: str = "MEMBER_OF"
+    """Edge type person -> team."""
+    team_labels: list[str] = Field(default_factory=lambda: ["team", "owner", "app.kubernetes.io/part-of"])
+    """Labels tried in order; the first present one names the owning team."""
+    keep: list[str] | None = None
+    """Properties to keep (default: every property the schema declares for the type)."""
+    rename: dict[str, str] = Field(default_factory=dict)
+    """Reader property name -> schema property name."""
+    types: dict[str, str] = Field(default_factory=dict)
+    """Source kind -> node type, e.g. Backstage `{"Resource": "Datastore"}`; kinds without a type are skipped."""
+    call_edge: str = "CALLS"
+    """Edge type of an observed call (traces): caller -> callee, with rates and latencies."""
+    call_window_s: int = Field(60, ge=1)
+    """Width of the windows spans are aggregated in (traces)."""
+    call_retention_s: int = Field(86400, ge=1)
+    """A call edge not seen for this long before the newest span is no longer asserted (the sync closes it in history)."""
+
+
+class SourceConfig(BaseModel):
+    """One entry of `sources:` in opsgraph.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    """Unique name, `[a-z0-9_-]+`; facts are recorded under it."""
+    kind: str
+    """`estate`, `kubernetes`, `compose` or `backstage`."""
+    path: Path | None = None
+    """File or folder; relative paths are resolved by the caller against opsgraph.yaml's folder."""
+    precedence: int = 100
+    """Lower wins when two sources disagree on a property."""
+    mapping: SourceMapping = Field(default_factory=SourceMapping)
+    """Mapping onto the estate schema."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _SOURCE_NAME.match(value):
+            raise ValueError(f"source name {value!r} must match {_SOURCE_NAME.pattern}")
+        return value
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where an inferred fact came from: file, 1-based document, field and value."""
+
+    file: str
+    document: int | None
+    field: str
+    value: str
+
+    def __str__(self) -> str:
+        where = self.file if self.document is None else f"{self.file}#{self.document}"
+        return f"{where} {self.field}={self.value}"
+
+
+@dataclass
+class Facts:
+    """What one source asserts, shaped by the schema; no store has seen it yet."""
+
+    source: str
+    kind: str
+    nodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Node type -> rows `{"id", <schema property>: coerced value, "_evidence": str}`."""
+    edges: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Edge type -> rows `{"from", "to", <props>, "_evidence": str}`."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Object kinds not mapped (counted, not errors), e.g. `{"Secret": 3}`."""
+    problems: list[Issue] = field(default_factory=list)
+    """Non-fatal problems (`Issue.file` is `file#document`): dangling references, unknown teams, values that did not fit."""
+    files: list[str] = field(default_factory=list)
+    """Files read, in reading order."""
+
+    def skip(self, kind: str, n: int = 1) -> None:
+        self.skipped[kind] = self.skipped.get(kind, 0) + n
+
+    def problem(self, file: str, document: int | None, fld: str, message: str) -> None:
+        """Record a non-fatal problem; the document index goes into `file` as `file#N` (1-based)."""
+        where = file if document is None else f"{file}#{document}"
+        self.problems.append(Issue(file=where, line=None, field=fld, message=message))
+
+    def node_ids(self) -> dict[str, str]:
+        """`{id: node type}` of every node produced."""
+        return {row["id"]: t for t, rows in self.nodes.items() for row in rows}
+
+    def count(self) -> dict[str, int]:
+        """Rows per node and edge type (for reports and tests)."""
+        out = {t: len(rows) for t, rows in self.nodes.items()}
+        out.update({t: len(rows) for t, rows in self.edges.items()})
+        return out
+
+
+# --- shaping rows by the schema -------------------------------------------------------------
+
+_TRUE = {"true", "yes", "1", "y", "on"}
+_FALSE = {"false", "no", "0", "n", "off"}
+
+
+def coerce_value(value: Any, spec: PropertySpec) -> Any:
+    """`value` in the stored form of `spec`'s type; `ValueError` says what was expected."""
+    t = spec.type
+    if t is PropertyType.STRING:
+        if isinstance(value, (dict, list)):
+            raise ValueError(f"expected text, got a {type(value).__name__}")
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    if t is PropertyType.INTEGER:
+        if isinstance(value, bool):
+            raise ValueError("expected an integer, got a boolean")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise ValueError(f"expected an integer, got {value!r}")
+    if t is PropertyType.FLOAT:
+        if isinstance(value, bool):
+            raise ValueError("expected a number, got a boolean")
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected a number, got {value!r}") from None
+        if math.isnan(out) or math.isinf(out):
+            raise ValueError(f"expected a finite number, got {value!r}")
+        return out
+    if t is PropertyType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ValueError(f"expected true or false, got {value!r}")
+    if t is PropertyType.STRING_LIST:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            return [str(v) for v in value]
+        raise ValueError(f"expected a list of strings, got {value!r}")
+    if t is PropertyType.DATETIME:
+        if isinstance(value, str):
+            return value
+        if hasattr(value, "isoformat"):
+            return str(value.isoformat()).replace("+00:00", "Z")
+        raise ValueError(f"expected an ISO-8601 datetime, got {value!r}")
+    raise ValueError(f"a source cannot fill a {t.value} property")
+
+
+class Shaper:
+    """Keeps, renames and coerces reader properties for one schema and mapping."""
+
+    def __init__(self, schema: GraphSchema, mapping: SourceMapping, facts: Facts) -> None:
+        self.schema = schema
+        self.mapping = mapping
+        self.facts = facts
+        self._node_index: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _props(
+        self, declared: dict[str, PropertySpec], raw: dict[str, Any], ev: Evidence | None, skip: set[str]
+    ) -> dict[str, Any]:
+        keep = set(self.mapping.keep) if self.mapping.keep is not None else None
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            if value is None:
+                continue
+            name = self.mapping.rename.get(key, key)
+            if name in skip or name not in declared or (keep is not None and name not in keep):
+                continue
+            spec = declared[name]
+            if spec.type is PropertyType.VECTOR:
+                continue
+            try:
+                out[name] = coerce_value(value, spec)
+            except ValueError as exc:
+                file, doc = (ev.file, ev.document) if ev else ("", None)
+                self.facts.problem(file, doc, name, f"{exc}; property left out")
+        return out
+
+    def node(self, node_type: str, node_id: str, raw: dict[str, Any], ev: Evidence | str) -> dict[str, Any] | None:
+        """Add (or merge into) a node row; `None` when the schema has no such type."""
+        nt = self.schema.nodes.get(node_type)
+        if nt is None:
+            self.facts.skip(f"<no node type {node_type}>")
+            return None
+        declared = dict(nt.properties)
+        props = self._props(declared, raw, ev if isinstance(ev, Evidence) else None, {nt.id_property, "id"})
+        key = (node_type, node_id)
+        row = self._node_index.get(key)
+        if row is None:
+            row = {"id": node_id, **props, "_evidence": str(ev)}
+            self._node_index[key] = row
+            self.facts.nodes.setdefault(node_type, []).append(row)
+        else:
+            for k, v in props.items():
+                row.setdefault(k, v)
+        return row
+
+    def has_node(self, node_type: str, node_id: str) -> bool:
+        return (node_type, node_id) in self._node_index
+
+    def edge(self, edge_type: str, src: str, dst: str, raw: dict[str, Any], ev: Evidence | str) -> None:
+        """Queue an edge row; duplicates (same type and endpoints) keep the first evidence."""
+        et = self.schema.edges.get(edge_type)
+        if et is None:
+            self.facts.skip(f"<no edge type {edge_type}>")
+            return
+        if src == dst:
+            return
+        rows = self.facts.edges.setdefault(edge_type, [])
+        for row in rows:
+            if row["from"] == src and row["to"] == dst:
+                return
+        props = self._props(dict(et.properties), raw, ev if isinstance(ev, Evidence) else None, set())
+        rows.append({"from": src, "to": dst, **props, "_evidence": str(ev)})
+
+    def finish(self, known_ids: KnownIds | None) -> Facts:
+        """Drop edges with an endpoint neither produced nor known, or of the wrong type; report each."""
+        produced = self.facts.node_ids()
+        missing = sorted(
+            {r[end] for rows in self.facts.edges.values() for r in rows for end in ("from", "to")} - set(produced)
+        )
+        known = dict(known_ids(missing)) if (known_ids and missing) else {}
+        types = {**known, **produced}
+        for edge_type, rows in list(self.facts.edges.items()):
+            et = self.schema.edges[edge_type]
+            kept = []
+            for row in rows:
+                bad = []
+                for end, allowed in (("from", et.from_types), ("to", et.to_types)):
+                    t = types.get(row[end])
+                    if t is None:
+                        bad.append(f"{end} {row[end]!r} is neither in this source nor in the store")
+                    elif t not in allowed:
+                        bad.append(f"{end} {row[end]!r} is a {t}, {edge_type} takes {'/'.join(allowed)}")
+                if bad:
+                    file, doc = _where(row["_evidence"])
+                    self.facts.problem(
+                        file, doc, edge_type, f"edge dropped: {'; '.join(bad)} (from {row['_evidence']})"
+                    )
+                else:
+                    kept.append(row)
+            self.facts.edges[edge_type] = kept
+        self.facts.edges = {k: v for k, v in self.facts.edges.items() if v}
+        return self.facts
+
+
+def _where(evidence: str) -> tuple[str, int | None]:
+    """(file, document) from an evidence string `file#doc field=value`."""
+    head = evidence.split(" ", 1)[0]
+    file, _, doc = head.rpartition("#")
+    if file and doc.isdigit():
+        return file, int(doc)
+    return head, None
+
+
+def image_version(image: str) -> str | None:
+    """The tag of an image reference (`repo/x:1.2` -> `1.2`), or its digest; None when neither is given."""
+    if "@" in image:
+        return image.split("@", 1)[1]
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def add_ownership(
+    shaper: Shaper, facts: Facts, mapping: SourceMapping, claims: list[tuple[str, Evidence, str]], known_ids: KnownIds | None
+) -> None:
+    """Ownership edges for team names that are known teams; the rest become problems."""
+    produced = {i for i, t in facts.node_ids().items() if t == mapping.team_type}
+    wanted = sorted({team for _, _, team in claims} - produced)
+    known = known_ids(wanted) if (known_ids and wanted) else {}
+    teams = produced | {i for i, t in known.items() if t == mapping.team_type}
+    for wid, ev, team in claims:
+        if team in teams:
+            shaper.edge(mapping.ownership_edge, team, wid, {}, ev)
+        else:
+            facts.problem(ev.file, ev.document, ev.field, f"{team!r} is not a known {mapping.team_type} id; no ownership edge for {wid}")
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+Reader = Callable[[SourceConfig, GraphSchema, KnownIds | None], Facts]
+_READERS: dict[str, Reader] = {}
+
+
+def register_reader(kind: str) -> Callable[[Reader], Reader]:
+    """Decorator: make `reader` the one for `kind` (a new source kind is one module plus this line)."""
+
+    def deco(reader: Reader) -> Reader:
+        _READERS[kind] = reader
+        return reader
+
+    return deco
+
+
+def reader_kinds() -> list[str]:
+    """Source kinds this package reads (the `estate` kind is read by `ingest`)."""
+    return sorted(_READERS)
+
+
+def read_source(config: SourceConfig, schema: GraphSchema, *, known_ids: KnownIds | None = None) -> Facts:
+    """Read one source into facts; `SourceError` when its input cannot be read at all."""
+    if config.kind == "estate":
+        raise SourceError(f"source {config.name!r}: estate folders are read by opsgraph.ingest, not by a source reader")
+    reader = _READERS.get(config.kind)
+    if reader is None:
+        raise SourceError(
+            f"source {config.name!r}: unknown kind {config.kind!r}; expected one of estate, {', '.join(reader_kinds())}"
+        )
+    if config.path is None:
+        raise SourceError(f"source {config.name!r} ({config.kind}) needs a `path` (file or folder)")
+    if not config.path.exists():
+        raise SourceError(f"source {config.name!r}: {config.path} does not exist (expected a file or folder)")
+    return reader(config, schema, known_ids)

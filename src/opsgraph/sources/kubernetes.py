@@ -1,0 +1,389 @@
+"""Kubernetes reader: manifests (a folder, a multi-document file, Helm-rendered output or a
+`kubectl get ... -o yaml` List) become workloads, ownership and inferred dependencies.
+
+Mapping rules (documented here because users rely on them):
+- Deployments, StatefulSets, DaemonSets, Jobs and CronJobs are workloads, each a node of
+  `mapping.workload_type` (or `mapping.types[<kind>]`, e.g. `{"StatefulSet": "Datastore"}`).
+  Its id is the workload name; when two namespaces hold a workload of the same name, the first
+  one read (files sorted, documents in order) keeps the plain name and later ones get
+  `name.namespace`.
+- Properties offered (kept only where the schema declares them, after `mapping.rename`):
+  `name`, `namespace`, `workload_kind`, `image` and `version` (first container; version is the
+  image tag, or the digest when pinned by digest), `replicas`, `port` (first container port),
+  `cpu_request`/`cpu_limit` (cores, summed over containers), `memory_request`/`memory_limit`
+  (MiB, summed), `labels` (`k=v` strings), `exposed` (true when an Ingress routes to it) and
+  `ingress_hosts`.
+- A Service maps to the workloads in its namespace whose pod template labels contain its
+  selector. A value names a Service by `svc` (same namespace), `svc.ns`, `svc.ns.svc` or
+  `svc.ns.svc.cluster.local` (also `pod.svc.ns.svc...`), with or without scheme and port, inside
+  URLs and comma lists. Values are env vars (`value`, `valueFrom.configMapKeyRef`, `envFrom`
+  ConfigMaps) and every value of a ConfigMap the workload mounts as a volume. Each such value
+  gives a dependency edge workload -> selected workload(s), with its evidence.
+- The first of `mapping.team_labels` present on the workload (or its pod template) names its
+  team; when that id is a known team, an ownership edge team -> workload is added, otherwise
+  the label is reported in `Facts.problems`.
+- Other kinds are counted in `Facts.skipped`; documents that are not Kubernetes objects (no
+  `kind`) are counted under `<not a Kubernetes object>`.
+
+`facts_from_objects` holds the mapping; `read_kubernetes` feeds it from files, and a live
+cluster reader would feed it the API's objects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opsgraph.errors import SourceError
+from opsgraph.schema import GraphSchema
+from opsgraph.sources.base import (
+    Evidence,
+    Facts,
+    KnownIds,
+    Shaper,
+    SourceConfig,
+    SourceMapping,
+    add_ownership,
+    image_version,
+    register_reader,
+)
+from opsgraph.sources.hosts import address_hosts, host_candidates
+from opsgraph.sources.yamldocs import display, read_documents, yaml_files
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+READ_KINDS = (*WORKLOAD_KINDS, "Service", "Ingress", "ConfigMap", "Namespace")
+
+
+@dataclass
+class K8sObject:
+    """One object with where it was read from (file, 1-based document)."""
+
+    obj: dict[str, Any]
+    file: str
+    document: int | None
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        return str((self.obj.get("metadata") or {}).get("name", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str((self.obj.get("metadata") or {}).get("namespace") or "default")
+
+    def ev(self, fld: str, value: str) -> Evidence:
+        return Evidence(self.file, self.document, fld, value)
+
+
+@dataclass
+class _Workload:
+    ref: K8sObject
+    id: str
+    node_type: str
+    pod_labels: dict[str, str]
+    pod_spec: dict[str, Any]
+    exposed_hosts: list[str] = field(default_factory=list)
+    exposed: bool = False
+
+
+def _mapping(x: Any) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}
+
+
+def _list(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else []
+
+
+def _pod_template(obj: dict[str, Any], kind: str) -> dict[str, Any]:
+    spec = _mapping(obj.get("spec"))
+    if kind == "CronJob":
+        spec = _mapping(_mapping(spec.get("jobTemplate")).get("spec"))
+    return _mapping(spec.get("template"))
+
+
+_CPU = re.compile(r"^([0-9.]+)(m?)$")
+_MEM_UNITS = {
+    "": 1 / 2**20, "k": 1e3 / 2**20, "M": 1e6 / 2**20, "G": 1e9 / 2**20, "T": 1e12 / 2**20,
+    "Ki": 1 / 1024, "Mi": 1.0, "Gi": 1024.0, "Ti": 1024.0**2, "m": 1e-3 / 2**20,
+}
+_MEM = re.compile(r"^([0-9.]+(?:e[0-9]+)?)([kMGT]i?|m)?$")
+
+
+def _cpu_cores(q: Any) -> float | None:
+    m = _CPU.match(str(q).strip())
+    if not m:
+        return None
+    v = float(m.group(1))
+    return v / 1000 if m.group(2) else v
+
+
+def _mem_mib(q: Any) -> float | None:
+    m = _MEM.match(str(q).strip())
+    if not m:
+        return None
+    return float(m.group(1)) * _MEM_UNITS[m.group(2) or ""]
+
+
+def _workload_props(w: _Workload) -> dict[str, Any]:
+    obj, kind = w.ref.obj, w.ref.kind
+    containers = [c for c in _list(w.pod_spec.get("containers")) if isinstance(c, dict)]
+    props: dict[str, Any] = {"name": w.ref.name, "namespace": w.ref.namespace, "workload_kind": kind}
+    if containers:
+        image = str(containers[0].get("image") or "")
+        if image:
+            props["image"] = image
+            props["version"] = image_version(image)
+        for c in containers:
+            ports = [p for p in _list(c.get("ports")) if isinstance(p, dict) and "containerPort" in p]
+            if ports:
+                props["port"] = ports[0]["containerPort"]
+                break
+    if kind in ("Deployment", "StatefulSet"):  # other kinds have no replica count
+        replicas = _mapping(obj.get("spec")).get("replicas")
+        props["replicas"] = 1 if replicas is None else replicas
+    for what, parse, unit in (("cpu", _cpu_cores, 1), ("memory", _mem_mib, 1)):
+        for bound, key in (("requests", "request"), ("limits", "limit")):
+            values = [_mapping(_mapping(c.get("resources")).get(bound)).get(what) for c in containers]
+            parsed = [parse(v) for v in values if v is not None]
+            if parsed and None not in parsed:
+                props[f"{what}_{key}"] = round(sum(p for p in parsed if p is not None) * unit, 4)
+    labels = _mapping(_mapping(obj.get("metadata")).get("labels")) or w.pod_labels
+    if labels:
+        props["labels"] = [f"{k}={v}" for k, v in sorted(labels.items())]
+    if w.exposed:
+        props["exposed"] = True
+        props["ingress_hosts"] = sorted(set(w.exposed_hosts))
+    return props
+
+
+def iter_objects(doc: Any, file: str, document: int) -> Iterable[K8sObject]:
+    """The object(s) of one document; a `List` (kubectl dump) yields its items."""
+    if isinstance(doc, dict) and (doc.get("kind") == "List" or str(doc.get("kind", "")).endswith("List")) and isinstance(
+        doc.get("items"), list
+    ):
+        for item in doc["items"]:
+            yield K8sObject(item if isinstance(item, dict) else {"_not_object": item}, file, document)
+    else:
+        yield K8sObject(doc if isinstance(doc, dict) else {"_not_object": doc}, file, document)
+
+
+def facts_from_objects(
+    objects: list[K8sObject],
+    config: SourceConfig,
+    schema: GraphSchema,
+    known_ids: KnownIds | None,
+    facts: Facts | None = None,
+) -> Facts:
+    """Map Kubernetes objects (from files or a live cluster) to facts."""
+    facts = facts or Facts(source=config.name, kind=config.kind)
+    mapping: SourceMapping = config.mapping
+    shaper = Shaper(schema, mapping, facts)
+
+    by_kind: dict[str, list[K8sObject]] = {}
+    for o in objects:
+        kind = o.kind
+        if not kind or not isinstance(o.obj.get("metadata"), dict) or not o.name:
+            facts.skip("<not a Kubernetes object>")
+            continue
+        if kind not in READ_KINDS:
+            facts.skip(kind)
+            continue
+        by_kind.setdefault(kind, []).append(o)
+
+    configmaps = {(o.namespace, o.name): _mapping(o.obj.get("data")) for o in by_kind.get("ConfigMap", [])}
+
+    # Workloads, with the id rule for names repeated across namespaces.
+    workloads: list[_Workload] = []
+    first_ns: dict[str, str] = {}
+    by_key: dict[tuple[str, str], _Workload] = {}
+    for o in sorted(
+        (o for k in WORKLOAD_KINDS for o in by_kind.get(k, [])), key=lambda o: (o.file, o.document or 0)
+    ):
+        ns = o.namespace
+        if (ns, o.name) in by_key:
+            continue  # same name twice in one namespace (e.g. a Deployment and a CronJob): one node
+        first = first_ns.setdefault(o.name, ns)
+        wid = o.name if first == ns else f"{o.name}.{ns}"
+        template = _pod_template(o.obj, o.kind)
+        w = _Workload(
+            ref=o,
+            id=wid,
+            node_type=mapping.types.get(o.kind, mapping.workload_type),
+            pod_labels={str(k): str(v) for k, v in _mapping(_mapping(template.get("metadata")).get("labels")).items()},
+            pod_spec=_mapping(template.get("spec")),
+        )
+        workloads.append(w)
+        by_key[(ns, o.name)] = w
+
+    # Service DNS names -> workloads they select.
+    dns: dict[str, list[_Workload]] = {}
+    svc_targets: dict[tuple[str, str], list[_Workload]] = {}
+    for s in by_kind.get("Service", []):
+        selector = {str(k): str(v) for k, v in _mapping(_mapping(s.obj.get("spec")).get("selector")).items()}
+        targets = [
+            w
+            for w in workloads
+            if selector and w.ref.namespace == s.namespace and selector.items() <= w.pod_labels.items()
+        ]
+        svc_targets[(s.namespace, s.name)] = targets
+        if not targets:
+            continue
+        for name in (f"{s.name}.{s.namespace}", f"{s.name}.{s.namespace}.svc", f"{s.name}.{s.namespace}.svc.cluster.local"):
+            dns[name] = targets
+        dns.setdefault(f"{s.name}@{s.namespace}", targets)  # bare name, same namespace only
+
+    # Ingress backends mark their workloads exposed.
+    for ing in by_kind.get("Ingress", []):
+        spec = _mapping(ing.obj.get("spec"))
+        backends: list[tuple[str, str]] = []
+        for b in (spec.get("defaultBackend"), spec.get("backend")):
+            if isinstance(b, dict):
+                backends.append(("*", _backend_service(b)))
+        for rule in _list(spec.get("rules")):
+            host = str(_mapping(rule).get("host") or "*")
+            for path in _list(_mapping(_mapping(rule).get("http")).get("paths")):
+                backends.append((host, _backend_service(_mapping(_mapping(path).get("backend")))))
+        for host, svc in backends:
+            if not svc:
+                continue
+            targets = svc_targets.get((ing.namespace, svc))
+            if not targets:
+                facts.problem(ing.file, ing.document, "spec.rules.backend", f"Ingress {ing.name} routes to Service {svc!r}, which selects no workload here")
+                continue
+            for w in targets:
+                w.exposed = True
+                if host != "*":
+                    w.exposed_hosts.append(host)
+
+    for w in workloads:
+        shaper.node(w.node_type, w.id, _workload_props(w), w.ref.ev(w.ref.kind, f"{w.ref.namespace}/{w.ref.name}"))
+
+    # Dependencies.
+    def resolve(host: str, ns: str) -> list[_Workload] | None:
+        hit = dns.get(host) if "." in host else dns.get(f"{host}@{ns}")
+        if hit is None and ".svc" in host and host.count(".") >= 3:
+            hit = dns.get(host.split(".", 1)[1])  # pod.svc.ns.svc[.cluster.local]
+        return hit
+
+    elsewhere: dict[str, set[str]] = {}
+    for o in [*(w.ref for w in workloads), *by_kind.get("Service", [])]:
+        elsewhere.setdefault(o.name, set()).add(o.namespace)
+
+    def scan(w: _Workload, fld: str, value: Any, dep_kind: str) -> None:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            return
+        text = str(value)
+        found: set[str] = set()
+        for host in host_candidates(text):
+            for t in resolve(host, w.ref.namespace) or []:
+                found.add(host)
+                if t is not w:
+                    shaper.edge(mapping.dependency_edge, w.id, t.id, {"config_key": dep_kind}, w.ref.ev(fld, text))
+        # An address naming no Service of this source may name a workload deployed elsewhere
+        # (another source, the store): keep it as an edge to that name; `finish` drops and
+        # reports it unless the id is known.
+        cluster_names = [h for h in host_candidates(text) if h.endswith((".svc", ".svc.cluster.local"))]
+        for host in dict.fromkeys([*address_hosts(text), *cluster_names]):
+            if host in found:
+                continue
+            name = _cluster_local_name(host)
+            if name in elsewhere and "." not in host:
+                facts.problem(
+                    w.ref.file, w.ref.document, fld,
+                    f"{text!r} names {name!r}, which is only in namespace(s) {', '.join(sorted(elsewhere[name]))} "
+                    f"(a bare name reaches its own namespace {w.ref.namespace} only; write {name}.<namespace>)",
+                )
+                continue
+            if name and name != w.ref.name and name != w.id:
+                shaper.edge(mapping.dependency_edge, w.id, name, {"config_key": dep_kind}, w.ref.ev(fld, text))
+
+    for w in workloads:
+        ns = w.ref.namespace
+        containers = [c for key in ("initContainers", "containers") for c in _list(w.pod_spec.get(key)) if isinstance(c, dict)]
+        for c in containers:
+            for env in _list(c.get("env")):
+                env = _mapping(env)
+                name = str(env.get("name", ""))
+                if "value" in env:
+                    scan(w, f"env {name}", env.get("value"), name)
+                ref = _mapping(_mapping(env.get("valueFrom")).get("configMapKeyRef"))
+                if ref:
+                    data = configmaps.get((ns, str(ref.get("name"))))
+                    if data is None:
+                        if not ref.get("optional"):
+                            facts.problem(w.ref.file, w.ref.document, f"env {name}", f"ConfigMap {ref.get('name')!r} is not in this source (namespace {ns})")
+                        continue
+                    scan(w, f"env {name} (configMap {ref.get('name')}/{ref.get('key')})", data.get(str(ref.get("key"))), name)
+            for src in _list(c.get("envFrom")):
+                cm = _mapping(_mapping(src).get("configMapRef")).get("name")
+                if cm is None:
+                    continue
+                data = configmaps.get((ns, str(cm)))
+                if data is None:
+                    facts.problem(w.ref.file, w.ref.document, "envFrom", f"ConfigMap {cm!r} is not in this source (namespace {ns})")
+                    continue
+                prefix = str(_mapping(src).get("prefix") or "")
+                for key, value in data.items():
+                    scan(w, f"env {prefix}{key} (configMap {cm})", value, f"{prefix}{key}")
+        for vol in _list(w.pod_spec.get("volumes")):
+            cm = _mapping(_mapping(vol).get("configMap")).get("name")
+            if cm is None:
+                continue
+            data = configmaps.get((ns, str(cm)))
+            if data is None:
+                continue
+            for key, value in data.items():
+                scan(w, f"configMap {cm}/{key}", value, str(key))
+
+    # Ownership from team labels.
+    claims: list[tuple[_Workload, str, str]] = []
+    for w in workloads:
+        labels = {**w.pod_labels, **{str(k): str(v) for k, v in _mapping(_mapping(w.ref.obj.get("metadata")).get("labels")).items()}}
+        for label in mapping.team_labels:
+            if labels.get(label):
+                claims.append((w, label, labels[label]))
+                break
+    add_ownership(shaper, facts, mapping, [(w.id, w.ref.ev(f"label {label}", team), team) for w, label, team in claims], known_ids)
+    return shaper.finish(known_ids)
+
+
+_CLUSTER_SUFFIX = re.compile(r"^([a-z0-9-]+)(?:\.[a-z0-9-]+(?:\.svc(?:\.cluster\.local)?)?)?$")
+
+
+def _cluster_local_name(host: str) -> str | None:
+    """`svc`, `svc.ns`, `svc.ns.svc[.cluster.local]` -> `svc`; other (external) domains -> None."""
+    m = _CLUSTER_SUFFIX.match(host)
+    if not m or (host.count(".") == 1 and host.rsplit(".", 1)[1] in _PUBLIC_TLDS):
+        return None
+    return m.group(1)
+
+
+_PUBLIC_TLDS = frozenset({"com", "net", "org", "io", "dev", "cloud", "app", "co", "ai", "example", "local", "internal"})
+
+
+def _backend_service(b: dict[str, Any]) -> str:
+    svc = _mapping(b.get("service"))
+    return str(svc.get("name") or b.get("serviceName") or "")
+
+
+@register_reader("kubernetes")
+def read_kubernetes(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None) -> Facts:
+    """Read manifests under `config.path` (file or folder)."""
+    root = Path(str(config.path))
+    facts = Facts(source=config.name, kind=config.kind)
+    objects: list[K8sObject] = []
+    files = yaml_files(root)
+    if not files:
+        raise SourceError("no *.yaml or *.yml files found (expected Kubernetes manifests)", file=str(root))
+    for path in files:
+        shown = display(path, root)
+        facts.files.append(shown)
+        for index, doc in read_documents(path, shown):
+            objects.extend(iter_objects(doc, shown, index))
+    return facts_from_objects(objects, config, schema, known_ids, facts)

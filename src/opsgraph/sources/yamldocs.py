@@ -1,0 +1,125 @@
+"""Read YAML files as numbered documents, refusing what cannot be trusted.
+
+Shared by the readers: a malformed document, an unreadable file or an
+unrendered Helm template is a `SourceError` naming the file and the 1-based
+document index, so a sync never half-reads a source. Files are listed in
+sorted order so facts (and ids chosen on collisions) do not depend on the
+file system's order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from opsgraph.errors import SourceError
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+_DOC_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$|^---[ \t]+", re.MULTILINE)
+# Helm/Go template actions that only a chart (never a rendered manifest) contains. A bare `{{` is not enough:
+# rendered ConfigMaps legitimately carry Prometheus/Alertmanager templates such as `{{ $labels.instance }}`.
+_HELM = re.compile(
+    r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\.Template|include\s|template\s|toYaml|tpl\s"
+    r"|if\s|range\s|with\s|define\s|end\s*-?\}\})"
+)
+
+
+def yaml_files(root: Path, *, pattern: re.Pattern[str] | None = None) -> list[Path]:
+    """`root` itself if it is a file, else every YAML file below it (recursive, sorted, hidden folders skipped)."""
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise SourceError("no such file or folder (expected a file or a folder of YAML files)", file=str(root))
+    out = []
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if p.is_file() and p.suffix.lower() in YAML_SUFFIXES and (pattern is None or pattern.search(p.name)):
+            out.append(p)
+    return out
+
+
+def display(path: Path, root: Path) -> str:
+    """Path shown in evidence and errors: relative to the source root when inside it."""
+    base = root if root.is_dir() else root.parent
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _starts(lines: list[str]) -> list[int]:
+    """0-based first line of each document, counted the way `yaml.safe_load_all` counts them.
+
+    Every `---` line starts a document; text before the first `---` is a document only
+    when it holds content (blank and comment lines do not make one).
+    """
+    starts: list[int] = []
+    for n, line in enumerate(lines):
+        if _DOC_SPLIT.match(line):
+            starts.append(n)
+        elif not starts and line.strip() and not line.lstrip().startswith(("#", "%")):
+            starts.append(0)
+    return starts or [0]
+
+
+def _document_texts(text: str) -> list[str]:
+    """Raw text of each document (for template checks)."""
+    lines = text.splitlines()
+    starts = _starts(lines)
+    return ["\n".join(lines[a:b]) for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+
+
+def _document_of_line(text: str, line0: int) -> int:
+    """1-based index of the document that contains 0-based line `line0`."""
+    return max(1, sum(1 for s in _starts(text.splitlines()) if s <= line0))
+
+
+def read_documents(path: Path, shown: str) -> Iterator[tuple[int, Any]]:
+    """Yield `(1-based document index, parsed document)` for every non-empty document of `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"cannot read the file ({exc.__class__.__name__}: {exc})", file=shown) from exc
+    raw = _document_texts(text)
+    starts = _starts(text.splitlines())
+    for i, chunk in enumerate(raw, start=1):
+        m = _HELM.search(chunk)
+        if m:
+            line = starts[i - 1] + chunk[: m.start()].count("\n") + 1
+            raise SourceError(
+                f"unrendered Helm template {m.group(0)!r}... at line {line}; "
+                "render the chart first (`helm template ...`) and read its output",
+                file=shown,
+                document=i,
+            )
+    index = 0
+    try:
+        for doc in yaml.safe_load_all(text):
+            index += 1
+            if doc is not None:
+                yield index, doc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        context_mark = getattr(exc, "context_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        if context and context_mark is not None:
+            problem += f" ({context} at line {context_mark.line + 1})"
+        doc_no = index + 1
+        # The failing document is the one holding the construct being parsed (the context),
+        # else the one holding the failing line.
+        anchor = context_mark if context_mark is not None else mark
+        if anchor is not None:
+            doc_no = _document_of_line(text, anchor.line)
+        hint = "; it looks like an unrendered template" if "{{" in (raw[doc_no - 1] if doc_no <= len(raw) else "") else ""
+        raise SourceError(
+            f"malformed YAML{where}: {problem} (expected a valid YAML document){hint}", file=shown, document=doc_no
+        ) from exc
