@@ -325,5 +325,5 @@ def load_settings(*, home: str | Path | None = None, config_file: str | Path | N
         if source.path is not None:
             source.path = source.path.expanduser()
             if not source.path.is_absolute():
-                source.path = base / source.path
+                source.path = Path(os.path.normpath(base / source.path))
     return settings

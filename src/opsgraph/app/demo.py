@@ -6,8 +6,14 @@ filled; the answers come from the data, nothing is precomputed.
 
 from __future__ import annotations
 
+import re
+import shutil
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import Any
+
+from opsgraph.sources import SourceConfig
 
 
 @dataclass(frozen=True)
@@ -53,3 +59,37 @@ DEMO_QUESTIONS: tuple[DemoQuestion, ...] = (
         {"id": "checkoutservice"},
     ),
 )
+
+
+DEMO_SOURCE = "k8s-demo"
+"""The source name `opsgraph demo` syncs the sample's Kubernetes manifests under."""
+
+
+def demo_manifests(home: Path) -> Path | None:
+    """A writable copy of the sample's Kubernetes manifests inside the demo home (None if this build has none)."""
+    shipped = Path(str(resources.files("opsgraph").joinpath("data", "sample_estate", "k8s")))
+    if not shipped.is_dir():
+        return None
+    target = home / "k8s-demo"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(shipped, target)
+    return target
+
+
+def demo_source(path: Path) -> SourceConfig:
+    """The manifests as a `kubernetes` source that loses property conflicts to the estate folder (precedence 200 > 100)."""
+    return SourceConfig(name=DEMO_SOURCE, kind="kubernetes", path=path, precedence=200)
+
+
+def bump_demo_version(path: Path) -> str:
+    """Change one thing in the copied manifests, as a deploy would: the first image tag of paymentservice goes up one patch."""
+    for file in sorted(path.glob("*.yaml")):
+        text = file.read_text(encoding="utf-8")
+        m = re.search(r"(/paymentservice:v?)(\d+)\.(\d+)\.(\d+)", text)
+        if m:
+            old = f"{m.group(2)}.{m.group(3)}.{m.group(4)}"
+            new = f"{m.group(2)}.{m.group(3)}.{int(m.group(4)) + 1}"
+            file.write_text(text[: m.start()] + f"{m.group(1)}{new}" + text[m.end() :], encoding="utf-8")
+            return f"{file.name}: paymentservice image {old} -> {new}"
+    raise FileNotFoundError(f"no paymentservice image in {path}")

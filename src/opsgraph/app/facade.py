@@ -219,9 +219,10 @@ class OpsGraph:
         """Plan and (unless `dry_run`) apply a sync of each named source (default: all), each all-or-nothing."""
         return self.syncer.sync(names, dry_run=dry_run, progress=progress)
 
-    def changes(self, *, since: str | None = None, node: str | None = None) -> list[dict[str, Any]]:
-        """What changed, newest first, in words (`text`) and fields; `since` such as "24h" or an ISO time."""
-        return self.syncer.changes(since=since, node=node)
+    def changes(self, *, since: str | None = None, node: str | None = None, provenance: bool = False) -> list[dict[str, Any]]:
+        """What changed, newest first, in words (`text`) and fields; `since` such as "24h" or an ISO time;
+        `provenance` also lists changes of only which sources assert a fact."""
+        return self.syncer.changes(since=since, node=node, provenance=provenance)
 
     def query_as_of(self, cypher: str, when: str, params: Mapping[str, Any] | None = None, *, limit: int | None = None) -> QueryResult:
         """Run a read-only query on the estate as it was at `when` (ISO time, or a span back such as "2h")."""

@@ -107,10 +107,10 @@ class SyncService:
         return getter() if getter else None
 
     # -- history ---------------------------------------------------------------------------
-    def changes(self, *, since: str | float | None = None, node: str | None = None) -> list[dict[str, Any]]:
-        """What changed, newest first, each with its words (`text`)."""
+    def changes(self, *, since: str | float | None = None, node: str | None = None, provenance: bool = False) -> list[dict[str, Any]]:
+        """What changed, newest first, each with its words (`text`); `provenance` adds changes of only who asserts a fact."""
         start = parse_when(since) if since is not None else None
-        found: list[Change] = list_changes(self.store, since=start, node=node)
+        found: list[Change] = list_changes(self.store, since=start, node=node, provenance=provenance)
         return [{**c.as_dict(), "text": text} for c, text in change_lines(found)]
 
     @contextmanager

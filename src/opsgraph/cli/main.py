@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from opsgraph.app import OpsGraph, load_settings, sample_estate_path
-from opsgraph.app.demo import DEMO_QUESTIONS
+from opsgraph.app.demo import DEMO_QUESTIONS, bump_demo_version, demo_source
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
 from opsgraph.errors import OpsGraphError
@@ -83,6 +83,8 @@ def print_ingest_report(report: IngestReport) -> None:
     console.print(table)
     t = report.totals()
     console.print(f"created {t.created}, updated {t.updated}, unchanged {t.unchanged}; data version {report.data_version}")
+    if report.deleted:
+        console.print(f"deleted (no longer in the folder): {', '.join(f'{k} {v}' for k, v in sorted(report.deleted.items()))}")
     if report.documents is not None:
         d = report.documents
         console.print(
@@ -173,9 +175,15 @@ def query(
     write: Annotated[bool, typer.Option("--write", help="Allow a query that writes.")] = False,
     limit: Annotated[int, typer.Option(help="Most rows returned.")] = 1000,
     home: HomeOpt = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Read the estate as it was then: ISO time, or a span back (2h, 7d).")] = None,
 ) -> None:
     """Run Cypher against the store (read-only unless --write)."""
     params = _parse_params(param or [])
+    if as_of is not None:
+        if write:
+            raise typer.BadParameter("--as-of reads the past; it cannot be combined with --write", param_hint="--as-of")
+        query_as_of(cypher, as_of, param, as_json, limit, home)
+        return
     with _errors(), open_or_forward(home) as og:
         print_result(og.query(cypher, params, write=write, limit=limit), as_json=as_json)
 
@@ -189,8 +197,17 @@ def ask(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither serve nor store a cached answer.")] = False,
     session: Annotated[str | None, typer.Option("--session", help="Conversation id: a follow-up (\"and who owns it?\") is rewritten from it.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Whose cache and history to use (default: anonymous).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Answer from the estate as it was then (graph only; no cache).")] = None,
 ) -> None:
     """Answer a question from the graph and the runbooks, citing what it used."""
+    if as_of is not None:
+        with _errors(), _open(home) as og:
+            past = og.ask_as_of(question, as_of)
+        if as_json:
+            sys.stdout.write(json.dumps(past.to_dict(), default=str, indent=2) + "\n")
+        else:
+            print_answer(past, show_trace=trace)
+        return
     # Only non-default options are passed, so a forwarded call to an older server still works.
     opts: dict[str, Any] = {k: v for k, v in {"session": session, "user": user}.items() if v is not None}
     if no_cache:
@@ -302,12 +319,36 @@ def demo(home: Annotated[Path | None, typer.Option("--home", help="Where the dem
             console.rule(f"[bold]{q.question}")
             console.print(f"[dim]{escape(q.cypher)}  params={escape(str(q.params))}[/]", highlight=False)
             print_result(og.query(q.cypher, q.params), as_json=False)
+        run_sync_demo(og, target)
         run_risk_demo(og)
         run_cypher_demo(og)
         console.rule("[bold]idempotence: ingesting the same folder again")
         again = run_ingest(og, estate).totals()
         console.print(f"created {again.created}, updated {again.updated}, unchanged {again.unchanged}")
     console.print(f"\nexplore it yourself:  opsgraph query --home {target} \"MATCH (s:Service) RETURN s.id, s.tier\"")
+
+
+def run_sync_demo(og: OpsGraph, target: Path) -> None:
+    """Sync the sample's Kubernetes manifests as a second source, change one, sync again, and list the changes."""
+    console.rule("[bold]sources and history: the sample's Kubernetes manifests as a second source")
+    from opsgraph.app.demo import demo_manifests
+
+    manifests = demo_manifests(target)
+    if manifests is None:
+        console.print("the sample has no Kubernetes manifests in this build: skipped")
+        return
+    og.settings.sources.append(demo_source(manifests))
+    for plan in og.sync(["k8s-demo"]):
+        print_sync_plan(plan)
+    changed = bump_demo_version(manifests)
+    console.print(f"[bold]a change:[/] {escape(changed)}")
+    for plan in og.sync(["k8s-demo"], dry_run=True):
+        print_sync_plan(plan)
+    for plan in og.sync(["k8s-demo"]):
+        print_sync_plan(plan)
+    console.rule("[bold]opsgraph changes --since 1h")
+    for row in og.changes(since="1h")[:12]:
+        console.print(escape(row["text"]), highlight=False)
 
 
 CYPHER_DEMO = ("Which services depend on paymentservice?", "Which team owns redis-cart?", "What language is cartservice written in?")
@@ -341,6 +382,147 @@ def run_cypher_demo(og: OpsGraph) -> None:
             console.print(f"  rows: {escape(', '.join(str(next(iter(r.values()))) for r in outcome.rows[:8]))}", highlight=False)
         else:
             console.print(f"  [yellow]no query ran[/]: {escape(str(outcome.attempts[-1].error if outcome.attempts else 'no attempt'))}", highlight=False)
+
+
+# -- sources, sync, history -----------------------------------------------------
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return "never"
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(float(ts), tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def print_sync_plan(plan: Any) -> None:
+    """A sync plan like a migration plan: per type, what is created, updated, deleted, kept."""
+    verb = "applied" if plan.applied else "plan (nothing written)"
+    table = Table(title=f"sync {plan.source} ({plan.kind}): {verb}")
+    for col in ("kind", "type", "create", "update", "delete", "unchanged", "first ids"):
+        table.add_column(col, justify="right" if col in ("create", "update", "delete", "unchanged") else "left")
+    for t in plan.types.values():
+        first = "; ".join(f"{op} {', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}" for op, ids in (("+", t.create), ("~", t.update), ("-", t.delete)) if ids)
+        table.add_row(t.kind, t.type, str(len(t.create)), str(len(t.update)), str(len(t.delete)), str(t.unchanged), escape(first))
+    console.print(table)
+    tot = plan.totals()
+    console.print(f"create {tot['create']}, update {tot['update']}, delete {tot['delete']}, unchanged {tot['unchanged']}; {plan.seconds:.1f} s")
+    for c in plan.conflicts[:10]:
+        err.print(f"[yellow]conflict:[/] {escape(str(c))}", highlight=False)
+    if len(plan.conflicts) > 10:
+        err.print(f"[yellow]... and {len(plan.conflicts) - 10} more conflicts (--json lists them all)[/]")
+    for k in plan.kept:
+        err.print(f"[yellow]kept:[/] {escape(k)}", highlight=False)
+    for p in plan.problems[:20]:
+        err.print(f"[yellow]note:[/] {escape(str(p))}", highlight=False)
+    if len(plan.problems) > 20:
+        err.print(f"[yellow]... and {len(plan.problems) - 20} more notes[/]")
+    if plan.skipped:
+        console.print(f"[dim]skipped (not mapped): {escape(', '.join(f'{k} {v}' for k, v in sorted(plan.skipped.items())))}[/]")
+
+
+@app.command("sources")
+def sources_command(home: HomeOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the configured sources: kind, location, when each last synced and what it holds."""
+    with _errors(), _open(home) as og:
+        rows = og.sources()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    table = Table(title="sources")
+    for col in ("name", "kind", "location", "precedence", "last synced", "nodes", "edges"):
+        table.add_column(col)
+    for r in rows:
+        name = r["name"] + ("" if r["configured"] else " (not configured)")
+        table.add_row(escape(name), str(r["kind"]), escape(str(r["location"] or "")), str(r["precedence"] if r["precedence"] is not None else ""),
+                      _when(r["last_synced"]), str(r["nodes"] if r["nodes"] is not None else ""), str(r["edges"] if r["edges"] is not None else ""))  # fmt: skip
+    console.print(table)
+    if not rows:
+        console.print("no sources yet: add `sources:` to opsgraph.yaml, or `opsgraph ingest DIR`")
+
+
+@app.command("sync")
+def sync_command(
+    names: Annotated[list[str] | None, typer.Argument(help="Sources to sync (default: every configured source).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plans as JSON.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Read each source, show the plan (create / update / delete per type), then apply it (all or nothing per source)."""
+    with _errors(), _open(home) as og, _progress() as bars:
+        tasks: dict[str, Any] = {}
+
+        def progress(task: str, done: int, total: int) -> None:
+            if task not in tasks:
+                tasks[task] = bars.add_task(task, total=max(total, 1))
+            bars.update(tasks[task], completed=done if total else 1)
+
+        plans = og.sync(names or None, dry_run=dry_run, progress=progress)
+    if as_json:
+        sys.stdout.write(json.dumps([p.as_dict() for p in plans], indent=2, default=str) + "\n")
+        return
+    for plan in plans:
+        print_sync_plan(plan)
+
+
+@app.command("changes")
+def changes_command(
+    since: Annotated[str | None, typer.Option("--since", help="Only changes after this: 24h, 7d, or an ISO time.")] = None,
+    node: Annotated[str | None, typer.Option("--node", help="Only changes of this node or its edges.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (old and new values included).")] = False,
+    limit: Annotated[int, typer.Option(help="Most changes shown.")] = 200,
+    provenance: Annotated[bool, typer.Option("--provenance", help="Also list changes of only which sources assert a fact.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """What changed in the estate, newest first: dependencies added and removed, version bumps, owners, services added or gone."""
+    with _errors(), _open(home) as og:
+        rows = og.changes(since=since, node=node, provenance=provenance)
+    if as_json:
+        sys.stdout.write(json.dumps(rows[:limit], indent=2, default=str) + "\n")
+        return
+    for r in rows[:limit]:
+        console.print(escape(r["text"]), highlight=False)
+    more = f" (showing {limit}: raise --limit)" if len(rows) > limit else ""
+    console.print(f"[dim]{len(rows)} change(s){more}[/]")
+
+
+@app.command("reconcile")
+def reconcile_command(home: HomeOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Compare what the sources say: dependencies one declares and another does not, components without an owner,
+    documents naming entities that are gone, and declared vs observed calls."""
+    with _errors(), _open(home) as og:
+        report = og.reconcile()
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
+        return
+    console.rule(f"[bold]sources: {', '.join(report.sources) or 'none synced yet'}")
+    console.print(f"[bold]dependencies declared by one source and not by another that knows both ends[/]: {len(report.declared_not_everywhere)}")
+    for d in report.declared_not_everywhere[:50]:
+        console.print(f"  {escape(d['from'])} -{d['type']}-> {escape(d['to'])}: declared by {', '.join(d['declared_by'])}, not by {', '.join(d['missing_from'])}")
+    console.print(f"[bold]without an owner[/]: {len(report.unowned)}")
+    for u in report.unowned[:50]:
+        console.print(f"  {u['type']} {escape(u['id'])}")
+    console.print(f"[bold]documents naming entities that are gone[/]: {len(report.stale_mentions)}")
+    for m in report.stale_mentions[:50]:
+        console.print(f"  {escape(m['where'])} names {escape(m['entity'])} (a {m['removed']} removed by a sync)")
+    if "note" in report.observed:
+        console.print(f"[bold]declared vs observed calls[/]: {escape(report.observed['note'])}")
+    else:
+        console.print(f"[bold]declared, never observed[/]: {len(report.observed['declared_not_observed'])}; "
+                      f"[bold]observed, never declared[/]: {len(report.observed['observed_not_declared'])}")  # fmt: skip
+
+
+@app.command("query-as-of", hidden=True)
+def query_as_of(
+    cypher: Annotated[str, typer.Argument()],
+    when: Annotated[str, typer.Option("--as-of")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[int, typer.Option()] = 1000,
+    home: HomeOpt = None,
+) -> None:
+    """`opsgraph query --as-of TIME` (the same command, reached through `query`)."""
+    params = _parse_params(param or [])
+    with _errors(), _open(home) as og:
+        print_result(og.query_as_of(cypher, when, params, limit=limit), as_json=as_json, title=f"as of {when}")
 
 
 def main() -> None:

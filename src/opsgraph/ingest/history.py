@@ -144,8 +144,9 @@ def _short_time(ts: float, now: float | None = None) -> str:
 
 
 # -- the log ------------------------------------------------------------------------------------
-def list_changes(store: GraphStore, *, since: float | None = None, node: str | None = None) -> list[Change]:
-    """Applied changes, newest first; `since` (epoch seconds) and `node` (either end of an edge, or the node) narrow it."""
+def list_changes(store: GraphStore, *, since: float | None = None, node: str | None = None, provenance: bool = True) -> list[Change]:
+    """Applied changes, newest first; `since` (epoch seconds) and `node` (either end of an edge, or the node) narrow it;
+    `provenance=False` leaves out updates that changed only which sources assert a fact."""
     rows: list[dict[str, Any]] = []
     span = ("ts", since) if since is not None else None
     if node is None:
@@ -158,6 +159,8 @@ def list_changes(store: GraphStore, *, since: float | None = None, node: str | N
                     seen.add(r["key"])
                     rows.append(r)
     changes = [Change.from_record(r) for r in rows]
+    if not provenance:
+        changes = [c for c in changes if not provenance_only(c)]
     changes.sort(key=lambda c: (c.ts, c.run, c.seq), reverse=True)
     return changes
 
@@ -184,10 +187,7 @@ def describe_change(c: Change, *, pair: Change | None = None, now: float | None 
         old, new = _plain(c.old), _plain(c.new)
         parts = [f"{k} {_value(old.get(k))} → {_value(new.get(k))}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
         if not parts:
-            was, now_ = set((c.old or {}).get("_sources") or []), set((c.new or {}).get("_sources") or [])
-            gained, lost = sorted(now_ - was), sorted(was - now_)
-            parts = [f"now also asserted by {', '.join(gained)}"] if gained else []
-            parts += [f"no longer asserted by {', '.join(lost)}"] if lost else []
+            parts = _provenance(c)
         return f"{c.a}: {'; '.join(parts) or 'provenance updated'} {when}"
     rel = c.type
     if pair is not None:  # a delete and a create of the same ownership edge type to the same node in one run
@@ -198,7 +198,18 @@ def describe_change(c: Change, *, pair: Change | None = None, now: float | None 
         return f"{c.a}: {rel} → {c.b} removed {when}"
     old, new = _plain(c.old), _plain(c.new)
     parts = [f"{k} {_value(old.get(k))} → {_value(new.get(k))}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-    return f"{c.a} {rel} → {c.b}: {'; '.join(parts) or 'provenance updated'} {when}"
+    return f"{c.a} {rel} → {c.b}: {'; '.join(parts or _provenance(c)) or 'provenance updated'} {when}"
+
+
+def _provenance(c: Change) -> list[str]:
+    was, now_ = set((c.old or {}).get("_sources") or []), set((c.new or {}).get("_sources") or [])
+    gained, lost = sorted(now_ - was), sorted(was - now_)
+    return ([f"now also asserted by {', '.join(gained)}"] if gained else []) + ([f"no longer asserted by {', '.join(lost)}"] if lost else [])
+
+
+def provenance_only(c: Change) -> bool:
+    """An update that changed only who asserts a fact, not the fact."""
+    return c.op == "update" and _plain(c.old) == _plain(c.new)
 
 
 def change_lines(changes: Sequence[Change], *, now: float | None = None) -> list[tuple[Change, str]]:
@@ -331,6 +342,7 @@ __all__ = [
     "list_changes",
     "materialize_as_of",
     "parse_when",
+    "provenance_only",
     "state_as_of",
     "topology_at",
 ]

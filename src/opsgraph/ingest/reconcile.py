@@ -18,6 +18,8 @@ from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
 
 OBSERVED_EDGE = "CALLS"
+ALL_ROWS = 100_000_000
+"""Row limit for reads that must see every row (the store's default limit is a safety net for users' queries)."""
 """Edge type of observed calls (written from telemetry or traces)."""
 
 
@@ -65,7 +67,7 @@ def reconcile(store: GraphStore, schema: GraphSchema) -> ReconcileReport:
     if owning:
         rels = "|".join(owning)
         for t in targets:
-            rows = store.query(f"MATCH (n:{t}) WHERE NOT EXISTS {{ MATCH ()-[:{rels}]->(n) }} RETURN n.id AS id ORDER BY id", limit=None).rows
+            rows = store.query(f"MATCH (n:{t}) WHERE NOT EXISTS {{ MATCH ()-[:{rels}]->(n) }} RETURN n.id AS id ORDER BY id", limit=ALL_ROWS).rows
             report.unowned.extend({"type": t, "id": str(r["id"])} for r in rows)
 
     gone: dict[str, str] = {}
@@ -89,10 +91,10 @@ def reconcile(store: GraphStore, schema: GraphSchema) -> ReconcileReport:
             report.stale_mentions.extend({"entity": entity, "removed": gone[entity], "where": f"{node_type} {r['where']}"} for r in rows)
 
     if OBSERVED_EDGE in schema.edges and OBSERVED_EDGE in live:
-        observed = {(r["a"], r["b"]) for r in store.query(f"MATCH (a)-[:{OBSERVED_EDGE}]->(b) RETURN a.id AS a, b.id AS b", limit=None).rows}
+        observed = {(r["a"], r["b"]) for r in store.query(f"MATCH (a)-[:{OBSERVED_EDGE}]->(b) RETURN a.id AS a, b.id AS b", limit=ALL_ROWS).rows}
         dep_pairs: set[tuple[str, str]] = set()
         for d in deps:
-            dep_pairs |= {(r["a"], r["b"]) for r in store.query(f"MATCH (a)-[:{d}]->(b) RETURN a.id AS a, b.id AS b", limit=None).rows}
+            dep_pairs |= {(r["a"], r["b"]) for r in store.query(f"MATCH (a)-[:{d}]->(b) RETURN a.id AS a, b.id AS b", limit=ALL_ROWS).rows}
         if observed:
             report.observed = {
                 "declared_not_observed": sorted(map(list, dep_pairs - observed)),

@@ -51,6 +51,8 @@ HAND = "(hand)"
 SOURCES = "_sources"
 """Hidden property: who asserts a node or an edge."""
 SHOW = 5
+ALL_ROWS = 100_000_000
+"""Row limit for reads that must see every row (the store's default limit is a safety net for users' queries)."""
 """Ids shown per type and operation in a plan."""
 
 Progress = Callable[[str, int, int], None]
@@ -247,7 +249,7 @@ def _group(types: Mapping[str, str]) -> dict[str, list[str]]:
 def _stored_nodes(store: GraphStore, node_type: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 2000):
-        rows = store.query(f"MATCH (n:{node_type}) WHERE n.id IN $ids RETURN properties(n) AS p", {"ids": ids[start : start + 2000]}, limit=None).rows
+        rows = store.query(f"MATCH (n:{node_type}) WHERE n.id IN $ids RETURN properties(n) AS p", {"ids": ids[start : start + 2000]}, limit=ALL_ROWS).rows
         for r in rows:
             out[str(r["p"]["id"])] = {k: v for k, v in r["p"].items() if k != "_hash"}
     return out
@@ -261,7 +263,7 @@ def _stored_edges(store: GraphStore, edge_type: str, ft: str, tt: str, pairs: li
             f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.a}})-[r:{edge_type}]->(b:{tt} {{id: row.b}}) "
             "RETURN a.id AS a, b.id AS b, labels(a)[0] AS ft, labels(b)[0] AS tt, properties(r) AS p",
             {"rows": chunk},
-            limit=None,
+            limit=ALL_ROWS,
         ).rows
         for r in rows:
             out[(str(r["a"]), str(r["b"]))] = {**{k: v for k, v in (r["p"] or {}).items() if k != "_hash"}, "from_type": r["ft"], "to_type": r["tt"]}
@@ -311,16 +313,20 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         plan.asserted["edges"] = len(state.edges)
 
     # 1. This source's claims before and now: only what differs is looked at further.
-    old = {str(r["key"]): r for r in store.read_records(CLAIM, {"source": state.name})}
+    hashes = store.record_values(CLAIM, {"source": state.name}, "h")
     new: dict[str, tuple[Entity, dict[str, Any], str]] = {}
     for e, props in [*state.nodes.items(), *state.edges.items()]:
         asserted = {k: v for k, v in props.items() if k not in ("from_type", "to_type")}
         body = {"props": asserted, "evidence": state.evidence.get(e, "")}
         new[_claim_key(state.name, e)] = (e, asserted, row_hash(body))
     touched: dict[Entity, dict[str, Any] | None] = {}
+    differ = [k for k in hashes if k not in new or str(hashes[k]) != new[k][2]]
+    old: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(differ), 2000):  # full records only of claims that changed or went: O(change)
+        old.update({str(r["key"]): r for r in store.read_records(CLAIM, {"key": differ[start : start + 2000]})})
     for key, (e, props, h) in new.items():
         before = old.get(key)
-        if before is None or str(before.get("h")) != h:
+        if key not in hashes or before is not None:
             touched[e] = props
             plan.claims_write.append({
                 "key": key, "source": state.name, "ent": e.ent, "kind": e.kind, "type": e.type, "a": e.a, "b": e.b,
@@ -416,7 +422,7 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         rows = store.query(
             "MATCH (n)-[r]-(m) WHERE n.id IN $ids RETURN n.id AS n, type(r) AS t, startNode(r).id AS a, endNode(r).id AS b, r._sources AS s",
             {"ids": sorted(deleting)},
-            limit=None,
+            limit=ALL_ROWS,
         ).rows
         for r in rows:
             if (r["t"], r["a"], r["b"]) in leaving_edges:

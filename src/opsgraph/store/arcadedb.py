@@ -993,7 +993,8 @@ class ArcadeDBStore:
         try:
             with self.transport.transaction():
                 self.transport.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": keys})
-                self.transport.command("sql", f"INSERT INTO `{name}` CONTENT :rows", {"rows": batch})
+                # As a script, the inserted records are not sent back (converting them took longer than the insert).
+                self.transport.command("sqlscript", f"INSERT INTO `{name}` CONTENT :rows; RETURN 1;", {"rows": batch})
         except QueryError as exc:
             raise BatchError(f"a batch of {len(batch)} {name} records failed and was rolled back: {exc}") from exc
 
@@ -1017,7 +1018,7 @@ class ArcadeDBStore:
     ) -> list[dict[str, Any]]:
         """Hidden records matching property equalities (a list means IN), optionally `field > value`, ordered by a field."""
         name = _ident(record_type)
-        if name not in self._live_types():
+        if name not in self.__dict__.get("_records_ready", ()) and name not in self._live_types():
             return []
         params: dict[str, Any] = {}
         clauses = [self._filter_sql(where, params)] if where else []
@@ -1030,6 +1031,18 @@ class ArcadeDBStore:
             sql += f" ORDER BY `{_ident(order.lstrip('-'))}` {'DESC' if desc else 'ASC'}"
         rows, _ = self.transport.query("sql", sql, params, None)
         return [{k: v for k, v in r.items() if not k.startswith("@")} for r in rows]
+
+    def record_values(self, record_type: str, where: Mapping[str, Any], field: str) -> dict[str, Any]:
+        """`key → field` of the hidden records matching `where`, fetched as two lists (10k records: one row, not 10k)."""
+        name = _ident(record_type)
+        if name not in self.__dict__.get("_records_ready", ()) and name not in self._live_types():
+            return {}
+        params: dict[str, Any] = {}
+        sql = f"SELECT list(key) AS k, list(`{_ident(field)}`) AS v FROM `{name}` WHERE {self._filter_sql(where, params)}"
+        rows, _ = self.transport.query("sql", sql, params, None)
+        if not rows or not rows[0].get("k"):
+            return {}
+        return dict(zip((str(k) for k in rows[0]["k"]), rows[0]["v"], strict=True))
 
     def get_meta(self, key: str) -> str | None:
         """A value from the store's own settings (not data: reading or writing it moves no data version)."""

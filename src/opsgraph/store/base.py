@@ -221,6 +221,9 @@ class GraphStore(Protocol):
     ) -> list[dict[str, Any]]:
         """Hidden records matching property equalities (a list means IN), optionally `field > value`, ordered (`-field`: descending)."""
 
+    def record_values(self, record_type: str, where: Mapping[str, Any], field: str) -> dict[str, Any]:
+        """`key → field` of the hidden records matching `where` (property equalities)."""
+
     def get_meta(self, key: str) -> str | None:
         """A store setting (no data version change)."""
 
