@@ -22,6 +22,7 @@ from rich.table import Table
 
 from opsgraph.app import OpsGraph, load_settings, sample_estate_path
 from opsgraph.app.demo import DEMO_QUESTIONS, bump_demo_version, demo_source
+from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
 from opsgraph.errors import OpsGraphError
@@ -523,6 +524,10 @@ def query_as_of(
     params = _parse_params(param or [])
     with _errors(), _open(home) as og:
         print_result(og.query_as_of(cypher, when, params, limit=limit), as_json=as_json, title=f"as of {when}")
+
+
+app.command("investigate")(investigate_command)
+app.add_typer(incident_app, name="incident")
 
 
 def main() -> None:

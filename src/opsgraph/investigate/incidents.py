@@ -91,11 +91,12 @@ def record_incident(
     props["status"] = "resolved" if done else "open"
     if inc.end and done:
         props[inc.end] = _iso(resolved_at, f"{what}: field '{inc.end}'")
+    types = store.node_types([*affected, *([cause] if cause else [])])
     with store.atomic(f"incident {iid}"):
         store.upsert_nodes(inc.type, [props])
-        store.upsert_edges(inc.affected, [{"from": iid, "to": n} for n in affected])
+        store.upsert_edges(inc.affected, [{"from": iid, "to": n, "from_type": inc.type, "to_type": types[n]} for n in affected])
         if cause and inc.caused_by:
-            edge: dict[str, Any] = {"from": iid, "to": cause}
+            edge: dict[str, Any] = {"from": iid, "to": cause, "from_type": inc.type, "to_type": types[cause]}
             caused = schema.edges.get(inc.caused_by)
             if fix and caused is not None and "detail" in caused.properties:
                 edge["detail"] = fix
