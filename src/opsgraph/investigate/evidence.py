@@ -156,21 +156,21 @@ def read_window(store: GraphStore, schema: GraphSchema, start: int | None = None
     return TelemetryWindow(frame, edges, types)
 
 
-def telemetry_span(store: GraphStore, schema: GraphSchema, node: str | None = None) -> tuple[int, int] | None:
-    """(first, last) stored timestamp over the telemetry types (of `node` only when given); None when there is none."""
-    lo, hi = None, None
-    for nt in telemetry_types(schema):
-        f = store.read_telemetry(nt, [node] if node else None)
-        ts = np.asarray(f.timestamps)
-        if node is not None:
-            if node not in f.node_ids or not len(ts):
-                continue
-            ok = ~np.all(np.isnan(np.asarray(f.values)[:, f.node_ids.index(node)]), axis=-1)
-            ts = ts[ok]
-        if len(ts):
-            lo = int(ts.min()) if lo is None else min(lo, int(ts.min()))
-            hi = int(ts.max()) if hi is None else max(hi, int(ts.max()))
-    return None if lo is None or hi is None else (lo, hi)
+def node_series(store: GraphStore, schema: GraphSchema, node: str) -> TelemetryFrame:
+    """All stored telemetry of one node (every telemetry type it could be), rows where it has a value."""
+    frames = [f for f in (store.read_telemetry(nt, [node]) for nt in telemetry_types(schema)) if len(f.timestamps)]
+    frame = merge_frames(frames)
+    if not len(frame.timestamps):
+        return frame
+    vals = np.asarray(frame.values)
+    ok = ~np.all(np.isnan(vals.reshape(vals.shape[0], -1)), axis=1)
+    return TelemetryFrame(frame.node_ids, frame.features, np.asarray(frame.timestamps)[ok], vals[ok], np.asarray(frame.labels)[ok])
+
+
+def telemetry_span(series: TelemetryFrame) -> tuple[int, int] | None:
+    """(first, last) timestamp of a frame; None when it is empty."""
+    ts = np.asarray(series.timestamps)
+    return (int(ts.min()), int(ts.max())) if len(ts) else None
 
 
 def detect_onset(frame: TelemetryFrame, node: str, *, threshold: float = 4.0, history: int = 10, persist: int = 2,

@@ -7,7 +7,7 @@ healthy). Each line alone is brittle in a known way (the change line blames the 
 when it is only a victim; the walk can stop one hop short); their sum is not. Nodes the symptom
 depends on (transitively) come before the rest.
 
-Then two kinds of evidence an engineer would weigh, only for nodes whose metrics did move:
+Equal scores go to the better place by own change (direct evidence before inference). Then two kinds of evidence an engineer would weigh, only for nodes whose metrics did move:
 a change applied to the node in the window before the onset (`CHANGE_BONUS`) and a past incident
 that this node caused and that shared components with this one (`MEMORY_BONUS`). Both are evidence
 about *this* incident, never labels learned from a data set: nothing here knows which node tended
@@ -36,6 +36,13 @@ MEMORY_BONUS = 0.1
 """Score added for a past incident this node caused that shared components with this one."""
 CLEAR_CHANGE = 3.0
 """Calibrated change the top candidate needs for a clear answer."""
+
+
+def _tie_break(c: Candidate) -> int:
+    """Equal scores: the node's own change decides (direct evidence), before the walk (an inference from it)."""
+    return c.change_rank
+
+
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ def rank_candidates(
         cands.append(Candidate(node, float(score), float(anomaly[i]), by_change[node], by_walk[node], explains[node],
                                metrics=[m for m in metrics.get(node, []) if not m.load], changes=list(changes.get(node, [])),
                                past_causes=list(memory.get(node, []))))
-    cands.sort(key=lambda c: (not c.explains_symptom, -c.score, c.walk_rank, c.node))
+    cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
     cands = [_with_reason(c) for c in cands]
     top = cands[0] if cands else None
     if top is None:

@@ -17,7 +17,7 @@ from opsgraph._time import age_text
 from opsgraph.embed.base import Embedder
 from opsgraph.investigate._errors import InvestigationError
 from opsgraph.investigate.changes import changes_before
-from opsgraph.investigate.evidence import detect_onset, metric_evidence, read_window, telemetry_span, telemetry_types
+from opsgraph.investigate.evidence import detect_onset, metric_evidence, node_series, read_window, telemetry_span, telemetry_types
 from opsgraph.investigate.paths import observed_calls, shortest_paths
 from opsgraph.investigate.rank import rank_candidates
 from opsgraph.investigate.report import Investigation, TimelineEvent, iso
@@ -59,7 +59,7 @@ def investigate(
     if found is not None:
         nodes, started = found
         incident_id = target
-        with_data = [n for n in nodes if telemetry_span(store, schema, n) is not None]
+        with_data = [n for n in nodes if telemetry_span(node_series(store, schema, n)) is not None]
         if not with_data:
             raise InvestigationError(f"incident {target} affected {', '.join(nodes) or 'no recorded component'}: "
                                      "none of them has stored telemetry")
@@ -70,12 +70,12 @@ def investigate(
             at, onset_source = started, "incident"
     elif not store.node_types([target]):
         raise InvestigationError(f"no node or incident with id {target!r} in the store")
-    span = telemetry_span(store, schema, symptom)
+    series = node_series(store, schema, symptom)
+    span = telemetry_span(series)
     if span is None:
         raise InvestigationError(f"{symptom} has no stored telemetry: nothing to measure the symptom by "
                                  "(ingest its telemetry, or investigate a component that has some)")
     if at is None:
-        series = read_window(store, schema, max(span[0], span[1] - 24 * 3600), span[1] + 1).frame
         at = detect_onset(series, symptom)
         if at is None:
             raise InvestigationError(f"none of {symptom}'s metrics left its normal range in the stored telemetry "
@@ -116,10 +116,7 @@ def investigate(
         timeline += [TimelineEvent(m.since, c.node, "metric", m.text()) for m in c.metrics[:2]]
         timeline += [TimelineEvent(ch.at, c.node, "change", ch.text) for ch in c.changes]
     timeline.sort(key=lambda e: (e.at, e.kind != "change", e.node))
-    data_until = span[1]
-    stored_end = telemetry_span(store, schema)
-    if stored_end is not None:
-        data_until = stored_end[1]
+    data_until = int(max(span[1], int(ts.max())))
     return Investigation(
         target=target, symptom=symptom, onset=int(at), onset_source=onset_source, window_s=window_s, data_until=data_until,
         data_age=f"computed on telemetry up to {iso(data_until)}, {age_text(data_until, now)}", candidates=ranking.candidates,
