@@ -284,6 +284,10 @@ class OpsGraph:
         """Record every incident of a CSV/JSON export (all or nothing); returns their ids."""
         return self._investigator().import_incidents(path)
 
+    def risk_drivers(self, node: str) -> list[Any]:
+        """The metric changes behind a node's risk: its own and its dependencies' recent moves against their normal."""
+        return self._investigator().risk_drivers(node)
+
 
 def render_schema(types: list[LiveType], schema: GraphSchema | None) -> str:
     """Text description of the live graph, the form prompts use."""

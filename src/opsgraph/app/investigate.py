@@ -10,6 +10,7 @@ from typing import Any
 from opsgraph.embed import Embedder
 from opsgraph.ingest.history import HistoryError, list_changes, parse_when
 from opsgraph.investigate import Investigation, InvestigationError, close_incident, import_incidents, investigate, open_incident
+from opsgraph.investigate.evidence import MetricChange, node_series, read_window, recent_drivers, telemetry_span
 from opsgraph.investigate.incidents import IncidentRecordError
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore
@@ -74,6 +75,15 @@ class InvestigateService:
 
     def import_incidents(self, path: str | Path) -> list[str]:
         return import_incidents(self.store, self.schema, path)
+
+    def risk_drivers(self, node: str, *, recent_steps: int = 10, normal_steps: int = 60) -> list[MetricChange]:
+        """Metric changes of `node` and its dependencies over the last `recent_steps` against the `normal_steps` before."""
+        span = telemetry_span(node_series(self.store, self.schema, node))
+        if span is None:
+            return []
+        step = self.schema.telemetry.interval_seconds
+        win = read_window(self.store, self.schema, span[1] - (recent_steps + normal_steps) * step, span[1] + 1)
+        return recent_drivers(win.frame, win.edges, node, recent_steps=recent_steps)
 
 
 __all__ = ["IncidentRecordError", "InvestigateService", "window_seconds"]

@@ -244,3 +244,18 @@ def metric_evidence(
         if found:
             out[node] = sorted(found, key=lambda m: (m.load, -m.change, m.metric))
     return out
+
+
+def recent_drivers(frame: TelemetryFrame, edges: Sequence[tuple[str, str]], node: str, *, recent_steps: int = 10,
+                   threshold: float = 3.0) -> list[MetricChange]:
+    """Metric changes of the last `recent_steps` against the rows before them, for `node` and everything it depends on
+    (transitively): what moves a risk score, largest first (load metrics last)."""
+    from opsgraph.risk.rca import reachable
+
+    ts = np.asarray(frame.timestamps)
+    if node not in frame.node_ids or len(ts) <= recent_steps + 2:
+        return []
+    ev = metric_evidence(frame, int(ts[-recent_steps]), threshold=threshold)
+    deps = reachable(frame.node_ids, edges, node)
+    out = [m for n in deps for m in ev.get(n, [])]
+    return sorted(out, key=lambda m: (m.load, m.node != node, -m.change, m.node, m.metric))
