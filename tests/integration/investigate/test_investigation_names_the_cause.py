@@ -140,3 +140,27 @@ def test_cli_investigate_prints_json_and_a_table(home: tuple[Path, int]) -> None
     assert table.exit_code == 0 and "paymentservice" in table.stdout and "Runbook" in table.stdout
     bad = runner.invoke(cli, ["investigate", "checkoutservice", "--at", "2020-01-01", "--home", str(path)])
     assert bad.exit_code == 1 and "outside" in bad.output
+
+
+def test_incidents_import_from_csv_and_json_through_the_same_code_and_bad_rows_change_nothing(home: tuple[Path, int],
+                                                                                               tmp_path: Path) -> None:
+    path, _ = home
+    good = tmp_path / "pager.csv"
+    good.write_text("id,title,affected,started_at,resolved_at,cause,fix\n"
+                    "PD-1,Cart errors,cartservice;frontend,2026-02-01T10:00:00Z,2026-02-01T11:00:00Z,redis-cart,raised maxmemory\n",
+                    encoding="utf-8")
+    bad = tmp_path / "pager.json"
+    bad.write_text(json.dumps([{"id": "PD-2", "title": "ok", "affected": ["adservice"], "started_at": "2026-02-02T10:00:00Z"},
+                               {"id": "PD-3", "title": "bad", "affected": ["ghost"], "started_at": "2026-02-02T10:00:00Z"}]),
+                   encoding="utf-8")
+    with _open(path) as og:
+        assert og.import_incidents(good) == ["PD-1"]
+        rows = og.query("MATCH (i:Incident {id: 'PD-1'})-[:AFFECTED]->(n) RETURN n.id AS n ORDER BY n").rows
+        assert [r["n"] for r in rows] == ["cartservice", "frontend"]
+        assert og.query("MATCH (i:Incident {id: 'PD-1'})-[:CAUSED_BY]->(c) RETURN c.id AS c, i.fix AS fix").rows == [
+            {"c": "redis-cart", "fix": "raised maxmemory"}]
+        from opsgraph.investigate import IncidentRecordError
+
+        with pytest.raises(IncidentRecordError, match=r"pager.json: item 1: field 'affected'.*'ghost'"):
+            og.import_incidents(bad)
+        assert not og.query("MATCH (i:Incident) WHERE i.id IN ['PD-2', 'PD-3'] RETURN i.id AS id").rows  # all or nothing
