@@ -67,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from opsgraph.app import OpsGraph, Settings, sample_estate_path
-    from opsgraph.app.ask import AskService, prompt_schema
+    from opsgraph.app.ask import AskService
     from opsgraph.retrieve import CHUNK_TEXT, CHUNK_VECTOR, FullTextRetriever, Text2CypherRetriever, VectorRetriever, reciprocal_rank_fusion
 
     llm_cfg = {"provider": "none"} if args.model == "none" else {"provider": "llamacpp", "model": args.model, "threads": args.threads, "max_tokens": 160}
@@ -93,7 +93,7 @@ def main() -> None:
             text2cypher = None
             if og.llm is not None:
                 og.llm.open()
-                text2cypher = Text2CypherRetriever(og.store, og.llm, prompt_schema(og.store, schema), max_attempts=2)  # type: ignore[arg-type]
+                text2cypher = Text2CypherRetriever(og.store, og.llm, og.text2cypher.schema_text(schema), max_attempts=2)  # type: ignore[arg-type]
             for question, gold_cypher in GRAPH:
                 gold = {r["id"] for r in og.query(gold_cypher).rows}
                 got = {h.source_id for h in planner.retrieve(question, 100).hits}

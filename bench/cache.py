@@ -153,10 +153,10 @@ def ops(embedder: SentenceTransformerEmbedder, threshold: float) -> None:
     """Entity swaps and paraphrases of operations questions on the sample estate: what the entity guard is for."""
     from opsgraph.app import sample_estate_path
     from opsgraph.ingest.estate import read_estate
-    from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_rows
+    from opsgraph.ingest.linking import EntityLinker, entities_from_rows, link_settings
 
     plan = read_estate(sample_estate_path())
-    linker = EntityLinker(entities_from_rows(plan.schema, plan.nodes), settings=LinkSettings(cue_window=6))
+    linker = EntityLinker(entities_from_rows(plan.schema, plan.nodes), settings=link_settings(plan.schema, cue_window=6))
     rows = [r for t in ("Service", "Datastore") for r in plan.nodes.get(t, [])][:16]
     for label, names in (("ids", [str(r["id"]) for r in rows]), ("names", [str(r.get("name") or r["id"]) for r in rows])):
         _ops_swaps(embedder, linker, names, label, threshold)
@@ -243,7 +243,7 @@ def latency(args: argparse.Namespace, embedder: Any, a: np.ndarray, b: np.ndarra
         emb.close()
         shutil.rmtree(emb.folder or "", ignore_errors=True)
         if redis_url:
-            from opsgraph.rag.redis_backend import RedisSemanticCache
+            from opsgraph.rag.cache.redis import RedisSemanticCache
 
             red = RedisSemanticCache(embedder, redis_url, name=f"bench{n}", threshold=threshold)
             red.open()
@@ -354,7 +354,7 @@ def main() -> None:
         backend_agrees("embedded", emb, a, stored, b, queries, chosen)
         emb.close()
         if server:
-            from opsgraph.rag.redis_backend import RedisSemanticCache
+            from opsgraph.rag.cache.redis import RedisSemanticCache
 
             red = RedisSemanticCache(embedder, str(server["url"]), name="bench-quality", threshold=chosen)
             red.open()

@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -53,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from opsgraph.app import sample_estate_path
 from opsgraph.embed import SentenceTransformerEmbedder
 from opsgraph.ingest.estate import read_estate
-from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_rows
+from opsgraph.ingest.linking import EntityLinker, entities_from_rows, link_settings
 
 PAY = "payment-service-elevated-5xx.md"
 CART = "cart-service-redis-cart-unavailable.md"
@@ -233,7 +232,7 @@ def main() -> None:
     results = []
     configs: list[tuple[str, float | None]] = [("exact + alias", None)] + [(f"+ fuzzy >= {t:.2f}", t) for t in THRESHOLDS]
     for label, threshold in configs:
-        linker = EntityLinker(entities, embedder=embedder if threshold is not None else None, settings=replace(LinkSettings(), fuzzy_threshold=threshold))
+        linker = EntityLinker(entities, embedder=embedder if threshold is not None else None, settings=link_settings(plan.schema, fuzzy_threshold=threshold))
         t0 = time.perf_counter()
         if args.errors:
             print(f"  {label}: sentences whose links differ (+ wrong, - missed)")

@@ -215,7 +215,7 @@ def run_text2cypher(og: Any, schema_text: str, model_name: str, questions: list[
 
 
 def section_graph(og: Any, args: argparse.Namespace, spec: dict[str, Any], models_dir: Path) -> None:
-    from opsgraph.app.ask import AskService, prompt_schema
+    from opsgraph.app.ask import AskService
 
     questions = round_robin(spec["graph"])
     say(f"\n== graph questions: {len(questions)} over {len({q['pattern'] for q in questions})} patterns (exact set of the first column)")
@@ -248,7 +248,7 @@ def section_graph(og: Any, args: argparse.Namespace, spec: dict[str, Any], model
         models = []
     if models:
         calibrate_llm(models[0], models_dir)
-        schema_text = prompt_schema(og.store, schema)
+        schema_text = og.text2cypher.schema_text(schema)
         say(f"text-to-Cypher prompt: live schema {len(schema_text)} chars, no examples, max_tokens {args.t2c_max_tokens}, n_ctx {args.n_ctx}, {args.llm_threads} llama.cpp thread(s)")
     for name in models:
         results[name] = run_text2cypher(og, schema_text, name, questions, golds, args, models_dir)

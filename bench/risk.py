@@ -6,7 +6,7 @@
 Sections (each prints its own progress and is bounded by its arguments):
 1. **Reference scenario** (the original design's: 8 services, 300 steps, window
    8, 233 training windows, failures drawn independently of the past): seconds
-   per training epoch of the looped reference (`opsgraph.risk.reference`,
+   per training epoch of the looped reference (`bench/_risk_reference.py`,
    Python loops over windows x steps x nodes) and of `TemporalGAT` (batch 32,
    and one batch of all 233 windows), wall and CPU; the max abs difference of
    their logits with equal weights (eval mode).
@@ -78,10 +78,10 @@ def fmt(v: Any, digits: int = 3) -> str:
 def section_reference(args: argparse.Namespace) -> list[str]:
     import numpy as np
     import torch
+    from _risk_reference import reference_forward
 
     from opsgraph.risk import RiskConfig, simulate_estate
     from opsgraph.risk.dataset import message_edge_index
-    from opsgraph.risk.reference import reference_forward
     from opsgraph.risk.train import build_module, contiguous_batches, train_epoch
 
     # The original design's scenario: independent noise features, failures drawn independently
@@ -190,9 +190,9 @@ def section_quality(args: argparse.Namespace) -> list[str]:
 
 def section_drift(args: argparse.Namespace) -> list[str]:
     import numpy as np
+    from _risk_baselines import MEAN_SHIFT_THRESHOLD, mean_shift_score
 
     from opsgraph.risk import RiskConfig, build_dataset, simulate_estate
-    from opsgraph.risk.baselines import MEAN_SHIFT_THRESHOLD, mean_shift_score
     from opsgraph.risk.dataset import impute
     from opsgraph.risk.drift import DriftDetector
 

@@ -36,8 +36,9 @@ class QualityRow:
 def quality(data: str, frame: TelemetryFrame, edges: list[tuple[str, str]], cfg: RiskConfig, ref_epochs: int,
             log: Log) -> list[QualityRow]:
     """Train and score the five rows of one data set."""
-    from opsgraph.risk.baselines import NodeLSTM, fit_window_model, logistic_last_step
-    from opsgraph.risk.reference import reference_forward
+    from _risk_baselines import NodeLSTM, fit_window_model, logistic_last_step
+    from _risk_reference import reference_forward
+
     from opsgraph.risk.train import build_module
 
     ds = build_dataset(frame, edges, window=cfg.window, horizon=cfg.horizon, val_fraction=cfg.val_fraction,
@@ -96,8 +97,9 @@ def nezha_config(base: RiskConfig, n_steps: int, segments: list[int], fault_step
 
 def run_quality(args: Any, datasets: Path, log: Log) -> tuple[list[QualityRow], list[str]]:
     """Both data sets; returns the rows and notes on the Nezha import."""
+    from _risk_datasets_public import load_nezha
+
     from opsgraph.risk import simulate_estate
-    from opsgraph.risk.datasets_public import load_nezha
 
     cfg = RiskConfig(epochs=args.epochs, patience=args.patience, threads=args.threads, seed=args.seed)
     sim = simulate_estate(args.quality_nodes, args.quality_steps, seed=args.seed)

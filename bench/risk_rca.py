@@ -19,7 +19,8 @@ import numpy as np
 
 
 def run_rca(datasets: Path) -> list[str]:
-    from opsgraph.risk.datasets_public import load_petshop
+    from _risk_datasets_public import load_petshop
+
     from opsgraph.risk.rca import (
         LOAD_PREFIXES,
         RankedNode,

@@ -9,7 +9,7 @@ Estates and questions (nothing here is read by tuning, which sees only the schem
   library  tests/fixtures/library_estate (a public-library catalogue, a domain opsgraph was not built
            around); tests/fixtures/library_questions.yaml with gold Cypher and gold rows.
 
-A generated query is right when its rows equal the gold rows (`opsgraph.retrieve.cypher_eval`: values
+A generated query is right when its rows equal the gold rows (`opsgraph.retrieve.text2cypher.eval`: values
 compared as text, numbers normalised, sets unless the gold orders rows). For each estate this run first
 times `OpsGraph.tune` (pairs from the schema and data, prompt-style choice on held-out pairs, LoRA
 training on 2 cores), then measures, per model:
@@ -47,14 +47,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from opsgraph.app import OpsGraph, Settings, sample_estate_path  # noqa: E402
-from opsgraph.app.ask import prompt_schema  # noqa: E402
-from opsgraph.app.text2cypher import TASK, grammar_factory  # noqa: E402
 from opsgraph.llm import resolve_model  # noqa: E402
-from opsgraph.retrieve.cypher_eval import EvalItem, EvalReport, evaluate, is_ordered  # noqa: E402
-from opsgraph.retrieve.cypher_examples import ExampleIndex  # noqa: E402
-from opsgraph.retrieve.cypher_slots import SlotFinder  # noqa: E402
 from opsgraph.retrieve.planner import SchemaPathRetriever  # noqa: E402
-from opsgraph.retrieve.text2cypher import CypherWriter, PromptStyle  # noqa: E402
+from opsgraph.retrieve.text2cypher import (  # noqa: E402
+    TASK,
+    CypherWriter,
+    EvalItem,
+    EvalReport,
+    ExampleIndex,
+    PromptStyle,
+    SlotFinder,
+    evaluate,
+    grammar_factory,
+    is_ordered,
+)
 
 T0 = time.perf_counter()
 
@@ -159,7 +165,7 @@ def run_estate(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]
         # As the product serves: examples from every tuned pair (training and held-out).
         index = ExampleIndex(og.text2cypher.pairs(), og.embedder)
         grammar = grammar_factory(schema)
-        schema_text = prompt_schema(store, schema)
+        schema_text = og.text2cypher.schema_text(schema)
         choice = og.text2cypher.choice() or {}
 
         def record(label: str, model: str, write: Any) -> None:

@@ -16,28 +16,35 @@ from opsgraph.errors import (
     WriteRefusedError,
 )
 from opsgraph.ingest import IngestReport
+from opsgraph.rag import Answer, Citation, Route, Stage, Trace
 from opsgraph.schema import GraphSchema, SchemaError, load_schema
-from opsgraph.store import GraphStore, QueryResult, TelemetryFrame, UpsertReport
+from opsgraph.store import GraphStore, LiveType, QueryResult, TelemetryFrame, UpsertReport
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
     "BatchError",
+    "Citation",
     "ConfigError",
     "GraphSchema",
     "GraphStore",
     "IngestError",
     "IngestReport",
     "Issue",
+    "LiveType",
     "OpsGraph",
     "OpsGraphError",
     "QueryError",
     "QueryResult",
+    "Route",
     "SchemaError",
     "Settings",
+    "Stage",
     "StoreError",
     "StoreLockedError",
     "TelemetryFrame",
+    "Trace",
     "UpsertReport",
     "WriteRefusedError",
     "__version__",

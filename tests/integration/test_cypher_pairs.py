@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from opsgraph.app import OpsGraph, Settings, sample_estate_path
-from opsgraph.retrieve.cypher_pairs import (
+from opsgraph.retrieve.text2cypher import (
     CypherPair,
     PairSet,
     edge_verb,

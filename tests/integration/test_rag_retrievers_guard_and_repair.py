@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from opsgraph.app import OpsGraph, Settings, sample_estate_path
-from opsgraph.app.ask import prompt_schema
 from opsgraph.errors import WriteRefusedError
 from opsgraph.ingest.documents import DOCUMENT_TYPES
 from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_store
@@ -173,7 +172,7 @@ def test_repair_loop_fixes_a_query_the_engine_rejected(og: OpsGraph) -> None:
     model = FakeLanguageModel([broken, fixed])
     schema = og.schema()
     assert schema is not None
-    t2c = Text2CypherRetriever(og.store, model, prompt_schema(og.store, schema), max_attempts=3)
+    t2c = Text2CypherRetriever(og.store, model, og.text2cypher.schema_text(schema), max_attempts=3)
     result = t2c.retrieve("Which services depend on paymentservice?", 50)
     attempts = result.detail["attempts"]
     assert len(attempts) == 2 and attempts[0]["error"] and attempts[1]["error"] is None

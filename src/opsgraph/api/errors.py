@@ -1,11 +1,11 @@
 """One JSON error shape for every shell: `{"error": {"code": ..., "message": ...}}`.
 
-Each opsgraph error class has a stable `code` and an HTTP status, found by
-walking the exception's class hierarchy (so a new subclass inherits its
-parent's code until it gets its own). Classes are matched by name: the
-shells must not import the layers below `app` that define some of them.
-The message is the exception's own text, which opsgraph writes for a person
-to act on; unexpected exceptions get a generic message (details go to the log).
+Each opsgraph error class carries its stable `code` and HTTP `status` as
+class attributes (`opsgraph.errors` draws the tree), so a new subclass
+inherits its parent's pair until it declares its own, and the shells need
+not import the layers that define them. The message is the exception's own
+text, which opsgraph writes for a person to act on; unexpected exceptions
+get a generic message (details go to the log).
 """
 
 from __future__ import annotations
@@ -13,45 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# class name -> (HTTP status, stable code). Codes are part of the API: never rename one.
-ERROR_CODES: dict[str, tuple[int, str]] = {
-    # store
-    "WriteRefusedError": (403, "write_refused"),
-    "QueryTimeoutError": (408, "query_timeout"),
-    "QueryError": (400, "query_invalid"),
-    "StoreLockedError": (503, "store_locked"),
-    "BatchError": (500, "write_failed"),
-    "StoreError": (500, "store_error"),
-    # inputs
-    "IngestError": (422, "ingest_invalid"),
-    "SchemaError": (422, "schema_invalid"),
-    "ConfigError": (500, "config_error"),
-    # asking and searching
-    "NothingIngestedError": (409, "nothing_ingested"),
-    "TuneError": (409, "not_tunable"),
-    "SearchUnavailableError": (409, "search_unavailable"),
-    "AskInputError": (422, "ask_input"),
-    "RedisBackendError": (503, "cache_unavailable"),
-    # risk
-    "NoTelemetryError": (409, "no_telemetry"),
-    "NoModelError": (409, "no_model"),
-    "UnknownNodeError": (404, "unknown_node"),
-    "RiskError": (409, "risk_error"),
-    # models
-    "LLMContextError": (422, "llm_context_too_long"),
-    "LLMInputError": (422, "llm_input"),
-    "LLMConnectionError": (502, "llm_unreachable"),
-    "LLMServerError": (502, "llm_failed"),
-    "StructuredOutputError": (502, "llm_bad_output"),
-    "LLMSetupError": (500, "llm_setup"),
-    "LLMError": (500, "llm_error"),
-    "EmbeddingError": (500, "embedding_error"),
-    "OpsGraphError": (500, "opsgraph_error"),
-}
+from opsgraph.errors import OpsGraphError
 
 
-class ApiError(Exception):
-    """An error a shell raises itself (unknown job, path outside the allowed roots, ...)."""
+class ApiError(OpsGraphError):
+    """An error a shell raises itself (unknown job, path outside the allowed roots, ...); code and status per instance."""
+
+    code = "api_error"
+    status = 400
 
     def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
         super().__init__(message)
@@ -81,17 +50,15 @@ def describe_error(exc: BaseException) -> ErrorInfo:
     """Status, code and message for any exception; unknown ones are a 500 `internal` error."""
     if isinstance(exc, ApiError):
         return ErrorInfo(exc.status, exc.code, exc.message, exc.details)
-    for cls in type(exc).__mro__:
-        if cls.__name__ in ERROR_CODES:
-            status, code = ERROR_CODES[cls.__name__]
-            details: Any = None
-            issues = getattr(exc, "issues", None)
-            if isinstance(issues, list) and issues:
-                details = [str(i) for i in issues[:200]]
-            cypher = getattr(exc, "cypher", None)
-            if cypher:
-                details = {"cypher": cypher}
-            return ErrorInfo(status, code, str(exc) or cls.__name__, details)
+    if isinstance(exc, OpsGraphError):
+        details: Any = None
+        issues = getattr(exc, "issues", None)
+        if isinstance(issues, list) and issues:
+            details = [str(i) for i in issues[:200]]
+        cypher = getattr(exc, "cypher", None)
+        if cypher:
+            details = {"cypher": cypher}
+        return ErrorInfo(exc.status, exc.code, str(exc) or type(exc).__name__, details)
     if isinstance(exc, ModuleNotFoundError) and exc.name in ("torch", "torch_geometric"):
         return ErrorInfo(503, "risk_unavailable", "the risk model needs PyTorch on the server: pip install 'opsgraph[risk]'")
     return ErrorInfo(500, "internal", f"unexpected {type(exc).__name__} on the server; the server log has the details")

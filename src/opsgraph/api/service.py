@@ -34,7 +34,7 @@ from opsgraph.api.errors import ApiError
 from opsgraph.api.jobs import Job, JobRunner, ProgressFn
 from opsgraph.app import OpsGraph, age_seconds, age_text
 from opsgraph.app.events import Stage, observe_stages
-from opsgraph.app.search import SearchMode, search_index
+from opsgraph.app.index_search import SearchMode, search_index
 from opsgraph.errors import OpsGraphError
 
 T = TypeVar("T")

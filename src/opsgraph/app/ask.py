@@ -2,24 +2,26 @@
 
 This is where configuration becomes objects: the language model (embedded
 GGUF, an OpenAI-compatible server, or none), the entity linker over the
-stored entities, and the retrievers in the order the pipeline tries them.
-Building is cheap; the model loads on the first question that needs it.
+stored entities, and the retrievers (in the order `opsgraph.rag.order`
+decides). Building is cheap; the model loads on the first question that needs it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from opsgraph.app.cache import AskInputError, CacheAndMemory
+from opsgraph.app.build_cache import AskInputError, CacheAndMemory
 from opsgraph.app.config import Settings
+from opsgraph.app.text2cypher import Text2CypherService
 from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
 from opsgraph.ingest.documents import CHUNK as CHUNK_TYPE
 from opsgraph.ingest.documents import DOCUMENT_TYPES
-from opsgraph.ingest.linking import EntityLinker, LinkSettings, entities_from_store
-from opsgraph.llm import LanguageModel
+from opsgraph.ingest.linking import EntityLinker, entities_from_store, link_settings
+from opsgraph.llm import LanguageModel, create_language_model
 from opsgraph.rag import Answer, GraphRAG, Router
-from opsgraph.rag.memory import check_session
+from opsgraph.rag.history import check_session
+from opsgraph.rag.order import structured_retrievers
 from opsgraph.retrieve import (
     CHUNK_TEXT,
     CHUNK_VECTOR,
@@ -37,6 +39,9 @@ from opsgraph.store import GraphStore
 class NothingIngestedError(OpsGraphError):
     """A question was asked of a store that holds no estate yet."""
 
+    code = "nothing_ingested"
+    status = 409
+
 
 def build_llm(settings: Settings) -> LanguageModel | None:
     """The configured language model, unopened (no I/O)."""
@@ -44,17 +49,9 @@ def build_llm(settings: Settings) -> LanguageModel | None:
     if cfg.provider == "none":
         return None
     if cfg.provider == "llamacpp":
-        from opsgraph.llm import resolve_model
-
-        return resolve_model(cfg.model, settings.home / "models").to_model(n_ctx=cfg.n_ctx, n_threads=cfg.threads)
-    if cfg.provider == "openai":
-        from opsgraph.llm import OpenAICompatibleModel
-
-        key = cfg.api_key.get_secret_value() if cfg.api_key else None
-        return OpenAICompatibleModel(str(cfg.base_url), cfg.model, api_key=key)
-    from opsgraph.errors import ConfigError
-
-    raise ConfigError(f"unknown llm provider {cfg.provider!r}; choose llamacpp, openai or none")
+        return create_language_model("llamacpp", model=cfg.model, cache_dir=settings.home / "models", n_ctx=cfg.n_ctx, n_threads=cfg.threads)
+    key = cfg.api_key.get_secret_value() if cfg.api_key else None
+    return create_language_model(cfg.provider, base_url=str(cfg.base_url), model=cfg.model, api_key=key)
 
 
 def _fulltext_targets(schema: GraphSchema, store: GraphStore) -> list[IndexTarget]:
@@ -72,17 +69,24 @@ def _fulltext_targets(schema: GraphSchema, store: GraphStore) -> list[IndexTarge
 class AskService:
     """Answers questions about the estate in one store."""
 
-    def __init__(self, store: GraphStore, settings: Settings, *, embedder: Embedder | None, llm: LanguageModel | None) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        settings: Settings,
+        *,
+        embedder: Embedder | None,
+        llm: LanguageModel | None,
+        text2cypher: Text2CypherService | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.embedder = embedder
         self.llm = llm
+        self.text2cypher = text2cypher or Text2CypherService(store, settings, embedder=embedder, llm=llm)
+        """Tuning and the tuned writer (the facade passes the one it owns)."""
         self.memory = CacheAndMemory(settings, store, embedder=embedder, llm=llm)
         """The semantic cache and session history (opened on first use, closed by `close`)."""
         self._writer: tuple[str, Any, dict[str, Any]] | None = None
-
-    def _tuned(self) -> bool:
-        return (self.settings.home / "text2cypher" / "choice.json").is_file()
 
     def forget_writer(self) -> None:
         """Drop the cached text-to-Cypher writer (after `tune`), so the next question builds it from the new choice."""
@@ -90,12 +94,10 @@ class AskService:
 
     def cypher_writer(self, schema: GraphSchema, linker: EntityLinker) -> tuple[Any, dict[str, Any]]:
         """The tuned text-to-Cypher writer, built once per data version (slot values and examples read from the store)."""
-        from opsgraph.app.text2cypher import Text2CypherService
-
         version = str(getattr(self.store, "data_version", lambda: "")())
         if self._writer is None or self._writer[0] != version:
-            service = Text2CypherService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
-            writer, info = service.writer(schema, linker, prompt_schema(self.store, schema))
+            service = self.text2cypher
+            writer, info = service.writer(schema, linker, service.schema_text(schema))
             self._writer = (version, writer, info)
         return self._writer[1], self._writer[2]
 
@@ -105,7 +107,7 @@ class AskService:
             entities_from_store(self.store, schema, exclude=DOCUMENT_TYPES),
             embedder=self.embedder,
             # A question is short: look further for a word that says which kind of node is meant.
-            settings=LinkSettings(cue_window=6),
+            settings=link_settings(schema, cue_window=6),
         )
 
     def pipeline(self, schema: GraphSchema | None, linker: EntityLinker | None = None) -> GraphRAG:
@@ -113,15 +115,18 @@ class AskService:
             raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`)")
         cfg = self.settings.ask
         linker = linker or self.linker(schema)
-        structured: list[Any] = [SchemaPathRetriever(self.store, schema, linker)]
-        # Tuned, the writer runs even without a model (it reuses the tuned pairs' queries, `cypher.reuse`), and it runs
-        # before the schema-path planner: bench/text2cypher.py, sample estate, 0.78 (writer first) vs 0.66 (planner first),
-        # its blind set 0.49 vs 0.41. Untuned, the planner answers first and the plain schema prompt is the fallback.
-        tuned = cfg.text2cypher in (True, "auto") and self._tuned()
-        if tuned or (self.llm is not None and cfg.text2cypher is True):
+
+        def text2cypher() -> Text2CypherRetriever:
             writer, info = self.cypher_writer(schema, linker)
-            retriever = Text2CypherRetriever.from_writer(writer, info)
-            structured = [retriever, *structured] if tuned else [*structured, retriever]
+            return Text2CypherRetriever.from_writer(writer, info)
+
+        structured: list[Any] = structured_retrievers(
+            SchemaPathRetriever(self.store, schema, linker),
+            text2cypher,
+            setting=cfg.text2cypher,
+            tuned=self.text2cypher.tuned(),
+            has_llm=self.llm is not None,
+        )
         graph = [GraphExpansionRetriever(self.store, schema, linker, hops=cfg.hops)]
         documents: list[Any] = []
         live = {t.name for t in self.store.describe()}
@@ -160,10 +165,3 @@ class AskService:
     def close(self) -> None:
         """Close the cache and the history (the store, embedder and model belong to the facade)."""
         self.memory.close()
-
-
-def prompt_schema(store: GraphStore, schema: GraphSchema) -> str:
-    """The live schema as the models that write Cypher see it (document and chunk types left out)."""
-    from opsgraph.app.facade import render_schema
-
-    return render_schema([t for t in store.describe() if t.name not in DOCUMENT_TYPES], schema)

@@ -15,6 +15,7 @@ from opsgraph.app.ask import AskService, NothingIngestedError, build_llm
 from opsgraph.app.config import Settings, load_settings
 from opsgraph.app.risk import RiskService
 from opsgraph.app.sync import SyncService
+from opsgraph.app.text2cypher import Text2CypherService, TuneReport
 from opsgraph.app.traces import TraceReceiver
 from opsgraph.embed import Embedder, create_embedder
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
@@ -23,14 +24,14 @@ from opsgraph.ingest.reconcile import ReconcileReport
 from opsgraph.ingest.sync import SyncPlan
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer
+from opsgraph.retrieve import render_schema
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
 
 if TYPE_CHECKING:
     from opsgraph.app.investigate import InvestigateService
     from opsgraph.investigate import Investigation
-if TYPE_CHECKING:  # text-to-Cypher tuning pulls in pair generation and grammars: loaded when first used
-    from opsgraph.app.text2cypher import Text2CypherService, TuneReport
+
 
 def sample_estate_path() -> Path:
     """The Online Boutique sample estate shipped inside the package."""
@@ -48,6 +49,8 @@ class OpsGraph:
         self._llm_built = False
         self._asker: AskService | None = None
         self._traces: TraceReceiver | None = None
+        self._text2cypher: Text2CypherService | None = None
+        self._risk: RiskService | None = None
 
     @classmethod
     def from_home(cls, home: str | Path | None = None, *, config_file: str | Path | None = None) -> OpsGraph:
@@ -93,7 +96,9 @@ class OpsGraph:
     @property
     def risk(self) -> RiskService:
         """Failure risk of the estate's services: train, score, explain, drift, monitor, model versions."""
-        return RiskService(self.store, self.schema, self.settings)
+        if self._risk is None:
+            self._risk = RiskService(self.store, self.schema, self.settings)
+        return self._risk
 
     @property
     def embedder(self) -> Embedder | None:
@@ -124,19 +129,22 @@ class OpsGraph:
         `session`: a follow-up ("and who owns it?") is rewritten from that session's history first.
         `user`: whose cached answers may be served (never another user's). `use_cache=False` skips the cache.
         """
+        return self._ask_service().ask(question, self.schema(), session=session, user=user, use_cache=use_cache)
+
+    def _ask_service(self) -> AskService:
         if self._asker is None:
-            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
-        return self._asker.ask(question, self.schema(), session=session, user=user, use_cache=use_cache)
+            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm, text2cypher=self.text2cypher)
+        return self._asker
 
     @property
     def text2cypher(self) -> Text2CypherService:
         """Text-to-Cypher for this estate: `tune` it (pairs, examples, style, adapter) and see its status."""
-        from opsgraph.app.text2cypher import Text2CypherService
-
-        return Text2CypherService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
+        if self._text2cypher is None:
+            self._text2cypher = Text2CypherService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
+        return self._text2cypher
 
     def tune(self, *, adapter: bool = True, steps: int | None = None, sample: int | None = None, seed: int | None = None, progress: Any = None) -> TuneReport:
-        """Prepare text-to-Cypher for the estate from its schema and data (see `app/text2cypher.py`)."""
+        """Prepare text-to-Cypher for the estate from its schema and data (see `retrieve/text2cypher/tune.py`)."""
         schema = self.schema()
         if schema is None:
             raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
@@ -154,8 +162,7 @@ class OpsGraph:
         if schema is None:
             raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
         linker = self.linker()
-        assert self._asker is not None
-        writer, info = self._asker.cypher_writer(schema, linker)
+        writer, info = self._ask_service().cypher_writer(schema, linker)
         outcome = writer.write(question)
         outcome.info = info
         return outcome
@@ -165,9 +172,7 @@ class OpsGraph:
         schema = self.schema()
         if schema is None:
             raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
-        if self._asker is None:
-            self._asker = AskService(self.store, self.settings, embedder=self.embedder, llm=self.llm)
-        return self._asker.linker(schema)
+        return self._ask_service().linker(schema)
 
     # -- estate ----------------------------------------------------------------
     def ingest(self, estate_dir: str | Path, *, progress: Progress | None = None, documents: bool = True) -> IngestReport:
@@ -288,26 +293,3 @@ class OpsGraph:
         """The metric changes behind a node's risk: its own and its dependencies' recent moves against their normal."""
         return self._investigator().risk_drivers(node)
 
-
-def render_schema(types: list[LiveType], schema: GraphSchema | None) -> str:
-    """Text description of the live graph, the form prompts use."""
-    lines = []
-    if schema is not None:
-        lines.append(f"Estate: {schema.name}" + (f" - {schema.description}" if schema.description else ""))
-    lines.append("Node types:")
-    for t in (t for t in types if t.kind == "node"):
-        declared = schema.nodes.get(t.name) if schema else None
-        props = ", ".join(f"{k}: {v}" for k, v in sorted(t.properties.items()))
-        desc = f" - {declared.description}" if declared is not None and declared.description else ""
-        lines.append(f"  (:{t.name}) [{t.count}] {{{props}}}{desc}")
-    lines.append("Relationships:")
-    for t in (t for t in types if t.kind == "edge"):
-        declared_e = schema.edges.get(t.name) if schema else None
-        ends = t.endpoints or ([(f, to) for f in declared_e.from_types for to in declared_e.to_types] if declared_e else [])
-        props = ", ".join(f"{k}: {v}" for k, v in sorted(t.properties.items()))
-        desc = f" - {declared_e.description}" if declared_e is not None and declared_e.description else ""
-        froms = sorted({f for f, _ in ends})
-        tos = sorted({to for _, to in ends})
-        body = f"{t.name} {{{props}}}" if props else t.name
-        lines.append(f"  (:{'|'.join(froms)})-[:{body}]->(:{'|'.join(tos)}) [{t.count}]{desc}")
-    return "\n".join(lines)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from opsgraph.app.config import Settings
-from opsgraph.errors import OpsGraphError
+from opsgraph.errors import RiskError
 from opsgraph.risk import (
     DriftReport,
     EstateTelemetry,
@@ -45,6 +45,7 @@ from opsgraph.risk import (
 )
 from opsgraph.risk._threads import torch_threads
 from opsgraph.risk.labels import LabelReport, incident_windows, resolve_labels
+from opsgraph.risk.monitor import compare
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore, TelemetryFrame
 
@@ -65,20 +66,25 @@ _HISTORY_STEPS = 60
 """Steps of history read before the scored window, so imputation has recent values to carry."""
 
 
-class RiskError(OpsGraphError):
-    """The risk engine cannot do what was asked (bad data, bad version, failed training)."""
-
-
 class NoTelemetryError(RiskError):
     """The store holds no usable telemetry for the risk model's node type."""
+
+    code = "no_telemetry"
+    status = 409
 
 
 class NoModelError(RiskError):
     """No model has been trained and promoted yet."""
 
+    code = "no_model"
+    status = 409
+
 
 class UnknownNodeError(RiskError):
     """The node does not exist, is of another type, or has no telemetry."""
+
+    code = "unknown_node"
+    status = 404
 
 
 class _Registry(ModelRegistry):
@@ -227,14 +233,9 @@ class RiskService:
         t_len = len(data.frame.timestamps)
         first_test = t_len - round(t_len * cfg.test_fraction)  # the new model's test windows
         try:
-            cur = current.evaluate(data.frame, data.edges, first_end=first_test)
+            return compare(current, model, data.frame, data.edges, first_end=first_test, config=cfg).better
         except RiskModelError:
             return True  # the current model cannot read this telemetry at all
-        new = model.evaluate(data.frame, data.edges, first_end=first_test)
-        model.metrics["comparison_current"] = cur
-        model.metrics["comparison_challenger"] = new
-        metric = cfg.compare_metric
-        return bool(np.isfinite(new[metric]) and (not np.isfinite(cur[metric]) or new[metric] > cur[metric] + cfg.min_gain))
 
     # -- using the current model -------------------------------------------------
     def _recent_data(self, model: TrainedRiskModel) -> EstateTelemetry:

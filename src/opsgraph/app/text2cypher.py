@@ -1,102 +1,42 @@
-"""Text-to-Cypher for one estate: `tune` prepares it, `writer` serves it.
+"""Text-to-Cypher for the estate in one store: settings become the options and folders `retrieve.text2cypher` takes.
 
-`tune` (the `opsgraph tune` command) works from the live schema and the data
-only, never from evaluation questions:
-
-1. generate (question, Cypher) pairs from the schema and sampled values, run
-   every query, keep those that return what their pattern promises;
-2. keep the pairs whose question the slot finder cuts exactly as the
-   generator did (otherwise the prompt at question time would differ from the
-   one examples and the adapter were made with), split them by phrasing and
-   shape;
-3. choose the prompt style (how many retrieved examples, their format,
-   schema on or off, grammar on or off) by execution accuracy on a sample of
-   the held-out pairs;
-4. train a LoRA adapter on the training pairs (bundled llama.cpp models), measure it
-   on the same held-out sample, register it with its data hash, schema hash,
-   hyper-parameters and metrics, and make it active only if it beats the
-   best prompt style;
-5. keep the choice in `<home>/text2cypher/choice.json`.
-
-`writer` builds the `CypherWriter` the ask pipeline uses from that choice, and
-reports a stale choice or adapter (schema changed since tuning). It serves
-examples from every pair (the held-out split only chooses the style) and,
-with `cypher.reuse`, first reuses the nearest pair's query when its parameter
-types and numbers fit the question; the model writes only the rest.
+The algorithm (pairs, style choice, adapter, the tuned writer) lives in
+`opsgraph.retrieve.text2cypher.tune`; this service only says where the estate's
+choice, pairs and adapters live (`<home>/text2cypher`, `<home>/models/adapters`)
+and which settings apply.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import random
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from opsgraph.app.config import Settings
 from opsgraph.embed import Embedder
-from opsgraph.errors import OpsGraphError
 from opsgraph.ingest.documents import DOCUMENT_TYPES
-from opsgraph.llm import LanguageModel, LlamaCppModel
-from opsgraph.retrieve.cypher_eval import EvalItem, EvalReport, evaluate, is_ordered
-from opsgraph.retrieve.cypher_examples import ExampleIndex
-from opsgraph.retrieve.cypher_grammar import cypher_grammar
-from opsgraph.retrieve.cypher_pairs import CypherPair, generate_pairs, load_pairs, pairs_sha256, save_pairs, split_pairs
-from opsgraph.retrieve.cypher_slots import QuestionSlots, SlotFinder
-from opsgraph.retrieve.text2cypher import CypherWriter, PromptStyle, cypher_messages
+from opsgraph.llm import LanguageModel
+from opsgraph.retrieve import prompt_schema
+from opsgraph.retrieve.text2cypher import (
+    CANDIDATE_STYLES,
+    CypherPair,
+    CypherWriter,
+    PromptStyle,
+    ServeOptions,
+    TuneError,
+    TuneOptions,
+    TuneProgress,
+    TuneReport,
+    choice_status,
+    read_choice,
+    tune_estate,
+    tuned_pairs,
+    tuned_writer,
+)
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore
 
-TASK = "cypher"
-"""The adapter task this module trains and routes (answers would be another task)."""
-
-ADAPTER_STYLE = PromptStyle(k=0, format="turns", schema=False, grammar=True)
-"""The prompt an adapter is trained and served with: the question and its parameters only (short, so training is fast)."""
-
-CANDIDATE_STYLES = (
-    PromptStyle(k=0, schema=True),
-    PromptStyle(k=1, format="turns", schema=False),
-    PromptStyle(k=2, format="turns", schema=False),
-    PromptStyle(k=3, format="turns", schema=False),
-)
-"""Prompt styles `tune` measures (grammar on); the best one is then measured with the grammar off too. Dropped after a
-first measurement on the sample estate (12 held-out pairs, SmolLM2): k=3 with the schema (0.17, 3x slower than without)
-and k=3 in one `qa` message (0.00: with the grammar the model does not end the query and runs to the token limit)."""
-
-Progress = Callable[[str, int, int, str], None]
-"""progress(stage, done, total, note): stages are pairs, styles, train, adapter."""
-
-
-class TuneError(OpsGraphError):
-    """Tuning could not run (nothing ingested, no model, no pairs)."""
-
-
-def schema_hash(schema: GraphSchema) -> str:
-    """A stable hash of the schema: a choice or an adapter made under another schema is stale."""
-    return hashlib.sha256(json.dumps(schema.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-
-
-@dataclass
-class TuneReport:
-    """What `tune` did and measured."""
-
-    pairs: int = 0
-    train: int = 0
-    held_out: int = 0
-    dropped_inconsistent: int = 0
-    pair_stats: dict[str, Any] = field(default_factory=dict)
-    styles: list[dict[str, Any]] = field(default_factory=list)
-    chosen: dict[str, Any] = field(default_factory=dict)
-    adapter: dict[str, Any] | None = None
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return self.__dict__.copy()
+__all__ = ["Text2CypherService", "TuneError", "TuneReport"]
 
 
 class Text2CypherService:
@@ -118,31 +58,21 @@ class Text2CypherService:
     def adapter_root(self) -> Path:
         return self.settings.home / "models" / "adapters"
 
+    def tuned(self) -> bool:
+        """Whether `tune` has run for this home (its choice is kept)."""
+        return self.choice_path.is_file()
+
     def choice(self) -> dict[str, Any] | None:
         """The tuned choice, or None before `tune`."""
-        if not self.choice_path.is_file():
-            return None
-        try:
-            return dict(json.loads(self.choice_path.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
-            raise TuneError(f"{self.choice_path}: unreadable ({exc}); run `opsgraph tune` again") from exc
+        return read_choice(self.root)
 
     def status(self, schema: GraphSchema | None) -> dict[str, Any]:
         """Whether this estate is tuned, with what, and whether that is stale."""
-        choice = self.choice()
-        if choice is None or schema is None:
-            return {"tuned": False}
-        stale = choice.get("schema_hash") != schema_hash(schema)
-        out = {
-            "tuned": True,
-            "stale": stale,
-            "style": choice.get("style"),
-            "adapter": choice.get("adapter"),
-            "metrics": choice.get("metrics"),
-        }
-        if stale:
-            out["warning"] = "the schema changed since `opsgraph tune`: examples and adapter may not fit; run `opsgraph tune` again"
-        return out
+        return choice_status(self.choice(), schema)
+
+    def schema_text(self, schema: GraphSchema) -> str:
+        """The live schema as the models that write Cypher see it (document and chunk types left out)."""
+        return prompt_schema(self.store.describe(), schema, exclude=DOCUMENT_TYPES)
 
     # -- tuning ------------------------------------------------------------------
     def tune(
@@ -155,255 +85,31 @@ class Text2CypherService:
         sample: int | None = None,
         seed: int | None = None,
         styles: Sequence[PromptStyle] = CANDIDATE_STYLES,
-        progress: Progress | None = None,
+        progress: TuneProgress | None = None,
     ) -> TuneReport:
         """Generate pairs, choose the prompt style, train an adapter; keep the choice with the estate."""
         cfg = self.settings.cypher
-        seed = cfg.seed if seed is None else seed
-        sample = sample or cfg.held_out_sample
-        report = TuneReport()
-        say: Progress = progress or (lambda *_: None)
-
-        started = time.perf_counter()
-        pair_set = generate_pairs(
-            self.store, schema, seed=seed, max_pairs=cfg.pairs, exclude_types=DOCUMENT_TYPES, progress=lambda d, t: say("pairs", d, t, "")
+        options = TuneOptions(
+            seed=cfg.seed if seed is None else seed,
+            max_pairs=cfg.pairs,
+            held_out_sample=sample or cfg.held_out_sample,
+            train_steps=steps or cfg.train_steps,
+            max_attempts=cfg.max_attempts,
+            lora_threads=self.settings.llm.threads,
+            exclude_types=tuple(DOCUMENT_TYPES),
         )
-        finder = SlotFinder.from_store(self.store, schema, linker)
-        pairs, dropped = consistent_pairs(pair_set.pairs, finder)
-        if len(pairs) < 10:
-            raise TuneError(f"only {len(pairs)} usable training pairs came out of this estate's schema and data; nothing to tune")
-        train, held = split_pairs(pairs, seed=seed)
-        self.root.mkdir(parents=True, exist_ok=True)
-        save_pairs(train, self.root / "train.jsonl")
-        save_pairs(held, self.root / "held_out.jsonl")
-        report.pairs, report.train, report.held_out, report.dropped_inconsistent = len(pairs), len(train), len(held), dropped
-        report.pair_stats = pair_set.stats
-        report.seconds["pairs"] = round(time.perf_counter() - started, 2)
-
-        items = held_out_items(self.store, held, sample, seed)
-        index = ExampleIndex(train, self.embedder)
-        if self.embedder is not None:
-            # Questions are served from every pair (`writer`): embed the held-out templates now, into the embedder's
-            # cache, so the first question after tuning does not pay for ~1,000 embeddings.
-            self.embedder.embed([p.template for p in held])
-        grammar = grammar_factory(schema)
-        base_score: tuple[float, float] = (-1.0, 0.0)
-        chosen = PromptStyle(k=3, schema=False)
-        started = time.perf_counter()
-        if self.llm is None:
-            reports = {"retrieval-only": self._evaluate(None, finder, index, grammar, chosen, items, say)}
-            report.styles.append({"style": "retrieval-only", **reports["retrieval-only"].summary()})
-        else:
-            self.llm.open()
-            measured: list[tuple[PromptStyle, EvalReport]] = []
-            for style in styles:
-                measured.append((style, self._evaluate(self.llm, finder, index, grammar, style, items, say)))
-            best = max(measured, key=lambda m: (m[1].accuracy, -m[1].percentile(50)))[0]
-            off = replace(best, grammar=False)
-            measured.append((off, self._evaluate(self.llm, finder, index, grammar, off, items, say)))
-            for style, rep in measured:
-                report.styles.append({"style": style.as_dict(), **rep.summary()})
-            chosen, best_rep = max(measured, key=lambda m: (m[1].accuracy, -m[1].percentile(50)))
-            base_score = (best_rep.accuracy, best_rep.percentile(50))
-        report.seconds["styles"] = round(time.perf_counter() - started, 2)
-
-        active_adapter: dict[str, Any] | None = None
-        if adapter and isinstance(self.llm, LlamaCppModel):
-            active_adapter = self._train_adapter(
-                schema, train, finder, index, grammar, items, base_score, steps or cfg.train_steps, seed, say, report
-            )
-        metrics: dict[str, Any] = {"held_out_accuracy": round(base_score[0], 4) if base_score[0] >= 0 else None}
-        if active_adapter is not None:
-            metrics["adapter_held_out_accuracy"] = active_adapter["held_out_accuracy"]
-        measured = [v for v in (metrics["held_out_accuracy"], metrics.get("adapter_held_out_accuracy")) if v is not None]
-        metrics["chosen_held_out_accuracy"] = max(measured) if measured else None
-        choice: dict[str, Any] = {
-            "schema_hash": schema_hash(schema),
-            "estate": schema.name,
-            "style": chosen.as_dict(),
-            "adapter": active_adapter,
-            "metrics": metrics,
-            "pairs_sha256": pairs_sha256(train),
-            "seed": seed,
-            "model": self.llm.name if self.llm is not None else None,
-        }
-        _write_json(self.choice_path, choice)
-        report.chosen = choice
-        return report
-
-    def _evaluate(
-        self,
-        llm: LanguageModel | None,
-        finder: SlotFinder,
-        index: ExampleIndex,
-        grammar: Callable[[tuple[str, ...]], str],
-        style: PromptStyle,
-        items: Sequence[EvalItem],
-        say: Progress,
-    ) -> EvalReport:
-        writer = CypherWriter(
-            self.store, llm, "" if not style.schema else self._schema_text(), slots=finder, examples=index, grammar=grammar,
-            style=style, max_attempts=self.settings.cypher.max_attempts, row_limit=200,
+        return tune_estate(
+            self.store, schema, linker, root=self.root, adapter_root=self.adapter_root, llm=self.llm, embedder=self.embedder,
+            schema_text=self.schema_text(schema), options=options, adapter=adapter, styles=styles, progress=progress,
         )  # fmt: skip
-        label = f"styles k={style.k} {style.format}{' schema' if style.schema else ''}{' grammar' if style.grammar else ''}"
-        return evaluate(writer.write, items, progress=lambda d, t: say("styles", d, t, label))
-
-    def _schema_text(self) -> str:
-        from opsgraph.app.ask import prompt_schema
-
-        schema = getattr(self.store, "stored_schema", lambda: None)()
-        return prompt_schema(self.store, schema) if schema is not None else ""
-
-    def _train_adapter(
-        self,
-        schema: GraphSchema,
-        train: Sequence[CypherPair],
-        finder: SlotFinder,
-        index: ExampleIndex,
-        grammar: Callable[[tuple[str, ...]], str],
-        items: Sequence[EvalItem],
-        base_score: tuple[float, float],
-        steps: int,
-        seed: int,
-        say: Progress,
-        report: TuneReport,
-    ) -> dict[str, Any] | None:
-        from opsgraph.llm.adapters import AdapterRegistry, LoraSettings, train_lora
-
-        assert isinstance(self.llm, LlamaCppModel)
-        base = self.llm
-        examples = sft_examples(train)
-        settings = LoraSettings(max_steps=steps, seed=seed, threads=self.settings.llm.threads)
-        started = time.perf_counter()
-        work = self.root / "adapter-work"
-        result = train_lora(
-            base.model_path, examples, work, settings=settings, progress=lambda s, t, loss: say("train", s, t, f"loss {loss:.3f}")
-        )
-        report.seconds["train"] = round(time.perf_counter() - started, 2)
-        tuned = base.with_adapter(result.adapter_gguf, name=f"{base.name}+{TASK}")
-        started = time.perf_counter()
-        with tuned:
-            rep = self._evaluate(tuned, finder, index, grammar, ADAPTER_STYLE, items, lambda s, d, t, n: say("adapter", d, t, n))
-        report.seconds["adapter_eval"] = round(time.perf_counter() - started, 2)
-        registry = AdapterRegistry(self.adapter_root)
-        version = registry.register(
-            result, estate=schema.name, task=TASK, base_model=base.name, base_sha256=base.sha256 or "",
-            schema_hash=schema_hash(schema), settings=settings,
-            metrics={"held_out_accuracy": rep.accuracy, "held_out_ran": rep.ran_share, "held_out_p50_ms": rep.percentile(50), "final_loss": result.losses[-1] if result.losses else 0.0},
-            extra={"style": ADAPTER_STYLE.as_dict(), "held_out_sample": len(items), "pairs": len(train)},
-        )  # fmt: skip
-        better = (rep.accuracy, -rep.percentile(50)) > (base_score[0], -base_score[1])
-        if better:
-            registry.promote(schema.name, TASK, version.version)
-        report.adapter = {"version": version.version, "held_out_accuracy": rep.accuracy, "promoted": better, **rep.summary()}
-        report.styles.append({"style": {"adapter": version.version, **ADAPTER_STYLE.as_dict()}, **rep.summary()})
-        if not better:
-            return None
-        return {
-            "version": version.version,
-            "path": str(version.path),
-            "held_out_accuracy": round(rep.accuracy, 4),
-            "style": ADAPTER_STYLE.as_dict(),
-        }
 
     # -- serving -----------------------------------------------------------------
     def writer(self, schema: GraphSchema, linker: Any, schema_text: str) -> tuple[CypherWriter, dict[str, Any]]:
         """The writer for questions, from the tuned choice (or the plain schema prompt before `tune`), and what was chosen."""
         cfg = self.settings.cypher
-        choice = self.choice()
-        grammar = grammar_factory(schema) if cfg.grammar else None
-        if choice is None:
-            return CypherWriter(self.store, self.llm, schema_text, grammar=None, max_attempts=cfg.max_attempts), {"tuned": False}
-        info = self.status(schema)
-        style = PromptStyle(**choice["style"])
-        llm = self.llm
-        adapter = choice.get("adapter")
-        if adapter and cfg.adapter and isinstance(self.llm, LlamaCppModel) and Path(adapter["path"]).is_file():
-            llm = self.llm.with_adapter(adapter["path"], name=f"{self.llm.name}+{TASK}")
-            style = PromptStyle(**adapter["style"])
-            info["adapter_used"] = adapter["version"]
-        if not cfg.grammar:
-            style = replace(style, grammar=False)
-        # Every pair serves: the held-out split exists to choose the style, and a held-out shape the index lacks is a
-        # question retrieval cannot answer (the sample estate's hand-written set: 0.58 with the training pairs only, 0.78
-        # with all of them, retrieval only).
-        pairs = self.pairs() if cfg.examples else []
-        index = ExampleIndex(pairs, self.embedder) if pairs else None
-        if index is None:
-            style = replace(style, k=0)
-        finder = SlotFinder.from_store(self.store, schema, linker)
-        if llm is not None:
-            llm.open()
-        writer = CypherWriter(
-            self.store, llm, schema_text, slots=finder, examples=index, grammar=grammar, style=style,
-            max_attempts=cfg.max_attempts, reuse=cfg.reuse,
-        )  # fmt: skip
-        info["reuse"] = cfg.reuse
-        return writer, info
+        options = ServeOptions(examples=cfg.examples, grammar=cfg.grammar, adapter=cfg.adapter, reuse=cfg.reuse, max_attempts=cfg.max_attempts)
+        return tuned_writer(self.store, schema, linker, schema_text, root=self.root, llm=self.llm, embedder=self.embedder, options=options)
 
     def pairs(self) -> list[CypherPair]:
         """All tuned pairs (training and held-out), or none before `tune`."""
-        return [p for name in ("train.jsonl", "held_out.jsonl") if (self.root / name).is_file() for p in load_pairs(self.root / name)]
-
-
-def consistent_pairs(pairs: Sequence[CypherPair], finder: SlotFinder) -> tuple[list[CypherPair], int]:
-    """The pairs whose question the finder cuts exactly as the generator did, and how many were dropped."""
-    kept = []
-    for p in pairs:
-        found: QuestionSlots = finder.find(p.question)
-        if found.template == p.template and [(s.kind, s.label, str(s.value)) for s in found.slots] == [
-            (s.kind, s.label, str(s.value)) for s in p.slots
-        ]:
-            kept.append(p)
-    return kept, len(pairs) - len(kept)
-
-
-def held_out_items(store: GraphStore, held: Sequence[CypherPair], sample: int, seed: int) -> list[EvalItem]:
-    """A pattern-balanced sample of held-out pairs with their gold rows (round robin over patterns, seeded)."""
-    rng = random.Random(seed)
-    by_pattern: dict[str, list[CypherPair]] = {}
-    for p in held:
-        by_pattern.setdefault(p.pattern, []).append(p)
-    for group in by_pattern.values():
-        rng.shuffle(group)
-    chosen: list[CypherPair] = []
-    while len(chosen) < sample and any(by_pattern.values()):
-        for name in sorted(by_pattern):
-            if by_pattern[name] and len(chosen) < sample:
-                chosen.append(by_pattern[name].pop())
-    items = []
-    for p in chosen:
-        rows = store.query(p.cypher, p.params, limit=200).rows
-        items.append(EvalItem(p.question, rows, ordered=is_ordered(p.cypher), pattern=p.pattern))
-    return items
-
-
-def sft_examples(pairs: Sequence[CypherPair]) -> list[Any]:
-    """Adapter training examples: the adapter prompt (question + parameters) → the pair's Cypher."""
-    from opsgraph.llm.adapters import SFTExample
-
-    out = []
-    for p in pairs:
-        q = QuestionSlots(p.question, p.template, tuple(p.slots))
-        messages = cypher_messages(q, [], None, ADAPTER_STYLE)
-        out.append(SFTExample(messages=tuple(messages), completion=p.cypher))
-    return out
-
-
-def grammar_factory(schema: GraphSchema) -> Callable[[tuple[str, ...]], str]:
-    """GBNF text of the estate's read-only Cypher for a tuple of parameter names (built once per tuple)."""
-    cache: dict[tuple[str, ...], str] = {}
-
-    def build(params: tuple[str, ...]) -> str:
-        if params not in cache:
-            cache[params] = cypher_grammar(schema, params=params).gbnf
-        return cache[params]
-
-    return build
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+        return tuned_pairs(self.root)

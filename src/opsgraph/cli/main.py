@@ -20,15 +20,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from opsgraph import IngestReport, QueryResult, SchemaError, load_schema
 from opsgraph.app import OpsGraph, load_settings, sample_estate_path
 from opsgraph.app.demo import DEMO_QUESTIONS, bump_demo_version, demo_source
 from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
 from opsgraph.errors import OpsGraphError
-from opsgraph.ingest import IngestReport
-from opsgraph.schema import SchemaError, load_schema
-from opsgraph.store import QueryResult
 
 app = typer.Typer(help="opsgraph: your service estate as a knowledge graph.", no_args_is_help=True, add_completion=False)
 schema_app = typer.Typer(help="Check and show estate schemas.", no_args_is_help=True)

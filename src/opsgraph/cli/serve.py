@@ -156,6 +156,9 @@ def _serve_mcp_http(settings: Any, host: str | None, port: int | None, token: st
 class ServerError(OpsGraphError):
     """The running server refused or failed a forwarded command."""
 
+    code = "server_error"
+    status = 502
+
 
 class RemoteGraph:
     """The few facade calls the CLI forwards to `opsgraph serve`: query (read-only), ask, describe."""
@@ -192,7 +195,7 @@ class RemoteGraph:
             raise ServerError(f"cannot reach the server at {self.url}: {getattr(exc, 'reason', exc)}") from exc
 
     def query(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False, limit: int | None = None) -> Any:
-        from opsgraph.store import QueryResult
+        from opsgraph import QueryResult
 
         if write:
             raise WriteRefusedError(
@@ -208,7 +211,7 @@ class RemoteGraph:
         return answer_from_dict(self._call("POST", "/v1/ask", body))
 
     def describe(self) -> list[Any]:
-        from opsgraph.store import LiveType
+        from opsgraph import LiveType
 
         types = self._call("GET", "/v1/schema")["types"]
         return [LiveType(t["name"], t["kind"], t["count"], t.get("properties") or {}, [tuple(e) for e in t.get("endpoints") or []])
@@ -228,7 +231,7 @@ def _remote_error(code: str, message: str) -> OpsGraphError:
 
 def answer_from_dict(d: dict[str, Any]) -> Any:
     """An `Answer` rebuilt from its JSON form (what `POST /v1/ask` returns)."""
-    from opsgraph.rag import Answer, Citation, Route, Stage, Trace
+    from opsgraph import Answer, Citation, Route, Stage, Trace
 
     def cite(c: dict[str, Any]) -> Citation:
         return Citation(int(c["n"]), str(c["source_id"]), str(c["kind"]), str(c.get("text", "")), str(c.get("found_by", "")))

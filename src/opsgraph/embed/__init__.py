@@ -7,35 +7,26 @@ Importing this package loads neither torch nor an HTTP client.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
-from opsgraph.embed.base import BaseEmbedder, Embedder, EmbeddingError, EmbedProgress, ModelIntegrityError, text_key
+from opsgraph._registry import Registry
+from opsgraph.embed.base import BaseEmbedder, Embedder, EmbeddingError, EmbeddingIntegrityError, EmbedProgress, text_key
 from opsgraph.embed.cache import EmbeddingCache
 from opsgraph.embed.endpoint import HTTPStatusError, JsonClient, OpenAIEmbedder, UrllibClient
 from opsgraph.embed.fake import HashingEmbedder
 from opsgraph.embed.local import MINILM_DIMS, MINILM_NAME, MINILM_SHA256, SentenceTransformerEmbedder, minilm_path
 
-EMBEDDERS: dict[str, str] = {
+EMBEDDERS: Registry[Embedder] = Registry("embedder", {
     "sentence-transformers": "opsgraph.embed.local:SentenceTransformerEmbedder",
     "openai": "opsgraph.embed.endpoint:OpenAIEmbedder",
     "hashing": "opsgraph.embed.fake:HashingEmbedder",
-}
+})
 """Provider name → `module:factory`; the factory takes the provider's settings as keywords."""
 
 
 def create_embedder(name: str, **settings: Any) -> Embedder:
     """Build (but do not load) the embedder named `name` with its settings."""
-    try:
-        target = EMBEDDERS[name]
-    except KeyError:
-        from opsgraph.errors import ConfigError
-
-        raise ConfigError(f"unknown embedder {name!r}; choose one of: {', '.join(EMBEDDERS)}") from None
-    module, _, attr = target.partition(":")
-    factory: Callable[..., Embedder] = getattr(import_module(module), attr)
-    return factory(**settings)
+    return EMBEDDERS.create(name, **settings)
 
 
 __all__ = [
@@ -48,10 +39,10 @@ __all__ = [
     "Embedder",
     "EmbeddingCache",
     "EmbeddingError",
+    "EmbeddingIntegrityError",
     "HTTPStatusError",
     "HashingEmbedder",
     "JsonClient",
-    "ModelIntegrityError",
     "OpenAIEmbedder",
     "SentenceTransformerEmbedder",
     "UrllibClient",

@@ -28,8 +28,11 @@ EmbedProgress = Callable[[int, int], None]
 class EmbeddingError(OpsGraphError):
     """An embedder could not turn texts into vectors (model missing, endpoint failing, bad output)."""
 
+    code = "embedding_error"
+    status = 500
 
-class ModelIntegrityError(EmbeddingError):
+
+class EmbeddingIntegrityError(EmbeddingError):
     """A model file's sha256 is not the one pinned: the weights were not loaded."""
 
 

@@ -27,8 +27,9 @@ RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 class HTTPStatusError(EmbeddingError):
     """The endpoint answered with an HTTP error status."""
 
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
+    def __init__(self, http_status: int, message: str) -> None:
+        self.http_status = http_status
+        """The endpoint's own HTTP status (`status` is the one opsgraph's API answers with)."""
         super().__init__(message)
 
 
@@ -137,7 +138,7 @@ class OpenAIEmbedder(BaseEmbedder):
                 answer = self.client.post_json(self.url, payload, self._headers(), self.timeout)
                 break
             except HTTPStatusError as exc:
-                if exc.status not in RETRY_STATUSES or attempt >= self.retries:
+                if exc.http_status not in RETRY_STATUSES or attempt >= self.retries:
                     raise
             except EmbeddingError:
                 if attempt >= self.retries:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from opsgraph.embed.base import BaseEmbedder, EmbeddingError, ModelIntegrityError
+from opsgraph.embed.base import BaseEmbedder, EmbeddingError, EmbeddingIntegrityError
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -137,7 +137,7 @@ class SentenceTransformerEmbedder(BaseEmbedder):
         return self._dims
 
     def verify(self) -> None:
-        """Check the weights' sha256 before anything reads them; raise `ModelIntegrityError` on mismatch."""
+        """Check the weights' sha256 before anything reads them; raise `EmbeddingIntegrityError` on mismatch."""
         folder = self.model_path
         weights = folder / WEIGHTS_FILE
         if not weights.is_file():
@@ -146,7 +146,7 @@ class SentenceTransformerEmbedder(BaseEmbedder):
             return
         actual = file_sha256(weights)
         if actual != self.expected_sha256.lower():
-            raise ModelIntegrityError(
+            raise EmbeddingIntegrityError(
                 f"{weights} has sha256 {actual}, expected {self.expected_sha256}: refusing to load these weights "
                 "(reinstall the model package, or pass the sha256 of the model you mean to use)"
             )

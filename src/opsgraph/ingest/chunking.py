@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from opsgraph.embed.base import Embedder
+from opsgraph.errors import OpsGraphError
 from opsgraph.schema import ChunkingSettings
 
 HEADING_SEPARATOR = " > "
@@ -55,8 +56,11 @@ class TextChunk:
     """Titles of the enclosing markdown headings, outermost first, joined by " > "."""
 
 
-class ChunkingError(ValueError):
+class ChunkingError(OpsGraphError, ValueError):
     """Chunking settings cannot be applied (e.g. `semantic` without an embedder)."""
+
+    code = "chunking_invalid"
+    status = 422
 
 
 # -- spans -------------------------------------------------------------------

@@ -11,14 +11,18 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
+from opsgraph.errors import OpsGraphError
 from opsgraph.schema import PropertySpec, PropertyType
 
 _TRUE = {"true", "yes", "1", "y", "on"}
 _FALSE = {"false", "no", "0", "n", "off"}
 
 
-class CoercionError(ValueError):
+class CoercionError(OpsGraphError, ValueError):
     """A value does not fit its declared type; the message says what was expected."""
+
+    code = "value_invalid"
+    status = 422
 
 
 def parse_datetime(value: Any) -> datetime:

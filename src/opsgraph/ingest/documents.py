@@ -44,7 +44,7 @@ from typing import Any
 from opsgraph.embed.base import Embedder
 from opsgraph.errors import IngestError, Issue
 from opsgraph.ingest.chunking import CHUNKERS, TextChunk, chunk_text, markdown_sections
-from opsgraph.ingest.linking import EntityLinker, Link, entities_from_store
+from opsgraph.ingest.linking import EntityLinker, Link, entities_from_store, link_settings
 from opsgraph.schema import EdgeType, GraphSchema, NodeType, PropertySpec, PropertyType
 from opsgraph.schema.loader import SchemaError, SchemaIssue
 from opsgraph.store.base import GraphStore
@@ -331,7 +331,7 @@ def _sync(
     full = with_document_types(schema, embedder.dims)
     store.ensure_schema(full)
     if linker is None:
-        linker = EntityLinker(entities_from_store(store, schema, exclude=DOCUMENT_TYPES), embedder=embedder)
+        linker = EntityLinker(entities_from_store(store, schema, exclude=DOCUMENT_TYPES), embedder=embedder, settings=link_settings(schema))
     wanted_build = build_hash(schema, embedder, linker)
     wanted_chunks = wanted_build.split("-")[0]
     stored = {

@@ -22,7 +22,8 @@ How false links are kept out:
 
 - **Weak surfaces need evidence.** A one-word, purely alphabetic name or alias
   is *weak* when it is an ordinary word (the `generic_words` stop-list:
-  "payments", "cart", "checkout", "warehouse", "gateway", ...), a piece of the
+  "warehouse", "gateway", ..., plus the schema's type `synonyms`, such as the
+  sample web shop's "payments", "cart", "checkout"), a piece of the
   node's own longer name ("ledger" of "Payments ledger database", "Gemini" of
   "Gemini API", a person's first name; a node's own one-word *name* is not a
   short form), or shared by several nodes.
@@ -81,6 +82,7 @@ import numpy as np
 
 from opsgraph.embed.base import Embedder
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import schema_synonyms, singular, words_of
 from opsgraph.store.base import GraphStore
 
 LINKER_VERSION = "1"
@@ -98,13 +100,12 @@ TOKEN = re.compile(r"@?\w+(?:-\w+)*")
 
 GENERIC_WORDS = frozenset(
     """
-    ad ads alert alerts analytics api app assistant basket cache cart carts catalog checkout cluster currencies currency
-    customer data database db email emails events feed fraud frontend gateway ledger mail notifications order orders
-    payment payments platform product products queue rates recommendations risk search service shipment shipping site
-    store topic warehouse web website worker
+    alert alerts analytics api app cache cluster customer data database db events feed gateway ledger mail notifications
+    order orders platform queue rates risk search service site store topic warehouse web website worker
     """.split()
 )
-"""Ordinary words that estates often use as one-word aliases; as such they are weak (see the module docstring)."""
+"""Ordinary words that estates often use as one-word aliases; as such they are weak (see the module docstring).
+An estate adds its own domain words as `synonyms` of its schema's types (`link_settings`)."""
 
 TYPE_CUES: Mapping[str, frozenset[str]] = {
     "team": frozenset({"team", "squad", "on-call", "oncall", "on call", "lead", "manager", "rotation", "owner", "owners"}),
@@ -179,6 +180,11 @@ class LinkSettings:
     """Type word → cue words (see `TYPE_CUES`)."""
 
 
+def link_settings(schema: GraphSchema | None, **overrides: Any) -> LinkSettings:
+    """`LinkSettings` for an estate: `GENERIC_WORDS` plus its schema's type `synonyms` are weak; `overrides` set other fields."""
+    return LinkSettings(**{"generic_words": GENERIC_WORDS | schema_synonyms(schema), **overrides})
+
+
 @dataclass(frozen=True)
 class _Token:
     text: str
@@ -230,14 +236,6 @@ def _key(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         return None
     seps = tuple(_sep(text[a.end : b.start]) for a, b in itertools.pairwise(toks))
     return tuple(t.text for t in toks), seps
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
-
-
-def _camel_words(name: str) -> list[str]:
-    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)]
 
 
 class EntityLinker:
@@ -312,7 +310,7 @@ class EntityLinker:
             for text in (ent.name or "", *ent.aliases):
                 toks = tokenize(text)
                 if len(toks) > 1:
-                    parts.update(_stem(t.text) for t in toks)
+                    parts.update(singular(t.text) for t in toks)
             out.append(parts)
         return out
 
@@ -328,7 +326,7 @@ class EntityLinker:
         if not word.isalpha():
             return False
         # A node's own one-word name is not a short form of its longer aliases ("Storefront" vs "storefront team").
-        return word in self.settings.generic_words or (kind == "alias" and _stem(word) in parts)
+        return word in self.settings.generic_words or (kind == "alias" and singular(word) in parts)
 
     def fingerprint(self) -> str:
         """Changes whenever the entities, the rules or the settings change (stored with each document)."""
@@ -380,7 +378,7 @@ class EntityLinker:
         return frozenset(found)
 
     def _cued(self, toks: list[_Token], m: _Mention, entity: int) -> bool:
-        words_of_type = _camel_words(self.entities[entity].type)
+        words_of_type = words_of(self.entities[entity].type)
         cues: set[str] = set(words_of_type)
         for word in words_of_type:
             cues |= self.settings.type_cues.get(word, frozenset())

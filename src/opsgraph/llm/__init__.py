@@ -9,16 +9,20 @@ Public API (everything else is private)::
     LlamaCppModel(model_path, *, sha256=None, n_ctx=2048, n_threads=2, chat_format=None)
     OpenAICompatibleModel(base_url, model, *, api_key=None, timeout=60, client=None)
     resolve_model(name_or_path, cache_dir) -> ModelFile     bundled name or local .gguf
+    create_language_model(provider, **settings)            a provider from LANGUAGE_MODELS by name
     BaseLanguageModel                                     subclass it and write `_complete`
     FakeLanguageModel(replies)                            scripted model for tests of code that uses one
 
 Importing this package does not import llama_cpp: opening a `LlamaCppModel`
-does. May import only `opsgraph.schema` and `opsgraph.errors`; reads no
+does. May import only `opsgraph.schema`, `opsgraph.errors` and the leaf helpers (`opsgraph._files`, `opsgraph._registry`); reads no
 configuration or environment (the app passes paths, URLs and threads in).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from opsgraph._registry import Registry
 from opsgraph.llm.base import (
     BaseLanguageModel,
     ChatMessage,
@@ -44,9 +48,22 @@ from opsgraph.llm.llamacpp import LlamaCppModel, file_sha256, loaded_models, unl
 from opsgraph.llm.models import BUNDLED_MODELS, DEFAULT_MODEL, BundledModel, ModelFile, resolve_model
 from opsgraph.llm.openai_compat import HTTPClient, HTTPResponse, OpenAICompatibleModel, UrllibClient
 
+LANGUAGE_MODELS: Registry[LanguageModel] = Registry("llm provider", {
+    "llamacpp": "opsgraph.llm.models:bundled_or_file_model",
+    "openai": "opsgraph.llm.openai_compat:OpenAICompatibleModel",
+})
+"""Provider name → `module:factory`; the factory takes the provider's settings as keywords."""
+
+
+def create_language_model(provider: str, **settings: Any) -> LanguageModel:
+    """Build (but do not open) the language model of `provider` with its settings."""
+    return LANGUAGE_MODELS.create(provider, **settings)
+
+
 __all__ = [
     "BUNDLED_MODELS",
     "DEFAULT_MODEL",
+    "LANGUAGE_MODELS",
     "BaseLanguageModel",
     "BundledModel",
     "ChatMessage",
@@ -72,6 +89,7 @@ __all__ = [
     "RawCompletion",
     "StructuredOutputError",
     "UrllibClient",
+    "create_language_model",
     "file_sha256",
     "loaded_models",
     "resolve_model",

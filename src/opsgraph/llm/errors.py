@@ -26,9 +26,15 @@ from opsgraph.errors import OpsGraphError
 class LLMError(OpsGraphError):
     """Base of every error the `llm` layer raises on purpose."""
 
+    code = "llm_error"
+    status = 500
+
 
 class LLMSetupError(LLMError):
     """The model cannot be used as configured (missing extra, missing file, unknown name)."""
+
+    code = "llm_setup"
+    status = 500
 
 
 class ModelIntegrityError(LLMSetupError):
@@ -47,6 +53,9 @@ class ModelIntegrityError(LLMSetupError):
 class LLMInputError(LLMError, ValueError):
     """The request was refused before reaching the model. `errors` holds pydantic's details when there are any."""
 
+    code = "llm_input"
+    status = 422
+
     def __init__(self, message: str, errors: list[Any] | None = None) -> None:
         self.errors = errors or []
         super().__init__(message)
@@ -55,16 +64,26 @@ class LLMInputError(LLMError, ValueError):
 class LLMContextError(LLMInputError):
     """The prompt (plus room for the answer) does not fit the model's context window."""
 
+    code = "llm_context_too_long"
+    status = 422
+
 
 class LLMConnectionError(LLMError):
     """The model endpoint could not be reached or did not answer within the timeout."""
+
+    code = "llm_unreachable"
+    status = 502
 
 
 class LLMServerError(LLMError):
     """The endpoint answered with an HTTP error status or a body that is not a chat completion."""
 
-    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
-        self.status = status
+    code = "llm_failed"
+    status = 502
+
+    def __init__(self, message: str, *, http_status: int | None = None, body: str = "") -> None:
+        self.http_status = http_status
+        """The endpoint's own HTTP status (`status` is the one opsgraph's API answers with)."""
         self.body = body
         super().__init__(message)
 
@@ -75,6 +94,9 @@ class StructuredOutputError(LLMError):
     `text` is the raw output and `problems` lists each violation, so a caller
     can retry, repair or show them.
     """
+
+    code = "llm_bad_output"
+    status = 502
 
     def __init__(self, message: str, *, text: str, problems: list[str] | None = None) -> None:
         self.text = text

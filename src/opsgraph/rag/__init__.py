@@ -1,7 +1,7 @@
 """The answer pipeline: routing, retrieval, fusion, grounded answers with checked citations, traces;
 the semantic cache of answers and conversation memory around it.
 
-The Redis backends (`opsgraph.rag.redis_backend`) are not imported here: they need the `[redis]` extra.
+The Redis backends (`opsgraph.rag.cache.redis`, `opsgraph.rag.history.redis`) are not imported here: they need the `[redis]` extra.
 """
 
 from opsgraph.rag.cache import (
@@ -15,11 +15,12 @@ from opsgraph.rag.cache import (
     Scope,
     SemanticCache,
 )
-from opsgraph.rag.cache_embedded import EmbeddedSemanticCache
+from opsgraph.rag.cache.embedded import EmbeddedSemanticCache
+from opsgraph.rag.cache.freshness import StoreFreshness
 from opsgraph.rag.conversation import Conversation
-from opsgraph.rag.freshness import StoreFreshness
-from opsgraph.rag.memory import ConversationHistory, EmbeddedHistory, FollowUpRewriter, Rewrite, Turn, TurnEntity
+from opsgraph.rag.history import ConversationHistory, EmbeddedHistory, Turn, TurnEntity
 from opsgraph.rag.pipeline import Answer, Citation, GraphRAG
+from opsgraph.rag.rewrite import FollowUpRewriter, Rewrite
 from opsgraph.rag.router import Route, Router
 from opsgraph.rag.trace import Stage, Trace
 

@@ -18,10 +18,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from opsgraph.rag.cache import BaseSemanticCache, Scope
-from opsgraph.rag.freshness import StoreFreshness
-from opsgraph.rag.memory import ConversationHistory, FollowUpRewriter, Rewrite, SpanLinker, Turn, TurnEntity, check_session
+from opsgraph.rag.cache.freshness import StoreFreshness
+from opsgraph.rag.history import ConversationHistory, Turn, TurnEntity, check_session
 from opsgraph.rag.pipeline import Answer, GraphRAG
+from opsgraph.rag.rewrite import FollowUpRewriter, Rewrite
 from opsgraph.rag.trace import Trace
+from opsgraph.retrieve.base import EntityLinker
 from opsgraph.store.base import GraphStore
 
 ANSWER_ENTITY_LIMIT = 20
@@ -48,7 +50,7 @@ class Conversation:
         pipeline: GraphRAG,
         store: GraphStore,
         *,
-        linker: SpanLinker | None = None,
+        linker: EntityLinker | None = None,
         cache: BaseSemanticCache | None = None,
         freshness: StoreFreshness | None = None,
         history: ConversationHistory | None = None,

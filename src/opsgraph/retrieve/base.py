@@ -18,6 +18,36 @@ from typing import Any, Literal, Protocol
 HitKind = Literal["chunk", "node", "row"]
 
 
+class LinkedEntity(Protocol):
+    """An estate entity a text names, with where and how surely (`opsgraph.ingest.linking.Link` fits)."""
+
+    @property
+    def node_id(self) -> str: ...
+    @property
+    def node_type(self) -> str: ...
+    @property
+    def surface(self) -> str:
+        """The text that named it, as written."""
+    @property
+    def start(self) -> int:
+        """Offset of `surface` in the text."""
+    @property
+    def end(self) -> int: ...
+    @property
+    def score(self) -> float: ...
+
+
+class EntityLinker(Protocol):
+    """Finds the estate entities a text names: the one linker protocol of retrieval, rewriting and slot finding.
+
+    The app passes `opsgraph.ingest.linking.EntityLinker`; a protocol, so the
+    layers above `ingest` need no import from it.
+    """
+
+    def link(self, text: str) -> Sequence[LinkedEntity]:
+        """Entities named in `text`, in order of appearance."""
+
+
 @dataclass(frozen=True)
 class Hit:
     """One retrieved item."""

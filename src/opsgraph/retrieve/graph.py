@@ -10,31 +10,11 @@ score highest; neighbours score less the further they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
-from opsgraph.retrieve.base import BaseRetriever, Hit, node_text
+from opsgraph.retrieve.base import BaseRetriever, EntityLinker, Hit, node_text
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
-
-
-class LinkedEntity(Protocol):
-    """An entity the linker found in a text."""
-
-    @property
-    def node_id(self) -> str: ...
-    @property
-    def node_type(self) -> str: ...
-    @property
-    def score(self) -> float: ...
-
-
-class EntityLinker(Protocol):
-    """Finds the estate entities a text names."""
-
-    def link(self, text: str) -> Sequence[LinkedEntity]:
-        """Entities named in `text`, best first."""
-
 
 MAX_RELATIONS_PER_CARD = 40
 

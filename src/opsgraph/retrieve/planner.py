@@ -34,8 +34,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from opsgraph.retrieve.base import BaseRetriever, Hit
-from opsgraph.retrieve.graph import EntityLinker
+from opsgraph.retrieve.base import BaseRetriever, EntityLinker, Hit
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
 

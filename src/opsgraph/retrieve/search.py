@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-import numpy as np
-
+from opsgraph.embed import Embedder
 from opsgraph.retrieve.base import BaseRetriever, Hit, node_text
 from opsgraph.store.base import GraphStore, SearchHit
-
-
-class TextEmbedder(Protocol):
-    """What the vector retriever needs of an embedder."""
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +52,7 @@ class VectorRetriever(BaseRetriever):
 
     name = "vector"
 
-    def __init__(self, store: GraphStore, embedder: TextEmbedder, targets: Sequence[IndexTarget] = (CHUNK_VECTOR,)) -> None:
+    def __init__(self, store: GraphStore, embedder: Embedder, targets: Sequence[IndexTarget] = (CHUNK_VECTOR,)) -> None:
         self.store = store
         self.embedder = embedder
         self.targets = list(targets)

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from opsgraph.errors import RiskError
 from opsgraph.risk.simulate import failure_targets
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore, TelemetryFrame
@@ -41,7 +42,7 @@ from opsgraph.store.base import GraphStore, TelemetryFrame
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-class RiskDataError(ValueError):
+class RiskDataError(RiskError, ValueError):
     """Telemetry or edges cannot make a risk dataset."""
 
 

@@ -33,7 +33,7 @@ from opsgraph.risk.config import RiskConfig
 from opsgraph.risk.dataset import slice_frame
 from opsgraph.risk.drift import DriftReport
 from opsgraph.risk.registry import ModelRegistry
-from opsgraph.risk.train import ProgressCallback, train_model
+from opsgraph.risk.train import ProgressCallback, TrainedRiskModel, train_model
 from opsgraph.store.base import TelemetryFrame
 
 Action = Literal["trained_first", "no_drift", "kept_current", "promoted"]
@@ -75,6 +75,40 @@ def decide(current: float, challenger: float, min_gain: float) -> bool:
     return bool(np.isfinite(challenger) and (not np.isfinite(current) or challenger > current + min_gain))
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """A challenger scored against the current model on the same windows."""
+
+    metric: str
+    """The metric compared (`RiskConfig.compare_metric`)."""
+    current: float
+    challenger: float
+    better: bool
+    """True when the challenger should replace the current model (`decide`)."""
+
+
+def compare(
+    current: TrainedRiskModel,
+    challenger: TrainedRiskModel,
+    frame: TelemetryFrame,
+    edges: Sequence[tuple[str, str]],
+    *,
+    first_end: int,
+    config: RiskConfig,
+) -> Comparison:
+    """Score both models on the windows ending at or after `first_end` and decide; the one promotion rule.
+
+    Both score sets are kept in the challenger's metrics as `comparison_current` /
+    `comparison_challenger`. Raises `RiskModelError` when the current model cannot read `frame`.
+    """
+    cur_m = current.evaluate(frame, edges, first_end=first_end)
+    ch_m = challenger.evaluate(frame, edges, first_end=first_end)
+    challenger.metrics["comparison_current"] = cur_m
+    challenger.metrics["comparison_challenger"] = ch_m
+    metric = config.compare_metric
+    return Comparison(metric, float(cur_m[metric]), float(ch_m[metric]), decide(cur_m[metric], ch_m[metric], config.min_gain))
+
+
 def monitor(
     registry: ModelRegistry,
     frame: TelemetryFrame,
@@ -114,22 +148,17 @@ def monitor(
                              node_type=node_type or current.node_type,
                              schema_name=schema_name or current.schema_name,
                              init_from=current if warm_start and _same_shape(cfg, current.config) else None)
-    cur_m = current.evaluate(frame, edges, first_end=cut)
-    ch_m = challenger.evaluate(frame, edges, first_end=cut)
-    challenger.metrics["comparison_current"] = cur_m
-    challenger.metrics["comparison_challenger"] = ch_m
-    metric = cfg.compare_metric
-    better = decide(cur_m[metric], ch_m[metric], cfg.min_gain)
+    result = compare(current, challenger, frame, edges, first_end=cut, config=cfg)
+    metric, cur, ch, better = result.metric, result.current, result.challenger, result.better
     version = registry.save(challenger, promote=better)
     why = "drift detected" if drift is not None and drift.drifted else ("forced" if force else "no drift baseline")
     if better:
-        reason = f"{why}; challenger {metric} {ch_m[metric]:.3f} > current {cur_m[metric]:.3f}: promoted"
+        reason = f"{why}; challenger {metric} {ch:.3f} > current {cur:.3f}: promoted"
         action: Action = "promoted"
-    elif not np.isfinite(ch_m[metric]):
+    elif not np.isfinite(ch):
         reason = f"{why}; no failure in the comparison window, cannot compare: kept current"
         action = "kept_current"
     else:
-        reason = f"{why}; challenger {metric} {ch_m[metric]:.3f} not better than current {cur_m[metric]:.3f}: kept"
+        reason = f"{why}; challenger {metric} {ch:.3f} not better than current {cur:.3f}: kept"
         action = "kept_current"
-    return MonitorReport(action, reason, drift, previous, registry.current_version(), version, metric,
-                         float(cur_m[metric]), float(ch_m[metric]))
+    return MonitorReport(action, reason, drift, previous, registry.current_version(), version, metric, cur, ch)

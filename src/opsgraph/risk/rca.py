@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from opsgraph.errors import RiskError
 from opsgraph.store.base import TelemetryFrame
 
 LOAD_PREFIXES: tuple[str, ...] = ("requests", "workload")
@@ -46,7 +47,7 @@ LOAD_PREFIXES: tuple[str, ...] = ("requests", "workload")
 callees, the opposite way to latency and errors, so it would point the walk the wrong way)."""
 
 
-class RootCauseError(ValueError):
+class RootCauseError(RiskError, ValueError):
     """The inputs cannot be ranked (unknown symptom, no rows on one side of the onset...)."""
 
 

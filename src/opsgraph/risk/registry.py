@@ -12,8 +12,8 @@ Layout::
       v0002/ ...
 
 A version is written into a hidden temporary folder and renamed into place,
-and `current.json` is replaced atomically (write, fsync, `os.replace`), so a
-crash never leaves a half-written version or pointer. `promote` appends to the
+and `current.json` is replaced atomically (`opsgraph._files.VersionedFolder`),
+so a crash never leaves a half-written version or pointer. `promote` appends to the
 history; `rollback` returns to the previously promoted version. The folder
 is given by the caller: this module reads no configuration.
 """
@@ -21,34 +21,16 @@ is given by the caller: this module reads no configuration.
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
+from opsgraph._files import VERSION_NAME, VersionedFolder
+from opsgraph.risk.errors import RegistryError
+from opsgraph.risk.train import TrainedRiskModel, load_model, save_model
 
-from opsgraph.risk._threads import torch_threads
-from opsgraph.risk.anomaly import NodeAnomalyDetector
-from opsgraph.risk.config import RiskConfig
-from opsgraph.risk.dataset import FeatureScaler
-from opsgraph.risk.drift import DriftDetector
-
-if TYPE_CHECKING:
-    from opsgraph.risk.train import TrainedRiskModel
-
-MANIFEST_FORMAT = 1
-"""Version of the manifest layout written by this module."""
-_VERSION = re.compile(r"^v(\d{4,})$")
 _POINTER = "current.json"
-
-
-class RegistryError(RuntimeError):
-    """A version does not exist, or there is nothing to roll back to."""
 
 
 @dataclass(frozen=True)
@@ -62,122 +44,26 @@ class VersionInfo:
     """True for the version the pointer names."""
 
 
-def _iso(ts: int) -> str:
-    return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
-    # NaN is not JSON; metrics may hold it (e.g. AUROC with one class).
-    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
-
-
-def save_model(model: TrainedRiskModel, folder: Path) -> Path:
-    """Write a `TrainedRiskModel` into `folder` (created; must not exist or be empty)."""
-    torch = torch_threads(model.config.threads)
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.save(model.module.state_dict(), folder / "model.pt")
-    if model.anomaly is not None:
-        a = model.anomaly
-        np.savez(folder / "anomaly.npz", node_ids=np.array(a.node_ids), mean=a.mean, precision=a.precision,
-                 reference=a.reference, length=np.array(a.length))
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "created": model.created,
-        "data_window": {"start": _iso(model.data_start), "end": _iso(model.data_end),
-                        "start_epoch": model.data_start, "end_epoch": model.data_end},
-        "node_type": model.node_type,
-        "schema_name": model.schema_name,
-        "features": model.features,
-        "node_ids": model.node_ids,
-        "edges": [list(e) for e in model.edges],
-        "scaler": model.scaler.to_dict(),
-        "hyper_parameters": model.config.model_dump(mode="json"),
-        "threshold": model.threshold,
-        "metrics": {k: _jsonable(v) for k, v in model.metrics.items()},
-        "drift_baseline": None if model.drift is None else model.drift.to_dict(),
-        "history": [_jsonable(h) for h in model.history],
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    return folder
-
-
-def load_model(folder: Path) -> TrainedRiskModel:
-    """Read a folder written by `save_model` into a `TrainedRiskModel`."""
-    from opsgraph.risk.train import TrainedRiskModel, build_module
-
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RegistryError(f"no model in {folder}") from exc
-    if manifest.get("format") != MANIFEST_FORMAT:
-        raise RegistryError(f"unsupported manifest format {manifest.get('format')!r} in {folder}")
-    config = RiskConfig.model_validate(manifest["hyper_parameters"])
-    torch = torch_threads(config.threads)
-    module = build_module(config, len(manifest["features"]))
-    module.load_state_dict(torch.load(folder / "model.pt", weights_only=True))
-    module.eval()
-    anomaly = None
-    if (folder / "anomaly.npz").exists():
-        with np.load(folder / "anomaly.npz", allow_pickle=False) as z:
-            anomaly = NodeAnomalyDetector(tuple(str(s) for s in z["node_ids"]), z["mean"], z["precision"],
-                                          z["reference"], int(z["length"]))
-
-    def nan(d: dict[str, Any]) -> dict[str, float]:
-        return {k: float("nan") if v is None else v for k, v in d.items()}
-
-    window = manifest["data_window"]
-    return TrainedRiskModel(
-        config=config,
-        module=module,
-        node_ids=list(manifest["node_ids"]),
-        features=list(manifest["features"]),
-        edges=[(str(a), str(b)) for a, b in manifest["edges"]],
-        scaler=FeatureScaler.from_dict(manifest["scaler"]),
-        threshold=float(manifest["threshold"]),
-        metrics={k: nan(v) for k, v in manifest["metrics"].items()},
-        drift=None if manifest["drift_baseline"] is None else DriftDetector.from_dict(manifest["drift_baseline"]),
-        anomaly=anomaly,
-        data_start=int(window["start_epoch"]),
-        data_end=int(window["end_epoch"]),
-        node_type=manifest["node_type"],
-        schema_name=manifest["schema_name"],
-        history=[nan(h) for h in manifest["history"]],
-        created=manifest["created"],
-    )
-
-
 class ModelRegistry:
     """Versions of trained risk models in one folder (see the module docstring)."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)  # no I/O here: folders are created on first save
+        self._folder = VersionedFolder(self.root, manifest="manifest.json", pointer=_POINTER)
 
     # -- pointer ---------------------------------------------------------------
     def _pointer(self) -> dict[str, Any]:
-        try:
-            data = json.loads((self.root / _POINTER).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        data = self._folder.read_pointer()
+        if data is None:
             return {"current": None, "history": []}
         return {"current": data.get("current"), "history": list(data.get("history", []))}
 
     def _write_pointer(self, history: list[str]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        data = {"current": history[-1] if history else None, "history": history,
-                "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        _atomic_write(self.root / _POINTER, json.dumps(data, indent=1))
+        data = {"current": history[-1], "history": history, "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        try:
+            self._folder.promote(history[-1], data)
+        except FileNotFoundError as exc:
+            raise RegistryError(str(exc)) from exc
 
     def current_version(self) -> str | None:
         """The promoted version, or None before any promotion."""
@@ -185,13 +71,10 @@ class ModelRegistry:
 
     # -- versions ----------------------------------------------------------------
     def _versions(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        names = [p.name for p in self.root.iterdir() if p.is_dir() and _VERSION.match(p.name)]
-        return sorted(names, key=lambda v: int(v[1:]))
+        return self._folder.versions()
 
     def _check(self, version: str) -> str:
-        if not _VERSION.match(version) or not (self.root / version / "manifest.json").is_file():
+        if not VERSION_NAME.match(version) or not self._folder.exists(version):
             raise RegistryError(f"no version {version!r} in {self.root}")
         return version
 
@@ -211,26 +94,10 @@ class ModelRegistry:
 
     def save(self, model: TrainedRiskModel, *, promote: bool = False) -> str:
         """Store a `TrainedRiskModel` as the next version; optionally promote it. Returns the version."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".incoming-"))
-        try:
-            save_model(model, tmp)
-            while True:
-                existing = self._versions()
-                number = int(existing[-1][1:]) + 1 if existing else 1
-                target = self.root / f"v{number:04d}"
-                try:
-                    target.mkdir()  # claims the number; a concurrent writer gets the next one
-                except FileExistsError:
-                    continue
-                os.replace(tmp, target)  # onto the empty claimed folder
-                break
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        name = self._folder.new(lambda staging: save_model(model, staging))
         if promote:
-            self.promote(target.name)
-        return target.name
+            self.promote(name)
+        return name
 
     def promote(self, version: str) -> None:
         """Make `version` current (remembering the previous one for `rollback`)."""

@@ -8,12 +8,13 @@ windows. It also fits the drift baseline (on the training and validation
 period, calibrated out-of-fold; see drift.py) and the per-node anomaly
 baselines (normal steps of the training period).
 Every entry point sets torch's thread count from `RiskConfig.threads` first;
-torch is imported inside functions only. No file or environment access
-(saving goes through `registry.py`).
+torch is imported inside functions only. No environment access; files only in
+`save_model` / `load_model` (one model's folder; `registry.py` keeps the versions).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from opsgraph.errors import RiskError
 from opsgraph.risk._threads import torch_threads
 from opsgraph.risk.anomaly import NodeAnomalyDetector
 from opsgraph.risk.config import RiskConfig
-from opsgraph.risk.dataset import FeatureScaler, RiskDataError, build_dataset, impute, message_edge_index
+from opsgraph.risk.dataset import FeatureScaler, RiskDataError, RiskDataset, build_dataset, impute, message_edge_index
 from opsgraph.risk.drift import DriftDetector, DriftReport
+from opsgraph.risk.errors import RegistryError
 from opsgraph.risk.metrics import average_precision, best_f1_threshold, binary_metrics
 from opsgraph.risk.simulate import failure_targets
 from opsgraph.store.base import TelemetryFrame
@@ -40,7 +43,7 @@ ProgressCallback = Callable[[int, int, dict[str, float]], None]
 """Called after every epoch with (epoch, max_epochs, metrics of that epoch)."""
 
 
-class RiskModelError(RuntimeError):
+class RiskModelError(RiskError, RuntimeError):
     """A trained model cannot do what was asked (missing baseline, unknown node...)."""
 
 
@@ -217,15 +220,11 @@ class TrainedRiskModel:
     # -- persistence --------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write `model.pt`, `manifest.json` and `anomaly.npz` into folder `path`."""
-        from opsgraph.risk.registry import save_model
-
         return save_model(self, Path(path))
 
     @classmethod
     def load(cls, path: str | Path) -> TrainedRiskModel:
         """Read a folder written by `save`."""
-        from opsgraph.risk.registry import load_model
-
         return load_model(Path(path))
 
 
@@ -251,10 +250,11 @@ def build_module(config: RiskConfig, in_channels: int) -> TemporalGAT:
 
 def _predict(model: TrainedRiskModel, x: np.ndarray, ei: np.ndarray, ends: np.ndarray) -> np.ndarray:
     torch = torch_threads(model.config.threads)
-    return _probs(model.module, torch.from_numpy(x), torch.from_numpy(ei), ends, model.config.batch_size * 4)
+    return probabilities(model.module, torch.from_numpy(x), torch.from_numpy(ei), ends, model.config.batch_size * 4)
 
 
-def _probs(module: TemporalGAT, x: torch.Tensor, ei: torch.Tensor, ends: np.ndarray, chunk: int) -> np.ndarray:
+def probabilities(module: torch.nn.Module, x: torch.Tensor, ei: torch.Tensor, ends: np.ndarray, chunk: int) -> np.ndarray:
+    """Eval-mode probabilities [B, N] of the windows ending at `ends`, `chunk` windows per forward pass."""
     import torch
 
     module.eval()
@@ -316,6 +316,71 @@ def contiguous_batches(ends: np.ndarray, size: int) -> list[np.ndarray]:
     return [ends[i : i + size] for i in range(0, len(ends), size)]
 
 
+def fit_windows(
+    module: torch.nn.Module,
+    ds: RiskDataset,
+    config: RiskConfig,
+    *,
+    forward: Callable[..., torch.Tensor] | None = None,
+    epochs: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[dict[str, float]]:
+    """The one training loop of every window model (the risk model and the benchmarks' baselines).
+
+    Trains `module` on `ds`'s training windows (class-weighted masked loss,
+    contiguous batches in shuffled order), scores the validation windows
+    after each epoch, stops after `config.patience` epochs without a better
+    validation loss, and leaves the best epoch's weights loaded (eval mode).
+    `forward(module, x, edge_index, ends)` replaces the module's own call in
+    training only; `epochs` caps `config.epochs`. Returns one row per epoch:
+    epoch, train_loss, val_loss, val_ap, best_val_loss (`progress(epoch, total, row)` sees each).
+    """
+    import torch
+
+    x = torch.from_numpy(ds.x)
+    ei = torch.from_numpy(ds.edge_index)
+    y = torch.from_numpy(ds.targets.astype(np.float32))
+    train_y = ds.targets[ds.train_ends]
+    pos, neg = int((train_y == 1).sum()), int((train_y == 0).sum())
+    if pos == 0:
+        raise RiskDataError("no failure in the training period: nothing to learn")
+    pos_weight = config.pos_weight if config.pos_weight is not None else float(min(max(neg / pos, 1.0), 50.0))
+
+    rng = np.random.default_rng(config.seed)
+    optimizer = torch.optim.Adam(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    batches = contiguous_batches(ds.train_ends, config.batch_size)
+    val_batches = contiguous_batches(ds.val_ends, config.batch_size * 4)
+    val_y = ds.targets[ds.val_ends]
+    known = val_y >= 0
+    total = min(config.epochs, epochs or config.epochs)
+    best_loss, best_state, stale = float("inf"), None, 0
+    history: list[dict[str, float]] = []
+    for epoch in range(1, total + 1):
+        order = rng.permutation(len(batches))
+        train_loss = train_epoch(module, x, ei, y, [batches[i] for i in order], optimizer, pos_weight, config, forward=forward)
+        module.eval()
+        with torch.no_grad():
+            val_logits = torch.cat([module(x, ei, torch.from_numpy(b)) for b in val_batches])
+            val_loss = float(masked_loss(val_logits, y[torch.from_numpy(ds.val_ends)], pos_weight, config))
+        val_ap = average_precision(val_y[known], torch.sigmoid(val_logits).numpy()[known])
+        if val_loss < best_loss - 1e-5:
+            best_loss, stale = val_loss, 0
+            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        else:
+            stale += 1
+        row = {"epoch": float(epoch), "train_loss": train_loss, "val_loss": val_loss, "val_ap": val_ap,
+               "best_val_loss": best_loss}
+        history.append(row)
+        if progress is not None:
+            progress(epoch, total, row)
+        if stale >= config.patience:
+            break
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    module.eval()
+    return history
+
+
 def train_model(
     frame: TelemetryFrame,
     edges: Sequence[tuple[str, str]],
@@ -341,56 +406,19 @@ def train_model(
             module.load_state_dict(init_from.module.state_dict())
         except RuntimeError as exc:
             raise RiskModelError(f"cannot warm-start from a model of another shape: {exc}") from exc
-    rng = np.random.default_rng(cfg.seed)
+    history = fit_windows(module, ds, cfg, progress=progress)
     x = torch.from_numpy(ds.x)
     ei = torch.from_numpy(ds.edge_index)
-    y = torch.from_numpy(ds.targets.astype(np.float32))
-
-    train_y = ds.targets[ds.train_ends]
-    pos, neg = int((train_y == 1).sum()), int((train_y == 0).sum())
-    if pos == 0:
-        raise RiskDataError("no failure in the training period: nothing to learn")
-    pos_weight = cfg.pos_weight if cfg.pos_weight is not None else float(min(max(neg / pos, 1.0), 50.0))
-
-    optimizer = torch.optim.Adam(module.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    batches = contiguous_batches(ds.train_ends, cfg.batch_size)
-    val_batches = contiguous_batches(ds.val_ends, cfg.batch_size * 4)
     val_y = ds.targets[ds.val_ends]
-    best_loss, best_state, stale = float("inf"), None, 0
-    history: list[dict[str, float]] = []
-    for epoch in range(1, cfg.epochs + 1):
-        order = rng.permutation(len(batches))
-        train_loss = train_epoch(module, x, ei, y, [batches[i] for i in order], optimizer, pos_weight, cfg)
-        module.eval()
-        with torch.no_grad():
-            val_logits = torch.cat([module(x, ei, torch.from_numpy(b)) for b in val_batches])
-            val_loss = float(masked_loss(val_logits, y[torch.from_numpy(ds.val_ends)], pos_weight, cfg))
-        known = val_y >= 0
-        val_ap = average_precision(val_y[known], torch.sigmoid(val_logits).numpy()[known])
-        if val_loss < best_loss - 1e-5:
-            best_loss, stale = val_loss, 0
-            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        else:
-            stale += 1
-        row = {"epoch": float(epoch), "train_loss": train_loss, "val_loss": val_loss, "val_ap": val_ap,
-               "best_val_loss": best_loss}
-        history.append(row)
-        if progress is not None:
-            progress(epoch, cfg.epochs, row)
-        if stale >= cfg.patience:
-            break
-    if best_state is not None:
-        module.load_state_dict(best_state)
-    module.eval()
 
     chunk = cfg.batch_size * 4
-    val_p = _probs(module, x, ei, ds.val_ends, chunk)
+    val_p = probabilities(module, x, ei, ds.val_ends, chunk)
     known = val_y >= 0
     threshold = best_f1_threshold(val_y[known], val_p[known])
     metrics = {"val": binary_metrics(val_y[known], val_p[known], threshold)}
     if ds.test_ends.size:
         test_y = ds.targets[ds.test_ends]
-        test_p = _probs(module, x, ei, ds.test_ends, chunk)
+        test_p = probabilities(module, x, ei, ds.test_ends, chunk)
         k = test_y >= 0
         metrics["test"] = binary_metrics(test_y[k], test_p[k], threshold)
         # Early warning only: nodes not failing yet at the window's last step.
@@ -429,3 +457,91 @@ def explain_node(model: TrainedRiskModel, frame: TelemetryFrame, node: str,
 def check_drift(model: TrainedRiskModel, frame: TelemetryFrame) -> DriftReport:
     """Has recent telemetry drifted from the model's training distribution?"""
     return model.check_drift(frame)
+
+
+# -- the on-disk form of one model (the registry keeps versions of it) ---------------
+
+MANIFEST_FORMAT = 1
+"""Version of the manifest layout `save_model` writes."""
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    # NaN is not JSON; metrics may hold it (e.g. AUROC with one class).
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+
+
+def save_model(model: TrainedRiskModel, folder: Path) -> Path:
+    """Write a `TrainedRiskModel` into `folder` (created; must not exist or be empty)."""
+    torch = torch_threads(model.config.threads)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save(model.module.state_dict(), folder / "model.pt")
+    if model.anomaly is not None:
+        a = model.anomaly
+        np.savez(folder / "anomaly.npz", node_ids=np.array(a.node_ids), mean=a.mean, precision=a.precision,
+                 reference=a.reference, length=np.array(a.length))
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "created": model.created,
+        "data_window": {"start": _iso(model.data_start), "end": _iso(model.data_end),
+                        "start_epoch": model.data_start, "end_epoch": model.data_end},
+        "node_type": model.node_type,
+        "schema_name": model.schema_name,
+        "features": model.features,
+        "node_ids": model.node_ids,
+        "edges": [list(e) for e in model.edges],
+        "scaler": model.scaler.to_dict(),
+        "hyper_parameters": model.config.model_dump(mode="json"),
+        "threshold": model.threshold,
+        "metrics": {k: _jsonable(v) for k, v in model.metrics.items()},
+        "drift_baseline": None if model.drift is None else model.drift.to_dict(),
+        "history": [_jsonable(h) for h in model.history],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return folder
+
+
+def load_model(folder: Path) -> TrainedRiskModel:
+    """Read a folder written by `save_model` into a `TrainedRiskModel`."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RegistryError(f"no model in {folder}") from exc
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise RegistryError(f"unsupported manifest format {manifest.get('format')!r} in {folder}")
+    config = RiskConfig.model_validate(manifest["hyper_parameters"])
+    torch = torch_threads(config.threads)
+    module = build_module(config, len(manifest["features"]))
+    module.load_state_dict(torch.load(folder / "model.pt", weights_only=True))
+    module.eval()
+    anomaly = None
+    if (folder / "anomaly.npz").exists():
+        with np.load(folder / "anomaly.npz", allow_pickle=False) as z:
+            anomaly = NodeAnomalyDetector(tuple(str(s) for s in z["node_ids"]), z["mean"], z["precision"],
+                                          z["reference"], int(z["length"]))
+
+    def nan(d: dict[str, Any]) -> dict[str, float]:
+        return {k: float("nan") if v is None else v for k, v in d.items()}
+
+    window = manifest["data_window"]
+    return TrainedRiskModel(
+        config=config,
+        module=module,
+        node_ids=list(manifest["node_ids"]),
+        features=list(manifest["features"]),
+        edges=[(str(a), str(b)) for a, b in manifest["edges"]],
+        scaler=FeatureScaler.from_dict(manifest["scaler"]),
+        threshold=float(manifest["threshold"]),
+        metrics={k: nan(v) for k, v in manifest["metrics"].items()},
+        drift=None if manifest["drift_baseline"] is None else DriftDetector.from_dict(manifest["drift_baseline"]),
+        anomaly=anomaly,
+        data_start=int(window["start_epoch"]),
+        data_end=int(window["end_epoch"]),
+        node_type=manifest["node_type"],
+        schema_name=manifest["schema_name"],
+        history=[nan(h) for h in manifest["history"]],
+        created=manifest["created"],
+    )

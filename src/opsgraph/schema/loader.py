@@ -47,6 +47,9 @@ class SchemaIssue:
 class SchemaError(OpsGraphError, ValueError):
     """A schema file could not be read or is not valid; carries every issue."""
 
+    code = "schema_invalid"
+    status = 422
+
     def __init__(self, issues: list[SchemaIssue]) -> None:
         self.issues = issues
         super().__init__("\n".join(str(i) for i in issues))

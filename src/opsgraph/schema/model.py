@@ -87,6 +87,18 @@ class _HasProperties(_Strict):
     """Declared properties; rows may not carry undeclared ones."""
     description: str = ""
     """What this type is, for people and prompts."""
+    synonyms: list[str] = Field(default_factory=list)
+    """Ordinary words this estate uses for things of this type (the web shop's "cart", "checkout" for its
+    services). A one-word name or alias equal to a synonym of any type is weak for the entity linker: it
+    links only with a cue or support (see `opsgraph.ingest.linking`)."""
+
+    @field_validator("synonyms")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not isinstance(word, str) or not word.strip() or word != word.strip():
+                raise ValueError(f"synonym {word!r} must be a non-empty word without surrounding spaces")
+        return value
 
     @field_validator("properties", mode="before")
     @classmethod

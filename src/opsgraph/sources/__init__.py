@@ -30,6 +30,7 @@ __all__ = [
 
 # Importing the readers registers them with `read_source`.
 from opsgraph.sources import backstage as _backstage  # noqa: F401
+from opsgraph.sources import cluster as _cluster  # noqa: F401
 from opsgraph.sources import compose as _compose  # noqa: F401
 from opsgraph.sources import kubernetes as _kubernetes  # noqa: F401
 from opsgraph.sources import traces as _traces  # noqa: F401

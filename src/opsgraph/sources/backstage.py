@@ -11,7 +11,9 @@ Entity model (Backstage's descriptor format and BuiltinKindsEntityProcessor):
   `mapping.person_type`, any kind -> `mapping.types[kind]` when given (e.g.
   `{"Resource": "Datastore"}`, which also overrides the three above). Kinds with no node
   type (by default API, System, Domain, Resource) are counted in `Facts.skipped`; their
-  relations still resolve (an API links its consumers to its providers).
+  relations still resolve (an API links its consumers to its providers). A Component or
+  Resource whose name the store already holds as a Service, Datastore... keeps that type
+  (unless `mapping.types` names one for its kind).
 - Ids: the entity name; when a later entity (by file order) has a name already taken, it is
   `name.namespace` (other namespace) or `name.<kind>` (same namespace).
 - Edges: `spec.owner` (ownedBy) -> ownership team -> entity; `spec.dependsOn` /
@@ -32,7 +34,15 @@ from typing import Any
 
 from opsgraph.errors import SourceError
 from opsgraph.schema import GraphSchema
-from opsgraph.sources.base import Evidence, Facts, KnownIds, Shaper, SourceConfig, register_reader
+from opsgraph.sources.base import (
+    Evidence,
+    Facts,
+    KnownIds,
+    Shaper,
+    SourceConfig,
+    component_types,
+    register_reader,
+)
 from opsgraph.sources.yamldocs import display, read_documents, yaml_files
 
 DEFAULT_KIND = {
@@ -84,6 +94,10 @@ def parse_ref(ref: str, default_kind: str | None, namespace: str) -> tuple[str |
     return (kind.lower() if kind else None), ns.lower(), text.lower()
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _refs(value: Any) -> list[str]:
     if value is None:
         return []
@@ -117,7 +131,7 @@ class _Catalog:
             name = meta.get("name")
             if not name:
                 raise SourceError("an entity needs metadata.name (expected a non-empty string)", file=shown, document=index, field="metadata.name")
-            spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+            spec = _dict(doc.get("spec"))
             e = Entity(str(doc["kind"]), str(meta.get("namespace") or "default"), str(name), spec, meta, shown, index)
             if e.kind.lower() == "location":
                 self._follow(e, path)
@@ -159,12 +173,20 @@ def read_backstage(config: SourceConfig, schema: GraphSchema, known_ids: KnownId
 
     default_types = {"component": mapping.workload_type, "group": mapping.team_type, "user": mapping.person_type}
     types = {k.lower(): v for k, v in mapping.types.items()}
+    # A Component or Resource the store already holds as a component type (Service, Datastore...) keeps
+    # that type unless `mapping.types` names one for its kind.
+    software = [e for e in catalog.entities if e.kind.lower() in ("component", "resource") and e.kind.lower() not in types]
+    stored = known_ids(sorted({e.name for e in software})) if (known_ids and software) else {}
+    components = component_types(schema, mapping)
     taken: dict[str, Entity] = {}
     for e in catalog.entities:
         k = e.kind.lower()
         if k == "location":
             continue
         e.node_type = types.get(k, default_types.get(k))
+        held = stored.get(e.name)
+        if held in components and k in ("component", "resource") and k not in types:
+            e.node_type = held
         if e.node_type is None or e.node_type not in schema.nodes:
             e.node_type = None
             facts.skip(e.kind)
@@ -178,8 +200,8 @@ def read_backstage(config: SourceConfig, schema: GraphSchema, known_ids: KnownId
     for e in catalog.entities:
         if e.node_type is None:
             continue
-        profile = e.spec.get("profile") if isinstance(e.spec.get("profile"), dict) else {}
-        labels = e.metadata.get("labels") if isinstance(e.metadata.get("labels"), dict) else {}
+        profile = _dict(e.spec.get("profile"))
+        labels = _dict(e.metadata.get("labels"))
         props = {
             "name": profile.get("displayName") or e.metadata.get("title") or e.name,
             "description": e.metadata.get("description"),

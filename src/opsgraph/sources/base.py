@@ -89,13 +89,15 @@ class SourceConfig(BaseModel):
     name: str
     """Unique name, `[a-z0-9_-]+`; facts are recorded under it."""
     kind: str
-    """`estate`, `kubernetes`, `compose` or `backstage`."""
+    """`estate`, `kubernetes`, `kubernetes-cluster`, `compose` or `backstage`."""
     path: Path | None = None
     """File or folder; relative paths are resolved by the caller against opsgraph.yaml's folder."""
     precedence: int = 100
     """Lower wins when two sources disagree on a property."""
     mapping: SourceMapping = Field(default_factory=SourceMapping)
     """Mapping onto the estate schema."""
+    context: str | None = None
+    """Kubeconfig context, for kind `kubernetes-cluster` (whose `path` is the kubeconfig file)."""
 
     @field_validator("name")
     @classmethod
@@ -220,6 +222,7 @@ class Shaper:
         self.mapping = mapping
         self.facts = facts
         self._node_index: dict[tuple[str, str], dict[str, Any]] = {}
+        self._edge_keys: set[tuple[str, str, str]] = set()
 
     def _props(
         self, declared: dict[str, PropertySpec], raw: dict[str, Any], ev: Evidence | None, skip: set[str]
@@ -270,12 +273,10 @@ class Shaper:
         if et is None:
             self.facts.skip(f"<no edge type {edge_type}>")
             return
-        if src == dst:
+        if src == dst or (edge_type, src, dst) in self._edge_keys:
             return
+        self._edge_keys.add((edge_type, src, dst))
         rows = self.facts.edges.setdefault(edge_type, [])
-        for row in rows:
-            if row["from"] == src and row["to"] == dst:
-                return
         props = self._props(dict(et.properties), raw, ev if isinstance(ev, Evidence) else None, set())
         rows.append({"from": src, "to": dst, **props, "_evidence": str(ev)})
 
@@ -317,6 +318,15 @@ def _where(evidence: str) -> tuple[str, int | None]:
     if file and doc.isdigit():
         return file, int(doc)
     return head, None
+
+
+def component_types(schema: GraphSchema, mapping: SourceMapping) -> set[str]:
+    """Node types a workload may be: targets of the dependency and ownership edges, and the workload type."""
+    out = {mapping.workload_type}
+    for edge in (mapping.dependency_edge, mapping.ownership_edge):
+        if edge in schema.edges:
+            out.update(schema.edges[edge].to_types)
+    return out
 
 
 def image_version(image: str) -> str | None:
@@ -376,4 +386,22 @@ def read_source(config: SourceConfig, schema: GraphSchema, *, known_ids: KnownId
         raise SourceError(f"source {config.name!r} ({config.kind}) needs a `path` (file or folder)")
     if not config.path.exists():
         raise SourceError(f"source {config.name!r}: {config.path} does not exist (expected a file or folder)")
+    _check_mapping(config, schema)
     return reader(config, schema, known_ids)
+
+
+def _check_mapping(config: SourceConfig, schema: GraphSchema) -> None:
+    """Types a mapping names explicitly must exist in the schema (defaults that do not are simply not produced)."""
+    m = config.mapping
+    wrong: list[str] = []
+    for fld in ("workload_type", "team_type", "person_type"):
+        if fld in m.model_fields_set and getattr(m, fld) not in schema.nodes:
+            wrong.append(f"mapping.{fld}: {getattr(m, fld)!r} is not a node type (declared: {', '.join(sorted(schema.nodes))})")
+    for fld in ("dependency_edge", "ownership_edge", "membership_edge"):
+        if fld in m.model_fields_set and getattr(m, fld) not in schema.edges:
+            wrong.append(f"mapping.{fld}: {getattr(m, fld)!r} is not an edge type (declared: {', '.join(sorted(schema.edges))})")
+    for kind, node_type in m.types.items():
+        if node_type not in schema.nodes:
+            wrong.append(f"mapping.types.{kind}: {node_type!r} is not a node type (declared: {', '.join(sorted(schema.nodes))})")
+    if wrong:
+        raise SourceError(f"source {config.name!r}: " + "; ".join(wrong))

@@ -3,7 +3,8 @@
 Rules:
 - `path` is a compose file or a folder; in a folder every YAML file whose name contains
   `compose` is read (sorted). Each service becomes a node of `mapping.workload_type` (or
-  `mapping.types[<service name>]`, e.g. `{"redis": "Datastore"}`) with id = the service name;
+  `mapping.types[<service name>]`, e.g. `{"redis": "Datastore"}`, or the type the store already
+  holds for that id) with id = the service name;
   a service defined again in a later file is merged (the first value of a property wins).
 - Properties offered: `name`, `image`, `version` (image tag), `networks`, `port` (container
   side of the first `ports` entry), `replicas` (`deploy.replicas`), `labels` (`k=v`).
@@ -30,6 +31,7 @@ from opsgraph.sources.base import (
     Shaper,
     SourceConfig,
     add_ownership,
+    component_types,
     image_version,
     register_reader,
 )
@@ -109,6 +111,10 @@ def read_compose(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds 
                     for alias in net.get("aliases") or []:
                         reach.setdefault(str(alias).lower(), name)
 
+    # A service the store already holds as another node type keeps it (unless `mapping.types` names one).
+    stored = known_ids(sorted(services)) if (known_ids and services) else {}
+    components = component_types(schema, config.mapping)
+
     claims: list[tuple[str, Evidence, str]] = []
     for name, (svc, file) in services.items():
         image = str(svc.get("image") or "")
@@ -130,7 +136,13 @@ def read_compose(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds 
             "replicas": (svc.get("deploy") or {}).get("replicas") if isinstance(svc.get("deploy"), dict) else None,
             "labels": [f"{k}={v}" for k, v in sorted(labels.items())] or None,
         }
-        node_type = config.mapping.types.get(name, config.mapping.workload_type)
+        held = stored.get(name)
+        if name in config.mapping.types:
+            node_type = config.mapping.types[name]
+        elif held and held in components:
+            node_type = held
+        else:
+            node_type = config.mapping.workload_type
         shaper.node(node_type, name, props, Evidence(file, 1, f"services.{name}", image or name))
         for label in config.mapping.team_labels:
             if labels.get(label):
@@ -146,10 +158,10 @@ def read_compose(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds 
             shaper.edge(dep, name, target, {}, Evidence(file, 1, f"services.{name}.links", link))
         for key, value in _kv(svc.get("environment"), f"services.{name}.environment", file).items():
             for host in host_candidates(value):
-                target = reach.get(host)
-                if target and target != name:
+                named = reach.get(host)
+                if named and named != name:
                     shaper.edge(
-                        dep, name, target, {"config_key": key}, Evidence(file, 1, f"services.{name}.environment {key}", value)
+                        dep, name, named, {"config_key": key}, Evidence(file, 1, f"services.{name}.environment {key}", value)
                     )
     add_ownership(shaper, facts, config.mapping, claims, known_ids)
     return shaper.finish(known_ids)

@@ -4,7 +4,9 @@
 Mapping rules (documented here because users rely on them):
 - Deployments, StatefulSets, DaemonSets, Jobs and CronJobs are workloads, each a node of
   `mapping.workload_type` (or `mapping.types[<kind>]`, e.g. `{"StatefulSet": "Datastore"}`).
-  Its id is the workload name; when two namespaces hold a workload of the same name, the first
+  A workload whose id the store already holds as another node type keeps that type (unless
+  `mapping.types` names one for its kind), so a StatefulSet `redis-cart` the estate calls a
+  Datastore updates that Datastore. Its id is the workload name; when two namespaces hold a workload of the same name, the first
   one read (files sorted, documents in order) keeps the plain name and later ones get
   `name.namespace`.
 - Properties offered (kept only where the schema declares them, after `mapping.rename`):
@@ -22,7 +24,8 @@ Mapping rules (documented here because users rely on them):
 - The first of `mapping.team_labels` present on the workload (or its pod template) names its
   team; when that id is a known team, an ownership edge team -> workload is added, otherwise
   the label is reported in `Facts.problems`.
-- Other kinds are counted in `Facts.skipped`; documents that are not Kubernetes objects (no
+- ConfigMaps and Namespaces are read to resolve values and make no nodes. Other kinds are
+  counted in `Facts.skipped`; documents that are not Kubernetes objects (no
   `kind`) are counted under `<not a Kubernetes object>`.
 
 `facts_from_objects` holds the mapping; `read_kubernetes` feeds it from files, and a live
@@ -47,6 +50,7 @@ from opsgraph.sources.base import (
     SourceConfig,
     SourceMapping,
     add_ownership,
+    component_types,
     image_version,
     register_reader,
 )
@@ -221,15 +225,30 @@ def facts_from_objects(
         workloads.append(w)
         by_key[(ns, o.name)] = w
 
+    # A workload the store already holds as another node type (a hand-written Datastore `redis-cart`
+    # deployed as a StatefulSet) keeps that type, unless `mapping.types` names one for its kind.
+    stored = known_ids(sorted({w.id for w in workloads})) if (known_ids and workloads) else {}
+    components = component_types(schema, mapping)
+    for w in workloads:
+        held = stored.get(w.id)
+        if held and held != w.node_type and held in components and w.ref.kind not in mapping.types:
+            w.node_type = held
+
+    by_label: dict[tuple[str, str, str], list[_Workload]] = {}
+    for w in workloads:
+        for k, v in w.pod_labels.items():
+            by_label.setdefault((w.ref.namespace, k, v), []).append(w)
+
     # Service DNS names -> workloads they select.
     dns: dict[str, list[_Workload]] = {}
     svc_targets: dict[tuple[str, str], list[_Workload]] = {}
     for s in by_kind.get("Service", []):
         selector = {str(k): str(v) for k, v in _mapping(_mapping(s.obj.get("spec")).get("selector")).items()}
+        first_label = next(iter(selector.items()), None)
         targets = [
             w
-            for w in workloads
-            if selector and w.ref.namespace == s.namespace and selector.items() <= w.pod_labels.items()
+            for w in (by_label.get((s.namespace, *first_label), []) if first_label else [])
+            if selector.items() <= w.pod_labels.items()
         ]
         svc_targets[(s.namespace, s.name)] = targets
         if not targets:
@@ -252,11 +271,11 @@ def facts_from_objects(
         for host, svc in backends:
             if not svc:
                 continue
-            targets = svc_targets.get((ing.namespace, svc))
-            if not targets:
+            backend_targets = svc_targets.get((ing.namespace, svc))
+            if not backend_targets:
                 facts.problem(ing.file, ing.document, "spec.rules.backend", f"Ingress {ing.name} routes to Service {svc!r}, which selects no workload here")
                 continue
-            for w in targets:
+            for w in backend_targets:
                 w.exposed = True
                 if host != "*":
                     w.exposed_hosts.append(host)

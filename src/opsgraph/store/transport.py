@@ -4,7 +4,8 @@ Like httpx's `Client(transport=...)`, the store does the opsgraph work
 (batching, hashing, de-duplication, schema DDL) and a transport only runs a
 statement. `EmbeddedTransport` runs ArcadeDB inside this process (the
 default); an HTTP transport for an ArcadeDB server (and its HA cluster) is
-the next one to add.
+the next one to add. `MockTransport` ships with the library for tests (httpx's
+habit): a handler returns each statement's rows, no engine runs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -227,3 +229,87 @@ class EmbeddedTransport:
             db.commit()
         except Exception as exc:
             raise QueryError(f"commit failed: {engine_message(exc)}") from exc
+
+
+# -- a transport for tests -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement a `MockTransport` was asked to run."""
+
+    language: str
+    """`sql` or `cypher`."""
+    text: str
+    params: dict[str, Any]
+    write: bool
+    """True for `command` (may write), False for `query` (read-only)."""
+    transaction: int | None
+    """Number of the transaction it ran in (1, 2, ...), or None outside one."""
+
+
+Handler = Callable[[Statement], "list[dict[str, Any]] | None"]
+"""Receives each statement, returns its rows (None: no rows); raise a `QueryError` to make it fail."""
+
+
+class MockTransport:
+    """A transport that runs nothing: each statement goes to `handler`, which returns the rows.
+
+    The model is httpx's `MockTransport`: `ArcadeDBStore(transport=MockTransport(handler))`
+    exercises the store's own work (batching, de-duplication, hashing, transactions and
+    the errors it maps) in microseconds, with no engine. Every statement is kept in
+    `statements`; every transaction's end in `outcomes` (`"commit"` or `"rollback"`), in order.
+    The real engine is tested through `EmbeddedTransport` in tests/integration.
+    """
+
+    def __init__(self, handler: Handler | None = None) -> None:
+        self.handler: Handler = handler or (lambda statement: [])
+        self.statements: list[Statement] = []
+        self.outcomes: list[str] = []
+        self.timeout_ms: int | None = None
+        self.is_open = False
+        self._current: int | None = None
+
+    def open(self) -> None:
+        self.is_open = True
+
+    def close(self) -> None:
+        self.is_open = False
+
+    def _run(self, language: str, text: str, params: Mapping[str, Any] | None, write: bool) -> list[dict[str, Any]]:
+        if not self.is_open:
+            raise StoreError("the store is not open: call open() or use it as a context manager")
+        statement = Statement(language, text, dict(params or {}), write, self._current)
+        self.statements.append(statement)
+        return list(self.handler(statement) or [])
+
+    def query(self, language: str, text: str, params: Mapping[str, Any] | None, limit: int | None) -> tuple[list[dict[str, Any]], bool]:
+        rows = self._run(language, text, params, False)
+        if limit is not None and len(rows) > limit:
+            return rows[:limit], True
+        return rows, False
+
+    def command(self, language: str, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self._run(language, text, params, True)
+
+    def set_timeout(self, ms: int) -> None:
+        self.timeout_ms = ms
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._current is not None:
+            raise StoreError("transactions do not nest")
+        self._current = len(self.outcomes) + 1
+        try:
+            yield
+        except BaseException:
+            self.outcomes.append("rollback")
+            raise
+        else:
+            self.outcomes.append("commit")
+        finally:
+            self._current = None
+
+    def writes(self, containing: str = "") -> list[Statement]:
+        """The `command` statements whose text contains `containing`."""
+        return [s for s in self.statements if s.write and containing in s.text]

@@ -17,7 +17,8 @@ import pytest
 from opsgraph.app import sample_estate_path
 from opsgraph.ingest.documents import with_document_types
 from opsgraph.llm import ModelFile
-from opsgraph.retrieve.cypher_grammar import CypherGrammar, cypher_grammar, gbnf_to_regex
+from opsgraph.llm.gbnf import gbnf_to_regex
+from opsgraph.retrieve.text2cypher import CypherGrammar, cypher_grammar
 from opsgraph.schema.loader import load_schema
 from opsgraph.schema.model import GraphSchema
 from opsgraph.store.cypher_guard import write_clauses

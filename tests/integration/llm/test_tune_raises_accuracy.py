@@ -12,13 +12,17 @@ import pytest
 
 from helpers import SMALL_SCHEMA, write
 from opsgraph.app import OpsGraph, Settings
-from opsgraph.app.text2cypher import ADAPTER_STYLE, held_out_items
 from opsgraph.llm.adapters import AdapterRegistry
-from opsgraph.retrieve.cypher_eval import evaluate
-from opsgraph.retrieve.cypher_grammar import cypher_grammar
-from opsgraph.retrieve.cypher_pairs import load_pairs
-from opsgraph.retrieve.cypher_slots import SlotFinder
-from opsgraph.retrieve.text2cypher import CypherWriter, PromptStyle
+from opsgraph.retrieve.text2cypher import (
+    ADAPTER_STYLE,
+    CypherWriter,
+    PromptStyle,
+    SlotFinder,
+    cypher_grammar,
+    evaluate,
+    held_out_items,
+    load_pairs,
+)
 from opsgraph.store.cypher_guard import write_clauses
 
 SERVICES = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from opsgraph.embed import MINILM_SHA256, EmbeddingError, ModelIntegrityError, SentenceTransformerEmbedder, minilm_path
+from opsgraph.embed import MINILM_SHA256, EmbeddingError, EmbeddingIntegrityError, SentenceTransformerEmbedder, minilm_path
 
 
 def _model_folder(tmp_path: Path, weights: bytes) -> Path:
@@ -22,7 +22,7 @@ def _model_folder(tmp_path: Path, weights: bytes) -> Path:
 def test_mismatched_weights_are_refused_before_loading(tmp_path: Path) -> None:
     folder = _model_folder(tmp_path, b"not the real weights")
     e = SentenceTransformerEmbedder(folder, sha256=MINILM_SHA256)
-    with pytest.raises(ModelIntegrityError, match="refusing to load these weights"):
+    with pytest.raises(EmbeddingIntegrityError, match="refusing to load these weights"):
         e.embed(["hello"])
     assert e._model is None
 

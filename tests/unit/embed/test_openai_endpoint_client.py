@@ -103,7 +103,7 @@ def test_gives_up_after_its_retries(server: FakeOpenAI) -> None:
     server.fail_next = [500, 500, 500]
     with pytest.raises(HTTPStatusError, match="answered HTTP 500: status 500 on purpose") as info:
         OpenAIEmbedder(server.url, "mini", dims=4, retries=2, backoff=0.01).embed(["x"])
-    assert info.value.status == 500 and len(server.requests) == 3
+    assert info.value.http_status == 500 and len(server.requests) == 3
 
 
 def test_client_errors_fail_at_once_without_leaking_the_key(server: FakeOpenAI) -> None:

@@ -10,7 +10,7 @@ from opsgraph.errors import ConfigError
 def test_all_is_pinned() -> None:
     assert embed.__all__ == [
         "EMBEDDERS", "MINILM_DIMS", "MINILM_NAME", "MINILM_SHA256", "BaseEmbedder", "EmbedProgress", "Embedder",
-        "EmbeddingCache", "EmbeddingError", "HTTPStatusError", "HashingEmbedder", "JsonClient", "ModelIntegrityError",
+        "EmbeddingCache", "EmbeddingError", "EmbeddingIntegrityError", "HTTPStatusError", "HashingEmbedder", "JsonClient",
         "OpenAIEmbedder", "SentenceTransformerEmbedder", "UrllibClient", "create_embedder", "minilm_path", "text_key",
     ]
     for name in embed.__all__:

@@ -6,8 +6,12 @@ from typing import Any
 
 import pytest
 
-from opsgraph.ingest.linking import Entity, EntityLinker, LinkSettings, entities_from_rows
-from opsgraph.schema import parse_schema
+from opsgraph.app import sample_estate_path
+from opsgraph.ingest.linking import GENERIC_WORDS, Entity, EntityLinker, LinkSettings, entities_from_rows, link_settings
+from opsgraph.schema import load_schema, parse_schema
+
+# The web shop's own ordinary words ("cart", "payments", "ad") come from its schema's type synonyms.
+SHOP = link_settings(load_schema(sample_estate_path() / "schema.yaml"), fuzzy_threshold=None)
 
 ENTITIES = [
     Entity("paymentservice", "Service", "Payment Service", ("payment", "payments", "payment-service")),
@@ -24,7 +28,7 @@ ENTITIES = [
 
 @pytest.fixture
 def linker() -> EntityLinker:
-    return EntityLinker(ENTITIES, settings=LinkSettings(fuzzy_threshold=None))
+    return EntityLinker(ENTITIES, settings=SHOP)
 
 
 def ids(linker: EntityLinker, text: str, document: str | None = None) -> list[str]:
@@ -104,11 +108,23 @@ def test_one_link_per_node_with_its_best_score(linker: EntityLinker) -> None:
 
 
 def test_fingerprint_follows_entities_and_settings() -> None:
-    a = EntityLinker(ENTITIES, settings=LinkSettings(fuzzy_threshold=None)).fingerprint()
-    assert a == EntityLinker(list(reversed(ENTITIES)), settings=LinkSettings(fuzzy_threshold=None)).fingerprint()
+    a = EntityLinker(ENTITIES, settings=SHOP).fingerprint()
+    assert a == EntityLinker(list(reversed(ENTITIES)), settings=SHOP).fingerprint()
     more = [*ENTITIES[:-1], Entity("INC-2047", "Incident", "Checkout failing", ("gateway outage",))]
-    assert a != EntityLinker(more, settings=LinkSettings(fuzzy_threshold=None)).fingerprint()
-    assert a != EntityLinker(ENTITIES, settings=LinkSettings(fuzzy_threshold=None, cue_window=1)).fingerprint()
+    assert a != EntityLinker(more, settings=SHOP).fingerprint()
+    assert a != EntityLinker(ENTITIES, settings=LinkSettings(fuzzy_threshold=None, generic_words=SHOP.generic_words, cue_window=1)).fingerprint()
+    assert a != EntityLinker(ENTITIES, settings=LinkSettings(fuzzy_threshold=None)).fingerprint(), "the schema's synonyms are part of it"
+
+
+def test_schema_synonyms_are_ordinary_words_for_the_linker() -> None:
+    entities = [*ENTITIES, Entity("shopfront", "Service", "Shop Front", ("basket",))]
+    generic = EntityLinker(entities, settings=LinkSettings(fuzzy_threshold=None))
+    shop = EntityLinker(entities, settings=SHOP)
+    # Without the web shop's synonyms "basket" is a distinctive alias; with them it needs a cue.
+    assert ids(generic, "the basket looks slow") == ["shopfront"]
+    assert ids(shop, "the basket looks slow") == []
+    assert ids(shop, "the basket pods look slow") == ["shopfront"]
+    assert "cart" not in GENERIC_WORDS and "cart" in SHOP.generic_words and GENERIC_WORDS < SHOP.generic_words
 
 
 def test_entities_from_rows_use_the_schema_properties() -> None:

@@ -119,13 +119,13 @@ def test_manifest_is_written_atomically(tmp_path: Path, monkeypatch: pytest.Monk
     reg.promote("prod", "text2cypher", v1.version)
     before = (tmp_path / "prod" / "text2cypher" / "active.json").read_text()
 
-    import opsgraph.llm.adapters.registry as registry_module
+    import opsgraph._files as files_module
 
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
     # A crash at the moment of the rename leaves no half-written version and the old pointer intact.
-    monkeypatch.setattr(registry_module.os, "replace", crash)
+    monkeypatch.setattr(files_module.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         _register(reg, _result(tmp_path))
     with pytest.raises(OSError, match="disk full"):

@@ -40,7 +40,7 @@ def test_a_responder_sees_the_request() -> None:
 
 def test_scripted_errors_and_bad_json_surface_as_real_ones() -> None:
     with pytest.raises(LLMServerError):
-        FakeLanguageModel(LLMServerError("HTTP 503", status=503)).complete("q")
+        FakeLanguageModel(LLMServerError("HTTP 503", http_status=503)).complete("q")
     with pytest.raises(StructuredOutputError):
         FakeLanguageModel("not json").complete("q", json_schema={"type": "object"})
     raw = RawCompletion(text="x", prompt_tokens=100, completion_tokens=1, finish_reason="stop", model="m")

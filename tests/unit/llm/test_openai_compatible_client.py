@@ -145,14 +145,14 @@ def test_http_errors_give_status_and_the_server_reason(server: FakeServer) -> No
     server.reply({"error": {"message": "max_tokens must be at most 4096", "type": "BadRequestError"}}, status=400)
     with pytest.raises(LLMServerError, match=r"answered HTTP 400: max_tokens must be at most 4096") as info:
         OpenAICompatibleModel(server.url, "m").complete("hi")
-    assert info.value.status == 400
+    assert info.value.http_status == 400
 
 
 def test_a_5xx_body_is_excerpted(server: FakeServer) -> None:
     server.reply("upstream crashed " + "x" * 1000, status=503)
     with pytest.raises(LLMServerError, match=r"HTTP 503: upstream crashed x+\.\.\.$") as info:
         OpenAICompatibleModel(server.url, "m").complete("hi")
-    assert info.value.status == 503 and len(str(info.value)) < 400
+    assert info.value.http_status == 503 and len(str(info.value)) < 400
     assert info.value.body.startswith("upstream crashed")
 
 

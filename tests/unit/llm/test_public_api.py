@@ -13,11 +13,11 @@ import opsgraph.llm as llm
 
 def test_all_is_pinned() -> None:
     assert llm.__all__ == [
-        "BUNDLED_MODELS", "DEFAULT_MODEL", "BaseLanguageModel", "BundledModel", "ChatMessage", "Completion", "FakeCall",
+        "BUNDLED_MODELS", "DEFAULT_MODEL", "LANGUAGE_MODELS", "BaseLanguageModel", "BundledModel", "ChatMessage", "Completion", "FakeCall",
         "FakeLanguageModel", "GenerationSettings", "HTTPClient", "HTTPResponse", "JsonSchema", "LLMConnectionError", "LLMContextError",
         "LLMError", "LLMInputError", "LLMServerError", "LLMSetupError", "LanguageModel", "LlamaCppModel", "Messages",
         "ModelFile", "ModelIntegrityError", "OpenAICompatibleModel", "RawCompletion", "StructuredOutputError",
-        "UrllibClient", "file_sha256", "loaded_models", "resolve_model", "unload_models",
+        "UrllibClient", "create_language_model", "file_sha256", "loaded_models", "resolve_model", "unload_models",
     ]  # fmt: skip
     for name in llm.__all__:
         assert getattr(llm, name) is not None
@@ -30,7 +30,7 @@ def test_importing_the_package_does_not_import_llama_cpp() -> None:
 
 
 def test_layer_imports_only_schema_and_errors() -> None:
-    allowed = ("opsgraph.llm", "opsgraph.errors", "opsgraph.schema")
+    allowed = ("opsgraph.llm", "opsgraph.errors", "opsgraph._files", "opsgraph._registry", "opsgraph.schema")
     for path in Path(llm.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []

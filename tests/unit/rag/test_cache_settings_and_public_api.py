@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import opsgraph.rag as rag
-from opsgraph.app.cache import AskInputError, CacheAndMemory, answer_variant
+from opsgraph.app.build_cache import AskInputError, CacheAndMemory, answer_variant
 from opsgraph.app.config import Settings, load_settings
 from opsgraph.errors import ConfigError
 from opsgraph.schema import GraphSchema

@@ -9,7 +9,7 @@ import pytest
 
 from opsgraph.llm import FakeLanguageModel
 from opsgraph.rag import EmbeddedHistory, FollowUpRewriter, Scope, Turn, TurnEntity
-from opsgraph.rag.memory import type_words
+from opsgraph.rag.rewrite import type_words
 from opsgraph.schema import GraphSchema
 
 SCHEMA = GraphSchema.model_validate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from opsgraph.rag.freshness import StoreFreshness, rows_hash
+from opsgraph.rag.cache.freshness import StoreFreshness, rows_hash
 from opsgraph.store import QueryResult
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
+from _risk_baselines import LogisticBaseline
 
-from opsgraph.risk.baselines import LogisticBaseline
 from opsgraph.risk.metrics import auroc
 
 

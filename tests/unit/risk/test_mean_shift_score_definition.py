@@ -1,6 +1,5 @@
 import numpy as np
-
-from opsgraph.risk.baselines import MEAN_SHIFT_THRESHOLD, mean_shift_score
+from _risk_baselines import MEAN_SHIFT_THRESHOLD, mean_shift_score
 
 
 def test_mean_absolute_difference_of_feature_means() -> None:

@@ -1,7 +1,6 @@
 import pytest
 import torch
-
-from opsgraph.risk.baselines import NodeLSTM
+from _risk_baselines import NodeLSTM
 
 
 def test_logits_per_window_and_node_whatever_the_edges() -> None:

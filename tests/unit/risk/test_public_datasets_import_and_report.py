@@ -3,8 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from opsgraph.risk.datasets_public import PublicDataError, load_nezha, load_petshop, service_of
+from _risk_datasets_public import PublicDataError, load_nezha, load_petshop, service_of
 
 HEADER = ("Time,TimeStamp,PodName,CpuUsageRate(%),MemoryUsageRate(%),SyscallRead,SyscallWrite,NetworkReceiveBytes,"
           "NetworkTransmitBytes,PodClientLatencyP90(s),PodServerLatencyP90(s),PodClientLatencyP99(s),"

@@ -1,8 +1,8 @@
 import pytest
 import torch
+from _risk_reference import reference_forward
 
 from opsgraph.risk.model import TemporalGAT
-from opsgraph.risk.reference import reference_forward
 
 EDGE_INDEX = torch.tensor([[1, 2, 3, 4, 4], [0, 1, 0, 2, 3]])
 

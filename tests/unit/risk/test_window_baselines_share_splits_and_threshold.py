@@ -1,5 +1,6 @@
+from _risk_baselines import NodeLSTM, fit_window_model, logistic_last_step
+
 from opsgraph.risk import RiskConfig, build_dataset, simulate_estate
-from opsgraph.risk.baselines import NodeLSTM, fit_window_model, logistic_last_step
 
 
 def test_lstm_and_logistic_report_risky_class_metrics_on_test_windows() -> None:

@@ -194,3 +194,9 @@ def test_an_entity_without_a_name_is_an_error(tmp_path: Path, read) -> None:
     with pytest.raises(SourceError) as err:
         read("backstage", write(tmp_path / "c.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {}\n"))
     assert (err.value.file, err.value.document, err.value.field) == ("c.yaml", 1, "metadata.name")
+
+
+def test_a_resource_the_store_holds_as_a_datastore_becomes_one(catalog: Path, read) -> None:
+    facts = read("backstage", catalog, known={"orders-db": "Datastore", "legacy": "Service"})
+    assert set(nodes(facts, "Datastore")) == {"orders-db"}  # no `types` mapping needed
+    assert ("checkout", "orders-db") in edges(facts)

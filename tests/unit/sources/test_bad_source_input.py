@@ -33,7 +33,7 @@ def test_a_bad_mapping_names_its_own_document(tmp_path: Path, read) -> None:
     with pytest.raises(SourceError) as err:
         read("kubernetes", write(tmp_path / "m.yaml", text))
     assert (err.value.file, err.value.document) == ("m.yaml", 2)
-    assert "mapping values are not allowed here" in str(err.value)
+    assert "mapping values are not allowed" in str(err.value)
 
 
 def test_an_unrendered_helm_template_is_refused(tmp_path: Path, read) -> None:
@@ -47,9 +47,31 @@ def test_an_unrendered_helm_template_is_refused(tmp_path: Path, read) -> None:
 
 
 def test_go_templates_inside_rendered_values_are_not_helm(tmp_path: Path, read) -> None:
-    alert = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  rule: 'summary: {{ $labels.instance }} is down'\n"
+    alert = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: alerts}
+data:
+  rule: 'summary: {{ $labels.instance }} is down'
+  alertmanager.yml: |
+    receivers:
+      - name: slack
+        slack_configs:
+          - title: '{{ template "slack.title" . }}'
+            text: '{{ range .Alerts }}{{ if .Annotations.summary }}{{ .Annotations.summary }}{{ end }}{{ end }}'
+"""
     facts = read("kubernetes", write(tmp_path / "cm.yaml", alert))
-    assert facts.problems == []
+    assert facts.problems == [] and facts.files == ["cm.yaml"]
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["{{ .Values.image }}", "{{- include \"chart.labels\" . | nindent 4 }}", "{{ .Release.Name }}-web", "{{ toYaml .Values.resources }}",
+     "{{- if .Values.enabled }}"],
+)
+def test_helm_only_actions_are_refused(tmp_path: Path, read, action: str) -> None:
+    doc = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata:\n  a: '{action}'\n"
+    with pytest.raises(SourceError, match="unrendered Helm template"):
+        read("kubernetes", write(tmp_path / "cm.yaml", doc))
 
 
 def test_a_source_folder_that_does_not_exist_is_an_error(tmp_path: Path, read) -> None:
@@ -73,10 +95,10 @@ def test_an_unreadable_file_is_an_error(tmp_path: Path, read) -> None:
 
 
 def test_kinds_and_paths_are_checked(schema, tmp_path: Path) -> None:
-    assert reader_kinds() == ["backstage", "compose", "kubernetes"]
+    assert reader_kinds() == ["backstage", "compose", "kubernetes", "kubernetes-cluster"]
     with pytest.raises(SourceError, match=r"estate folders are read by opsgraph\.ingest"):
         read_source(SourceConfig(name="e", kind="estate", path=tmp_path), schema)
-    with pytest.raises(SourceError, match="unknown kind 'nomad'; expected one of estate, backstage, compose, kubernetes"):
+    with pytest.raises(SourceError, match="unknown kind 'nomad'; expected one of estate, backstage, compose, kubernetes, kubernetes-cluster"):
         read_source(SourceConfig(name="n", kind="nomad", path=tmp_path), schema)
     with pytest.raises(SourceError, match="needs a `path`"):
         read_source(SourceConfig(name="k", kind="kubernetes"), schema)
@@ -87,3 +109,22 @@ def test_source_names_and_mappings_are_validated() -> None:
         SourceConfig(name="Prod K8s", kind="kubernetes")
     with pytest.raises(ValidationError, match="extra"):
         SourceConfig(name="k", kind="kubernetes", mapping={"workload": "Service"})
+
+
+def test_a_cluster_source_without_the_client_names_the_extra(schema, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "kubernetes", None)  # as if opsgraph[kubernetes] were not installed
+    write(tmp_path / "kubeconfig", "{}")
+    with pytest.raises(SourceError, match=r"pip install 'opsgraph\[kubernetes\]'"):
+        read_source(SourceConfig(name="lab", kind="kubernetes-cluster", path=tmp_path / "kubeconfig"), schema)
+
+
+def test_a_mapping_naming_types_the_schema_lacks_is_refused(tmp_path: Path, read) -> None:
+    write(tmp_path / "m.yaml", GOOD)
+    with pytest.raises(SourceError, match=r"mapping.workload_type: 'Svc' is not a node type \(declared: Datastore, Person, Service, Team\)"):
+        read("kubernetes", tmp_path, workload_type="Svc")
+    with pytest.raises(SourceError, match=r"mapping\.types\.StatefulSet: 'Database' is not a node type"):
+        read("kubernetes", tmp_path, types={"StatefulSet": "Database"})
+    with pytest.raises(SourceError, match=r"mapping\.ownership_edge: 'OWNED_BY' is not an edge type"):
+        read("kubernetes", tmp_path, ownership_edge="OWNED_BY")

@@ -140,3 +140,10 @@ def test_malformed_compose_files_are_errors(tmp_path: Path, read, text: str, fie
         read("compose", write(tmp_path / "compose.yml", text))
     assert (err.value.file, err.value.document, err.value.field) == ("compose.yml", 1, field)
     assert "expected" in str(err.value)
+
+
+def test_a_service_the_store_holds_as_a_datastore_stays_one(tmp_path: Path, read) -> None:
+    path = write(tmp_path / "compose.yml", "services:\n  web: {depends_on: [db]}\n  db: {image: 'postgres:16'}\n")
+    facts = read("compose", path, known={"db": "Datastore"})
+    assert set(nodes(facts, "Datastore")) == {"db"} and set(nodes(facts)) == {"web"}
+    assert edges(facts) == {("web", "db")}

@@ -326,3 +326,20 @@ def test_an_edge_to_a_node_of_the_wrong_type_is_dropped(tmp_path: Path, read) ->
     f = read("kubernetes", write(tmp_path / "m.yaml", deployment("front", env=env("T", "orders:80"))), known={"orders": "Team"})
     assert edges(f) == set()
     assert "'orders' is a Team, DEPENDS_ON takes Service/Datastore" in f.problems[0].message
+
+
+def test_a_workload_the_store_holds_as_another_type_keeps_it(tmp_path: Path, read) -> None:
+    text = "---\n".join(
+        [
+            deployment("redis", kind="StatefulSet"), service("redis"),
+            deployment("cart", env=env("REDIS_ADDR", "redis:6379")),
+            deployment("orders", kind="StatefulSet"),
+        ]
+    )
+    path = write(tmp_path / "m.yaml", text)
+    f = read("kubernetes", path, known={"redis": "Datastore", "orders": "Team"})
+    assert set(nodes(f, "Datastore")) == {"redis"}  # the store's type wins over the default
+    assert set(nodes(f)) == {"cart", "orders"}  # a Team is no workload type: the default stands
+    assert edges(f) == {("cart", "redis")}
+    explicit = read("kubernetes", path, known={"redis": "Datastore"}, types={"StatefulSet": "Service"})
+    assert "redis" in nodes(explicit)  # an explicit mapping wins over the store

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opsgraph._files import atomic_write_text
 from opsgraph.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -80,13 +81,7 @@ def read_serve_file(home: Path) -> dict[str, Any] | None:
 
 
 def _write_serve_file(home: Path, info: dict[str, Any]) -> Path:
-    path = home / SERVE_FILE
-    tmp = home / f".{SERVE_FILE}.{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(info, f, indent=2)
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(home / SERVE_FILE, json.dumps(info, indent=2))  # 0o600: it names the server's token file
 
 
 def _remove_serve_file(home: Path) -> None:

@@ -24,17 +24,15 @@ a wrong base fails here with a clear message rather than inside llama.cpp.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from opsgraph.llm.adapters.registry import AdapterError
+from opsgraph._files import atomic_path
+from opsgraph.llm.adapters.errors import AdapterError
 from opsgraph.llm.errors import LLMSetupError
 
 _INSTALL_HINT = "pip install gguf==0.19.0 (and safetensors, which comes with transformers)"
@@ -194,11 +192,7 @@ def export_lora_gguf(peft_dir: Path, base_gguf: Path, out_path: Path, *, dtype: 
         tensors.append((f"{name}.lora_a", np.ascontiguousarray(a.astype(out_type))))
         tensors.append((f"{name}.lora_b", np.ascontiguousarray(b.astype(out_type))))
 
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(out_path, suffix=".part") as tmp:
         writer = gguf.GGUFWriter(str(tmp), arch)
         writer.add_type(gguf.GGUFType.ADAPTER)
         writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
@@ -211,8 +205,4 @@ def export_lora_gguf(peft_dir: Path, base_gguf: Path, out_path: Path, *, dtype: 
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
         writer.close()
-        os.replace(tmp, out_path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     return out_path

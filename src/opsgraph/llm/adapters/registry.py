@@ -9,7 +9,8 @@ Layout::
 A version appears atomically: `register` builds it in a hidden temporary folder
 beside the others and renames the folder into place, so a reader never sees an
 adapter without its manifest, and two writers racing for the same number end
-with two distinct versions. `active.json` is replaced atomically too.
+with two distinct versions. `active.json` is replaced atomically too (both
+through `opsgraph._files.VersionedFolder`).
 
 The manifest records the base model (name + sha256: an adapter only fits the
 exact weights it was trained on), the training data's sha256, the estate
@@ -23,21 +24,19 @@ without the training extra.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import os
 import re
 import shutil
-import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsgraph.llm.errors import LLMError, ModelIntegrityError
+from opsgraph._files import VERSION_NAME, VersionedFolder, atomic_write_text
+from opsgraph.llm.adapters.errors import AdapterError, AdapterManifestError
+from opsgraph.llm.errors import ModelIntegrityError
 
 if TYPE_CHECKING:
     from opsgraph.llm.adapters.train import LoraSettings, TrainResult
@@ -47,21 +46,8 @@ MANIFEST_FORMAT = 1
 ADAPTER_FILE = "adapter.gguf"
 MANIFEST_FILE = "manifest.json"
 ACTIVE_FILE = "active.json"
-_VERSION_DIR = re.compile(r"^v(\d{4,})$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _REQUIRED = ("format", "estate", "task", "version", "created", "base_model", "adapter", "data", "schema_hash", "hyperparameters", "training", "metrics")
-
-
-class AdapterError(LLMError):
-    """An adapter cannot be trained, exported, registered or found as asked."""
-
-
-class AdapterManifestError(AdapterError):
-    """A manifest or `active.json` on disk is missing, unreadable or malformed; `path` names the file."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        self.path = Path(path)
-        super().__init__(f"{self.path}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -126,21 +112,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON beside `path`, fsync, and rename over it: readers see the old file or the new one, never half."""
-    text = json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-
-
 def _read_json(path: Path, what: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -166,7 +137,7 @@ def _version_name(version: str | int) -> str:
         text = version.strip()
         if text.isdigit() and int(text) >= 1:
             return f"v{int(text):04d}"
-        if _VERSION_DIR.fullmatch(text) and int(text[1:]) >= 1:
+        if VERSION_NAME.fullmatch(text) and int(text[1:]) >= 1:
             return f"v{int(text[1:]):04d}"
     raise AdapterError(f"a version is a name like 'v0001' or a positive number, got {version!r}")
 
@@ -179,6 +150,10 @@ class AdapterRegistry:
 
     def _task_dir(self, estate: str, task: str) -> Path:
         return self.root / _segment(estate, "estate") / _segment(task, "task")
+
+    @staticmethod
+    def _folder(task_dir: Path) -> VersionedFolder:
+        return VersionedFolder(task_dir, manifest=MANIFEST_FILE, pointer=ACTIVE_FILE)
 
     def register(
         self,
@@ -234,33 +209,18 @@ class AdapterRegistry:
         except (TypeError, ValueError) as exc:
             raise AdapterError(f"the manifest must be plain JSON (check `extra` and the losses): {exc}") from exc
 
-        task_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=task_dir))
-        try:
-            shutil.copyfile(source, staging / ADAPTER_FILE)
-            while True:
-                name = f"v{self._last_number(task_dir) + 1:04d}"
-                manifest = json.loads(json.dumps({**body, "version": name}))
-                _write_json_atomic(staging / MANIFEST_FILE, manifest)
-                try:
-                    # Renaming onto an existing non-empty folder fails: a concurrent writer took the number; take the next.
-                    os.rename(staging, task_dir / name)
-                except OSError:
-                    if (task_dir / name).exists():
-                        continue
-                    raise
-                break
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        manifest: dict[str, Any] = {}
+
+        def stamp(staging: Path, name: str) -> None:
+            manifest.clear()
+            manifest.update(json.loads(json.dumps({**body, "version": name})))
+            atomic_write_text(staging / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+        name = self._folder(task_dir).new(lambda staging: shutil.copyfile(source, staging / ADAPTER_FILE), stamp=stamp)
         version = AdapterVersion(name, task_dir / name / ADAPTER_FILE, manifest)
         if promote:
             self.promote(estate, task, name)
         return version
-
-    @staticmethod
-    def _last_number(task_dir: Path) -> int:
-        numbers = [int(m.group(1)) for p in task_dir.iterdir() if (m := _VERSION_DIR.fullmatch(p.name))] if task_dir.is_dir() else []
-        return max(numbers, default=0)
 
     def _load(self, task_dir: Path, name: str) -> AdapterVersion:
         folder = task_dir / name
@@ -283,17 +243,14 @@ class AdapterRegistry:
     def versions(self, estate: str, task: str) -> list[AdapterVersion]:
         """Every registered version, oldest first (empty when none)."""
         task_dir = self._task_dir(estate, task)
-        if not task_dir.is_dir():
-            return []
-        names = sorted((p.name for p in task_dir.iterdir() if p.is_dir() and _VERSION_DIR.fullmatch(p.name)), key=lambda n: int(n[1:]))
-        return [self._load(task_dir, n) for n in names]
+        return [self._load(task_dir, n) for n in self._folder(task_dir).versions()]
 
     def get(self, estate: str, task: str, version: str | int) -> AdapterVersion:
         """One version by name (`v0003`) or number (3); `AdapterError` listing the known ones when absent."""
         task_dir = self._task_dir(estate, task)
         name = _version_name(version)
         if not (task_dir / name).is_dir():
-            known = [v.name for v in sorted(task_dir.iterdir()) if _VERSION_DIR.fullmatch(v.name)] if task_dir.is_dir() else []
+            known = self._folder(task_dir).versions()
             raise AdapterError(f"no adapter {name} for {estate}/{task} under {self.root}; known: {', '.join(known) or 'none'}")
         return self._load(task_dir, name)
 
@@ -305,7 +262,7 @@ class AdapterRegistry:
     def promote(self, estate: str, task: str, version: str | int) -> AdapterVersion:
         """Make `version` the active one (atomically replaces `active.json`); returns it."""
         chosen = self.get(estate, task, version)
-        _write_json_atomic(self._task_dir(estate, task) / ACTIVE_FILE, {"version": chosen.version, "promoted": _now()})
+        self._folder(chosen.folder.parent).promote(chosen.version, {"version": chosen.version, "promoted": _now()})
         return chosen
 
     def active(self, estate: str, task: str) -> AdapterVersion | None:
@@ -315,7 +272,7 @@ class AdapterRegistry:
             return None
         pointer = _read_json(path, "active-version pointer")
         name = pointer.get("version")
-        if not isinstance(name, str) or not _VERSION_DIR.fullmatch(name):
+        if not isinstance(name, str) or not VERSION_NAME.fullmatch(name):
             raise AdapterManifestError(path, f"'version' must name a version like 'v0001', found {name!r}")
         if not (path.parent / name).is_dir():
             raise AdapterManifestError(path, f"the active version {name} does not exist in {path.parent}")
