@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -63,9 +64,11 @@ def investigate_command(
     print_investigation(inv)
 
 
-def print_investigation(inv: Any, k: int = 5) -> None:
-    from opsgraph.investigate.report import iso
+def iso(ts: float | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(float(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+
+def print_investigation(inv: Any, k: int = 5) -> None:
     console.print(f"[bold]{escape(inv.target)}[/]: symptom {escape(inv.symptom)}, onset {iso(inv.onset)} ({inv.onset_source}), "
                   f"window {inv.window_s // 60} min; [dim]{escape(inv.data_age)}[/]", highlight=False)
     style = "green" if inv.confident else "yellow"
