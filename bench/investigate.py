@@ -48,14 +48,14 @@ def _sub(frame, lo: int, hi: int):  # type: ignore[no-untyped-def]
 
 
 def petshop_cases(root: Path) -> list[tuple]:
-    from opsgraph.risk.datasets_public import load_petshop
+    from _risk_datasets_public import load_petshop
 
     issues, _ = load_petshop(root, "train")
     return [(i.frame, i.edges, i.symptom, i.onset, i.baseline, i.root_cause) for i in issues]
 
 
 def nezha_cases(root: Path, before: int = 30, after: int = 10) -> list[tuple]:
-    from opsgraph.risk.datasets_public import load_nezha
+    from _risk_datasets_public import load_nezha
 
     nz = load_nezha(root)
     ends = [*nz.segments[1:], len(nz.frame.timestamps)]

@@ -19,11 +19,12 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 
 from opsgraph.investigate._errors import InvestigationError
-from opsgraph.risk.rca import LOAD_PREFIXES, metric_changes
+from opsgraph.risk.rca import LOAD_PREFIXES, metric_changes, reachable
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore, TelemetryFrame
 
@@ -64,8 +65,6 @@ class MetricChange:
         f = self.factor
         how = f"x{f:.3g}" if f is not None and f > 0 and math.isfinite(f) else self.direction
         z = "z inf" if not math.isfinite(self.z) else f"z {self.z:.3g}"
-        from datetime import UTC, datetime
-
         when = datetime.fromtimestamp(self.since, tz=UTC).strftime("%H:%M")
         return f"{self.metric} {self.normal:.4g} -> {self.peak:.4g} ({how}, {z}) since {when}"
 
@@ -250,8 +249,6 @@ def recent_drivers(frame: TelemetryFrame, edges: Sequence[tuple[str, str]], node
                    threshold: float = 3.0) -> list[MetricChange]:
     """Metric changes of the last `recent_steps` against the rows before them, for `node` and everything it depends on
     (transitively): what moves a risk score, largest first (load metrics last)."""
-    from opsgraph.risk.rca import reachable
-
     ts = np.asarray(frame.timestamps)
     if node not in frame.node_ids or len(ts) <= recent_steps + 2:
         return []

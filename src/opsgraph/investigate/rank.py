@@ -20,7 +20,7 @@ threshold; otherwise "no clear cause" (the top candidate is still shown, marked 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -150,6 +150,4 @@ def _with_reason(c: Candidate) -> Candidate:
         bits.append("the walk from the symptom settles on it")
     if not c.explains_symptom:
         bits.append("the symptom does not depend on it")
-    from dataclasses import replace
-
     return replace(c, reason="; ".join(bits))
