@@ -46,6 +46,8 @@ subclass inherits its parent's pair until it declares its own.
     ├── AskInputError (app)               422 ask_input           (also a ValueError)
     ├── ServerError (cli.serve)           502 server_error        the running server refused a forwarded command
     ├── LimitExceededError                413 too_large           a request is over a configured limit
+    ├── InvestigationError (investigate)  422 investigation_impossible  no such target, no telemetry, onset outside the data
+    ├── IncidentRecordError (investigate) 422 incident_invalid    an incident record or import file is invalid
     └── ApiError (api.errors)             per instance            an error a shell raises itself
 
 Errors stay in the layer that raises them (the module in brackets) unless

@@ -39,7 +39,7 @@ from opsgraph.app import OpsGraph, age_seconds, age_text
 from opsgraph.app.estates import estate_roots
 from opsgraph.app.events import Stage, observe_stages
 from opsgraph.app.index_search import SearchMode, search_index
-from opsgraph.errors import LimitExceededError, WriteRefusedError
+from opsgraph.errors import LimitExceededError, OpsGraphError, WriteRefusedError
 
 T = TypeVar("T")
 
@@ -391,7 +391,41 @@ class Served:
         return self._cached(("explain", node, max_hops), lambda: jsonable(self.og.risk.explain(node, max_hops=max_hops)))
 
     def root_cause(self, node: str) -> dict[str, Any]:
-        """The anchor of `node`'s risk: the most upstream dependency on its attention path, with its own risk and runbooks."""
+        """The investigation of a symptom on `node` (ranked causes with evidence); the attention path of its risk as
+        supporting detail, or as the answer when there is nothing to investigate (no onset in its telemetry)."""
+        try:
+            legacy: dict[str, Any] | None = self._attention_root_cause(node)
+        except OpsGraphError:
+            legacy = None  # no model yet: the investigation stands alone
+        try:
+            inv = self.og.investigate(node)
+        except OpsGraphError as exc:
+            if legacy is None:
+                raise
+            return {**legacy, "investigation": None, "investigation_note": str(exc)}
+        top = inv.candidates[0] if inv.candidates else None
+        path = inv.paths.get(top.node) if top else None
+        summary = f"{node}: most likely cause {top.node} ({top.reason}); {inv.confidence}" if top else f"{node}: {inv.confidence}"
+        return {"node": node, "summary": summary, "anchor": top.node if top else None,
+                "chain": path.text() if path else node, "investigation": jsonable(inv.as_dict()), "attention": legacy}
+
+    def start_investigation(self, target: str, at: str | None = None, window: str = "30m") -> Job:
+        """Investigate `target` as a job (progress by stage); the result is kept with the job and listed."""
+        def work(progress: ProgressFn) -> Any:
+            inv = self.og.investigate(target, at=at, window=window, progress=lambda stage, frac: progress(stage, int(frac * 100), 100))
+            return jsonable(inv.as_dict())
+
+        return self.jobs.submit("investigation", {"target": target, "at": at, "window": window}, work)
+
+    def investigate(self, target: str, at: str | None = None, window: str = "30m") -> dict[str, Any]:
+        """One investigation, run now (the MCP tool; the HTTP API runs them as jobs)."""
+        return jsonable(self.og.investigate(target, at=at, window=window).as_dict())
+
+    def investigations(self) -> list[dict[str, Any]]:
+        """Investigation jobs this server kept, newest first, with their results."""
+        return [j.to_dict() for j in reversed(self.jobs.list()) if j.kind == "investigation"]
+
+    def _attention_root_cause(self, node: str) -> dict[str, Any]:
         ex = self.risk_explain(node)
         path = ex["path"]
         anchor_id = path[-1]["dependency"] if path else node

@@ -33,7 +33,10 @@ from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
 
 if TYPE_CHECKING:
+    from opsgraph.app.investigate import InvestigateService
+    from opsgraph.investigate import Investigation
     from opsgraph.rag.evaluate import EvalReport
+
 
 def sample_estate_path() -> Path:
     """The Online Boutique sample estate shipped inside the package."""
@@ -293,3 +296,32 @@ class OpsGraph:
         """(edge type, from, to) → [start, end) intervals when it was true (None: before history / still true)."""
         schema = self.schema()
         return edge_intervals(self.store, schema, edge_types) if schema is not None else {}
+
+    # -- investigations and incidents (see `app/investigate.py`) --------------------
+    def _investigator(self, semantic: bool = False) -> InvestigateService:
+        from opsgraph.app.investigate import InvestigateService
+
+        return InvestigateService(self.store, self.schema(), self.embedder if semantic else None)
+
+    def investigate(self, target: str, *, at: str | float | None = None, window: str | int = "30m", semantic: bool = False,
+                    progress: Any = None) -> Investigation:
+        """Ranked root causes of a symptom on `target` (a component or an incident id) with their evidence, recent
+        changes, similar past incidents and runbook quotes; `semantic` compares summaries with the embedder."""
+        return self._investigator(semantic).investigate(target, at=at, window=window, progress=progress)
+
+    def open_incident(self, service: str, title: str, *, severity: str = "sev3", summary: str = "", started_at: str | None = None) -> str:
+        """Record an open incident on `service`; returns its id."""
+        return self._investigator().open_incident(service, title, severity=severity, summary=summary, started_at=started_at)
+
+    def close_incident(self, incident: str, *, cause: str, fix: str, resolved_at: str | None = None) -> str:
+        """Close `incident` with its root-cause component and what fixed it."""
+        return self._investigator().close_incident(incident, cause=cause, fix=fix, resolved_at=resolved_at)
+
+    def import_incidents(self, path: str | Path) -> list[str]:
+        """Record every incident of a CSV/JSON export (all or nothing); returns their ids."""
+        return self._investigator().import_incidents(path)
+
+    def risk_drivers(self, node: str) -> list[Any]:
+        """The metric changes behind a node's risk: its own and its dependencies' recent moves against their normal."""
+        return self._investigator().risk_drivers(node)
+

@@ -23,6 +23,7 @@ from rich.table import Table
 from opsgraph import IngestReport, QueryResult, SchemaError, load_schema
 from opsgraph.app import OpsGraph, load_settings, sample_estate_path
 from opsgraph.app.demo import DEMO_QUESTIONS, bump_demo_version, demo_source
+from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
 from opsgraph.errors import OpsGraphError
@@ -655,6 +656,8 @@ def _engine_output_aside() -> Iterator[None]:
         os.dup2(terminal, 2)
         sys.stderr.close()
         sys.stderr = saved
+app.command("investigate")(investigate_command)
+app.add_typer(incident_app, name="incident")
 
 
 def main() -> None:

@@ -153,6 +153,21 @@ def print_scores(scores: Any, version: str | None, top: int | None) -> None:
                   "anomaly = distance of the last steps from the node's own normal (label-free)[/]")
 
 
+def print_drivers(node: str, drivers: list[Any]) -> None:
+    """The metric changes that move the score, first: what an engineer can check."""
+    if not drivers:
+        console.print(f"[bold]{escape(node)}[/]: no metric of it or its dependencies moved past its normal range recently")
+        return
+    table = Table(title=f"what moved recently: {node} and its dependencies (last 10 steps vs the 60 before)")
+    for col in ("node", "metric", "normal", "now", "x", "since"):
+        table.add_column(col, justify="right" if col in ("normal", "now", "x") else "left")
+    for m in drivers[:8]:
+        f = m.factor
+        table.add_row(escape(m.node), escape(m.metric), f"{m.normal:.4g}", f"{m.peak:.4g}", "-" if f is None else f"{f:.3g}",
+                      datetime.fromtimestamp(m.since, tz=UTC).strftime("%Y-%m-%d %H:%M"))
+    console.print(table)
+
+
 def print_explanation(ex: Any) -> None:
     console.print(f"[bold]{escape(ex.node)}[/]: risk {ex.probability:.3f}, attention to its own state {ex.self_attention:.2f}")
     if not ex.path:
@@ -214,13 +229,15 @@ def score(
 @risk_app.command()
 def explain(node: Annotated[str, typer.Argument(help="Node id, e.g. checkoutservice.")], as_json: JsonOpt = False,
             home: HomeOpt = None) -> None:
-    """The upstream dependency path that drives a node's risk, with attention weights."""
+    """What drives a node's risk: the metric changes of it and its dependencies, then the attention path."""
     with _errors(), _open(home) as og:
         ex = og.risk.explain(node)
+        drivers = og.risk_drivers(node)
         if as_json:
-            _print_json({"node": ex.node, "probability": ex.probability, "self_attention": ex.self_attention,
-                         "path": [h.__dict__ for h in ex.path]})
+            _print_json({"node": ex.node, "probability": ex.probability, "metric_changes": [m.as_dict() for m in drivers],
+                         "self_attention": ex.self_attention, "path": [h.__dict__ for h in ex.path]})
         else:
+            print_drivers(node, drivers)
             print_explanation(ex)
 
 

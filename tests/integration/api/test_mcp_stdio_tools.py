@@ -11,7 +11,7 @@ from typing import Any
 from mcp import Client, StdioServerParameters
 
 OPSGRAPH = Path(sys.executable).parent / "opsgraph"
-TOOLS = {"ask", "query_graph", "search_documents", "risk_scores", "explain_risk", "root_cause", "describe_schema"}
+TOOLS = {"ask", "query_graph", "search_documents", "risk_scores", "explain_risk", "root_cause", "investigate", "describe_schema"}
 
 
 def _text(result: Any) -> str:

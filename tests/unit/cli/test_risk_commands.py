@@ -25,6 +25,7 @@ from opsgraph.app import OpsGraph, Settings
 from opsgraph.app.config import RiskSettings
 from opsgraph.cli.main import app
 from opsgraph.risk import SimulatedEstate, simulate_estate
+from opsgraph.risk.rca import reachable
 from opsgraph.schema import GraphSchema, parse_schema
 from opsgraph.store.base import QueryResult, TelemetryFrame
 
@@ -60,6 +61,8 @@ class FakeStore:
 
     def query(self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = True,
               limit: int | None = None, timeout_ms: int | None = None) -> QueryResult:
+        if cypher == "MATCH (a)-[:`DEPENDS_ON`]->(b) RETURN a.id AS a, b.id AS b":  # the metric changes behind `risk explain`
+            return QueryResult(["a", "b"], [{"a": a, "b": b} for a, b in SIM.edges])
         assert cypher == "MATCH (a)-[r:DEPENDS_ON]->(b) RETURN a.id AS src, b.id AS dst"
         return QueryResult(["src", "dst"], [{"src": a, "dst": b} for a, b in SIM.edges])
 
@@ -103,10 +106,14 @@ def test_train_score_explain_and_models(home: Path) -> None:
     node = "svc-000"  # the front end: it depends on others, so it has a path to show
     explained = runner.invoke(app, ["risk", "explain", node, "--json", "--home", str(home)])
     assert explained.exit_code == 0, explained.output
-    path = json.loads(explained.stdout)["path"]
+    explained_json = json.loads(explained.stdout)
+    path = explained_json["path"]
+    assert list(explained_json)[:3] == ["node", "probability", "metric_changes"]  # metric changes lead, the path supports
+    assert {m["node"] for m in explained_json["metric_changes"]} <= reachable(SIM.node_ids, SIM.edges, node)  # it or its dependencies
     assert path and path[0]["dependant"] == node
     assert (node, path[0]["dependency"]) in SIM.edges
     table = runner.invoke(app, ["risk", "explain", node, "--home", str(home)])
+    assert table.stdout.index("recently") < table.stdout.index(f"upstream path of {node}")
     assert f"upstream path of {node}" in table.stdout and path[0]["dependency"] in table.stdout
 
     listed = runner.invoke(app, ["risk", "models", "--home", str(home)])

@@ -9,6 +9,7 @@ Endpoints (all JSON; `/docs` has the OpenAPI page):
     GET  /v1/nodes/{id}     GET /v1/documents/{id}        one node (neighbours, runbooks, risk); one document
     GET  /v1/risk/scores|drift|trends|models   GET /v1/risk/explain/{node}   GET /v1/risk/root-cause/{node}
     POST /v1/risk/train     POST /v1/risk/models/{v}/promote   POST /v1/risk/rollback
+    POST /v1/investigations GET /v1/investigations        investigate a symptom as a job; the kept investigations
     POST /v1/ingest         GET /v1/jobs  /v1/jobs/{id}  /v1/jobs/{id}/events (SSE)
     /mcp                    the MCP server over streamable HTTP (when mounted)
     /                       the web page
@@ -48,6 +49,7 @@ from opsgraph.api.http.models import (
     ErrorBody,
     Health,
     IngestRequest,
+    InvestigationRequest,
     JobInfo,
     PromoteResponse,
     QueryRequest,
@@ -418,6 +420,18 @@ def create_app(
     async def risk_rollback() -> dict[str, Any]:
         """Return to the previously promoted version."""
         return await served.call(served.rollback)
+
+    # -- investigations ------------------------------------------------------------------------------
+    @app.post("/v1/investigations", tags=["investigations"], status_code=202, response_model=JobInfo, responses=ERRORS)
+    async def investigation_start(body: InvestigationRequest) -> dict[str, Any]:
+        """Investigate a symptom (a component or an incident id) as a job; follow it at /v1/jobs/{id}."""
+        job = await served.call(served.start_investigation, body.target, body.at, body.window)
+        return job.to_dict()
+
+    @app.get("/v1/investigations", tags=["investigations"], responses=ERRORS)
+    async def investigation_list() -> list[dict[str, Any]]:
+        """Investigations this server kept (newest first), each with its state and result."""
+        return await served.call(served.investigations)
 
     # -- ingest and jobs -------------------------------------------------------------------------------
     @app.post("/v1/ingest", tags=["jobs"], status_code=202, response_model=JobInfo, responses=ERRORS)

@@ -59,6 +59,16 @@ class IngestRequest(BaseModel):
     """Also chunk, embed and link the folder's docs/ (needs an embedder on the server)."""
 
 
+class InvestigationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target: str = Field(min_length=1, max_length=500, examples=["checkoutservice"])
+    """A component (the symptom) or an incident id."""
+    at: str | None = Field(None, max_length=100)
+    """Onset: ISO time or a span back (90m); default: detected from the symptom's telemetry."""
+    window: str = Field("30m", max_length=20)
+    """Telemetry read either side of the onset, and changes before it."""
+
+
 class TrainRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     epochs: int | None = Field(None, ge=1, le=500)

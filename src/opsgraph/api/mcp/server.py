@@ -1,7 +1,7 @@
 """The MCP server: opsgraph's answers as tools and resources for agents (official `mcp` SDK, v2 `MCPServer`).
 
 Tools (read-only): `ask`, `query_graph`, `search_documents`, `risk_scores`,
-`explain_risk`, `root_cause`, `describe_schema`. With writes allowed
+`explain_risk`, `root_cause`, `investigate`, `describe_schema`. With writes allowed
 (`opsgraph mcp --allow-writes`) also `ingest_estate` and `write_graph`.
 Resources: `opsgraph://schema` (the live schema as text) and
 `opsgraph://risk/board` (risk of every service, JSON); template
@@ -112,6 +112,16 @@ def build_mcp_server(
         """The anchor of a service's risk: the most upstream dependency on its attention path, with that anchor's
         own risk, its runbooks and the documents that mention it, and a one-line summary of the chain."""
         return await run("root_cause", node)
+
+    @server.tool(title="Investigate an incident")
+    async def investigate(target: str, at: str | None = None, window: str = "30m") -> dict[str, Any]:
+        """What caused a symptom: `target` is a service (or an incident id); `at` the onset (ISO time, default detected).
+
+        Returns candidates ranked by evidence, each with score and a one-line reason (metric changes: which metric,
+        normal vs now, since when; changes applied before the onset; past incidents it caused), the confidence ("no
+        clear cause" when the evidence does not separate them), dependency paths, similar past incidents with their
+        fixes, and runbook sections quoted verbatim."""
+        return await run("investigate", target, at, window)
 
     @server.tool(title="Describe the schema")
     async def describe_schema() -> str:

@@ -1,0 +1,125 @@
+"""Run an investigation on the store: target -> onset -> telemetry window -> evidence -> ranking -> report.
+
+TARGET is a node id (the symptom; onset given or detected) or an incident id (its AFFECTED
+components, the first with telemetry as the symptom, and its `started_at` as the onset). The
+estate's change log comes in as plain data (`changes`), read by `app`. Reads only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from opsgraph._time import age_text
+from opsgraph.embed.base import Embedder
+from opsgraph.investigate._errors import InvestigationError
+from opsgraph.investigate.changes import changes_before
+from opsgraph.investigate.evidence import detect_onset, metric_evidence, node_series, read_window, telemetry_span, telemetry_types
+from opsgraph.investigate.paths import observed_calls, shortest_paths
+from opsgraph.investigate.rank import rank_candidates
+from opsgraph.investigate.report import Investigation, TimelineEvent, iso
+from opsgraph.investigate.runbooks import runbooks_for
+from opsgraph.investigate.similar import _epoch, past_incidents, similar_incidents
+from opsgraph.schema import GraphSchema
+from opsgraph.store.base import GraphStore
+
+Progress = Callable[[str, float], None]
+MIN_BEFORE_STEPS = 3
+
+
+def _incident_target(store: GraphStore, schema: GraphSchema, target: str) -> tuple[list[str], int | None] | None:
+    inc = schema.incidents
+    if inc is None or inc.type not in schema.nodes:
+        return None
+    rows = store.query(f"MATCH (i:`{inc.type}` {{id: $id}}) OPTIONAL MATCH (i)-[:`{inc.affected}`]->(n) "
+                       f"RETURN i.`{inc.start}` AS start, collect(n.id) AS nodes", {"id": target}).rows
+    if not rows:
+        return None
+    return [str(n) for n in rows[0].get("nodes") or [] if n], _epoch(rows[0].get("start"))
+
+
+def investigate(
+    store: GraphStore, schema: GraphSchema, target: str, *, at: int | None = None, window_s: int = 1800,
+    changes: Sequence[Mapping[str, Any]] = (), embedder: Embedder | None = None, now: float | None = None,
+    progress: Progress | None = None, k: int = 5,
+) -> Investigation:
+    """Investigate `target` (module docstring); raises `InvestigationError` with what to do when it cannot."""
+    began = time.perf_counter()
+    say = progress or (lambda _msg, _frac: None)
+    if window_s <= 0:
+        raise InvestigationError(f"the window must be positive, got {window_s} s")
+    if not telemetry_types(schema):
+        raise InvestigationError("the schema declares no telemetry for any node type: nothing to investigate from")
+    say("target", 0.05)
+    incident_id, symptom, onset_source = None, target, "given"
+    found = _incident_target(store, schema, target)
+    if found is not None:
+        nodes, started = found
+        incident_id = target
+        with_data = [n for n in nodes if telemetry_span(node_series(store, schema, n)) is not None]
+        if not with_data:
+            raise InvestigationError(f"incident {target} affected {', '.join(nodes) or 'no recorded component'}: "
+                                     "none of them has stored telemetry")
+        symptom = with_data[0]
+        if at is None:
+            if started is None:
+                raise InvestigationError(f"incident {target} has no start time: give one with --at")
+            at, onset_source = started, "incident"
+    elif not store.node_types([target]):
+        raise InvestigationError(f"no node or incident with id {target!r} in the store")
+    series = node_series(store, schema, symptom)
+    span = telemetry_span(series)
+    if span is None:
+        raise InvestigationError(f"{symptom} has no stored telemetry: nothing to measure the symptom by "
+                                 "(ingest its telemetry, or investigate a component that has some)")
+    if at is None:
+        at = detect_onset(series, symptom)
+        if at is None:
+            raise InvestigationError(f"none of {symptom}'s metrics left its normal range in the stored telemetry "
+                                     f"({iso(span[0])} to {iso(span[1])}): give the onset with --at")
+        onset_source = "detected"
+    if not (span[0] < at <= span[1]):
+        raise InvestigationError(f"the onset {iso(at)} is outside {symptom}'s stored telemetry ({iso(span[0])} to {iso(span[1])})")
+    say("telemetry", 0.2)
+    win = read_window(store, schema, at - window_s, at + window_s + 1)
+    frame = win.frame
+    ts = np.asarray(frame.timestamps)
+    if int((ts < at).sum()) < MIN_BEFORE_STEPS:
+        raise InvestigationError(f"only {int((ts < at).sum())} step(s) of telemetry before the onset {iso(at)} in a "
+                                 f"{window_s // 60} min window: widen --window or pick a later onset")
+    say("evidence", 0.4)
+    metrics = metric_evidence(frame, at)
+    ids = list(frame.node_ids)
+    moved = changes_before(changes, ids, at, window_s)
+    incidents = [i for i in past_incidents(store, schema) if i.id != incident_id and (i.started_at or 0) < at]
+    touched = {symptom}
+    memory: dict[str, list[str]] = {}
+    for i in incidents:
+        if touched & (set(i.affected) | set(i.causes)):
+            for c in i.causes:
+                memory.setdefault(c, []).append(i.id)
+    say("ranking", 0.6)
+    ranking = rank_candidates(frame, win.edges, symptom, at, metrics=metrics, changes=moved, memory=memory)
+    top = ranking.top(k)
+    paths = shortest_paths(win.edges, symptom, top, observed_calls(store, schema))
+    say("incidents and runbooks", 0.8)
+    metric_words = " ".join(m.metric.replace("_", " ") for c in ranking.candidates[:3] for m in c.metrics[:2])
+    text = f"{symptom} {' '.join(top[:3])} {metric_words} " + " ".join(ch.kind for c in ranking.candidates[:3] for ch in c.changes)
+    similar = similar_incidents(incidents, [symptom, *top[:3]], text, embedder=embedder, exclude=[incident_id] if incident_id else ())
+    hints = [m.metric.replace("_", " ") for c in ranking.candidates[:3] for m in c.metrics[:2]]
+    books = runbooks_for(store, schema, top[:3], hints=hints)
+    timeline = [TimelineEvent(at, symptom, "onset", f"onset of the symptom on {symptom} ({onset_source})")]
+    for c in ranking.candidates[:k]:
+        timeline += [TimelineEvent(m.since, c.node, "metric", m.text()) for m in c.metrics[:2]]
+        timeline += [TimelineEvent(ch.at, c.node, "change", ch.text) for ch in c.changes]
+    timeline.sort(key=lambda e: (e.at, e.kind != "change", e.node))
+    data_until = int(max(span[1], int(ts.max())))
+    return Investigation(
+        target=target, symptom=symptom, onset=int(at), onset_source=onset_source, window_s=window_s, data_until=data_until,
+        data_age=f"computed on telemetry up to {iso(data_until)}, {age_text(data_until, now)}", candidates=ranking.candidates,
+        confident=ranking.confident, confidence=ranking.confidence, evidence=metrics, paths=paths, timeline=timeline,
+        similar=similar, runbooks=books, incident=incident_id, seconds=time.perf_counter() - began,
+    )
