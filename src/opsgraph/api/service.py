@@ -150,6 +150,19 @@ class Served:
         future.add_done_callback(lambda _: self._heavy_slots.release())
         return await asyncio.wrap_future(future)
 
+    # -- OTLP trace receiver -------------------------------------------------------------
+    def receive_spans(self, body: bytes, content_type: str) -> int:
+        """One OTLP/HTTP trace export (protobuf or JSON): spans taken into the receiver's windows (`app/traces.py`)."""
+        if not self.allow_writes:
+            raise ApiError(403, "write_refused", "this server is read-only (serve.allow_writes is off): it does not take spans")
+        return self.og.traces.receive(body, content_type)
+
+    def flush_spans(self) -> dict[str, Any] | None:
+        """Sync the received calls as CALLS edges (all or nothing, one writer at a time); None when nothing came in."""
+        with self.write_lock:
+            plan = self.og.traces.flush()
+        return None if plan is None else {"source": plan.source, "applied": plan.applied}
+
     def close(self) -> None:
         self.jobs.shutdown()
         if self._heavy_pool is not None:

@@ -228,6 +228,8 @@ class ServeSettings(BaseModel):
     serves everything else, so questions queued for the model never block queries. Writes run one at a time on their own thread."""
     ingest_roots: list[Path] = Field(default_factory=list)
     """If set, `POST /v1/ingest` accepts only folders under one of these (the path is on the server)."""
+    otlp_flush_seconds: float = Field(60.0, gt=0)
+    """How often spans received at `POST /v1/traces` are written to the store as CALLS edges (and once at shutdown)."""
     graph_limit: int = Field(2000, ge=1)
     """Most nodes `GET /v1/graph` returns (the web page draws them all)."""
     allowed_hosts: list[str] = Field(default_factory=list)

@@ -49,7 +49,10 @@ from opsgraph.sources.base import Facts, KnownIds, Shaper, SourceConfig, registe
 
 
 class TraceFormatError(SourceError):
-    """A span file could not be read: the message names the file, the line or record, and the field."""
+    """A span file or OTLP request could not be read: the message names the file, the line or record, and the field."""
+
+    code = "trace_invalid"
+    status = 400
 
 
 @dataclass(frozen=True)

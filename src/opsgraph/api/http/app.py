@@ -76,7 +76,7 @@ PUBLIC_PREFIXES = ("/static/",)
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                  406: "not_acceptable", 413: "too_large", 415: "unsupported_media_type", 421: "misdirected_request"}
 
-WRITE_ROUTES = ("/v1/ingest", "/v1/risk/train", "/v1/risk/rollback")
+WRITE_ROUTES = ("/v1/ingest", "/v1/risk/train", "/v1/risk/rollback", "/v1/traces")
 """Routes that change the home (besides `/v1/risk/models/{version}/promote` and MCP with write tools)."""
 
 
@@ -178,6 +178,18 @@ def _find_job(request: Request, job_id: Annotated[str, Path(min_length=1, max_le
     return served.jobs.get(job_id)
 
 
+def _flush_spans(served: Served, stop: threading.Event, every: float) -> None:
+    """Every `every` seconds, and once at shutdown, write the received spans' call edges to the store."""
+    while True:
+        stopping = stop.wait(every)
+        try:
+            served.flush_spans()
+        except Exception:  # a failed flush writes nothing (the sync is atomic); the spans stay for the next one
+            log.exception("flushing received spans failed")
+        if stopping:
+            return
+
+
 def create_app(
     served: Served, *, token: str | None = None, mcp_server: Any = None, mcp_hosts: list[str] | None = None, warm: bool = False,
     hosts: list[str] | None = None, write_token: str | None = None, token_where: str = "", page_token: str | None = None,
@@ -200,9 +212,15 @@ def create_app(
                 await stack.enter_async_context(mcp_server.session_manager.run())
             if warm:
                 threading.Thread(target=served.warm, name="opsgraph-warm", daemon=True).start()
+            stop = threading.Event()
+            flush_every = served.og.settings.serve.otlp_flush_seconds
+            flusher = threading.Thread(target=_flush_spans, args=(served, stop, flush_every), name="opsgraph-otlp", daemon=True)
+            flusher.start()
             try:
                 yield
             finally:
+                stop.set()
+                flusher.join(timeout=60)
                 served.close()
 
     app = FastAPI(
@@ -280,6 +298,19 @@ def create_app(
         """Prometheus metrics: requests, latency, answers, jobs, store size."""
         body = await served.call(metrics.render)
         return Response(body, media_type=CONTENT_TYPE)
+
+    # -- OTLP traces ------------------------------------------------------------------------------
+    @app.post("/v1/traces", tags=["telemetry"], responses={200: {"content": {"application/x-protobuf": {}, "application/json": {}}}, **ERRORS})
+    async def otlp_traces(request: Request) -> Response:
+        """OTLP/HTTP trace export, as the OpenTelemetry SDK exporters send it (protobuf or JSON): the spans become
+        observed CALLS edges (calls, error share, p50/p95 per caller and callee), written on the next flush
+        (`serve.otlp_flush_seconds`). A malformed body is 400; nothing already received is lost."""
+        body = await request.body()
+        ctype = request.headers.get("content-type", "")
+        taken = await served.call(served.receive_spans, body, ctype)  # a malformed body: TraceFormatError, 400 trace_invalid
+        if ctype.split(";")[0].strip().lower() == "application/json":
+            return JSONResponse({"partialSuccess": {}, "accepted_spans": taken})
+        return Response(b"", media_type="application/x-protobuf")  # an empty ExportTraceServiceResponse
 
     # -- asking ------------------------------------------------------------------------------------
     @app.post("/v1/ask", tags=["ask"], responses=ERRORS)
