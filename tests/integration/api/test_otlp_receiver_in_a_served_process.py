@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 
 
-
 def _send_spans(url: str, token: str, calls: int) -> None:
     from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
