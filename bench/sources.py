@@ -1,7 +1,7 @@
 """Source readers: how well inferred dependencies match known call graphs, and how fast manifests read.
 
     .venv/bin/python bench/sources.py                    # every section
-    .venv/bin/python bench/sources.py --only edges       # one section (edges | reading)
+    .venv/bin/python bench/sources.py --only edges       # one section (edges | reading | cost | sync)
     .venv/bin/python bench/sources.py --workloads 2000   # smaller generated estate
 
 Sections (each a function in SECTIONS; add yours there, e.g. the sync timing):
@@ -15,6 +15,12 @@ Sections (each a function in SECTIONS; add yours there, e.g. the sync timing):
   baseline of only parsing the same YAML with the same loader; the ratio is the mapping's cost.
   The generator (`write_manifests`) can also write the same estate with a fraction changed
   (versions bumped, dependencies removed, workloads added) for re-sync measurements.
+- cost: the reader's time per 1,000 workloads at 1k, 5k and 10k (or --sizes), beside parse-only per
+  1,000 in the same run: a reader linear in the estate keeps both flat as the estate grows.
+- sync: the generated estate read from its manifests and synced into a fresh embedded store (read,
+  plan, apply), then the same folder rewritten with `--change` of the workloads changed (a third
+  bumped, a third losing a dependency, a third new) and synced again: time and graph writes of both
+  and their ratio (they must follow the change, not the estate), then an unchanged re-sync.
 """
 
 from __future__ import annotations
@@ -226,9 +232,86 @@ def section_reading(args: argparse.Namespace, schema: GraphSchema) -> None:
         print(f"facts: {counts}, problems {len(facts.problems)}; every generated dependency found: {ok}")
 
 
+def _generated_known_ids(ids: list[str]) -> dict[str, str]:
+    teams = {f"team-{i:02d}" for i in range(50)}
+    return {i: "Team" for i in ids if i in teams}
+
+
+def section_cost(args: argparse.Namespace, schema: GraphSchema) -> None:
+    print("\n## Reader cost per 1,000 workloads as the estate grows (best of 2 runs per size)")
+    print(f"{'workloads':>9} {'parse only s/1k':>16} {'reader s/1k':>12} {'reader total s':>15}")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "k8s"
+            write_manifests(root, n)
+            config = SourceConfig(name="gen", kind="kubernetes", path=root)
+            parse, read = float("inf"), float("inf")
+            for _ in range(2):
+                t = time.perf_counter()
+                for p in yaml_files(root):
+                    for _doc in yaml.load_all(p.read_text(encoding="utf-8"), Loader=loader):
+                        pass
+                parse = min(parse, time.perf_counter() - t)
+                t = time.perf_counter()
+                facts = read_source(config, schema, known_ids=_generated_known_ids)
+                read = min(read, time.perf_counter() - t)
+            if facts.count().get("Service") != n:
+                raise SystemExit(f"reader produced {facts.count()} for {n} workloads")
+        print(f"{n:9,} {parse / n * 1000:16.3f} {read / n * 1000:12.3f} {read:15.2f}")
+    print("flat s/1k down the column = linear; the reader column includes the parse column.")
+
+
+def _sync_once(store: Any, schema: GraphSchema, config: SourceConfig, label: str) -> dict[str, float]:
+    from opsgraph.ingest.sync import apply_plan, plan_sync, state_from_facts
+
+    t0 = time.perf_counter()
+    facts = read_source(config, schema, known_ids=store.node_types)
+    t1 = time.perf_counter()
+    plan = plan_sync(store, schema, state_from_facts(facts))
+    t2 = time.perf_counter()
+    apply_plan(store, plan)
+    t3 = time.perf_counter()
+    row = {"read": t1 - t0, "plan": t2 - t1, "apply": t3 - t2, "total": t3 - t0, "writes": float(plan.writes())}
+    print(f"  {label:<26} read {row['read']:7.2f} s  plan {row['plan']:7.2f} s  apply {row['apply']:7.2f} s  "
+          f"total {row['total']:7.2f} s  graph writes {int(row['writes']):>6}")
+    return row
+
+
+def section_sync(args: argparse.Namespace, schema: GraphSchema) -> None:
+    from opsgraph.app.sync import default_schema
+    from opsgraph.store.arcadedb import ArcadeDBStore
+
+    schema = default_schema()
+    print(f"\n## Sync of {args.workloads} workloads read from manifests, then a re-sync with {args.change:.0%} of them changed")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "k8s"
+        info = write_manifests(root, args.workloads)
+        print(f"written: {info['workloads']} workloads, {info['dependencies']} env dependencies, {info['files']} files")
+        config = SourceConfig(name="gen", kind="kubernetes", path=root)
+        with ArcadeDBStore(Path(tmp) / "store") as store:
+            store.ensure_schema(schema)
+            store.upsert_nodes("Team", [{"id": f"team-{i:02d}", "name": f"team-{i:02d}"} for i in range(50)])
+            first = _sync_once(store, schema, config, "first sync")
+            for old in root.rglob("*.yaml"):
+                old.unlink()
+            # `changed` applies to each of the three kinds of change: a third of the share each.
+            info2 = write_manifests(root, args.workloads, changed=args.change / 3)
+            second = _sync_once(store, schema, config, f"re-sync, {args.change:.0%} changed")
+            print(f"  change: {info2['bumped']} versions bumped, {info2['pruned']} workloads lost a dependency, "
+                  f"{info2['added']} workloads added ({info2['bumped'] + info2['pruned'] + info2['added']} of {args.workloads})")
+            print(f"  re-sync / first sync: total time {second['total'] / first['total']:.3f}, apply time "
+                  f"{second['apply'] / first['apply']:.3f}, graph writes {second['writes'] / max(first['writes'], 1):.4f} "
+                  f"(estate share changed {args.change:.4f})")
+            again = _sync_once(store, schema, config, "re-sync, nothing changed")
+            print(f"  unchanged re-sync: {int(again['writes'])} writes; its time is reading the manifests and the claim hashes")
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace, GraphSchema], None]] = {
     "edges": section_edges,
     "reading": section_reading,
+    "cost": section_cost,
+    "sync": section_sync,
 }
 
 
@@ -236,6 +319,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append", help="run only these sections")
     parser.add_argument("--workloads", type=int, default=10_000, help="size of the generated estate (default 10000)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 5_000, 10_000], help="estate sizes of the cost section")
+    parser.add_argument("--change", type=float, default=0.01, help="share of workloads changed before the re-sync (default 0.01)")
     args = parser.parse_args()
     schema = load_schema(sample_estate_path() / "schema.yaml")
     for name, section in SECTIONS.items():
