@@ -169,7 +169,8 @@ class RiskService:
             raise self._no_telemetry()
         frame, report = resolve_labels(data.frame, incidents=incident_windows(self.store, schema),
                                        rules=schema.nodes[self.node_type].slo)
-        return EstateTelemetry(frame=frame, edges=data.edges, node_type=data.node_type, schema_name=data.schema_name), report
+        return EstateTelemetry(frame=frame, edges=data.edges, node_type=data.node_type, schema_name=data.schema_name,
+                               edge_spans=data.edge_spans), report
 
     def _no_telemetry(self) -> NoTelemetryError:
         return NoTelemetryError(f"no {self.node_type} telemetry in the store: ingest an estate whose telemetry/ folder has some")
@@ -213,7 +214,7 @@ class RiskService:
         self._use_threads()
         try:
             model = train_model(data.frame, data.edges, cfg, progress=progress, node_type=data.node_type,
-                                schema_name=data.schema_name)
+                                schema_name=data.schema_name, edge_spans=data.edge_spans)
         except (RiskDataError, RiskModelError) as exc:
             raise RiskError(f"cannot train on the stored {self.node_type} telemetry: {exc}") from exc
         if promote is None:
@@ -233,7 +234,8 @@ class RiskService:
         t_len = len(data.frame.timestamps)
         first_test = t_len - round(t_len * cfg.test_fraction)  # the new model's test windows
         try:
-            return compare(current, model, data.frame, data.edges, first_end=first_test, config=cfg).better
+            return compare(current, model, data.frame, data.edges, first_end=first_test, config=cfg,
+                           edge_spans=data.edge_spans).better
         except RiskModelError:
             return True  # the current model cannot read this telemetry at all
 
@@ -242,14 +244,14 @@ class RiskService:
         data = self.telemetry()
         c = model.config
         steps = max(c.window, c.anomaly_window, c.drift_window) + _HISTORY_STEPS
-        return EstateTelemetry(_recent(data.frame, steps), data.edges, data.node_type, data.schema_name)
+        return EstateTelemetry(_recent(data.frame, steps), data.edges, data.node_type, data.schema_name, data.edge_spans)
 
     def scores(self) -> RiskScores:
         """Risk of every node at the latest stored step (current model), riskiest first."""
         model = self._current()
         data = self._recent_data(model)
         try:
-            return model.score(data.frame, data.edges)
+            return model.score(data.frame, data.edges, edge_spans=data.edge_spans)
         except RiskModelError as exc:
             raise RiskError(str(exc)) from exc
 
@@ -265,7 +267,7 @@ class RiskService:
                 raise UnknownNodeError(f"{node!r} is a {found}; the risk model covers {self.node_type} nodes")
             raise UnknownNodeError(f"{node!r} has no telemetry in the store")
         try:
-            return model.explain(data.frame, node, data.edges, max_hops=max_hops)
+            return model.explain(data.frame, node, data.edges, max_hops=max_hops, edge_spans=data.edge_spans)
         except RiskModelError as exc:
             raise RiskError(str(exc)) from exc
 
@@ -288,7 +290,7 @@ class RiskService:
         self._use_threads()
         try:
             return monitor(self.registry, frame, data.edges, config=cfg, force=force, progress=progress,
-                           node_type=data.node_type, schema_name=data.schema_name)
+                           node_type=data.node_type, schema_name=data.schema_name, edge_spans=data.edge_spans)
         except (RiskDataError, RiskModelError, RegistryError) as exc:
             raise RiskError(f"monitoring failed: {exc}") from exc
 

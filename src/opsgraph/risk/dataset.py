@@ -16,6 +16,13 @@ Conventions
     labelled with `targets[e]` (see `failure_targets`: failing in
     ``(e, e + horizon]``).
 
+    Topology over time: `edge_spans` (from the store's change log, see
+    `opsgraph.store.history.edge_intervals`) say when each dependency was
+    true. The dataset then holds every edge true at some step and an
+    `edge_mask` [T, E]: edge e exists in the snapshot of step t iff it was true
+    at `timestamps[t]`. With no change inside the frame the mask is None and
+    everything is exactly as with a static edge list.
+
 Splits (T steps, fractions of time)
     train steps ``[0, t1)``, validation ``[t1, t2)``, test ``[t2, T)``. Window
     ends are assigned by the step they end at; ends of training and
@@ -38,6 +45,10 @@ from opsgraph.errors import RiskError
 from opsgraph.risk.simulate import failure_targets
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore, TelemetryFrame
+from opsgraph.store.history import ALL_ROWS, Interval, edge_intervals
+
+EdgeSpans = dict[tuple[str, str], list[Interval]]
+"""(src, dst) -> [start, end) intervals (epoch seconds, None = open) in which `src` depended on `dst`."""
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -58,6 +69,8 @@ class EstateTelemetry:
     """Node type the telemetry belongs to."""
     schema_name: str = ""
     """Name of the estate's schema."""
+    edge_spans: EdgeSpans | None = None
+    """When each dependency among these nodes was true (edges removed since included); None: no history read."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +213,39 @@ def message_edge_index(
     return ei, kept
 
 
+def timed_edges(
+    edges: Sequence[tuple[str, str]], edge_spans: EdgeSpans | None
+) -> list[tuple[str, str]]:
+    """`edges` (the current ones) followed by edges of `edge_spans` no longer current, sorted."""
+    out = [(str(a), str(b)) for a, b in edges]
+    if edge_spans:
+        seen = set(out)
+        out.extend(sorted(k for k in edge_spans if k not in seen))
+    return out
+
+
+def edge_step_mask(
+    timestamps: np.ndarray, pairs: Sequence[tuple[str, str]], edge_spans: EdgeSpans | None
+) -> np.ndarray | None:
+    """bool [T, E]: pair e was true at `timestamps[t]`; None when every pair held at every step.
+
+    A pair without spans is taken as true throughout (an edge written before any history).
+    """
+    if not edge_spans or not len(pairs):
+        return None
+    ts = np.asarray(timestamps, dtype=np.float64)
+    mask = np.ones((ts.shape[0], len(pairs)), dtype=bool)
+    for col, pair in enumerate(pairs):
+        spans = edge_spans.get(pair)
+        if spans is None:
+            continue
+        held = np.zeros(ts.shape[0], dtype=bool)
+        for start, end in spans:
+            held |= (ts >= (-np.inf if start is None else start)) & (ts < (np.inf if end is None else end))
+        mask[:, col] = held
+    return None if mask.all() else mask
+
+
 @dataclass(frozen=True)
 class RiskDataset:
     """Scaled, imputed telemetry with targets, graph and time-ordered splits."""
@@ -234,6 +280,8 @@ class RiskDataset:
     """int64 window end steps for testing."""
     split_steps: tuple[int, int]
     """(t1, t2): first validation step and first test step."""
+    edge_mask: np.ndarray | None = None
+    """bool [T, E] aligned with `edge_index` columns: the edge existed at that step; None: every edge at every step."""
 
 
 def split_steps(n_steps: int, val_fraction: float, test_fraction: float) -> tuple[int, int]:
@@ -254,8 +302,12 @@ def build_dataset(
     scaling: Literal["node", "global"] = "node",
     clip: float = 10.0,
     scaler: FeatureScaler | None = None,
+    edge_spans: EdgeSpans | None = None,
 ) -> RiskDataset:
-    """Build a dataset from a frame; fit the scaler on training steps unless one is given."""
+    """Build a dataset from a frame; fit the scaler on training steps unless one is given.
+
+    With `edge_spans`, each step's snapshot holds only the dependencies true at its time (`edge_mask`).
+    """
     values = np.asarray(frame.values)
     t_len = values.shape[0] if values.ndim == 3 else 0
     if values.ndim != 3 or values.shape[1:] != (len(frame.node_ids), len(frame.features)):
@@ -281,7 +333,8 @@ def build_dataset(
         )
     x = impute(scaler.transform(values, frame.node_ids, frame.features))
     labels = np.asarray(frame.labels, dtype=np.int8)
-    ei, kept = message_edge_index(frame.node_ids, edges)
+    ei, kept = message_edge_index(frame.node_ids, timed_edges(edges, edge_spans))
+    mask = edge_step_mask(frame.timestamps, kept, edge_spans)
     return RiskDataset(
         node_ids=list(frame.node_ids),
         features=list(frame.features),
@@ -298,6 +351,7 @@ def build_dataset(
         val_ends=val_ends,
         test_ends=test_ends,
         split_steps=(t1, t2),
+        edge_mask=mask,
     )
 
 
@@ -333,7 +387,12 @@ def load_from_store(
 
     Edge types are the schema's dependency edges; only their names (validated
     by the schema) ever reach the Cypher text. Edges with an end outside the
-    telemetry's nodes are dropped.
+    telemetry's nodes are dropped. `edge_spans` holds when each edge among
+    these nodes was true, from the store's change log (None when the log
+    records no dependency change, so the topology is the same at every step).
+    An edge from a source's first sync (its initial load) counts as true since
+    before history began: that sync says when opsgraph learnt of it, not when
+    it began, and telemetry from before it must not lose the edge.
     """
     if node_type not in schema.nodes:
         raise RiskDataError(f"unknown node type {node_type!r} (declared: {', '.join(sorted(schema.nodes))})")
@@ -347,13 +406,21 @@ def load_from_store(
     known = set(frame.node_ids)
     edges: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
+    current: dict[str, list[tuple[str, str]]] = {}
     for edge_type in schema.dependency_edges():
         if edge_type not in schema.edges:  # defensive: the name must come from the schema
             raise RiskDataError(f"unknown edge type {edge_type!r}")
-        result = store.query(dependency_query(edge_type))
+        result = store.query(dependency_query(edge_type), limit=ALL_ROWS)
         for row in result.rows:
             pair = (str(row["src"]), str(row["dst"]))
+            current.setdefault(edge_type, []).append(pair)
             if pair[0] in known and pair[1] in known and pair[0] != pair[1] and pair not in seen:
                 seen.add(pair)
                 edges.append(pair)
-    return EstateTelemetry(frame=frame, edges=edges, node_type=node_type, schema_name=schema.name)
+    spans: EdgeSpans = {}
+    for (_, a, b), intervals in edge_intervals(store, list(schema.dependency_edges()), current, first_load_open=True).items():
+        if a in known and b in known and a != b:
+            spans.setdefault((a, b), []).extend(intervals)
+    changed = any(s is not None or e is not None for intervals in spans.values() for s, e in intervals)
+    return EstateTelemetry(frame=frame, edges=edges, node_type=node_type, schema_name=schema.name,
+                           edge_spans=spans if changed else None)

@@ -81,6 +81,12 @@ class TemporalGAT(torch.nn.Module):
     shared by several windows therefore shares its dropout mask; in eval mode the
     logits equal the looped reference (`reference.py`).
 
+    Topology over time: with `edge_mask` [T, E] (bool), the snapshot of step t
+    holds only the edges e with ``edge_mask[t, e]`` (self-loops always), so each
+    step is encoded on the dependencies true at its own time. With no mask, or
+    an all-true one, every snapshot holds every edge and the logits are the
+    same. Attention of an edge absent from a snapshot is 0 there.
+
     Args:
         in_channels (int): features per node and step, F.
         window (int): steps per window, W. (default: 8)
@@ -97,7 +103,7 @@ class TemporalGAT(torch.nn.Module):
     Shapes:
         - **input:** features :math:`(T, N, F)`, edge_index :math:`(2, E)` (no
           self-loops needed), window ends :math:`(B,)` with values in
-          :math:`[W-1, T-1]`
+          :math:`[W-1, T-1]`, optional edge_mask :math:`(T, E)` bool
         - **output:** logits :math:`(B, N)`; with ``return_attention=True`` also a
           `TemporalAttention` whose `edge_index` is :math:`(2, E')` (E' = E
           without self-loops + N), `steps` :math:`(S,)`, `alpha1`
@@ -174,7 +180,8 @@ class TemporalGAT(torch.nn.Module):
         return self.head(self.dropout(out[:, -1])).squeeze(-1)
 
     def forward(
-        self, x: Tensor, edge_index: Tensor, window_ends: Tensor, return_attention: bool = False
+        self, x: Tensor, edge_index: Tensor, window_ends: Tensor, return_attention: bool = False,
+        edge_mask: Tensor | None = None,
     ) -> Tensor | tuple[Tensor, TemporalAttention]:
         if x.dim() != 3 or x.size(-1) != self.in_channels:
             raise ValueError(f"x must be [T, N, {self.in_channels}], got {tuple(x.shape)}")
@@ -187,14 +194,23 @@ class TemporalGAT(torch.nn.Module):
             raise ValueError(f"window ends must lie in [{w - 1}, {t_len - 1}]")
         if edge_index.numel() and (int(edge_index.min()) < 0 or int(edge_index.max()) >= n):
             raise ValueError("edge_index refers to nodes outside [0, N)")
+        if edge_mask is not None and tuple(edge_mask.shape) != (t_len, edge_index.size(1)):
+            raise ValueError(f"edge_mask must be [{t_len}, {edge_index.size(1)}], got {tuple(edge_mask.shape)}")
 
         steps = ends.view(-1, 1) - (w - 1) + torch.arange(w, device=x.device)  # [B, W]
         uniq, inv = torch.unique(steps, return_inverse=True)  # [S], [B, W]
         s = uniq.numel()
         ei = with_self_loops(edge_index.to(torch.long), n)  # [2, E']
         offsets = (torch.arange(s, device=x.device) * n).view(1, s, 1)
-        union = (ei.view(2, 1, -1) + offsets).reshape(2, -1)  # snapshot-major [2, S*E']
-        z, att1, att2 = self.encode(x[uniq].reshape(s * n, -1), union)  # [S*N, D]
+        union = ei.view(2, 1, -1) + offsets  # snapshot-major [2, S, E']
+        present = None
+        if edge_mask is not None and not bool(edge_mask.all()):
+            # Columns of `ei`: the non-loop edges of `edge_index` in order, then one self-loop per node.
+            not_loop = edge_index[0] != edge_index[1]
+            step_mask = edge_mask.to(torch.bool)[:, not_loop]
+            present = torch.cat([step_mask[uniq], torch.ones(s, n, dtype=torch.bool, device=x.device)], dim=1)  # [S, E']
+            union = union[:, present]  # [2, K]
+        z, att1, att2 = self.encode(x[uniq].reshape(s * n, -1), union.reshape(2, -1))  # [S*N, D]
         seq = z.view(s, n, -1)[inv]  # [B, W, N, D]
         b = ends.numel()
         seq = seq.permute(0, 2, 1, 3).reshape(b * n, w, -1)
@@ -202,11 +218,17 @@ class TemporalGAT(torch.nn.Module):
         if not return_attention:
             return logits
         e = ei.size(1)
+        alpha1, alpha2 = att1[1], att2[1]
+        if present is not None:
+            full1 = alpha1.new_zeros(s, e, alpha1.size(-1))
+            full2 = alpha2.new_zeros(s, e, alpha2.size(-1))
+            full1[present], full2[present] = alpha1, alpha2
+            alpha1, alpha2 = full1, full2
         attention = TemporalAttention(
             edge_index=ei,
             steps=uniq,
-            alpha1=att1[1].view(s, e, -1),
-            alpha2=att2[1].view(s, e, -1),
+            alpha1=alpha1.view(s, e, -1),
+            alpha2=alpha2.view(s, e, -1),
         )
         return logits, attention
 

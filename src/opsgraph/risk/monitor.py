@@ -30,7 +30,7 @@ import numpy as np
 
 from opsgraph.risk._threads import torch_threads
 from opsgraph.risk.config import RiskConfig
-from opsgraph.risk.dataset import slice_frame
+from opsgraph.risk.dataset import EdgeSpans, slice_frame
 from opsgraph.risk.drift import DriftReport
 from opsgraph.risk.registry import ModelRegistry
 from opsgraph.risk.train import ProgressCallback, TrainedRiskModel, train_model
@@ -95,14 +95,15 @@ def compare(
     *,
     first_end: int,
     config: RiskConfig,
+    edge_spans: EdgeSpans | None = None,
 ) -> Comparison:
     """Score both models on the windows ending at or after `first_end` and decide; the one promotion rule.
 
     Both score sets are kept in the challenger's metrics as `comparison_current` /
     `comparison_challenger`. Raises `RiskModelError` when the current model cannot read `frame`.
     """
-    cur_m = current.evaluate(frame, edges, first_end=first_end)
-    ch_m = challenger.evaluate(frame, edges, first_end=first_end)
+    cur_m = current.evaluate(frame, edges, first_end=first_end, edge_spans=edge_spans)
+    ch_m = challenger.evaluate(frame, edges, first_end=first_end, edge_spans=edge_spans)
     challenger.metrics["comparison_current"] = cur_m
     challenger.metrics["comparison_challenger"] = ch_m
     metric = config.compare_metric
@@ -121,6 +122,7 @@ def monitor(
     node_type: str = "",
     schema_name: str = "",
     warm_start: bool = True,
+    edge_spans: EdgeSpans | None = None,
 ) -> MonitorReport:
     """Run the policy once (see the module docstring)."""
     if not 0.0 < eval_fraction < 1.0:
@@ -129,7 +131,8 @@ def monitor(
     if previous is None:
         cfg = config or RiskConfig()
         torch_threads(cfg.threads)
-        model = train_model(frame, edges, cfg, progress=progress, node_type=node_type, schema_name=schema_name)
+        model = train_model(frame, edges, cfg, progress=progress, node_type=node_type, schema_name=schema_name,
+                            edge_spans=edge_spans)
         version = registry.save(model, promote=True)
         return MonitorReport("trained_first", "no current model: trained and promoted one", None, None, version,
                              challenger_version=version, metric=cfg.compare_metric)
@@ -147,8 +150,9 @@ def monitor(
     challenger = train_model(slice_frame(frame, 0, cut), edges, cfg, progress=progress,
                              node_type=node_type or current.node_type,
                              schema_name=schema_name or current.schema_name,
-                             init_from=current if warm_start and _same_shape(cfg, current.config) else None)
-    result = compare(current, challenger, frame, edges, first_end=cut, config=cfg)
+                             init_from=current if warm_start and _same_shape(cfg, current.config) else None,
+                             edge_spans=edge_spans)
+    result = compare(current, challenger, frame, edges, first_end=cut, config=cfg, edge_spans=edge_spans)
     metric, cur, ch, better = result.metric, result.current, result.challenger, result.better
     version = registry.save(challenger, promote=better)
     why = "drift detected" if drift is not None and drift.drifted else ("forced" if force else "no drift baseline")

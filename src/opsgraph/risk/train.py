@@ -27,7 +27,17 @@ from opsgraph.errors import RiskError
 from opsgraph.risk._threads import torch_threads
 from opsgraph.risk.anomaly import NodeAnomalyDetector
 from opsgraph.risk.config import RiskConfig
-from opsgraph.risk.dataset import FeatureScaler, RiskDataError, RiskDataset, build_dataset, impute, message_edge_index
+from opsgraph.risk.dataset import (
+    EdgeSpans,
+    FeatureScaler,
+    RiskDataError,
+    RiskDataset,
+    build_dataset,
+    edge_step_mask,
+    impute,
+    message_edge_index,
+    timed_edges,
+)
 from opsgraph.risk.drift import DriftDetector, DriftReport
 from opsgraph.risk.errors import RegistryError
 from opsgraph.risk.metrics import average_precision, best_f1_threshold, binary_metrics
@@ -109,7 +119,8 @@ class TrainedRiskModel:
     node_ids: list[str]
     features: list[str]
     edges: list[tuple[str, str]]
-    """Dependency pairs (src depends on dst) of the training graph."""
+    """Dependency pairs (src depends on dst) of the training graph (with a topology that changed over
+    time, those true at the last training step; the scoring calls take `edge_spans` for the rest)."""
     scaler: FeatureScaler
     threshold: float
     metrics: dict[str, dict[str, float]]
@@ -127,31 +138,38 @@ class TrainedRiskModel:
     created: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     # -- prediction -------------------------------------------------------------
-    def _prepare(self, frame: TelemetryFrame, edges: Sequence[tuple[str, str]] | None) -> tuple[np.ndarray, np.ndarray]:
+    def _prepare(
+        self, frame: TelemetryFrame, edges: Sequence[tuple[str, str]] | None, edge_spans: EdgeSpans | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Scaled features, message edges and (with `edge_spans`) the per-step edge mask."""
         if list(frame.features) != self.features:
             raise RiskModelError(f"telemetry features {list(frame.features)} differ from the model's {self.features}")
         x = impute(self.scaler.transform(frame.values, frame.node_ids, frame.features))
-        ei, _ = message_edge_index(frame.node_ids, self.edges if edges is None else edges)
-        return x, ei
+        ei, kept = message_edge_index(frame.node_ids, timed_edges(self.edges if edges is None else edges, edge_spans))
+        return x, ei, edge_step_mask(frame.timestamps, kept, edge_spans)
 
-    def _forward(self, x: np.ndarray, ei: np.ndarray, ends: np.ndarray, attention: bool = False) -> Any:
+    def _forward(self, x: np.ndarray, ei: np.ndarray, ends: np.ndarray, attention: bool = False,
+                 mask: np.ndarray | None = None) -> Any:
         torch = torch_threads(self.config.threads)
         self.module.eval()
         with torch.no_grad():
-            return self.module(torch.from_numpy(x), torch.from_numpy(ei), torch.from_numpy(ends), attention)
+            return self.module(torch.from_numpy(x), torch.from_numpy(ei), torch.from_numpy(ends), attention,
+                               edge_mask=None if mask is None else torch.from_numpy(mask))
 
     def probabilities(self, frame: TelemetryFrame, edges: Sequence[tuple[str, str]] | None = None,
-                      ends: np.ndarray | None = None) -> np.ndarray:
-        """Probabilities [B, N] for windows ending at `ends` (default: the last step)."""
-        x, ei = self._prepare(frame, edges)
+                      ends: np.ndarray | None = None, *, edge_spans: EdgeSpans | None = None) -> np.ndarray:
+        """Probabilities [B, N] for windows ending at `ends` (default: the last step); each step on its own
+        topology when `edge_spans` says when each dependency was true."""
+        x, ei, mask = self._prepare(frame, edges, edge_spans)
         if x.shape[0] < self.config.window:
             raise RiskModelError(f"need at least {self.config.window} steps of telemetry, got {x.shape[0]}")
         ends = np.array([x.shape[0] - 1]) if ends is None else np.asarray(ends, dtype=np.int64)
-        return _predict(self, x, ei, ends)
+        return _predict(self, x, ei, ends, mask)
 
-    def score(self, frame: TelemetryFrame, edges: Sequence[tuple[str, str]] | None = None) -> RiskScores:
+    def score(self, frame: TelemetryFrame, edges: Sequence[tuple[str, str]] | None = None, *,
+              edge_spans: EdgeSpans | None = None) -> RiskScores:
         """Risk of every node for the window ending at the frame's last step."""
-        probs = self.probabilities(frame, edges)[0]
+        probs = self.probabilities(frame, edges, edge_spans=edge_spans)[0]
         anomalies = None
         if self.anomaly is not None:
             z = impute(self.scaler.transform(frame.values, frame.node_ids, frame.features))
@@ -165,14 +183,14 @@ class TrainedRiskModel:
         return RiskScores(int(frame.timestamps[-1]), self.threshold, self.config.horizon, rows)
 
     def explain(self, frame: TelemetryFrame, node: str, edges: Sequence[tuple[str, str]] | None = None,
-                *, max_hops: int = 5, min_attention: float = 0.0) -> Explanation:
+                *, max_hops: int = 5, min_attention: float = 0.0, edge_spans: EdgeSpans | None = None) -> Explanation:
         """Follow the highest-attention incoming dependency edges upstream from `node`."""
         if node not in frame.node_ids:
             raise RiskModelError(f"unknown node {node!r}")
-        x, ei = self._prepare(frame, edges)
+        x, ei, mask = self._prepare(frame, edges, edge_spans)
         if x.shape[0] < self.config.window:
             raise RiskModelError(f"need at least {self.config.window} steps of telemetry, got {x.shape[0]}")
-        logits, att = self._forward(x, ei, np.array([x.shape[0] - 1]), attention=True)
+        logits, att = self._forward(x, ei, np.array([x.shape[0] - 1]), attention=True, mask=mask)
         probs = 1.0 / (1.0 + np.exp(-logits[0].numpy().astype(np.float64)))
         # Mean over snapshots of the window, heads and both layers: [E'].
         weight = 0.5 * (att.alpha1.mean(dim=(0, 2)) + att.alpha2.mean(dim=(0, 2))).numpy()
@@ -205,14 +223,14 @@ class TrainedRiskModel:
         return self.drift.check(x)
 
     def evaluate(self, frame: TelemetryFrame, edges: Sequence[tuple[str, str]] | None = None,
-                 first_end: int | None = None) -> dict[str, float]:
+                 first_end: int | None = None, *, edge_spans: EdgeSpans | None = None) -> dict[str, float]:
         """Metrics of the risky class on windows of `frame` ending at or after `first_end`."""
-        x, ei = self._prepare(frame, edges)
+        x, ei, mask = self._prepare(frame, edges, edge_spans)
         w = self.config.window
         ends = np.arange(max(w - 1, first_end or 0), x.shape[0], dtype=np.int64)
         if ends.size == 0:
             raise RiskModelError("no window to evaluate")
-        probs = _predict(self, x, ei, ends)
+        probs = _predict(self, x, ei, ends, mask)
         y = failure_targets(np.asarray(frame.labels, dtype=np.int8), self.config.horizon)[ends]
         known = y >= 0
         return binary_metrics(y[known], probs[known], self.threshold)
@@ -248,12 +266,19 @@ def build_module(config: RiskConfig, in_channels: int) -> TemporalGAT:
     )
 
 
-def _predict(model: TrainedRiskModel, x: np.ndarray, ei: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _predict(model: TrainedRiskModel, x: np.ndarray, ei: np.ndarray, ends: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     torch = torch_threads(model.config.threads)
-    return probabilities(model.module, torch.from_numpy(x), torch.from_numpy(ei), ends, model.config.batch_size * 4)
+    return probabilities(model.module, torch.from_numpy(x), torch.from_numpy(ei), ends, model.config.batch_size * 4,
+                         None if mask is None else torch.from_numpy(mask))
 
 
-def probabilities(module: torch.nn.Module, x: torch.Tensor, ei: torch.Tensor, ends: np.ndarray, chunk: int) -> np.ndarray:
+def _mask_kw(edge_mask: torch.Tensor | None) -> dict[str, Any]:
+    """`edge_mask` as a keyword only when there is one, so modules without a topology over time are called as before."""
+    return {} if edge_mask is None else {"edge_mask": edge_mask}
+
+
+def probabilities(module: torch.nn.Module, x: torch.Tensor, ei: torch.Tensor, ends: np.ndarray, chunk: int,
+                  edge_mask: torch.Tensor | None = None) -> np.ndarray:
     """Eval-mode probabilities [B, N] of the windows ending at `ends`, `chunk` windows per forward pass."""
     import torch
 
@@ -261,7 +286,7 @@ def probabilities(module: torch.nn.Module, x: torch.Tensor, ei: torch.Tensor, en
     out = []
     with torch.no_grad():
         for i in range(0, len(ends), chunk):
-            out.append(torch.sigmoid(module(x, ei, torch.from_numpy(ends[i : i + chunk]))).numpy())
+            out.append(torch.sigmoid(module(x, ei, torch.from_numpy(ends[i : i + chunk]), **_mask_kw(edge_mask))).numpy())
     return np.concatenate(out).astype(np.float64)
 
 
@@ -292,15 +317,19 @@ def train_epoch(
     pos_weight: float,
     config: RiskConfig,
     forward: Callable[..., torch.Tensor] | None = None,
+    edge_mask: torch.Tensor | None = None,
 ) -> float:
-    """One pass over `batches` of window ends; `forward(module, x, edge_index, ends)` defaults to the module."""
+    """One pass over `batches` of window ends; `forward(module, x, edge_index, ends)` defaults to the module.
+
+    `edge_mask` [T, E] (each step's own topology) is passed on as a keyword when given."""
     import torch
 
     module.train()
     total, count = 0.0, 0
+    kw = _mask_kw(edge_mask)
     for ends in batches:
         ends_t = torch.from_numpy(ends)
-        logits = module(x, edge_index, ends_t) if forward is None else forward(module, x, edge_index, ends_t)
+        logits = module(x, edge_index, ends_t, **kw) if forward is None else forward(module, x, edge_index, ends_t, **kw)
         loss = masked_loss(logits, y[ends_t], pos_weight, config)
         optimizer.zero_grad()
         loss.backward()
@@ -339,6 +368,7 @@ def fit_windows(
 
     x = torch.from_numpy(ds.x)
     ei = torch.from_numpy(ds.edge_index)
+    mask = None if ds.edge_mask is None else torch.from_numpy(ds.edge_mask)
     y = torch.from_numpy(ds.targets.astype(np.float32))
     train_y = ds.targets[ds.train_ends]
     pos, neg = int((train_y == 1).sum()), int((train_y == 0).sum())
@@ -357,10 +387,11 @@ def fit_windows(
     history: list[dict[str, float]] = []
     for epoch in range(1, total + 1):
         order = rng.permutation(len(batches))
-        train_loss = train_epoch(module, x, ei, y, [batches[i] for i in order], optimizer, pos_weight, config, forward=forward)
+        train_loss = train_epoch(module, x, ei, y, [batches[i] for i in order], optimizer, pos_weight, config,
+                                 forward=forward, edge_mask=mask)
         module.eval()
         with torch.no_grad():
-            val_logits = torch.cat([module(x, ei, torch.from_numpy(b)) for b in val_batches])
+            val_logits = torch.cat([module(x, ei, torch.from_numpy(b), **_mask_kw(mask)) for b in val_batches])
             val_loss = float(masked_loss(val_logits, y[torch.from_numpy(ds.val_ends)], pos_weight, config))
         val_ap = average_precision(val_y[known], torch.sigmoid(val_logits).numpy()[known])
         if val_loss < best_loss - 1e-5:
@@ -390,16 +421,19 @@ def train_model(
     node_type: str = "",
     schema_name: str = "",
     init_from: TrainedRiskModel | None = None,
+    edge_spans: EdgeSpans | None = None,
 ) -> TrainedRiskModel:
     """Train a risk model on `frame` (time-ordered splits from `config`) and the dependency `edges`.
 
     `init_from` starts from another model's weights (warm start, e.g. a
     challenger fine-tuned from the current model); its shapes must match.
+    `edge_spans` (when each dependency was true, from the store's history)
+    makes every step train on the topology of its own time.
     """
     cfg = config or RiskConfig()
     torch = torch_threads(cfg.threads)
     ds = build_dataset(frame, edges, window=cfg.window, horizon=cfg.horizon, val_fraction=cfg.val_fraction,
-                       test_fraction=cfg.test_fraction, scaling=cfg.scaling, clip=cfg.clip)
+                       test_fraction=cfg.test_fraction, scaling=cfg.scaling, clip=cfg.clip, edge_spans=edge_spans)
     module = build_module(cfg, len(ds.features))
     if init_from is not None:
         try:
@@ -409,16 +443,17 @@ def train_model(
     history = fit_windows(module, ds, cfg, progress=progress)
     x = torch.from_numpy(ds.x)
     ei = torch.from_numpy(ds.edge_index)
+    mask = None if ds.edge_mask is None else torch.from_numpy(ds.edge_mask)
     val_y = ds.targets[ds.val_ends]
 
     chunk = cfg.batch_size * 4
-    val_p = probabilities(module, x, ei, ds.val_ends, chunk)
+    val_p = probabilities(module, x, ei, ds.val_ends, chunk, mask)
     known = val_y >= 0
     threshold = best_f1_threshold(val_y[known], val_p[known])
     metrics = {"val": binary_metrics(val_y[known], val_p[known], threshold)}
     if ds.test_ends.size:
         test_y = ds.targets[ds.test_ends]
-        test_p = probabilities(module, x, ei, ds.test_ends, chunk)
+        test_p = probabilities(module, x, ei, ds.test_ends, chunk, mask)
         k = test_y >= 0
         metrics["test"] = binary_metrics(test_y[k], test_p[k], threshold)
         # Early warning only: nodes not failing yet at the window's last step.
@@ -434,8 +469,10 @@ def train_model(
     except ValueError:
         drift = None  # too little data for a baseline; check_drift will say so
     anomaly = NodeAnomalyDetector.fit(ds.x[:t1], ds.node_ids, ds.labels[:t1], length=cfg.anomaly_window)
+    # The model's own graph is the topology at its last training step; `edge_spans` gives the rest.
+    final_edges = ds.edges if ds.edge_mask is None else [e for e, held in zip(ds.edges, ds.edge_mask[-1], strict=True) if held]
     return TrainedRiskModel(
-        config=cfg, module=module, node_ids=ds.node_ids, features=ds.features, edges=ds.edges,
+        config=cfg, module=module, node_ids=ds.node_ids, features=ds.features, edges=final_edges,
         scaler=ds.scaler, threshold=threshold, metrics=metrics, drift=drift, anomaly=anomaly,
         data_start=int(ds.timestamps[0]), data_end=int(ds.timestamps[-1]), node_type=node_type,
         schema_name=schema_name, history=history,

@@ -8,7 +8,7 @@ each dependency edge was true from here, to train on the topology of each time s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from opsgraph.store.base import GraphStore
 
@@ -25,24 +25,46 @@ Interval = tuple[float | None, float | None]
 """[start, end) in epoch seconds; None start: true since before history began; None end: still true."""
 
 
-def edge_intervals(store: GraphStore, edge_types: Iterable[str]) -> dict[tuple[str, str, str], list[Interval]]:
+def edge_intervals(
+    store: GraphStore,
+    edge_types: Iterable[str],
+    current: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+    *,
+    first_load_open: bool = False,
+) -> dict[tuple[str, str, str], list[Interval]]:
     """(edge type, from, to) → when that edge was true, from the change log and the current state.
 
-    `edge_types` must be names from a validated schema (they enter the query text)."""
+    `edge_types` must be names from a validated schema (they enter the query text). `current`, the
+    (from, to) pairs of each type the caller has just read, saves reading them again. With
+    `first_load_open`, an edge created by the first run of its source (the initial load, which records
+    when opsgraph learnt of the edge, not when it began) counts as true since before history began."""
     wanted = set(edge_types)
-    rows = [r for r in store.read_records(CHANGE, {"kind": "edge"}) if r.get("type") in wanted]
+    records = store.read_records(CHANGE, None if first_load_open else {"kind": "edge"})
+    first_run: dict[str, tuple[float, str]] = {}
+    if first_load_open:
+        for r in records:
+            key = (float(r["ts"]), str(r["run"]))
+            src = str(r.get("source") or "")
+            if src not in first_run or key < first_run[src]:
+                first_run[src] = key
+    rows = [r for r in records if r.get("kind") == "edge" and r.get("type") in wanted]
     rows.sort(key=lambda r: (float(r["ts"]), str(r["run"]), int(r["seq"])))  # oldest first
-    open_at: dict[tuple[str, str, str], float] = {}
+    open_at: dict[tuple[str, str, str], float | None] = {}
     out: dict[tuple[str, str, str], list[Interval]] = defaultdict(list)
     for r in rows:
         k = (str(r["type"]), str(r["a"]), str(r.get("b") or ""))
         if r["op"] == "create":
-            open_at[k] = float(r["ts"])
+            initial = first_load_open and first_run.get(str(r.get("source") or ""), (0.0, ""))[1] == str(r["run"])
+            open_at[k] = None if initial else float(r["ts"])
         elif r["op"] == "delete":
             out[k].append((open_at.pop(k, None), float(r["ts"])))
     for et in sorted(wanted):
-        for r in store.query(f"MATCH (a)-[r:{et}]->(b) RETURN a.id AS a, b.id AS b", limit=ALL_ROWS).rows:
-            k = (et, str(r["a"]), str(r["b"]))
+        if current is not None:
+            pairs: Iterable[tuple[str, str]] = current.get(et, ())
+        else:
+            pairs = ((r["a"], r["b"]) for r in store.query(f"MATCH (a)-[r:{et}]->(b) RETURN a.id AS a, b.id AS b", limit=ALL_ROWS).rows)
+        for a, b in pairs:
+            k = (et, str(a), str(b))
             out[k].append((open_at.pop(k, None), None))
     return dict(out)
 

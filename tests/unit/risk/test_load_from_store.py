@@ -47,6 +47,9 @@ class FakeStore:
         edge_type = cypher.split("[r:")[1].split("]")[0]
         return QueryResult(["src", "dst"], rows[edge_type])
 
+    def read_records(self, record_type: str, where: Mapping[str, Any] | None = None, **_: Any) -> list[dict[str, Any]]:
+        return []  # no change log: the topology never changed
+
 
 def test_reads_telemetry_and_dependency_edges_among_its_nodes() -> None:
     store = FakeStore()
