@@ -39,6 +39,7 @@ from opsgraph.schema import GraphSchema
 from opsgraph.sources import Facts
 from opsgraph.store.arcadedb import row_hash
 from opsgraph.store.base import GraphStore
+from opsgraph.store.history import first_run_key
 
 CLAIM = "OpsgraphClaim"
 """Hidden record type: what one source asserts about one node or edge."""
@@ -516,6 +517,8 @@ def apply_plan(store: GraphStore, plan: SyncPlan, *, progress: Progress | None =
     plan.seconds += time.perf_counter() - began
     plan.data_version = store.data_version()
     record_sync(store, plan)
+    if plan.changes and store.get_meta(first_run_key(plan.source)) is None:
+        store.set_meta(first_run_key(plan.source), plan.run)  # its initial load: the risk layer's topology over time
     return plan
 
 

@@ -418,7 +418,10 @@ def load_from_store(
                 seen.add(pair)
                 edges.append(pair)
     spans: EdgeSpans = {}
-    for (_, a, b), intervals in edge_intervals(store, list(schema.dependency_edges()), current, first_load_open=True).items():
+    for (_, a, b), intervals in edge_intervals(
+        store, list(schema.dependency_edges()), current, first_load_open=True,
+        since=float(frame.timestamps[0]) if len(frame.timestamps) else None,
+    ).items():
         if a in known and b in known and a != b:
             spans.setdefault((a, b), []).extend(intervals)
     changed = any(s is not None or e is not None for intervals in spans.values() for s, e in intervals)

@@ -25,36 +25,50 @@ Interval = tuple[float | None, float | None]
 """[start, end) in epoch seconds; None start: true since before history began; None end: still true."""
 
 
+def first_run_key(source: str) -> str:
+    """Store setting holding the run id of `source`'s first sync that changed anything (its initial load)."""
+    return f"history:first-run:{source}"
+
+
+def _first_run(store: GraphStore, source: str) -> str:
+    run = store.get_meta(first_run_key(source))
+    if run is not None:
+        return run
+    # A store written before the setting existed: the earliest run in this source's log.
+    rows = store.read_records(CHANGE, {"source": source})
+    return str(min(rows, key=lambda r: (float(r["ts"]), str(r["run"])))["run"]) if rows else ""
+
+
 def edge_intervals(
     store: GraphStore,
     edge_types: Iterable[str],
     current: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     *,
     first_load_open: bool = False,
+    since: float | None = None,
 ) -> dict[tuple[str, str, str], list[Interval]]:
     """(edge type, from, to) → when that edge was true, from the change log and the current state.
 
     `edge_types` must be names from a validated schema (they enter the query text). `current`, the
     (from, to) pairs of each type the caller has just read, saves reading them again. With
     `first_load_open`, an edge created by the first run of its source (the initial load, which records
-    when opsgraph learnt of the edge, not when it began) counts as true since before history began."""
+    when opsgraph learnt of the edge, not when it began) counts as true since before history began.
+    With `since`, only changes after that time are read: the intervals are then exact from `since` on
+    (an edge whose creation is older starts at None), which is all a window of telemetry needs."""
     wanted = set(edge_types)
-    records = store.read_records(CHANGE, None if first_load_open else {"kind": "edge"})
-    first_run: dict[str, tuple[float, str]] = {}
-    if first_load_open:
-        for r in records:
-            key = (float(r["ts"]), str(r["run"]))
-            src = str(r.get("source") or "")
-            if src not in first_run or key < first_run[src]:
-                first_run[src] = key
-    rows = [r for r in records if r.get("kind") == "edge" and r.get("type") in wanted]
+    records = store.read_records(CHANGE, {"kind": "edge"}, since=None if since is None else ("ts", since))
+    rows = [r for r in records if r.get("type") in wanted]
     rows.sort(key=lambda r: (float(r["ts"]), str(r["run"]), int(r["seq"])))  # oldest first
+    first_run: dict[str, str] = {}
+    if first_load_open:
+        for src in sorted({str(r.get("source") or "") for r in rows if r["op"] == "create"}):
+            first_run[src] = _first_run(store, src)
     open_at: dict[tuple[str, str, str], float | None] = {}
     out: dict[tuple[str, str, str], list[Interval]] = defaultdict(list)
     for r in rows:
         k = (str(r["type"]), str(r["a"]), str(r.get("b") or ""))
         if r["op"] == "create":
-            initial = first_load_open and first_run.get(str(r.get("source") or ""), (0.0, ""))[1] == str(r["run"])
+            initial = first_load_open and first_run.get(str(r.get("source") or "")) == str(r["run"])
             open_at[k] = None if initial else float(r["ts"])
         elif r["op"] == "delete":
             out[k].append((open_at.pop(k, None), float(r["ts"])))
