@@ -1,4 +1,4 @@
-"""`OpsGraph`: the one public facade. It turns settings into objects and wires them.
+"""`OpsGraph`: the one public facade. It builds objects from settings (`app/build.py`) and wires them.
 
 The CLI and (later) the HTTP API, MCP server and web page are thin shells
 over this class; none of them builds a store or reads configuration itself.
@@ -11,14 +11,15 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsgraph.app.ask import AskService, NothingIngestedError, build_llm, risk_source
+from opsgraph.app.ask import AskService, NothingIngestedError, risk_source
+from opsgraph.app.build import build_embedder, build_llm, build_store
 from opsgraph.app.config import Settings, load_settings
 from opsgraph.app.estates import record_estate
 from opsgraph.app.risk import RiskService
 from opsgraph.app.sync import SyncService
 from opsgraph.app.text2cypher import Text2CypherService, TuneReport
 from opsgraph.app.traces import TraceReceiver
-from opsgraph.embed import Embedder, create_embedder
+from opsgraph.embed import Embedder
 from opsgraph.errors import StoreError
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
 from opsgraph.ingest.documents import DocumentLimits
@@ -30,7 +31,7 @@ from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer
 from opsgraph.retrieve import render_schema
 from opsgraph.schema import GraphSchema
-from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
+from opsgraph.store import GraphStore, LiveType, QueryResult
 
 if TYPE_CHECKING:
     from opsgraph.app.investigate import InvestigateService
@@ -65,13 +66,8 @@ class OpsGraph:
     # -- lifecycle -------------------------------------------------------------
     def open(self) -> OpsGraph:
         if self._store is None:
-            s = self.settings
-            s.home.mkdir(parents=True, exist_ok=True)
-            settings: dict[str, Any] = {"batch_size": s.store.batch_size}
-            if s.store.backend == "arcadedb-embedded":
-                settings["path"] = s.store_path
-                settings["timeout_ms"] = s.store.query_timeout_ms
-            self._store = create_store(s.store.backend, **settings)
+            self.settings.home.mkdir(parents=True, exist_ok=True)
+            self._store = build_store(self.settings)
         self._store.open()
         return self
 
@@ -109,16 +105,8 @@ class OpsGraph:
     @property
     def embedder(self) -> Embedder | None:
         """The configured embedder, built on first use (no model loads until it embeds); None for provider "none"."""
-        e = self.settings.embed
-        if self._embedder is None and e.provider != "none":
-            opts: dict[str, Any] = {"batch_size": e.batch_size}
-            if e.cache:
-                opts["cache_dir"] = self.settings.home / "cache" / "embeddings"
-            if e.provider == "sentence-transformers":
-                opts.update(threads=e.threads, device=e.device)
-            elif e.provider == "openai":
-                opts.update(base_url=e.base_url, model=e.model, api_key=e.api_key.get_secret_value() if e.api_key else None)
-            self._embedder = create_embedder(e.provider, **opts)
+        if self._embedder is None:
+            self._embedder = build_embedder(self.settings)
         return self._embedder
 
     @property
