@@ -43,6 +43,8 @@ subclass inherits its parent's pair until it declares its own.
     ├── NothingIngestedError (app.ask)    409 nothing_ingested
     ├── TuneError (app.text2cypher)       409 not_tunable
     ├── SearchUnavailableError (app)      409 search_unavailable
+    ├── NodeNotFoundError (app.browse)    404 node_not_found
+    ├── DocumentNotFoundError (app.browse) 404 document_not_found
     ├── AskInputError (app)               422 ask_input           (also a ValueError)
     ├── ServerError (cli.serve)           502 server_error        the running server refused a forwarded command
     ├── LimitExceededError                413 too_large           a request is over a configured limit

@@ -313,3 +313,28 @@ class OpsGraph:
         """The metric changes behind a node's risk: its own and its dependencies' recent moves against their normal."""
         return self._investigator().risk_drivers(node)
 
+
+    # -- browsing (see `app/browse.py`) ---------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Estate nodes and edges (documents apart) and documents."""
+        from opsgraph.app.browse import counts
+
+        return counts(self.describe())
+
+    def graph_view(self, *, limit: int, include_documents: bool = False) -> dict[str, Any]:
+        """At most `limit` nodes with display names and the edges between them, for drawing."""
+        from opsgraph.app.browse import graph_view
+
+        return graph_view(self.store, self.schema(), limit=limit, include_documents=include_documents)
+
+    def node_page(self, node_id: str) -> dict[str, Any]:
+        """One node's properties, neighbours, runbooks and the documents that mention it."""
+        from opsgraph.app.browse import node_page
+
+        return node_page(self.store, self.schema(), node_id)
+
+    def document_page(self, doc_id: str) -> dict[str, Any]:
+        """A document and its chunks in order (a chunk id highlights that chunk)."""
+        from opsgraph.app.browse import document_page
+
+        return document_page(self.store, doc_id)

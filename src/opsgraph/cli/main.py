@@ -21,8 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from opsgraph import IngestReport, QueryResult, SchemaError, load_schema
-from opsgraph.app import OpsGraph, load_settings, sample_estate_path
-from opsgraph.app.demo import DEMO_QUESTIONS, bump_demo_version, demo_source
+from opsgraph.app import DEMO_QUESTIONS, OpsGraph, bump_demo_version, demo_source, load_settings, sample_estate_path
 from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
@@ -337,7 +336,7 @@ def demo(home: Annotated[Path | None, typer.Option("--home", help="Where the dem
 def run_sync_demo(og: OpsGraph, target: Path) -> None:
     """Sync the sample's Kubernetes manifests as a second source, change one, sync again, and list the changes."""
     console.rule("[bold]sources and history: the sample's Kubernetes manifests as a second source")
-    from opsgraph.app.demo import demo_manifests
+    from opsgraph.app import demo_manifests
 
     manifests = demo_manifests(target)
     if manifests is None:

@@ -23,8 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from opsgraph.app import OpsGraph, age_seconds, age_text, load_settings
-from opsgraph.app.risk import DEMO_OVERRIDES
+from opsgraph.app import DEMO_OVERRIDES, OpsGraph, age_seconds, age_text, load_settings
 from opsgraph.errors import OpsGraphError
 
 risk_app = typer.Typer(help="Failure risk: a temporal GATv2 over the dependency graph, trained on stored telemetry.",

@@ -60,7 +60,7 @@ from opsgraph.api.http.models import (
 from opsgraph.api.jobs import Job
 from opsgraph.api.service import Served, jsonable
 from opsgraph.api.web import STATIC_DIR
-from opsgraph.app.events import Stage
+from opsgraph.app import Stage
 from opsgraph.errors import OpsGraphError
 
 log = logging.getLogger("opsgraph.api")
