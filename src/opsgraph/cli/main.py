@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from opsgraph import IngestReport, QueryResult, SchemaError, load_schema
 from opsgraph.app import DEMO_QUESTIONS, OpsGraph, bump_demo_version, demo_source, load_settings, sample_estate_path
+from opsgraph.cli._common import HomeOpt, console, err
+from opsgraph.cli._common import errors as _errors
+from opsgraph.cli._common import open_home as _open
 from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
@@ -33,24 +35,6 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(risk_app, name="risk")
 app.command("serve")(serve)
 app.command("mcp")(mcp_command)
-
-console = Console()
-err = Console(stderr=True)
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except OpsGraphError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from exc
-
-
-def _open(home: Path | None) -> OpsGraph:
-    return OpsGraph(load_settings(home=home)).open()
-
 
 def _progress() -> Progress:
     return Progress(

@@ -14,44 +14,34 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from opsgraph.app import DEMO_OVERRIDES, OpsGraph, age_seconds, age_text, load_settings
-from opsgraph.errors import OpsGraphError
+from opsgraph.app import DEMO_OVERRIDES, OpsGraph, age_seconds, age_text
+from opsgraph.cli._common import HomeOpt, console, err, errors, fail
+from opsgraph.cli._common import open_home as _open
 
 risk_app = typer.Typer(help="Failure risk: a temporal GATv2 over the dependency graph, trained on stored telemetry.",
                        no_args_is_help=True)
 
-console = Console()
-err = Console(stderr=True)
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 EpochCallback = Callable[[int, int, dict[str, float]], None]
 
 
 @contextmanager
 def _errors() -> Iterator[None]:
+    """The CLI's error line, and the extra to install when PyTorch is missing."""
     try:
-        yield
-    except OpsGraphError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(1) from exc
+        with errors():
+            yield
     except ModuleNotFoundError as exc:
         if exc.name not in ("torch", "torch_geometric"):
             raise
-        err.print("[bold red]error:[/] the risk model needs PyTorch: pip install 'opsgraph[risk]'", highlight=False)
-        raise typer.Exit(1) from exc
-
-
-def _open(home: Path | None) -> OpsGraph:
-    return OpsGraph(load_settings(home=home)).open()
+        raise fail("the risk model needs PyTorch: pip install 'opsgraph[risk]'") from exc
 
 
 def _iso(ts: int) -> str:

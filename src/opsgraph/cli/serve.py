@@ -25,19 +25,12 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 from rich.markup import escape
 
 from opsgraph.app import OpsGraph, load_settings
+from opsgraph.cli._common import HomeOpt, err
+from opsgraph.cli._common import fail as _fail
 from opsgraph.errors import OpsGraphError, StoreLockedError, WriteRefusedError
-
-err = Console(stderr=True)
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(1)
 
 
 def _need_serve_extra() -> None:
