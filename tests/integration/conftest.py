@@ -2,11 +2,12 @@
 Redis Stack server per session for the tests that ask for `redis_url` (started by `scripts/redis_stack.py`).
 
 Memory (a whole run is one process): the JVM is started once with `TEST_HEAP` rather than the product's
-2 GB default, and the language models a module loaded are released when the module ends (llama.cpp keeps
-every model it loaded for the process, one per tuned adapter, otherwise)."""
+2 GB default; the language models a module loaded are released when the module ends (llama.cpp keeps
+every model it loaded for the process, one per tuned adapter, otherwise) and freed C heap is handed back."""
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import subprocess
@@ -37,6 +38,19 @@ def _release_models_after_the_module() -> Iterator[None]:
     if llamacpp is not None:
         llamacpp.unload_models()
     gc.collect()
+    _trim_malloc()
+
+
+def _trim_malloc() -> None:
+    """Give freed C heap back to the system (glibc keeps it otherwise: torch, llama.cpp and the tokenizers free
+    into the main arena, which a long run only grows). Nothing where glibc is not the allocator."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 @pytest.fixture
