@@ -274,7 +274,11 @@ class RiskService:
             raise RiskError(str(exc)) from exc
 
     def _anomaly_only_or_refuse(self) -> RiskScores:
-        data, labels = self.labelled_telemetry()
+        try:
+            data, labels = self.labelled_telemetry()
+        except NoTelemetryError:
+            self._current()  # no model and nothing to score either: say what to do first (train)
+            raise
         if not labels.anomaly_only:
             self._current()  # raises NoModelError: there are labels, so a model can be trained
         return self.anomaly_only(data)
