@@ -49,6 +49,8 @@ Pull = Callable[[str, float], PullReport]
 HISTORY_STEPS = 60
 """Steps read before the window, so imputation has recent values to carry (as `RiskService` does)."""
 ANOMALY_MIN_HISTORY = 20
+LABEL_RECHECK_S = 3600.0
+"""With no model, how long the verdict "no failure labels" is kept before the labels are looked for again (it reads all telemetry)."""
 
 
 @dataclass
@@ -68,7 +70,8 @@ class CycleReport:
     """`incremental`, `full`, `anomaly-only` or `none` (nothing new)."""
     reason: str = ""
     """Why the score was full, or why nothing was scored."""
-    mode: str = "model"
+    mode: str = ""
+    """`model` or `anomaly-only` when something was scored."""
     version: str | None = None
     scores: RiskScores | None = None
     alerts: AlertChanges = field(default_factory=AlertChanges)
@@ -115,6 +118,7 @@ class Watcher:
         self.clock = clock
         self.live = LiveScorer()
         self._model: tuple[str, TrainedRiskModel] | None = None
+        self._labels: tuple[float, str, str] | None = None
 
     # -- state kept in the store's settings ----------------------------------------------------
     def _state(self) -> dict[str, Any]:
@@ -198,11 +202,16 @@ class Watcher:
 
     def _first_model(self, report: CycleReport) -> str | None:
         """No model yet: train the first one when there are failure labels (the policy's first step), else None."""
-        try:
-            mode, why = self.risk.mode()
-        except OpsGraphError as exc:
-            report.reason = str(exc)
-            return None
+        checked = self._labels
+        if checked is not None and time.monotonic() - checked[0] < LABEL_RECHECK_S:
+            mode, why = checked[1], checked[2]
+        else:
+            try:
+                mode, why = self.risk.mode()
+            except OpsGraphError as exc:
+                report.reason = str(exc)
+                return None
+            self._labels = (time.monotonic(), mode, why)
         if mode == ANOMALY_ONLY or not self.settings.watch.monitor:
             report.reason = why
             return None
