@@ -1,6 +1,6 @@
 """The watch loop against a real Prometheus: it pulls only new steps, scores them incrementally with the numbers of a
 full score, raises one alert per threshold crossing, writes nothing when nothing is new, and survives a server that
-is down (the next cycle retries). Real store, sample estate (its first 24 h ingested, the rest arrives from Prometheus)."""
+is down (the next cycle retries). Real store, sample estate (its first 12 h ingested, the rest arrives from Prometheus)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from opsgraph.sources import SourceConfig
 from opsgraph.sources.prometheus_settings import PrometheusSettings
 
 T0 = 1767225600  # 2026-01-01T00:00:00Z, the sample telemetry's first step
-KEPT = 1440  # steps ingested from the CSV (24 h); the watch pulls the later ones from Prometheus
+KEPT = 720  # steps ingested from the CSV (12 h); the watch pulls the later ones from Prometheus
 FEATURES = ("cpu", "memory", "latency_p95_ms", "error_rate", "requests_per_s")
 QUERIES = {"Service": {f: f"max by (service) (estate_{f})" for f in FEATURES}}
 CATCHUP = 12
@@ -51,7 +51,7 @@ def _source(url: str, name: str = "metrics") -> SourceConfig:
 
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory, sample_prometheus: str) -> Iterator[OpsGraph]:
-    """The sample estate's first 24 h, a model trained on them, and the Prometheus holding all 36 h as a source."""
+    """The sample estate's first 12 h, a model trained on them, and the Prometheus holding all 36 h as a source."""
     import shutil
 
     root = tmp_path_factory.mktemp("watch")
@@ -62,7 +62,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory, sample_prometheus: str) -> I
                         watch={"max_catchup_steps": CATCHUP, "monitor": False}, sources=[_source(sample_prometheus)])
     with OpsGraph(settings) as og:
         og.ingest(estate, documents=False)
-        og.risk.train(overrides={"epochs": 6, "patience": 3})
+        og.risk.train(overrides={"epochs": 4, "patience": 2})
         yield og
 
 
