@@ -81,6 +81,11 @@ class MemoryStore:
         out += [LiveType(t, "edge", len(pairs)) for t, pairs in self.edges.items() if pairs]
         return out
 
+    def read_records(self, record_type: str, where: Mapping[str, Any] | None = None, *,
+                     since: tuple[str, float] | None = None, order: str | None = None) -> list[dict[str, Any]]:
+        """No hidden records: no change log, so the topology never changed."""
+        return []
+
     def read_telemetry(self, node_type: str, node_ids: Sequence[str] | None = None,
                        start: int | None = None, end: int | None = None) -> TelemetryFrame:
         self.telemetry_reads.append((node_type, node_ids, start, end))

@@ -29,9 +29,6 @@ def memory_store() -> MemoryStore:
     edges = {"DEPENDS_ON": [("web", "api"), ("api", "orders_db"), ("web", "api")], "CALLS": [("web", "cart")]}
     return MemoryStore(SCHEMA, edges=edges, telemetry={"Service": frame})
 
-    def read_records(self, record_type: str, where: Mapping[str, Any] | None = None, **_: Any) -> list[dict[str, Any]]:
-        return []  # no change log: the topology never changed
-
 
 def test_reads_telemetry_and_dependency_edges_among_its_nodes() -> None:
     store = memory_store()
