@@ -224,7 +224,7 @@ def metric_evidence(
     dev = np.abs(after - center[None])  # [Ta, N, F]
     peak_idx = np.argmax(np.nan_to_num(dev, nan=-1.0), axis=0)  # [N, F]
     with np.errstate(divide="ignore", invalid="ignore"):
-        unit = np.nanmax(dev, axis=0) / change if change.size else change  # the change's scale per metric
+        unit = _quiet(np.nanmax, dev, axis=0) / change if change.size else change  # the change's scale per metric
     out: dict[str, list[MetricChange]] = {}
     ts_after = ts[ts >= onset]
     for n, node in enumerate(frame.node_ids):
