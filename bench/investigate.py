@@ -6,8 +6,11 @@ One command (``python bench/investigate.py``) prints, for the same cases in the 
   Boutique** (56 injected faults; symptom = frontend, the shop's entry point; 30 steps before the
   fault and 10 from it, the window the BARO-style figure of the issue was measured with):
   AC@1/3/5 and Avg@5 (mean of AC@1..5, RCAEval's measures) for the BARO-style baseline
-  (`rca.rank_by_change`), the current evidence ranker (`rca.rank_root_causes`) and the
-  investigation's ranker (`investigate.rank_candidates`). The data sets carry no change log and no
+  (`rca.rank_by_change`), the evidence walk (`rca.rank_root_causes`), the previous investigation
+  ranker (changes in units of a tenth of the metric's level) and the investigation ranker
+  (`investigate.rank_candidates` on `calibrated_changes`: units of the metric's own spread in the earlier half of the rows before the
+  onset when at least 10 rows give it; PetShop's issues have 1-2 rows before the onset, so there both
+  calibrations are the same). The data sets carry no change log and no
   incident history, so the new ranker runs on metric and graph evidence only: nothing is tuned per
   data set and nothing learns from the labels.
 * the **confident-vs-not split**: how often the top candidate is right when the ranker says the
@@ -76,32 +79,38 @@ def measures(tops: Sequence[list[str]], truths: Sequence[str]) -> dict[str, floa
 
 
 def evaluate(name: str, cases: list[tuple]) -> list[str]:
-    from opsgraph.investigate.evidence import metric_evidence
+    from opsgraph.investigate.evidence import calibrated_changes, metric_evidence
     from opsgraph.investigate.rank import rank_candidates
-    from opsgraph.risk.rca import rank_by_change, rank_root_causes
+    from opsgraph.risk.rca import metric_changes, rank_by_change, rank_root_causes
 
     truths = [c[5] for c in cases]
-    baro, rca, new, conf = [], [], [], []
+    baro, rca, prev, new, conf = [], [], [], [], []
     began = time.perf_counter()
     for frame, edges, symptom, onset, baseline, _ in cases:
         baro.append(rank_by_change(frame, onset, symptom=symptom, calls=edges).top(5))
         rca.append(rank_root_causes(frame, edges, symptom, onset, baseline=baseline).top(5))
-        ranking = rank_candidates(frame, edges, symptom, onset, baseline=baseline,
-                                  metrics=metric_evidence(frame, onset, baseline=baseline))
+        # The previous investigation ranker: the same ranking on `rca.metric_changes` (a tenth of the level as the unit).
+        old = metric_changes(frame, onset, baseline=baseline)
+        prev.append(rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=old,
+                                    metrics=metric_evidence(frame, onset, baseline=baseline, calibrated=old)).top(5))
+        cal = calibrated_changes(frame, onset, baseline=baseline)
+        ranking = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal,
+                                  metrics=metric_evidence(frame, onset, baseline=baseline, calibrated=cal))
         new.append(ranking.top(5))
         conf.append(ranking.confident)
     secs = (time.perf_counter() - began) / max(len(cases), 1)
-    lines = [f"{name}: {len(cases)} cases ({secs * 1000:.0f} ms per case for all three rankers)",
-             f"  {'ranker':<46} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
-    for label, tops in (("BARO-style (rca.rank_by_change)", baro), ("current evidence ranker (rca.rank_root_causes)", rca),
-                        ("investigation ranker (investigate.rank_candidates)", new)):
+    lines = [f"{name}: {len(cases)} cases ({secs * 1000:.0f} ms per case for all four rankers)",
+             f"  {'ranker':<58} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
+    for label, tops in (("BARO-style (rca.rank_by_change)", baro), ("evidence walk (rca.rank_root_causes)", rca),
+                        ("previous investigation ranker (unit: a tenth of the level)", prev),
+                        ("investigation ranker (unit: the metric's own spread)", new)):
         m = measures(tops, truths)
-        lines.append(f"  {label:<46} {m['AC@1']:>5.2f} {m['AC@3']:>5.2f} {m['AC@5']:>5.2f} {m['Avg@5']:>6.2f}")
+        lines.append(f"  {label:<58} {m['AC@1']:>5.2f} {m['AC@3']:>5.2f} {m['AC@5']:>5.2f} {m['Avg@5']:>6.2f}")
     right = [top[0] == t for top, t in zip(new, truths, strict=True)]
     for flag, word in ((True, "clear"), (False, "no clear cause")):
         hits = [r for r, c in zip(right, conf, strict=True) if c == flag]
         share = f"{np.mean(hits):.2f}" if hits else "n/a"
-        lines.append(f"  said '{word}': {len(hits)} case(s), top candidate right in {share}")
+        lines.append(f"  investigation ranker said '{word}': {len(hits)} case(s), top candidate right in {share}")
     return lines
 
 
