@@ -307,16 +307,29 @@ class Served:
         def compute() -> dict[str, Any]:
             risk = self.og.risk
             scores = risk.scores()
+            anomaly_only = scores.mode == "anomaly-only"
             try:
-                drift: Any = jsonable(risk.drift())
+                drift: Any = {"error": "anomaly-only mode: no model, so no drift baseline"} if anomaly_only else jsonable(risk.drift())
             except Exception as exc:  # the board still shows scores when drift cannot be computed
                 drift = {"error": str(exc)}
             return {
+                "mode": scores.mode,
+                **({"mode_note": "no failure labels (no label column, incident or SLO rule): no failure probability, "
+                    "only how unusual each node's recent telemetry is; `risky` = anomaly p-value under `threshold`"} if anomaly_only else {}),
                 "version": risk.current_version(), "node_type": risk.node_type, "timestamp": _iso(scores.timestamp),
                 "data_age_seconds": round(age_seconds(scores.timestamp)), "data_age": age_text(scores.timestamp),
                 "threshold": scores.threshold, "horizon_steps": scores.horizon, "nodes": jsonable(scores.nodes), "drift": drift,
             }
         return self._cached(("board",), compute)
+
+    def risk_alerts(self, open_only: bool = False) -> list[dict[str, Any]]:
+        """Alerts the watch loop recorded, newest first, with ISO times."""
+        out = []
+        for a in self.og.alerts(open_only=open_only):
+            row = jsonable({k: v for k, v in a.items() if k != "key"})
+            row.update(raised=_iso(a["raised"]), cleared=_iso(a["cleared"]) if a.get("cleared") is not None else None)
+            out.append(row)
+        return out
 
     def risk_explain(self, node: str, max_hops: int = 5) -> dict[str, Any]:
         """The upstream dependency path (by attention) that drives `node`'s risk."""

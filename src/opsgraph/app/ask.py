@@ -12,6 +12,7 @@ from typing import Any
 
 from opsgraph.app.build_cache import AskInputError, CacheAndMemory
 from opsgraph.app.config import Settings
+from opsgraph.app.risk import NoModelError
 from opsgraph.app.text2cypher import Text2CypherService
 from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
@@ -201,6 +202,9 @@ def risk_source(service: Any) -> RiskSource:
 
     def view() -> RiskView:
         scores = service.scores()
+        if getattr(scores, "mode", "model") == "anomaly-only":
+            raise NoModelError("risk runs in anomaly-only mode (no label column, incident or SLO rule to learn failures from), "
+                               "so there is no failure probability; `opsgraph risk score` shows how unusual each node's telemetry is")
         rows = [RiskRow(n.node, float(n.probability), bool(n.risky)) for n in scores.nodes]
         return RiskView(rows, float(scores.threshold), int(scores.horizon), service.current_version())
 

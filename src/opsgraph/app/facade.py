@@ -35,6 +35,7 @@ from opsgraph.store import GraphStore, LiveType, QueryResult
 
 if TYPE_CHECKING:
     from opsgraph.app.investigate import InvestigateService
+    from opsgraph.app.watch import CycleReport, Watcher
     from opsgraph.investigate import Investigation
     from opsgraph.rag.evaluate import EvalReport
 
@@ -57,6 +58,7 @@ class OpsGraph:
         self._traces: TraceReceiver | None = None
         self._text2cypher: Text2CypherService | None = None
         self._risk: RiskService | None = None
+        self._watcher: Watcher | None = None
 
     @classmethod
     def from_home(cls, home: str | Path | None = None, *, config_file: str | Path | None = None) -> OpsGraph:
@@ -338,3 +340,23 @@ class OpsGraph:
         from opsgraph.app.browse import document_page
 
         return document_page(self.store, doc_id)
+
+    # -- the watch loop (see `app/watch.py`) ------------------------------------------------------
+    @property
+    def watcher(self) -> Watcher:
+        """The watch loop over this facade's store (one per facade: it keeps the scorer's state between cycles)."""
+        if self._watcher is None:
+            from opsgraph.app.watch import Watcher
+
+            self._watcher = Watcher(self.store, self.settings, self.risk, self.schema, lambda name, now: self.pull_telemetry(name, now=now))
+        return self._watcher
+
+    def watch_cycle(self, *, now: float | None = None) -> CycleReport:
+        """One watch cycle: pull the telemetry sources, score the new steps, record alerts, check drift."""
+        return self.watcher.cycle(now=now)
+
+    def alerts(self, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """Risk alerts the watch loop recorded (a node crossing its threshold, and when it cleared), newest first."""
+        from opsgraph.risk.alerts import list_alerts
+
+        return list_alerts(self.store, node_type=self.settings.risk.node_type, open_only=open_only)

@@ -27,6 +27,7 @@ from opsgraph.cli._common import open_home as _open
 from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
+from opsgraph.cli.watch import watch_command
 from opsgraph.errors import OpsGraphError
 
 app = typer.Typer(help="opsgraph: your service estate as a knowledge graph.", no_args_is_help=True, add_completion=False)
@@ -641,6 +642,7 @@ def _engine_output_aside() -> Iterator[None]:
         sys.stderr = saved
 app.command("investigate")(investigate_command)
 app.add_typer(incident_app, name="incident")
+app.command("watch")(watch_command)
 
 
 def main() -> None:
