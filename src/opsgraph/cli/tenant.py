@@ -103,7 +103,10 @@ def serve_tenants(settings: Any, *, host: str, port: int, token: str | None, rea
         lines += [f"  web page   {url}/", f"  API docs   {url}/docs"]
         if not no_mcp:
             lines.append(f"  MCP        {url}/mcp" + ("" if mcp_writes else " (read-only tools)"))
-        lines += ["  every call needs: Authorization: Bearer <your tenant's token>", "Ctrl-C stops it."]
+        lines.append("  every call needs: Authorization: Bearer <your tenant's token>")
+        if (settings.home / "store").exists():
+            lines.append(f"  note: the store of {settings.home} itself is not served while it has tenants")
+        lines.append("Ctrl-C stops it.")
         sys.stdout.write("\n".join(lines) + "\n")
         sys.stdout.flush()
 
