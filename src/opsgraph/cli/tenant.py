@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from opsgraph.app import OpsGraph, load_settings
 from opsgraph.app.tenants import TenantInfo, add_tenant, list_tenants, tenant_tokens
+from opsgraph.cli._common import HomeOpt, console, err
+from opsgraph.cli._common import fail as _fail
 from opsgraph.errors import OpsGraphError
 
 tenant_app = typer.Typer(help="Tenants: estates kept apart on one home, each behind its own token.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
 
 
 def _as_dict(t: TenantInfo) -> dict[str, Any]:
