@@ -103,7 +103,7 @@ def make_estate(folder: Path, name: str) -> Path:
 
 
 OPSGRAPH = Path(sys.executable).parent / "opsgraph"
-BASE_YAML = "embed: {provider: hashing}\nllm: {provider: none}\n"
+BASE_YAML = "embed: {provider: hashing}\nllm: {provider: none}\nstore: {heap: 1g}\n"
 QUESTION = "who owns the payment service?"
 OWN_WORDS = {"acme": ("kestrel", "marmalade", "ledger", "checkout"), "globex": ("osprey", "quokka", "fraud", "billing", "invoice")}
 """Words only found in each estate's data: the other tenant must never see them."""
@@ -136,7 +136,7 @@ def tenants_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
         assert f"token written to {token_file}" in " ".join(r.stdout.split())
         assert token_file.stat().st_mode & 0o777 == 0o600
         estates[name] = make_estate(work / f"{name}-estate", name)
-        settings = Settings(home=root, embed={"provider": "hashing"}, llm={"provider": "none"}).for_tenant(name)
+        settings = Settings(home=root, embed={"provider": "hashing"}, llm={"provider": "none"}, store={"heap": "1g"}).for_tenant(name)
         with OpsGraph(settings) as og:
             og.ingest(estates[name])
     assert not (root / "store").exists(), "the root home itself holds no store: every estate is in its tenant's sub-home"
