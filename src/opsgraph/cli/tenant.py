@@ -15,8 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from opsgraph.app import OpsGraph, load_settings
-from opsgraph.app.tenants import TenantInfo, add_tenant, list_tenants, tenant_tokens
+from opsgraph.app import OpsGraph, TenantInfo, add_tenant, list_tenants, load_settings, tenant_tokens
 from opsgraph.cli._common import HomeOpt, console, err
 from opsgraph.cli._common import fail as _fail
 from opsgraph.errors import OpsGraphError

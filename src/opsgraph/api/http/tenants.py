@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph.api.http.app import PUBLIC_PATHS, PUBLIC_PREFIXES, ASGIApp, Receive, Scope, Send, _error_response
-from opsgraph.app import OpsGraph
-from opsgraph.app.tenancy import resolve_token
+from opsgraph.app import OpsGraph, resolve_token
 
 ANONYMOUS_PATHS = PUBLIC_PATHS - {"/readyz"}
 """Paths served without a token in front of tenants: none of them reads an estate."""
