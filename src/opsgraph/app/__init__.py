@@ -12,6 +12,8 @@ from opsgraph.app.events import Stage, observe_stages
 from opsgraph.app.facade import OpsGraph, sample_estate_path
 from opsgraph.app.index_search import SearchMode, search_index
 from opsgraph.app.risk import DEMO_OVERRIDES
+from opsgraph.app.tenancy import resolve_token
+from opsgraph.app.tenants import TenantInfo, add_tenant, list_tenants, tenant_tokens
 from opsgraph.retrieve import render_schema
 
 __all__ = [
@@ -22,15 +24,20 @@ __all__ = [
     "Settings",
     "Stage",
     "StoreSettings",
+    "TenantInfo",
+    "add_tenant",
     "age_seconds",
     "age_text",
     "bump_demo_version",
     "demo_manifests",
     "demo_source",
     "estate_roots",
+    "list_tenants",
     "load_settings",
     "observe_stages",
     "render_schema",
+    "resolve_token",
     "sample_estate_path",
     "search_index",
+    "tenant_tokens",
 ]

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from opsgraph.app.tenancy import TenantSettings, all_tenants, read_token, tenant_database, tenant_home, tenant_redis_name, unique_tenants
 from opsgraph.errors import ConfigError
 from opsgraph.sources import SourceConfig
 
@@ -314,6 +315,16 @@ class Settings(BaseModel):
     """Limits on documents read by an ingest."""
     watch: WatchSettings = Field(default_factory=WatchSettings)
     """The watch loop: schedule, sources, drift and retraining, alert catch-up."""
+    tenants: list[TenantSettings] = Field(default_factory=list)
+    """Estates kept apart on this home, each with its bearer token's source (`app/tenancy.py`); `opsgraph tenant add`
+    makes more without editing this file. With tenants, `opsgraph serve` serves each one behind its own token."""
+    tenant: str | None = None
+    """The tenant these settings are scoped to (set by `for_tenant`, i.e. `--tenant` / `OPSGRAPH_TENANT`); None: the root home."""
+
+    @field_validator("tenants")
+    @classmethod
+    def _unique_tenants(cls, value: list[TenantSettings]) -> list[TenantSettings]:
+        return unique_tenants(value)
 
     @property
     def store_path(self) -> Path:
@@ -322,6 +333,42 @@ class Settings(BaseModel):
     @property
     def risk_registry_path(self) -> Path:
         return (self.risk.registry or self.home / "models" / "risk").expanduser()
+
+    def all_tenants(self) -> list[TenantSettings]:
+        """Configured tenants, then those `opsgraph tenant add` made (a sub-home with a token file)."""
+        return all_tenants(self.home, self.tenants)
+
+    def for_tenant(self, name: str) -> Settings:
+        """These settings scoped to tenant `name`: its sub-home (store, caches, journal, models), its own Redis index and
+        key prefix and cache scope, its database on a server backend, its token as `serve.token`, no shared sources."""
+        if self.tenant is not None:
+            raise ConfigError(f"these settings are already scoped to tenant {self.tenant}")
+        entry = next((t for t in self.all_tenants() if t.name == name), None)
+        if entry is None:
+            raise ConfigError(f"no tenant {name!r} in {self.home}: add it with `opsgraph tenant add {name}` or under tenants: in opsgraph.yaml")
+        try:
+            token: SecretStr | None = SecretStr(read_token(self.home, entry))
+        except ConfigError:  # only serving needs it; `opsgraph serve --tenant` says why it is missing
+            token = None
+        store = self.store
+        if "database" in StoreSettings.model_fields:  # the server backend's `store.database`
+            base = getattr(self.store, "database", None) or "opsgraph"
+            store = store.model_copy(update={"database": entry.database or tenant_database(name, base)})
+        registry = self.risk.registry / TENANTS_SUBDIR / name if self.risk.registry is not None else None
+        return self.model_copy(update={
+            "home": tenant_home(self.home, name),
+            "store": store,
+            "risk": self.risk.model_copy(update={"registry": registry}),
+            "cache": self.cache.model_copy(update={"name": tenant_redis_name(self.cache.name, name), "tenant": name}),
+            "serve": self.serve.model_copy(update={"token": token, "ingest_roots": list(entry.ingest_roots)}),
+            "sources": [],
+            "tenants": [],
+            "tenant": name,
+        })
+
+
+TENANTS_SUBDIR = "tenants"
+"""A configured `risk.registry` holds each tenant's models in `<registry>/tenants/<name>`."""
 
 
 def _config_file(explicit: str | Path | None) -> Path | None:
@@ -336,8 +383,9 @@ def _config_file(explicit: str | Path | None) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def load_settings(*, home: str | Path | None = None, config_file: str | Path | None = None) -> Settings:
-    """Build settings from arguments, environment and the config file."""
+def load_settings(*, home: str | Path | None = None, config_file: str | Path | None = None, tenant: str | None = None) -> Settings:
+    """Build settings from arguments, environment and the config file; scoped to `tenant` (default `$OPSGRAPH_TENANT`;
+    "" for the root home) when one is named."""
     data: dict[str, Any] = {}
     path = _config_file(config_file)
     if path is not None:
@@ -347,6 +395,8 @@ def load_settings(*, home: str | Path | None = None, config_file: str | Path | N
             raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: expected a mapping of settings")
+        if "tenant" in loaded:
+            raise ConfigError(f"{path}: tenant: choose a tenant with --tenant NAME or OPSGRAPH_TENANT; declare tenants under tenants:")
         data.update(loaded)
     if os.environ.get("OPSGRAPH_HOME"):
         data["home"] = os.environ["OPSGRAPH_HOME"]
@@ -381,4 +431,9 @@ def load_settings(*, home: str | Path | None = None, config_file: str | Path | N
             source.path = source.path.expanduser()
             if not source.path.is_absolute():
                 source.path = Path(os.path.normpath(base / source.path))
-    return settings
+    for entry in settings.tenants:
+        if entry.token_file is not None and not entry.token_file.expanduser().is_absolute():
+            entry.token_file = Path(os.path.normpath(base / entry.token_file.expanduser()))
+        entry.ingest_roots = [r if r.is_absolute() else Path(os.path.normpath(base / r)) for r in (p.expanduser() for p in entry.ingest_roots)]
+    tenant = os.environ.get("OPSGRAPH_TENANT", "") if tenant is None else tenant
+    return settings.for_tenant(tenant) if tenant else settings

@@ -27,6 +27,7 @@ from opsgraph.cli._common import open_home as _open
 from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
+from opsgraph.cli.tenant import tenant_app
 from opsgraph.cli.watch import watch_command
 from opsgraph.errors import OpsGraphError
 
@@ -36,6 +37,18 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(risk_app, name="risk")
 app.command("serve")(serve)
 app.command("mcp")(mcp_command)
+app.add_typer(tenant_app, name="tenant")
+
+
+@app.callback()
+def _scope(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Run the command on this tenant's estate (default $OPSGRAPH_TENANT).")] = None,
+) -> None:
+    """opsgraph: your service estate as a knowledge graph."""
+    if tenant is not None:  # settings are loaded in each command; `load_settings` scopes them by this variable
+        import os
+
+        os.environ["OPSGRAPH_TENANT"] = tenant
 
 def _progress() -> Progress:
     return Progress(

@@ -30,7 +30,7 @@ from rich.markup import escape
 from opsgraph.app import OpsGraph, load_settings
 from opsgraph.cli._common import HomeOpt, err
 from opsgraph.cli._common import fail as _fail
-from opsgraph.errors import OpsGraphError, StoreLockedError, WriteRefusedError
+from opsgraph.errors import ConfigError, OpsGraphError, StoreLockedError, WriteRefusedError
 
 
 def _need_serve_extra() -> None:
@@ -63,6 +63,14 @@ def serve(
         host = host or cfg.host
         port = cfg.port if port is None else port
         token = token or (cfg.token.get_secret_value() if cfg.token else None)
+        if settings.tenant is None and settings.all_tenants():  # every tenant, each behind its own token
+            from opsgraph.cli.tenant import serve_tenants
+
+            serve_tenants(settings, host=host, port=port, token=token, read_only=read_only, mcp_writes=mcp_writes, no_mcp=no_mcp,
+                          access_log=access_log)
+            return
+        if settings.tenant is not None and not token:
+            raise ConfigError(f"tenant {settings.tenant}: its token cannot be read, so it cannot be served (see `opsgraph tenant list`)")
         check_bind(host, token)  # before the store opens: a refused bind touches nothing
         og = OpsGraph(settings).open()
     except OpsGraphError as exc:
