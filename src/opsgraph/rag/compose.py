@@ -254,15 +254,19 @@ def compose(
     elif anchor is None:
         match = f"MATCH (x{label})-{rel}->()" if forward else f"MATCH ()-{rel}->(x{label})"
     else:
-        a = f"(a:{anchor.node_type} {{id: $id}})"
+        a = f"(a:{anchor.node_type} {{id: $anchor}})"
         if spreading:
             rel = f"[r:{edge}*1..{SPREAD_HOPS}]"
         match = f"MATCH {a}-{rel}->(x{label})" if forward else f"MATCH (x{label})-{rel}->{a}"
-        params["id"] = anchor.node_id
+        params["anchor"] = anchor.node_id
     if spreading and edge_filters:
         return None
     where = node_where + [f"r.{p} = $e_{p}" for p in edge_filters]
-    ret = "RETURN count(DISTINCT x) AS n" if shape.wants_number else "RETURN DISTINCT x.id AS id"
+    # The display name is returned too: an answer shows it, so a cached answer goes stale when it changes.
+    kinds = [target] if target else (tos if forward else froms) or list(schema.nodes)
+    name_props = list(dict.fromkeys(p for t in kinds if t in schema.nodes for p in [schema.nodes[t].name_property] if p and p != "id"))
+    name = f", x.{name_props[0]} AS name" if len(name_props) == 1 else f", coalesce({', '.join(f'x.{p}' for p in name_props)}) AS name" if name_props else ""
+    ret = "RETURN count(DISTINCT x) AS n" if shape.wants_number else f"RETURN DISTINCT x.id AS id{name}"
     cypher = " ".join([match, ("WHERE " + " AND ".join(where)) if where else "", ret]).replace("  ", " ")
     if not shape.wants_number:
         cypher += " ORDER BY id"

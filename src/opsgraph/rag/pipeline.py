@@ -296,6 +296,9 @@ class GraphRAG:
         context = [Citation(i + 1, h.source_id, h.kind, h.text, h.found_by) for i, h in enumerate(chosen)]
         if out.kind in ("page", "risk") and out.rows:
             context = [Citation(i + 1, str(r.get("person") or r.get("id")), "row", _row_line(r), out.kind) for i, r in enumerate(out.rows)]
+        elif out.kind == "rows" and not hits and out.rows and all(r.get("id") is not None for r in out.rows):
+            # A composed query's rows: each row's node is what the answer cites (and what a cached copy depends on).
+            context = [Citation(i + 1, str(r["id"]), "row", _row_line(r), "compose") for i, r in enumerate(out.rows)]
         answer = Answer(
             question, out.rendered.text, context, context, route, trace, rows=out.rows, cypher=out.cypher,
             kind=out.kind, abstained=out.abstained, sections=out.sections,

@@ -24,8 +24,8 @@ def build(question: str, schema: GraphSchema, lexicon: Lexicon, *anchors: tuple[
 def test_the_owner_of_a_service_is_the_team_that_owns_it(schema: GraphSchema, lexicon: Lexicon) -> None:
     got = build("Which team owns paymentservice?", schema, lexicon, ("paymentservice", "Service", "paymentservice"))
     assert got is not None
-    assert got.cypher == "MATCH (x:Team)-[r:OWNS]->(a:Service {id: $id}) RETURN DISTINCT x.id AS id ORDER BY id"
-    assert got.params == {"id": "paymentservice"}
+    assert got.cypher == "MATCH (x:Team)-[r:OWNS]->(a:Service {id: $anchor}) RETURN DISTINCT x.id AS id, x.name AS name ORDER BY id"
+    assert got.params == {"anchor": "paymentservice"}
 
 
 def test_who_owns_wants_the_team_not_people(schema: GraphSchema, lexicon: Lexicon) -> None:
@@ -37,21 +37,21 @@ def test_word_order_gives_the_direction_of_a_relation_between_two_services(schem
     needs = build("What does checkoutservice depend on?", schema, lexicon, ("checkoutservice", "Service", "checkoutservice"))
     needed_by = build("Which services depend on paymentservice?", schema, lexicon, ("paymentservice", "Service", "paymentservice"))
     passive = build("Which services are used by checkoutservice?", schema, lexicon, ("checkoutservice", "Service", "checkoutservice"))
-    assert needs is not None and needs.cypher.startswith("MATCH (a:Service {id: $id})-[r:DEPENDS_ON]->(x)")
-    assert needed_by is not None and needed_by.cypher.startswith("MATCH (x:Service)-[r:DEPENDS_ON]->(a:Service {id: $id})")
-    assert passive is not None and passive.cypher.startswith("MATCH (a:Service {id: $id})-[r:DEPENDS_ON]->(x:Service)")
+    assert needs is not None and needs.cypher.startswith("MATCH (a:Service {id: $anchor})-[r:DEPENDS_ON]->(x)")
+    assert needed_by is not None and needed_by.cypher.startswith("MATCH (x:Service)-[r:DEPENDS_ON]->(a:Service {id: $anchor})")
+    assert passive is not None and passive.cypher.startswith("MATCH (a:Service {id: $anchor})-[r:DEPENDS_ON]->(x:Service)")
 
 
 def test_dependencies_are_what_a_service_needs(schema: GraphSchema, lexicon: Lexicon) -> None:
     got = build("How many dependencies does the frontend have?", schema, lexicon, ("frontend", "Service", "frontend"))
     assert got is not None
-    assert got.cypher == "MATCH (a:Service {id: $id})-[r:DEPENDS_ON]->(x) RETURN count(DISTINCT x) AS n"
+    assert got.cypher == "MATCH (a:Service {id: $anchor})-[r:DEPENDS_ON]->(x) RETURN count(DISTINCT x) AS n"
 
 
 def test_values_the_estate_holds_filter_the_wanted_type(schema: GraphSchema, lexicon: Lexicon) -> None:
     got = build("Which services are critical tier?", schema, lexicon)
     assert got is not None
-    assert got.cypher == "MATCH (x:Service) WHERE x.tier = $v_tier RETURN DISTINCT x.id AS id ORDER BY id"
+    assert got.cypher == "MATCH (x:Service) WHERE x.tier = $v_tier RETURN DISTINCT x.id AS id, x.name AS name ORDER BY id"
     assert got.params == {"v_tier": "critical"}
     count = build("How many sev1 incidents have we had?", schema, lexicon)
     assert count is not None and count.cypher == "MATCH (x:Incident) WHERE x.severity = $v_severity RETURN count(DISTINCT x) AS n"
@@ -63,7 +63,7 @@ def test_values_the_estate_holds_filter_the_wanted_type(schema: GraphSchema, lex
 def test_absence_of_a_relation(schema: GraphSchema, lexicon: Lexicon) -> None:
     got = build("Which services have no owner?", schema, lexicon)
     assert got is not None and got.negated
-    assert got.cypher == "MATCH (x:Service) WHERE NOT ()-[:OWNS]->(x) RETURN DISTINCT x.id AS id ORDER BY id"
+    assert got.cypher == "MATCH (x:Service) WHERE NOT ()-[:OWNS]->(x) RETURN DISTINCT x.id AS id, x.name AS name ORDER BY id"
 
 
 def test_questions_that_ask_for_more_are_left_to_the_verified_retrievers(schema: GraphSchema, lexicon: Lexicon) -> None:
@@ -87,10 +87,10 @@ def test_questions_that_ask_for_more_are_left_to_the_verified_retrievers(schema:
 def test_a_rotation_named_filters_the_edge(schema: GraphSchema, lexicon: Lexicon) -> None:
     got = build("Which team is Ada the primary on call for?", schema, lexicon, ("ada", "Person", "Ada"))
     assert got is not None
-    assert got.cypher == "MATCH (a:Person {id: $id})-[r:ON_CALL_FOR]->(x:Team) WHERE r.rotation = $e_rotation RETURN DISTINCT x.id AS id ORDER BY id"
+    assert got.cypher == "MATCH (a:Person {id: $anchor})-[r:ON_CALL_FOR]->(x:Team) WHERE r.rotation = $e_rotation RETURN DISTINCT x.id AS id, x.name AS name ORDER BY id"
 
 
 def test_a_failure_spreads_to_what_depends_on_the_failing_node(schema: GraphSchema, lexicon: Lexicon) -> None:
     got = build("What is affected if paymentservice goes down?", schema, lexicon, ("paymentservice", "Service", "paymentservice"))
     assert got is not None
-    assert got.cypher == "MATCH (x:Service)-[r:DEPENDS_ON*1..6]->(a:Service {id: $id}) RETURN DISTINCT x.id AS id ORDER BY id"
+    assert got.cypher == "MATCH (x:Service)-[r:DEPENDS_ON*1..6]->(a:Service {id: $anchor}) RETURN DISTINCT x.id AS id, x.name AS name ORDER BY id"
