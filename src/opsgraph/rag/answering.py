@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from opsgraph.errors import OpsGraphError
-from opsgraph.rag.quote import quote_sections, section_dict
-from opsgraph.rag.render import NameBook, Rendered, render_page, render_rows
+from opsgraph.rag.compose import Anchor, ValueHit, compose
+from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
+from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import QuestionShape, person_type, question_shape
 from opsgraph.rag.trace import Trace
-from opsgraph.rag.verify import Lexicon, Verdict, build_lexicon, tokens, verify_query
+from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, Verdict, build_lexicon, tokens, verify_query
 from opsgraph.retrieve.base import Hit
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
@@ -113,10 +114,17 @@ class Answerer:
         self.lexicon: Lexicon = build_lexicon(schema, skip_types=skip_types)
         self._skip = set(skip_types)
         self._values: dict[str, str] | None = None
+        self._value_index: dict[str, list[ValueHit]] | None = None
+        self._present: list[str] | None = None
 
     # -- shape and entities -------------------------------------------------------------
     def shape(self, question: str) -> QuestionShape:
-        return question_shape(question, self.schema)
+        """The question's shape, read with the entities it names blanked out ("the Risk & Data team" asks no risk)."""
+        masked = question
+        for x in sorted(self.links(question), key=lambda x: len(x.surface), reverse=True):
+            if x.surface:
+                masked = re.sub(re.escape(x.surface), " " + "entity" + " ", masked, flags=re.I)
+        return question_shape(masked, self.schema)
 
     def links(self, question: str) -> list[SpanLink]:
         if self.linker is None:
@@ -154,6 +162,8 @@ class Answerer:
         masked = question
         for x in links:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+        if TIME_QUALIFIER.search(masked):
+            return None  # "Who is on call next week?": the graph holds the current rotation only
         cued = {e for es in self.lexicon.edge_cues(tokens(masked)).values() for e in es}
         owns = self._owner_edge(team, anchor.node_type)
         if cued - {oncall, owns}:
@@ -170,7 +180,12 @@ class Answerer:
             if owns is None:
                 return None
             cypher = f"MATCH (t:{team})-[:{owns}]->(n:{anchor.node_type} {{id: $id}}) MATCH (p:{person})-[r:{oncall}]->(t) RETURN {', '.join(cols)}"
-        params = {"id": anchor.node_id}
+        params: dict[str, Any] = {"id": anchor.node_id}
+        named_rot = sorted({h.value for w in tokens(masked) for h in self.value_index().get(w, ()) if h.on_edge and h.owner == oncall and h.prop == rot})
+        if rot and named_rot:
+            # "Who is the primary on call for Payments?": only the rotation named.
+            cypher = cypher.replace(" RETURN ", f" WHERE r.{rot} IN $rotations RETURN ", 1)
+            params["rotations"] = named_rot
         with trace.stage("page") as stage:
             rows = list(self.store.query(cypher, params, limit=100, timeout_ms=5_000).rows)
             if rot:
@@ -239,6 +254,70 @@ class Answerer:
             return None
         return self.render(shape, rows, cypher, params)
 
+    # -- one-step queries composed from the question's cues ------------------------------------
+    def compose(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
+        """The question's one-step query (`compose.py`), run and rendered; None when the question asks for more, or
+        when the query finds nothing (an empty answer to a question phrased positively is no answer to trust)."""
+        links = self.links(question)
+        anchors = []
+        for x in links:
+            m = re.search(re.escape(x.surface), question, re.I)
+            anchors.append(Anchor(x.node_id, x.node_type, m.start() if m else 0))
+        built = compose(
+            question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
+            present_edges=self.present_edges(),
+        )  # fmt: skip
+        if built is None:
+            return None
+        with trace.stage("compose") as stage:
+            rows = list(self.store.query(built.cypher, built.params, limit=1000, timeout_ms=5_000).rows)
+            stage.detail = {"cypher": built.cypher, "params": built.params, "rows": len(rows), **built.parts}
+        if not rows and not built.negated:
+            return None
+        if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated:
+            return None
+        return self.render(shape, rows, built.cypher, built.params)
+
+    def present_edges(self) -> list[str]:
+        """Edge types the store holds at least one edge of; read once."""
+        if self._present is None:
+            found = []
+            for name in self.schema.edges:
+                try:
+                    if self.store.query(f"MATCH ()-[r:{name}]->() RETURN 1 AS x LIMIT 1", limit=1).rows:
+                        found.append(name)
+                except Exception:  # a declared edge type not created yet holds no edges
+                    continue
+            self._present = found
+        return self._present
+
+    def value_index(self) -> dict[str, list[ValueHit]]:
+        """Word (and its stem) → where that value lives: node and edge types' indexed one-word string values; read once."""
+        if self._value_index is None:
+            index: dict[str, list[ValueHit]] = {}
+            type_names = {w for n in self.schema.nodes for w in (n.lower(), n.lower() + "s")}
+            holders = [(n, spec, False) for n, spec in self.schema.nodes.items()] + [(n, spec, True) for n, spec in self.schema.edges.items()]
+            for owner, spec, on_edge in holders:
+                if owner in self._skip:
+                    continue
+                for prop, p in spec.properties.items():
+                    if not p.indexed or p.type.value != "string" or prop in ("email", "id"):
+                        continue
+                    cypher = f"MATCH ()-[n:{owner}]->() RETURN DISTINCT n.{prop} AS v" if on_edge else f"MATCH (n:{owner}) RETURN DISTINCT n.{prop} AS v"
+                    try:
+                        rows = self.store.query(cypher, limit=200).rows
+                    except Exception:  # a declared type not created yet has no values
+                        continue
+                    for r in rows:
+                        v = r.get("v")
+                        if not isinstance(v, str) or len(v) < 2 or v.lower() in type_names or not re.fullmatch(r"[A-Za-z0-9][\w.+#-]*", v):
+                            continue
+                        hit = ValueHit(owner, prop, v, on_edge)
+                        if hit not in index.setdefault(v.lower(), []):
+                            index[v.lower()].append(hit)
+            self._value_index = index
+        return self._value_index
+
     # -- verification and rendering ---------------------------------------------------------
     def verify(self, question: str, shape: QuestionShape, cypher: str, params: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> Verdict:
         surfaces = [x.surface for x in self.links(question)]
@@ -272,12 +351,34 @@ class Answerer:
     def render(self, shape: QuestionShape, rows: Sequence[Mapping[str, Any]], cypher: str | None, params: Mapping[str, Any]) -> Outcome:
         return Outcome(render_rows(shape, rows, cypher, params, self.names), "rows", rows=list(rows), cypher=cypher, params=dict(params))
 
-    def quote(self, question: str, hits: Sequence[Hit], *, min_overlap: int = 1) -> Outcome | None:
-        quoted = quote_sections(question, hits, self.store, min_overlap=min_overlap)
+    def quote(self, question: str, hits: Sequence[Hit], *, min_overlap: int = 1, min_coverage: float = 0.0) -> Outcome | None:
+        quoted = quote_sections(question, hits, self.store, min_overlap=min_overlap, min_coverage=min_coverage)
         if quoted is None:
             return None
         rendered, sections = quoted
         return Outcome(rendered, "quote", sections=[section_dict(s) for s in sections], source_ids=[s.chunk_id for s in sections])
+
+    def documents_for(self, outcome: Outcome) -> list[str]:
+        """Documents the answer's nodes point at (a runbook's `path`): the answer then quotes the best of them too."""
+        if outcome.kind != "rows" or not outcome.rows:
+            return []
+        nodes = distinct_nodes(outcome.rows, self.names)
+        pairs = [(n, self.names.type_of(n)) for n in nodes]
+        if not pairs or any(t is None for _, t in pairs):
+            return []
+        return documents_of(self.store, [(n, str(t)) for n, t in pairs])
+
+    def quote_nodes(self, question: str, outcome: Outcome, documents: Sequence[str], hits: Sequence[Hit]) -> Outcome | None:
+        """`outcome` (rows naming runbooks) with the best section of their documents quoted under it."""
+        quoted = quote_documents(question, documents, hits, self.store)
+        if quoted is None:
+            return None
+        rendered, sections = quoted
+        merged = Rendered(outcome.rendered.header, [*outcome.rendered.lines, rendered.header, *rendered.lines])
+        return Outcome(
+            merged, "quote", rows=outcome.rows, cypher=outcome.cypher, params=outcome.params,
+            sections=[section_dict(x) for x in sections], source_ids=[x.chunk_id for x in sections],
+        )  # fmt: skip
 
     def abstain(self, cards: Sequence[Hit], reasons: Sequence[str]) -> Outcome:
         """"I can't answer that from the graph", why, and the cards (with neighbours) of the entities named."""

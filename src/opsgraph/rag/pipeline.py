@@ -139,6 +139,9 @@ class Answer:
         return answer
 
 
+QUOTE_COVERAGE = {True: 0.4, False: 0.6}
+"""Least share of a question's content words a quoted section must hold, with and without procedure words."""
+
 SYSTEM = (
     "You answer questions about an IT service estate using only the numbered context. "
     "Cite the items you use with their numbers in square brackets, like [2]. "
@@ -226,6 +229,9 @@ class GraphRAG:
             return self._outcome(question, route, trace, answerer.risk(question, trace))
         reasons: list[str] = []
         if route.graph:
+            composed = answerer.compose(question, shape, trace)
+            if composed is not None:
+                return self._with_documents(question, route, trace, answerer, shape, composed)
             for retriever in self.structured:
                 result = self._run(trace, retriever, question, 50)
                 if not result.hits:
@@ -237,7 +243,8 @@ class GraphRAG:
                     verdict = answerer.verify(question, shape, cypher, params, rows)
                     stage.detail = verdict.to_dict()
                 if verdict.ok:
-                    return self._outcome(question, route, trace, answerer.render(shape, rows, cypher, params), hits=result.hits)
+                    rendered = answerer.render(shape, rows, cypher, params)
+                    return self._with_documents(question, route, trace, answerer, shape, rendered, hits=result.hits)
                 reasons += [f"{retriever.name}: {r}" for r in verdict.reasons]
             looked = answerer.lookup(question, shape, trace)
             if looked is not None:
@@ -259,11 +266,29 @@ class GraphRAG:
                 if generated.kind == "context":
                     return generated
             with trace.stage("quote") as stage:
-                quoted = answerer.quote(question, fused, min_overlap=1 if _doc_cue(route) else 2)
+                # A quote answers only when it holds most of what the question asks about: with procedure words
+                # ("how do I", "mitigate") 0.4 of its content words, without them 0.6 ("How much does the gateway
+                # cost?" quoted a runbook that merely names the gateway).
+                cued = _doc_cue(route)
+                quoted = answerer.quote(question, fused, min_overlap=1 if cued else 2, min_coverage=QUOTE_COVERAGE[cued])
                 stage.detail = {"sections": quoted.sections if quoted else None}
             if quoted is not None:
                 return self._outcome(question, route, trace, quoted, hits=fused)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)
+
+    def _with_documents(
+        self, question: str, route: Route, trace: Trace, answerer: Answerer, shape: Any, out: Outcome, hits: Sequence[Hit] = ()
+    ) -> Answer:
+        """A graph answer whose nodes are documents' (runbooks) also quotes the best section of them."""
+        documents = [] if shape.wants_number else answerer.documents_for(out)
+        if documents:
+            found = [h for r in self.documents for h in self._run(trace, r, question, self.k).hits]
+            with trace.stage("quote") as stage:
+                quoted = answerer.quote_nodes(question, out, documents, found)
+                stage.detail = {"documents": documents, "sections": quoted.sections if quoted else None}
+            if quoted is not None:
+                return self._outcome(question, route, trace, quoted, hits=found)
+        return self._outcome(question, route, trace, out, hits=hits)
 
     def _outcome(self, question: str, route: Route, trace: Trace, out: Outcome, hits: Sequence[Hit] = ()) -> Answer:
         keep = set(out.source_ids or [])
@@ -271,6 +296,9 @@ class GraphRAG:
         context = [Citation(i + 1, h.source_id, h.kind, h.text, h.found_by) for i, h in enumerate(chosen)]
         if out.kind in ("page", "risk") and out.rows:
             context = [Citation(i + 1, str(r.get("person") or r.get("id")), "row", _row_line(r), out.kind) for i, r in enumerate(out.rows)]
+        elif out.kind == "rows" and not hits and out.rows and all(r.get("id") is not None for r in out.rows):
+            # A composed query's rows: each row's node is what the answer cites (and what a cached copy depends on).
+            context = [Citation(i + 1, str(r["id"]), "row", _row_line(r), "compose") for i, r in enumerate(out.rows)]
         answer = Answer(
             question, out.rendered.text, context, context, route, trace, rows=out.rows, cypher=out.cypher,
             kind=out.kind, abstained=out.abstained, sections=out.sections,

@@ -89,9 +89,57 @@ def _overlap(question: str, text: str) -> int:
     return len(words & have)
 
 
-def quote_sections(question: str, hits: Sequence[Hit], store: GraphStore, *, min_overlap: int = 1) -> tuple[Rendered, list[Section]] | None:
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "osis", "ose", "ings", "ing", "ies", "ed", "es", "e", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _section_named(question: str, store: GraphStore, best: Section) -> Section:
+    """"How do I mitigate X?" wants X's runbook's *Mitigation* section, "diagnose" its *Diagnosis*: when the question
+    names a heading of the chosen document (by stem) and the chosen section is not under it, that section's first
+    chunk replaces it."""
+    asked = {w for w in _WORD.findall(question.lower()) if len(w) >= 5 and w not in _STOP}
+    if not asked:
+        return best
+
+    def names(heading: str) -> bool:
+        return any(a[:5] == h[:5] and (a.startswith(h[: len(a) - 2]) or h.startswith(a[: len(h) - 3])) for a in asked for h in _WORD.findall(heading.lower()) if len(h) >= 5)
+
+    if ">" in best.heading and names(best.heading.split(">")[-1]):
+        return best
+    rows = store.query(
+        "MATCH (c:Chunk) WHERE c.doc_id = $doc RETURN c.id AS id, c.heading_path AS heading, c.position AS pos, c.text AS text ORDER BY pos",
+        {"doc": best.doc_id},
+        limit=500,
+    ).rows
+    for r in rows:
+        heading = str(r.get("heading") or "")
+        if ">" in heading and names(heading.split(">")[-1]):
+            return Section(str(r["id"]), best.doc_id, best.title, heading, int(r.get("pos") or 0), str(r.get("text") or ""))
+    return best
+
+
+def coverage(question: str, text: str) -> float:
+    """Share of the question's content words (by stem) that `text` contains."""
+    asked = _stems(question)
+    if not asked:
+        return 0.0
+    have = _stems(text)
+    return len(asked & have) / len(asked)
+
+
+def quote_sections(
+    question: str, hits: Sequence[Hit], store: GraphStore, *, min_overlap: int = 1, min_coverage: float = 0.0
+) -> tuple[Rendered, list[Section]] | None:
     """The best-matching section quoted verbatim (and its continuation), or None when no hit is a chunk or the best
-    shares fewer than `min_overlap` of the question's content words (a section about something else is no answer)."""
+    shares fewer than `min_overlap` of the question's content words, or the quote holds less than `min_coverage` of
+    them (a section about something else is no answer)."""
     chunk_hits = [h for h in hits if h.kind == "chunk"]
     if not chunk_hits:
         return None
@@ -104,8 +152,11 @@ def quote_sections(question: str, hits: Sequence[Hit], store: GraphStore, *, min
     best = max(top, key=lambda s: (_overlap(question, s.heading + " " + s.text), -top.index(s)))
     if _overlap(question, f"{best.title} {best.heading} {best.text}") < min_overlap:
         return None
+    best = _section_named(question, store, best)
     parts = [best, *_continuation(store, best)]
     body = "\n".join(p.text.strip("\n") for p in parts)
+    if coverage(question, f"{best.title} {best.heading} {body}") < min_coverage:
+        return None
     cut = False
     if len(body) > MAX_QUOTE_CHARS:
         body = body[: body.rfind("\n", 0, MAX_QUOTE_CHARS)] if "\n" in body[:MAX_QUOTE_CHARS] else body[:MAX_QUOTE_CHARS]
@@ -139,3 +190,35 @@ def quoted_only(text: str, sources: Sequence[str], *, allowed: Sequence[str] = (
 
 def section_dict(s: Section) -> dict[str, Any]:
     return {"chunk": s.chunk_id, "document": s.doc_id, "title": s.title, "section": s.heading}
+
+
+def documents_of(store: GraphStore, nodes: Sequence[tuple[str, str]]) -> list[str]:
+    """Ids of the documents that (node id, node type) pairs point at through a property holding a document's id (a
+    runbook's `path`), in the order of `nodes`."""
+    values: dict[str, list[str]] = {}
+    for node_type in dict.fromkeys(t for _, t in nodes):
+        ids = [i for i, t in nodes if t == node_type]
+        for r in store.query(f"MATCH (n:{node_type}) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS p", {"ids": ids}, limit=1000).rows:
+            props = r.get("p") or {}
+            values[str(r["id"])] = [str(v) for k, v in props.items() if isinstance(v, str) and k != "id" and "/" in v]
+    wanted = [v for i, _ in nodes for v in values.get(i, [])]
+    if not wanted:
+        return []
+    found = {str(r["id"]) for r in store.query("MATCH (d:Document) WHERE d.id IN $ids RETURN d.id AS id", {"ids": wanted}, limit=1000).rows}
+    return [v for v in dict.fromkeys(wanted) if v in found]
+
+
+def quote_documents(question: str, documents: Sequence[str], hits: Sequence[Hit], store: GraphStore) -> tuple[Rendered, list[Section]] | None:
+    """The best section of one of `documents` (the first one a document hit falls in; else the first document's
+    opening, or the section whose heading the question names), quoted like `quote_sections`."""
+    chunk_hits = [h for h in hits if h.kind == "chunk"]
+    sections = _sections(store, [h.source_id for h in chunk_hits]) if chunk_hits else {}
+    inside = [h for h in chunk_hits if h.source_id in sections and sections[h.source_id].doc_id in documents]
+    if not inside:
+        rows = store.query(
+            "MATCH (c:Chunk) WHERE c.doc_id = $doc RETURN c.id AS id ORDER BY c.position LIMIT 1", {"doc": documents[0]}, limit=1
+        ).rows
+        if not rows:
+            return None
+        inside = [Hit(source_id=str(rows[0]["id"]), score=0.0, text="", kind="chunk", found_by="graph")]
+    return quote_sections(question, inside, store, min_overlap=0)

@@ -79,7 +79,7 @@ def named_type(question: str, schema: GraphSchema) -> str | None:
     for name in schema.nodes:
         for i, word in enumerate(type_words(name)):
             for form in (plural(word), word):
-                pattern = rf"\b(?:which|what|list(?: all)?(?: the)?|how many|any|all|show(?: me)?(?: the)?|name the|count(?: the)?)\s+(?:of (?:our|the) )?(?:[a-z-]+\s+)?{re.escape(form)}\b"
+                pattern = rf"\b(?:which|what|list(?: all)?(?: the)?|how many|any|all|show(?: me)?(?: the)?|name the|count(?: the)?)\s+(?:of (?:our|the) )?(?:[a-z0-9-]+\s+)?{re.escape(form)}\b"
                 m = re.search(pattern, text)
                 if m is not None:
                     # Prefer the earliest mention, then the more specific type word (index 0 = full name).
@@ -94,7 +94,8 @@ def question_shape(question: str, schema: GraphSchema) -> QuestionShape:
     q = " ".join(question.split())
     wants = named_type(q, schema)
     person = person_type(schema)
-    if _PAGE.search(q) and person is not None:
+    if _PAGE.search(q) and person is not None and not (wants is not None and wants != person and re.match(r"^\s*(which|what|list|how many)\b", q, re.I)):
+        # "Which teams is Tomasz on call for?" asks for teams, not for someone to page.
         return QuestionShape("page", person, False, f"paging words: {_PAGE.search(q).group(0)!r}")  # type: ignore[union-attr]
     if _RISK.search(q):
         return QuestionShape("risk", wants, False, f"risk words: {_RISK.search(q).group(0)!r}")  # type: ignore[union-attr]

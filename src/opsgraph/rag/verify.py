@@ -41,8 +41,19 @@ _ONCALL = re.compile(r"\bon[- ]?call\b", re.I)
 _NEGATION = re.compile(r"\b(no|not|never|without|nobody|none|nothing|neither|nor|lack\w*|unowned|missing)\b|n't\b", re.I)
 _QUERY_NEGATION = re.compile(r"\bNOT\b|\bIS\s+NULL\b|=\s*0\b|<\s*1\b|\bsize\s*\([^)]*\)\s*=\s*0", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
+TIME_QUALIFIER = re.compile(r"\b(yesterday|tomorrow|tonight|last (?:week|month|year|night|time|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|next (?:week|month|year|shift|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|\d+ (?:minutes?|hours?|days?|weeks?|months?) ago|this (?:week|month|year)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.I)
+FAILURE = re.compile(r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius)\b", re.I)
+"""Words of a failure spreading: the question walks the dependency edge (towards what depends on the failing node)."""
 _GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
 _SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "description", "title", "text", "embedding", "kind", "type", "path", "summary"})
+
+FILLER = frozenset(
+    "a an the of to in on for and or is are was were be been do does did what which who whom whose how many much list show "
+    "me us we our my i it its this that these those with from by at as there any all tell give name count number have has "
+    "had currently now right please can could would will should more than less fewer over under above below least "
+    "exactly between directly indirectly".split()
+)
+"""Words that ask nothing of the graph by themselves (question words, articles, auxiliaries, 'right now')."""
 
 EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "depend": ("use", "call", "need", "rely", "consum", "talk", "dependenc", "dependent", "downstream", "upstream", "publish"),
@@ -57,6 +68,25 @@ EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "borrow": ("loan", "checkout", "check"),
 }
 """Everyday words for relation-name stems; a schema's own `synonyms` add to these."""
+
+
+def type_forms(name: str) -> set[str]:
+    """One-word forms of a node type's words ("service", "services", "externalservice"; "people" for Person)."""
+    return {f for tw in type_words(name) for f in (tw, tw + "s", tw + "es") if " " not in f} | ({"people"} if name.lower() == "person" else set())
+
+
+def unexplained_words(words: Iterable[str], lexicon: Lexicon, schema: GraphSchema, values: Mapping[str, str] | None = None) -> list[str]:
+    """Content words that are no relation, property, type, value of the estate nor filler: what a question asks
+    about that the graph does not hold ("TLS certificate", "git commit", "vacation")."""
+    types = {f for n in schema.nodes for f in type_forms(n)}
+    out = []
+    for w in words:
+        if len(w) < 3 or w in FILLER or w in types or w.isdigit() or (values and w in values):
+            continue
+        if lexicon.edge_cues([w]) or lexicon.prop_cues([w]):
+            continue
+        out.append(w)
+    return out
 
 
 def stem(word: str) -> str:
@@ -81,22 +111,23 @@ class Lexicon:
     props: dict[str, frozenset[str]]
 
     def edge_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
-        out = {}
-        for w in words:
-            s = stem(w)
-            hit = self.edges.get(w) or self.edges.get(s)
-            if hit:
-                out[w] = hit
-        return out
+        return _cues(self.edges, words)
 
     def prop_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
-        out = {}
-        for w in words:
-            s = stem(w)
-            hit = self.props.get(w) or self.props.get(s)
-            if hit:
-                out[w] = hit
-        return out
+        return _cues(self.props, words)
+
+
+def _cues(table: Mapping[str, frozenset[str]], words: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Words found in `table` by themselves, by their stem, or (for keys of five letters or more) by a key they start
+    with ("consume" by `consum`, "responsible" by `responsib`)."""
+    out = {}
+    for w in words:
+        hit = table.get(w) or table.get(stem(w)) or next((table[w[: -len(x)]] for x in ("d", "s") if w.endswith(x) and w[: -len(x)] in table), None)
+        if not hit and len(w) >= 5:
+            hit = next((v for k, v in table.items() if len(k) >= 5 and w.startswith(k)), None)
+        if hit:
+            out[w] = hit
+    return out
 
 
 def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lexicon:
@@ -166,6 +197,12 @@ def _values(cypher: str, params: Mapping[str, Any]) -> str:
     return (literals + " " + " ".join(str(v) for v in params.values())).lower()
 
 
+def schema_prop_is_time(schema: GraphSchema, prop: str) -> bool:
+    """Whether some node or edge type holds `prop` as a date or time."""
+    specs = [*schema.nodes.values(), *schema.edges.values()]
+    return any(prop in spec.properties and spec.properties[prop].type.value in ("datetime", "date", "time") for spec in specs)
+
+
 def person_types(schema: GraphSchema) -> set[str]:
     return {n for n in schema.nodes if any(h in n.lower() for h in PERSON_HINTS)}
 
@@ -215,12 +252,27 @@ def verify_query(
         # One bridge through the schema is fine (services → owning team → people on call); more walks relations
         # the question never named ("Who wrote X?" answered through who borrowed what).
         reasons.append(f"the query walks {hops} relationships; the question names {mentions}")
+    for edge in sorted(used_edges):
+        walked = len(re.findall(rf"[:|]\s*{re.escape(edge)}\b(?!\s*\*)", cypher))
+        named = sum(1 for es in edge_cues.values() if edge in es)
+        if walked > 1 and walked > named:
+            # "What is affected if X goes down?" answered by incidents that affected X and what else they affected.
+            reasons.append(f"the query walks {edge} {walked} times; the question names it {named} time(s)")
+    if FAILURE.search(masked):
+        dependency = {e for e, spec in schema.edges.items() if getattr(spec, "dependency", False)}
+        if dependency and not dependency & used_edges:
+            reasons.append(f"the question is about a failure spreading ({FAILURE.search(masked).group(0)!r}), which walks {'/'.join(sorted(dependency))}; the query does not")  # type: ignore[union-attr]
     for value in _named_values(masked, known_values):
         if value.lower() not in values:
             reasons.append(f"'{value}' is a value in the estate the query does not use")
     for number in _NUMBER.findall(masked):
         if number not in cypher and not any(_same_number(number, v) for v in params.values()):
             reasons.append(f"the question's number {number} is not in the query")
+    unexplained = unexplained_words(tokens(FAILURE.sub(" ", masked)), lexicon, schema, known_values)
+    if len(unexplained) > 1:
+        reasons.append(f"the question asks about {', '.join(repr(w) for w in unexplained)}, which the graph does not hold")
+    if TIME_QUALIFIER.search(masked) and not any(schema_prop_is_time(schema, p) for p in used_props):
+        reasons.append(f"the question asks about a time ({TIME_QUALIFIER.search(masked).group(0)!r}); the query reads no time")  # type: ignore[union-attr]
     reasons += _type_reasons(shape, rows, names, schema, edge_cues)
     cues = {
         "relation_words": {w: sorted(e) for w, e in edge_cues.items()},
@@ -279,6 +331,9 @@ def _type_reasons(
         if people and (not edge_cues or reachable & people):
             if not nodes or not types <= people:
                 return [f"'who' asks for people ({'/'.join(sorted(people))}); the query returns {_kinds(types, nodes)}"]
+        if edge_cues and nodes and not types <= reachable:
+            # "Who owns redis-cart?" asks for the owner (a team): people reached through a further edge are not it.
+            return [f"'who' with {'/'.join(sorted({e for s in edge_cues.values() for e in s}))} asks for {'/'.join(sorted(reachable))}; the query returns {_kinds(types, nodes)}"]
         return []
     if shape.wants_type is not None and shape.shape in ("list", "count", "yesno", "path"):
         if not nodes or types != {shape.wants_type}:

@@ -45,7 +45,8 @@ def vocabulary(og: OpsGraph) -> set[str]:
     for row in og.query("MATCH (n) RETURN properties(n) AS p", limit=100_000).rows:
         for key, value in row["p"].items():
             if key != "embedding":
-                words |= set(re.findall(r"\w+", f"{key} {value}".lower()))
+                # Letter runs, as the answer's words are read below ("/v3" in a quoted command holds the word "v").
+                words |= set(re.findall(r"\w+", f"{key} {value}".lower())) | set(re.findall(r"[a-z]+", f"{key} {value}".lower()))
     for row in og.query("MATCH ()-[r]->() RETURN type(r) AS t, properties(r) AS p", limit=100_000).rows:
         words |= set(re.findall(r"\w+", f"{row['t']} {row['p']}".lower()))
     return words

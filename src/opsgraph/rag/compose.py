@@ -1,0 +1,306 @@
+"""One-step queries composed from the question's own cues, when the question is that simple.
+
+Many on-call questions are one relation from one named entity ("Which team owns
+the currency service?", "Which incidents affected the cart service?") or one
+type filtered by values the estate holds ("Which services are critical tier?",
+"How many sev2 incidents have we had?"). For those, the query is built from
+what the question names, so it covers the question by construction:
+
+- the entity named (the linker's one anchor), or none;
+- at most one relation word (the schema lexicon of `verify.py`) and its edge
+  type; the direction from the types the edge joins and, when both ends could
+  be the anchor's type, from word order ("X depends on" vs "depends on X", a
+  passive "by" flips it);
+- the wanted node type (`shape.py`: "which services", "who" → people when the
+  edge reaches people, else the edge's other end);
+- values the estate holds that the question names ("critical", "Python",
+  "consume") as equality filters on the wanted type or the edge;
+- "how many" → a count; "no owner" / "without a runbook" → the relation's absence.
+
+Anything else the question says that this cannot express (a second relation or
+entity, a number, a property word not filtered on, a value of another type)
+makes `compose` return None, and the other retrievers (verified) or abstention
+take over. It builds text only; it runs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from opsgraph.rag.shape import QuestionShape, person_type
+from opsgraph.rag.verify import FAILURE, FILLER, Lexicon, stem, tokens, type_forms, unexplained_words
+from opsgraph.schema import GraphSchema
+
+_NEGATION = re.compile(r"\b(no|not|without|nobody|none|lack\w*|unowned|missing)\b|n't\b", re.I)
+SPREAD_HOPS = 6
+"""How far a failure is followed through the dependency edge ("directly or through others")."""
+_NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-])")
+_SUPERLATIVE = re.compile(r"\b(most|least|highest|lowest|largest|smallest|biggest|longest|shortest|top|latest|last|first|newest|oldest|recent\w*|ever|average|mean|total|sum|per|each|every|both|either|also|other|only|than|more|fewer|less|before|after|since|between|during|ago|today|yesterday|week|month|year)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The entity a question names, where its surface starts in the question."""
+
+    node_id: str
+    node_type: str
+    start: int
+
+
+@dataclass(frozen=True)
+class ValueHit:
+    """A value the estate holds ("critical") and where it lives: a node type's or an edge type's property."""
+
+    owner: str
+    prop: str
+    value: str
+    on_edge: bool = False
+
+
+@dataclass
+class Composed:
+    """A composed query, its parameters, and what each part of it came from (for the trace)."""
+
+    cypher: str
+    params: dict[str, object]
+    parts: dict[str, object] = field(default_factory=dict)
+    negated: bool = False
+
+
+def _inflections(word: str) -> list[str]:
+    """The word and the forms it may be an inflection of ("reads" → read, "consumed" → consume): no stemming, so
+    "responded" is not "responder"."""
+    out = [word]
+    for suffix, repl in (("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    return out
+
+
+def _ends(schema: GraphSchema, edge: str) -> tuple[list[str], list[str]]:
+    spec = schema.edges[edge]
+    return list(spec.from_types), list(spec.to_types)
+
+
+def _word_at(question: str, word: str) -> int:
+    if word == "oncall":
+        m = re.search(r"\bon[- ]?call\b", question, re.I)
+    else:
+        m = re.search(rf"\b{re.escape(word)}", question, re.I)
+    return m.start() if m else -1
+
+
+def compose(
+    question: str,
+    shape: QuestionShape,
+    anchors: Sequence[Anchor],
+    surfaces: Sequence[str],
+    *,
+    schema: GraphSchema,
+    lexicon: Lexicon,
+    values: Mapping[str, Sequence[ValueHit]],
+    present_edges: Sequence[str] | None = None,
+) -> Composed | None:
+    """The one-step query `question` asks for, or None when it asks for more (see the module docstring).
+    `present_edges`: edge types the store holds at least one of (an empty one is no reading of a relation word)."""
+    if shape.shape in ("risk", "path") or shape.wants_value or (shape.wants_number and shape.shape != "count"):
+        return None
+    masked = question
+    for surface in sorted(surfaces, key=len, reverse=True):
+        if surface:
+            masked = re.sub(re.escape(surface), " ", masked, flags=re.I)
+    if _NUMBER.search(masked) or _SUPERLATIVE.search(masked):
+        return None
+    ids = list(dict.fromkeys(a.node_id for a in anchors))
+    if len(ids) > 1:
+        return None
+    anchor = next((a for a in anchors if a.node_id == ids[0]), None) if ids else None
+    words = tokens(masked)
+    person = person_type(schema)
+    want = shape.wants_type
+
+    # Values the question names: which are on which type or edge.
+    named: list[tuple[str, list[ValueHit]]] = []
+    for w in words:
+        found = next((values[k] for k in _inflections(w) if k in values), ())
+        hits = [h for h in found if len(h.value) > 3 or re.search(rf"(?<!\w){re.escape(h.value)}(?!\w)", question)]
+        if hits:
+            named.append((w, hits))
+    edge_cues = lexicon.edge_cues(words)
+    filtered_props = {stem(h.prop) for _, hs in named for h in hs}
+    # "triggered by a deploy": 'trigger' names the property filtered on, not the CAUSED_BY edge.
+    edge_cues = {w: e for w, e in edge_cues.items() if stem(w) not in filtered_props}
+    if present_edges is not None:
+        edge_cues = {w: frozenset(x for x in e if x in present_edges) for w, e in edge_cues.items()}
+        edge_cues = {w: e for w, e in edge_cues.items() if e}
+    edges = sorted({e for es in edge_cues.values() for e in es})
+    spreading = False
+    if FAILURE.search(masked):
+        dep = [e for e, spec in schema.edges.items() if getattr(spec, "dependency", False)]
+        if anchor is not None and len(dep) == 1:
+            # "What is affected if X goes down?": what depends on X, directly or through others ('affected' and
+            # 'impact' here are the failure spreading, not an incident edge).
+            edge_cues = {w: e for w, e in edge_cues.items() if not re.match(r"(affect|impact|hit)", w)}
+            edges = sorted({e for es in edge_cues.values() for e in es} | set(dep))
+            spreading = edges == dep
+        else:
+            return None  # a failure of nothing named, or more than one dependency edge to spread through
+        words = tokens(FAILURE.sub(" ", masked))
+    if len(edges) > 1:
+        return None
+    edge = edges[0] if edges else None
+    negated = bool(_NEGATION.search(masked))
+    types_named = _types_named(words, schema, anchor)
+    if want is None and len(types_named) == 1:
+        want = types_named[0]  # "Is there a runbook for X?": the type named is the answer's
+    if edge is None and anchor is not None and want is not None and want != anchor.node_type:
+        # "Runbooks for the currency service": no relation word, but one edge type joins the two types.
+        joining = [e for e, spec in schema.edges.items() if (present_edges is None or e in present_edges)
+                   and ((anchor.node_type in spec.from_types and want in spec.to_types) or (want in spec.from_types and anchor.node_type in spec.to_types))]  # fmt: skip
+        if len(joining) != 1:
+            return None
+        edge = joining[0]
+    froms: list[str] = []
+    tos: list[str] = []
+    forward = True
+    if edge is None:
+        if anchor is not None or want is None or negated:
+            return None
+        target, forward = want, True
+    else:
+        froms, tos = _ends(schema, edge)
+        if anchor is None:
+            if want is None:
+                return None
+            target = want
+            forward = want in froms  # the wanted nodes are the edge's subjects ("which services depend ...")
+            if not (want in froms or want in tos):
+                return None
+        else:
+            can_out = anchor.node_type in froms
+            can_in = anchor.node_type in tos
+            if want is not None and want != anchor.node_type:
+                can_out = can_out and want in tos
+                can_in = can_in and want in froms
+            if shape.shape == "person" and want == person and person is not None:
+                # "who" wants people only when the edge reaches people; "who owns X" wants the owning team.
+                if person not in froms + tos:
+                    want = None
+                    can_out, can_in = anchor.node_type in froms, anchor.node_type in tos
+            nouns = {w for w in edge_cues if re.fullmatch(r"dependenc(y|ies)|dependents?|upstream|downstream", w)}
+            if spreading:
+                can_out, can_in = False, can_in
+            if can_out and can_in and nouns:
+                # "X's dependencies" are what X needs; "X's dependents" need X; up/downstream are used both ways.
+                if any(w.startswith(("upstream", "downstream")) for w in nouns) or len({w[:10] for w in nouns}) > 1:
+                    return None
+                can_in = not next(iter(nouns)).startswith("dependenc")
+                can_out = not can_in
+            if can_out and can_in:
+                rel_pos = min((p for p in (_word_at(question, w) for w in edge_cues) if p >= 0), default=-1)
+                if rel_pos < 0:
+                    return None
+                anchor_first = anchor.start < rel_pos
+                passive = bool(re.search(r"^\s*\w+\s+by\b", question[rel_pos:], re.I)) or bool(re.search(r"\bby\s*$", question[: anchor.start], re.I))
+                forward = anchor_first != passive
+            elif can_out or can_in:
+                forward = can_out
+            else:
+                return None
+            ends = tos if forward else froms
+            target = want if want is not None else (ends[0] if len(ends) == 1 else "")
+    if not target:
+        owners = {h.owner for _, hs in named for h in hs if not h.on_edge and h.owner in (tos if forward else froms)}
+        if len(owners) == 1:
+            target = owners.pop()
+    # Every value named must filter the target (or the edge); every property word named must be one filtered on.
+    node_filters: dict[str, str] = {}
+    edge_filters: dict[str, str] = {}
+    for w, hits in named:
+        on_target = [h for h in hits if not h.on_edge and h.owner == target]
+        on_edge = [h for h in hits if h.on_edge and h.owner == edge]
+        if len(on_target) == 1 and not on_edge:
+            node_filters[on_target[0].prop] = on_target[0].value
+        elif len(on_edge) == 1 and not on_target:
+            edge_filters[on_edge[0].prop] = on_edge[0].value
+        elif edge is not None and stem(w) in {stem(x) for x in edge_cues}:
+            continue  # the relation word itself ("consume" for DEPENDS_ON) names no further filter
+        else:
+            return None
+    for props in lexicon.prop_cues(x for x in words if x not in edge_cues and x not in dict(named)).values():
+        if not set(props) & (set(node_filters) | set(edge_filters)):
+            return None
+    if _leftover(words, edge_cues, named, schema, lexicon, target, anchor):
+        return None
+    unexplained = unexplained_words([w for w in words if w not in dict(named)], lexicon, schema)
+    if len(unexplained) > 1:
+        return None  # "What TLS certificate does the payment service use?" asks about things the query cannot see
+
+    label = f":{target}" if target else ""
+    node_where = [f"x.{p} = $v_{p}" for p in node_filters]
+    params: dict[str, object] = {f"v_{p}": v for p, v in node_filters.items()}
+    params |= {f"e_{p}": v for p, v in edge_filters.items()}
+    rel = f"[r:{edge}]" if edge else ""
+    if edge is None:
+        match = f"MATCH (x{label})"
+    elif negated:
+        if anchor is not None or edge_filters:
+            return None
+        pattern = f"(x)-[:{edge}]->()" if forward else f"()-[:{edge}]->(x)"
+        match = f"MATCH (x{label})"
+        node_where.append(f"NOT {pattern}")
+    elif anchor is None:
+        match = f"MATCH (x{label})-{rel}->()" if forward else f"MATCH ()-{rel}->(x{label})"
+    else:
+        a = f"(a:{anchor.node_type} {{id: $anchor}})"
+        if spreading:
+            rel = f"[r:{edge}*1..{SPREAD_HOPS}]"
+        match = f"MATCH {a}-{rel}->(x{label})" if forward else f"MATCH (x{label})-{rel}->{a}"
+        params["anchor"] = anchor.node_id
+    if spreading and edge_filters:
+        return None
+    where = node_where + [f"r.{p} = $e_{p}" for p in edge_filters]
+    # The display name is returned too: an answer shows it, so a cached answer goes stale when it changes.
+    kinds = [target] if target else (tos if forward else froms) or list(schema.nodes)
+    name_props = list(dict.fromkeys(p for t in kinds if t in schema.nodes for p in [schema.nodes[t].name_property] if p and p != "id"))
+    name = f", x.{name_props[0]} AS name" if len(name_props) == 1 else f", coalesce({', '.join(f'x.{p}' for p in name_props)}) AS name" if name_props else ""
+    ret = "RETURN count(DISTINCT x) AS n" if shape.wants_number else f"RETURN DISTINCT x.id AS id{name}"
+    cypher = " ".join([match, ("WHERE " + " AND ".join(where)) if where else "", ret]).replace("  ", " ")
+    if not shape.wants_number:
+        cypher += " ORDER BY id"
+    parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "forward": forward, "target": target or None,
+             "filters": {**node_filters, **{f"edge.{k}": v for k, v in edge_filters.items()}}, "negated": negated}  # fmt: skip
+    return Composed(cypher, params, parts, negated=negated)
+
+
+def _types_named(words: Sequence[str], schema: GraphSchema, anchor: Anchor | None) -> list[str]:
+    """Node types whose words the question uses, besides the anchor's (most specific name wins: "external service")."""
+    found = [n for n in schema.nodes if (anchor is None or n != anchor.node_type) and any(w in type_forms(n) for w in words)]
+    # "service" is a word of ExternalService too: keep only the type it names most plainly.
+    plain = [n for n in found if any(w in {n.lower(), n.lower() + "s", n.lower() + "es"} or (n.lower() == "person" and w == "people") for w in words)]
+    return plain or found
+
+
+def _leftover(
+    words: Sequence[str],
+    edge_cues: Mapping[str, object],
+    named: Sequence[tuple[str, object]],
+    schema: GraphSchema,
+    lexicon: Lexicon,
+    target: str,
+    anchor: Anchor | None,
+) -> bool:
+    """True when a word names a node type other than the target's and the anchor's ("which services owned by teams
+    in London" names Team): the question asks about more than one step."""
+    types = {target} | ({anchor.node_type} if anchor else set())
+
+    forms = type_forms
+    allowed = {f for t in types if t in schema.nodes for f in forms(t)}
+    for name in schema.nodes:
+        if name in types:
+            continue
+        if any(w in forms(name) and w not in allowed for w in words if w not in edge_cues and w not in FILLER):
+            return True
+    return False
