@@ -71,6 +71,10 @@ class OpsGraph:
             if s.store.backend == "arcadedb-embedded":
                 settings["path"] = s.store_path
                 settings["timeout_ms"] = s.store.query_timeout_ms
+            elif s.store.backend == "arcadedb-server":
+                from opsgraph.app.server import server_store_settings
+
+                settings.update(server_store_settings(s))
             self._store = create_store(s.store.backend, **settings)
         self._store.open()
         return self
