@@ -134,7 +134,15 @@ def migrate(settings: Settings, *, to: str, replace: bool = False, progress: Cal
     try:
         dst.open()
         try:
+            _check_empty(dst, replace)
+        except BaseException:
+            dst.close()
+            raise
+        try:
             return _copy(src, dst, replace=replace, progress=progress)
+        except StoreError as exc:
+            raise StoreError(f"the copy to {_where(dst)} stopped ({exc}); the source is untouched, the target may be partly "
+                             "filled: run the same command again with --replace") from exc
         finally:
             dst.close()
     finally:
@@ -146,14 +154,16 @@ def _where(store: Any) -> str:
     return f"{t.urls[0]}/{t.database}" if hasattr(t, "urls") else str(getattr(t, "path", "store"))
 
 
-def _copy(src: Any, dst: Any, *, replace: bool, progress: Callable[[str, int], None] | None) -> MigrateReport:
+def _check_empty(dst: Any, replace: bool) -> None:
     from opsgraph.store.arcadedb import META_TYPE
 
-    report = MigrateReport(source=_where(src), target=_where(dst))
-    target_types = dst._live_types()
-    filled = [n for n, info in target_types.items() if n != META_TYPE and dst._count(n)]
+    filled = [n for n in dst._live_types() if n != META_TYPE and dst._count(n)]
     if filled and not replace:
-        raise StoreError(f"the target {report.target} already holds data ({', '.join(sorted(filled))}): pass --replace to overwrite it")
+        raise StoreError(f"the target {_where(dst)} already holds data ({', '.join(sorted(filled))}): pass --replace to overwrite it")
+
+
+def _copy(src: Any, dst: Any, *, replace: bool, progress: Callable[[str, int], None] | None) -> MigrateReport:
+    report = MigrateReport(source=_where(src), target=_where(dst))
     if replace:
         dst.reset()
     schema = src.stored_schema()
@@ -166,17 +176,19 @@ def _copy(src: Any, dst: Any, *, replace: bool, progress: Callable[[str, int], N
         kind = live[name]["kind"]
         report.kinds[name] = kind
         moved = 0
+        lines: list[str] = []  # the source's rows as hashed, read once for the copy and its check
         if kind == "document":
-            dst.transport.command("sql", f"DELETE FROM `{name}`")  # the meta written by the target's own open/reset
+            with dst.transport.transaction():
+                dst.transport.command("sql", f"DELETE FROM `{name}`")  # the meta written by the target's own open/reset
         for batch in _batches(src, name, kind, dst.batch_size):
             with dst.transport.transaction():
                 _write(dst, name, kind, batch)
+            lines.extend(_line(r) for r in batch)
             moved += len(batch)
             if progress is not None:
                 progress(name, moved)
         report.moved[name] = moved
-    for name, kind in report.kinds.items():
-        if table_digest(src, name, kind) != table_digest(dst, name, kind):
+        if _digest(lines) != table_digest(dst, name, kind):
             report.mismatched.append(name)
     return report
 
@@ -191,9 +203,10 @@ def _copy_ddl(src: Any, dst: Any, live: dict[str, dict[str, Any]]) -> None:
         t.command("sql", f"CREATE {info['kind'].upper()} TYPE `{name}` IF NOT EXISTS")
         for prop, typ in info["properties"].items():
             t.command("sql", f"CREATE PROPERTY `{name}`.`{prop}` IF NOT EXISTS {typ}")
-    indexes, _ = src.transport.query("sql", "SELECT name, typeName, properties, unique, type FROM schema:indexes", None, None)
+    indexes, _ = src.transport.query("sql", "SELECT FROM schema:indexes", None, None)
     for ix in indexes:
-        name, props, kind = str(ix.get("typeName")), ix.get("properties") or [], str(ix.get("type") or "").upper()
+        name, kind = str(ix.get("typeName")), str(ix.get("indexType") or "").upper()
+        props = [str(p) for group in ix.get("properties") or [] for p in (group if isinstance(group, list) else [group])]
         if name not in live or live[name]["kind"] != "document" or not props or "VECTOR" in kind:
             continue
         how = "FULL_TEXT" if "FULL" in kind else ("UNIQUE" if ix.get("unique") else "NOTUNIQUE")
@@ -201,21 +214,37 @@ def _copy_ddl(src: Any, dst: Any, live: dict[str, dict[str, Any]]) -> None:
         t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` ({cols}) {how}")
 
 
+_ENDS = ("_mig_from", "_mig_from_type", "_mig_to", "_mig_to_type")
+"""Aliases of an edge's endpoints in the copy's reads (names no property uses)."""
+
+
 def _read(store: Any, name: str, kind: str, skip: int, limit: int) -> list[dict[str, Any]]:
     if kind == "edge":
         rows, _ = store.transport.query(
             "sql",
-            f"SELECT out.id AS f, out.@type AS ft, in.id AS t, in.@type AS tt, @this.toJSON() AS j FROM `{name}` ORDER BY @rid SKIP {skip} LIMIT {limit}",
+            f"SELECT *, @out.id AS {_ENDS[0]}, @out.@type AS {_ENDS[1]}, @in.id AS {_ENDS[2]}, @in.@type AS {_ENDS[3]} "
+            f"FROM `{name}` ORDER BY @rid SKIP {skip} LIMIT {limit}",
             None,
             None,
         )
-        out = []
-        for r in rows:
-            props = {k: v for k, v in json.loads(str(r["j"])).items() if not k.startswith("@")}
-            out.append({"f": r["f"], "ft": r["ft"], "t": r["t"], "tt": r["tt"], "p": props})
-        return out
+        return [
+            {"f": r[_ENDS[0]], "ft": r[_ENDS[1]], "t": r[_ENDS[2]], "tt": r[_ENDS[3]],
+             "p": {k: _list(v) for k, v in r.items() if _stored(k) and k not in _ENDS}}
+            for r in rows
+        ]
     rows, _ = store.transport.query("sql", f"SELECT FROM `{name}` ORDER BY @rid SKIP {skip} LIMIT {limit}", None, None)
-    return [{k: _plain(v) for k, v in r.items() if not k.startswith("@")} for r in rows]
+    return [{k: _list(v) for k, v in r.items() if _stored(k)} for r in rows]
+
+
+def _stored(key: str) -> bool:
+    """A stored property, not a record attribute (`@rid`) nor the engine's alias for an ORDER BY it added."""
+    return not key.startswith("@") and "$" not in key
+
+
+def _list(value: Any) -> Any:
+    """A numpy array (an embedded vector) as a list, anything else as it is."""
+    tolist = getattr(value, "tolist", None)
+    return tolist() if callable(tolist) else value
 
 
 def _batches(store: Any, name: str, kind: str, size: int) -> Iterator[list[dict[str, Any]]]:
@@ -251,7 +280,8 @@ def _write(dst: Any, name: str, kind: str, batch: list[dict[str, Any]]) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """Values as both engines agree on them: numpy arrays as lists, floats at float32 precision (vectors are float32)."""
+    """Values as both engines agree on them, for the hash only: numpy arrays as lists, floats at float32 precision
+    (a vector is float32: the embedded engine reads 0.1 back as 0.10000000149011612, the server's JSON as 0.1)."""
     tolist = getattr(value, "tolist", None)
     if callable(tolist):
         value = tolist()
@@ -274,9 +304,17 @@ def table_digest(store: Any, name: str, kind: str) -> tuple[int, str]:
         batch = _read(store, name, kind, skip, 5000)
         if not batch:
             break
-        lines.extend(json.dumps(_plain(r), sort_keys=True, separators=(",", ":"), default=str) for r in batch)
+        lines.extend(_line(r) for r in batch)
         skip += len(batch)
-    lines.sort()
+    return _digest(lines)
+
+
+def _line(row: dict[str, Any]) -> str:
+    return json.dumps(_plain(row), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _digest(lines: list[str]) -> tuple[int, str]:
+    lines = sorted(lines)
     h = hashlib.sha256()
     for line in lines:
         h.update(line.encode())

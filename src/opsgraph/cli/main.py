@@ -26,6 +26,7 @@ from opsgraph.app.demo import DEMO_QUESTIONS, bump_demo_version, demo_source
 from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
+from opsgraph.cli.server import migrate_command, server_app
 from opsgraph.errors import OpsGraphError
 
 app = typer.Typer(help="opsgraph: your service estate as a knowledge graph.", no_args_is_help=True, add_completion=False)
@@ -658,6 +659,8 @@ def _engine_output_aside() -> Iterator[None]:
         sys.stderr = saved
 app.command("investigate")(investigate_command)
 app.add_typer(incident_app, name="incident")
+app.add_typer(server_app, name="server")
+app.command("migrate")(migrate_command)
 
 
 def main() -> None:
