@@ -85,6 +85,8 @@ class HttpTransport:
         ca_file: a CA bundle to check it against (a private CA).
         create: create the database on `open()` when the server does not have it.
         connect_timeout_s: how long to wait for a server to accept a connection.
+        http: an `httpx` transport for every request (tests give `httpx.MockTransport` to play an HA
+            cluster's leader redirects, which the single servers available here never send).
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class HttpTransport:
         ca_file: str | Path | None = None,
         create: bool = True,
         connect_timeout_s: float = 5.0,
+        http: httpx.BaseTransport | None = None,
     ) -> None:
         listed = [urls] if isinstance(urls, str) else list(urls)
         self.urls = [u.rstrip("/") for u in listed if u and u.strip()]
@@ -114,6 +117,7 @@ class HttpTransport:
         self.verify: bool | str = str(ca_file) if ca_file else verify
         self.create = create
         self.connect_timeout_s = connect_timeout_s
+        self._http = http
         self.leader = self.urls[0]
         """Where writes and transactions go."""
         self.last_server: str | None = None
@@ -141,6 +145,7 @@ class HttpTransport:
                 verify=self.verify,
                 timeout=httpx.Timeout(self._timeout_ms / 1000 + _GRACE_S, connect=self.connect_timeout_s),
                 follow_redirects=False,
+                transport=self._http,
             )
         self._open = True
         try:
@@ -171,6 +176,8 @@ class HttpTransport:
         session = self._session()
         if session is not None:  # inside a transaction: read what it wrote, on the server that holds it
             resp = self._statement(session.server, "query", body, session, text)
+        elif getattr(self._local, "pinned", False):
+            resp = self._statement(self.leader, "query", body, None, text)
         else:
             resp = self._read(body, text)
         rows = self._rows(resp.get("result"), session)
@@ -188,6 +195,16 @@ class HttpTransport:
     def set_timeout(self, ms: int) -> None:
         """Later statements are stopped by the engine after `ms` (the database's `arcadedb.command.timeout`)."""
         self._timeout_ms = int(ms)
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Inside the block, this thread's reads go to the write leader too (no other server, no retry elsewhere)."""
+        outer = getattr(self._local, "pinned", False)
+        self._local.pinned = True
+        try:
+            yield
+        finally:
+            self._local.pinned = outer
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -301,7 +318,7 @@ class HttpTransport:
             self.leader = url
         if url not in self._clients and self._open:
             first = next(iter(self._clients.values()))
-            self._clients[url] = httpx.Client(base_url=url, auth=first.auth, verify=self.verify, timeout=first.timeout)
+            self._clients[url] = httpx.Client(base_url=url, auth=first.auth, verify=self.verify, timeout=first.timeout, transport=self._http)
 
     def _request(self, server: str, method: str, path: str, body: dict[str, Any] | None, session: _Session | None) -> httpx.Response:
         client = self._clients.get(server)
