@@ -54,7 +54,7 @@ _LEADER = re.compile(r"(?:leader(?: is)?|Leader)\D{0,20}?((?:https?://)?[\w.-]+:
 _NO_LIMIT = -1
 
 
-class ServerError(QueryError):
+class EngineRefusalError(QueryError):
     """The server answered with an error (carries the engine's exception class name)."""
 
     def __init__(self, message: str, *, exception: str = "", status: int = 0, cypher: str | None = None) -> None:
@@ -281,7 +281,7 @@ class HttpTransport:
             self._apply_timeout(server)
         try:
             return self._send(server, "POST", f"/api/v1/{kind}/{quote(self.database)}", body, session, read=kind == "query", cypher=text)
-        except ServerError as exc:
+        except EngineRefusalError as exc:
             if session is not None and kind == "command":
                 session.broken = True  # the server rolls a session back when one of its commands fails
             raise self._plain(exc, text) from exc
@@ -361,12 +361,12 @@ class HttpTransport:
         if self._applied_timeout.get(server) == self._timeout_ms:
             return
         body = {"language": "sql", "command": f"ALTER DATABASE `arcadedb.command.timeout` {int(self._timeout_ms)}"}
-        with contextlib.suppress(ServerError):  # an account without admin rights: the client-side timeout still holds
+        with contextlib.suppress(EngineRefusalError):  # an account without admin rights: the client-side timeout still holds
             self._send(server, "POST", f"/api/v1/command/{quote(self.database)}", body, None, read=False)
         self._applied_timeout[server] = self._timeout_ms
 
     @staticmethod
-    def _error(resp: httpx.Response, doing: str, *, cypher: str | None = None) -> ServerError:
+    def _error(resp: httpx.Response, doing: str, *, cypher: str | None = None) -> EngineRefusalError:
         try:
             data = resp.json()
         except ValueError:
@@ -376,10 +376,10 @@ class HttpTransport:
         exception = str(data.get("exception") or "").rsplit(".", 1)[-1]
         detail = str(data.get("detail") or data.get("error") or resp.text[:300] or f"HTTP {resp.status_code}")
         message = f"{exception}: {detail}" if exception else f"could not {doing}: {detail}"
-        return ServerError(message, exception=exception, status=resp.status_code, cypher=cypher)
+        return EngineRefusalError(message, exception=exception, status=resp.status_code, cypher=cypher)
 
     @staticmethod
-    def _plain(exc: ServerError, text: str) -> StoreError:
+    def _plain(exc: EngineRefusalError, text: str) -> StoreError:
         """The error class the embedded engine raises for the same failure."""
         name, msg = exc.exception, str(exc)
         if name == "TimeoutException":
@@ -480,7 +480,7 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def _named_leader(err: ServerError, known: Sequence[str]) -> str | None:
+def _named_leader(err: EngineRefusalError, known: Sequence[str]) -> str | None:
     """The leader a `ServerIsNotTheLeaderException` names, when it is one of the known servers (or a full URL)."""
     if "NotTheLeader" not in err.exception and "not the leader" not in str(err).lower():
         return None
