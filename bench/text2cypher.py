@@ -98,7 +98,7 @@ def library_items(og: OpsGraph) -> list[EvalItem]:
 
 def blind_items(name: str) -> Any:
     """A set written after the first measurements, by a helper who did not see the generator or its pairs; the
-    developer did not look at its questions (tests/fixtures/blind/, checked by tests/integration/test_blind_question_sets.py)."""
+    developer did not look at its questions (tests/fixtures/blind/, checked by tests/integration/retrieve/test_blind_question_sets_have_right_gold.py)."""
 
     def load(og: OpsGraph) -> list[EvalItem]:
         spec = yaml.safe_load((ROOT / "tests" / "fixtures" / "blind" / f"{name}_questions.yaml").read_text(encoding="utf-8"))

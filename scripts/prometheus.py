@@ -31,8 +31,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,9 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded from a file: the helper beside it
+from _servers import free_port, stop_process, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_TELEMETRY = ROOT / "src" / "opsgraph" / "data" / "sample_estate" / "telemetry" / "services.csv"
@@ -259,32 +260,12 @@ def load_into_victoria(samples: Iterable[Sample], url: str) -> dict[str, float]:
 
 
 # -- server -----------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _http_ok(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             return bool(resp.status == 200)
     except OSError:
         return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
 
 
 def start(
@@ -316,34 +297,17 @@ def start(
         ready = f"http://127.0.0.1:{port}/health"
     with logfile.open("wb") as out:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=work)
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"{kind} exited with code {proc.returncode}:\n{logfile.read_text(errors='replace')[-2000:]}")
-        if _http_ok(ready):
-            break
-        time.sleep(0.1)
-    else:
-        proc.kill()
-        raise SystemExit(f"{kind} was not ready within {timeout:.0f} s (log: {logfile})")
+    seconds = wait_ready(proc, lambda: _http_ok(ready), name=kind, logfile=logfile, timeout=timeout)
     url = f"http://127.0.0.1:{port}"
     if kind == "victoria-metrics" and samples:
         stats = load_into_victoria(samples, url)
-    log(f"{kind} up on {url} (pid {proc.pid}) in {time.monotonic() - began:.1f} s")
+    log(f"{kind} up on {url} (pid {proc.pid}) in {seconds:.1f} s")
     return {"kind": kind, "url": url, "port": port, "pid": proc.pid, "dir": str(work), "log": str(logfile), **({"data": stats} if stats else {})}
 
 
 def stop(pid: int, workdir: Path | None = None, timeout: float = 15.0) -> None:
     """Terminate the server (SIGTERM, then SIGKILL), then remove `workdir`."""
-    if _alive(pid):
-        os.kill(pid, signal.SIGTERM)
-    began = time.monotonic()
-    while _alive(pid) and time.monotonic() - began < timeout:
-        time.sleep(0.05)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
-    if workdir is not None:
-        shutil.rmtree(workdir, ignore_errors=True)
+    stop_process(pid, workdir=workdir, timeout=timeout)
 
 
 DEMO_SNIPPET = """\

@@ -32,14 +32,15 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded from a file: the helper beside it
+from _servers import free_port, stop_process, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "openssl11"
@@ -172,32 +173,11 @@ def ensure() -> tuple[Path, Path | None]:
 
 
 # -- server -----------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _command(port: int, *words: str, timeout: float = 1.0) -> str:
     payload = f"*{len(words)}\r\n" + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(payload.encode())
         return s.recv(256).decode(errors="replace")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A finished child we started ourselves is a zombie until reaped; reap it if it is ours.
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
 
 
 def start(port: int = 0, workdir: Path | None = None, timeout: float = 30.0) -> dict[str, object]:
@@ -218,21 +198,10 @@ def start(port: int = 0, workdir: Path | None = None, timeout: float = 30.0) -> 
         "--loadmodule", str(folder / "lib" / "redisearch.so"),
     ]  # fmt: skip
     proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        if proc.poll() is not None:
-            tail = logfile.read_text(errors="replace")[-2000:] if logfile.exists() else ""
-            raise SystemExit(f"redis-server exited with code {proc.returncode}:\n{tail}")
-        try:
-            if _command(port, "PING").startswith("+PONG"):
-                ms = (time.monotonic() - began) * 1000
-                log(f"redis-stack-server up on 127.0.0.1:{port} (pid {proc.pid}) in {ms:.0f} ms")
-                return {"url": f"redis://127.0.0.1:{port}/0", "port": port, "pid": proc.pid, "log": str(logfile), "dir": str(work)}
-        except OSError:
-            pass
-        time.sleep(0.02)
-    proc.kill()
-    raise SystemExit(f"redis-server did not answer PING within {timeout:.0f} s (log: {logfile})")
+    seconds = wait_ready(proc, lambda: _command(port, "PING").startswith("+PONG"), name="redis-server", logfile=logfile,
+                         timeout=timeout, interval=0.02)
+    log(f"redis-stack-server up on 127.0.0.1:{port} (pid {proc.pid}) in {seconds * 1000:.0f} ms")
+    return {"url": f"redis://127.0.0.1:{port}/0", "port": port, "pid": proc.pid, "log": str(logfile), "dir": str(work)}
 
 
 def stop(pid: int, port: int | None = None, timeout: float = 10.0, workdir: Path | None = None) -> None:
@@ -242,13 +211,7 @@ def stop(pid: int, port: int | None = None, timeout: float = 10.0, workdir: Path
             _command(port, "SHUTDOWN", "NOSAVE")
         except OSError:
             pass
-    began = time.monotonic()
-    while _alive(pid) and time.monotonic() - began < timeout:
-        time.sleep(0.05)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
-    if workdir is not None:
-        shutil.rmtree(workdir, ignore_errors=True)
+    stop_process(pid, workdir=workdir, timeout=timeout, terminate=False)
 
 
 def main(argv: list[str] | None = None) -> int:

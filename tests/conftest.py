@@ -10,6 +10,8 @@ import pytest
 from helpers import SMALL_SCHEMA, write
 from opsgraph.app import sample_estate_path
 
+pytest_plugins = ["memory_report"]  # prints the resident memory each test module kept, at the end of a run
+
 
 @pytest.fixture(autouse=True)
 def _no_embedder_by_default(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,7 @@
 
 Stores (`opsgraph.store.BACKENDS`), embedders (`opsgraph.embed.EMBEDDERS`),
 language models (`opsgraph.llm.LANGUAGE_MODELS`) and the semantic cache and
-history (`opsgraph.app.build_cache.CACHES` / `HISTORIES`) are each one `Registry`.
+history (`opsgraph.app.build.CACHES` / `HISTORIES`) are each one `Registry`.
 A new backend is one module plus one line (`"name": "module:factory"`); the
 module is imported only when that backend is chosen, so an optional
 dependency costs nothing until it is configured, and its absence becomes a

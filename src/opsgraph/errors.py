@@ -11,7 +11,7 @@ subclass inherits its parent's pair until it declares its own.
     ├── IngestError                       422 ingest_invalid      estate files are invalid (file, line/row, field)
     │   └── DocumentTooLargeError         413 document_too_large  a document is over the configured size or chunk limits
     ├── SourceError                       422 source_invalid      a source (manifests, compose, catalog, traces) cannot be read
-    ├── CoercionError (ingest.coerce)     422 value_invalid       a value does not fit its declared type (ValueError)
+    ├── CoercionError (schema.coerce)     422 value_invalid       a value does not fit its declared type (ValueError)
     ├── ChunkingError (ingest.chunking)   422 chunking_invalid    chunking settings cannot be applied (ValueError)
     ├── StoreError                        500 store_error         the store failed
     │   ├── StoreLockedError              503 store_locked        another process holds the embedded store
@@ -43,6 +43,8 @@ subclass inherits its parent's pair until it declares its own.
     ├── NothingIngestedError (app.ask)    409 nothing_ingested
     ├── TuneError (app.text2cypher)       409 not_tunable
     ├── SearchUnavailableError (app)      409 search_unavailable
+    ├── NodeNotFoundError (app.browse)    404 node_not_found
+    ├── DocumentNotFoundError (app.browse) 404 document_not_found
     ├── AskInputError (app)               422 ask_input           (also a ValueError)
     ├── ServerError (cli.serve)           502 server_error        the running server refused a forwarded command
     ├── LimitExceededError                413 too_large           a request is over a configured limit

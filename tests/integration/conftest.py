@@ -1,9 +1,15 @@
 """Integration fixtures: a real embedded ArcadeDB store per test (one JVM per test process), a real
 Redis Stack server per session for the tests that ask for `redis_url` (started by `scripts/redis_stack.py`),
-and a real ArcadeDB server per session for the tests that run on both store backends (`any_og`)."""
+and a real ArcadeDB server per session for the tests that run on both store backends (`any_og`).
+
+Memory (a whole run is one process): the JVM is started once with `TEST_HEAP` rather than the product's
+2 GB default; the language models a module loaded are released when the module ends (llama.cpp keeps
+every model it loaded for the process, one per tuned adapter, otherwise) and freed C heap is handed back."""
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import json
 import subprocess
 import sys
@@ -13,8 +19,41 @@ from pathlib import Path
 import pytest
 
 from opsgraph.app import OpsGraph, Settings
+from opsgraph.store import start_engine
 from opsgraph.store.server_process import ServerInfo, start_server, stop_server
 from server_backends import BACKENDS, backend_og
+
+TEST_HEAP = "1g"
+"""Java heap of the one engine of a test process (the largest test ingest needs a few hundred MB)."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_engine_with_a_test_heap() -> None:
+    """Start the JVM before any store does: every store of the session shares it, with `TEST_HEAP`."""
+    start_engine(TEST_HEAP)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_models_after_the_module() -> Iterator[None]:
+    """Forget the llama.cpp models this module loaded (a session fixture that holds one keeps it) and collect."""
+    yield
+    llamacpp = sys.modules.get("opsgraph.llm.llamacpp")
+    if llamacpp is not None:
+        llamacpp.unload_models()
+    gc.collect()
+    _trim_malloc()
+
+
+def _trim_malloc() -> None:
+    """Give freed C heap back to the system (glibc keeps it otherwise: torch, llama.cpp and the tokenizers free
+    into the main arena, which a long run only grows). Nothing where glibc is not the allocator."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 @pytest.fixture

@@ -174,6 +174,28 @@ def test_no_layer_imports_a_layer_above_it() -> None:
     assert not problems, "layering (ARCHITECTURE.md):\n" + "\n".join(problems)
 
 
+SHELLS = {"cli", "api"}
+
+
+def shell_imports(edges: dict[str, dict[str, int]]) -> list[str]:
+    """Every import of a shell (`cli`, `api`) that is not the facade package `opsgraph.app` itself, the public
+    package `opsgraph`, a leaf, or another shell: "module:line imports target"."""
+    allowed = {f"{ROOT_PACKAGE}.app", ROOT_PACKAGE} | {f"{ROOT_PACKAGE}.{leaf}" for leaf in LEAVES}
+    problems = []
+    for module, targets in edges.items():
+        if layer(module) not in SHELLS:
+            continue
+        for target, line in targets.items():
+            if target not in allowed and layer(target) not in SHELLS:
+                problems.append(f"{module}:{line} imports {target}")
+    return problems
+
+
+def test_shells_import_only_the_facade_package_and_the_public_package() -> None:
+    problems = shell_imports(graph())
+    assert not problems, "a shell imports past `opsgraph.app` (name what it needs in opsgraph/app/__init__.py):\n" + "\n".join(problems)
+
+
 def test_the_checks_catch_a_cycle_and_a_lazy_upward_import(tmp_path: Path) -> None:
     package = tmp_path / ROOT_PACKAGE
     for folder in ("store", "app"):
@@ -188,3 +210,18 @@ def test_the_checks_catch_a_cycle_and_a_lazy_upward_import(tmp_path: Path) -> No
     assert edges["opsgraph.store.b"] == {"opsgraph.app": 2, "opsgraph.store.a": 3}
     assert edges["opsgraph.app.d"] == {"opsgraph.store.a": 3}
     assert upward_imports(edges) == ["opsgraph.store.b:2 imports opsgraph.app: `store` may import ['schema']"]
+
+
+def test_the_shell_check_catches_a_lazy_import_past_the_facade(tmp_path: Path) -> None:
+    package = tmp_path / ROOT_PACKAGE
+    for folder in ("app", "cli", "store"):
+        (package / folder).mkdir(parents=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "errors.py").write_text("")
+    (package / "app" / "risk.py").write_text("")
+    (package / "cli" / "main.py").write_text(
+        "from opsgraph.app import OpsGraph\nfrom opsgraph.errors import E\nfrom opsgraph import x\n"
+        "def f():\n    from opsgraph.app.risk import R\n    from opsgraph.store import S\n"
+    )
+    assert shell_imports(graph(tmp_path)) == ["opsgraph.cli.main:5 imports opsgraph.app.risk", "opsgraph.cli.main:6 imports opsgraph.store"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from opsgraph._registry import Registry
-from opsgraph.app.build_cache import CACHES, HISTORIES
+from opsgraph.app.build import CACHES, HISTORIES
 from opsgraph.embed import EMBEDDERS, HashingEmbedder
 from opsgraph.errors import ConfigError
 from opsgraph.llm import LANGUAGE_MODELS, OpenAICompatibleModel, create_language_model

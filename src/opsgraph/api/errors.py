@@ -62,3 +62,32 @@ def describe_error(exc: BaseException) -> ErrorInfo:
     if isinstance(exc, ModuleNotFoundError) and exc.name in ("torch", "torch_geometric"):
         return ErrorInfo(503, "risk_unavailable", "the risk model needs PyTorch on the server: pip install 'opsgraph[risk]'")
     return ErrorInfo(500, "internal", f"unexpected {type(exc).__name__} on the server; the server log has the details")
+
+
+def _declared_codes(root: type[OpsGraphError] = OpsGraphError) -> dict[str, type[OpsGraphError]]:
+    """Code → the class of the tree (as imported so far) that declares it."""
+    out: dict[str, type[OpsGraphError]] = {}
+    stack = [root]
+    while stack:
+        cls = stack.pop()
+        if "code" in vars(cls) and cls is not ApiError:
+            out.setdefault(vars(cls)["code"], cls)
+        stack.extend(cls.__subclasses__())
+    return out
+
+
+def error_from_body(status: int, body: Any) -> OpsGraphError:
+    """The error a client raises for an error body (`{"error": {"code", "message"}}`): the class of the tree
+    that declares that code, else an `ApiError` with the server's status, code and message."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict) or not isinstance(error.get("code"), str):
+        return ApiError(status, "server_error", f"the server answered {status} without an error body")
+    code = error["code"]
+    message = str(error.get("message") or code)
+    cls = _declared_codes().get(code)
+    if cls is not None:
+        try:
+            return cls(message)
+        except TypeError:  # a class whose constructor wants structured arguments
+            pass
+    return ApiError(status, code, message, error.get("details"))

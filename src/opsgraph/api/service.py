@@ -35,17 +35,10 @@ import anyio.to_thread
 
 from opsgraph.api.errors import ApiError
 from opsgraph.api.jobs import Job, JobRunner, ProgressFn
-from opsgraph.app import OpsGraph, age_seconds, age_text
-from opsgraph.app.estates import estate_roots
-from opsgraph.app.events import Stage, observe_stages
-from opsgraph.app.index_search import SearchMode, search_index
+from opsgraph.app import OpsGraph, SearchMode, Stage, age_seconds, age_text, estate_roots, observe_stages, search_index
 from opsgraph.errors import LimitExceededError, OpsGraphError, WriteRefusedError
 
 T = TypeVar("T")
-
-DOCUMENT_NODE_TYPES = frozenset({"Document", "Chunk"})
-"""Node types opsgraph adds for documents: shown as documents, not as estate nodes."""
-DOCUMENT_EDGE_TYPES = frozenset({"HAS_CHUNK", "MENTIONS"})
 
 _MODEL_KEYS = ("version", "current", "created", "data_window", "node_type", "threshold", "metrics", "hyper_parameters")
 """Manifest fields a client sees (the rest are weights' bookkeeping and the drift baseline's arrays)."""
@@ -81,12 +74,6 @@ def _lower_priority() -> None:
 
 def _iso(ts: int | float) -> str:
     return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _strip_vectors(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Node properties without embeddings (long lists of floats) and opsgraph's own bookkeeping (`_hash`)."""
-    return {k: v for k, v in props.items()
-            if not k.startswith("_") and not (isinstance(v, list) and len(v) > 16 and all(isinstance(x, float) for x in v[:16]))}
 
 
 class Served:
@@ -203,13 +190,10 @@ class Served:
     # -- health ------------------------------------------------------------------------------
     def ready(self) -> dict[str, Any]:
         """Is the store open and answering? With counts, the data version and the current risk model."""
-        types = self.og.describe()
         return {
             "status": "ready",
             "home": str(self.og.settings.home),
-            "nodes": sum(t.count for t in types if t.kind == "node" and t.name not in DOCUMENT_NODE_TYPES),
-            "edges": sum(t.count for t in types if t.kind == "edge" and t.name not in DOCUMENT_EDGE_TYPES),
-            "documents": next((t.count for t in types if t.name == "Document"), 0),
+            **self.og.counts(),
             "data_version": self.og.store.data_version(),
             "risk_model": self._current_model(),
             "uptime_s": round(time.time() - self.started, 1),
@@ -280,70 +264,16 @@ class Served:
         ]
         return {"query": text, "mode": mode, "hits": jsonable(hits), "searched": result.searched, "notes": result.notes}
 
-    def _live(self) -> dict[str, Any]:
-        return {t.name: t for t in self.og.describe()}
-
-    def _name_props(self) -> dict[str, str | None]:
-        schema = self.og.schema()
-        return {name: node.name_property for name, node in schema.nodes.items()} if schema else {}
-
     def graph(self, limit: int | None = None, include_documents: bool = False) -> dict[str, Any]:
         """The estate as nodes and edges for drawing (documents and chunks left out unless asked)."""
         cap = min(limit or self.graph_limit, self.graph_limit)
-        live = self._live()
-        names = self._name_props()
-        nodes: list[dict[str, Any]] = []
-        truncated = False
-        for name, t in sorted(live.items()):
-            if t.kind != "node" or (name in DOCUMENT_NODE_TYPES and not include_documents) or name == "Chunk":
-                continue
-            room = cap - len(nodes)
-            if room <= 0:
-                truncated = True
-                break
-            prop = names.get(name) or ("title" if name == "Document" else None)
-            label = f"n.`{prop}`" if prop else "n.id"
-            rows = self.og.query(f"MATCH (n:`{name}`) RETURN n.id AS id, {label} AS name ORDER BY id", limit=room).rows
-            truncated = truncated or t.count > len(rows)
-            nodes += [{"id": r["id"], "type": name, "name": r.get("name") or r["id"]} for r in rows]
-        ids = {n["id"] for n in nodes}
-        edges: list[dict[str, Any]] = []
-        for name, t in sorted(live.items()):
-            if t.kind != "edge" or name in DOCUMENT_EDGE_TYPES:
-                continue
-            rows = self.og.query(f"MATCH (a)-[r:`{name}`]->(b) RETURN a.id AS source, b.id AS target", limit=max(t.count, 1)).rows
-            edges += [{"source": r["source"], "target": r["target"], "type": name} for r in rows
-                      if r["source"] in ids and r["target"] in ids]
-        return {"nodes": nodes, "edges": edges, "truncated": truncated, "risk_node_type": self.og.settings.risk.node_type}
+        view = self.og.graph_view(limit=cap, include_documents=include_documents)
+        return {**view, "risk_node_type": self.og.settings.risk.node_type}
 
     def node(self, node_id: str) -> dict[str, Any]:
         """One node: its properties, neighbours (both directions), runbooks, documents that mention it, and its risk."""
-        found = self.og.store.node_types([node_id]).get(node_id)
-        if found is None:
-            raise ApiError(404, "node_not_found", f"no node {node_id!r} in the store (ids are the estate's own, e.g. checkoutservice)")
-        row = self.og.query(f"MATCH (n:`{found}` {{id: $id}}) RETURN properties(n) AS p", {"id": node_id}).rows
-        props = _strip_vectors(row[0]["p"] if row else {})
-        names = self._name_props()
-        prop = names.get(found)
-        neighbours: list[dict[str, Any]] = []
-        for direction, pattern in (("out", "(n {id: $id})-[r]->(m)"), ("in", "(n {id: $id})<-[r]-(m)")):
-            rows = self.og.query(
-                f"MATCH {pattern} RETURN type(r) AS edge, m.id AS id, labels(m)[0] AS type, "
-                "coalesce(m.name, m.title, m.id) AS name, m.path AS path",
-                {"id": node_id}, limit=1000,
-            ).rows
-            neighbours += [{"direction": direction, **r} for r in rows if r.get("type") not in DOCUMENT_NODE_TYPES]
-        runbooks = [{"id": n["id"], "title": n["name"], "path": n.get("path")} for n in neighbours if n["type"] == "Runbook"]
-        documents: list[str] = []
-        if "Chunk" in self._live():
-            rows = self.og.query("MATCH (c:Chunk)-[:MENTIONS]->(n {id: $id}) RETURN DISTINCT c.doc_id AS doc_id ORDER BY doc_id",
-                                 {"id": node_id}, limit=100).rows
-            documents = [r["doc_id"] for r in rows if r.get("doc_id")]
-        return {
-            "id": node_id, "type": found, "name": props.get(prop) if prop else None, "properties": jsonable(props),
-            "neighbours": jsonable(neighbours), "runbooks": jsonable(runbooks), "documents": documents,
-            "risk": self._node_risk(node_id, found),
-        }
+        page = jsonable(self.og.node_page(node_id))
+        return {**page, "risk": self._node_risk(node_id, page["type"])}
 
     def _node_risk(self, node_id: str, node_type: str) -> dict[str, Any] | None:
         if node_type != self.og.settings.risk.node_type or self._current_model() is None:
@@ -357,18 +287,7 @@ class Served:
 
     def document(self, doc_id: str) -> dict[str, Any]:
         """A document and its chunks in order; a chunk id (`docs/x.md#3`) names its document and that chunk."""
-        doc, _, chunk = doc_id.partition("#")
-        if "Document" not in self._live():
-            raise ApiError(404, "document_not_found", "no documents in this store: ingest an estate with a docs/ folder and an embedder")
-        rows = self.og.query("MATCH (d:Document {id: $id}) RETURN properties(d) AS p", {"id": doc}).rows
-        if not rows:
-            raise ApiError(404, "document_not_found", f"no document {doc!r} (document ids are paths like docs/x.md)")
-        chunks = self.og.query(
-            "MATCH (c:Chunk) WHERE c.doc_id = $id RETURN c.id AS id, c.position AS position, c.heading_path AS heading, "
-            "c.text AS text ORDER BY position", {"id": doc}, limit=10_000,
-        ).rows
-        return {"id": doc, "properties": jsonable(_strip_vectors(rows[0]["p"])), "chunks": jsonable(chunks),
-                "highlight": doc_id if chunk else None}
+        return jsonable(self.og.document_page(doc_id))  # type: ignore[no-any-return]
 
     # -- risk ----------------------------------------------------------------------------------
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -388,16 +307,29 @@ class Served:
         def compute() -> dict[str, Any]:
             risk = self.og.risk
             scores = risk.scores()
+            anomaly_only = scores.mode == "anomaly-only"
             try:
-                drift: Any = jsonable(risk.drift())
+                drift: Any = {"error": "anomaly-only mode: no model, so no drift baseline"} if anomaly_only else jsonable(risk.drift())
             except Exception as exc:  # the board still shows scores when drift cannot be computed
                 drift = {"error": str(exc)}
             return {
+                "mode": scores.mode,
+                **({"mode_note": "no failure labels (no label column, incident or SLO rule): no failure probability, "
+                    "only how unusual each node's recent telemetry is; `risky` = anomaly p-value under `threshold`"} if anomaly_only else {}),
                 "version": risk.current_version(), "node_type": risk.node_type, "timestamp": _iso(scores.timestamp),
                 "data_age_seconds": round(age_seconds(scores.timestamp)), "data_age": age_text(scores.timestamp),
                 "threshold": scores.threshold, "horizon_steps": scores.horizon, "nodes": jsonable(scores.nodes), "drift": drift,
             }
         return self._cached(("board",), compute)
+
+    def risk_alerts(self, open_only: bool = False) -> list[dict[str, Any]]:
+        """Alerts the watch loop recorded, newest first, with ISO times."""
+        out = []
+        for a in self.og.alerts(open_only=open_only):
+            row = jsonable({k: v for k, v in a.items() if k != "key"})
+            row.update(raised=_iso(a["raised"]), cleared=_iso(a["cleared"]) if a.get("cleared") is not None else None)
+            out.append(row)
+        return out
 
     def risk_explain(self, node: str, max_hops: int = 5) -> dict[str, Any]:
         """The upstream dependency path (by attention) that drives `node`'s risk."""

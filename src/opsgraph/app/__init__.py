@@ -1,8 +1,36 @@
-"""The application layer: settings and the `OpsGraph` facade that wires them to implementations."""
+"""The application layer: settings and the `OpsGraph` facade that wires them to implementations.
+
+The shells (`cli`, `api`) import from here and from the public package only
+(`tests/unit/test_no_import_cycles.py` holds them to it), so what they need is named here.
+"""
 
 from opsgraph._time import age_seconds, age_text
 from opsgraph.app.config import Settings, StoreSettings, load_settings
+from opsgraph.app.demo import DEMO_QUESTIONS, bump_demo_version, demo_manifests, demo_source
+from opsgraph.app.estates import estate_roots
+from opsgraph.app.events import Stage, observe_stages
 from opsgraph.app.facade import OpsGraph, sample_estate_path
+from opsgraph.app.index_search import SearchMode, search_index
+from opsgraph.app.risk import DEMO_OVERRIDES
 from opsgraph.retrieve import render_schema
 
-__all__ = ["OpsGraph", "Settings", "StoreSettings", "age_seconds", "age_text", "load_settings", "render_schema", "sample_estate_path"]
+__all__ = [
+    "DEMO_OVERRIDES",
+    "DEMO_QUESTIONS",
+    "OpsGraph",
+    "SearchMode",
+    "Settings",
+    "Stage",
+    "StoreSettings",
+    "age_seconds",
+    "age_text",
+    "bump_demo_version",
+    "demo_manifests",
+    "demo_source",
+    "estate_roots",
+    "load_settings",
+    "observe_stages",
+    "render_schema",
+    "sample_estate_path",
+    "search_index",
+]

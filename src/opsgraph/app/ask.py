@@ -1,9 +1,9 @@
 """Build the Graph RAG pipeline for one open estate from settings.
 
-This is where configuration becomes objects: the language model (embedded
-GGUF, an OpenAI-compatible server, or none), the entity linker over the
-stored entities, and the retrievers (in the order `opsgraph.rag.order`
-decides). Building is cheap; the model loads on the first question that needs it.
+The facade passes in the store, embedder and language model (built by
+`opsgraph.app.build`); this wires the entity linker over the stored entities
+and the retrievers (in the order `opsgraph.rag.order` decides). Building is
+cheap; the model loads on the first question that needs it.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from typing import Any
 
 from opsgraph.app.build_cache import AskInputError, CacheAndMemory
 from opsgraph.app.config import Settings
+from opsgraph.app.risk import NoModelError
 from opsgraph.app.text2cypher import Text2CypherService
 from opsgraph.embed import Embedder
 from opsgraph.errors import OpsGraphError
 from opsgraph.ingest.documents import CHUNK as CHUNK_TYPE
 from opsgraph.ingest.documents import DOCUMENT_TYPES
 from opsgraph.ingest.linking import EntityLinker, entities_from_store, link_settings
-from opsgraph.llm import LanguageModel, create_language_model
+from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer, GraphRAG, Router
 from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
 from opsgraph.rag.history import check_session
@@ -42,17 +43,6 @@ class NothingIngestedError(OpsGraphError):
 
     code = "nothing_ingested"
     status = 409
-
-
-def build_llm(settings: Settings) -> LanguageModel | None:
-    """The configured language model, unopened (no I/O)."""
-    cfg = settings.llm
-    if cfg.provider == "none":
-        return None
-    if cfg.provider == "llamacpp":
-        return create_language_model("llamacpp", model=cfg.model, cache_dir=settings.home / "models", n_ctx=cfg.n_ctx, n_threads=cfg.threads)
-    key = cfg.api_key.get_secret_value() if cfg.api_key else None
-    return create_language_model(cfg.provider, base_url=str(cfg.base_url), model=cfg.model, api_key=key)
 
 
 def _fulltext_targets(schema: GraphSchema, store: GraphStore) -> list[IndexTarget]:
@@ -212,6 +202,9 @@ def risk_source(service: Any) -> RiskSource:
 
     def view() -> RiskView:
         scores = service.scores()
+        if getattr(scores, "mode", "model") == "anomaly-only":
+            raise NoModelError("risk runs in anomaly-only mode (no label column, incident or SLO rule to learn failures from), "
+                               "so there is no failure probability; `opsgraph risk score` shows how unusual each node's telemetry is")
         rows = [RiskRow(n.node, float(n.probability), bool(n.risky)) for n in scores.nodes]
         return RiskView(rows, float(scores.threshold), int(scores.horizon), service.current_version())
 

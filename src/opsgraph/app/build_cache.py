@@ -2,11 +2,9 @@
 
 Named for what it builds, so it is not mistaken for `opsgraph.rag.cache` (what it builds from).
 
-`CacheAndMemory` builds the configured cache backend (embedded or Redis) and
-history on first use, keeps them open for the facade's lifetime, and builds
-a `Conversation` around each question's pipeline. Backends are picked by
-name from `CACHES` / `HISTORIES` (`opsgraph._registry.Registry`), so a new one is one module
-plus one line; the Redis ones import RedisVL only when configured.
+`CacheAndMemory` opens the configured cache backend (embedded or Redis) and
+history on first use (built by `opsgraph.app.build`), keeps them open for the
+facade's lifetime, and builds a `Conversation` around each question's pipeline.
 """
 
 from __future__ import annotations
@@ -15,14 +13,13 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
 
 from pydantic import ValidationError
 
-from opsgraph._registry import Registry
+from opsgraph.app.build import build_cache, build_history
 from opsgraph.app.config import Settings
 from opsgraph.embed import Embedder
-from opsgraph.errors import ConfigError, OpsGraphError
+from opsgraph.errors import OpsGraphError
 from opsgraph.ingest.documents import HAS_CHUNK, MENTIONS
 from opsgraph.ingest.linking import EntityLinker
 from opsgraph.llm import LanguageModel
@@ -34,18 +31,6 @@ from opsgraph.rag.history import ConversationHistory
 from opsgraph.rag.rewrite import FollowUpRewriter, type_words
 from opsgraph.schema import GraphSchema
 from opsgraph.store import GraphStore
-
-_REDIS_EXTRA = "pip install 'opsgraph[redis]' (RedisVL)"
-CACHES: Registry[BaseSemanticCache] = Registry("cache backend", {
-    "embedded": "opsgraph.rag.cache.embedded:EmbeddedSemanticCache",
-    "redis": "opsgraph.rag.cache.redis:RedisSemanticCache",
-}, extras={"redis": _REDIS_EXTRA})
-"""Cache backend name → `module:factory`."""
-HISTORIES: Registry[ConversationHistory] = Registry("history backend", {
-    "embedded": "opsgraph.rag.history.embedded:EmbeddedHistory",
-    "redis": "opsgraph.rag.history.redis:RedisHistory",
-}, extras={"redis": _REDIS_EXTRA})
-"""History backend name → `module:factory`."""
 
 
 class AskInputError(OpsGraphError, ValueError):
@@ -97,26 +82,12 @@ class CacheAndMemory:
         self._built = True
         s = self.settings
         self.freshness.store_id = store_identity(s)
-        folder = s.home / "cache"
-        c = s.cache
-        if c.backend != "none" and self.embedder is not None:
-            opts: dict[str, Any] = {"threshold": c.threshold, "ttl": c.ttl, "freshness": self.freshness}
-            if c.backend == "embedded":
-                opts["folder"] = folder / "answers"
-            else:
-                opts.update(url=c.url, name=c.name)
-            cache = CACHES.create(c.backend, self.embedder, **opts)
+        cache = build_cache(s, self.embedder, self.freshness)
+        if cache is not None:
             cache.open()
             self._cache = cache
-        m = s.memory
-        if m.backend != "none":
-            if m.backend == "embedded":
-                history = HISTORIES.create("embedded", folder / "memory", max_turns=m.max_turns)
-            else:
-                url = m.url or c.url
-                if not url:
-                    raise ConfigError("memory.backend redis needs memory.url or cache.url (or OPSGRAPH_REDIS_URL)")
-                history = HISTORIES.create("redis", url, name=f"{c.name}-history", max_turns=m.max_turns)
+        history = build_history(s)
+        if history is not None:
             history.open()
             self._history = history
 

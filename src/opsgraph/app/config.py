@@ -263,6 +263,24 @@ class ServeSettings(BaseModel):
     """Queries, searches and graph reads running at once; health, schema and cheap reads have their own threads."""
     heavy_wait_s: float = Field(0.5, ge=0)
     """How long a heavy request waits for a free slot before it gets 503 `busy` (with Retry-After)."""
+    watch: bool = False
+    """Run the watch loop (`opsgraph watch`, settings in `watch:`) inside the server, so the risk board stays current."""
+
+
+class WatchSettings(BaseModel):
+    """`opsgraph watch` (and the same loop in `opsgraph serve` with `serve.watch: true`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    every: float = Field(60.0, gt=0)
+    """Seconds between cycles (pull new telemetry, score the new steps, check drift, record alerts)."""
+    sources: list[str] | None = None
+    """Telemetry sources (`kind: prometheus`) to pull each cycle; default: every one configured."""
+    monitor: bool = True
+    """Check drift each cycle, and retrain by the retraining policy when it drifted (see `risk monitor`)."""
+    retrain_cooldown: float = Field(6 * 3600.0, ge=0)
+    """Least seconds between two retrainings started by the watch loop (a drift that persists does not retrain every cycle)."""
+    max_catchup_steps: int = Field(60, ge=1)
+    """Most new steps scored one by one in a cycle (for alerts); older new steps are skipped (said in the cycle's report)."""
 
 
 class IngestSettings(BaseModel):
@@ -314,6 +332,8 @@ class Settings(BaseModel):
         return value
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     """Limits on documents read by an ingest."""
+    watch: WatchSettings = Field(default_factory=WatchSettings)
+    """The watch loop: schedule, sources, drift and retraining, alert catch-up."""
 
     @property
     def store_path(self) -> Path:

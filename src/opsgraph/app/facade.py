@@ -1,4 +1,4 @@
-"""`OpsGraph`: the one public facade. It turns settings into objects and wires them.
+"""`OpsGraph`: the one public facade. It builds objects from settings (`app/build.py`) and wires them.
 
 The CLI and (later) the HTTP API, MCP server and web page are thin shells
 over this class; none of them builds a store or reads configuration itself.
@@ -11,14 +11,15 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsgraph.app.ask import AskService, NothingIngestedError, build_llm, risk_source
+from opsgraph.app.ask import AskService, NothingIngestedError, risk_source
+from opsgraph.app.build import build_embedder, build_llm, build_store
 from opsgraph.app.config import Settings, load_settings
 from opsgraph.app.estates import record_estate
 from opsgraph.app.risk import RiskService
 from opsgraph.app.sync import SyncService
 from opsgraph.app.text2cypher import Text2CypherService, TuneReport
 from opsgraph.app.traces import TraceReceiver
-from opsgraph.embed import Embedder, create_embedder
+from opsgraph.embed import Embedder
 from opsgraph.errors import StoreError
 from opsgraph.ingest import IngestReport, Progress, ingest_estate
 from opsgraph.ingest.documents import DocumentLimits
@@ -30,10 +31,11 @@ from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer
 from opsgraph.retrieve import render_schema
 from opsgraph.schema import GraphSchema
-from opsgraph.store import GraphStore, LiveType, QueryResult, create_store
+from opsgraph.store import GraphStore, LiveType, QueryResult
 
 if TYPE_CHECKING:
     from opsgraph.app.investigate import InvestigateService
+    from opsgraph.app.watch import CycleReport, Watcher
     from opsgraph.investigate import Investigation
     from opsgraph.rag.evaluate import EvalReport
 
@@ -56,6 +58,7 @@ class OpsGraph:
         self._traces: TraceReceiver | None = None
         self._text2cypher: Text2CypherService | None = None
         self._risk: RiskService | None = None
+        self._watcher: Watcher | None = None
 
     @classmethod
     def from_home(cls, home: str | Path | None = None, *, config_file: str | Path | None = None) -> OpsGraph:
@@ -65,17 +68,8 @@ class OpsGraph:
     # -- lifecycle -------------------------------------------------------------
     def open(self) -> OpsGraph:
         if self._store is None:
-            s = self.settings
-            s.home.mkdir(parents=True, exist_ok=True)
-            settings: dict[str, Any] = {"batch_size": s.store.batch_size}
-            if s.store.backend == "arcadedb-embedded":
-                settings["path"] = s.store_path
-                settings["timeout_ms"] = s.store.query_timeout_ms
-            elif s.store.backend == "arcadedb-server":
-                from opsgraph.app.server import server_store_settings
-
-                settings.update(server_store_settings(s))
-            self._store = create_store(s.store.backend, **settings)
+            self.settings.home.mkdir(parents=True, exist_ok=True)
+            self._store = build_store(self.settings)
         self._store.open()
         return self
 
@@ -113,16 +107,8 @@ class OpsGraph:
     @property
     def embedder(self) -> Embedder | None:
         """The configured embedder, built on first use (no model loads until it embeds); None for provider "none"."""
-        e = self.settings.embed
-        if self._embedder is None and e.provider != "none":
-            opts: dict[str, Any] = {"batch_size": e.batch_size}
-            if e.cache:
-                opts["cache_dir"] = self.settings.home / "cache" / "embeddings"
-            if e.provider == "sentence-transformers":
-                opts.update(threads=e.threads, device=e.device)
-            elif e.provider == "openai":
-                opts.update(base_url=e.base_url, model=e.model, api_key=e.api_key.get_secret_value() if e.api_key else None)
-            self._embedder = create_embedder(e.provider, **opts)
+        if self._embedder is None:
+            self._embedder = build_embedder(self.settings)
         return self._embedder
 
     @property
@@ -329,3 +315,48 @@ class OpsGraph:
         """The metric changes behind a node's risk: its own and its dependencies' recent moves against their normal."""
         return self._investigator().risk_drivers(node)
 
+
+    # -- browsing (see `app/browse.py`) ---------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Estate nodes and edges (documents apart) and documents."""
+        from opsgraph.app.browse import counts
+
+        return counts(self.describe())
+
+    def graph_view(self, *, limit: int, include_documents: bool = False) -> dict[str, Any]:
+        """At most `limit` nodes with display names and the edges between them, for drawing."""
+        from opsgraph.app.browse import graph_view
+
+        return graph_view(self.store, self.schema(), limit=limit, include_documents=include_documents)
+
+    def node_page(self, node_id: str) -> dict[str, Any]:
+        """One node's properties, neighbours, runbooks and the documents that mention it."""
+        from opsgraph.app.browse import node_page
+
+        return node_page(self.store, self.schema(), node_id)
+
+    def document_page(self, doc_id: str) -> dict[str, Any]:
+        """A document and its chunks in order (a chunk id highlights that chunk)."""
+        from opsgraph.app.browse import document_page
+
+        return document_page(self.store, doc_id)
+
+    # -- the watch loop (see `app/watch.py`) ------------------------------------------------------
+    @property
+    def watcher(self) -> Watcher:
+        """The watch loop over this facade's store (one per facade: it keeps the scorer's state between cycles)."""
+        if self._watcher is None:
+            from opsgraph.app.watch import Watcher
+
+            self._watcher = Watcher(self.store, self.settings, self.risk, self.schema, lambda name, now: self.pull_telemetry(name, now=now))
+        return self._watcher
+
+    def watch_cycle(self, *, now: float | None = None) -> CycleReport:
+        """One watch cycle: pull the telemetry sources, score the new steps, record alerts, check drift."""
+        return self.watcher.cycle(now=now)
+
+    def alerts(self, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """Risk alerts the watch loop recorded (a node crossing its threshold, and when it cleared), newest first."""
+        from opsgraph.risk.alerts import list_alerts
+
+        return list_alerts(self.store, node_type=self.settings.risk.node_type, open_only=open_only)

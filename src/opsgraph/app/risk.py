@@ -45,6 +45,7 @@ from opsgraph.risk import (
 )
 from opsgraph.risk._threads import torch_threads
 from opsgraph.risk.labels import LabelReport, incident_windows, resolve_labels
+from opsgraph.risk.live import ANOMALY_ONLY, anomaly_only_scores
 from opsgraph.risk.monitor import compare
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore, TelemetryFrame
@@ -117,6 +118,7 @@ class RiskService:
         self.store = store
         self._schema = schema
         self.settings = settings
+        self._live: tuple[int, str | None, RiskScores] | None = None
 
     # -- wiring ------------------------------------------------------------------
     @property
@@ -173,6 +175,10 @@ class RiskService:
 
     def _no_telemetry(self) -> NoTelemetryError:
         return NoTelemetryError(f"no {self.node_type} telemetry in the store: ingest an estate whose telemetry/ folder has some")
+
+    def current_model(self) -> TrainedRiskModel:
+        """The promoted model, loaded (`NoModelError` when there is none)."""
+        return self._current()
 
     def current_version(self) -> str | None:
         """The promoted model version, or None."""
@@ -244,14 +250,56 @@ class RiskService:
         steps = max(c.window, c.anomaly_window, c.drift_window) + _HISTORY_STEPS
         return EstateTelemetry(_recent(data.frame, steps), data.edges, data.node_type, data.schema_name)
 
+    def remember(self, scores: RiskScores, version: str | None) -> None:
+        """Keep scores the watch loop computed for the data as stored now: `scores()` returns them until the
+        data or the current model changes (the board then shows them without scoring again)."""
+        self._live = (self.store.data_version(), version, scores)
+
     def scores(self) -> RiskScores:
-        """Risk of every node at the latest stored step (current model), riskiest first."""
+        """Risk of every node at the latest stored step (current model), riskiest first.
+
+        With no model and no failure labels at all (no label column, incident or SLO rule), the label-free
+        anomaly score of every node instead, marked `mode="anomaly-only"` (see `opsgraph.risk.live`).
+        """
+        live = self._live
+        if live is not None and live[0] == self.store.data_version() and live[1] == self.current_version():
+            return live[2]
+        if self.current_version() is None:
+            return self._anomaly_only_or_refuse()
         model = self._current()
         data = self._recent_data(model)
         try:
             return model.score(data.frame, data.edges)
         except RiskModelError as exc:
             raise RiskError(str(exc)) from exc
+
+    def _anomaly_only_or_refuse(self) -> RiskScores:
+        try:
+            data, labels = self.labelled_telemetry()
+        except NoTelemetryError:
+            self._current()  # no model and nothing to score either: say what to do first (train)
+            raise
+        if not labels.anomaly_only:
+            self._current()  # raises NoModelError: there are labels, so a model can be trained
+        return self.anomaly_only(data)
+
+    def anomaly_only(self, data: EstateTelemetry | None = None) -> RiskScores:
+        """The label-free board (`mode="anomaly-only"`) over the most recent `monitor_steps` of stored telemetry."""
+        data = data or self.telemetry()
+        steps = self.settings.risk.monitor_steps
+        frame = data.frame if steps is None else _recent(data.frame, steps)
+        try:
+            return anomaly_only_scores(frame, length=self.config().anomaly_window)
+        except RiskDataError as exc:
+            raise RiskError(f"cannot score {self.node_type} telemetry ({ANOMALY_ONLY}): {exc}") from exc
+
+    def mode(self) -> tuple[str, str]:
+        """(`model` or `anomaly-only`, one line on what scores are based on)."""
+        version = self.current_version()
+        if version is not None:
+            return "model", f"model {version}, trained on failure labels"
+        _, labels = self.labelled_telemetry()
+        return (ANOMALY_ONLY if labels.anomaly_only else "model"), labels.describe()
 
     def explain(self, node: str, *, max_hops: int = 5) -> Explanation:
         """The upstream dependency path, by attention, that drives `node`'s risk at the latest step."""

@@ -2,47 +2,27 @@
 
 Prints the ranked candidates with their one-line reasons, then the evidence per candidate, the
 changes, similar past incidents and the runbook sections quoted verbatim; `--json` / `--md` print
-the investigation as data or Markdown. Imports nothing from `cli/main.py` (which imports this).
+the investigation as data or Markdown. Shares the CLI's consoles and error line (`cli/_common.py`).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from opsgraph.app import OpsGraph, load_settings
-from opsgraph.errors import OpsGraphError
+from opsgraph.cli._common import HomeOpt, console
+from opsgraph.cli._common import errors as _errors
+from opsgraph.cli._common import open_home as _open
 
 incident_app = typer.Typer(help="Incidents as records: open, close with cause and fix, import a pager tool's export.",
                            no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except OpsGraphError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(1) from exc
-
-
-def _open(home: Path | None) -> OpsGraph:
-    return OpsGraph(load_settings(home=home)).open()
-
-
 def investigate_command(
     target: Annotated[str, typer.Argument(help="A component (the symptom) or an incident id.")],
     at: Annotated[str | None, typer.Option("--at", help="Onset: ISO time or a span back (90m); default: detected.")] = None,

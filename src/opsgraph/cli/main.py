@@ -15,18 +15,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from opsgraph import IngestReport, QueryResult, SchemaError, load_schema
-from opsgraph.app import OpsGraph, load_settings, sample_estate_path
-from opsgraph.app.demo import DEMO_QUESTIONS, bump_demo_version, demo_source
+from opsgraph.app import DEMO_QUESTIONS, OpsGraph, bump_demo_version, demo_source, load_settings, sample_estate_path
+from opsgraph.cli._common import HomeOpt, console, err
+from opsgraph.cli._common import errors as _errors
+from opsgraph.cli._common import open_home as _open
 from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
 from opsgraph.cli.server import migrate_command, server_app
+from opsgraph.cli.watch import watch_command
 from opsgraph.errors import OpsGraphError
 
 app = typer.Typer(help="opsgraph: your service estate as a knowledge graph.", no_args_is_help=True, add_completion=False)
@@ -35,24 +37,6 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(risk_app, name="risk")
 app.command("serve")(serve)
 app.command("mcp")(mcp_command)
-
-console = Console()
-err = Console(stderr=True)
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except OpsGraphError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from exc
-
-
-def _open(home: Path | None) -> OpsGraph:
-    return OpsGraph(load_settings(home=home)).open()
-
 
 def _progress() -> Progress:
     return Progress(
@@ -338,7 +322,7 @@ def demo(home: Annotated[Path | None, typer.Option("--home", help="Where the dem
 def run_sync_demo(og: OpsGraph, target: Path) -> None:
     """Sync the sample's Kubernetes manifests as a second source, change one, sync again, and list the changes."""
     console.rule("[bold]sources and history: the sample's Kubernetes manifests as a second source")
-    from opsgraph.app.demo import demo_manifests
+    from opsgraph.app import demo_manifests
 
     manifests = demo_manifests(target)
     if manifests is None:
@@ -659,6 +643,7 @@ def _engine_output_aside() -> Iterator[None]:
         sys.stderr = saved
 app.command("investigate")(investigate_command)
 app.add_typer(incident_app, name="incident")
+app.command("watch")(watch_command)
 app.add_typer(server_app, name="server")
 app.command("migrate")(migrate_command)
 

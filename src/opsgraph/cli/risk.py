@@ -14,45 +14,34 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from opsgraph.app import OpsGraph, age_seconds, age_text, load_settings
-from opsgraph.app.risk import DEMO_OVERRIDES
-from opsgraph.errors import OpsGraphError
+from opsgraph.app import DEMO_OVERRIDES, OpsGraph, age_seconds, age_text
+from opsgraph.cli._common import HomeOpt, console, err, errors, fail
+from opsgraph.cli._common import open_home as _open
 
 risk_app = typer.Typer(help="Failure risk: a temporal GATv2 over the dependency graph, trained on stored telemetry.",
                        no_args_is_help=True)
 
-console = Console()
-err = Console(stderr=True)
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 EpochCallback = Callable[[int, int, dict[str, float]], None]
 
 
 @contextmanager
 def _errors() -> Iterator[None]:
+    """The CLI's error line, and the extra to install when PyTorch is missing."""
     try:
-        yield
-    except OpsGraphError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(1) from exc
+        with errors():
+            yield
     except ModuleNotFoundError as exc:
         if exc.name not in ("torch", "torch_geometric"):
             raise
-        err.print("[bold red]error:[/] the risk model needs PyTorch: pip install 'opsgraph[risk]'", highlight=False)
-        raise typer.Exit(1) from exc
-
-
-def _open(home: Path | None) -> OpsGraph:
-    return OpsGraph(load_settings(home=home)).open()
+        raise fail("the risk model needs PyTorch: pip install 'opsgraph[risk]'") from exc
 
 
 def _iso(ts: int) -> str:
@@ -139,6 +128,9 @@ def print_metrics(metrics: dict[str, dict[str, float]], title: str) -> None:
 
 
 def print_scores(scores: Any, version: str | None, top: int | None) -> None:
+    if getattr(scores, "mode", "model") == "anomaly-only":
+        print_anomaly_only(scores, top)
+        return
     rows = scores.nodes[:top] if top else scores.nodes
     table = Table(title=f"failure risk within {scores.horizon} steps after {_iso(scores.timestamp)} (model {version})",
                   caption=f"computed on telemetry up to {_iso(scores.timestamp)}: {age_text(scores.timestamp)}")
@@ -151,6 +143,22 @@ def print_scores(scores: Any, version: str | None, top: int | None) -> None:
     shown = f"top {len(rows)} of {len(scores.nodes)}" if len(rows) < len(scores.nodes) else f"{len(rows)} nodes"
     console.print(f"[dim]{shown}; risky = probability >= {scores.threshold:.3f} (chosen on validation data); "
                   "anomaly = distance of the last steps from the node's own normal (label-free)[/]")
+
+
+def print_anomaly_only(scores: Any, top: int | None) -> None:
+    """The label-free board: no probability, said in the title, the caption and the note."""
+    rows = scores.nodes[:top] if top else scores.nodes
+    table = Table(title="[bold yellow]anomaly-only[/]: how unusual each node's last steps are (no failure labels, no model)",
+                  caption=f"computed on telemetry up to {_iso(scores.timestamp)}: {age_text(scores.timestamp)}")
+    for col in ("#", "node", "anomaly", "anomaly p", "anomalous"):
+        table.add_column(col, justify="left" if col in ("node", "anomalous") else "right")
+    for i, r in enumerate(rows, 1):
+        flag = "[bold red]yes[/]" if r.risky else "no"
+        table.add_row(str(i), r.node, _num(r.anomaly, 2), _num(r.anomaly_p), flag)
+    console.print(table)
+    console.print(f"[dim]anomaly-only mode: no label column, incident or SLO rule to learn failures from, so no failure probability; "
+                  f"anomalous = p < {scores.threshold:g} against the node's own earlier telemetry. Record incidents or declare "
+                  "`slo:` rules, then `opsgraph risk train`[/]")
 
 
 def print_drivers(node: str, drivers: list[Any]) -> None:
@@ -219,8 +227,8 @@ def score(
         version = og.risk.current_version()
         if as_json:
             nodes = scores.nodes[:top] if top else scores.nodes
-            _print_json({"version": version, "timestamp": _iso(scores.timestamp), "data_age_seconds": round(age_seconds(scores.timestamp)),
-                         "horizon_steps": scores.horizon,
+            _print_json({"version": version, "mode": scores.mode, "timestamp": _iso(scores.timestamp),
+                         "data_age_seconds": round(age_seconds(scores.timestamp)), "horizon_steps": scores.horizon,
                          "threshold": scores.threshold, "nodes": [r.__dict__ for r in nodes]})
         else:
             print_scores(scores, version, top)
@@ -314,6 +322,33 @@ def models(as_json: JsonOpt = False, home: HomeOpt = None) -> None:
         console.print(table)
         console.print("[dim]* current; metrics of the risky class on each version's own test windows "
                       "(early = nodes not failing yet)[/]")
+
+
+@risk_app.command()
+def alerts(
+    open_only: Annotated[bool, typer.Option("--open", help="Only alerts still open.")] = False,
+    as_json: JsonOpt = False,
+    home: HomeOpt = None,
+) -> None:
+    """Alerts the watch loop recorded: a node crossing its threshold, and when it fell back under it."""
+    with _errors(), _open(home) as og:
+        found = og.alerts(open_only=open_only)
+    if as_json:
+        _print_json(found)
+        return
+    if not found:
+        console.print("no risk alerts recorded" + (" open" if open_only else "") + " (`opsgraph watch` records them)")
+        return
+    table = Table(title="risk alerts, newest first")
+    for col in ("node", "status", "raised at step", "cleared at step", "score", "threshold", "mode", "model"):
+        table.add_column(col, justify="right" if col in ("score", "threshold") else "left")
+    for a in found:
+        cleared = _short(_iso(a["cleared"])) if a.get("cleared") is not None else "-"
+        status = "[bold red]open[/]" if a["status"] == "open" else "cleared"
+        table.add_row(escape(str(a["node"])), status, _short(_iso(a["raised"])), cleared, _num(a.get("score")), _num(a.get("threshold")),
+                      str(a.get("mode") or ""), str(a.get("version") or "-"))
+    console.print(table)
+    console.print("[dim]score: probability (mode model) or anomaly p-value (mode anomaly-only) when the alert was raised[/]")
 
 
 @risk_app.command()

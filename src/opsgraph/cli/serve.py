@@ -24,19 +24,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from pydantic import BaseModel
 from rich.markup import escape
 
 from opsgraph.app import OpsGraph, load_settings
-from opsgraph.errors import OpsGraphError, QueryError, StoreLockedError, WriteRefusedError
-
-err = Console(stderr=True)
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="opsgraph home folder (default: $OPSGRAPH_HOME or ~/.opsgraph).")]
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(1)
+from opsgraph.cli._common import HomeOpt, err
+from opsgraph.cli._common import fail as _fail
+from opsgraph.errors import OpsGraphError, StoreLockedError, WriteRefusedError
 
 
 def _need_serve_extra() -> None:
@@ -163,7 +157,12 @@ class ServerError(OpsGraphError):
 
 
 class RemoteGraph:
-    """The few facade calls the CLI forwards to `opsgraph serve`: query (read-only), ask, describe."""
+    """A thin client of `opsgraph serve` for the commands the CLI forwards: query (read-only), ask, describe.
+
+    It sends the API's own request bodies (`api.http.models`) and rebuilds the facade's return types from
+    the responses the API makes of them (`QueryResult`, `Answer.from_dict`, `LiveType`); an error body
+    becomes the error class that declares its code (`api.errors.error_from_body`). No logic of its own.
+    """
 
     def __init__(self, url: str, token: str | None, *, timeout: float = 600.0) -> None:
         self.url = url.rstrip("/")
@@ -176,8 +175,8 @@ class RemoteGraph:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
+    def _call(self, method: str, path: str, body: BaseModel | None = None) -> Any:
+        data = body.model_dump_json().encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("Accept", "application/json")
         if data is not None:
@@ -188,65 +187,41 @@ class RemoteGraph:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 return json.loads(resp.read())
         except urllib.error.HTTPError as exc:
+            from opsgraph.api.errors import error_from_body
+
             try:
-                error = json.loads(exc.read())["error"]
-            except (ValueError, KeyError, TypeError):
+                answer = json.loads(exc.read())
+            except ValueError:
                 raise ServerError(f"the server at {self.url} answered {exc.code} {exc.reason}") from exc
-            raise _remote_error(error["code"], error["message"]) from exc
+            raise error_from_body(exc.code, answer) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise ServerError(f"cannot reach the server at {self.url}: {getattr(exc, 'reason', exc)}") from exc
 
     def query(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False, limit: int | None = None) -> Any:
         from opsgraph import QueryResult
+        from opsgraph.api.http.models import QueryRequest, QueryResponse
 
-        if write:
+        if write:  # the API has no writing query: say so before sending
             raise WriteRefusedError(
                 f"this home is held by `opsgraph serve` at {self.url}, whose API runs queries read-only; "
                 "stop the server to run a query that writes (or use its MCP tool write_graph: `opsgraph serve --mcp-writes`)"
             )
-        out = self._call("POST", "/v1/query", {"cypher": cypher, "params": params or {}, "limit": limit or 1000})
-        return QueryResult(columns=out["columns"], rows=out["rows"], truncated=out["truncated"], elapsed_ms=out["elapsed_ms"])
+        request = QueryRequest(cypher=cypher, params=params or {}, limit=limit or 1000)
+        return QueryResult(**QueryResponse.model_validate(self._call("POST", "/v1/query", request)).model_dump())
 
     def ask(self, question: str, *, session: str | None = None, user: str | None = None, use_cache: bool = True) -> Any:
-        body: dict[str, Any] = {"question": question, "use_cache": use_cache}
-        body.update({k: v for k, v in (("session", session), ("user", user)) if v is not None})
-        return answer_from_dict(self._call("POST", "/v1/ask", body))
+        from opsgraph import Answer
+        from opsgraph.api.http.models import AskRequest
+
+        return Answer.from_dict(self._call("POST", "/v1/ask", AskRequest(question=question, session=session, user=user, use_cache=use_cache)))
 
     def describe(self) -> list[Any]:
         from opsgraph import LiveType
 
-        types = self._call("GET", "/v1/schema")["types"]
-        return [LiveType(t["name"], t["kind"], t["count"], t.get("properties") or {}, [tuple(e) for e in t.get("endpoints") or []])
-                for t in types]
+        return [LiveType(**{**t, "endpoints": [tuple(e) for e in t.get("endpoints") or []]}) for t in self._call("GET", "/v1/schema")["types"]]
 
     def describe_text(self) -> str:
         return str(self._call("GET", "/v1/schema")["text"])
-
-
-def _remote_error(code: str, message: str) -> OpsGraphError:
-    if code == "write_refused":
-        return WriteRefusedError(message)
-    if code in ("query_invalid", "query_timeout"):
-        return QueryError(message)
-    return ServerError(f"{message} [{code}]")
-
-
-def answer_from_dict(d: dict[str, Any]) -> Any:
-    """An `Answer` rebuilt from its JSON form (what `POST /v1/ask` returns)."""
-    from opsgraph import Answer, Citation, Route, Stage, Trace
-
-    def cite(c: dict[str, Any]) -> Citation:
-        return Citation(int(c["n"]), str(c["source_id"]), str(c["kind"]), str(c.get("text", "")), str(c.get("found_by", "")))
-
-    trace = Trace([Stage(s["name"], float(s.get("ms") or 0), int(s.get("tokens") or 0), s.get("detail") or {})
-                   for s in d.get("trace", {}).get("stages", [])])
-    route = Route(**d["route"])
-    return Answer(
-        question=d["question"], text=d["answer"], citations=[cite(c) for c in d.get("citations", [])],
-        context=[cite(c) for c in d.get("context", [])], route=route, trace=trace, rows=d.get("rows"), cypher=d.get("cypher"),
-        dropped_citations=list(d.get("dropped_citations") or []), notes=list(d.get("notes") or []),
-        **{k: d[k] for k in ("standalone", "cached", "kind", "abstained", "sections") if k in d and k in Answer.__dataclass_fields__},
-    )
 
 
 def _server_alive(url: str, timeout: float = 3.0) -> bool:

@@ -1,65 +1,27 @@
-"""Coerce input values to a property's declared type, or say why not.
+"""Coerce an estate file's values for storing: the schema's type coercion, then what the engine would refuse.
 
-CSV gives text; YAML and JSON give typed values. Both end as the same stored
-value so the content hash, and therefore idempotence, does not depend on the
-file format a row came from.
-
-A coerced value is also checked against what the engine would refuse
-(`opsgraph.store.limits`): 64-bit integers, finite floats unless the property
-says `allow_nan`, no control characters in text (removed instead where the
-property says `strip_control`), indexed text within the index key limit. The
-message shows the value, shortened, and the limit.
+The type coercion is the schema layer's (`opsgraph.schema.coerce`, shared with
+the source readers). Here a coerced value is also checked against what the
+engine would refuse (`opsgraph.store.limits`): 64-bit integers, finite floats
+unless the property says `allow_nan`, no control characters in text (removed
+instead where the property says `strip_control`), indexed text within the
+index key limit. The message shows the value, shortened, and the limit.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, date, datetime
 from typing import Any
 
-from opsgraph.errors import OpsGraphError
-from opsgraph.schema import PropertySpec, PropertyType
-from opsgraph.store.limits import INT_MAX, INT_MIN, shorten, strip_control, value_problem
+from opsgraph.schema import PropertySpec
+from opsgraph.schema.coerce import CoercionError, coerce_type, parse_datetime, shorten
+from opsgraph.store.limits import strip_control, value_problem
 
-_TRUE = {"true", "yes", "1", "y", "on"}
-_FALSE = {"false", "no", "0", "n", "off"}
-
-
-class CoercionError(OpsGraphError, ValueError):
-    """A value does not fit its declared type; the message says what was expected."""
-
-    code = "value_invalid"
-    status = 422
-
-
-def parse_datetime(value: Any) -> datetime:
-    """ISO-8601 text (a trailing Z allowed), a date, or epoch seconds → aware UTC datetime."""
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), tz=UTC)
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            return datetime.fromtimestamp(float(text), tz=UTC)
-        except ValueError:
-            pass
-        try:
-            dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError as exc:
-            raise CoercionError(f"expected an ISO-8601 datetime such as 2026-03-01T12:00:00Z, got {value!r}") from exc
-    else:
-        raise CoercionError(f"expected a datetime, got {type(value).__name__}")
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+__all__ = ["CoercionError", "check_id", "coerce", "parse_datetime"]
 
 
 def coerce(value: Any, spec: PropertySpec, *, from_text: bool) -> Any:
     """The stored form of `value` for `spec`; raise `CoercionError` if it does not fit or the engine would refuse it."""
-    out = _coerce(value, spec, from_text=from_text)
+    out = coerce_type(value, spec, from_text=from_text)
     if spec.strip_control:
         out = [strip_control(v) for v in out] if isinstance(out, list) else strip_control(out) if isinstance(out, str) else out
     problem = value_problem(out, index="notunique" if spec.indexed else None, allow_nan=spec.allow_nan)
@@ -72,56 +34,3 @@ def check_id(value: str) -> str | None:
     """Why a node id cannot be stored (control characters, longer than the id limit), or None."""
     problem = value_problem(value, index="id")
     return None if problem is None else f"id {shorten(value)} {problem}"
-
-
-def _coerce(value: Any, spec: PropertySpec, *, from_text: bool) -> Any:
-    t = spec.type
-    if t is PropertyType.STRING:
-        if isinstance(value, (dict, list)):
-            raise CoercionError(f"expected text, got a {type(value).__name__}")
-        if isinstance(value, bool) or not isinstance(value, str):
-            return str(value).lower() if isinstance(value, bool) else str(value)
-        return value
-    if t is PropertyType.INTEGER:
-        if isinstance(value, bool):
-            raise CoercionError("expected an integer, got a boolean")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise CoercionError(f"expected an integer ({INT_MIN:,} to {INT_MAX:,}), got {shorten(value)}")
-    if t is PropertyType.FLOAT:
-        if isinstance(value, bool):
-            raise CoercionError("expected a number, got a boolean")
-        try:
-            out = float(value)
-        except (TypeError, ValueError):
-            raise CoercionError(f"expected a number, got {shorten(value)}") from None
-        except OverflowError:
-            raise CoercionError(f"expected a number within the 64-bit float range, got {shorten(value)}") from None
-        if (math.isnan(out) or math.isinf(out)) and not spec.allow_nan:
-            raise CoercionError(f"expected a finite number, got {shorten(value)} (NaN and infinity need `allow_nan: true` on the property)")
-        return out
-    if t is PropertyType.BOOLEAN:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        raise CoercionError(f"expected true or false, got {value!r}")
-    if t is PropertyType.DATETIME:
-        return parse_datetime(value).isoformat().replace("+00:00", "Z")
-    if t is PropertyType.STRING_LIST:
-        if isinstance(value, str):
-            items = [v.strip() for v in value.split(";")] if from_text else [value]
-            return [v for v in items if v]
-        if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-            return [str(v) for v in value]
-        raise CoercionError(f"expected a list of strings, got {value!r}")
-    raise CoercionError(f"unsupported type {t}")  # pragma: no cover - enum is closed

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph.errors import IngestError, Issue
-from opsgraph.ingest.coerce import CoercionError, check_id, coerce, parse_datetime
+from opsgraph.ingest.coerce import check_id, coerce
 from opsgraph.ingest.files import SourceRow, list_tables, read_table
 from opsgraph.schema import GraphSchema, load_schema
+from opsgraph.schema.coerce import CoercionError, parse_datetime
 
 IdLookup = Callable[[list[str]], dict[str, str]]
 """Given ids, return id → node type for those already in the store."""

@@ -28,6 +28,7 @@ from typing import Any
 
 from opsgraph.errors import OpsGraphError
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.coerce import CoercionError, parse_datetime
 from opsgraph.store.base import GraphStore
 from opsgraph.store.history import CHANGE, CHANGE_FIELDS, CHANGE_INDEXED, Interval, topology_at
 from opsgraph.store.history import edge_intervals as _edge_intervals
@@ -107,24 +108,15 @@ _UNIT = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 def parse_when(text: str | float | datetime, *, now: float | None = None) -> float:
     """`2026-03-01T12:00Z`, `2026-03-01`, epoch seconds, or a span back from now (`90m`, `24h`, `7d`) → epoch seconds."""
-    if isinstance(text, datetime):
-        return (text if text.tzinfo else text.replace(tzinfo=UTC)).timestamp()
     if isinstance(text, (int, float)):
         return float(text)
-    m = _AGO.match(text)
-    if m:
+    if isinstance(text, str) and (m := _AGO.match(text)):
         base = datetime.now(UTC).timestamp() if now is None else now
         return base - float(m.group(1)) * _UNIT[m.group(2).lower()]
-    raw = text.strip()
     try:
-        return float(raw)
-    except ValueError:
-        pass
-    try:
-        dt = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError as exc:
+        return parse_datetime(text).timestamp()
+    except CoercionError as exc:
         raise HistoryError(f"cannot read the time {text!r}: give an ISO time (2026-03-01T12:00:00Z), a date, or a span back such as 24h or 7d") from exc
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
 
 
 def _iso(ts: float) -> str:

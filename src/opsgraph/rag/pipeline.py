@@ -22,7 +22,7 @@ from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import Route, Router
-from opsgraph.rag.trace import Trace
+from opsgraph.rag.trace import Stage, Trace
 from opsgraph.retrieve.base import Hit, Retrieval, Retriever
 from opsgraph.retrieve.fusion import reciprocal_rank_fusion
 
@@ -128,6 +128,15 @@ class Answer:
             abstained=bool(payload.get("abstained")),
             sections=payload.get("sections"),
         )
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        """Rebuild an answer from `to_dict()` (what `POST /v1/ask` returns; `context` too when present)."""
+        trace = Trace([Stage(**s) for s in (d.get("trace") or {}).get("stages", [])])
+        answer = cls.from_payload({**d, "text": d["answer"]}, question=str(d["question"]), trace=trace)
+        answer.standalone = d.get("standalone")
+        answer.cached = d.get("cached")
+        return answer
 
 
 SYSTEM = (

@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from opsgraph.rag.shape import QuestionShape, plural, type_words
+from opsgraph.rag.shape import QuestionShape, type_words
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import plural
 from opsgraph.store.base import GraphStore
 
 MAX_LINES = 50

@@ -4,7 +4,8 @@ The renderer picks a template by shape (a list, a count, a person to page, a
 path, a yes/no, a single value, a risk ranking) and the verifier checks that a
 query's rows have the wanted type ("who" wants people, "how many" a number,
 "which services" services). Rules over the question's words and the schema's
-own type names, no model: the rule that fired is kept for the trace.
+own type names, no model: the rule that fired is kept for the trace. Words of
+type names and their plurals come from `opsgraph.schema.words`.
 It must not run queries or read configuration.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import plural, words_of
 
 Shape = Literal["page", "risk", "count", "yesno", "path", "person", "value", "list"]
 
@@ -53,25 +55,12 @@ class QuestionShape:
     """True for "when", "what year", "how long", "how old": a value, not nodes."""
 
 
-def plural(word: str) -> str:
-    """English plural of a type word, enough for templates ("service" → "services", "person" → "people")."""
-    w = word.lower()
-    if w == "person":
-        return "people"
-    if w.endswith("y") and not w.endswith(("ay", "ey", "oy", "uy")):
-        return w[:-1] + "ies"
-    if w.endswith(("s", "x", "ch", "sh")):
-        return w + "es"
-    return w + "s"
-
-
 def type_words(name: str) -> list[str]:
     """Words people use for a type name: `ExternalService` → ["external service", "externalservice", "service"]."""
-    parts = re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)
-    joined = " ".join(p.lower() for p in parts)
-    out = [joined, name.lower()]
+    parts = words_of(name)
+    out = [" ".join(parts), name.lower()]
     if len(parts) > 1:
-        out.append(parts[-1].lower())
+        out.append(parts[-1])
     return list(dict.fromkeys(out))
 
 

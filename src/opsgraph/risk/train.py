@@ -74,6 +74,9 @@ class RiskScores:
     """Steps ahead the probabilities refer to."""
     nodes: list[NodeRisk]
     """Sorted by probability, descending."""
+    mode: str = "model"
+    """`model` (the trained GAT's probabilities) or `anomaly-only` (no failure labels: no probability, only the
+    label-free anomaly score; `risky` then means its tail probability is under `threshold`)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ This module imports only `opsgraph.schema` and `opsgraph.errors`.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from opsgraph.errors import Issue, SourceError
 from opsgraph.schema import GraphSchema, PropertySpec, PropertyType
+from opsgraph.schema.coerce import coerce_type
 from opsgraph.sources.prometheus_settings import PrometheusSettings
 
 __all__ = [
@@ -168,61 +168,6 @@ class Facts:
 
 # --- shaping rows by the schema -------------------------------------------------------------
 
-_TRUE = {"true", "yes", "1", "y", "on"}
-_FALSE = {"false", "no", "0", "n", "off"}
-
-
-def coerce_value(value: Any, spec: PropertySpec) -> Any:
-    """`value` in the stored form of `spec`'s type; `ValueError` says what was expected."""
-    t = spec.type
-    if t is PropertyType.STRING:
-        if isinstance(value, (dict, list)):
-            raise ValueError(f"expected text, got a {type(value).__name__}")
-        return str(value).lower() if isinstance(value, bool) else str(value)
-    if t is PropertyType.INTEGER:
-        if isinstance(value, bool):
-            raise ValueError("expected an integer, got a boolean")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise ValueError(f"expected an integer, got {value!r}")
-    if t is PropertyType.FLOAT:
-        if isinstance(value, bool):
-            raise ValueError("expected a number, got a boolean")
-        try:
-            out = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"expected a number, got {value!r}") from None
-        if math.isnan(out) or math.isinf(out):
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return out
-    if t is PropertyType.BOOLEAN:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        raise ValueError(f"expected true or false, got {value!r}")
-    if t is PropertyType.STRING_LIST:
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-            return [str(v) for v in value]
-        raise ValueError(f"expected a list of strings, got {value!r}")
-    if t is PropertyType.DATETIME:
-        if isinstance(value, str):
-            return value
-        if hasattr(value, "isoformat"):
-            return str(value.isoformat()).replace("+00:00", "Z")
-        raise ValueError(f"expected an ISO-8601 datetime, got {value!r}")
-    raise ValueError(f"a source cannot fill a {t.value} property")
-
-
 class Shaper:
     """Keeps, renames and coerces reader properties for one schema and mapping."""
 
@@ -248,7 +193,7 @@ class Shaper:
             if spec.type is PropertyType.VECTOR:
                 continue
             try:
-                out[name] = coerce_value(value, spec)
+                out[name] = coerce_type(value, spec, from_text=False)
             except ValueError as exc:
                 file, doc = (ev.file, ev.document) if ev else ("", None)
                 self.facts.problem(file, doc, name, f"{exc}; property left out")

@@ -388,6 +388,10 @@ class CallAggregator:
         self._calls: dict[tuple[str, str, int], list[tuple[float, bool | None]]] = defaultdict(list)
         self.spans = 0
         self.dropped = 0
+        self._newest = 0
+        """Newest span end seen (ns): the retention counts back from it."""
+        self._oldest: int | None = None
+        """Oldest span end or call window end still retained (ns), so eviction walks them only when something is due."""
 
     def _place(self, s: Span) -> bool:
         owner = self._owner.get((s.trace_id, s.parent_id or ""))
@@ -396,6 +400,8 @@ class CallAggregator:
         if owner[0] != s.service:
             window = s.start_ns - s.start_ns % self.window_ns
             self._calls[(owner[0], s.service, window)].append(((s.end_ns - s.start_ns) / 1e6, s.error))
+            if self._oldest is None or window + self.window_ns < self._oldest:
+                self._oldest = window + self.window_ns
         return True
 
     def add(self, spans: Iterable[Span]) -> int:
@@ -405,6 +411,10 @@ class CallAggregator:
             batch = list(spans)
             for s in batch:
                 self._owner[(s.trace_id, s.span_id)] = (s.service, s.end_ns)
+                if s.end_ns > self._newest:
+                    self._newest = s.end_ns
+                if self._oldest is None or s.end_ns < self._oldest:
+                    self._oldest = s.end_ns
             waiting = self._pending + [s for s in batch if s.parent_id is not None]
             self._pending = [s for s in waiting if not self._place(s)]
             if len(self._pending) > self.max_pending:
@@ -416,14 +426,17 @@ class CallAggregator:
         return n
 
     def _evict(self) -> None:
-        newest = max((end for _, end in self._owner.values()), default=0)
-        cutoff = newest - self.retention_ns
-        if cutoff <= 0:
+        cutoff = self._newest - self.retention_ns
+        if cutoff <= 0 or self._oldest is None or self._oldest >= cutoff - self.window_ns:
+            # Nothing is a whole window past the retention: no walk over every span held (walking at every add made
+            # each add cost O(spans held): in bench/live.py 200k spans took 14.9 s to receive, 2.0 s without). Kept: at most a window longer.
             return
         self._owner = {k: v for k, v in self._owner.items() if v[1] >= cutoff}
         self._pending = [s for s in self._pending if s.end_ns >= cutoff]
         for key in [k for k in self._calls if k[2] + self.window_ns < cutoff]:
             del self._calls[key]
+        ends = [end for _, end in self._owner.values()] + [k[2] + self.window_ns for k in self._calls]
+        self._oldest = min(ends, default=None)
 
     def stats(self) -> list[CallStats]:
         """Call statistics of every retained window."""

@@ -11,7 +11,7 @@ from typing import Any
 from opsgraph._registry import Registry
 from opsgraph.store.base import GraphStore, LiveType, QueryResult, SearchHit, TelemetryFrame, UpsertReport, dedupe
 from opsgraph.store.cypher_guard import is_read_only, write_clauses
-from opsgraph.store.transport import MockTransport, Statement, Transport
+from opsgraph.store.transport import MockTransport, Statement, Transport, start_engine
 
 BACKENDS: Registry[GraphStore] = Registry("store backend", {
     "arcadedb-embedded": "opsgraph.store.arcadedb:ArcadeDBStore",
@@ -39,5 +39,6 @@ __all__ = [
     "create_store",
     "dedupe",
     "is_read_only",
+    "start_engine",
     "write_clauses",
 ]

@@ -106,11 +106,12 @@ class ArcadeDBStore:
         vector_search_width: int = VECTOR_SEARCH_WIDTH,
         journal_dir: str | Path | None = None,
         journal: bool = True,
+        heap: str = "2g",
     ) -> None:
         if transport is None:
             if path is None:
                 raise StoreError("give ArcadeDBStore a database path or a transport")
-            transport = EmbeddedTransport(path)
+            transport = EmbeddedTransport(path, heap=heap)
         self.transport = transport
         self.batch_size = batch_size
         self.bucket_steps = bucket_steps

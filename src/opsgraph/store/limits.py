@@ -21,9 +21,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-INT_MIN = -(2**63)
-INT_MAX = 2**63 - 1
-"""The engine stores integers as Java `long`: anything outside is refused for the whole batch."""
+from opsgraph.schema.coerce import INT_MAX, INT_MIN, shorten  # the type's range, and how messages show values
+
 INDEX_KEY_MAX_BYTES = 262_112
 """Largest UTF-8 string a UNIQUE or NOTUNIQUE (LSM tree) index key commits with: one index page is 256 KiB
 (262,144 bytes) and a key of 262,120 bytes fails at commit with "Transaction error on commit"."""
@@ -38,15 +37,6 @@ ID_MAX_BYTES = 1_024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """C0 control characters and DEL, except tab, newline and carriage return."""
 _NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x0B: "VT", 0x0C: "FF", 0x1B: "ESC", 0x7F: "DEL"}
-
-
-def shorten(value: Any, width: int = 40) -> str:
-    """`repr` of a value cut to about `width` characters, saying how long it really was."""
-    text = repr(value)
-    if len(text) <= width:
-        return text
-    size = f"{len(value):,} characters" if isinstance(value, str) else f"{len(text):,} characters as text"
-    return f"{text[: width - 4]}...' ({size})"
 
 
 def strip_control(text: str) -> str:

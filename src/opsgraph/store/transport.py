@@ -86,6 +86,16 @@ def _start_jvm(heap: str) -> None:
     _JVM_STARTED = True
 
 
+def start_engine(heap: str = "2g") -> None:
+    """Start the embedded engine's JVM now with at most `heap` of Java heap ("768m", "2g"), if it is not running.
+
+    One JVM serves every embedded store of a process and is configured once: the first start wins, and
+    stores opened later share it whatever heap they were built with. A process that opens many stores in
+    turn (a test session) calls this first to choose the heap for all of them.
+    """
+    _start_jvm(heap)
+
+
 _LOCKED = re.compile(r"LockException: (.*?)(?:\)|$)")
 _CAUSE = re.compile(r"(?:com\.arcadedb\.\w+(?:\.\w+)*\.)?(\w+Exception): (.+?)(?: \(caused by |$)", re.S)
 

@@ -34,8 +34,9 @@ SETTINGS: dict[str, Any] = {
     "embed": {"provider": "hashing"},
     "llm": {"provider": "none"},
     "risk": {"config": {"epochs": 3, "patience": 2}},
+    "store": {"heap": "1g"},
 }
-CONFIG_YAML = "embed: {provider: hashing}\nllm: {provider: none}\nrisk: {config: {epochs: 3, patience: 2}}\n"
+CONFIG_YAML = "embed: {provider: hashing}\nllm: {provider: none}\nrisk: {config: {epochs: 3, patience: 2}}\nstore: {heap: 1g}\n"
 OPSGRAPH = Path(sys.executable).parent / "opsgraph"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from opsgraph.app.events import Stage, observe_stages
-from opsgraph.cli.serve import answer_from_dict
 from opsgraph.rag import Answer, Citation, Route, Trace
 
 
@@ -26,6 +25,6 @@ def test_answers_survive_the_round_trip_through_json() -> None:
     answer = Answer("q?", "see [1]", [cite], [cite, Citation(2, "frontend", "node", "t", "fulltext")], Route(False, True, "docs"),
                     Trace([Stage("route", 0.1, 0, {"graph": False})]), notes=["a note"])
     payload = {**answer.to_dict(), "context": [c.__dict__ for c in answer.context]}
-    again = answer_from_dict(payload)
+    again = Answer.from_dict(payload)
     assert again.text == answer.text and again.citations == answer.citations and again.context == answer.context
     assert again.route == answer.route and again.notes == ["a note"] and again.trace.stages[0].name == "route"

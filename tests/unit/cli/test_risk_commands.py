@@ -1,8 +1,9 @@
-"""`opsgraph risk ...` and the demo's risk section, on a fake store (no engine; real torch training).
+"""`opsgraph risk ...` and the demo's risk section, on the in-memory test store (no engine; real torch training).
 
-The fake store serves one small simulated estate the way a real store
-would (`read_telemetry`, the dependency-edge query, `node_types`,
-`stored_schema`); the model registry is a real folder under the test's home.
+The in-memory test store (`tests/memory_store.py`) holds one small simulated
+estate and serves it the way a real store would (`read_telemetry`, the
+dependency-edge queries, `node_types`, `stored_schema`); the model registry is
+a real folder under the test's home.
 The integration tests run the same service against the real embedded store.
 """
 
@@ -13,21 +14,19 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: no spinning pools
 
 import json
-from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 import opsgraph.cli.risk as cli_risk
+from memory_store import MemoryStore
 from opsgraph.app import OpsGraph, Settings
 from opsgraph.app.config import RiskSettings
 from opsgraph.cli.main import app
 from opsgraph.risk import SimulatedEstate, simulate_estate
 from opsgraph.risk.rca import reachable
-from opsgraph.schema import GraphSchema, parse_schema
-from opsgraph.store.base import QueryResult, TelemetryFrame
+from opsgraph.schema import parse_schema
 
 runner = CliRunner()
 SIM = simulate_estate(8, 400, seed=1)
@@ -38,43 +37,12 @@ SCHEMA = parse_schema(
 )
 
 
-class FakeStore:
-    """The store calls the risk service makes, answered from a simulated estate."""
-
-    def __init__(self, sim: SimulatedEstate | None) -> None:
-        self.sim = sim
-
-    def open(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def stored_schema(self) -> GraphSchema:
-        return SCHEMA
-
-    def read_telemetry(self, node_type: str, node_ids: Sequence[str] | None = None,
-                       start: int | None = None, end: int | None = None) -> TelemetryFrame:
-        if self.sim is None or node_type != "Service":
-            return TelemetryFrame([], [], *_empty())
-        return self.sim.to_frame()
-
-    def query(self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = True,
-              limit: int | None = None, timeout_ms: int | None = None) -> QueryResult:
-        if cypher == "MATCH (a)-[:`DEPENDS_ON`]->(b) RETURN a.id AS a, b.id AS b":  # the metric changes behind `risk explain`
-            return QueryResult(["a", "b"], [{"a": a, "b": b} for a, b in SIM.edges])
-        assert cypher == "MATCH (a)-[r:DEPENDS_ON]->(b) RETURN a.id AS src, b.id AS dst"
-        return QueryResult(["src", "dst"], [{"src": a, "dst": b} for a, b in SIM.edges])
-
-    def node_types(self, ids: Sequence[str]) -> dict[str, str]:
-        known = {**dict.fromkeys(SIM.node_ids, "Service"), "core": "Team"}
-        return {i: known[i] for i in ids if i in known}
-
-
-def _empty() -> tuple[Any, Any, Any]:
-    import numpy as np
-
-    return np.zeros(0, np.int64), np.zeros((0, 0, 0), np.float32), np.zeros((0, 0), np.int8)
+def memory_store(sim: SimulatedEstate | None) -> MemoryStore:
+    """The simulated estate as a store holds it: Services with telemetry and dependency edges, and one Team."""
+    if sim is None:  # an estate without telemetry
+        return MemoryStore(SCHEMA, nodes={"Team": [{"id": "core"}]})
+    nodes = {"Service": [{"id": n} for n in sim.node_ids], "Team": [{"id": "core"}]}
+    return MemoryStore(SCHEMA, nodes=nodes, edges={"DEPENDS_ON": list(sim.edges)}, telemetry={"Service": sim.to_frame()})
 
 
 @pytest.fixture
@@ -82,7 +50,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """`--home` for the CLI; `_open` builds the facade on the fake store with fast settings."""
     def fake_open(h: Path | None) -> OpsGraph:
         settings = Settings(home=h or tmp_path, risk=RiskSettings(threads=1, config={"epochs": 4, "patience": 2}))
-        return OpsGraph(settings, store=FakeStore(SIM)).open()  # type: ignore[arg-type]
+        return OpsGraph(settings, store=memory_store(SIM)).open()  # type: ignore[arg-type]
 
     monkeypatch.setattr(cli_risk, "_open", fake_open)
     return tmp_path / "home"
@@ -138,13 +106,13 @@ def test_unknown_node_and_missing_telemetry(home: Path, monkeypatch: pytest.Monk
     team = runner.invoke(app, ["risk", "explain", "core", "--home", str(home)])
     assert team.exit_code == 1 and "is a Team" in team.output
 
-    monkeypatch.setattr(cli_risk, "_open", lambda h: OpsGraph(Settings(home=h), store=FakeStore(None)).open())  # type: ignore[arg-type]
+    monkeypatch.setattr(cli_risk, "_open", lambda h: OpsGraph(Settings(home=h), store=memory_store(None)).open())  # type: ignore[arg-type]
     empty = runner.invoke(app, ["risk", "train", "--home", str(home)])
     assert empty.exit_code == 1 and "no Service telemetry" in empty.output
 
 
 def test_demo_section_trains_scores_and_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with OpsGraph(Settings(home=tmp_path), store=FakeStore(SIM)) as og:  # type: ignore[arg-type]
+    with OpsGraph(Settings(home=tmp_path), store=memory_store(SIM)) as og:  # type: ignore[arg-type]
         cli_risk.run_risk_demo(og)
     out = capsys.readouterr().out
     assert "which services are about to fail" in out

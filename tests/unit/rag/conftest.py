@@ -1,13 +1,12 @@
-"""A tiny operations estate for the answer-pipeline unit tests: its schema, and a store that answers name lookups."""
+"""A tiny operations estate for the answer-pipeline unit tests: its schema, and an in-memory store holding its names."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from memory_store import MemoryStore
 from opsgraph.rag.render import NameBook
 from opsgraph.rag.verify import Lexicon, build_lexicon
 from opsgraph.schema import GraphSchema
@@ -41,29 +40,9 @@ NODES: dict[str, list[dict[str, Any]]] = {
     "Datastore": [{"id": "redis-cart", "name": "Cart Redis"}],
     "Team": [{"id": "team-payments", "name": "Payments"}, {"id": "team-orders", "name": "Orders"}],
     "Person": [{"id": "rachel.kim", "name": "Rachel Kim"}, {"id": "marcus.bell", "name": "Marcus Bell"}],
-    "Incident": [{"id": "INC-2047", "name": "Gateway timeouts"}],
+    "Incident": [{"id": "INC-2047", "title": "Gateway timeouts"}],
     "ExternalService": [{"id": "payment-gateway", "name": "Payment gateway"}],
 }
-
-
-@dataclass
-class Result:
-    rows: list[dict[str, Any]]
-    columns: list[str] = field(default_factory=list)
-
-
-class NameStore:
-    """Answers `MATCH (n:Type) RETURN n.id AS id, n.x AS name` from NODES; counts the queries it ran."""
-
-    def __init__(self) -> None:
-        self.queries: list[str] = []
-
-    def query(self, cypher: str, params: Any = None, **_: Any) -> Result:
-        self.queries.append(cypher)
-        m = re.match(r"MATCH \(n:(\w+)\) RETURN n\.id AS id(, n\.\w+ AS name)?$", cypher)
-        if m is None:
-            raise AssertionError(f"unexpected query {cypher}")
-        return Result([{"id": r["id"], **({"name": r["name"]} if m.group(1) else {})} for r in NODES.get(m.group(1), [])])
 
 
 @pytest.fixture
@@ -73,7 +52,7 @@ def schema() -> GraphSchema:
 
 @pytest.fixture
 def names(schema: GraphSchema) -> NameBook:
-    return NameBook(NameStore(), schema)  # type: ignore[arg-type]
+    return NameBook(MemoryStore(schema, nodes=NODES), schema)  # type: ignore[arg-type]
 
 
 @pytest.fixture

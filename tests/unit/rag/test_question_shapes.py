@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from opsgraph.rag.shape import plural, question_shape
+from opsgraph.rag.shape import question_shape
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import plural
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from opsgraph.schema import PropertySpec, PropertyType
+from opsgraph.schema.coerce import coerce_type
 from opsgraph.sources import Evidence, SourceConfig
-from opsgraph.sources.base import coerce_value
 
 
 def test_evidence_reads_as_file_document_field_value() -> None:
@@ -31,13 +31,13 @@ def test_evidence_reads_as_file_document_field_value() -> None:
     ],
 )
 def test_values_are_coerced_to_the_declared_type(value, type_, expected) -> None:
-    assert coerce_value(value, PropertySpec(type=type_)) == expected
+    assert coerce_type(value, PropertySpec(type=type_), from_text=False) == expected
 
 
 @pytest.mark.parametrize(("value", "type_"), [("many", PropertyType.INTEGER), (True, PropertyType.INTEGER), ({"a": 1}, PropertyType.STRING)])
 def test_values_that_do_not_fit_are_refused(value, type_) -> None:
     with pytest.raises(ValueError, match="expected"):
-        coerce_value(value, PropertySpec(type=type_))
+        coerce_type(value, PropertySpec(type=type_), from_text=False)
 
 
 def test_a_value_that_does_not_fit_is_a_problem_not_an_error(tmp_path: Path, read) -> None:

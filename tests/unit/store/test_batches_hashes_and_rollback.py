@@ -1,7 +1,7 @@
 """The store's own work on a `MockTransport`: batching, de-duplication, change detection by hash, rollback.
 
-The same behaviours run against the real engine in tests/integration (test_ingest_is_idempotent.py,
-test_bad_input_leaves_store_unchanged.py); here they take milliseconds and show each statement sent.
+The same behaviours run against the real engine in tests/integration/ingest (test_ingest_is_idempotent.py,
+test_bad_estates_are_refused_before_any_write.py); here they take milliseconds and show each statement sent.
 """
 
 from __future__ import annotations

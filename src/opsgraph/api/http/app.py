@@ -60,7 +60,7 @@ from opsgraph.api.http.models import (
 from opsgraph.api.jobs import Job
 from opsgraph.api.service import Served, jsonable
 from opsgraph.api.web import STATIC_DIR
-from opsgraph.app.events import Stage
+from opsgraph.app import Stage
 from opsgraph.errors import OpsGraphError
 
 log = logging.getLogger("opsgraph.api")
@@ -190,6 +190,21 @@ def _flush_spans(served: Served, stop: threading.Event, every: float) -> None:
             return
 
 
+def _watch(served: Served, stop: threading.Event) -> None:
+    """The watch loop (`serve.watch: true`): cycles until shutdown, writes under the server's write lock."""
+    watcher = served.og.watcher
+    watcher.lock = served.write_lock
+
+    def show(report: Any) -> None:
+        for error in report.errors:
+            log.warning("watch: %s (the next cycle retries)", error)
+        if report.scores is not None:
+            log.info("watch: scored %d step(s) %s, %d alert(s) raised, %d cleared", report.scored_steps, report.how,
+                     len(report.alerts.raised), len(report.alerts.cleared))
+
+    watcher.run(stop, show, lambda exc: log.error("watch cycle failed: %s", exc, exc_info=exc))
+
+
 def create_app(
     served: Served, *, token: str | None = None, mcp_server: Any = None, mcp_hosts: list[str] | None = None, warm: bool = False,
     hosts: list[str] | None = None, write_token: str | None = None, token_where: str = "", page_token: str | None = None,
@@ -216,11 +231,17 @@ def create_app(
             flush_every = served.og.settings.serve.otlp_flush_seconds
             flusher = threading.Thread(target=_flush_spans, args=(served, stop, flush_every), name="opsgraph-otlp", daemon=True)
             flusher.start()
+            watching = None
+            if served.og.settings.serve.watch and served.allow_writes:
+                watching = threading.Thread(target=_watch, args=(served, stop), name="opsgraph-watch", daemon=True)
+                watching.start()
             try:
                 yield
             finally:
                 stop.set()
                 flusher.join(timeout=60)
+                if watching is not None:
+                    watching.join(timeout=120)
                 served.close()
 
     app = FastAPI(
@@ -429,6 +450,11 @@ def create_app(
     async def risk_trends(steps: Annotated[int, Query(ge=2, le=1440)] = 60) -> dict[str, Any]:
         """The last `steps` telemetry values of each feature per node (for sparklines)."""
         return await served.call(served.risk_trends, steps)
+
+    @app.get("/v1/risk/alerts", tags=["risk"], responses=ERRORS)
+    async def risk_alerts(open_only: Annotated[bool, Query(alias="open")] = False) -> list[dict[str, Any]]:
+        """Alerts the watch loop recorded (a node crossing its threshold, and when it cleared), newest first."""
+        return await served.call(served.risk_alerts, open_only)
 
     @app.get("/v1/risk/models", tags=["risk"], responses=ERRORS)
     async def risk_models() -> list[dict[str, Any]]:

@@ -276,15 +276,23 @@
       dr.textContent = (d.drifted ? "DRIFT: recent telemetry no longer looks like the training data" : "no drift")
         + ` (score ${fmt(d.score)} vs threshold ${fmt(d.threshold)}, p=${fmt(d.p_value, 3)})`;
     }
+    const anomalyOnly = board.mode === "anomaly-only";
+    $("#risk-table thead th:nth-child(2)").textContent = anomalyOnly ? "anomaly-only (1 − p)" : "risk";
     tbody.replaceChildren(...board.nodes.map((n) => {
-      const colour = riskColour(n.probability);
+      // anomaly-only: no failure probability exists; the bar shows 1 - the anomaly p-value instead, labelled so.
+      const level = anomalyOnly ? (n.anomaly_p === null || n.anomaly_p === undefined ? 0 : 1 - n.anomaly_p) : n.probability;
+      const colour = riskColour(level);
       return el("tr", { class: "clickable", "data-node": n.node, onclick: () => selectNode(n.node) },
         el("td", { class: n.risky ? "risky" : "" }, n.node),
-        el("td", {}, el("span", { class: "bar", style: `width:${Math.round(n.probability * 60) + 2}px;background:${colour}` }), fmt(n.probability)),
+        el("td", {}, el("span", { class: "bar", style: `width:${Math.round(level * 60) + 2}px;background:${colour}` }),
+          anomalyOnly ? "p " + fmt(n.anomaly_p, 3) : fmt(n.probability)),
         el("td", {}, fmt(n.anomaly, 1)),
         el("td", {}, trends && trends.nodes[n.node] && feature ? sparkline(trends.nodes[n.node][feature]) : ""));
     }));
-    $("#risk-note").textContent = `model ${board.version}, on telemetry up to ${board.timestamp} (${board.data_age}), horizon ${board.horizon_steps} steps; threshold ${fmt(board.threshold)}. Bold red: above threshold.`;
+    $("#risk-note").textContent = anomalyOnly
+      ? `ANOMALY-ONLY: ${board.mode_note}. On telemetry up to ${board.timestamp} (${board.data_age}). Bold red: anomaly p < ${fmt(board.threshold, 3)}.`
+      : `model ${board.version}, on telemetry up to ${board.timestamp} (${board.data_age}), horizon ${board.horizon_steps} steps; threshold ${fmt(board.threshold)}. Bold red: above threshold.`;
+    $("#risk-note").classList.toggle("anomaly-only", anomalyOnly);
   }
 
   // ---- chat --------------------------------------------------------------------------------------------

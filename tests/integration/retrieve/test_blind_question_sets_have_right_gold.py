@@ -18,7 +18,7 @@ from helpers import norm
 from opsgraph.app import OpsGraph, Settings, sample_estate_path
 from opsgraph.store.cypher_guard import write_clauses
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 BLIND = FIXTURES / "blind"
 ESTATES = {"sample": sample_estate_path(), "library": FIXTURES / "library_estate"}
 PATTERNS = {

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from opsgraph.app import OpsGraph, Settings, sample_estate_path
-from opsgraph.app.build_cache import CACHES, HISTORIES
+from opsgraph.app.build import CACHES, HISTORIES
 from opsgraph.embed import Embedder, create_embedder
 from opsgraph.rag import Answer, Scope
 

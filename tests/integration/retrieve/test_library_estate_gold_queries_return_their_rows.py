@@ -17,7 +17,7 @@ from opsgraph.app import OpsGraph, Settings
 from opsgraph.ingest.pipeline import IngestReport
 from opsgraph.store.cypher_guard import write_clauses
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ESTATE = FIXTURES / "library_estate"
 QUESTIONS: list[dict[str, Any]] = yaml.safe_load((FIXTURES / "library_questions.yaml").read_text(encoding="utf-8"))["questions"]
 

@@ -25,7 +25,7 @@ from opsgraph.retrieve.text2cypher import (
 )
 from opsgraph.store.cypher_guard import write_clauses
 
-LIBRARY = Path(__file__).resolve().parents[1] / "fixtures" / "library_estate"
+LIBRARY = Path(__file__).resolve().parents[2] / "fixtures" / "library_estate"
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
 
