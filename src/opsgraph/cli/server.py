@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from opsgraph.app import load_settings
-from opsgraph.app import server as team_server
+from opsgraph.app import load_settings, migrate_store, start_team_server, stop_team_server, team_server_status
 from opsgraph.errors import OpsGraphError
 
 server_app = typer.Typer(help="Run ArcadeDB's server (from the installed engine) on 127.0.0.1 for this home.", no_args_is_help=True)
@@ -51,7 +50,7 @@ def start(
     """Start the server in the background (a generated root password is kept 0600 in its folder)."""
     with _errors():
         settings = load_settings(home=home)
-        info = team_server.start(settings, port=port, folder=folder)
+        info = start_team_server(settings, port=port, folder=folder)
     if as_json:
         console.print_json(json.dumps({"pid": info.pid, "url": info.url, "root": info.root, "password_file": info.password_file}))
         return
@@ -65,7 +64,7 @@ def start(
 def stop(home: HomeOpt = None, folder: FolderOpt = None) -> None:
     """Stop the server cleanly (the engine closes its databases)."""
     with _errors():
-        info = team_server.stop(load_settings(home=home), folder=folder)
+        info = stop_team_server(load_settings(home=home), folder=folder)
     console.print("no server was running" if info is None else f"stopped the server at {info.url} (pid {info.pid})")
 
 
@@ -73,7 +72,7 @@ def stop(home: HomeOpt = None, folder: FolderOpt = None) -> None:
 def status(home: HomeOpt = None, folder: FolderOpt = None, as_json: JsonOpt = False) -> None:
     """Whether the server runs: its URL, pid and databases. Exit code 3 when none runs."""
     with _errors():
-        state = team_server.status(load_settings(home=home), folder=folder)
+        state = team_server_status(load_settings(home=home), folder=folder)
     if as_json:
         console.print_json(json.dumps(state))
     elif state is None:
@@ -101,7 +100,7 @@ def migrate_command(
     with _errors():
         settings = load_settings(home=home)
         with err.status("copying..."):
-            report = team_server.migrate(settings, to=to, replace=replace)
+            report = migrate_store(settings, to=to, replace=replace)
     if as_json:
         console.print_json(json.dumps({"source": report.source, "target": report.target, "moved": report.moved,
                                        "verified": report.verified, "mismatched": report.mismatched}))
