@@ -299,6 +299,15 @@ class OpsGraph:
         changes, similar past incidents and runbook quotes; `semantic` compares summaries with the embedder."""
         return self._investigator(semantic).investigate(target, at=at, window=window, progress=progress)
 
+    def investigate_agent(self, target: str, *, at: str | None = None, window: str = "30m", max_steps: int = 8,
+                          budget_s: float = 120.0) -> Any:
+        """Agent mode: the configured OpenAI-compatible model calls read-only tools in a loop within a step and time
+        budget; its cause is checked against the evidence (refused when no investigation supports it). See
+        `app/investigate_agent.py`."""
+        from opsgraph.app.investigate_agent import investigate_with_agent
+
+        return investigate_with_agent(self, target, at=at, window=window, max_steps=max_steps, budget_s=budget_s)
+
     def open_incident(self, service: str, title: str, *, severity: str = "sev3", summary: str = "", started_at: str | None = None) -> str:
         """Record an open incident on `service`; returns its id."""
         return self._investigator().open_incident(service, title, severity=severity, summary=summary, started_at=started_at)

@@ -30,9 +30,22 @@ def investigate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the investigation as JSON.")] = False,
     as_md: Annotated[bool, typer.Option("--md", help="Print the investigation as Markdown.")] = False,
     semantic: Annotated[bool, typer.Option("--semantic", help="Compare incident summaries with the embedder.")] = False,
+    agent: Annotated[bool, typer.Option("--agent", help="Let the configured OpenAI-compatible model call read-only tools; "
+                                        "its answer is checked against the evidence.")] = False,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Agent mode: most tool calls.")] = 8,
+    budget: Annotated[float, typer.Option("--budget", min=1, help="Agent mode: most seconds.")] = 120.0,
     home: HomeOpt = None,
 ) -> None:
     """What caused the symptom on TARGET: ranked candidates with metric evidence, changes, similar incidents, runbooks."""
+    if agent:
+        with _errors(), _open(home) as og:
+            run: Any = og.investigate_agent(target, at=at, window=window, max_steps=max_steps, budget_s=budget)
+        if as_json:
+            sys.stdout.write(json.dumps(run.as_dict(), indent=2, default=str) + "\n")
+            return
+        print_investigation(run.investigation)
+        print_agent(run)
+        return
     with _errors(), _open(home) as og:
         inv: Any = og.investigate(target, at=at, window=window, semantic=semantic)
     if as_json:
@@ -42,6 +55,24 @@ def investigate_command(
         sys.stdout.write(inv.to_markdown())
         return
     print_investigation(inv)
+
+
+def print_agent(run: Any) -> None:
+    """The agent's trace (every tool call) and its checked answer."""
+    table = Table(title=f"agent trace ({escape(run.model)}, {run.seconds:.1f} s)")
+    for col in ("#", "tool", "arguments", "seconds", "result"):
+        table.add_column(col, justify="right" if col in ("#", "seconds") else "left")
+    for s in run.steps:
+        table.add_row(str(s.step), escape(s.tool), escape(json.dumps(s.arguments)[:80]), f"{s.seconds:.2f}",
+                      escape(("ERROR " if s.error else "") + s.result[:100]))
+    console.print(table)
+    if run.accepted:
+        console.print(f"[bold green]agent: {escape(run.cause or '')}[/] ({escape(run.reason)})", highlight=False)
+    else:
+        console.print(f"[bold yellow]agent answer not used:[/] {escape(run.note)}", highlight=False)
+        if run.model_reason:
+            console.print(f"[dim]the model said: {escape(run.model_reason[:300])}[/]", highlight=False)
+        console.print(f"deterministic answer stands: {escape(run.cause or 'no candidate')}", highlight=False)
 
 
 def iso(ts: float | None) -> str:

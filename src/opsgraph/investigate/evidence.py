@@ -1,6 +1,6 @@
 """Metric evidence around an incident's onset, read from stored telemetry: what changed, how much, since when.
 
-For every node and metric the evidence is the calibrated change of `risk.rca.metric_changes`
+For every node and metric the evidence is the calibrated change of `calibrated_changes`
 (largest ``|x - median(before)|`` after the onset, in units of that metric's normal movement),
 made readable: the normal level (median before the onset), the peak after it, the factor
 (peak / normal), a robust z (``(peak - median) / (1.4826 MAD)``, the spread of the rows before)
@@ -43,7 +43,7 @@ class MetricChange:
     peak: float
     """The value furthest from normal at or after the onset."""
     change: float
-    """Calibrated change (units of the metric's normal movement; `rca.metric_changes`)."""
+    """Calibrated change (units of the metric's normal movement; `calibrated_changes`)."""
     z: float
     """Robust z of the peak against the rows before the onset (inf when they never moved)."""
     since: int
@@ -208,23 +208,57 @@ def detect_onset(frame: TelemetryFrame, node: str, *, threshold: float = 4.0, hi
     return int(ts[history + i])
 
 
+SPREAD_ROWS = 10
+"""Rows before the onset needed to measure a metric's own normal spread (fewer: the spread is guessed from its level)."""
+SPREAD_FLOOR = 0.05
+"""The spread is floored at this share of the metric's level (the floor `detect_onset` uses)."""
+
+
+def calibrated_changes(frame: TelemetryFrame, onset: int, *, baseline: TelemetryFrame | None = None) -> np.ndarray:
+    """Each (node, metric)'s largest ``|x - median(before)|`` after the onset in units of its normal movement [N, F].
+
+    The unit, by what is known about normal: a separate normal recording gives it (`rca.metric_changes`
+    with `baseline`); else, with at least `SPREAD_ROWS` rows before the onset, the metric's own spread
+    in the earlier half of them (the larger of 1.4826 MAD and the interquartile range, floored at
+    `SPREAD_FLOOR` x its level; the later rows may already hold the incident's precursors, which would
+    hide the cause's change in its own noise); else a tenth of its level (`rca.metric_changes`): one
+    or two rows say nothing about spread.
+    """
+    ts = np.asarray(frame.timestamps, np.int64)
+    values = np.asarray(frame.values, np.float64)
+    before, after = values[ts < onset], values[ts >= onset]
+    if baseline is not None or len(before) < SPREAD_ROWS or not len(after):
+        return metric_changes(frame, onset, baseline=baseline)
+    center = _quiet(np.nanmedian, before, axis=0)
+    early = before[: max(SPREAD_ROWS, len(before) // 2)]  # the rows just before an onset may hold its precursors
+    early_center = _quiet(np.nanmedian, early, axis=0)
+    mad = _quiet(np.nanmedian, np.abs(early - early_center[None]), axis=0) * MAD_SCALE
+    q75, q25 = _quiet(np.nanpercentile, early, [75, 25], axis=0)
+    spread = np.maximum(np.nan_to_num(mad), np.nan_to_num(q75 - q25))
+    typical = _quiet(np.nanmedian, np.abs(center), axis=0)  # [F]: a metric near zero on one node is measured by its peers' level
+    typical = np.where(np.isfinite(typical) & (typical > 0), typical, 1.0)
+    level = np.maximum(np.nan_to_num(np.abs(center)), typical[None, :])
+    return _quiet(np.nanmax, np.abs(after - center[None]), axis=0) / np.maximum(spread, SPREAD_FLOOR * level)
+
+
 def metric_evidence(
     frame: TelemetryFrame, onset: int, *, threshold: float = 3.0, baseline: TelemetryFrame | None = None,
-    load_prefixes: Sequence[str] = LOAD_PREFIXES,
+    load_prefixes: Sequence[str] = LOAD_PREFIXES, calibrated: np.ndarray | None = None,
 ) -> dict[str, list[MetricChange]]:
-    """Per node, its metrics past `threshold` (calibrated change) after `onset`, largest first."""
+    """Per node, its metrics past `threshold` (calibrated change; `calibrated` [N, F] when the caller has it) after `onset`,
+    largest first."""
     ts = np.asarray(frame.timestamps, np.int64)
     values = np.asarray(frame.values, np.float64)
     before, after = values[ts < onset], values[ts >= onset]
     if not len(before) or not len(after):
         raise InvestigationError(f"need telemetry before and after the onset: {len(before)} step(s) before, {len(after)} at or after")
-    change = metric_changes(frame, onset, baseline=baseline)
+    change = calibrated_changes(frame, onset, baseline=baseline) if calibrated is None else calibrated
     center = _quiet(np.nanmedian, before, axis=0)
     mad = _quiet(np.nanmedian, np.abs(before - center[None]), axis=0) * MAD_SCALE
     dev = np.abs(after - center[None])  # [Ta, N, F]
     peak_idx = np.argmax(np.nan_to_num(dev, nan=-1.0), axis=0)  # [N, F]
     with np.errstate(divide="ignore", invalid="ignore"):
-        unit = np.nanmax(dev, axis=0) / change if change.size else change  # the change's scale per metric
+        unit = _quiet(np.nanmax, dev, axis=0) / change if change.size else change  # the change's scale per metric
     out: dict[str, list[MetricChange]] = {}
     ts_after = ts[ts >= onset]
     for n, node in enumerate(frame.node_ids):

@@ -1,7 +1,7 @@
 """Candidates ranked by evidence: metric change, graph position, recent changes and incident memory.
 
 The two evidence lines of `risk.rca` are combined by rank (Borda): a node's place by its own
-calibrated change (`node_anomaly`, health metrics only) and its place in the anomaly-weighted walk
+calibrated change (`evidence.calibrated_changes` through `node_anomaly`, health metrics only) and its place in the anomaly-weighted walk
 from the symptom (`rank_root_causes`: mass settles on anomalous nodes whose dependencies look
 healthy). Each line alone is brittle in a known way (the change line blames the loudest node even
 when it is only a victim; the walk can stop one hop short); their sum is not. Nodes the symptom
@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from opsgraph.investigate.changes import ChangeEvidence
-from opsgraph.investigate.evidence import MetricChange
-from opsgraph.risk.rca import LOAD_PREFIXES, RankedNode, RootCauseRanking, metric_changes, node_anomaly, rank_root_causes
+from opsgraph.investigate.evidence import MetricChange, calibrated_changes
+from opsgraph.risk.rca import LOAD_PREFIXES, RankedNode, RootCauseRanking, node_anomaly, rank_root_causes
 from opsgraph.store.base import TelemetryFrame
 
 CHANGE_BONUS = 0.15
@@ -90,14 +90,17 @@ def rank_candidates(
     frame: TelemetryFrame, edges: Sequence[tuple[str, str]], symptom: str, onset: int, *,
     baseline: TelemetryFrame | None = None, metrics: Mapping[str, list[MetricChange]] | None = None,
     changes: Mapping[str, list[ChangeEvidence]] | None = None, memory: Mapping[str, list[str]] | None = None,
-    load_prefixes: Sequence[str] = LOAD_PREFIXES,
+    load_prefixes: Sequence[str] = LOAD_PREFIXES, calibrated: np.ndarray | None = None,
 ) -> Ranking:
-    """Every node of `frame`, most likely root cause first (module docstring)."""
+    """Every node of `frame`, most likely root cause first (module docstring).
+
+    `calibrated` [N, F] replaces `calibrated_changes` as the change evidence (a benchmark compares calibrations).
+    """
     ids = list(frame.node_ids)
     perf = np.array([not f.startswith(tuple(load_prefixes)) for f in frame.features])
-    raw = metric_changes(frame, onset, baseline=baseline)
+    raw = calibrated_changes(frame, onset, baseline=baseline) if calibrated is None else calibrated
     anomaly = node_anomaly(raw, perf)
-    walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, load_prefixes=load_prefixes)
+    walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, load_prefixes=load_prefixes, changes=raw)
     n = len(ids)
     by_change = {ids[i]: r for r, i in enumerate(sorted(range(n), key=lambda i: (-anomaly[i], ids[i])), 1)}
     by_walk = {x.node: r for r, x in enumerate(walk.nodes, 1)}

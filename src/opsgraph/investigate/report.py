@@ -26,7 +26,7 @@ class TimelineEvent:
     at: int
     node: str
     kind: str
-    """metric | change | onset."""
+    """metric | change | onset | incident (a similar past one, at its start)."""
     text: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -93,10 +93,10 @@ class Investigation:
             lines += ["", "## Timeline", ""] + [f"- {iso(e.at)} {e.node}: {e.text}" for e in self.timeline]
         if self.similar:
             lines += ["", "## Similar past incidents", ""]
-            for s in self.similar:
-                i = s.incident
-                lines.append(f"- **{i.id}** {i.title} ({s.why}); cause: {', '.join(i.causes) or 'not recorded'}"
-                             + (f" ({i.cause_detail})" if i.cause_detail else "") + (f"; fix: {i.fix}" if i.fix else ""))
+            for sim in self.similar:
+                past = sim.incident
+                lines.append(f"- **{past.id}** {past.title} ({sim.why}); cause: {', '.join(past.causes) or 'not recorded'}"
+                             + (f" ({past.cause_detail})" if past.cause_detail else "") + (f"; fix: {past.fix}" if past.fix else ""))
         if self.runbooks:
             lines += ["", "## Runbooks", ""]
             for r in self.runbooks:

@@ -97,10 +97,10 @@ def investigate(
     incidents = [i for i in past_incidents(store, schema) if i.id != incident_id and (i.started_at or 0) < at]
     touched = {symptom}
     memory: dict[str, list[str]] = {}
-    for i in incidents:
-        if touched & (set(i.affected) | set(i.causes)):
-            for c in i.causes:
-                memory.setdefault(c, []).append(i.id)
+    for past in incidents:
+        if touched & (set(past.affected) | set(past.causes)):
+            for cause in past.causes:
+                memory.setdefault(cause, []).append(past.id)
     say("ranking", 0.6)
     ranking = rank_candidates(frame, win.edges, symptom, at, metrics=metrics, changes=moved, memory=memory)
     top = ranking.top(k)
@@ -112,9 +112,15 @@ def investigate(
     hints = [m.metric.replace("_", " ") for c in ranking.candidates[:3] for m in c.metrics[:2]]
     books = runbooks_for(store, schema, top[:3], hints=hints)
     timeline = [TimelineEvent(at, symptom, "onset", f"onset of the symptom on {symptom} ({onset_source})")]
-    for c in ranking.candidates[:k]:
-        timeline += [TimelineEvent(m.since, c.node, "metric", m.text()) for m in c.metrics[:2]]
-        timeline += [TimelineEvent(ch.at, c.node, "change", ch.text) for ch in c.changes]
+    for cand in ranking.candidates[:k]:
+        timeline += [TimelineEvent(m.since, cand.node, "metric", m.text()) for m in cand.metrics[:2]]
+        timeline += [TimelineEvent(ch.at, cand.node, "change", ch.text) for ch in cand.changes]
+    for sim in similar:  # past incidents like this one, at their start: what they were, what caused and fixed them
+        past = sim.incident
+        if past.started_at is not None:
+            blame = f"; cause {', '.join(past.causes)}" if past.causes else ""
+            timeline.append(TimelineEvent(past.started_at, (past.causes or past.affected or (past.id,))[0], "incident",
+                                          f"{past.id} {past.title}{blame}" + (f"; fix: {past.fix}" if past.fix else "")))
     timeline.sort(key=lambda e: (e.at, e.kind != "change", e.node))
     data_until = int(max(span[1], int(ts.max())))
     return Investigation(

@@ -252,13 +252,19 @@ def rank_root_causes(
     rel_floor: float = 0.1,
     restart: float = 0.15,
     backward: float = 0.2,
+    changes: np.ndarray | None = None,
 ) -> RootCauseRanking:
-    """Evidence ranker: metric change + an anomaly-weighted walk from the symptom (module docstring)."""
+    """Evidence ranker: metric change + an anomaly-weighted walk from the symptom (module docstring).
+
+    `changes` [N, F] replaces `metric_changes` as the evidence when the caller calibrated it otherwise.
+    """
     ids = list(frame.node_ids)
     if symptom not in ids:
         raise RootCauseError(f"symptom {symptom!r} is not a node of the frame")
     perf = np.array([not f.startswith(tuple(load_prefixes)) for f in frame.features])
-    anomaly = node_anomaly(metric_changes(frame, onset, baseline=baseline, rel_floor=rel_floor), perf)
+    if changes is None:
+        changes = metric_changes(frame, onset, baseline=baseline, rel_floor=rel_floor)
+    anomaly = node_anomaly(changes, perf)
     pi = personalised_pagerank(anomaly, _edge_index(ids, calls), ids.index(symptom), restart=restart,
                                backward=backward)
     can = reachable(ids, calls, symptom)

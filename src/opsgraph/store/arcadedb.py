@@ -44,6 +44,7 @@ from opsgraph.store.cypher_guard import write_clauses
 from opsgraph.store.health import Report, check_database, close_clean, open_checked
 from opsgraph.store.journal import Journal
 from opsgraph.store.limits import explain_rows
+from opsgraph.store.telemetry_cache import DEFAULT_BUDGET_BYTES, Bucket, BucketCache
 from opsgraph.store.transport import EmbeddedTransport, Transport
 
 _ENGINE_TYPES = {
@@ -104,6 +105,7 @@ class ArcadeDBStore:
         default_limit: int = 10_000,
         timeout_ms: int = 30_000,
         vector_search_width: int = VECTOR_SEARCH_WIDTH,
+        telemetry_cache_bytes: int = DEFAULT_BUDGET_BYTES,
         journal_dir: str | Path | None = None,
         journal: bool = True,
         heap: str = "2g",
@@ -119,6 +121,8 @@ class ArcadeDBStore:
         self.timeout_ms = timeout_ms
         self.vector_search_width = vector_search_width
         """Search width passed to `vectorNeighbors` (bench/rag.py measures recall against exact search per width)."""
+        self.telemetry_cache = BucketCache(telemetry_cache_bytes)
+        """Decoded telemetry buckets by content hash (0 bytes turns it off): bench/investigate.py measures it."""
         self._schema: GraphSchema | None = None
         self.health: Report | None = None
         """The integrity check run by the last `open()` (after an unclean close or changed files), else None."""
@@ -982,40 +986,57 @@ class ArcadeDBStore:
         if end is not None:
             where.append("bstart < :bend")
             params["bend"] = end
-        rows, _ = self.transport.query(
-            "sql", f"SELECT node, ts, vals, labels, features FROM {TELEMETRY_TYPE} WHERE {' AND '.join(where)}", params, None
-        )
+        buckets = self._telemetry_buckets(f"FROM {TELEMETRY_TYPE} WHERE {' AND '.join(where)}", params)
         features: list[str] = []
-        for r in rows:
-            for f in r.get("features") or []:
-                if f not in features:
-                    features.append(str(f))
-        nodes = list(node_ids) if node_ids is not None else sorted({str(r["node"]) for r in rows})
-        stamps = sorted({int(t) for r in rows for t in (r.get("ts") or [])})
-        if start is not None:
-            stamps = [t for t in stamps if t >= start]
-        if end is not None:
-            stamps = [t for t in stamps if t < end]
-        t_index = {t: i for i, t in enumerate(stamps)}
+        for b in buckets:
+            features.extend(f for f in b.features if f not in features)
+        nodes = list(node_ids) if node_ids is not None else sorted({b.node for b in buckets})
+        lo = -(1 << 62) if start is None else start
+        hi = 1 << 62 if end is None else end
+        spans = [(int(np.searchsorted(b.ts, lo)), int(np.searchsorted(b.ts, hi))) for b in buckets]  # ts ascending per bucket
+        parts = [b.ts[i:j] for b, (i, j) in zip(buckets, spans, strict=True)]
+        stamps = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
         n_index = {n: i for i, n in enumerate(nodes)}
         values = np.full((len(stamps), len(nodes), len(features)), np.nan, dtype=np.float32)
         labels = np.full((len(stamps), len(nodes)), -1, dtype=np.int8)
-        for r in rows:
-            n = n_index.get(str(r["node"]))
-            if n is None:
+        for b, (i, j) in zip(buckets, spans, strict=True):
+            n = n_index.get(b.node)
+            if n is None or j <= i:
                 continue
-            feats = [str(f) for f in r.get("features") or []]
-            cols = [features.index(f) for f in feats]
-            width = len(feats)
-            ts = np.asarray(r.get("ts") or [], dtype=np.int64)
-            keep = np.array([int(t) in t_index for t in ts], dtype=bool)
-            if not keep.any():
-                continue
-            vals = np.array([np.nan if v is None else v for v in (r.get("vals") or [])], dtype=np.float32).reshape(len(ts), width)
-            rows_t = np.array([t_index[int(t)] for t in ts[keep]])
-            values[np.ix_(rows_t, np.array([n]), np.array(cols))] = vals[keep][:, None, :]
-            labels[rows_t, n] = np.asarray(r.get("labels") or [], dtype=np.int8)[keep]
-        return TelemetryFrame(node_ids=nodes, features=features, timestamps=np.asarray(stamps, dtype=np.int64), values=values, labels=labels)
+            cols = np.array([features.index(f) for f in b.features], dtype=np.int64)
+            rows_t = np.searchsorted(stamps, b.ts[i:j])
+            values[rows_t[:, None], n, cols[None, :]] = b.values[i:j]
+            labels[rows_t, n] = b.labels[i:j]
+        return TelemetryFrame(node_ids=nodes, features=features, timestamps=stamps, values=values, labels=labels)
+
+    def _telemetry_buckets(self, where: str, params: Mapping[str, Any]) -> list[Bucket]:
+        """The decoded buckets matching `where` (a `FROM ... WHERE ...` clause): from the cache when their content hash
+        is known there, else read from the engine (numbers in one crossing per list when the transport can) and kept."""
+        cache = self.telemetry_cache
+        wanted: list[tuple[str, str]] = []
+        if cache.budget_bytes > 0:
+            heads, _ = self.transport.query("sql", f"SELECT key, _hash {where}", params, None)
+            wanted = [(str(h["key"]), str(h.get("_hash") or "")) for h in heads]
+            found = {k: cache.get(k, h) for k, h in wanted if h}
+            missing = [k for k, h in wanted if found.get(k) is None]
+        else:
+            found, missing = {}, []
+        fresh: dict[str, Bucket] = {}
+        fast = getattr(self.transport, "query_numeric", None)
+        columns = "SELECT key, _hash, node, ts, vals, labels, features"
+        statements = ([(f"{columns} {where}", dict(params))] if cache.budget_bytes <= 0 else
+                      [(f"{columns} FROM {TELEMETRY_TYPE} WHERE key IN :keys", {"keys": missing[s : s + 500]})
+                       for s in range(0, len(missing), 500)])
+        for sql, p in statements:
+            rows = fast("sql", sql, p, ("ts", "vals", "labels")) if fast is not None else self.transport.query("sql", sql, p, None)[0]
+            for r in rows:
+                decoded = _decode_bucket(r)
+                fresh[str(r["key"])] = decoded
+                if r.get("_hash"):
+                    cache.put(str(r["key"]), str(r["_hash"]), decoded)
+        if cache.budget_bytes <= 0:
+            return list(fresh.values())
+        return [b for k, _ in wanted if (b := found.get(k) or fresh.get(k)) is not None]
 
     # -- hidden records (provenance claims, change log) ---------------------------
     def ensure_records(self, record_type: str, fields: Mapping[str, str], indexed: Sequence[str] = ()) -> None:
@@ -1123,3 +1144,19 @@ def _num(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
+
+
+def _decode_bucket(row: Mapping[str, Any]) -> Bucket:
+    """One stored telemetry document as arrays (missing values NaN, missing labels -1)."""
+    features = tuple(str(f) for f in row.get("features") or [])
+    ts = np.asarray(row.get("ts") or [], dtype=np.int64)
+    vals = np.array(row.get("vals") or [], dtype=np.float64).reshape(len(ts), len(features)).astype(np.float32)  # None -> NaN
+    labels = np.array([-1 if x is None else x for x in row.get("labels") or []], dtype=np.int8)
+    if len(labels) != len(ts):
+        labels = np.full(len(ts), -1, dtype=np.int8)
+    if len(ts) > 1 and np.any(np.diff(ts) < 0):  # written sorted; a hand-edited document may not be
+        order = np.argsort(ts, kind="stable")
+        ts, vals, labels = ts[order], vals[order], labels[order]
+    for a in (ts, vals, labels):
+        a.flags.writeable = False  # shared through the cache
+    return Bucket(str(row.get("node")), features, ts, vals, labels)

@@ -11,11 +11,12 @@ habit): a handler returns each statement's rows, no engine runs.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -142,6 +143,16 @@ def to_python(value: Any) -> Any:
     return to_python(converted)
 
 
+def _read_error(exc: Exception, text: str) -> QueryError:
+    """The public error for an engine failure of a read."""
+    msg = engine_message(exc)
+    if "TimeoutException" in msg:
+        return QueryTimeoutError(f"the query ran past its time limit and was stopped: {msg}", cypher=text)
+    if "QueryNotIdempotentException" in msg or "not idempotent" in msg:
+        return WriteRefusedError(f"the engine refused a write in a read-only query: {msg}", cypher=text)
+    return QueryError(msg, cypher=text)
+
+
 class EmbeddedTransport:
     """ArcadeDB running in this process through `arcadedb-embedded` (JPype + bundled JRE).
 
@@ -204,12 +215,33 @@ class EmbeddedTransport:
                 rows.append({k: to_python(v) for k, v in record.to_dict().items()})
             return rows, truncated
         except Exception as exc:
-            msg = engine_message(exc)
-            if "TimeoutException" in msg:
-                raise QueryTimeoutError(f"the query ran past its time limit and was stopped: {msg}", cypher=text) from exc
-            if "QueryNotIdempotentException" in msg or "not idempotent" in msg:
-                raise WriteRefusedError(f"the engine refused a write in a read-only query: {msg}", cypher=text) from exc
-            raise QueryError(msg, cypher=text) from exc
+            raise _read_error(exc, text) from exc
+
+    def query_numeric(self, language: str, text: str, params: Mapping[str, Any] | None, numeric: Collection[str]) -> list[dict[str, Any]]:
+        """`query` without a limit, where the columns named in `numeric` hold lists of numbers (or nulls).
+
+        Those lists cross from the engine as one string each (Java's `List.toString`, exact for
+        doubles and longs, `null` for a missing value) parsed by `json`, instead of one JPype call
+        per element: a day of per-minute telemetry of one node (7,200 values) then takes about
+        5 ms instead of about 100 ms. Other columns convert as in `query`.
+        """
+        import jpype
+
+        java_list = jpype.JClass("java.util.List")
+        try:
+            rows: list[dict[str, Any]] = []
+            result = self.db.query(language, text, dict(params)) if params else self.db.query(language, text)
+            for record in result:
+                row: dict[str, Any] = {}
+                for k, v in record.to_dict(convert_types=False).items():
+                    if k in numeric and isinstance(v, java_list):
+                        row[k] = json.loads(str(v.toString()))
+                    else:
+                        row[k] = to_python(v)
+                rows.append(row)
+            return rows
+        except Exception as exc:
+            raise _read_error(exc, text) from exc
 
     def command(self, language: str, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
@@ -302,6 +334,9 @@ class MockTransport:
         if limit is not None and len(rows) > limit:
             return rows[:limit], True
         return rows, False
+
+    def query_numeric(self, language: str, text: str, params: Mapping[str, Any] | None, numeric: Collection[str]) -> list[dict[str, Any]]:
+        return self._run(language, text, params, False)
 
     def command(self, language: str, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._run(language, text, params, True)

@@ -29,8 +29,9 @@ def smollm2_file() -> ModelFile:
     return resolve_model("smollm2-135m-instruct")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def smollm2(smollm2_file: ModelFile) -> Iterator[LlamaCppModel]:
+    """SmolLM2 loaded for one module (a second or two); released with the module's other models when it ends."""
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python is not installed")
     with smollm2_file.to_model(n_ctx=N_CTX, n_threads=THREADS) as model:

@@ -108,3 +108,25 @@ def test_frames_of_two_types_merge_over_the_union_of_features() -> None:
     m = merge_frames([a, b])
     assert m.node_ids == [*NODES, "db"] and m.features == ["connections", "errors", "latency", "requests"]
     assert math.isnan(float(m.values[0, 4, 0])) and float(m.values[3, 4, 0]) == 1.0
+
+
+def test_a_change_is_measured_in_units_of_the_metrics_own_spread_when_enough_rows_came_before() -> None:
+    from opsgraph.investigate.evidence import SPREAD_FLOOR, calibrated_changes
+    from opsgraph.risk.rca import metric_changes
+
+    steps, fault_at = 40, 30
+    swing = np.where(np.arange(steps) % 2 == 0, 1.0, -1.0)
+    v = np.empty((steps, 2, 1), np.float32)
+    v[:, 0, 0] = 100 + swing  # a quiet metric: +-1 around 100
+    v[:, 1, 0] = 100 + 40 * swing  # a noisy one: +-40
+    v[fault_at:, :, 0] += 15  # the same step up on both
+    ts = T0 + 60 * np.arange(steps, dtype=np.int64)
+    f = TelemetryFrame(["quiet", "noisy"], ["latency"], ts, v, np.full((steps, 2), -1, np.int8))
+    change = calibrated_changes(f, int(ts[fault_at]))
+    # Quiet: its spread (2) is under the floor, 5% of its level (5), so +16 at most is 3.2 units; noisy: its spread (80)
+    # is the unit, so +55 at most is 0.69 units, within its normal swing.
+    assert change[0, 0] == pytest.approx(16 / (SPREAD_FLOOR * 100), rel=0.02)
+    assert change[1, 0] == pytest.approx(55 / 80, rel=0.02)
+    # Two rows before the onset say nothing about spread: a tenth of the level is the unit (rca.metric_changes).
+    short = TelemetryFrame(["quiet", "noisy"], ["latency"], ts[fault_at - 2:], v[fault_at - 2:], np.full((steps - fault_at + 2, 2), -1, np.int8))
+    np.testing.assert_allclose(calibrated_changes(short, int(ts[fault_at])), metric_changes(short, int(ts[fault_at])))

@@ -1,4 +1,4 @@
-// opsgraph web page: the estate graph, the risk board, a chat with citations, a read-only Cypher editor.
+// opsgraph web page: the estate graph, the risk board, a chat with citations, investigations, a read-only Cypher editor.
 // Plain JS over the HTTP API (same origin). Text from the server is always inserted as text, never as HTML.
 "use strict";
 
@@ -101,6 +101,12 @@
       } },
       { selector: "edge[type = 'DEPENDS_ON']", style: { "width": 1.6, "line-color": "#8c96a8", "target-arrow-color": "#8c96a8" } },
       { selector: "node:selected", style: { "border-width": 4, "border-color": "#2f5fd0" } },
+      // An investigation's candidates (ranked, the first in bold), its symptom and the dependency path to the first.
+      { selector: "node.candidate", style: { "border-width": 4, "border-color": "#7b2cbf", "min-zoomed-font-size": 0,
+        "label": (n) => `#${n.data("rank")} ${n.data("label")}`, "font-weight": "bold", "z-index": 10 } },
+      { selector: "node.top-candidate", style: { "border-width": 6, "width": 34, "height": 34, "font-size": 11 } },
+      { selector: "node.symptom", style: { "border-width": 4, "border-color": "#d7263d", "border-style": "double", "min-zoomed-font-size": 0 } },
+      { selector: "edge.cause-path", style: { "width": 3.5, "line-color": "#7b2cbf", "target-arrow-color": "#7b2cbf", "opacity": 1, "z-index": 9 } },
       { selector: ".faded", style: { "opacity": 0.15 } },
       { selector: ".hidden", style: { "display": "none" } },
     ];
@@ -122,6 +128,9 @@
     applyFilters();
     layout();
     paintRisk();
+    $("#inv-targets").replaceChildren(...g.nodes.filter((n) => n.type === state.riskNodeType || n.type === "Incident")
+      .map((n) => el("option", { value: n.id }, n.type === "Incident" ? `${n.type}: ${n.name || n.id}` : n.name || n.id)));
+    if (state.investigation) markInvestigation(state.investigation);
     document.body.dataset.graphReady = String(g.nodes.length);
   }
   function layout() {
@@ -188,7 +197,10 @@
       if (k === "id" || k.startsWith("_")) continue;
       props.append(el("dt", {}, k), el("dd", {}, Array.isArray(v) ? v.join(", ") : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)));
     }
-    const parts = [el("h2", {}, n.name || n.id), el("div", { class: "muted" }, n.type + " · " + n.id), el("h3", {}, "properties"), props];
+    const parts = [el("h2", {}, n.name || n.id), el("div", { class: "muted" }, n.type + " · " + n.id,
+      n.type === state.riskNodeType || n.type === "Incident"
+        ? [" · ", el("a", { class: "link", href: "#", id: "investigate-node", onclick: (e) => { e.preventDefault(); investigateFrom(n.id); } }, "investigate")] : null),
+      el("h3", {}, "properties"), props];
     if (n.risk && !n.risk.error && n.risk.score) {
       const s = n.risk.score, ex = n.risk.explanation;
       parts.push(el("h3", {}, "risk"));
@@ -392,6 +404,134 @@
     $("#chat-input").value = "";
     ask(q);
   });
+
+  // ---- investigations ----------------------------------------------------------------------------------
+  // POST /v1/investigations starts a job; its progress (one task per stage) is polled until it ends, then the
+  // ranked candidates, the evidence timeline, similar past incidents and runbook sections are shown, and the
+  // candidates are marked on the graph.
+  const STAGES = ["target", "telemetry", "evidence", "ranking", "incidents and runbooks"];
+  const hhmm = (iso) => (iso ? iso.replace("T", " ").replace(/:\d\dZ$/, "Z") : "–");
+  function investigateFrom(id) {
+    showTab("investigate");
+    $("#inv-target").value = id;
+    $("#inv-target").focus();
+  }
+  function markInvestigation(r) {
+    if (!state.cy) return;
+    state.cy.elements().removeClass("candidate top-candidate symptom cause-path");
+    state.cy.nodes().forEach((n) => n.removeData("rank"));
+    const sym = state.cy.getElementById(r.symptom);
+    if (sym.nonempty()) sym.removeClass("hidden").addClass("symptom");
+    r.candidates.slice(0, 5).forEach((c, i) => {
+      const n = state.cy.getElementById(c.node);
+      if (n.empty()) return;
+      n.data("rank", i + 1).removeClass("hidden faded").addClass(i === 0 ? "candidate top-candidate" : "candidate");
+    });
+    const top = r.candidates[0];
+    const hops = (top && top.path && top.path.hops) || [];
+    for (const h of hops) {
+      state.cy.edges().filter((e) => (e.source().id() === h.caller && e.target().id() === h.callee) ||
+                                     (e.source().id() === h.callee && e.target().id() === h.caller)).addClass("cause-path");
+    }
+  }
+  function renderProgress(job) {
+    const box = $("#inv-progress");
+    const seen = Object.keys(job.progress || {});
+    const pct = job.state === "succeeded" ? 100 : Math.max(0, ...seen.map((k) => job.progress[k].done));
+    const current = seen[seen.length - 1];
+    const stages = el("div", { class: "inv-stages" }, STAGES.map((st) => el("span", {
+      class: seen.includes(st) && (st !== current || job.done || job.state === "succeeded") ? "done" : "" }, st)));
+    box.replaceChildren(el("div", { class: "muted", id: "inv-state" }, `${job.params.target}: ${job.state}` + (current && job.state === "running" ? ` (${current}…)` : "")),
+      el("div", { class: "progress" }, el("i", { style: `width:${pct}%` })), stages);
+    box.dataset.state = job.state;
+  }
+  function evidenceDetails(c) {
+    const items = [];
+    if (c.path && c.path.hops && c.path.hops.length) items.push(el("li", {}, "path: ", c.path.hops.map((h) => h.text).join("; ")));
+    for (const m of c.metrics || []) items.push(el("li", {}, "metric: ", m.text));
+    for (const ch of c.changes || []) items.push(el("li", {}, `${ch.kind} change ${Math.round(ch.before_onset_s / 60)} min before onset: `, ch.text));
+    for (const p of c.past_causes || []) items.push(el("li", {}, "caused past incident ", nodeLink(p)));
+    if (!items.length) return null;
+    return el("details", { class: "cand" }, el("summary", {}, "evidence"), el("ul", { class: "plain" }, items));
+  }
+  function renderInvestigation(r) {
+    state.investigation = r;
+    const out = $("#inv-result");
+    const parts = [el("h2", {}, "Investigation of " + r.target),
+      el("div", { class: "muted" }, `symptom ${r.symptom} · onset ${hhmm(r.onset)} (${r.onset_source}) · window ${Math.round(r.window_s / 60)} min · ${r.data_age} · ${fmt(r.seconds)} s`),
+      el("div", { class: "conf " + (r.confident ? "clear" : "unclear"), id: "inv-confidence" }, r.confidence)];
+    const maxScore = Math.max(1e-9, ...r.candidates.map((c) => c.score));
+    const table = el("table", { class: "grid", id: "inv-candidates" },
+      el("tr", {}, el("th", {}, "#"), el("th", {}, "candidate"), el("th", {}, "score"), el("th", {}, "why")));
+    r.candidates.slice(0, 5).forEach((c, i) => {
+      table.append(el("tr", { class: "clickable" + (i === 0 ? " top-candidate" : ""), "data-node": c.node, onclick: () => focusNode(c.node) },
+        el("td", {}, String(i + 1)),
+        el("td", {}, nodeLink(c.node), i === 0 ? el("span", { class: "pill" }, r.confident ? "clear" : "unsure") : null,
+          c.explains_symptom ? null : el("span", { class: "pill" }, "not a dependency")),
+        el("td", {}, el("span", { class: "score", style: `width:${Math.round((c.score / maxScore) * 50) + 2}px` }), fmt(c.score, 3)),
+        el("td", {}, c.reason, evidenceDetails(c))));
+    });
+    parts.push(el("h3", {}, "ranked candidates"), table);
+    parts.push(el("h3", {}, "timeline of the evidence"));
+    parts.push(r.timeline.length ? el("ul", { class: "timeline", id: "inv-timeline" }, r.timeline.map((e) =>
+      el("li", { class: "k-" + e.kind, "data-kind": e.kind }, el("time", {}, hhmm(e.at)), el("span", { class: "pill" }, e.kind), " ",
+        state.graphIds.has(e.node) ? nodeLink(e.node) : e.node, ": ", e.text)))
+      : el("p", { class: "muted" }, "nothing moved in the window"));
+    if (r.similar.length) {
+      parts.push(el("h3", {}, "similar past incidents"), el("ul", { class: "plain", id: "inv-similar" }, r.similar.map((x) =>
+        el("li", {}, state.graphIds.has(x.id) ? nodeLink(x.id) : x.id, " ", x.title, el("span", { class: "pill" }, x.why),
+          x.causes.length ? ` cause: ${x.causes.join(", ")}` : "", x.fix ? `; fix: ${x.fix}` : ""))));
+    }
+    if (r.runbooks.length) {
+      parts.push(el("h3", {}, "runbooks"));
+      const books = el("div", { id: "inv-runbooks" });
+      for (const b of r.runbooks) {
+        books.append(el("div", {}, b.path ? docLink(b.path, b.title) : b.title, el("span", { class: "pill" }, "for " + b.node)));
+        for (const sec of b.sections) books.append(el("div", { class: "chunk" }, sec.heading ? el("div", { class: "muted" }, sec.heading) : null, sec.text));
+      }
+      parts.push(books);
+    }
+    out.replaceChildren(...parts);
+    markInvestigation(r);
+  }
+  async function loadInvestigations() {
+    let list;
+    try { list = await api("/v1/investigations"); } catch (e) { return; }
+    const ul = $("#inv-history");
+    if (!list.length) { ul.replaceChildren(el("li", { class: "muted" }, "none yet")); return; }
+    ul.replaceChildren(...list.slice(0, 10).map((j) => el("li", {},
+      j.result ? el("a", { class: "link", href: "#", onclick: (e) => { e.preventDefault(); renderInvestigation(j.result); } }, j.params.target)
+               : j.params.target,
+      el("span", { class: "pill" }, j.state), " ", j.result ? `→ ${j.result.candidates.length ? j.result.candidates[0].node : "no candidate"} (${j.result.confident ? "clear" : "unsure"})`
+                                                            : (j.error ? j.error.message : ""), el("span", { class: "muted" }, " " + hhmm(j.created.slice(0, 19) + "Z")))));
+  }
+  async function startInvestigation() {
+    const target = $("#inv-target").value.trim();
+    if (!target) return;
+    const body = { target, window: $("#inv-window").value };
+    const at = $("#inv-at").value.trim();
+    if (at) body.at = at;
+    $("#inv-start").disabled = true;
+    $("#inv-result").replaceChildren();
+    try {
+      let job = await api("/v1/investigations", { method: "POST", body: JSON.stringify(body) });
+      renderProgress(job);
+      while (job.state !== "succeeded" && job.state !== "failed") {
+        await new Promise((ok) => setTimeout(ok, 250));
+        job = await api("/v1/jobs/" + encodeURIComponent(job.id));
+        renderProgress(job);
+      }
+      if (job.state === "failed") $("#inv-result").replaceChildren(el("div", { class: "msg err", id: "inv-error" }, job.error ? job.error.message : "failed"));
+      else renderInvestigation(job.result);
+    } catch (e) {
+      $("#inv-result").replaceChildren(el("div", { class: "msg err", id: "inv-error" }, e.message));
+    } finally {
+      $("#inv-start").disabled = false;
+      loadInvestigations();
+    }
+  }
+  $("#inv-form").addEventListener("submit", (e) => { e.preventDefault(); startInvestigation(); });
+  document.querySelector('.tab[data-tab="investigate"]').addEventListener("click", loadInvestigations);
 
   // ---- Cypher editor -----------------------------------------------------------------------------------
   const EXAMPLES = [
