@@ -1,5 +1,6 @@
-"""Integration fixtures: a real embedded ArcadeDB store per test (one JVM per test process), and a real
-Redis Stack server per session for the tests that ask for `redis_url` (started by `scripts/redis_stack.py`).
+"""Integration fixtures: a real embedded ArcadeDB store per test (one JVM per test process), a real
+Redis Stack server per session for the tests that ask for `redis_url` (started by `scripts/redis_stack.py`),
+and a real ArcadeDB server per session for the tests that run on both store backends (`any_og`).
 
 Memory (a whole run is one process): the JVM is started once with `TEST_HEAP` rather than the product's
 2 GB default; the language models a module loaded are released when the module ends (llama.cpp keeps
@@ -19,6 +20,8 @@ import pytest
 
 from opsgraph.app import OpsGraph, Settings
 from opsgraph.store import start_engine
+from opsgraph.store.server_process import ServerInfo, start_server, stop_server
+from server_backends import BACKENDS, backend_og
 
 TEST_HEAP = "1g"
 """Java heap of the one engine of a test process (the largest test ingest needs a few hundred MB)."""
@@ -77,3 +80,32 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield str(info["url"])
     finally:
         subprocess.run([sys.executable, str(REDIS_SCRIPT), "stop", "--pid", str(info["pid"]), "--port", str(info["port"])], timeout=60, check=False)
+
+
+# -- the same tests on the ArcadeDB server backend ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def arcadedb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo]:
+    """One real ArcadeDB server (the engine's own, from `arcadedb-embedded`) for the session, in its own process on 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("arcadedb-server")
+    info = start_server(folder, heap="768m")
+    try:
+        yield info
+    finally:
+        stop_server(folder)
+
+
+@pytest.fixture(params=BACKENDS)
+def any_og(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpsGraph]:
+    """`og` on each store backend in turn: the embedded engine, then a real ArcadeDB server over HTTP."""
+    server = request.getfixturevalue("arcadedb_server") if request.param == "server" else None
+    with backend_og(request.param, tmp_path / "home", server) as graph:
+        yield graph
+
+
+@pytest.fixture
+def embedded_og(tmp_path: Path) -> Iterator[OpsGraph]:
+    """The embedded store alone (for what only it has: the one-process lock, its files)."""
+    with OpsGraph(Settings(home=tmp_path / "home", embed={"provider": "none"})) as graph:
+        yield graph

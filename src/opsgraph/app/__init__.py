@@ -12,6 +12,10 @@ from opsgraph.app.events import Stage, observe_stages
 from opsgraph.app.facade import OpsGraph, sample_estate_path
 from opsgraph.app.index_search import SearchMode, search_index
 from opsgraph.app.risk import DEMO_OVERRIDES
+from opsgraph.app.server import migrate as migrate_store
+from opsgraph.app.server import start as start_team_server
+from opsgraph.app.server import status as team_server_status
+from opsgraph.app.server import stop as stop_team_server
 from opsgraph.app.tenancy import resolve_token
 from opsgraph.app.tenants import TenantInfo, add_tenant, list_tenants, tenant_tokens
 from opsgraph.retrieve import render_schema
@@ -34,10 +38,14 @@ __all__ = [
     "estate_roots",
     "list_tenants",
     "load_settings",
+    "migrate_store",
     "observe_stages",
     "render_schema",
     "resolve_token",
     "sample_estate_path",
     "search_index",
+    "start_team_server",
+    "stop_team_server",
+    "team_server_status",
     "tenant_tokens",
 ]

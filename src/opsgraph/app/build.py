@@ -43,6 +43,10 @@ def build_store(settings: Settings) -> GraphStore:
     opts: dict[str, Any] = {"batch_size": s.batch_size}
     if s.backend == "arcadedb-embedded":
         opts.update(path=settings.store_path, timeout_ms=s.query_timeout_ms, heap=s.heap)
+    elif s.backend == "arcadedb-server":
+        from opsgraph.app.server import server_store_settings  # URL(s), database, TLS, the password from env or file
+
+        opts.update(server_store_settings(settings))
     return BACKENDS.create(s.backend, **opts)
 
 

@@ -33,6 +33,26 @@ class StoreSettings(BaseModel):
     """Maximum JVM heap for the embedded engine."""
     query_timeout_ms: int = Field(30_000, ge=100)
     """Time limit of one query: the engine stops it and `QueryTimeoutError` says so."""
+    url: str | list[str] | None = None
+    """`arcadedb-server`: the server's URL, or several (reads go to any healthy one, writes to the first/leader).
+    Default: the server `opsgraph server start` runs for this home."""
+    database: str = "opsgraph"
+    """`arcadedb-server`: the database holding this estate (one per estate or tenant)."""
+    user: str = "root"
+    """`arcadedb-server`: the account (its password comes from OPSGRAPH_SERVER_PASSWORD or `password_file`)."""
+    password_file: Path | None = None
+    """`arcadedb-server`: a file (mode 0600) holding the password. Default: the one `opsgraph server start` wrote."""
+    tls_verify: bool = True
+    """`arcadedb-server` over https: check the server's certificate."""
+    ca_file: Path | None = None
+    """`arcadedb-server` over https: a CA bundle to check the certificate against (a private CA)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password_in_clear(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "password" in value:
+            raise ValueError("a password is never read from opsgraph.yaml: set OPSGRAPH_SERVER_PASSWORD or store.password_file (mode 0600)")
+        return value
 
 
 class RiskSettings(BaseModel):
@@ -412,6 +432,11 @@ def load_settings(*, home: str | Path | None = None, config_file: str | Path | N
         data.setdefault("llm", {})["api_key"] = os.environ["OPSGRAPH_LLM_API_KEY"]
     if os.environ.get("OPSGRAPH_TOKEN"):
         data.setdefault("serve", {})["token"] = os.environ["OPSGRAPH_TOKEN"]
+    if os.environ.get("OPSGRAPH_STORE_URL"):
+        urls = [u.strip() for u in os.environ["OPSGRAPH_STORE_URL"].split(",") if u.strip()]
+        data.setdefault("store", {})["url"] = urls[0] if len(urls) == 1 else urls
+    if os.environ.get("OPSGRAPH_STORE_DATABASE"):
+        data.setdefault("store", {})["database"] = os.environ["OPSGRAPH_STORE_DATABASE"]
     if os.environ.get("OPSGRAPH_CACHE"):
         data.setdefault("cache", {})["backend"] = os.environ["OPSGRAPH_CACHE"]
     if os.environ.get("OPSGRAPH_REDIS_URL"):

@@ -27,6 +27,7 @@ from opsgraph.cli._common import open_home as _open
 from opsgraph.cli.investigate import incident_app, investigate_command
 from opsgraph.cli.risk import risk_app, run_risk_demo
 from opsgraph.cli.serve import mcp_command, open_or_forward, serve
+from opsgraph.cli.server import migrate_command, server_app
 from opsgraph.cli.tenant import tenant_app
 from opsgraph.cli.watch import watch_command
 from opsgraph.errors import OpsGraphError
@@ -656,6 +657,8 @@ def _engine_output_aside() -> Iterator[None]:
 app.command("investigate")(investigate_command)
 app.add_typer(incident_app, name="incident")
 app.command("watch")(watch_command)
+app.add_typer(server_app, name="server")
+app.command("migrate")(migrate_command)
 
 
 def main() -> None:

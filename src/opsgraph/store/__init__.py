@@ -15,6 +15,7 @@ from opsgraph.store.transport import MockTransport, Statement, Transport, start_
 
 BACKENDS: Registry[GraphStore] = Registry("store backend", {
     "arcadedb-embedded": "opsgraph.store.arcadedb:ArcadeDBStore",
+    "arcadedb-server": "opsgraph.store.http_transport:server_store",
 })
 """Backend name → `module:factory`; the factory takes the backend's settings as keywords."""
 

@@ -26,11 +26,12 @@ import contextlib
 import hashlib
 import json
 import math
+import random
 import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,9 @@ random 384-d vectors on a busy 2-core machine, minutes at 100k: bench/rag.py). A
 ordinary query timeout is thrown away and the next search starts again, so under that timeout a large
 index would never become searchable. Later searches (and searches after small writes) take milliseconds."""
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+CONFLICT_RETRIES = 8
+"""How often an upsert batch that lost a race with a concurrent writer is retried on fresh hashes."""
+_CONFLICTS = ("ConcurrentModificationException", "DuplicatedKeyException", "NeedRetryException")
 META_TYPE = "OpsgraphMeta"
 TELEMETRY_TYPE = "OpsgraphTelemetry"
 _JOURNALED_META = ("data_version", "schema")
@@ -215,9 +219,16 @@ class ArcadeDBStore:
             raise StoreError("this store has no folder for its undo journal: give ArcadeDBStore(journal_dir=...)")
         return self.journal_dir
 
-    def _journaled(self, label: str) -> contextlib.AbstractContextManager[None]:
-        """A public write joins the caller's block, or is a block of its own (all its batches or none)."""
-        return contextlib.nullcontext() if self._in_block() else self.atomic(label)
+    @contextlib.contextmanager
+    def _journaled(self, label: str) -> Iterator[None]:
+        """A public write joins the caller's block, or is a block of its own (all its batches or none).
+
+        A transport with several servers (`HttpTransport`) is pinned to its write leader for the block, so the
+        hashes a batch compares against, and its undo, are read where the batch writes (never from a replica).
+        """
+        pinned = getattr(self.transport, "pinned", None)
+        with pinned() if pinned is not None else contextlib.nullcontext(), contextlib.nullcontext() if self._in_block() else self.atomic(label):
+            yield
 
     def recover_journals(self) -> list[str]:
         """Undo every block a crash left unfinished (newest first); return their labels. Safe to repeat."""
@@ -397,6 +408,10 @@ class ArcadeDBStore:
                 t.command("sql", f"CREATE PROPERTY `{name}`.`_hash` IF NOT EXISTS STRING")
                 if kind == "VERTEX":
                     t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`id`) UNIQUE")
+                else:
+                    # At most one edge of a type between two nodes, held by the engine: two writers (processes on one
+                    # server, threads) that both find an edge absent cannot both create it; the loser retries.
+                    t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`@out`, `@in`) UNIQUE")
                 for pname, pspec in props.items():
                     if pname == "id":
                         continue
@@ -464,8 +479,25 @@ class ArcadeDBStore:
             empty = self._count(label) == 0
             for start in range(0, len(unique), self.batch_size):
                 batch = unique[start : start + self.batch_size]
-                report = report + self._node_batch(label, batch, assume_new=empty)
+                report = report + self._retrying(self._node_batch, label, batch, assume_new=empty)
         return report
+
+    def _retrying(self, batch: Callable[..., UpsertReport], *args: Any, assume_new: bool) -> UpsertReport:
+        """Run one upsert batch; when it lost a race with another writer (another process on the same server,
+        another thread), read the stored hashes again and retry it, a few times with a growing random pause.
+
+        Two writers of the same key both read "absent" and both CREATE (`DuplicatedKeyException`), or both
+        update the same record or the data version (`ConcurrentModificationException` at commit): the loser's
+        transaction is rolled back whole, so repeating the batch on fresh hashes loses neither's writes.
+        """
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                return batch(*args, assume_new=assume_new and attempt == 0)
+            except BatchError as exc:
+                if attempt == CONFLICT_RETRIES or not any(c in str(exc) for c in _CONFLICTS):
+                    raise
+                time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
+        raise AssertionError("unreachable")
 
     def _count(self, label: str) -> int:
         rows, _ = self.transport.query("sql", f"SELECT count(*) AS c FROM `{label}`", None, 1)
@@ -515,7 +547,7 @@ class ArcadeDBStore:
             empty = self._count(rel) == 0
             for (ft, tt), group in groups.items():
                 for start in range(0, len(group), self.batch_size):
-                    report = report + self._edge_batch(rel, ft, tt, group[start : start + self.batch_size], assume_new=empty)
+                    report = report + self._retrying(self._edge_batch, rel, ft, tt, group[start : start + self.batch_size], assume_new=empty)
         return report
 
     def _edge_batch(self, rel: str, ft: str, tt: str, batch: list[dict[str, Any]], *, assume_new: bool) -> UpsertReport:

@@ -6,8 +6,16 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from helpers import snapshot
 from opsgraph.app import OpsGraph
+
+
+@pytest.fixture
+def og(any_og: OpsGraph) -> OpsGraph:
+    """Every test here runs on both store backends: the embedded engine and an ArcadeDB server over HTTP."""
+    return any_og
 
 
 def digest(snap: dict[str, object]) -> str:

@@ -12,16 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings, sample_estate_path
+from opsgraph.app import OpsGraph, sample_estate_path
 from opsgraph.errors import QueryError
 from opsgraph.store.cypher_guard import is_read_only
+from server_backends import BACKENDS, backend_og
 from unit.store.test_static_guard_holds_alone import CORPUS, ISSUE_STATEMENTS  # type: ignore[import-not-found]
 
 
-@pytest.fixture(scope="module")
-def og(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsGraph]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def og(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsGraph]:
+    """The sample estate on each backend (the server's read-only endpoint is its engine's guard)."""
     home: Path = tmp_path_factory.mktemp("guards")
-    with OpsGraph(Settings(home=home, embed={"provider": "hashing"}, llm={"provider": "none"})) as og:
+    server = request.getfixturevalue("arcadedb_server") if request.param == "server" else None
+    with backend_og(request.param, home, server, embed={"provider": "hashing"}, llm={"provider": "none"}) as og:
         og.ingest(sample_estate_path(), documents=False)
         yield og
 

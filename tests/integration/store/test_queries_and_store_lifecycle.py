@@ -12,6 +12,12 @@ from opsgraph.app import OpsGraph
 from opsgraph.errors import QueryError, WriteRefusedError
 
 
+@pytest.fixture
+def og(any_og: OpsGraph) -> OpsGraph:
+    """Every test here runs on both store backends: the embedded engine and an ArcadeDB server over HTTP."""
+    return any_og
+
+
 def test_write_refused_unless_asked(og: OpsGraph, small_estate: Path) -> None:
     og.ingest(small_estate)
     with pytest.raises(WriteRefusedError, match="DETACH, DELETE"):
@@ -75,7 +81,8 @@ def test_schema_change_of_property_type_is_reported(og: OpsGraph, small_estate: 
         og.ingest(small_estate)
 
 
-def test_second_process_gets_a_clear_lock_error(og: OpsGraph) -> None:
+def test_second_process_gets_a_clear_lock_error(embedded_og: OpsGraph) -> None:
+    og = embedded_og  # the one-process lock is the embedded store's
     code = (
         "import sys\n"
         "from opsgraph.app import OpsGraph, Settings\n"

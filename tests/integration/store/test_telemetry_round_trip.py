@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from helpers import write
 from opsgraph.app import OpsGraph
+
+
+@pytest.fixture
+def og(any_og: OpsGraph) -> OpsGraph:
+    """Every test here runs on both store backends: the embedded engine and an ArcadeDB server over HTTP."""
+    return any_og
 
 
 def test_round_trip_and_idempotent(og: OpsGraph, small_estate: Path) -> None:

@@ -8,6 +8,12 @@ import pytest
 from opsgraph.app import OpsGraph
 from opsgraph.schema import SchemaError, parse_schema
 
+
+@pytest.fixture
+def og(any_og: OpsGraph) -> OpsGraph:
+    """Every test here runs on both store backends: the embedded engine and an ArcadeDB server over HTTP."""
+    return any_og
+
 SCHEMA = parse_schema(
     """
 version: 1

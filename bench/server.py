@@ -1,0 +1,111 @@
+"""The team backend's cost: the same store work on the embedded engine and on an ArcadeDB server over HTTP, same run.
+
+    /work/wt/tslot .venv/bin/python bench/server.py                  # 5k nodes / ~15k edges (a few minutes)
+    /work/wt/tslot .venv/bin/python bench/server.py --nodes 100000   # the issue's size (100k / ~300k)
+
+For one generated estate (bench/ingest.py's `generate`: n services, ~3 DEPENDS_ON edges each), it loads
+fresh stores through `ArcadeDBStore` twice, in this order: the embedded engine (in this process), then a
+database on a real ArcadeDB server (`opsgraph.store.server_process`, the engine's own HTTP server from
+`arcadedb-embedded`, in a child process on 127.0.0.1). Both use the same batches (1,000 rows, one
+transaction each), hashing and existence checks. It prints nodes/s, edges/s, a no-op re-ingest, and
+1/2/4-hop query latency (p50/p95, same start nodes) for each, with the ratio server / embedded
+(for rates, embedded / server: above 1 always means the server is slower) and the difference in ms.
+The issue's goals are printed beside them: server ≤ 1.5× embedded on ingest, ≤ +2 ms p50 per query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import generate, time_hops  # bench/ingest.py: the same estate and hop timing
+
+SCHEMA = (
+    "version: 1\nname: bench\nnodes:\n  Service:\n    properties: {name: string, tier: string, port: integer}\n"
+    "edges:\n  DEPENDS_ON: {from: Service, to: Service, dependency: true}\n"
+)
+HOP_QUERY = "MATCH (a:Service {id: $id})-[:DEPENDS_ON*1..%d]->(b) RETURN count(DISTINCT b) AS c"
+
+
+def run(store: Any, nodes: list[dict[str, Any]], edges: list[tuple[str, str]], starts: list[str], repeats: int) -> dict[str, float]:
+    from opsgraph.schema import parse_schema
+
+    out: dict[str, float] = {}
+    with store:
+        store.ensure_schema(parse_schema(SCHEMA))
+        t = time.perf_counter()
+        store.upsert_nodes("Service", [dict(n) for n in nodes])
+        out["nodes/s"] = len(nodes) / (time.perf_counter() - t)
+        rows = [{"from": a, "to": b, "from_type": "Service", "to_type": "Service"} for a, b in edges]
+        t = time.perf_counter()
+        store.upsert_edges("DEPENDS_ON", rows)
+        out["edges/s"] = len(edges) / (time.perf_counter() - t)
+        t = time.perf_counter()
+        report = store.upsert_nodes("Service", [dict(n) for n in nodes])
+        out["re-ingest nodes/s"] = len(nodes) / (time.perf_counter() - t)
+        if report.unchanged != len(nodes):
+            raise SystemExit(f"re-ingest was not a no-op: {report}")
+        for hops in (1, 2, 4):
+            time_hops(lambda q, p: store.query(q, p), starts, hops, min(20, repeats))  # warm up
+            out[f"{hops}-hop p50 ms"], out[f"{hops}-hop p95 ms"] = time_hops(lambda q, p: store.query(q, p), starts, hops, repeats)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--nodes", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=200, help="queries per hop count")
+    parser.add_argument("--heap", default="2g", help="JVM heap of the embedded engine and of the server")
+    args = parser.parse_args()
+
+    from opsgraph.store.arcadedb import ArcadeDBStore
+    from opsgraph.store.http_transport import server_store
+    from opsgraph.store.server_process import start_server, stop_server
+    from opsgraph.store.transport import _start_jvm
+
+    nodes, edges = generate(args.nodes)
+    starts = [n["id"] for n in nodes[len(nodes) // 2 :: max(1, len(nodes) // (2 * args.repeats))]][: args.repeats]
+    print(f"estate: {len(nodes):,} nodes, {len(edges):,} edges; {len(starts)} start nodes per hop count; "
+          f"batch 1,000; {os.cpu_count()} CPUs; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
+    with tempfile.TemporaryDirectory(prefix="opsgraph-bench-server-") as tmp:
+        root = Path(tmp)
+        _start_jvm(args.heap)
+        t = time.perf_counter()
+        embedded = run(ArcadeDBStore(root / "embedded", batch_size=1000, journal=False), nodes, edges, starts, args.repeats)
+        print(f"embedded done in {time.perf_counter() - t:.1f} s")
+        info = start_server(root / "server", heap=args.heap)
+        try:
+            password = Path(info.password_file).read_text(encoding="utf-8").strip()
+            t = time.perf_counter()
+            server = run(server_store(info.url, database="bench", password=password, batch_size=1000, journal=False),
+                         nodes, edges, starts, args.repeats)
+            print(f"server ({info.url}) done in {time.perf_counter() - t:.1f} s")
+        finally:
+            stop_server(root / "server")
+
+    print(f"\n{'measure':<22}{'embedded':>12}{'server':>12}{'ratio':>9}{'diff':>10}   goal")
+    for key in embedded:
+        e, s = embedded[key], server[key]
+        rate = key.endswith("/s")
+        ratio = e / s if rate else s / e
+        diff = "" if rate else f"{s - e:+.2f} ms"
+        goal = ""
+        if key in ("nodes/s", "edges/s"):
+            goal = f"≤ 1.5×: {'met' if ratio <= 1.5 else 'NOT met'}"
+        elif key.endswith("p50 ms"):
+            goal = f"≤ +2 ms: {'met' if s - e <= 2 else 'NOT met'}"
+        fmt = (lambda v: f"{v:,.0f}") if rate else (lambda v: f"{v:.2f}")
+        print(f"{key:<22}{fmt(e):>12}{fmt(s):>12}{ratio:>8.2f}×{diff:>10}   {goal}")
+    print("\nratio: server / embedded for latencies, embedded / server for rates (above 1: the server is slower)")
+
+
+if __name__ == "__main__":
+    main()
