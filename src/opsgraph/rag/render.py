@@ -95,9 +95,15 @@ class Rendered:
 
 
 # -- what the query computed -------------------------------------------------------------
-def edge_phrase(edge: str, *, plural_subject: bool, forward: bool, subject: str = "") -> str:
-    """Words for walking `edge`: forward "that depend on", backward "that X depends on" (subject X)."""
+def edge_phrase(edge: str, *, plural_subject: bool, forward: bool, subject: str = "", noun_label: str = "") -> str:
+    """Words for walking `edge`: forward "that depend on", backward "that X depends on" (subject X).
+
+    An edge named after the type it leaves (RUNBOOK_FOR from Runbook) drops that name going forward: "runbooks for X",
+    not "runbooks runbook for X"."""
     words = edge.lower().split("_")
+    label_words = re.sub(r"(?<!^)(?=[A-Z])", "_", noun_label).lower().split("_") if noun_label else []
+    if forward and label_words and len(words) > len(label_words) and words[: len(label_words)] == label_words:
+        return " ".join(words[len(label_words) :])
     first = words[0]
     # One word (OWNS, WROTE, HOLDS) or a verb first (DEPENDS_ON, RESPONDED_TO) reads as a verb; CAUSED_BY, ON_CALL_FOR,
     # MEMBER_OF read as "is caused by", "is on call for".
@@ -196,7 +202,7 @@ def describe_query(cypher: str, params: Mapping[str, Any], names: NameBook, *, o
         many = not (is_target and one)
         noun = _type_label(label, many) if is_target else ("nodes" if not label else plural(type_words(label)[0]))
         if forward:
-            phrase = f"{noun} {edge_phrase(edge, plural_subject=many, forward=True)} {phrase}"
+            phrase = f"{noun} {edge_phrase(edge, plural_subject=many, forward=True, noun_label=label)} {phrase}"
         else:
             phrase = f"{noun} {edge_phrase(edge, plural_subject=False, forward=False, subject=phrase)}"
         i = j

@@ -63,3 +63,8 @@ def test_page_lists_primary_first_with_team(names: NameBook) -> None:
     out = render_page("checkoutservice", rows, names)
     assert out.header == "Page Marcus Bell (marcus.bell) first for Checkout Service (checkoutservice) (owned by Orders (team-orders)):"
     assert out.lines == ["- Marcus Bell (marcus.bell) (rotation: primary)", "- Rachel Kim (rachel.kim) (rotation: secondary)"]
+
+
+def test_an_edge_named_after_its_own_type_does_not_repeat_it(names: NameBook) -> None:
+    got = describe_query("MATCH (r:Runbook)-[:RUNBOOK_FOR]->(:Service {id: $p0}) RETURN r.id AS id", {"p0": "paymentservice"}, names)
+    assert got is not None and got[0] == "runbooks for Payment Service (paymentservice)"
