@@ -6,10 +6,11 @@ they cannot import it: the pieces they all use live here, once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -43,3 +44,14 @@ def errors() -> Iterator[None]:
 def open_home(home: Path | None) -> OpsGraph:
     """The facade of `home` (default: settings' home), opened."""
     return OpsGraph(load_settings(home=home)).open()
+
+
+def jsonable(value: Any) -> Any:
+    """Non-finite floats become null (JSON has no NaN), in dicts, lists and tuples at any depth."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value

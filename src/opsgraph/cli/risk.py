@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from opsgraph.app import DEMO_OVERRIDES, OpsGraph, age_seconds, age_text
-from opsgraph.cli._common import HomeOpt, console, err, errors, fail
+from opsgraph.cli._common import HomeOpt, console, err, errors, fail, jsonable
 from opsgraph.cli._common import open_home as _open
 
 risk_app = typer.Typer(help="Failure risk: a temporal GATv2 over the dependency graph, trained on stored telemetry.",
@@ -59,19 +59,9 @@ def _num(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
-def _jsonable(value: Any) -> Any:
-    """Non-finite floats become null (JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
 
 def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(_jsonable(value), indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(jsonable(value), indent=2, default=str) + "\n")
 
 
 @contextmanager

@@ -8,7 +8,6 @@ inside cycles (the store's writes are all or nothing). `--once` runs one cycle, 
 from __future__ import annotations
 
 import json
-import math
 import sys
 import threading
 import time
@@ -20,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from opsgraph.app import OpsGraph, age_text, load_settings
+from opsgraph.cli._common import jsonable
 from opsgraph.errors import OpsGraphError
 
 console = Console()
@@ -73,15 +73,6 @@ def cycle_lines(report: Any) -> list[str]:
     return lines
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
 
 def watch_command(
     every: Annotated[float | None, typer.Option("--every", min=1.0, help="Seconds between cycles (default: watch.every, 60).")] = None,
@@ -102,7 +93,7 @@ def watch_command(
         nonlocal cycles
         cycles += 1
         if as_json:
-            sys.stdout.write(json.dumps(_jsonable(report.as_dict()), default=str) + "\n")
+            sys.stdout.write(json.dumps(jsonable(report.as_dict()), default=str) + "\n")
             sys.stdout.flush()
         else:
             for line in cycle_lines(report):
