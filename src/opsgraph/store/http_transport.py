@@ -257,11 +257,18 @@ class HttpTransport:
         """An idempotent read: the next healthy server, then each other one if a server does not answer."""
         order = self._read_order()
         last: StoreUnavailableError | None = None
+        refused: QueryError | None = None
         for server in order:
             try:
                 return self._statement(server, "query", body, None, text)
             except StoreUnavailableError as exc:
                 last = exc
+            except QueryTimeoutError:
+                raise
+            except QueryError as exc:  # a server shutting down answers 400: try the others; a bad query fails on all
+                refused = refused or exc
+        if refused is not None:
+            raise refused
         assert last is not None
         if len(order) == 1:
             raise last
