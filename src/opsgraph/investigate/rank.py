@@ -196,7 +196,7 @@ def rank_candidates(
         return Ranking([], False, "no clear cause: no candidates")
     t = ids.index(top.node)
     others = [anomaly[i] for i, node in enumerate(ids) if node != top.node and explains[node]]
-    runner_up = max(others, default=0.0)
+    runner_up = float(max(others, default=0.0))
     strong = float(np.expm1(ev.health[t])) >= CLEAR_CHANGE
     apart = top.change_rank == 1 and top.anomaly - runner_up >= float(np.log(CLEAR_RATIO))
     if strong and apart:
@@ -210,7 +210,7 @@ def rank_candidates(
                 if top.change_rank == 1 else
                 f"no clear cause: the largest change is on {_first(cands, 'change_rank')} but the walk from the symptom "
                 f"settles on {_first(cands, 'walk_rank')}")
-    return Ranking(cands, strong and apart, conf)
+    return Ranking(cands, bool(strong and apart), conf)
 
 
 def _first(cands: list[Candidate], attr: str) -> str:
