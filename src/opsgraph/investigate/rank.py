@@ -195,7 +195,8 @@ def rank_candidates(
     if top is None:
         return Ranking([], False, "no clear cause: no candidates")
     t = ids.index(top.node)
-    others = [anomaly[i] for i, node in enumerate(ids) if node != top.node and explains[node]]
+    # Rivals: the other nodes the symptom depends on. The symptom's own change is what is being explained, no rival.
+    others = [anomaly[i] for i, node in enumerate(ids) if node not in (top.node, symptom) and explains[node]]
     runner_up = float(max(others, default=0.0))
     strong = float(np.expm1(ev.health[t])) >= CLEAR_CHANGE
     apart = top.change_rank == 1 and top.anomaly - runner_up >= float(np.log(CLEAR_RATIO))
@@ -204,7 +205,7 @@ def rank_candidates(
     elif not strong:
         conf = f"no clear cause: {top.node}'s own metrics did not move past the threshold"
     else:
-        second = max((c for c in cands if c.node != top.node and c.explains_symptom), key=lambda c: c.anomaly,
+        second = max((c for c in cands if c.node not in (top.node, symptom) and c.explains_symptom), key=lambda c: c.anomaly,
                      default=None)
         conf = (f"no clear cause: {top.node} and {second.node if second else 'another node'} moved about as much"
                 if top.change_rank == 1 else
