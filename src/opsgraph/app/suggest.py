@@ -17,8 +17,8 @@ its own `ask`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import cycle
 from dataclasses import asdict, dataclass
+from itertools import cycle
 from typing import Any
 
 from opsgraph.investigate.runbooks import RUNBOOK_EDGE
