@@ -21,7 +21,7 @@
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
       else node.setAttribute(k, v === true ? "" : v);
     }
-    for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
     return node;
   }
   function setStatus(text, cls) { const s = $("#status"); s.textContent = text; s.className = "status " + (cls || ""); }
@@ -402,7 +402,11 @@
       const n = state.cy.getElementById(id);
       if (n.nonempty()) marked.merge(n.removeClass("hidden faded").addClass("answer-node"));
     }
-    if (marked.nonempty()) state.cy.animate({ fit: { eles: marked.closedNeighborhood(), padding: 40 } }, { duration: 300 });
+    if (marked.empty()) return;
+    // Fit the marked nodes and their neighbours, but never closer than 1.2 (one node alone would fill the canvas).
+    const around = marked.closedNeighborhood();
+    state.cy.fit(around, 40);
+    if (state.cy.zoom() > 1.2) { state.cy.zoom(1.2); state.cy.center(around); }
   }
   function renderSuggestions(list) {
     const box = $("#chat-suggestions");
