@@ -57,7 +57,7 @@ def test_a_refused_write_says_what_this_server_allows(served: tuple[Any, Any]) -
     r = client.post("/v1/query", json={"cypher": "MATCH (s:Service {id: 'frontend'}) SET s.tier = 'low'"})
     assert r.status_code == 403
     err = r.json()["error"]
-    assert err["code"] == "write_refused" and err["message"].startswith("the Cypher editor only reads, and this query writes (SET)")
+    assert err["code"] == "write_refused" and err["message"].startswith("queries over this API only read, and this query writes (SET)")
     steps = err["details"]["what_you_can_do"]
     assert not err["details"]["read_only_server"] and any("POST /v1/ingest" in s for s in steps) and any("--mcp-writes" in s for s in steps)
     served_obj = client.app.state.served

@@ -425,7 +425,7 @@ def create_app(
             else:
                 steps.append("to write Cypher over the API, restart the server with `opsgraph serve --mcp-writes` and use its MCP tool "
                              f"write_graph{token}")
-        message = f"the Cypher editor only reads, and {found}. What you can do: " + "; or ".join(steps)
+        message = f"queries over this API only read, and {found}. What you can do: " + "; or ".join(steps)
         return ApiError(403, "write_refused", message, {"cypher": cypher, "read_only_server": not served.allow_writes,
                                                         "mcp_write_tool": mcp_write_tool, "write_token": write_token is not None,
                                                         "what_you_can_do": steps})
