@@ -217,7 +217,8 @@ def create_app(
     cross-site Origins are refused on state-changing requests by the same list. `mcp_hosts`: the same for the
     MCP SDK's own check, used only without `hosts`. `write_token`: needed by routes that write (`is_write_route`),
     `token_where` says where a client finds it; `page_token` is given to the web page (same origin only).
-    `warm`: compute the risk board in the background at startup, so the first page load does not wait for the model.
+    `warm`: compute the risk board and the chat's suggested questions in the background at startup, so the first page
+    load does not wait for the model and the first question finds the answer pipeline built.
     """
     metrics = Metrics(gauges=lambda: _gauges(served))
 
