@@ -45,6 +45,9 @@ import httpx
 
 from opsgraph.errors import QueryError, QueryTimeoutError, StoreError, StoreUnavailableError, WriteRefusedError
 
+_IF_NOT_EXISTS = re.compile(r"\s*CREATE\s+.*\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE | re.DOTALL)
+"""Idempotent DDL: safe to run again when a concurrent creator won the race."""
+
 _GRACE_S = 5.0
 """How much longer than the engine's own time limit the client waits for an answer."""
 _COOLDOWN_S = 5.0
@@ -161,7 +164,13 @@ class HttpTransport:
         if not exists:
             if not self.create:
                 raise StoreError(f"the server {self.leader} has no database {self.database!r} (create it, or allow opsgraph to)")
-            self._send(self.leader, "POST", "/api/v1/server", {"command": f"create database {self.database}"}, None, read=False)
+            try:
+                self._send(self.leader, "POST", "/api/v1/server", {"command": f"create database {self.database}"}, None, read=False)
+            except StoreError:
+                # Another process (a second `serve` worker, a CLI) may have created it since the check: then all is well.
+                again = self._send(self.leader, "GET", f"/api/v1/exists/{quote(self.database)}", None, None, read=False)
+                if not again.get("result"):
+                    raise
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -189,7 +198,15 @@ class HttpTransport:
     def command(self, language: str, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         body = self._body(language, text, params, _NO_LIMIT)
         session = self._session()
-        resp = self._statement(session.server if session else self.leader, "command", body, session, text)
+        try:
+            resp = self._statement(session.server if session else self.leader, "command", body, session, text)
+        except StoreError as exc:
+            # The engine checks `IF NOT EXISTS` and creates in two steps: when another client (a second `serve`
+            # worker opening the same database) creates the same type, property or index in between, it answers
+            # "already exists". Run once more: the check now sees it, and the statement is a no-op.
+            if session is not None or not _IF_NOT_EXISTS.match(text) or "already exists" not in str(exc):
+                raise
+            resp = self._statement(self.leader, "command", body, None, text)
         return self._rows(resp.get("result"), session)
 
     def set_timeout(self, ms: int) -> None:
