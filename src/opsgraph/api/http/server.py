@@ -4,7 +4,9 @@ Importing this module is cheap (no web framework): the CLI reads `serve.json` th
 
 One process, one event loop, no forking (the engine's JVM does not survive
 `fork()`): uvicorn runs with a single worker on a socket bound here, so a
-port of 0 works and the URL printed is the real one. While it runs,
+port of 0 works and the URL printed is the real one. (`--workers N` on the
+server backend: `workers.py`, N spawned processes on one socket.) Every
+response names the answering process's pid in `X-Opsgraph-Worker`. While it runs,
 `<home>/serve.json` (mode 0600: it may hold the token) tells the CLI where
 the server is, so CLI commands on a home the server holds go through it.
 `<home>/serve.token` (0600) holds the write token that routes which write need
@@ -76,6 +78,9 @@ def url_for(host: str, port: int) -> str:
         h = "127.0.0.1" if h == "0.0.0.0" else "::1"
     return f"http://[{h}]:{port}" if ":" in h else f"http://{h}:{port}"
 
+
+WORKER_HEADER = "X-Opsgraph-Worker"
+"""Response header naming the pid of the server (worker) process that answered."""
 
 TOKEN_FILE = "serve.token"
 """The write token of the home's server (mode 0600)."""
@@ -197,7 +202,7 @@ def run_server(
     elif wtoken:
         info["token_file"] = str(home / TOKEN_FILE)
     _write_serve_file(home, info)
-    server = uvicorn_server(app, access_log=access_log)
+    server = uvicorn_server(with_worker_header(app), access_log=access_log)
     try:
         if on_ready is not None:
             on_ready(url)
@@ -229,3 +234,22 @@ def served_app(
     mcp_server = build_mcp_server(lambda: served, allow_writes=mcp_writes) if mcp else None
     return create_app(served, token=token, mcp_server=mcp_server, warm=True, hosts=hosts, write_token=write_token, token_where=where,
                       page_token=page_token, mcp_writes=bool(mcp and mcp_writes))
+
+
+def with_worker_header(app: Any) -> Any:
+    """`app` with `X-Opsgraph-Worker: <pid>` on every HTTP response."""
+    value = str(os.getpid()).encode()
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (WORKER_HEADER.lower().encode(), value)]}
+            await send(message)
+
+        await app(scope, receive, send_with_header)
+
+    return wrapped

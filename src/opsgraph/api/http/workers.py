@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
+from opsgraph.api.http.server import WORKER_HEADER, with_worker_header
 from opsgraph.app import OpsGraph, Settings
 from opsgraph.errors import ConfigError, OpsGraphError
 
-WORKER_HEADER = "X-Opsgraph-Worker"
-"""Response header naming the pid of the worker process that answered."""
+__all__ = ["WORKER_HEADER", "check_workers", "run_workers"]
 
 SERVER_BACKEND = "arcadedb-server"
 START_TIMEOUT_S = 300.0
@@ -79,25 +79,6 @@ class WorkerSpec:
     access_log: bool
 
 
-def _with_worker_header(app: Any) -> Any:
-    """`app` with `X-Opsgraph-Worker: <pid>` on every HTTP response."""
-    value = str(os.getpid()).encode()
-
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_header(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), (WORKER_HEADER.lower().encode(), value)]}
-            await send(message)
-
-        await app(scope, receive, send_with_header)
-
-    return wrapped
-
-
 def _worker_main(spec: WorkerSpec, sock: socket.socket, index: int, events: Any) -> None:
     """One worker (a spawned child): open a facade, serve `sock` until SIGTERM / SIGINT, close the facade."""
     from opsgraph.api.http.server import served_app, uvicorn_server
@@ -113,7 +94,7 @@ def _worker_main(spec: WorkerSpec, sock: socket.socket, index: int, events: Any)
     try:
         app = served_app(og, host=spec.host, port=spec.port, token=spec.token, write_token=spec.write_token, allow_writes=spec.allow_writes,
                          mcp=spec.mcp, mcp_writes=spec.mcp_writes)
-        server = uvicorn_server(_with_worker_header(app), access_log=spec.access_log)
+        server = uvicorn_server(with_worker_header(app), access_log=spec.access_log)
         events.put(("ready", os.getpid(), ""))
         server.run(sockets=[sock])
     finally:
