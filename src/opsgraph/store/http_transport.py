@@ -34,6 +34,7 @@ import contextlib
 import json
 import math
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -117,7 +118,9 @@ class HttpTransport:
         self.database = database
         self.user = user
         self._password = password
-        self.verify: bool | str = str(ca_file) if ca_file else verify
+        self.verify = verify
+        self.ca_file = Path(ca_file) if ca_file else None
+        self._tls: bool | ssl.SSLContext = verify
         self.create = create
         self.connect_timeout_s = connect_timeout_s
         self._http = http
@@ -141,11 +144,12 @@ class HttpTransport:
     def open(self) -> None:
         if self._open:
             return
+        self._tls = self._tls_settings()
         for url in self.urls:
             self._clients[url] = httpx.Client(
                 base_url=url,
                 auth=(self.user, self._password or ""),
-                verify=self.verify,
+                verify=self._tls,
                 timeout=httpx.Timeout(self._timeout_ms / 1000 + _GRACE_S, connect=self.connect_timeout_s),
                 follow_redirects=False,
                 transport=self._http,
@@ -171,6 +175,15 @@ class HttpTransport:
                 again = self._send(self.leader, "GET", f"/api/v1/exists/{quote(self.database)}", None, None, read=False)
                 if not again.get("result"):
                     raise
+
+    def _tls_settings(self) -> bool | ssl.SSLContext:
+        """What httpx checks server certificates with: a context trusting `ca_file` (httpx 0.28 deprecates a path), or `verify`."""
+        if self.ca_file is None or not self.verify:
+            return self.verify
+        try:
+            return ssl.create_default_context(cafile=str(self.ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise StoreError(f"store.ca_file {self.ca_file}: cannot be read as a PEM CA bundle ({exc})") from exc
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -342,7 +355,7 @@ class HttpTransport:
             self.leader = url
         if url not in self._clients and self._open:
             first = next(iter(self._clients.values()))
-            self._clients[url] = httpx.Client(base_url=url, auth=first.auth, verify=self.verify, timeout=first.timeout, transport=self._http)
+            self._clients[url] = httpx.Client(base_url=url, auth=first.auth, verify=self._tls, timeout=first.timeout, transport=self._http)
 
     def _request(self, server: str, method: str, path: str, body: dict[str, Any] | None, session: _Session | None) -> httpx.Response:
         client = self._clients.get(server)
