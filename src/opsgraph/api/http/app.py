@@ -225,8 +225,9 @@ def create_app(
         async with AsyncExitStack() as stack:
             if mcp_server is not None:
                 await stack.enter_async_context(mcp_server.session_manager.run())
-            if warm:
-                threading.Thread(target=served.warm, name="opsgraph-warm", daemon=True).start()
+            warming = threading.Thread(target=served.warm, name="opsgraph-warm", daemon=True) if warm else None
+            if warming is not None:
+                warming.start()
             stop = threading.Event()
             flush_every = served.og.settings.serve.otlp_flush_seconds
             flusher = threading.Thread(target=_flush_spans, args=(served, stop, flush_every), name="opsgraph-otlp", daemon=True)
@@ -242,6 +243,8 @@ def create_app(
                 flusher.join(timeout=60)
                 if watching is not None:
                     watching.join(timeout=120)
+                if warming is not None:  # a process that exits while the model is still loading aborts in native code
+                    warming.join(timeout=120)
                 served.close()
 
     app = FastAPI(
