@@ -167,16 +167,18 @@ class Served:
             self._heavy_pool.shutdown(wait=True, cancel_futures=True)
             self._heavy_pool = None
 
-    def warm(self) -> None:
-        """Compute what the first page load needs (the risk board loads the model and reads telemetry: seconds)."""
+    def warm(self, stop: threading.Event | None = None) -> None:
+        """Compute what the first page load needs (the risk board loads the model and reads telemetry: seconds).
+        `stop` set (the server is shutting down): nothing more is started, and the suggestions stop between questions."""
+        stopping = stop.is_set if stop is not None else (lambda: False)
         try:
             if self._current_model() is not None:
                 self.risk_board()
         except Exception:  # warming is best effort; the endpoints report errors themselves
             pass
         try:  # the chat's suggested questions; asking them also builds the answer pipeline the first question needs
-            if self.og.schema() is not None:
-                self.suggestions()
+            if not stopping() and self.og.schema() is not None:
+                self.suggestions(should_stop=stopping)
         except Exception:
             pass
 
@@ -265,11 +267,14 @@ class Served:
             raise ApiError(400, "unknown_label", "; ".join(u.text() for u in unknown) + " (labels here: " + ", ".join(nodes) + ")",
                            {"cypher": cypher, "unknown": [u.__dict__ for u in unknown], "labels": nodes, "relationship_types": edges})
 
-    def suggestions(self, limit: int = 6) -> dict[str, Any]:
-        """Suggested questions for the chat, each asked once and kept only when answered (per data version)."""
+    def suggestions(self, limit: int = 6, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+        """Suggested questions for the chat, each asked once and kept only when answered (per data version).
+        Stopped by `should_stop` part-way, nothing is kept (an `ApiError` 503 says so)."""
         def compute() -> dict[str, Any]:
             began = time.perf_counter()
-            found = [s.to_dict() for s in self.og.suggest_questions(limit=limit)]
+            found = [s.to_dict() for s in self.og.suggest_questions(limit=limit, should_stop=should_stop)]
+            if should_stop is not None and should_stop():
+                raise ApiError(503, "busy", "the server is shutting down: suggestions were not finished")
             return {"questions": found, "data_version": self.og.store.data_version(), "seconds": round(time.perf_counter() - began, 3)}
         return self._cached(("suggestions", limit), compute)
 

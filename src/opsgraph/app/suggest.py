@@ -125,13 +125,16 @@ def _categorical(store: GraphStore, schema: GraphSchema, node_type: str, node_id
 
 
 def suggest(store: GraphStore, schema: GraphSchema | None, node_type: str, *, ask: Callable[[str], Answer] | None = None,
-            limit: int = 6) -> list[Suggestion]:
-    """At most `limit` suggested questions; with `ask`, only those it answers about the component they name."""
+            limit: int = 6, should_stop: Callable[[], bool] | None = None) -> list[Suggestion]:
+    """At most `limit` suggested questions; with `ask`, only those it answers about the component they name.
+    `should_stop` is asked before each question (a server shutting down stops between questions)."""
     if schema is None:
         return []
     out: list[Suggestion] = []
     for s in candidates(store, schema, node_type):
         if len(out) >= limit:
+            break
+        if should_stop is not None and should_stop():
             break
         if any(o.shape == s.shape for o in out):
             continue  # one question per shape: a second candidate only stands in for a first that was not answered

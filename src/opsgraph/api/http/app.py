@@ -227,10 +227,10 @@ def create_app(
         async with AsyncExitStack() as stack:
             if mcp_server is not None:
                 await stack.enter_async_context(mcp_server.session_manager.run())
-            warming = threading.Thread(target=served.warm, name="opsgraph-warm", daemon=True) if warm else None
+            stop = threading.Event()
+            warming = threading.Thread(target=served.warm, args=(stop,), name="opsgraph-warm", daemon=True) if warm else None
             if warming is not None:
                 warming.start()
-            stop = threading.Event()
             flush_every = served.og.settings.serve.otlp_flush_seconds
             flusher = threading.Thread(target=_flush_spans, args=(served, stop, flush_every), name="opsgraph-otlp", daemon=True)
             flusher.start()
