@@ -14,8 +14,10 @@ committed: a dry run or a failed sync leaves the previous files as they were.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import marshal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from opsgraph._files import atomic_write_bytes
@@ -27,6 +29,22 @@ from opsgraph.store.base import GraphStore
 
 CLAIMS_FORMAT = "known-claims 1"
 Progress = Callable[[str, int, int], None]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a source's documents become facts.
+
+    Reading builds hundreds of thousands of long-lived objects (documents, rows) and no cycles; the
+    collector's repeated passes over them took about a third of the read of 10k workloads here.
+    Restores the previous state (a caller that had switched it off keeps it off)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def cache_files(folder: Path, source: str) -> tuple[Path, Path]:
@@ -72,8 +90,9 @@ def sync_source(
     docs_path, claims_path = cache_files(cache_dir, config.name) if cache_dir is not None else (None, None)
     docs = DocumentCache(docs_path).load()
     known = load_known(claims_path, config.name) if claims_path is not None else None
-    facts = read_source(config, schema, known_ids=store.node_types, cache=docs)
-    state = state_from_facts(facts, precedence=config.precedence, location=str(config.path or ""))
+    with _collector_paused():
+        facts = read_source(config, schema, known_ids=store.node_types, cache=docs)
+        state = state_from_facts(facts, precedence=config.precedence, location=str(config.path or ""))
     if not dry_run:
         store.ensure_schema(schema)
     plan = sync_state(store, schema, state, dry_run=dry_run, precedence=precedence, progress=progress, known=known)
