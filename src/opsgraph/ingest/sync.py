@@ -390,8 +390,8 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
 
     # 2. Unknown node types and types the schema lacks are refused before anything is read further.
     for e in touched:
-        known = schema.nodes if e.kind == "node" else schema.edges
-        if e.type not in known:
+        declared = schema.nodes if e.kind == "node" else schema.edges
+        if e.type not in declared:
             issues.append(Issue(state.location or state.name, None, e.type, f"{e.kind} type {e.type!r} is not in the estate schema"))
     if issues:
         raise IngestError(issues)
