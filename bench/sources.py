@@ -20,7 +20,9 @@ Sections (each a function in SECTIONS; add yours there, e.g. the sync timing):
 - sync: the generated estate read from its manifests and synced into a fresh embedded store (read,
   plan, apply), then the same folder rewritten with `--change` of the workloads changed (a third
   bumped, a third losing a dependency, a third new) and synced again: time and graph writes of both
-  and their ratio (they must follow the change, not the estate), then an unchanged re-sync.
+  and their ratio (they must follow the change, not the estate), then an unchanged re-sync; run twice
+  in the same process: without the per-source caches in the home (baseline: every file parsed, every
+  claim hash read) and with them (`ingest/source_sync.py`).
 """
 
 from __future__ import annotations
@@ -262,19 +264,17 @@ def section_cost(args: argparse.Namespace, schema: GraphSchema) -> None:
     print("flat s/1k down the column = linear; the reader column includes the parse column.")
 
 
-def _sync_once(store: Any, schema: GraphSchema, config: SourceConfig, label: str) -> dict[str, float]:
-    from opsgraph.ingest.sync import apply_plan, plan_sync, state_from_facts
+def _sync_once(store: Any, schema: GraphSchema, config: SourceConfig, label: str, cache_dir: Path | None) -> dict[str, float]:
+    """One sync the way `opsgraph sync` runs it (`ingest.source_sync.sync_source`): read, plan, apply, keep the caches."""
+    from opsgraph.ingest.source_sync import sync_source
 
     t0 = time.perf_counter()
-    facts = read_source(config, schema, known_ids=store.node_types)
-    t1 = time.perf_counter()
-    plan = plan_sync(store, schema, state_from_facts(facts))
-    t2 = time.perf_counter()
-    apply_plan(store, plan)
-    t3 = time.perf_counter()
-    row = {"read": t1 - t0, "plan": t2 - t1, "apply": t3 - t2, "total": t3 - t0, "writes": float(plan.writes())}
-    print(f"  {label:<26} read {row['read']:7.2f} s  plan {row['plan']:7.2f} s  apply {row['apply']:7.2f} s  "
-          f"total {row['total']:7.2f} s  graph writes {int(row['writes']):>6}")
+    plan = sync_source(store, schema, config, cache_dir=cache_dir)
+    total = time.perf_counter() - t0
+    files = plan.files
+    row = {"total": total, "writes": float(plan.writes()), "parsed": float(files.get("parsed", 0)), "read": float(files.get("read", 0))}
+    print(f"  {label:<26} total {total:7.2f} s  graph writes {int(row['writes']):>6}  files parsed {files.get('parsed', 0):>4} "
+          f"of {files.get('read', 0)}  claim hashes from {plan.hashes_from}")
     return row
 
 
@@ -289,22 +289,28 @@ def section_sync(args: argparse.Namespace, schema: GraphSchema) -> None:
         info = write_manifests(root, args.workloads)
         print(f"written: {info['workloads']} workloads, {info['dependencies']} env dependencies, {info['files']} files")
         config = SourceConfig(name="gen", kind="kubernetes", path=root)
-        with ArcadeDBStore(Path(tmp) / "store") as store:
-            store.ensure_schema(schema)
-            store.upsert_nodes("Team", [{"id": f"team-{i:02d}", "name": f"team-{i:02d}"} for i in range(50)])
-            first = _sync_once(store, schema, config, "first sync")
-            for old in root.rglob("*.yaml"):
-                old.unlink()
-            # `changed` applies to each of the three kinds of change: a third of the share each.
-            info2 = write_manifests(root, args.workloads, changed=args.change / 3)
-            second = _sync_once(store, schema, config, f"re-sync, {args.change:.0%} changed")
-            print(f"  change: {info2['bumped']} versions bumped, {info2['pruned']} workloads lost a dependency, "
-                  f"{info2['added']} workloads added ({info2['bumped'] + info2['pruned'] + info2['added']} of {args.workloads})")
-            print(f"  re-sync / first sync: total time {second['total'] / first['total']:.3f}, apply time "
-                  f"{second['apply'] / first['apply']:.3f}, graph writes {second['writes'] / max(first['writes'], 1):.4f} "
-                  f"(estate share changed {args.change:.4f})")
-            again = _sync_once(store, schema, config, "re-sync, nothing changed")
-            print(f"  unchanged re-sync: {int(again['writes'])} writes; its time is reading the manifests and the claim hashes")
+        for cached in (False, True):
+            print(f"\n### {'with' if cached else 'without (baseline, same run)'} the per-source caches in the home")
+            if cached:
+                for old in root.rglob("*.yaml"):
+                    old.unlink()
+                write_manifests(root, args.workloads)
+            cache_dir = Path(tmp) / f"home-{cached}" / "cache" / "sources" if cached else None
+            with ArcadeDBStore(Path(tmp) / f"store-{cached}") as store:
+                store.ensure_schema(schema)
+                store.upsert_nodes("Team", [{"id": f"team-{i:02d}", "name": f"team-{i:02d}"} for i in range(50)])
+                first = _sync_once(store, schema, config, "first sync", cache_dir)
+                for old in root.rglob("*.yaml"):
+                    old.unlink()
+                # `changed` applies to each of the three kinds of change: a third of the share each.
+                info2 = write_manifests(root, args.workloads, changed=args.change / 3)
+                second = _sync_once(store, schema, config, f"re-sync, {args.change:.0%} changed", cache_dir)
+                print(f"  change: {info2['bumped']} versions bumped, {info2['pruned']} workloads lost a dependency, "
+                      f"{info2['added']} workloads added ({info2['bumped'] + info2['pruned'] + info2['added']} of {args.workloads})")
+                print(f"  re-sync / first sync: total time {second['total'] / first['total']:.3f}, graph writes "
+                      f"{second['writes'] / max(first['writes'], 1):.4f} (estate share changed {args.change:.4f})")
+                again = _sync_once(store, schema, config, "re-sync, nothing changed", cache_dir)
+                print(f"  unchanged re-sync / first sync: total time {again['total'] / first['total']:.3f}, {int(again['writes'])} writes")
 
 
 SECTIONS: dict[str, Callable[[argparse.Namespace, GraphSchema], None]] = {

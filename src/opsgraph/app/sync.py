@@ -21,10 +21,11 @@ from opsgraph.errors import ConfigError
 from opsgraph.ingest import ingest_estate
 from opsgraph.ingest.history import Change, change_lines, list_changes, materialize_as_of, parse_when
 from opsgraph.ingest.reconcile import ReconcileReport, reconcile
+from opsgraph.ingest.source_sync import sync_source
 from opsgraph.ingest.sync import SyncPlan, source_status, state_from_facts, sync_state
 from opsgraph.ingest.telemetry_pull import PullReport, data_age
 from opsgraph.schema import GraphSchema, load_schema
-from opsgraph.sources import Facts, SourceConfig, read_source
+from opsgraph.sources import Facts, SourceConfig
 from opsgraph.store import GraphStore, create_store
 
 Progress = Callable[[str, int, int], None]
@@ -101,8 +102,9 @@ class SyncService:
             self.schema = self.store_schema() or self.schema
             return report.sync
         schema = self.schema or default_schema()
-        facts = read_source(config, schema, known_ids=self.store.node_types)
-        return self.sync_facts(config, facts, dry_run=dry_run, progress=progress)
+        # Unchanged files are not parsed again and only claims that differ are read (`ingest/source_sync.py`).
+        return sync_source(self.store, schema, config, cache_dir=self.settings.home / "cache" / "sources", dry_run=dry_run,
+                           precedence=self.precedence(), progress=progress)  # fmt: skip
 
     def sync_facts(self, config: SourceConfig, facts: Facts, *, dry_run: bool = False, progress: Progress | None = None) -> SyncPlan:
         """Plan and apply facts a source produced some other way (the OTLP receiver's call edges), all-or-nothing."""

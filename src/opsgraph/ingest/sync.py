@@ -47,6 +47,12 @@ CLAIM_FIELDS = {
     "source": "STRING", "ent": "STRING", "kind": "STRING", "type": "STRING", "a": "STRING", "b": "STRING",
     "ft": "STRING", "tt": "STRING", "h": "STRING", "props": "STRING", "since": "DOUBLE",
 }  # fmt: skip
+MARK = "OpsgraphSyncMark"
+"""Hidden record type, one per source: the run that last changed its claims, written in the same atomic block.
+
+A copy of a source's claim hashes kept outside the store (`KnownClaims`) is trusted only while it names
+this run: anything that changed the claims since (another home's sync, an undone block) changed the mark too."""
+MARK_FIELDS = {"source": "STRING", "run": "STRING"}
 HAND = "(hand)"
 """Pseudo-source of facts that were in the store before any source claimed them."""
 SOURCES = "_sources"
@@ -92,6 +98,14 @@ class SourceState:
     problems: list[Issue] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     files: int = 0
+
+
+@dataclass(frozen=True)
+class KnownClaims:
+    """A source's claim hashes as of its sync run `mark` (kept between syncs by the caller, e.g. in the home)."""
+
+    mark: str
+    hashes: Mapping[str, str]
 
 
 @dataclass
@@ -151,6 +165,15 @@ class SyncPlan:
     data_version: int = 0
     telemetry: dict[str, Any] | None = None
     """For telemetry sources (`kind: prometheus`): what the pull fetched and stored (`PullReport.as_dict()`)."""
+    hashes_from: str = "store"
+    """Where the plan read the source's previous claim hashes: `store` (every one) or `known` (a copy naming the stored mark)."""
+    claim_hashes: dict[str, str] = field(default_factory=dict)
+    """The source's claim hashes once this plan is applied (what a caller keeps as `KnownClaims`)."""
+    mark: str = ""
+    """The source's sync mark once this plan is applied (`run` when it writes one, else the stored mark)."""
+    write_mark: bool = False
+    files: dict[str, int] = field(default_factory=dict)
+    """Files the reader read, and of them parsed and served from the document cache (set by the caller)."""
 
     def writes(self) -> int:
         """Graph changes (nodes and edges created, updated, deleted)."""
@@ -173,7 +196,8 @@ class SyncPlan:
             "source": self.source, "kind": self.kind, "location": self.location, "applied": self.applied, "run": self.run,
             "totals": self.totals(), "types": [t.as_dict() for t in self.types.values()], "conflicts": [c.__dict__ for c in self.conflicts],
             "kept": self.kept, "problems": [str(p) for p in self.problems], "skipped": self.skipped, "asserted": self.asserted,
-            "seconds": round(self.seconds, 3), "data_version": self.data_version,
+            "seconds": round(self.seconds, 3), "data_version": self.data_version, "hashes_from": self.hashes_from,
+            **({"files": self.files} if self.files else {}),
             **({"telemetry": self.telemetry} if self.telemetry is not None else {}),
         }  # fmt: skip
 
@@ -236,6 +260,7 @@ def state_from_estate(plan: EstatePlan, name: str, *, precedence: int = 100, loc
 # -- planning ------------------------------------------------------------------------------------
 def ensure_sync_records(store: GraphStore) -> None:
     store.ensure_records(CLAIM, CLAIM_FIELDS, ("source", "ent"))
+    store.ensure_records(MARK, MARK_FIELDS)
     ensure_history(store)
 
 
@@ -292,8 +317,18 @@ def _same(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, precedence: Mapping[str, int] | None = None, now: float | None = None) -> SyncPlan:
-    """Compare a source's facts with its claims and the store; nothing is written. Raises `IngestError` on facts the store cannot take."""
+def sync_mark(store: GraphStore, source: str) -> str | None:
+    """The run that last changed `source`'s claims (None before its first sync, or in a store older than marks)."""
+    rows = store.read_records(MARK, {"key": source})
+    return str(rows[0]["run"]) if rows and rows[0].get("run") else None
+
+
+def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, precedence: Mapping[str, int] | None = None, now: float | None = None,
+              known: KnownClaims | None = None) -> SyncPlan:  # fmt: skip
+    """Compare a source's facts with its claims and the store; nothing is written. Raises `IngestError` on facts the store cannot take.
+
+    `known`: the source's claim hashes as a caller kept them after its last sync; used instead of reading every
+    hash from the store when its mark is the stored one (else ignored), so only claims that differ are read."""
     ensure_sync_records(store)
     prec = dict(precedence or {})
     prec[state.name] = state.precedence
@@ -317,7 +352,12 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         plan.asserted["edges"] = len(state.edges)
 
     # 1. This source's claims before and now: only what differs is looked at further.
-    hashes = store.record_values(CLAIM, {"source": state.name}, "h")
+    stored_mark = sync_mark(store, state.name)
+    if known is not None and stored_mark is not None and known.mark == stored_mark:
+        hashes: Mapping[str, Any] = known.hashes
+        plan.hashes_from = "known"
+    else:
+        hashes = store.record_values(CLAIM, {"source": state.name}, "h")
     new: dict[str, tuple[Entity, dict[str, Any], str]] = {}
     for e, props in [*state.nodes.items(), *state.edges.items()]:
         asserted = {k: v for k, v in props.items() if k not in ("from_type", "to_type")}
@@ -344,11 +384,14 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
             e = Entity(str(r["kind"]), str(r["type"]), str(r["a"]), str(r.get("b") or ""))
             touched[e] = None
             plan.claims_delete.append(key)
+    plan.claim_hashes = {key: h for key, (_, _, h) in new.items()}
+    plan.write_mark = bool(plan.claims_write or plan.claims_delete or stored_mark is None)
+    plan.mark = run if plan.write_mark else str(stored_mark)
 
     # 2. Unknown node types and types the schema lacks are refused before anything is read further.
     for e in touched:
-        known = schema.nodes if e.kind == "node" else schema.edges
-        if e.type not in known:
+        declared = schema.nodes if e.kind == "node" else schema.edges
+        if e.type not in declared:
             issues.append(Issue(state.location or state.name, None, e.type, f"{e.kind} type {e.type!r} is not in the estate schema"))
     if issues:
         raise IngestError(issues)
@@ -507,6 +550,8 @@ def apply_plan(store: GraphStore, plan: SyncPlan, *, progress: Progress | None =
             store.delete_records(CLAIM, plan.claims_delete)
         if plan.claims_write:
             store.write_records(CLAIM, plan.claims_write)
+        if plan.write_mark:
+            store.write_records(MARK, [{"key": plan.source, "source": plan.source, "run": plan.mark}])
         if plan.changes:
             from opsgraph.ingest.history import CHANGE
 
@@ -548,10 +593,11 @@ def claims_of(store: GraphStore, source: str | None = None) -> list[dict[str, An
     return rows
 
 
-def sync_state(store: GraphStore, schema: GraphSchema, state: SourceState, *, dry_run: bool = False, precedence: Mapping[str, int] | None = None, progress: Progress | None = None) -> SyncPlan:
+def sync_state(store: GraphStore, schema: GraphSchema, state: SourceState, *, dry_run: bool = False, precedence: Mapping[str, int] | None = None, progress: Progress | None = None,
+               known: KnownClaims | None = None) -> SyncPlan:  # fmt: skip
     """Plan, and unless `dry_run`, apply."""
     began = time.perf_counter()
-    plan = plan_sync(store, schema, state, precedence=precedence)
+    plan = plan_sync(store, schema, state, precedence=precedence, known=known)
     plan.seconds = time.perf_counter() - began
     if dry_run:
         return plan

@@ -43,6 +43,7 @@ from opsgraph.sources.base import (
     component_types,
     register_reader,
 )
+from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.yamldocs import display, read_documents, yaml_files
 
 DEFAULT_KIND = {
@@ -109,8 +110,9 @@ def _refs(value: Any) -> list[str]:
 class _Catalog:
     """Reads files, follows Locations, and keeps entities by reference."""
 
-    def __init__(self, root: Path, facts: Facts) -> None:
+    def __init__(self, root: Path, facts: Facts, cache: DocumentCache | None = None) -> None:
         self.root = root
+        self.cache = cache
         self.facts = facts
         self.entities: list[Entity] = []
         self.by_ref: dict[str, Entity] = {}
@@ -123,7 +125,7 @@ class _Catalog:
         self._seen.add(real)
         shown = display(path, self.root)
         self.facts.files.append(shown)
-        for index, doc in read_documents(path, shown):
+        for index, doc in read_documents(path, shown, self.cache):
             if not isinstance(doc, dict) or "kind" not in doc or not isinstance(doc.get("metadata"), dict):
                 self.facts.skip("<not a catalog entity>")
                 continue
@@ -159,12 +161,12 @@ class _Catalog:
 
 
 @register_reader("backstage")
-def read_backstage(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None) -> Facts:
+def read_backstage(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None, cache: DocumentCache | None = None) -> Facts:
     """Read a catalog file (following its Locations) or every YAML file of a folder."""
     root = Path(str(config.path))
     facts = Facts(source=config.name, kind=config.kind)
     mapping = config.mapping
-    catalog = _Catalog(root, facts)
+    catalog = _Catalog(root, facts, cache)
     files = yaml_files(root)
     if not files:
         raise SourceError("no *.yaml or *.yml files found (expected a Backstage catalog)", file=str(root))

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from opsgraph.errors import Issue, SourceError
 from opsgraph.schema import GraphSchema, PropertySpec, PropertyType
 from opsgraph.schema.coerce import coerce_type
+from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.prometheus_settings import PrometheusSettings
 
 __all__ = [
@@ -308,7 +309,8 @@ def add_ownership(
 
 # --- the registry ------------------------------------------------------------------------------
 
-Reader = Callable[[SourceConfig, GraphSchema, KnownIds | None], Facts]
+Reader = Callable[[SourceConfig, GraphSchema, KnownIds | None, DocumentCache | None], Facts]
+"""A reader: config, schema, ids the store holds, and the parsed-document cache (file readers use it, others ignore it)."""
 _READERS: dict[str, Reader] = {}
 
 
@@ -327,8 +329,10 @@ def reader_kinds() -> list[str]:
     return sorted(_READERS)
 
 
-def read_source(config: SourceConfig, schema: GraphSchema, *, known_ids: KnownIds | None = None) -> Facts:
-    """Read one source into facts; `SourceError` when its input cannot be read at all."""
+def read_source(config: SourceConfig, schema: GraphSchema, *, known_ids: KnownIds | None = None, cache: DocumentCache | None = None) -> Facts:
+    """Read one source into facts; `SourceError` when its input cannot be read at all.
+
+    `cache` (loaded by the caller) serves files unchanged since they were last parsed; the caller saves it."""
     if config.kind == "estate":
         raise SourceError(f"source {config.name!r}: estate folders are read by opsgraph.ingest, not by a source reader")
     reader = _READERS.get(config.kind)
@@ -341,7 +345,7 @@ def read_source(config: SourceConfig, schema: GraphSchema, *, known_ids: KnownId
     if not config.path.exists():
         raise SourceError(f"source {config.name!r}: {config.path} does not exist (expected a file or folder)")
     _check_mapping(config, schema)
-    return reader(config, schema, known_ids)
+    return reader(config, schema, known_ids, cache)
 
 
 def _check_mapping(config: SourceConfig, schema: GraphSchema) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from opsgraph.errors import SourceError
 from opsgraph.schema import GraphSchema
 from opsgraph.sources.base import Facts, KnownIds, SourceConfig, register_reader
+from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.kubernetes import K8sObject, facts_from_objects
 
 # kind -> (API group path, plural, client API class, its cluster-wide list method)
@@ -69,7 +70,7 @@ def list_objects(fetch: Callable[[str, str], dict[str, Any]], where: str) -> lis
 
 
 @register_reader("kubernetes-cluster")
-def read_cluster(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None) -> Facts:
+def read_cluster(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None, cache: DocumentCache | None = None) -> Facts:
     """List the cluster named by the kubeconfig at `config.path` (and `config.context`) and map it."""
     api_client = _client(Path(str(config.path)), config.context)
     from kubernetes import client  # lazy: optional extra, present once `_client` succeeded

@@ -35,6 +35,7 @@ from opsgraph.sources.base import (
     image_version,
     register_reader,
 )
+from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.hosts import host_candidates
 from opsgraph.sources.yamldocs import display, read_documents, yaml_files
 
@@ -68,7 +69,7 @@ def _names(x: Any, fld: str, file: str) -> list[str]:
 
 
 @register_reader("compose")
-def read_compose(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None) -> Facts:
+def read_compose(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None, cache: DocumentCache | None = None) -> Facts:
     """Read docker-compose file(s) under `config.path`."""
     root = Path(str(config.path))
     facts = Facts(source=config.name, kind=config.kind)
@@ -81,7 +82,7 @@ def read_compose(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds 
     for path in files:
         shown = display(path, root)
         facts.files.append(shown)
-        docs = list(read_documents(path, shown))
+        docs = list(read_documents(path, shown, cache))
         if not docs:
             continue
         doc = docs[0][1]

@@ -54,6 +54,7 @@ from opsgraph.sources.base import (
     image_version,
     register_reader,
 )
+from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.hosts import address_hosts, host_candidates
 from opsgraph.sources.yamldocs import display, read_documents, yaml_files
 
@@ -392,7 +393,7 @@ def _backend_service(b: dict[str, Any]) -> str:
 
 
 @register_reader("kubernetes")
-def read_kubernetes(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None) -> Facts:
+def read_kubernetes(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None, cache: DocumentCache | None = None) -> Facts:
     """Read manifests under `config.path` (file or folder)."""
     root = Path(str(config.path))
     facts = Facts(source=config.name, kind=config.kind)
@@ -403,6 +404,6 @@ def read_kubernetes(config: SourceConfig, schema: GraphSchema, known_ids: KnownI
     for path in files:
         shown = display(path, root)
         facts.files.append(shown)
-        for index, doc in read_documents(path, shown):
+        for index, doc in read_documents(path, shown, cache):
             objects.extend(iter_objects(doc, shown, index))
     return facts_from_objects(objects, config, schema, known_ids, facts)

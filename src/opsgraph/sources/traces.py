@@ -46,6 +46,7 @@ import numpy as np
 from opsgraph.errors import SourceError
 from opsgraph.schema import GraphSchema
 from opsgraph.sources.base import Facts, KnownIds, Shaper, SourceConfig, register_reader
+from opsgraph.sources.doc_cache import DocumentCache
 
 
 class TraceFormatError(SourceError):
@@ -327,7 +328,7 @@ def _iso(ns: int) -> str:
 
 
 @register_reader("traces")
-def read_traces(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None) -> Facts:
+def read_traces(config: SourceConfig, schema: GraphSchema, known_ids: KnownIds | None, cache: DocumentCache | None = None) -> Facts:
     """Observed call edges from the span files at `config.path` (see the module docstring)."""
     if config.path is None:  # read_source checks it before calling a reader
         raise TraceFormatError(f"source {config.name!r} (traces) needs a `path`")

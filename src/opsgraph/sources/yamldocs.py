@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from opsgraph.errors import SourceError
+from opsgraph.sources.doc_cache import DocumentCache
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -85,12 +86,33 @@ def _document_of_line(text: str, line0: int) -> int:
     return max(1, sum(1 for s in _starts(text.splitlines()) if s <= line0))
 
 
-def read_documents(path: Path, shown: str) -> Iterator[tuple[int, Any]]:
-    """Yield `(1-based document index, parsed document)` for every non-empty document of `path`."""
+def read_documents(path: Path, shown: str, cache: DocumentCache | None = None) -> Iterator[tuple[int, Any]]:
+    """Yield `(1-based document index, parsed document)` for every non-empty document of `path`.
+
+    With a `cache`, a file whose bytes are unchanged since it was last parsed is not parsed again."""
+    if cache is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SourceError(f"cannot read the file ({exc.__class__.__name__}: {exc})", file=shown) from exc
+        yield from _parse(text, shown)
+        return
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise SourceError(f"cannot read the file ({exc.__class__.__name__}: {exc})", file=shown) from exc
+
+    def parse() -> Iterator[tuple[int, Any]]:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"cannot read the file ({exc.__class__.__name__}: {exc})", file=shown) from exc
+        return _parse(text.replace("\r\n", "\n").replace("\r", "\n"), shown)  # as read_text's newline translation
+
+    yield from cache.documents(path, data, parse)
+
+
+def _parse(text: str, shown: str) -> Iterator[tuple[int, Any]]:
     raw = _document_texts(text)
     starts = _starts(text.splitlines())
     for i, chunk in enumerate(raw, start=1):

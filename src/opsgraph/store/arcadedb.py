@@ -851,8 +851,9 @@ class ArcadeDBStore:
         """Id → node type for the ids that exist in the store."""
         out: dict[str, str] = {}
         ids = list(ids)
+        types = self._node_types() if ids else []  # once per call, not per batch (a schema read each)
         for start in range(0, len(ids), self.batch_size):
-            for label, found in self._types_of(ids[start : start + self.batch_size], self._node_types()).items():
+            for label, found in self._types_of(ids[start : start + self.batch_size], types).items():
                 out.update(dict.fromkeys(found, label))
         return out
 
