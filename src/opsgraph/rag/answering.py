@@ -28,9 +28,9 @@ from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
-from opsgraph.rag.shape import QuestionShape, person_type, question_shape
+from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.trace import Trace
-from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, Verdict, build_lexicon, tokens, verify_query
+from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, Verdict, build_lexicon, tokens, unexplained_words, verify_query
 from opsgraph.retrieve.base import Hit
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
@@ -164,7 +164,7 @@ class Answerer:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
         if TIME_QUALIFIER.search(masked):
             return None  # "Who is on call next week?": the graph holds the current rotation only
-        cued = {e for es in self.lexicon.edge_cues(tokens(masked)).values() for e in es}
+        cued = {e for es in self.lexicon.edge_cues(tokens(without_paging_words(masked))).values() for e in es}
         owns = self._owner_edge(team, anchor.node_type)
         if cued - {oncall, owns}:
             # "Who is on call for the services that depend on X?" walks more than ownership and on-call: the query
@@ -205,9 +205,20 @@ class Answerer:
             except OpsGraphError as exc:
                 stage.detail = {"scores": None, "why": str(exc)}
                 return Outcome(Rendered(f"I can't answer risk questions yet: {exc}"), "risk", abstained=True)
-            named = [x.node_id for x in self.links(question)]
+            links = self.links(question)
+            named = [x.node_id for x in links]
             by_node = {r.node: r for r in view.rows}
             stage.detail = {"version": view.version, "named": named, "scored": len(view.rows)}
+            if not named:
+                masked = question
+                for x in links:
+                    masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+                unknown = [w for w in unexplained_words(tokens(masked), self.lexicon, self.schema) if w not in RISK_WORDS]
+                if unknown:
+                    # "Is the cart healthy?" with "cart" not linked: the riskiest nodes would not answer for the cart.
+                    stage.detail["unlinked"] = unknown
+                    why = f"I could not tell which component {', '.join(repr(w) for w in unknown)} means"
+                    return Outcome(Rendered(ABSTAIN, [f"Why: {why}; name it by its id or full name"]), "risk", abstained=True)
         head = f"failure risk within the next {view.horizon} steps (model {view.version or 'current'}, alarm threshold {view.threshold:.2f})"
         scored = [by_node[n] for n in named if n in by_node]
         if named and not scored:
@@ -245,6 +256,8 @@ class Answerer:
         if len(props) != 1:
             return None
         prop = props.pop()
+        if len(unexplained_words(words, self.lexicon, self.schema, self.values())) > 1:
+            return None  # "Which Helm chart version deploys X?" asks about more than X's `version`
         cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN n.{prop} AS {prop}"
         params = {"id": anchor.node_id}
         with trace.stage("lookup") as stage:
@@ -252,6 +265,10 @@ class Answerer:
             stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
         if not rows:
             return None
+        if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
+            # No value stored: say so rather than render an empty answer.
+            why = f"the graph holds no {prop} for {self.names.display(anchor.node_id)}"
+            return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
 
     # -- one-step queries composed from the question's cues ------------------------------------
@@ -351,8 +368,22 @@ class Answerer:
     def render(self, shape: QuestionShape, rows: Sequence[Mapping[str, Any]], cypher: str | None, params: Mapping[str, Any]) -> Outcome:
         return Outcome(render_rows(shape, rows, cypher, params, self.names), "rows", rows=list(rows), cypher=cypher, params=dict(params))
 
+    def entity_documents(self, question: str) -> list[str]:
+        """Documents that nodes next to the entities the question names point at (their runbooks' `path`)."""
+        ids = list(dict.fromkeys(x.node_id for x in self.links(question)))
+        if not ids:
+            return []
+        rows = self.store.query("MATCH (r)-[]-(n) WHERE n.id IN $ids RETURN DISTINCT r.id AS id, labels(r) AS t", {"ids": ids}, limit=1000).rows
+        pairs = []
+        for r in rows:
+            labels = r.get("t") or []
+            kind = next((str(t) for t in (labels if isinstance(labels, list) else [labels]) if str(t) in self.schema.nodes), None)
+            if kind is not None and kind not in self._skip:
+                pairs.append((str(r["id"]), kind))
+        return documents_of(self.store, pairs) if pairs else []
+
     def quote(self, question: str, hits: Sequence[Hit], *, min_overlap: int = 1, min_coverage: float = 0.0) -> Outcome | None:
-        quoted = quote_sections(question, hits, self.store, min_overlap=min_overlap, min_coverage=min_coverage)
+        quoted = quote_sections(question, hits, self.store, min_overlap=min_overlap, min_coverage=min_coverage, prefer=self.entity_documents(question))
         if quoted is None:
             return None
         rendered, sections = quoted

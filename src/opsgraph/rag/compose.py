@@ -237,6 +237,11 @@ def compose(
     unexplained = unexplained_words([w for w in words if w not in dict(named)], lexicon, schema)
     if len(unexplained) > 1:
         return None  # "What TLS certificate does the payment service use?" asks about things the query cannot see
+    if anchor is None and any(_names_a_thing(words, w) for w in unexplained):
+        # "Who's on call for the ledger?" with "ledger" not linked: the query would answer for everything ("everyone
+        # on call"), not for the thing the question names. ("Which services are written in Python?": 'written' is
+        # no thing named.)
+        return None
 
     label = f":{target}" if target else ""
     node_where = [f"x.{p} = $v_{p}" for p in node_filters]
@@ -273,6 +278,18 @@ def compose(
     parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "forward": forward, "target": target or None,
              "filters": {**node_filters, **{f"edge.{k}": v for k, v in edge_filters.items()}}, "negated": negated}  # fmt: skip
     return Composed(cypher, params, parts, negated=negated)
+
+
+_DETERMINERS = frozenset("for of about the a an our my their its this that on to at with from by".split())
+
+
+def _names_a_thing(words: Sequence[str], word: str) -> bool:
+    """True when `word` heads a noun phrase ("for the ledger", "of the warehouse"): one of the two words before it is
+    a preposition or determiner."""
+    for i, w in enumerate(words):
+        if w == word and any(x in _DETERMINERS for x in words[max(0, i - 2) : i]):
+            return True
+    return False
 
 
 def _types_named(words: Sequence[str], schema: GraphSchema, anchor: Anchor | None) -> list[str]:

@@ -28,6 +28,15 @@ _DOCS = re.compile(
 )
 
 
+PROCEDURE = re.compile(
+    r"\b(how (?:do|can|should|to|would|does one)|what (?:should|do|can|must) (?:i|we)|what now|what next|steps?|procedure|"
+    r"mitigat\w*|fix\w*|diagnos\w*|troubleshoot\w*|restart\w*|rollback|roll(?:ing)? back|recover\w*|handle|deal with|resolve)\b",
+    re.I,
+)
+"""Words asking for something to do (a runbook's steps), not for a fact: a fact question ("What is the disk size of
+X?") is not answered by quoting a runbook that merely mentions X's disk."""
+
+
 @dataclass(frozen=True)
 class Route:
     """Where a question goes, and why."""

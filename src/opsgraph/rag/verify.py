@@ -41,7 +41,19 @@ _ONCALL = re.compile(r"\bon[- ]?call\b", re.I)
 _NEGATION = re.compile(r"\b(no|not|never|without|nobody|none|nothing|neither|nor|lack\w*|unowned|missing)\b|n't\b", re.I)
 _QUERY_NEGATION = re.compile(r"\bNOT\b|\bIS\s+NULL\b|=\s*0\b|<\s*1\b|\bsize\s*\([^)]*\)\s*=\s*0", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
-TIME_QUALIFIER = re.compile(r"\b(yesterday|tomorrow|tonight|last (?:week|month|year|night|time|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|next (?:week|month|year|shift|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|\d+ (?:minutes?|hours?|days?|weeks?|months?) ago|this (?:week|month|year)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.I)
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_PERIODS = f"week|weekend|month|quarter|year|night|shift|sprint|rotation|time|{_DAYS}"
+_NOW_PERIODS = "week|weekend|month|quarter|year|sprint"
+TIME_QUALIFIER = re.compile(
+    rf"\b(yesterday|tomorrow|tonight|(?:last|next|previous|prior|past|coming) (?:{_PERIODS})|this (?:{_NOW_PERIODS})|"
+    rf"\d+ (?:minutes?|hours?|days?|weeks?|months?|quarters?|years?) ago|"
+    rf"(?:in|over|during|for) the (?:last|past|previous|next) (?:\d+ |few |couple of )?(?:minutes?|hours?|days?|weeks?|months?|quarters?|years?)|"
+    rf"on (?:{_DAYS})|(?:in|during|since|before|after) (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+    rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day (?:night|morning|afternoon|evening))\b",
+    re.I,
+)
+"""A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
+deploys or metrics by date."""
 FAILURE = re.compile(r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius)\b", re.I)
 """Words of a failure spreading: the question walks the dependency edge (towards what depends on the failing node)."""
 _GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
@@ -51,7 +63,7 @@ FILLER = frozenset(
     "a an the of to in on for and or is are was were be been do does did what which who whom whose how many much list show "
     "me us we our my i it its this that these those with from by at as there any all tell give name count number have has "
     "had currently now right please can could would will should more than less fewer over under above below least "
-    "exactly between directly indirectly".split()
+    "exactly between directly indirectly run runs operate exist exists got get".split()
 )
 """Words that ask nothing of the graph by themselves (question words, articles, auxiliaries, 'right now')."""
 
