@@ -41,6 +41,8 @@ _OVERVIEW = re.compile(r"^\s*(tell me (?:about|everything about)|describe|what(?
 _ROTATION_PROPS = ("rotation", "level", "priority", "order", "role", "tier")
 _CONTACT_PROPS = ("email", "phone", "slack", "slack_handle", "pager")
 _RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "backup": 3, "manager": 4}
+_FIRST = re.compile(r"\b(first|primary)\b", re.I)
+_BACKUP = re.compile(r"\b(backup|back-up|second|secondary|next in line|after the primary)\b", re.I)
 
 
 class SpanLink(Protocol):
@@ -164,7 +166,10 @@ class Answerer:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
         if TIME_QUALIFIER.search(masked):
             return None  # "Who is on call next week?": the graph holds the current rotation only
-        cued = {e for es in self.lexicon.edge_cues(tokens(without_paging_words(masked))).values() for e in es}
+        rest = tokens(without_paging_words(masked))
+        cued = {e for es in self.lexicon.edge_cues(rest).values() for e in es}
+        if {p for ps in self.lexicon.prop_cues(rest).values() for p in ps} & set(self.schema.nodes[anchor.node_type].properties):
+            return None  # "What is the pager schedule of the Catalog team?" asks for a property, not for people
         owns = self._owner_edge(team, anchor.node_type)
         if cued - {oncall, owns}:
             # "Who is on call for the services that depend on X?" walks more than ownership and on-call: the query
@@ -190,6 +195,11 @@ class Answerer:
             rows = list(self.store.query(cypher, params, limit=100, timeout_ms=5_000).rows)
             if rot:
                 rows.sort(key=lambda r: (_RANK.get(str(r.get(rot) or "").lower(), 9), str(r.get(rot) or ""), str(r.get("person"))))
+                ranks = sorted({_RANK.get(str(r.get(rot) or "").lower(), 9) for r in rows})
+                # "Who do I page first?" wants the first rotation only; "who is the backup?" the second.
+                wanted = ranks[:1] if _FIRST.search(masked) else ranks[1:2] if _BACKUP.search(masked) else ranks
+                if not named_rot and len(ranks) > 1:
+                    rows = [r for r in rows if _RANK.get(str(r.get(rot) or "").lower(), 9) in wanted]
             stage.detail = {"anchor": anchor.node_id, "cypher": cypher, "params": params, "rows": len(rows)}
         return Outcome(render_page(anchor.node_id, rows, self.names), "page", rows=rows, cypher=cypher, params=params)
 
@@ -337,10 +347,10 @@ class Answerer:
 
     # -- verification and rendering ---------------------------------------------------------
     def verify(self, question: str, shape: QuestionShape, cypher: str, params: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> Verdict:
-        surfaces = [x.surface for x in self.links(question)]
+        links = self.links(question)
         return verify_query(
             question, shape, cypher, params, rows, schema=self.schema, lexicon=self.lexicon, names=self.names,
-            entity_surfaces=surfaces, known_values=self.values(),
+            entity_surfaces=[x.surface for x in links], known_values=self.values(), entity_ids=[x.node_id for x in links],
         )  # fmt: skip
 
     def values(self) -> dict[str, str]:

@@ -411,7 +411,7 @@ def _invented_numbers(summary: str, rows_text: str, n_rows: int) -> list[str]:
 
 
 def _doc_cue(route: Route) -> bool:
-    return route.reason.startswith(("document cues", "graph cues ("))
+    return route.reason.startswith(("document cues", "graph cues (", "asks what to do"))
 
 
 def _row_line(row: dict[str, Any]) -> str:

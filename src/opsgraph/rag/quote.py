@@ -103,7 +103,8 @@ def _stem(word: str) -> str:
 _INTENTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (
         re.compile(r"\b(roll(?:ing)? ?back|revert\w*|undo|re-?start\w*|scal(?:e|ing) (?:up|out|down)|fail ?over|mitigat\w*|fix\w*|"
-                   r"recover\w*|remediat\w*|drain\w*|flush\w*|resolve|workaround)\b", re.I),
+                   r"recover\w*|remediat\w*|drain\w*|flush\w*|resolve|workaround|skip\w*|pause|disable|turn off|switch over|"
+                   r"raise|increase|grow|free up|clear|purge|reset|force)\b", re.I),
         ("mitigation", "remediation", "resolution", "recovery", "workaround", "fix", "actions"),
     ),
     (re.compile(r"\b(diagnos\w*|investigat\w*|debug\w*|troubleshoot\w*|find out|figure out|what do i check|what to check)\b", re.I),

@@ -54,8 +54,19 @@ TIME_QUALIFIER = re.compile(
 )
 """A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
 deploys or metrics by date."""
-FAILURE = re.compile(r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius)\b", re.I)
+FAILURE = re.compile(
+    r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius|"
+    r"(?:is|are|goes|went|becomes?) (?:unavailable|offline|unreachable))\b",
+    re.I,
+)
 """Words of a failure spreading: the question walks the dependency edge (towards what depends on the failing node)."""
+TRANSITIVE = re.compile(
+    r"\b(indirect\w*|transitive\w*|through others|through other|eventually|ultimately|all the way|chain|path|paths|route|reach\w*|"
+    r"connected|hops?|affected|impacted|impact|blast|cascad\w*|knock-on|ripple)\b",
+    re.I,
+)
+"""Words that ask for a relationship followed through others (besides the failure words)."""
+_VARIABLE_LENGTH = re.compile(r"\[[^\]]*\*\s*\d*\s*(?:\.\.\s*\d*)?\s*\]")
 _GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
 _SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "description", "title", "text", "embedding", "kind", "type", "path", "summary"})
 
@@ -231,9 +242,16 @@ def verify_query(
     names: NameBook,
     entity_surfaces: Sequence[str] = (),
     known_values: Mapping[str, str] | None = None,
+    entity_ids: Sequence[str] = (),
 ) -> Verdict:
-    """Check that `cypher` (run with `params`, giving `rows`) covers `question`; see the module docstring."""
+    """Check that `cypher` (run with `params`, giving `rows`) covers `question`; see the module docstring.
+    `entity_ids`: the nodes the question names (linked); each must be bound in the query."""
     reasons: list[str] = []
+    bound = {str(v) for v in params.values() if isinstance(v, str | int)} | {str(x) for v in params.values() if isinstance(v, list | tuple) for x in v}
+    for node in dict.fromkeys(entity_ids):
+        if node not in bound and not re.search(rf"['\"]{re.escape(node)}['\"]", cypher):
+            # "Will the frontend break if the ad service is down?" answered by the frontend's dependencies alone.
+            reasons.append(f"the question names {node}; the query does not use it")
     masked = question
     for surface in sorted(entity_surfaces, key=len, reverse=True):
         if surface:
@@ -270,6 +288,9 @@ def verify_query(
         if walked > 1 and walked > named:
             # "What is affected if X goes down?" answered by incidents that affected X and what else they affected.
             reasons.append(f"the query walks {edge} {walked} times; the question names it {named} time(s)")
+    if _VARIABLE_LENGTH.search(cypher) and not FAILURE.search(masked) and not TRANSITIVE.search(masked):
+        # "What is upstream of X?" asks for X's direct callers; a walk through others answers a bigger question.
+        reasons.append("the query follows a relationship through other nodes (a variable-length walk); the question asks for direct ones")
     if FAILURE.search(masked):
         dependency = {e for e, spec in schema.edges.items() if getattr(spec, "dependency", False)}
         if dependency and not dependency & used_edges:
