@@ -28,9 +28,9 @@ from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
-from opsgraph.rag.shape import QuestionShape, person_type, question_shape
+from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.trace import Trace
-from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, Verdict, build_lexicon, tokens, verify_query
+from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, Verdict, build_lexicon, tokens, unexplained_words, verify_query
 from opsgraph.retrieve.base import Hit
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
@@ -41,6 +41,8 @@ _OVERVIEW = re.compile(r"^\s*(tell me (?:about|everything about)|describe|what(?
 _ROTATION_PROPS = ("rotation", "level", "priority", "order", "role", "tier")
 _CONTACT_PROPS = ("email", "phone", "slack", "slack_handle", "pager")
 _RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "backup": 3, "manager": 4}
+_FIRST = re.compile(r"\b(first|primary)\b", re.I)
+_BACKUP = re.compile(r"\b(backup|back-up|second|secondary|next in line|after the primary)\b", re.I)
 
 
 class SpanLink(Protocol):
@@ -164,7 +166,10 @@ class Answerer:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
         if TIME_QUALIFIER.search(masked):
             return None  # "Who is on call next week?": the graph holds the current rotation only
-        cued = {e for es in self.lexicon.edge_cues(tokens(masked)).values() for e in es}
+        rest = tokens(without_paging_words(masked))
+        cued = {e for es in self.lexicon.edge_cues(rest).values() for e in es}
+        if {p for ps in self.lexicon.prop_cues(rest).values() for p in ps} & set(self.schema.nodes[anchor.node_type].properties):
+            return None  # "What is the pager schedule of the Catalog team?" asks for a property, not for people
         owns = self._owner_edge(team, anchor.node_type)
         if cued - {oncall, owns}:
             # "Who is on call for the services that depend on X?" walks more than ownership and on-call: the query
@@ -190,6 +195,11 @@ class Answerer:
             rows = list(self.store.query(cypher, params, limit=100, timeout_ms=5_000).rows)
             if rot:
                 rows.sort(key=lambda r: (_RANK.get(str(r.get(rot) or "").lower(), 9), str(r.get(rot) or ""), str(r.get("person"))))
+                ranks = sorted({_RANK.get(str(r.get(rot) or "").lower(), 9) for r in rows})
+                # "Who do I page first?" wants the first rotation only; "who is the backup?" the second.
+                wanted = ranks[:1] if _FIRST.search(masked) else ranks[1:2] if _BACKUP.search(masked) else ranks
+                if not named_rot and len(ranks) > 1:
+                    rows = [r for r in rows if _RANK.get(str(r.get(rot) or "").lower(), 9) in wanted]
             stage.detail = {"anchor": anchor.node_id, "cypher": cypher, "params": params, "rows": len(rows)}
         return Outcome(render_page(anchor.node_id, rows, self.names), "page", rows=rows, cypher=cypher, params=params)
 
@@ -205,9 +215,20 @@ class Answerer:
             except OpsGraphError as exc:
                 stage.detail = {"scores": None, "why": str(exc)}
                 return Outcome(Rendered(f"I can't answer risk questions yet: {exc}"), "risk", abstained=True)
-            named = [x.node_id for x in self.links(question)]
+            links = self.links(question)
+            named = [x.node_id for x in links]
             by_node = {r.node: r for r in view.rows}
             stage.detail = {"version": view.version, "named": named, "scored": len(view.rows)}
+            if not named:
+                masked = question
+                for x in links:
+                    masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+                unknown = [w for w in unexplained_words(tokens(masked), self.lexicon, self.schema) if w not in RISK_WORDS]
+                if unknown:
+                    # "Is the cart healthy?" with "cart" not linked: the riskiest nodes would not answer for the cart.
+                    stage.detail["unlinked"] = unknown
+                    why = f"I could not tell which component {', '.join(repr(w) for w in unknown)} means"
+                    return Outcome(Rendered(ABSTAIN, [f"Why: {why}; name it by its id or full name"]), "risk", abstained=True)
         head = f"failure risk within the next {view.horizon} steps (model {view.version or 'current'}, alarm threshold {view.threshold:.2f})"
         scored = [by_node[n] for n in named if n in by_node]
         if named and not scored:
@@ -245,6 +266,8 @@ class Answerer:
         if len(props) != 1:
             return None
         prop = props.pop()
+        if len(unexplained_words(words, self.lexicon, self.schema, self.values())) > 1:
+            return None  # "Which Helm chart version deploys X?" asks about more than X's `version`
         cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN n.{prop} AS {prop}"
         params = {"id": anchor.node_id}
         with trace.stage("lookup") as stage:
@@ -252,6 +275,10 @@ class Answerer:
             stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
         if not rows:
             return None
+        if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
+            # No value stored: say so rather than render an empty answer.
+            why = f"the graph holds no {prop} for {self.names.display(anchor.node_id)}"
+            return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
 
     # -- one-step queries composed from the question's cues ------------------------------------
@@ -320,10 +347,10 @@ class Answerer:
 
     # -- verification and rendering ---------------------------------------------------------
     def verify(self, question: str, shape: QuestionShape, cypher: str, params: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> Verdict:
-        surfaces = [x.surface for x in self.links(question)]
+        links = self.links(question)
         return verify_query(
             question, shape, cypher, params, rows, schema=self.schema, lexicon=self.lexicon, names=self.names,
-            entity_surfaces=surfaces, known_values=self.values(),
+            entity_surfaces=[x.surface for x in links], known_values=self.values(), entity_ids=[x.node_id for x in links],
         )  # fmt: skip
 
     def values(self) -> dict[str, str]:
@@ -351,8 +378,22 @@ class Answerer:
     def render(self, shape: QuestionShape, rows: Sequence[Mapping[str, Any]], cypher: str | None, params: Mapping[str, Any]) -> Outcome:
         return Outcome(render_rows(shape, rows, cypher, params, self.names), "rows", rows=list(rows), cypher=cypher, params=dict(params))
 
+    def entity_documents(self, question: str) -> list[str]:
+        """Documents that nodes next to the entities the question names point at (their runbooks' `path`)."""
+        ids = list(dict.fromkeys(x.node_id for x in self.links(question)))
+        if not ids:
+            return []
+        rows = self.store.query("MATCH (r)-[]-(n) WHERE n.id IN $ids RETURN DISTINCT r.id AS id, labels(r) AS t", {"ids": ids}, limit=1000).rows
+        pairs = []
+        for r in rows:
+            labels = r.get("t") or []
+            kind = next((str(t) for t in (labels if isinstance(labels, list) else [labels]) if str(t) in self.schema.nodes), None)
+            if kind is not None and kind not in self._skip:
+                pairs.append((str(r["id"]), kind))
+        return documents_of(self.store, pairs) if pairs else []
+
     def quote(self, question: str, hits: Sequence[Hit], *, min_overlap: int = 1, min_coverage: float = 0.0) -> Outcome | None:
-        quoted = quote_sections(question, hits, self.store, min_overlap=min_overlap, min_coverage=min_coverage)
+        quoted = quote_sections(question, hits, self.store, min_overlap=min_overlap, min_coverage=min_coverage, prefer=self.entity_documents(question))
         if quoted is None:
             return None
         rendered, sections = quoted

@@ -25,6 +25,7 @@ take over. It builds text only; it runs nothing.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -123,7 +124,15 @@ def compose(
 
     # Values the question names: which are on which type or edge.
     named: list[tuple[str, list[ValueHit]]] = []
+    for a, b in itertools.pairwise(words):
+        # "incident commander" names the value 'incident-commander' (hyphenated values are one word in the estate).
+        joined = [h for h in values.get(f"{a}-{b}", ()) if "-" in h.value]
+        if joined:
+            named += [(a, joined), (b, joined)]
+    paired = {w for w, _ in named}
     for w in words:
+        if w in paired:
+            continue
         found = next((values[k] for k in _inflections(w) if k in values), ())
         hits = [h for h in found if len(h.value) > 3 or re.search(rf"(?<!\w){re.escape(h.value)}(?!\w)", question)]
         if hits:
@@ -159,6 +168,10 @@ def compose(
         # "Runbooks for the currency service": no relation word, but one edge type joins the two types.
         joining = [e for e, spec in schema.edges.items() if (present_edges is None or e in present_edges)
                    and ((anchor.node_type in spec.from_types and want in spec.to_types) or (want in spec.from_types and anchor.node_type in spec.to_types))]  # fmt: skip
+        if len(joining) > 1:
+            # "Who is the manager of the Payments team?": the value named ('manager', a role of MEMBER_OF) picks the edge.
+            valued = {h.owner for _, hs in named for h in hs if h.on_edge}
+            joining = [e for e in joining if e in valued]
         if len(joining) != 1:
             return None
         edge = joining[0]
@@ -237,6 +250,16 @@ def compose(
     unexplained = unexplained_words([w for w in words if w not in dict(named)], lexicon, schema)
     if len(unexplained) > 1:
         return None  # "What TLS certificate does the payment service use?" asks about things the query cannot see
+    synonyms = {str(x).lower() for spec in schema.nodes.values() for x in (getattr(spec, "synonyms", None) or [])}
+    plain = {f for t in schema.nodes for f in type_forms(t)}
+    if anchor is None and any(w in synonyms and w not in plain for w in words):
+        # "Which services does checkout need?" with "checkout" not linked: a word people use for one component.
+        return None
+    if any(_names_a_thing(words, w, of_something=anchor is not None) for w in unexplained):
+        # "Who's on call for the ledger?" with "ledger" not linked: the query would answer for everything ("everyone
+        # on call"), not for the thing the question names; "Who was the incident commander for X?" asks for one
+        # responder, not all. ("Which services are written in Python?": 'written' is no thing named.)
+        return None
 
     label = f":{target}" if target else ""
     node_where = [f"x.{p} = $v_{p}" for p in node_filters]
@@ -273,6 +296,21 @@ def compose(
     parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "forward": forward, "target": target or None,
              "filters": {**node_filters, **{f"edge.{k}": v for k, v in edge_filters.items()}}, "negated": negated}  # fmt: skip
     return Composed(cypher, params, parts, negated=negated)
+
+
+_DETERMINERS = frozenset("for of about the a an our my their its this that on to at with from by".split())
+
+
+def _names_a_thing(words: Sequence[str], word: str, *, of_something: bool = False) -> bool:
+    """True when `word` heads a noun phrase ("for the ledger", "of the warehouse"): one of the two words before it is
+    a preposition or determiner. `of_something`: only a phrase that is itself *of* or *for* something ("the incident
+    commander for X"), not one describing the entity named ("the Gemini API integration")."""
+    for i, w in enumerate(words):
+        if w != word or not any(x in _DETERMINERS for x in words[max(0, i - 2) : i]):
+            continue
+        if not of_something or (i + 1 < len(words) and words[i + 1] in ("for", "of", "on", "in", "at", "to")):
+            return True
+    return False
 
 
 def _types_named(words: Sequence[str], schema: GraphSchema, anchor: Anchor | None) -> list[str]:

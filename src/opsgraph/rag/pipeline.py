@@ -20,9 +20,11 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
+from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.repetition import cut_repetition
-from opsgraph.rag.router import Route, Router
+from opsgraph.rag.router import PROCEDURE, Route, Router
 from opsgraph.rag.trace import Stage, Trace
+from opsgraph.rag.verify import TIME_QUALIFIER
 from opsgraph.retrieve.base import Hit, Retrieval, Retriever
 from opsgraph.retrieve.fusion import reciprocal_rank_fusion
 
@@ -141,6 +143,9 @@ class Answer:
 
 QUOTE_COVERAGE = {True: 0.4, False: 0.6}
 """Least share of a question's content words a quoted section must hold, with and without procedure words."""
+FACT_COVERAGE = 0.75
+"""The same for a question asking one fact or about another time, without procedure words ("What are the symptoms of
+X?"): it must also name the section's heading."""
 
 SYSTEM = (
     "You answer questions about an IT service estate using only the numbered context. "
@@ -268,10 +273,18 @@ class GraphRAG:
             with trace.stage("quote") as stage:
                 # A quote answers only when it holds most of what the question asks about: with procedure words
                 # ("how do I", "mitigate") 0.4 of its content words, without them 0.6 ("How much does the gateway
-                # cost?" quoted a runbook that merely names the gateway).
+                # cost?" quoted a runbook that merely names the gateway). A question for one fact ("what is the disk
+                # size of X", "when was the last backup") or about another time ("this month") is answered by a
+                # quote only when it also asks what to do: runbooks hold steps, not the estate's facts.
                 cued = _doc_cue(route)
-                quoted = answerer.quote(question, fused, min_overlap=1 if cued else 2, min_coverage=QUOTE_COVERAGE[cued])
+                fact = shape.shape in ("value", "count") or shape.wants_value or shape.wants_number or bool(TIME_QUALIFIER.search(question))
+                fact = fact and not PROCEDURE.search(question)
+                quoted = answerer.quote(question, fused, min_overlap=1 if cued else 2, min_coverage=FACT_COVERAGE if fact else QUOTE_COVERAGE[cued])
                 stage.detail = {"sections": quoted.sections if quoted else None}
+                if fact and quoted is not None and not asks_for_heading(question, str((quoted.sections or [{}])[0].get("section") or "")):
+                    # "What is the disk size of X?" is no question for X's runbook; "What are the symptoms of X?" is.
+                    stage.detail = {"sections": None, "refused": quoted.sections, "why": "a question for a fact (or another time) that names no section of the runbook"}
+                    quoted = None
             if quoted is not None:
                 return self._outcome(question, route, trace, quoted, hits=fused)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)
@@ -398,7 +411,7 @@ def _invented_numbers(summary: str, rows_text: str, n_rows: int) -> list[str]:
 
 
 def _doc_cue(route: Route) -> bool:
-    return route.reason.startswith(("document cues", "graph cues ("))
+    return route.reason.startswith(("document cues", "graph cues (", "asks what to do"))
 
 
 def _row_line(row: dict[str, Any]) -> str:

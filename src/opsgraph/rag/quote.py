@@ -100,16 +100,41 @@ def _stem(word: str) -> str:
     return word
 
 
+_INTENTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        re.compile(r"\b(roll(?:ing)? ?back|revert\w*|undo|re-?start\w*|scal(?:e|ing) (?:up|out|down)|fail ?over|mitigat\w*|fix\w*|"
+                   r"recover\w*|remediat\w*|drain\w*|flush\w*|resolve|workaround|skip\w*|pause|disable|turn off|switch over|"
+                   r"raise|increase|grow|free up|clear|purge|reset|force)\b", re.I),
+        ("mitigation", "remediation", "resolution", "recovery", "workaround", "fix", "actions"),
+    ),
+    (re.compile(r"\b(diagnos\w*|investigat\w*|debug\w*|troubleshoot\w*|find out|figure out|what do i check|what to check)\b", re.I),
+     ("diagnosis", "investigation", "troubleshooting", "debugging", "checks")),
+    (re.compile(r"\b(escalat\w*)\b", re.I), ("escalation",)),
+)
+"""What a question asks to do → the headings runbooks conventionally put it under ("How do I roll back X?" → the
+*Mitigation* section, "how do I debug X?" → *Diagnosis*)."""
+
+
+def _intent_headings(question: str) -> tuple[str, ...]:
+    """The heading words of the one thing the question asks to do, or () when it asks none or several."""
+    found = [heads for pattern, heads in _INTENTS if pattern.search(question)]
+    return found[0] if len(found) == 1 else ()
+
+
 def _section_named(question: str, store: GraphStore, best: Section) -> Section:
-    """"How do I mitigate X?" wants X's runbook's *Mitigation* section, "diagnose" its *Diagnosis*: when the question
-    names a heading of the chosen document (by stem) and the chosen section is not under it, that section's first
-    chunk replaces it."""
+    """"How do I mitigate X?" wants X's runbook's *Mitigation* section, "diagnose" its *Diagnosis*, "roll back" its
+    *Mitigation* (`_INTENTS`): when the question names a heading of the chosen document (by stem, or by what it asks
+    to do) and the chosen section is not under it, that section's first chunk replaces it."""
     asked = {w for w in _WORD.findall(question.lower()) if len(w) >= 5 and w not in _STOP}
-    if not asked:
+    intent = _intent_headings(question)
+    if not asked and not intent:
         return best
 
     def names(heading: str) -> bool:
-        return any(a[:5] == h[:5] and (a.startswith(h[: len(a) - 2]) or h.startswith(a[: len(h) - 3])) for a in asked for h in _WORD.findall(heading.lower()) if len(h) >= 5)
+        words = [h for h in _WORD.findall(heading.lower()) if len(h) >= 5]
+        if intent and any(h.startswith(i[:6]) for h in words for i in intent):
+            return True
+        return any(a[:5] == h[:5] and (a.startswith(h[: len(a) - 2]) or h.startswith(a[: len(h) - 3])) for a in asked for h in words)
 
     if ">" in best.heading and names(best.heading.split(">")[-1]):
         return best
@@ -125,6 +150,16 @@ def _section_named(question: str, store: GraphStore, best: Section) -> Section:
     return best
 
 
+def asks_for_heading(question: str, heading_path: str) -> bool:
+    """True when the question names the section's own (sub)heading by stem ("What are the *symptoms* of X?" and the
+    section "X > Symptoms"); a document's title alone (no `>`) does not count."""
+    if ">" not in heading_path:
+        return False
+    asked = {w for w in _WORD.findall(question.lower()) if len(w) >= 5 and w not in _STOP}
+    heads = [h for h in _WORD.findall(heading_path.split(">")[-1].lower()) if len(h) >= 5]
+    return any(a[:5] == h[:5] for a in asked for h in heads)
+
+
 def coverage(question: str, text: str) -> float:
     """Share of the question's content words (by stem) that `text` contains."""
     asked = _stems(question)
@@ -135,11 +170,13 @@ def coverage(question: str, text: str) -> float:
 
 
 def quote_sections(
-    question: str, hits: Sequence[Hit], store: GraphStore, *, min_overlap: int = 1, min_coverage: float = 0.0
+    question: str, hits: Sequence[Hit], store: GraphStore, *, min_overlap: int = 1, min_coverage: float = 0.0, prefer: Sequence[str] = ()
 ) -> tuple[Rendered, list[Section]] | None:
     """The best-matching section quoted verbatim (and its continuation), or None when no hit is a chunk or the best
     shares fewer than `min_overlap` of the question's content words, or the quote holds less than `min_coverage` of
-    them (a section about something else is no answer)."""
+    them (a section about something else is no answer). `prefer`: documents about the entities the question names
+    (their runbooks); their sections rank before the others, in fused order ("How do I roll back the payment
+    service?" wants the payment runbook's rollback, not another runbook's)."""
     chunk_hits = [h for h in hits if h.kind == "chunk"]
     if not chunk_hits:
         return None
@@ -147,6 +184,8 @@ def quote_sections(
     ranked = [sections[h.source_id] for h in chunk_hits if h.source_id in sections]
     if not ranked:
         return None
+    if prefer:
+        ranked = [s for s in ranked if s.doc_id in prefer] + [s for s in ranked if s.doc_id not in prefer]
     # Fused rank first; among the first three, the one sharing most of the question's words wins a tie.
     top = ranked[:3]
     best = max(top, key=lambda s: (_overlap(question, s.heading + " " + s.text), -top.index(s)))

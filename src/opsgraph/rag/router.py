@@ -28,6 +28,23 @@ _DOCS = re.compile(
 )
 
 
+PROCEDURE = re.compile(
+    r"\b(how (?:do|can|should|to|would|does one)|what (?:should|do|can|must) (?:i|we)|what now|what next|steps?|procedure|"
+    r"mitigat\w*|fix\w*|diagnos\w*|troubleshoot\w*|restart\w*|rollback|roll(?:ing)? back|recover\w*|handle|deal with|resolve)\b",
+    re.I,
+)
+"""Words asking for something to do (a runbook's steps), not for a fact: a fact question ("What is the disk size of
+X?") is not answered by quoting a runbook that merely mentions X's disk."""
+
+
+HOW_TO = re.compile(
+    r"\b(how (?:do|can|should|would|could) (?:i|we|you|one)|how to|what (?:should|do|can|must) (?:i|we) do|what now|what next|"
+    r"what are the steps|what steps)\b(?! (?:reach|contact|page|call|find|get hold|email|ping|know|tell|see))",
+    re.I,
+)
+"""Asks for steps to take: documents answer it, whatever relationship words it also uses."""
+
+
 @dataclass(frozen=True)
 class Route:
     """Where a question goes, and why."""
@@ -48,6 +65,11 @@ class Router:
         self._schema_words = re.compile(r"\b(" + "|".join(map(re.escape, sorted(set(names)))) + r")s?\b", re.I) if names else None
 
     def route(self, question: str) -> Route:
+        how = HOW_TO.search(question)
+        if how is not None and not re.match(r"^\s*(which|who|list|how many)\b", question, re.I):
+            # ("Which runbook explains how to restart X?" asks the graph for runbooks too.)
+            # "What do I do when the ECB feed fails?" asks for steps, not for what depends on the feed.
+            return Route(False, True, f"asks what to do: {how.group(0).lower()!r}")
         graph_hits = [m.group(0).lower() for m in _GRAPH.finditer(question)]
         if self._schema_words is not None:
             graph_hits += [m.group(0).lower() for m in self._schema_words.finditer(question)]

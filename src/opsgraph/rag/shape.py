@@ -25,11 +25,13 @@ PERSON_HINTS = ("person", "people", "user", "engineer", "member", "employee", "h
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _PAGE = re.compile(
-    r"\b(page|paged|paging|pager|escalate to|wake up|call out|who(?:'s| is| are)? (?:currently )?on[- ]?call|on[- ]?call (?:for|person|engineer))\b",
+    r"\b(page|paged|paging|pager|escalate to|wake up|call out|who(?:'s| is| are)? (?:currently )?on[- ]?call|on[- ]?call (?:for|person|engineer)|"
+    r"who (?:should|do|can|must|would) (?:i|we) (?:call|ring|ping|contact|notify|alert|reach out to|reach)|who to (?:call|ring|ping|contact|notify|alert))\b",
     re.I,
 )
 _RISK = re.compile(
-    r"\b(at risk|risk(?:iest|y)?|healthy|health|about to fail|likely to fail|going to fail|failure risk|in danger|degrad\w* soon)\b",
+    r"\b(at risk|risk(?:iest|y)?|healthy|health|about to fail|likely to fail|going to fail|failure risk|in danger|degrad\w* soon|"
+    r"(?:go(?:es|ing)? down|fail\w*|break\w*|crash\w*) (?:soon|next|in the next))\b",
     re.I,
 )
 _COUNT = re.compile(r"\b(how many|number of|count of|count the|how much)\b", re.I)
@@ -38,6 +40,21 @@ _PATH = re.compile(r"\b(path|route|how is .+ connected to|how does .+ reach|chai
 _VALUE = re.compile(
     r"^\s*(what(?:'s| is| are| was)?|which) (?:the |its |their )?([a-z_ -]+?) (?:of|for|does|do|is|on)\b|^\s*(when|where)\b", re.I
 )
+
+
+RISK_WORDS = frozenset(
+    "risk risks risky riskiest health healthy unhealthy danger fail fails failing failure failures likely soon about going "
+    "chance chances probability score scores anything something everything any most top highest next hour hours minutes "
+    "today now currently estate overall trouble worry worried down go goes break breaking outage alarm alarms threshold "
+    "predicted predict expected might may".split()
+)
+"""Words of a risk question that name no component ("is anything about to fail soon?")."""
+
+
+def without_paging_words(text: str) -> str:
+    """`text` with its paging phrases blanked ("who should I call", "on call for"): what is left names the thing to page
+    for, and any further relation it asks about."""
+    return _PAGE.sub(" ", text)
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,32 @@ _ONCALL = re.compile(r"\bon[- ]?call\b", re.I)
 _NEGATION = re.compile(r"\b(no|not|never|without|nobody|none|nothing|neither|nor|lack\w*|unowned|missing)\b|n't\b", re.I)
 _QUERY_NEGATION = re.compile(r"\bNOT\b|\bIS\s+NULL\b|=\s*0\b|<\s*1\b|\bsize\s*\([^)]*\)\s*=\s*0", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
-TIME_QUALIFIER = re.compile(r"\b(yesterday|tomorrow|tonight|last (?:week|month|year|night|time|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|next (?:week|month|year|shift|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|\d+ (?:minutes?|hours?|days?|weeks?|months?) ago|this (?:week|month|year)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.I)
-FAILURE = re.compile(r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius)\b", re.I)
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_PERIODS = f"week|weekend|month|quarter|year|night|shift|sprint|rotation|time|{_DAYS}"
+_NOW_PERIODS = "week|weekend|month|quarter|year|sprint"
+TIME_QUALIFIER = re.compile(
+    rf"\b(yesterday|tomorrow|tonight|(?:last|next|previous|prior|past|coming) (?:{_PERIODS})|this (?:{_NOW_PERIODS})|"
+    rf"\d+ (?:minutes?|hours?|days?|weeks?|months?|quarters?|years?) ago|"
+    rf"(?:in|over|during|for) the (?:last|past|previous|next) (?:\d+ |few |couple of )?(?:minutes?|hours?|days?|weeks?|months?|quarters?|years?)|"
+    rf"on (?:{_DAYS})|(?:in|during|since|before|after) (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+    rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day (?:night|morning|afternoon|evening))\b",
+    re.I,
+)
+"""A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
+deploys or metrics by date."""
+FAILURE = re.compile(
+    r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius|"
+    r"(?:is|are|goes|went|becomes?) (?:unavailable|offline|unreachable))\b",
+    re.I,
+)
 """Words of a failure spreading: the question walks the dependency edge (towards what depends on the failing node)."""
+TRANSITIVE = re.compile(
+    r"\b(indirect\w*|transitive\w*|through others|through other|eventually|ultimately|all the way|chain|path|paths|route|reach\w*|"
+    r"connected|hops?|affected|impacted|impact|blast|cascad\w*|knock-on|ripple)\b",
+    re.I,
+)
+"""Words that ask for a relationship followed through others (besides the failure words)."""
+_VARIABLE_LENGTH = re.compile(r"\[[^\]]*\*\s*\d*\s*(?:\.\.\s*\d*)?\s*\]")
 _GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
 _SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "description", "title", "text", "embedding", "kind", "type", "path", "summary"})
 
@@ -51,7 +74,7 @@ FILLER = frozenset(
     "a an the of to in on for and or is are was were be been do does did what which who whom whose how many much list show "
     "me us we our my i it its this that these those with from by at as there any all tell give name count number have has "
     "had currently now right please can could would will should more than less fewer over under above below least "
-    "exactly between directly indirectly".split()
+    "exactly between directly indirectly run runs operate exist exists got get".split()
 )
 """Words that ask nothing of the graph by themselves (question words, articles, auxiliaries, 'right now')."""
 
@@ -219,9 +242,16 @@ def verify_query(
     names: NameBook,
     entity_surfaces: Sequence[str] = (),
     known_values: Mapping[str, str] | None = None,
+    entity_ids: Sequence[str] = (),
 ) -> Verdict:
-    """Check that `cypher` (run with `params`, giving `rows`) covers `question`; see the module docstring."""
+    """Check that `cypher` (run with `params`, giving `rows`) covers `question`; see the module docstring.
+    `entity_ids`: the nodes the question names (linked); each must be bound in the query."""
     reasons: list[str] = []
+    bound = {str(v) for v in params.values() if isinstance(v, str | int)} | {str(x) for v in params.values() if isinstance(v, list | tuple) for x in v}
+    for node in dict.fromkeys(entity_ids):
+        if node not in bound and not re.search(rf"['\"]{re.escape(node)}['\"]", cypher):
+            # "Will the frontend break if the ad service is down?" answered by the frontend's dependencies alone.
+            reasons.append(f"the question names {node}; the query does not use it")
     masked = question
     for surface in sorted(entity_surfaces, key=len, reverse=True):
         if surface:
@@ -258,6 +288,9 @@ def verify_query(
         if walked > 1 and walked > named:
             # "What is affected if X goes down?" answered by incidents that affected X and what else they affected.
             reasons.append(f"the query walks {edge} {walked} times; the question names it {named} time(s)")
+    if _VARIABLE_LENGTH.search(cypher) and not FAILURE.search(masked) and not TRANSITIVE.search(masked):
+        # "What is upstream of X?" asks for X's direct callers; a walk through others answers a bigger question.
+        reasons.append("the query follows a relationship through other nodes (a variable-length walk); the question asks for direct ones")
     if FAILURE.search(masked):
         dependency = {e for e, spec in schema.edges.items() if getattr(spec, "dependency", False)}
         if dependency and not dependency & used_edges:
