@@ -6,11 +6,12 @@ One command (``python bench/investigate.py``) prints, for the same cases in the 
   Boutique** (56 injected faults; symptom = frontend, the shop's entry point; 30 steps before the
   fault and 10 from it, the window the BARO-style figure of the issue was measured with):
   AC@1/3/5 and Avg@5 (mean of AC@1..5, RCAEval's measures) for the BARO-style baseline
-  (`rca.rank_by_change`), the evidence walk (`rca.rank_root_causes`), the previous investigation
-  ranker (changes in units of a tenth of the metric's level) and the investigation ranker
-  (`investigate.rank_candidates` on `calibrated_changes`: units of the metric's own spread in the earlier half of the rows before the
-  onset when at least 10 rows give it; PetShop's issues have 1-2 rows before the onset, so there both
-  calibrations are the same). The data sets carry no change log and no
+  (`rca.rank_by_change`), the evidence walk (`rca.rank_root_causes`), the investigation ranker as it
+  was before metric families (`previous_ranker`, kept here for the before/after figure) and the
+  investigation ranker (`investigate.rank_candidates`: a node's own health change beyond its load
+  change, the symptom floored at a moved metric; see `investigate/rank.py`). Both investigation
+  rankers run on `calibrated_changes` (units of the metric's own spread in the earlier half of the rows
+  before the onset when at least 10 rows give it, else a tenth of its level). The data sets carry no change log and no
   incident history, so the new ranker runs on metric and graph evidence only: nothing is tuned per
   data set and nothing learns from the labels.
 * the **confident-vs-not split**: how often the top candidate is right when the ranker says the
@@ -78,39 +79,58 @@ def measures(tops: Sequence[list[str]], truths: Sequence[str]) -> dict[str, floa
     return {"AC@1": acc[1], "AC@3": acc[3], "AC@5": acc[5], "Avg@5": float(np.mean(list(acc.values())))}
 
 
+def previous_ranker(frame, edges, symptom: str, onset: int, baseline, cal: np.ndarray) -> tuple[list[str], bool]:  # type: ignore[no-untyped-def]
+    """The investigation ranker before metric families, the load discount and the symptom's floor (kept here, in
+    the benchmark only, for the before/after figure): Borda of the place by the largest non-load change and the
+    place in the walk; clear when both put the same node first and its change passes 3."""
+    from opsgraph.risk.rca import LOAD_PREFIXES, node_anomaly, rank_root_causes
+
+    ids = list(frame.node_ids)
+    perf = np.array([not f.startswith(LOAD_PREFIXES) for f in frame.features])
+    anomaly = node_anomaly(cal, perf)
+    walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, changes=cal)
+    n = len(ids)
+    by_change = {ids[i]: r for r, i in enumerate(sorted(range(n), key=lambda i: (-anomaly[i], ids[i])), 1)}
+    by_walk = {x.node: r for r, x in enumerate(walk.nodes, 1)}
+    explains = {x.node: x.explains_symptom for x in walk.nodes}
+    order = sorted(ids, key=lambda x: (not explains[x], by_change[x] + by_walk[x], by_change[x], x))
+    top = order[0]
+    return order, by_change[top] == 1 and by_walk[top] == 1 and float(np.expm1(anomaly[ids.index(top)])) >= 3.0
+
+
 def evaluate(name: str, cases: list[tuple]) -> list[str]:
     from opsgraph.investigate.evidence import calibrated_changes, metric_evidence
     from opsgraph.investigate.rank import rank_candidates
-    from opsgraph.risk.rca import metric_changes, rank_by_change, rank_root_causes
+    from opsgraph.risk.rca import rank_by_change, rank_root_causes
 
     truths = [c[5] for c in cases]
-    baro, rca, prev, new, conf = [], [], [], [], []
+    baro, rca, prev, new, prev_conf, conf = [], [], [], [], [], []
     began = time.perf_counter()
     for frame, edges, symptom, onset, baseline, _ in cases:
         baro.append(rank_by_change(frame, onset, symptom=symptom, calls=edges).top(5))
         rca.append(rank_root_causes(frame, edges, symptom, onset, baseline=baseline).top(5))
-        # The previous investigation ranker: the same ranking on `rca.metric_changes` (a tenth of the level as the unit).
-        old = metric_changes(frame, onset, baseline=baseline)
-        prev.append(rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=old,
-                                    metrics=metric_evidence(frame, onset, baseline=baseline, calibrated=old)).top(5))
         cal = calibrated_changes(frame, onset, baseline=baseline)
+        order, clear = previous_ranker(frame, edges, symptom, onset, baseline, cal)
+        prev.append(order[:5])
+        prev_conf.append(clear)
         ranking = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal,
                                   metrics=metric_evidence(frame, onset, baseline=baseline, calibrated=cal))
         new.append(ranking.top(5))
         conf.append(ranking.confident)
     secs = (time.perf_counter() - began) / max(len(cases), 1)
     lines = [f"{name}: {len(cases)} cases ({secs * 1000:.0f} ms per case for all four rankers)",
-             f"  {'ranker':<58} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
+             f"  {'ranker':<62} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
     for label, tops in (("BARO-style (rca.rank_by_change)", baro), ("evidence walk (rca.rank_root_causes)", rca),
-                        ("previous investigation ranker (unit: a tenth of the level)", prev),
-                        ("investigation ranker (unit: the metric's own spread)", new)):
+                        ("investigation ranker before (all non-load metrics, no floor)", prev),
+                        ("investigation ranker (own health beyond load, symptom floor)", new)):
         m = measures(tops, truths)
-        lines.append(f"  {label:<58} {m['AC@1']:>5.2f} {m['AC@3']:>5.2f} {m['AC@5']:>5.2f} {m['Avg@5']:>6.2f}")
-    right = [top[0] == t for top, t in zip(new, truths, strict=True)]
-    for flag, word in ((True, "clear"), (False, "no clear cause")):
-        hits = [r for r, c in zip(right, conf, strict=True) if c == flag]
-        share = f"{np.mean(hits):.2f}" if hits else "n/a"
-        lines.append(f"  investigation ranker said '{word}': {len(hits)} case(s), top candidate right in {share}")
+        lines.append(f"  {label:<62} {m['AC@1']:>5.2f} {m['AC@3']:>5.2f} {m['AC@5']:>5.2f} {m['Avg@5']:>6.2f}")
+    for who, tops, flags in (("before", prev, prev_conf), ("now", new, conf)):
+        right = [top[0] == t for top, t in zip(tops, truths, strict=True)]
+        for flag, word in ((True, "clear"), (False, "no clear cause")):
+            hits = [r for r, c in zip(right, flags, strict=True) if c == flag]
+            share = f"{np.mean(hits):.2f}" if hits else "n/a"
+            lines.append(f"  investigation ranker ({who}) said '{word}': {len(hits)} case(s), top candidate right in {share}")
     return lines
 
 

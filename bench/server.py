@@ -11,6 +11,8 @@ transaction each), hashing and existence checks. It prints nodes/s, edges/s, a n
 1/2/4-hop query latency (p50/p95, same start nodes) for each, with the ratio server / embedded
 (for rates, embedded / server: above 1 always means the server is slower) and the difference in ms.
 The issue's goals are printed beside them: server ≤ 1.5× embedded on ingest, ≤ +2 ms p50 per query.
+Then, on the same server database, 50 concurrent API clients against `opsgraph serve --workers 1` and
+`--workers 2` in turn (bench/server_api.py): req/s, p50/p95 and the ratio (skip with --clients 0).
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=200, help="queries per hop count")
     parser.add_argument("--heap", default="2g", help="JVM heap of the embedded engine and of the server")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent API clients against serve --workers 1 and 2 (0: skip)")
+    parser.add_argument("--api-seconds", type=float, default=15.0, help="measured seconds per worker count (after 5 s of warm-up)")
     args = parser.parse_args()
 
     from opsgraph.store.arcadedb import ArcadeDBStore
@@ -88,6 +92,13 @@ def main() -> None:
             server = run(server_store(info.url, database="bench", password=password, batch_size=1000, journal=False),
                          nodes, edges, starts, args.repeats)
             print(f"server ({info.url}) done in {time.perf_counter() - t:.1f} s")
+            api: dict[int, dict[str, Any]] = {}
+            if args.clients:
+                from server_api import measure
+
+                t = time.perf_counter()
+                api = measure(info.url, "bench", info.password_file, starts, clients=args.clients, seconds=args.api_seconds)
+                print(f"API clients done in {time.perf_counter() - t:.1f} s")
         finally:
             stop_server(root / "server")
 
@@ -105,6 +116,10 @@ def main() -> None:
         fmt = (lambda v: f"{v:,.0f}") if rate else (lambda v: f"{v:.2f}")
         print(f"{key:<22}{fmt(e):>12}{fmt(s):>12}{ratio:>8.2f}×{diff:>10}   {goal}")
     print("\nratio: server / embedded for latencies, embedded / server for rates (above 1: the server is slower)")
+    if api:
+        from server_api import report
+
+        report(api, args.clients)
 
 
 if __name__ == "__main__":

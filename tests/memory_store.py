@@ -4,9 +4,10 @@ It holds an estate as Python data (nodes by type, edges by type, telemetry frame
 the stored schema, a data version) and answers the reads the layers make of a store:
 `node_types`, `describe`, `read_telemetry`, `stored_schema`, `data_version`, and `query` for the
 query shapes they send most (names of a node type, the endpoints of an edge type). Any other
-query goes to the handlers a test registers with `answer(pattern, fn)`; a query nobody answers
-fails the test with its text, so a layer that starts sending new queries is noticed. Every query
-is kept in `queries`, in order.
+query goes to the handlers a test registers with `answer(pattern, fn)` (a handler may raise, as
+the engine does, e.g. `QueryError`); a query nobody answers fails the test with its text, so a
+layer that starts sending new queries is noticed. Every query is kept in `queries`, and every
+call with its arguments in `calls`, in order.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class MemoryStore:
         self.version = version
         self.queries: list[str] = []
         """Every Cypher text `query` was given, in order."""
+        self.calls: list[dict[str, Any]] = []
+        """Every `query` call in full (cypher, params, read_only, limit, timeout_ms), in order."""
         self.telemetry_reads: list[tuple[str, Sequence[str] | None, int | None, int | None]] = []
         """Every `read_telemetry` call's arguments, in order."""
         self._handlers: list[tuple[re.Pattern[str], Handler]] = []
@@ -98,6 +101,7 @@ class MemoryStore:
               limit: int | None = None, timeout_ms: int | None = None) -> QueryResult:
         self.queries.append(cypher)
         params = params or {}
+        self.calls.append({"cypher": cypher, "params": dict(params), "read_only": read_only, "limit": limit, "timeout_ms": timeout_ms})
         for pattern, fn in self._handlers:
             m = pattern.search(cypher)
             if m is not None:

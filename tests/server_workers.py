@@ -1,7 +1,8 @@
 """Writer and reader processes for the concurrency test on one ArcadeDB server (tests/integration/store/).
 
-`python -m server_workers writer URL DB PASSWORD_FILE WRITER WRITERS ROUNDS SYNC_DIR` upserts its batches round by
-round (waiting at a file barrier after each round, so every writer is in the same round);
+`python -m server_workers writer URL DB PASSWORD_FILE WRITER WRITERS ROUNDS SYNC_DIR [SECONDS]` upserts its batches round
+by round (waiting at a file barrier after each round, so every writer is in the same round), for ROUNDS rounds or, with
+SECONDS, until writer 0 finds that time is up (it says so before it reaches the round's barrier, so all stop together);
 `python -m server_workers reader URL DB PASSWORD_FILE THREADS STOP_FILE` queries until STOP_FILE exists.
 Each prints one JSON line: what it did and every error it met. No JVM runs in these processes (HTTP only).
 """
@@ -38,11 +39,12 @@ def _store(url: str, db: str, password_file: str) -> Any:
     return server_store(url, database=db, password=password, create=False, journal=False)
 
 
-def writer(url: str, db: str, password_file: str, me: int, writers: int, rounds: int, sync: str) -> dict[str, Any]:
+def writer(url: str, db: str, password_file: str, me: int, writers: int, rounds: int, sync: str, seconds: float = 0.0) -> dict[str, Any]:
     store = _store(url, db, password_file)
     store.open()
     errors: list[str] = []
     done = 0
+    began = time.monotonic()
     try:
         for rnd in range(rounds):
             try:
@@ -51,13 +53,17 @@ def writer(url: str, db: str, password_file: str, me: int, writers: int, rounds:
                 done += 1
             except Exception as exc:  # every error is reported to the test, none is hidden
                 errors.append(f"round {rnd}: {type(exc).__name__}: {exc}")
+            if me == 0 and seconds and time.monotonic() - began >= seconds:
+                Path(sync, f"end-r{rnd}").touch()  # before writer 0's barrier mark: every writer past the barrier sees it
             Path(sync, f"r{rnd}-w{me}").touch()
             deadline = time.monotonic() + 120
             while sum(Path(sync, f"r{rnd}-w{w}").exists() for w in range(writers)) < writers and time.monotonic() < deadline:
                 time.sleep(0.01)
+            if Path(sync, f"end-r{rnd}").exists():
+                break
     finally:
         store.close()
-    return {"writer": me, "rounds": done, "errors": errors}
+    return {"writer": me, "rounds": done, "seconds": round(time.monotonic() - began, 1), "errors": errors}
 
 
 READS = [
@@ -103,7 +109,7 @@ def reader(url: str, db: str, password_file: str, threads: int, stop: str) -> di
 def main(argv: list[str]) -> None:
     kind, url, db, password_file, *rest = argv
     if kind == "writer":
-        out = writer(url, db, password_file, int(rest[0]), int(rest[1]), int(rest[2]), rest[3])
+        out = writer(url, db, password_file, int(rest[0]), int(rest[1]), int(rest[2]), rest[3], float(rest[4]) if len(rest) > 4 else 0.0)
     else:
         out = reader(url, db, password_file, int(rest[0]), rest[1])
     print(json.dumps(out), flush=True)

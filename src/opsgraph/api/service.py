@@ -35,7 +35,17 @@ import anyio.to_thread
 
 from opsgraph.api.errors import ApiError
 from opsgraph.api.jobs import Job, JobRunner, ProgressFn
-from opsgraph.app import OpsGraph, SearchMode, Stage, age_seconds, age_text, estate_roots, observe_stages, search_index
+from opsgraph.app import (
+    OpsGraph,
+    SearchMode,
+    Stage,
+    age_seconds,
+    age_text,
+    estate_roots,
+    observe_stages,
+    search_index,
+    unknown_names,
+)
 from opsgraph.errors import LimitExceededError, OpsGraphError, WriteRefusedError
 
 T = TypeVar("T")
@@ -157,12 +167,19 @@ class Served:
             self._heavy_pool.shutdown(wait=True, cancel_futures=True)
             self._heavy_pool = None
 
-    def warm(self) -> None:
-        """Compute what the first page load needs (the risk board loads the model and reads telemetry: seconds)."""
+    def warm(self, stop: threading.Event | None = None) -> None:
+        """Compute what the first page load needs (the risk board loads the model and reads telemetry: seconds).
+        `stop` set (the server is shutting down): nothing more is started, and the suggestions stop between questions."""
+        stopping = stop.is_set if stop is not None else (lambda: False)
         try:
             if self._current_model() is not None:
                 self.risk_board()
         except Exception:  # warming is best effort; the endpoints report errors themselves
+            pass
+        try:  # the chat's suggested questions; asking them also builds the answer pipeline the first question needs
+            if not stopping() and self.og.schema() is not None:
+                self.suggestions(should_stop=stopping)
+        except Exception:
             pass
 
     def _need_writes(self, what: str) -> None:
@@ -221,6 +238,7 @@ class Served:
         if not cypher.strip():
             raise ApiError(422, "invalid_request", "the query is empty: send Cypher in `cypher`, values in `params`")
         self._check_params(params or {})
+        self._check_names(cypher)
         try:
             result = self.og.query(cypher, dict(params or {}), write=False, limit=limit)
         except WriteRefusedError as exc:  # the store's message names a CLI flag; say what allows writes here
@@ -229,6 +247,36 @@ class Served:
                                     "on a server started with --mcp-writes, with the server's write token", cypher=cypher) from exc
         return {"columns": result.columns, "rows": jsonable(result.rows), "truncated": result.truncated,
                 "elapsed_ms": round(result.elapsed_ms, 3)}
+
+    def type_names(self) -> tuple[list[str], list[str]]:
+        """(node labels, relationship types) of the live store and the stored schema, per data version."""
+        def compute() -> tuple[list[str], list[str]]:
+            live = self.og.describe()
+            schema = self.og.schema()
+            nodes = {t.name for t in live if t.kind == "node"} | set(schema.nodes if schema else ())
+            edges = {t.name for t in live if t.kind == "edge"} | set(schema.edges if schema else ())
+            return sorted(nodes), sorted(edges)
+        return self._cached(("type-names",), compute)
+
+    def _check_names(self, cypher: str) -> None:
+        """A label or relationship type the store does not have matches nothing, silently: say so, with the likeliest
+        meaning (400 `unknown_label`; `details.unknown` lists each with its suggestions)."""
+        nodes, edges = self.type_names()
+        unknown = unknown_names(cypher, nodes, edges)
+        if unknown:
+            raise ApiError(400, "unknown_label", "; ".join(u.text() for u in unknown) + " (labels here: " + ", ".join(nodes) + ")",
+                           {"cypher": cypher, "unknown": [u.__dict__ for u in unknown], "labels": nodes, "relationship_types": edges})
+
+    def suggestions(self, limit: int = 6, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+        """Suggested questions for the chat, each asked once and kept only when answered (per data version).
+        Stopped by `should_stop` part-way, nothing is kept (an `ApiError` 503 says so)."""
+        def compute() -> dict[str, Any]:
+            began = time.perf_counter()
+            found = [s.to_dict() for s in self.og.suggest_questions(limit=limit, should_stop=should_stop)]
+            if should_stop is not None and should_stop():
+                raise ApiError(503, "busy", "the server is shutting down: suggestions were not finished")
+            return {"questions": found, "data_version": self.og.store.data_version(), "seconds": round(time.perf_counter() - began, 3)}
+        return self._cached(("suggestions", limit), compute)
 
     def write_query(self, cypher: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Cypher that may write (MCP with --allow-writes only), one write at a time."""

@@ -19,6 +19,7 @@ from opsgraph.app.server import stop as stop_team_server
 from opsgraph.app.tenancy import resolve_token
 from opsgraph.app.tenants import TenantInfo, add_tenant, list_tenants, tenant_tokens
 from opsgraph.retrieve import render_schema
+from opsgraph.store import UnknownName, unknown_names
 
 __all__ = [
     "DEMO_OVERRIDES",
@@ -29,6 +30,7 @@ __all__ = [
     "Stage",
     "StoreSettings",
     "TenantInfo",
+    "UnknownName",
     "add_tenant",
     "age_seconds",
     "age_text",
@@ -48,4 +50,5 @@ __all__ = [
     "stop_team_server",
     "team_server_status",
     "tenant_tokens",
+    "unknown_names",
 ]

@@ -6,7 +6,7 @@ over this class; none of them builds a store or reads configuration itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -369,3 +369,12 @@ class OpsGraph:
         from opsgraph.risk.alerts import list_alerts
 
         return list_alerts(self.store, node_type=self.settings.risk.node_type, open_only=open_only)
+
+    # -- suggested questions (see `app/suggest.py`) -------------------------------------------
+    def suggest_questions(self, *, limit: int = 6, check: bool = True, should_stop: Callable[[], bool] | None = None) -> list[Any]:
+        """Questions about this estate's own components in the shapes `ask` answers well (`Suggestion`s); with
+        `check`, each is asked first (no cache) and kept only when it is answered about the component it names."""
+        from opsgraph.app.suggest import suggest
+
+        ask = (lambda q: self.ask(q, use_cache=False)) if check else None
+        return suggest(self.store, self.schema(), self.settings.risk.node_type, ask=ask, limit=limit, should_stop=should_stop)

@@ -52,6 +52,7 @@ def serve(
     mcp_writes: Annotated[bool, typer.Option("--mcp-writes", help="Give the MCP endpoint its write tools (ingest, writing Cypher).")] = False,
     no_mcp: Annotated[bool, typer.Option("--no-mcp", help="Do not mount the MCP server at /mcp.")] = False,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
+    workers: Annotated[int, typer.Option("--workers", help="API worker processes on one port (more than 1 needs store.backend: arcadedb-server).")] = 1,
 ) -> None:
     """Serve the HTTP API, the web page (/) and MCP (/mcp) for one home; prints the URL."""
     _need_serve_extra()
@@ -63,6 +64,10 @@ def serve(
         host = host or cfg.host
         port = cfg.port if port is None else port
         token = token or (cfg.token.get_secret_value() if cfg.token else None)
+        if workers != 1:
+            _serve_workers(settings, workers, host=host, port=port, token=token, read_only=read_only, mcp_writes=mcp_writes, no_mcp=no_mcp,
+                           access_log=access_log)
+            return
         if settings.tenant is None and settings.all_tenants():  # every tenant, each behind its own token
             from opsgraph.cli.tenant import serve_tenants
 
@@ -93,6 +98,32 @@ def serve(
         raise _fail(str(exc)) from exc
     finally:
         og.close()
+
+
+def _serve_workers(settings: Any, workers: int, *, host: str, port: int, token: str | None, read_only: bool, mcp_writes: bool, no_mcp: bool,
+                   access_log: bool) -> None:
+    """`opsgraph serve --workers N`: the parent binds, N worker processes serve (`api/http/workers.py`)."""
+    from opsgraph.api.http.workers import check_workers, run_workers
+
+    if settings.tenant is not None and not token:
+        raise ConfigError(f"tenant {settings.tenant}: its token cannot be read, so it cannot be served (see `opsgraph tenant list`)")
+    check_workers(settings, workers)
+
+    def ready(url: str, pids: list[int]) -> None:
+        lines = [f"opsgraph serving {settings.home} at {url} with {len(pids)} workers (pids {', '.join(map(str, pids))})",
+                 f"  web page   {url}/", f"  API docs   {url}/docs"]
+        if not no_mcp:
+            lines.append(f"  MCP        {url}/mcp" + ("" if mcp_writes else " (read-only tools)"))
+        if token:
+            lines.append("  every call needs: Authorization: Bearer <token>")
+        lines.append("Ctrl-C stops it.")
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+
+    status = run_workers(settings, workers, host=host, port=port, token=token, allow_writes=not read_only, mcp=not no_mcp,
+                         mcp_writes=mcp_writes, access_log=access_log, on_ready=ready, report=lambda line: err.print(escape(line), highlight=False))
+    if status:
+        raise typer.Exit(status)
 
 
 def mcp_command(

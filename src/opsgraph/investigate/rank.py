@@ -1,11 +1,26 @@
 """Candidates ranked by evidence: metric change, graph position, recent changes and incident memory.
 
-The two evidence lines of `risk.rca` are combined by rank (Borda): a node's place by its own
-calibrated change (`evidence.calibrated_changes` through `node_anomaly`, health metrics only) and its place in the anomaly-weighted walk
-from the symptom (`rank_root_causes`: mass settles on anomalous nodes whose dependencies look
-healthy). Each line alone is brittle in a known way (the change line blames the loudest node even
-when it is only a victim; the walk can stop one hop short); their sum is not. Nodes the symptom
-depends on (transitively) come before the rest.
+What counts as a node's own anomaly follows how faults travel (`node_evidence`):
+
+* **Own health only.** A node's score comes from metrics that describe it as a server: its latency,
+  errors/availability and saturation (cpu, memory). Latency it measures *as a client* (a name with
+  `OUTBOUND_MARKERS`) is the time its dependencies take, evidence about them, not about it; volume
+  counters (`VOLUME_MARKERS`: bytes, syscalls, packets) say how much moved, not whether it is healthy.
+  Both stay in the cited evidence; neither scores.
+* **Latency that load explains is not a cause.** Load travels from callers to callees, the opposite
+  way to latency and errors: a node whose incoming load (`LOAD_PREFIXES`) rose as much as its health
+  metrics moved is being driven by its callers. Its anomaly is its health change *in excess of* its
+  load change, ``log1p(health) - log1p(load)`` (floored at 0): a ratio, so no constant to tune.
+* **The symptom is in trouble by definition.** Someone is investigating it; its own metrics may not
+  show the fault (a bad return value, an exception swallowed into a slow page). So its anomaly is at
+  least that of a metric that just moved (`MOVED`, the threshold of `evidence.metric_evidence`):
+  a dependency must itself have moved past the threshold to be blamed instead.
+
+Two evidence lines then rank by that anomaly and are combined by rank (Borda): a node's place by its
+own anomaly and its place in the anomaly-weighted walk from the symptom (`rank_root_causes`: mass
+settles on anomalous nodes whose dependencies look healthy). Each line alone is brittle in a known way
+(the change line blames the loudest node even when it is only a victim; the walk can stop one hop
+short); their sum is not. Nodes the symptom depends on (transitively) come before the rest.
 
 Equal scores go to the better place by own change (direct evidence before inference). Then two kinds of evidence an engineer would weigh, only for nodes whose metrics did move:
 a change applied to the node in the window before the onset (`CHANGE_BONUS`) and a past incident
@@ -13,8 +28,11 @@ that this node caused and that shared components with this one (`MEMORY_BONUS`).
 about *this* incident, never labels learned from a data set: nothing here knows which node tended
 to be the cause.
 
-Confidence: *clear* when both evidence lines put the same node first and its change passes the
-threshold; otherwise "no clear cause" (the top candidate is still shown, marked as unsure).
+Confidence: *clear* when the top candidate's own metrics moved past the threshold (`CLEAR_CHANGE`),
+it is also first by its own anomaly, and that anomaly separates it from every other node the symptom
+depends on: ``1 + change`` at least `CLEAR_RATIO` times the runner-up's. Otherwise "no clear cause"
+(the top candidate is still shown, marked as unsure). Two loud nodes (a cause and its loudest victim)
+are exactly the case where the ranking is a guess.
 """
 
 from __future__ import annotations
@@ -27,7 +45,14 @@ import numpy as np
 
 from opsgraph.investigate.changes import ChangeEvidence
 from opsgraph.investigate.evidence import MetricChange, calibrated_changes
-from opsgraph.risk.rca import LOAD_PREFIXES, RankedNode, RootCauseRanking, node_anomaly, rank_root_causes
+from opsgraph.risk.rca import (
+    LOAD_PREFIXES,
+    RankedNode,
+    RootCauseError,
+    RootCauseRanking,
+    node_anomaly,
+    rank_root_causes,
+)
 from opsgraph.store.base import TelemetryFrame
 
 CHANGE_BONUS = 0.15
@@ -36,6 +61,14 @@ MEMORY_BONUS = 0.1
 """Score added for a past incident this node caused that shared components with this one."""
 CLEAR_CHANGE = 3.0
 """Calibrated change the top candidate needs for a clear answer."""
+CLEAR_RATIO = 2.0
+"""``1 + change`` of the top candidate over the runner-up's for a clear answer (twice as far from normal)."""
+MOVED = 3.0
+"""Calibrated change of a metric that moved (`evidence.metric_evidence`'s threshold): the symptom's floor."""
+OUTBOUND_MARKERS: tuple[str, ...] = ("client",)
+"""A metric whose name holds one of these measures the node as a caller (its dependencies' latency)."""
+VOLUME_MARKERS: tuple[str, ...] = ("bytes", "syscall", "packets")
+"""A metric whose name holds one of these counts volume (how much moved), not health."""
 
 
 def _tie_break(c: Candidate) -> int:
@@ -43,6 +76,40 @@ def _tie_break(c: Candidate) -> int:
     return c.change_rank
 
 
+def metric_role(feature: str, load_prefixes: Sequence[str] = LOAD_PREFIXES) -> str:
+    """'load', 'outbound', 'volume' or 'health' (module docstring): what a metric says about its node."""
+    name = feature.lower()
+    if name.startswith(tuple(load_prefixes)):
+        return "load"
+    if any(m in name for m in OUTBOUND_MARKERS):
+        return "outbound"
+    if any(m in name for m in VOLUME_MARKERS):
+        return "volume"
+    return "health"
+
+
+@dataclass(frozen=True)
+class NodeEvidence:
+    """Per node [N], what the ranking weighs (module docstring)."""
+
+    health: np.ndarray
+    """log1p of the largest calibrated change of its own health metrics (0 where none)."""
+    load: np.ndarray
+    """log1p of the largest calibrated change of its load metrics."""
+    anomaly: np.ndarray
+    """What ranks it: health in excess of load; for the symptom at least log1p(`MOVED`)."""
+
+
+def node_evidence(raw: np.ndarray, features: Sequence[str], symptom_index: int | None = None,
+                  load_prefixes: Sequence[str] = LOAD_PREFIXES) -> NodeEvidence:
+    """Each node's own anomaly from calibrated changes `raw` [N, F] (module docstring)."""
+    roles = [metric_role(f, load_prefixes) for f in features]
+    health = node_anomaly(raw, np.array([r == "health" for r in roles], bool))
+    load = node_anomaly(raw, np.array([r == "load" for r in roles], bool))
+    anomaly = np.maximum(health - load, 0.0)
+    if symptom_index is not None:
+        anomaly[symptom_index] = max(anomaly[symptom_index], float(np.log1p(MOVED)))
+    return NodeEvidence(health, load, anomaly)
 
 
 @dataclass(frozen=True)
@@ -52,7 +119,7 @@ class Candidate:
     node: str
     score: float
     anomaly: float
-    """log1p of its largest calibrated change (health metrics)."""
+    """What ranks it (`NodeEvidence.anomaly`): log1p of its largest own-health change in excess of its load change."""
     change_rank: int
     """1-based place by its own change."""
     walk_rank: int
@@ -97,10 +164,13 @@ def rank_candidates(
     `calibrated` [N, F] replaces `calibrated_changes` as the change evidence (a benchmark compares calibrations).
     """
     ids = list(frame.node_ids)
-    perf = np.array([not f.startswith(tuple(load_prefixes)) for f in frame.features])
+    if symptom not in ids:
+        raise RootCauseError(f"symptom {symptom!r} is not a node of the frame")
     raw = calibrated_changes(frame, onset, baseline=baseline) if calibrated is None else calibrated
-    anomaly = node_anomaly(raw, perf)
-    walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, load_prefixes=load_prefixes, changes=raw)
+    ev = node_evidence(raw, frame.features, ids.index(symptom), load_prefixes)
+    anomaly = ev.anomaly
+    walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, load_prefixes=load_prefixes, changes=raw,
+                            anomaly=anomaly)
     n = len(ids)
     by_change = {ids[i]: r for r, i in enumerate(sorted(range(n), key=lambda i: (-anomaly[i], ids[i])), 1)}
     by_walk = {x.node: r for r, x in enumerate(walk.nodes, 1)}
@@ -109,29 +179,39 @@ def rank_candidates(
     cands = []
     for i, node in enumerate(ids):
         score = (2 * n - by_change[node] - by_walk[node]) / max(2 * (n - 1), 1)
-        moved = anomaly[i] > 0 and any(not m.load for m in metrics.get(node, []))
+        moved = ev.health[i] > 0 and any(not m.load for m in metrics.get(node, []))
         if moved and changes.get(node):
             score += CHANGE_BONUS
         if moved and memory.get(node):
             score += MEMORY_BONUS
+        # Own health first (what scored), then what the node saw as a client and volume counters (cited, not scored).
+        shown = sorted((m for m in metrics.get(node, []) if not m.load),
+                       key=lambda m: (metric_role(m.metric, load_prefixes) != "health", -m.change, m.metric))
         cands.append(Candidate(node, float(score), float(anomaly[i]), by_change[node], by_walk[node], explains[node],
-                               metrics=[m for m in metrics.get(node, []) if not m.load], changes=list(changes.get(node, [])),
-                               past_causes=list(memory.get(node, []))))
+                               metrics=shown, changes=list(changes.get(node, [])), past_causes=list(memory.get(node, []))))
     cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
     cands = [_with_reason(c) for c in cands]
     top = cands[0] if cands else None
     if top is None:
         return Ranking([], False, "no clear cause: no candidates")
-    agree = top.change_rank == 1 and top.walk_rank == 1
-    strong = float(np.expm1(top.anomaly)) >= CLEAR_CHANGE
-    if agree and strong:
-        conf = f"clear: {top.node} changed most and no dependency of it explains its change"
+    t = ids.index(top.node)
+    # Rivals: the other nodes the symptom depends on. The symptom's own change is what is being explained, no rival.
+    others = [anomaly[i] for i, node in enumerate(ids) if node not in (top.node, symptom) and explains[node]]
+    runner_up = float(max(others, default=0.0))
+    strong = float(np.expm1(ev.health[t])) >= CLEAR_CHANGE
+    apart = top.change_rank == 1 and top.anomaly - runner_up >= float(np.log(CLEAR_RATIO))
+    if strong and apart:
+        conf = f"clear: {top.node} moved most, at least {CLEAR_RATIO:g}x as far from normal as any other dependency"
     elif not strong:
-        conf = "no clear cause: no node's metrics moved past the threshold"
+        conf = f"no clear cause: {top.node}'s own metrics did not move past the threshold"
     else:
-        conf = (f"no clear cause: the largest change is on {_first(cands, 'change_rank')} but the walk from the symptom "
+        second = max((c for c in cands if c.node not in (top.node, symptom) and c.explains_symptom), key=lambda c: c.anomaly,
+                     default=None)
+        conf = (f"no clear cause: {top.node} and {second.node if second else 'another node'} moved about as much"
+                if top.change_rank == 1 else
+                f"no clear cause: the largest change is on {_first(cands, 'change_rank')} but the walk from the symptom "
                 f"settles on {_first(cands, 'walk_rank')}")
-    return Ranking(cands, agree and strong, conf)
+    return Ranking(cands, bool(strong and apart), conf)
 
 
 def _first(cands: list[Candidate], attr: str) -> str:

@@ -253,18 +253,23 @@ def rank_root_causes(
     restart: float = 0.15,
     backward: float = 0.2,
     changes: np.ndarray | None = None,
+    anomaly: np.ndarray | None = None,
 ) -> RootCauseRanking:
     """Evidence ranker: metric change + an anomaly-weighted walk from the symptom (module docstring).
 
-    `changes` [N, F] replaces `metric_changes` as the evidence when the caller calibrated it otherwise.
+    `changes` [N, F] replaces `metric_changes` as the evidence when the caller calibrated it otherwise;
+    `anomaly` [N] replaces the per-node anomaly drawn from it (a caller that weighs metric families itself).
     """
     ids = list(frame.node_ids)
     if symptom not in ids:
         raise RootCauseError(f"symptom {symptom!r} is not a node of the frame")
     perf = np.array([not f.startswith(tuple(load_prefixes)) for f in frame.features])
-    if changes is None:
-        changes = metric_changes(frame, onset, baseline=baseline, rel_floor=rel_floor)
-    anomaly = node_anomaly(changes, perf)
+    if anomaly is None:
+        if changes is None:
+            changes = metric_changes(frame, onset, baseline=baseline, rel_floor=rel_floor)
+        anomaly = node_anomaly(changes, perf)
+    elif np.shape(anomaly) != (len(ids),):
+        raise RootCauseError(f"anomaly has shape {np.shape(anomaly)}, expected ({len(ids)},): one value per node")
     pi = personalised_pagerank(anomaly, _edge_index(ids, calls), ids.index(symptom), restart=restart,
                                backward=backward)
     can = reachable(ids, calls, symptom)

@@ -11,6 +11,7 @@ from typing import Any
 from opsgraph._registry import Registry
 from opsgraph.store.base import GraphStore, LiveType, QueryResult, SearchHit, TelemetryFrame, UpsertReport, dedupe
 from opsgraph.store.cypher_guard import is_read_only, write_clauses
+from opsgraph.store.cypher_names import UnknownName, unknown_names
 from opsgraph.store.transport import MockTransport, Statement, Transport, start_engine
 
 BACKENDS: Registry[GraphStore] = Registry("store backend", {
@@ -35,10 +36,12 @@ __all__ = [
     "Statement",
     "TelemetryFrame",
     "Transport",
+    "UnknownName",
     "UpsertReport",
     "create_store",
     "dedupe",
     "is_read_only",
     "start_engine",
+    "unknown_names",
     "write_clauses",
 ]

@@ -34,6 +34,7 @@ import contextlib
 import json
 import math
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,6 +45,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from opsgraph.errors import QueryError, QueryTimeoutError, StoreError, StoreUnavailableError, WriteRefusedError
+
+_IF_NOT_EXISTS = re.compile(r"\s*CREATE\s+.*\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE | re.DOTALL)
+"""Idempotent DDL: safe to run again when a concurrent creator won the race."""
 
 _GRACE_S = 5.0
 """How much longer than the engine's own time limit the client waits for an answer."""
@@ -114,7 +118,9 @@ class HttpTransport:
         self.database = database
         self.user = user
         self._password = password
-        self.verify: bool | str = str(ca_file) if ca_file else verify
+        self.verify = verify
+        self.ca_file = Path(ca_file) if ca_file else None
+        self._tls: bool | ssl.SSLContext = verify
         self.create = create
         self.connect_timeout_s = connect_timeout_s
         self._http = http
@@ -138,11 +144,12 @@ class HttpTransport:
     def open(self) -> None:
         if self._open:
             return
+        self._tls = self._tls_settings()
         for url in self.urls:
             self._clients[url] = httpx.Client(
                 base_url=url,
                 auth=(self.user, self._password or ""),
-                verify=self.verify,
+                verify=self._tls,
                 timeout=httpx.Timeout(self._timeout_ms / 1000 + _GRACE_S, connect=self.connect_timeout_s),
                 follow_redirects=False,
                 transport=self._http,
@@ -161,7 +168,22 @@ class HttpTransport:
         if not exists:
             if not self.create:
                 raise StoreError(f"the server {self.leader} has no database {self.database!r} (create it, or allow opsgraph to)")
-            self._send(self.leader, "POST", "/api/v1/server", {"command": f"create database {self.database}"}, None, read=False)
+            try:
+                self._send(self.leader, "POST", "/api/v1/server", {"command": f"create database {self.database}"}, None, read=False)
+            except StoreError:
+                # Another process (a second `serve` worker, a CLI) may have created it since the check: then all is well.
+                again = self._send(self.leader, "GET", f"/api/v1/exists/{quote(self.database)}", None, None, read=False)
+                if not again.get("result"):
+                    raise
+
+    def _tls_settings(self) -> bool | ssl.SSLContext:
+        """What httpx checks server certificates with: a context trusting `ca_file` (httpx 0.28 deprecates a path), or `verify`."""
+        if self.ca_file is None or not self.verify:
+            return self.verify
+        try:
+            return ssl.create_default_context(cafile=str(self.ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise StoreError(f"store.ca_file {self.ca_file}: cannot be read as a PEM CA bundle ({exc})") from exc
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -189,7 +211,15 @@ class HttpTransport:
     def command(self, language: str, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         body = self._body(language, text, params, _NO_LIMIT)
         session = self._session()
-        resp = self._statement(session.server if session else self.leader, "command", body, session, text)
+        try:
+            resp = self._statement(session.server if session else self.leader, "command", body, session, text)
+        except StoreError as exc:
+            # The engine checks `IF NOT EXISTS` and creates in two steps: when another client (a second `serve`
+            # worker opening the same database) creates the same type, property or index in between, it answers
+            # "already exists". Run once more: the check now sees it, and the statement is a no-op.
+            if session is not None or not _IF_NOT_EXISTS.match(text) or "already exists" not in str(exc):
+                raise
+            resp = self._statement(self.leader, "command", body, None, text)
         return self._rows(resp.get("result"), session)
 
     def set_timeout(self, ms: int) -> None:
@@ -325,7 +355,7 @@ class HttpTransport:
             self.leader = url
         if url not in self._clients and self._open:
             first = next(iter(self._clients.values()))
-            self._clients[url] = httpx.Client(base_url=url, auth=first.auth, verify=self.verify, timeout=first.timeout, transport=self._http)
+            self._clients[url] = httpx.Client(base_url=url, auth=first.auth, verify=self._tls, timeout=first.timeout, transport=self._http)
 
     def _request(self, server: str, method: str, path: str, body: dict[str, Any] | None, session: _Session | None) -> httpx.Response:
         client = self._clients.get(server)

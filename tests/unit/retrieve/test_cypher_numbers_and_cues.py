@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from memory_store import MemoryStore
 from opsgraph.errors import QueryError
 from opsgraph.llm import FakeLanguageModel
 from opsgraph.retrieve.text2cypher import CypherPair, CypherWriter, ExampleIndex, PromptStyle, Slot, SlotFinder, adapt_numbers, find_numbers
@@ -69,29 +71,26 @@ def test_cues_rerank_examples_of_the_same_topic() -> None:
     assert index.nearest("Which books came out later than 1850?", (), 1) == [above]
 
 
-class Store:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+def engine_error(_: re.Match[str], __: Any) -> QueryResult:
+    raise QueryError("Invalid input", cypher="")
 
-    def query(
-        self, cypher: str, params: Any = None, *, read_only: bool = True, limit: int | None = None, timeout_ms: int | None = None
-    ) -> QueryResult:
-        self.calls.append((cypher, dict(params or {})))
-        if "x.year < $n0" in cypher:
-            return QueryResult(columns=["id"], rows=[{"id": "emma"}])
-        raise QueryError("Invalid input", cypher=cypher)
+
+def book_store() -> MemoryStore:
+    """Answers the one query the example should become; anything else is an engine error."""
+    return (MemoryStore().answer(r"x\.year < \$n0", lambda _m, _p: QueryResult(columns=["id"], rows=[{"id": "emma"}]))
+            .answer(r"", engine_error))
 
 
 def test_reuse_first_runs_the_fitting_example_with_the_questions_number_and_the_model_writes_the_rest() -> None:
     below = pair("Which books have a year below 1955?", "MATCH (x:Book) WHERE x.year < 1955 RETURN x.id AS id")
     model = FakeLanguageModel(["MATCH (x:Book) WHERE x.year < 1850 RETURN x.id AS id"])
-    store = Store()
+    store = book_store()
     writer = CypherWriter(
         store, model, "schema", examples=ExampleIndex([below]), style=PromptStyle(k=1, grammar=False), reuse=True, max_attempts=1
     )  # type: ignore[arg-type]
     out = writer.write("Which books came out before 1850?")
     assert out.ok and out.source == "example" and out.reused == below.template and not model.calls
-    assert store.calls[-1] == ("MATCH (x:Book) WHERE x.year < $n0 RETURN x.id AS id LIMIT 50", {"n0": 1850})
+    assert (store.calls[-1]["cypher"], store.calls[-1]["params"]) == ("MATCH (x:Book) WHERE x.year < $n0 RETURN x.id AS id LIMIT 50", {"n0": 1850})
     assert out.trace()["params"] == {"n0": 1850}
     out = writer.write("Which books came out between 1800 and 1850?")
     assert out.source == "model" and len(model.calls) == 1, "two numbers do not fit the example's one: the model writes"

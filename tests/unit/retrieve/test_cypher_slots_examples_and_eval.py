@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from memory_store import MemoryStore
 from opsgraph.errors import QueryError
 from opsgraph.llm import FakeLanguageModel
 from opsgraph.retrieve.text2cypher import (
@@ -115,22 +118,21 @@ def test_rows_match_ignores_aliases_and_normalises_numbers_but_respects_order() 
     assert is_ordered("MATCH (n) RETURN n ORDER BY n.x DESC LIMIT 3") and not is_ordered("MATCH (n) RETURN n")
 
 
-class Store:
+def engine_error(_: re.Match[str], __: Any) -> QueryResult:
+    raise QueryError("Invalid input", cypher="")
+
+
+def deps_store() -> MemoryStore:
     """Answers one known query; anything else is an engine error."""
+    def deps(_: re.Match[str], params: Mapping[str, Any]) -> QueryResult:
+        return QueryResult(columns=["id"], rows=[{"id": "redis-cart"}] if dict(params) == {"p0": "checkoutservice"} else [])
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def query(self, cypher: str, params: Any = None, *, read_only: bool = True, limit: int | None = None, timeout_ms: int | None = None) -> QueryResult:
-        self.calls.append((cypher, dict(params or {})))
-        if cypher.startswith("MATCH (:Service {id: $p0})-[:DEPENDS_ON]->(d) RETURN d.id AS id"):
-            return QueryResult(columns=["id"], rows=[{"id": "redis-cart"}] if params == {"p0": "checkoutservice"} else [])
-        raise QueryError("Invalid input", cypher=cypher)
+    return MemoryStore().answer(r"^MATCH \(:Service \{id: \$p0\}\)-\[:DEPENDS_ON\]->\(d\) RETURN d\.id AS id", deps).answer(r"", engine_error)
 
 
 def test_the_writer_passes_slots_as_parameters_shows_examples_and_sends_the_grammar() -> None:
     model = FakeLanguageModel(["MATCH (:Service {id: $p0})-[:DEPENDS_ON]->(d) RETURN d.id AS id"])
-    store = Store()
+    store = deps_store()
     grammars: list[tuple[str, ...]] = []
 
     def grammar(params: tuple[str, ...]) -> str:
@@ -140,7 +142,7 @@ def test_the_writer_passes_slots_as_parameters_shows_examples_and_sends_the_gram
     writer = CypherWriter(store, model, "schema", slots=FINDER, examples=ExampleIndex([DEPS, OWNER, CRIT]), grammar=grammar, style=PromptStyle(k=2))  # type: ignore[arg-type]
     out = writer.write("What does checkoutservice depend on?")
     assert out.ok and out.rows == [{"id": "redis-cart"}] and out.source == "model"
-    assert store.calls[-1][1] == {"p0": "checkoutservice"}, "the value reached the store as a parameter"
+    assert store.calls[-1]["params"] == {"p0": "checkoutservice"}, "the value reached the store as a parameter"
     assert grammars == [("p0",)] and model.calls[0].settings.grammar == 'root ::= "MATCH"'
     turns = [m.content for m in model.calls[0].messages]
     assert turns[1] == "Question: What does $p0 depend on?\nParameters:\n$p0: the id of a Service", "the nearest example comes first"
@@ -151,20 +153,20 @@ def test_the_writer_passes_slots_as_parameters_shows_examples_and_sends_the_gram
 
 def test_a_parameter_the_question_does_not_have_is_refused_and_repaired() -> None:
     model = FakeLanguageModel(["MATCH (s:Service {id: $p3}) RETURN s.id AS id", "MATCH (:Service {id: $p0})-[:DEPENDS_ON]->(d) RETURN d.id AS id"])
-    writer = CypherWriter(Store(), model, "schema", slots=FINDER, examples=ExampleIndex([DEPS]), style=PromptStyle(k=1, grammar=False))  # type: ignore[arg-type]
+    writer = CypherWriter(deps_store(), model, "schema", slots=FINDER, examples=ExampleIndex([DEPS]), style=PromptStyle(k=1, grammar=False))  # type: ignore[arg-type]
     out = writer.write("What does checkoutservice depend on?")
     assert out.ok and out.attempts[0].error is not None and "unknown parameters $p3" in out.attempts[0].error
 
 
 def test_without_a_model_the_nearest_same_shaped_example_is_reused() -> None:
-    writer = CypherWriter(Store(), None, "schema", slots=FINDER, examples=ExampleIndex([OWNER, DEPS]), style=PromptStyle(k=3))  # type: ignore[arg-type]
+    writer = CypherWriter(deps_store(), None, "schema", slots=FINDER, examples=ExampleIndex([OWNER, DEPS]), style=PromptStyle(k=3))  # type: ignore[arg-type]
     out = writer.write("What does checkoutservice depend on?")
     assert out.ok and out.source == "example" and out.rows == [{"id": "redis-cart"}]
     assert not writer.write("Which services are critical?").ok, "no example with that signature: no query"
 
 
 def test_evaluate_counts_right_ran_and_patterns() -> None:
-    writer = CypherWriter(Store(), None, "schema", slots=FINDER, examples=ExampleIndex([DEPS]), style=PromptStyle(k=1))  # type: ignore[arg-type]
+    writer = CypherWriter(deps_store(), None, "schema", slots=FINDER, examples=ExampleIndex([DEPS]), style=PromptStyle(k=1))  # type: ignore[arg-type]
     items = [
         EvalItem("What does checkoutservice depend on?", [["redis-cart"]], pattern="deps"),
         EvalItem("What does checkoutservice depend on?", [["other"]], pattern="deps"),

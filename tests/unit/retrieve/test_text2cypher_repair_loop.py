@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from memory_store import MemoryStore
 from opsgraph.errors import QueryError
 from opsgraph.llm import FakeLanguageModel
 from opsgraph.retrieve import Text2CypherRetriever
@@ -13,27 +15,21 @@ BROKEN = "```cypher\nMATCH (s:Service RETURN s.id AS id\n```"
 VALID = "Here it is:\n```cypher\nMATCH (s:Service)-[:DEPENDS_ON]->(:Service {id: 'paymentservice'}) RETURN s.id AS id\n```"
 
 
-class ScriptedStore:
-    """Runs nothing: refuses queries that look broken with the engine's kind of message, answers the rest."""
+def scripted_store(rows: list[dict[str, Any]]) -> MemoryStore:
+    """Runs nothing: refuses queries that look broken with the engine's kind of message, answers the rest with `rows`."""
+    def broken(_: re.Match[str], __: Any) -> QueryResult:
+        raise QueryError("Invalid input 'RETURN': expected ')' (line 1, column 18)\nJava stack ...", cypher="")
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.calls: list[dict[str, Any]] = []
-
-    def query(self, cypher: str, params: Any = None, *, read_only: bool = True, limit: int | None = None, timeout_ms: int | None = None) -> QueryResult:
-        self.calls.append({"cypher": cypher, "read_only": read_only, "limit": limit, "timeout_ms": timeout_ms})
-        if "(s:Service RETURN" in cypher:
-            raise QueryError("Invalid input 'RETURN': expected ')' (line 1, column 18)\nJava stack ...", cypher=cypher)
-        return QueryResult(columns=["id"], rows=list(self.rows))
+    return MemoryStore().answer(r"\(s:Service RETURN", broken).answer(r"", lambda _m, _p: QueryResult(columns=["id"], rows=list(rows)))
 
 
-def retriever(model: FakeLanguageModel, store: ScriptedStore, **kw: Any) -> Text2CypherRetriever:
+def retriever(model: FakeLanguageModel, store: MemoryStore, **kw: Any) -> Text2CypherRetriever:
     return Text2CypherRetriever(store, model, "Node types: (:Service) {id}\nRelationships: (:Service)-[:DEPENDS_ON]->(:Service)", **kw)  # type: ignore[arg-type]
 
 
 def test_an_engine_error_goes_back_to_the_model_and_the_fix_runs() -> None:
     model = FakeLanguageModel([BROKEN, VALID])
-    store = ScriptedStore([{"id": "checkoutservice"}])
+    store = scripted_store([{"id": "checkoutservice"}])
     result = retriever(model, store, max_attempts=3, row_limit=20, timeout_ms=1234).retrieve("Which services depend on paymentservice?", 10)
 
     assert [h.detail["row"] for h in result.hits] == [{"id": "checkoutservice"}]
@@ -53,14 +49,14 @@ def test_an_engine_error_goes_back_to_the_model_and_the_fix_runs() -> None:
 
 def test_one_attempt_means_no_repair() -> None:
     model = FakeLanguageModel([BROKEN, VALID])
-    result = retriever(model, ScriptedStore([{"id": "x"}]), max_attempts=1).retrieve("q?", 10)
+    result = retriever(model, scripted_store([{"id": "x"}]), max_attempts=1).retrieve("q?", 10)
     assert result.hits == [] and result.detail["cypher"] is None
     assert len(model.calls) == 1 and len(result.detail["attempts"]) == 1
 
 
 def test_a_write_is_refused_before_the_store_and_repaired() -> None:
     model = FakeLanguageModel(["```cypher\nMATCH (n) DETACH DELETE n RETURN count(n)\n```", VALID])
-    store = ScriptedStore([{"id": "checkoutservice"}])
+    store = scripted_store([{"id": "checkoutservice"}])
     result = retriever(model, store, max_attempts=2).retrieve("delete everything", 10)
     assert len(result.hits) == 1
     first = result.detail["attempts"][0]
@@ -70,7 +66,7 @@ def test_a_write_is_refused_before_the_store_and_repaired() -> None:
 
 def test_prose_and_exhausted_attempts_give_no_rows_and_every_error() -> None:
     model = FakeLanguageModel(["The services are checkout and frontend.", BROKEN, "MATCH (n:Service)"])
-    store = ScriptedStore([])
+    store = scripted_store([])
     result = retriever(model, store, max_attempts=3).retrieve("q?", 10)
     assert result.hits == [] and result.detail["cypher"] is None
     errors = [a["error"] for a in result.detail["attempts"]]

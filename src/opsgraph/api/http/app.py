@@ -42,6 +42,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opsgraph.api.errors import ApiError, describe_error
+from opsgraph.api.http.docs_ui import add_docs
 from opsgraph.api.http.guard import SAFE_METHODS, BodyLimit, HostCheck, HostNames, OriginCheck, WriteToken
 from opsgraph.api.http.metrics import CONTENT_TYPE, Metrics
 from opsgraph.api.http.models import (
@@ -61,7 +62,7 @@ from opsgraph.api.jobs import Job
 from opsgraph.api.service import Served, jsonable
 from opsgraph.api.web import STATIC_DIR
 from opsgraph.app import Stage
-from opsgraph.errors import OpsGraphError
+from opsgraph.errors import OpsGraphError, WriteRefusedError
 
 log = logging.getLogger("opsgraph.api")
 
@@ -70,7 +71,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/favicon.ico"})
+PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/static/",)
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -216,7 +217,8 @@ def create_app(
     cross-site Origins are refused on state-changing requests by the same list. `mcp_hosts`: the same for the
     MCP SDK's own check, used only without `hosts`. `write_token`: needed by routes that write (`is_write_route`),
     `token_where` says where a client finds it; `page_token` is given to the web page (same origin only).
-    `warm`: compute the risk board in the background at startup, so the first page load does not wait for the model.
+    `warm`: compute the risk board and the chat's suggested questions in the background at startup, so the first page
+    load does not wait for the model and the first question finds the answer pipeline built.
     """
     metrics = Metrics(gauges=lambda: _gauges(served))
 
@@ -225,9 +227,10 @@ def create_app(
         async with AsyncExitStack() as stack:
             if mcp_server is not None:
                 await stack.enter_async_context(mcp_server.session_manager.run())
-            if warm:
-                threading.Thread(target=served.warm, name="opsgraph-warm", daemon=True).start()
             stop = threading.Event()
+            warming = threading.Thread(target=served.warm, args=(stop,), name="opsgraph-warm", daemon=True) if warm else None
+            if warming is not None:
+                warming.start()
             flush_every = served.og.settings.serve.otlp_flush_seconds
             flusher = threading.Thread(target=_flush_spans, args=(served, stop, flush_every), name="opsgraph-otlp", daemon=True)
             flusher.start()
@@ -242,6 +245,8 @@ def create_app(
                 flusher.join(timeout=60)
                 if watching is not None:
                     watching.join(timeout=120)
+                if warming is not None:  # a process that exits while the model is still loading aborts in native code
+                    warming.join(timeout=120)
                 served.close()
 
     app = FastAPI(
@@ -250,6 +255,8 @@ def create_app(
         summary="Your service estate as a knowledge graph: ask, query, search, risk, ingest.",
         lifespan=lifespan,
         dependencies=[Depends(_documented_auth)],
+        docs_url=None,  # `api.http.docs_ui` serves /docs and /redoc with local assets, not FastAPI's CDN ones
+        redoc_url=None,
     )
     app.state.served = served
     app.state.metrics = metrics
@@ -384,11 +391,48 @@ def create_app(
             if not task.done():
                 task.cancel()  # the worker thread finishes on its own; its result is dropped
 
+    @app.get("/v1/ask/suggestions", tags=["ask"], responses=ERRORS)
+    async def ask_suggestions(
+        limit: Annotated[int, Query(ge=1, le=12, description="Most questions.")] = 6,
+    ) -> dict[str, Any]:
+        """Questions about this estate's own components in the shapes `ask` answers well, each asked once (per data
+        version) and kept only when it is answered about the component it names: `question`, `shape`, `about`, `kind`."""
+        return await served.call(served.suggestions, limit, pool="ask")
+
     # -- reading -----------------------------------------------------------------------------------
     @app.post("/v1/query", tags=["graph"], response_model=QueryResponse, responses=ERRORS)
     async def query(body: QueryRequest) -> dict[str, Any]:
-        """Run read-only Cypher with parameters. Writes are refused (403 `write_refused`)."""
-        return await served.call(served.query, body.cypher, body.params, body.limit, pool="heavy")
+        """Run read-only Cypher with parameters. Writes are refused (403 `write_refused`, `details.what_you_can_do` says
+        how this server takes writes); a label or relationship type the store does not have is 400 `unknown_label`
+        (`details.unknown`: each with the names it is closest to)."""
+        try:
+            return await served.call(served.query, body.cypher, body.params, body.limit, pool="heavy")
+        except WriteRefusedError as exc:
+            raise _write_refusal(exc, body.cypher) from exc
+
+    def _write_refusal(exc: WriteRefusedError, cypher: str) -> ApiError:
+        """A refused write in terms of this server: is it read-only, where the write token is, which route writes."""
+        found = str(exc).split(": queries here are read-only")[0]
+        mcp_write_tool = mcp_server is not None and mcp_writes
+        steps: list[str] = []
+        if not served.allow_writes and not mcp_write_tool:
+            steps.append("this server was started read-only (`opsgraph serve --read-only`): nothing can be written through it; "
+                         "restart it without --read-only to ingest, or stop it and run `opsgraph query --write` on its host")
+        else:
+            token = ""
+            if write_token is not None:
+                token = f" with the server's write token ({token_where}" + ("; this page already sends it)" if page_token else ")")
+            if served.allow_writes:
+                steps.append(f"change the estate's files and ingest them: POST /v1/ingest{token}")
+            if mcp_write_tool:
+                steps.append(f"write Cypher with the MCP tool write_graph at /mcp{token}")
+            else:
+                steps.append("to write Cypher over the API, restart the server with `opsgraph serve --mcp-writes` and use its MCP tool "
+                             f"write_graph{token}")
+        message = f"queries over this API only read, and {found}. What you can do: " + "; or ".join(steps)
+        return ApiError(403, "write_refused", message, {"cypher": cypher, "read_only_server": not served.allow_writes,
+                                                        "mcp_write_tool": mcp_write_tool, "write_token": write_token is not None,
+                                                        "what_you_can_do": steps})
 
     @app.get("/v1/search", tags=["graph"], response_model=SearchResponse, responses=ERRORS)
     async def search(
@@ -536,6 +580,7 @@ def create_app(
     async def favicon() -> Response:
         return Response(status_code=204)
 
+    add_docs(app)  # its assets' mount first: "/static" would take their paths
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     if mcp_server is not None:

@@ -4,7 +4,9 @@ Importing this module is cheap (no web framework): the CLI reads `serve.json` th
 
 One process, one event loop, no forking (the engine's JVM does not survive
 `fork()`): uvicorn runs with a single worker on a socket bound here, so a
-port of 0 works and the URL printed is the real one. While it runs,
+port of 0 works and the URL printed is the real one. (`--workers N` on the
+server backend: `workers.py`, N spawned processes on one socket.) Every
+response names the answering process's pid in `X-Opsgraph-Worker`. While it runs,
 `<home>/serve.json` (mode 0600: it may hold the token) tells the CLI where
 the server is, so CLI commands on a home the server holds go through it.
 `<home>/serve.token` (0600) holds the write token that routes which write need
@@ -76,6 +78,9 @@ def url_for(host: str, port: int) -> str:
         h = "127.0.0.1" if h == "0.0.0.0" else "::1"
     return f"http://[{h}]:{port}" if ":" in h else f"http://{h}:{port}"
 
+
+WORKER_HEADER = "X-Opsgraph-Worker"
+"""Response header naming the pid of the server (worker) process that answered."""
 
 TOKEN_FILE = "serve.token"
 """The write token of the home's server (mode 0600)."""
@@ -184,32 +189,20 @@ def run_server(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C / SIGTERM). `og` must be open; the caller closes it afterwards."""
-    from opsgraph.api.http.app import create_app
-    from opsgraph.api.mcp.server import build_mcp_server
-    from opsgraph.api.service import Served
-
     check_bind(host, token)
-    served = Served(og, allow_writes=allow_writes)
     sock = bind(host, port)
     actual = sock.getsockname()[1]
     url = url_for(host, actual)
     home = og.settings.home
-    hosts = server_names(host, actual, og.settings.serve.allowed_hosts)
-    writes = allow_writes or (mcp and mcp_writes)
-    # Writes need a token even on loopback: the configured one, else this home's generated one.
-    wtoken = (token or write_token(home)) if writes else None
-    where = "the token the server was started with" if token else f"it is in {home / TOKEN_FILE} on the server"
-    page_token = wtoken if wtoken and not token and is_loopback(host) else None
-    mcp_server = build_mcp_server(lambda: served, allow_writes=mcp_writes) if mcp else None
-    app = create_app(served, token=token, mcp_server=mcp_server, warm=True, hosts=hosts, write_token=wtoken, token_where=where,
-                     page_token=page_token, mcp_writes=bool(mcp and mcp_writes))
+    wtoken = serve_write_token(home, token, allow_writes=allow_writes, mcp=mcp, mcp_writes=mcp_writes)
+    app = served_app(og, host=host, port=actual, token=token, write_token=wtoken, allow_writes=allow_writes, mcp=mcp, mcp_writes=mcp_writes)
     info = {"url": url, "pid": os.getpid(), "home": str(home), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "mcp": mcp}
     if token:
         info["token"] = token
     elif wtoken:
         info["token_file"] = str(home / TOKEN_FILE)
     _write_serve_file(home, info)
-    server = uvicorn_server(app, access_log=access_log)
+    server = uvicorn_server(with_worker_header(app), access_log=access_log)
     try:
         if on_ready is not None:
             on_ready(url)
@@ -217,3 +210,46 @@ def run_server(
     finally:
         _remove_serve_file(home)
         sock.close()
+
+
+def serve_write_token(home: Path, token: str | None, *, allow_writes: bool, mcp: bool, mcp_writes: bool) -> str | None:
+    """The token routes that write need, even on loopback: the configured one, else this home's generated one."""
+    writes = allow_writes or (mcp and mcp_writes)
+    return (token or write_token(home)) if writes else None
+
+
+def served_app(
+    og: OpsGraph, *, host: str, port: int, token: str | None, write_token: str | None, allow_writes: bool, mcp: bool, mcp_writes: bool
+) -> Any:
+    """The API app (page, MCP) over an opened facade, as served on (host, port): what one server process runs."""
+    from opsgraph.api.http.app import create_app
+    from opsgraph.api.mcp.server import build_mcp_server
+    from opsgraph.api.service import Served
+
+    served = Served(og, allow_writes=allow_writes)
+    home = og.settings.home
+    hosts = server_names(host, port, og.settings.serve.allowed_hosts)
+    where = "the token the server was started with" if token else f"it is in {home / TOKEN_FILE} on the server"
+    page_token = write_token if write_token and not token and is_loopback(host) else None
+    mcp_server = build_mcp_server(lambda: served, allow_writes=mcp_writes) if mcp else None
+    return create_app(served, token=token, mcp_server=mcp_server, warm=True, hosts=hosts, write_token=write_token, token_where=where,
+                      page_token=page_token, mcp_writes=bool(mcp and mcp_writes))
+
+
+def with_worker_header(app: Any) -> Any:
+    """`app` with `X-Opsgraph-Worker: <pid>` on every HTTP response."""
+    value = str(os.getpid()).encode()
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (WORKER_HEADER.lower().encode(), value)]}
+            await send(message)
+
+        await app(scope, receive, send_with_header)
+
+    return wrapped

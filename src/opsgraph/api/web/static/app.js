@@ -21,7 +21,7 @@
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
       else node.setAttribute(k, v === true ? "" : v);
     }
-    for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
     return node;
   }
   function setStatus(text, cls) { const s = $("#status"); s.textContent = text; s.className = "status " + (cls || ""); }
@@ -36,7 +36,7 @@
   const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(d));
 
   // ---- API --------------------------------------------------------------------------------------
-  class ApiError extends Error { constructor(status, code, message) { super(message); this.status = status; this.code = code; } }
+  class ApiError extends Error { constructor(status, code, message, details) { super(message); this.status = status; this.code = code; this.details = details; } }
   function headers(json) {
     const h = {};
     if (json) h["Content-Type"] = "application/json";
@@ -49,7 +49,7 @@
     const body = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
     if (!res.ok) {
       const e = (body && body.error) || { code: "http_" + res.status, message: String(body).slice(0, 300) };
-      throw new ApiError(res.status, e.code, e.message);
+      throw new ApiError(res.status, e.code, e.message, e.details);
     }
     return body;
   }
@@ -107,6 +107,9 @@
       { selector: "node.top-candidate", style: { "border-width": 6, "width": 34, "height": 34, "font-size": 11 } },
       { selector: "node.symptom", style: { "border-width": 4, "border-color": "#d7263d", "border-style": "double", "min-zoomed-font-size": 0 } },
       { selector: "edge.cause-path", style: { "width": 3.5, "line-color": "#7b2cbf", "target-arrow-color": "#7b2cbf", "opacity": 1, "z-index": 9 } },
+      // The nodes an answer is about (its rows and citations): marked until the next answer.
+      { selector: "node.answer-node", style: { "border-width": 5, "border-color": "#e36414", "min-zoomed-font-size": 0, "font-weight": "bold",
+        "z-index": 11 } },
       { selector: ".faded", style: { "opacity": 0.15 } },
       { selector: ".hidden", style: { "display": "none" } },
     ];
@@ -344,13 +347,78 @@
     }
     text.append(a.answer.slice(last));
     box.replaceChildren(text);
-    if (a.cypher) box.append(el("pre", { class: "cypher" }, a.cypher));
+    const evidence = answerEvidence(a);
+    if (evidence) box.append(evidence);
     if (a.citations && a.citations.length) {
       box.append(el("div", { class: "sources" }, el("b", {}, "sources"), el("ul", { class: "plain" }, a.citations.map((c) => el("li", {}, citationLink(c), el("span", { class: "pill" }, c.kind + " · " + c.found_by))))));
     }
     for (const note of a.notes || []) box.append(el("div", { class: "note" }, note));
     if (a.standalone && a.standalone !== a.question) box.prepend(el("div", { class: "note" }, "read as: " + a.standalone));
     if (a.cached) box.append(el("div", { class: "note" }, "answered from the semantic cache"));
+  }
+  // The evidence an answer stands on: the rows of the query as a table, the query itself, the quoted sections with
+  // their document titles and headings (each opens the document at that section).
+  function answerEvidence(a) {
+    const parts = [];
+    if (a.rows && a.rows.length) {
+      const cols = [...new Set(a.rows.flatMap((r) => Object.keys(r)))];
+      const table = el("table", { class: "grid evidence-rows" }, el("tr", {}, cols.map((c) => el("th", {}, c))));
+      for (const row of a.rows.slice(0, 200)) {
+        table.append(el("tr", {}, cols.map((c) => {
+          const v = row[c];
+          return el("td", {}, typeof v === "string" && state.graphIds.has(v) ? nodeLink(v) : cell(v));
+        })));
+      }
+      parts.push(el("div", { class: "muted" }, `rows (${a.rows.length}${a.rows.length > 200 ? ", first 200 shown" : ""})`), table);
+    }
+    if (a.cypher) parts.push(el("div", { class: "muted" }, "query"), el("pre", { class: "cypher" }, a.cypher));
+    if (a.sections && a.sections.length) {
+      parts.push(el("div", { class: "muted" }, "quoted from"), el("ul", { class: "plain evidence-sections" }, a.sections.map((sec) =>
+        el("li", { "data-chunk": sec.chunk }, docLink(sec.chunk, sec.title || sec.document), sec.section ? el("span", { class: "muted" }, " › " + sec.section) : null,
+          el("span", { class: "pill" }, sec.document)))));
+    }
+    if (!parts.length) return null;
+    return el("details", { class: "evidence", open: true }, el("summary", {}, "evidence"), ...parts);
+  }
+  // The graph's nodes an answer is about: the ids in its rows and its citations (only ids the answer itself holds).
+  function answerNodes(a) {
+    const ids = new Set();
+    for (const row of a.rows || []) for (const v of Object.values(row)) {
+      if (typeof v === "string" && state.graphIds.has(v)) ids.add(v);
+      else if (Array.isArray(v)) for (const x of v) if (typeof x === "string" && state.graphIds.has(x)) ids.add(x);
+    }
+    for (const c of a.citations || []) {
+      const id = state.graphIds.has(c.source_id) ? c.source_id : c.source_id.split("#")[0];
+      if (state.graphIds.has(id)) ids.add(id);
+    }
+    return [...ids];
+  }
+  function markAnswer(a) {
+    state.answerNodes = answerNodes(a);
+    if (!state.cy) return;
+    state.cy.nodes().removeClass("answer-node");
+    const marked = state.cy.collection();
+    for (const id of state.answerNodes) {
+      const n = state.cy.getElementById(id);
+      if (n.nonempty()) marked.merge(n.removeClass("hidden faded").addClass("answer-node"));
+    }
+    if (marked.empty()) return;
+    // Fit the marked nodes and their neighbours, but never closer than 1.2 (one node alone would fill the canvas).
+    const around = marked.closedNeighborhood();
+    state.cy.fit(around, 40);
+    if (state.cy.zoom() > 1.2) { state.cy.zoom(1.2); state.cy.center(around); }
+  }
+  function renderSuggestions(list) {
+    const box = $("#chat-suggestions");
+    if (!list.length) { box.replaceChildren(); box.hidden = true; return; }
+    box.hidden = false;
+    box.replaceChildren(el("div", { class: "muted" }, "try asking"), ...list.map((s) =>
+      el("button", { type: "button", class: "suggestion", "data-shape": s.shape, "data-about": s.about, title: "answered by " + (s.kind || "ask"),
+                     onclick: () => { showTab("chat"); ask(s.question); } }, s.question)));
+  }
+  async function loadSuggestions() {
+    try { renderSuggestions((await api("/v1/ask/suggestions")).questions); }
+    catch (e) { renderSuggestions([]); }
   }
   async function ask(question) {
     const log = $("#chat-log");
@@ -386,7 +454,7 @@
           const payload = JSON.parse(data);
           if (event === "stage" && payload.done) stages.append(el("span", {}, `${payload.name} ${Math.round(payload.ms)} ms`));
           else if (event === "stage") box.replaceChildren(el("span", { class: "muted" }, payload.name + "…"));
-          else if (event === "answer") renderAnswer(box, payload);
+          else if (event === "answer") { renderAnswer(box, payload); markAnswer(payload); }
           else if (event === "error") { box.className = "msg err"; box.textContent = payload.error.message; }
         }
       }
@@ -571,8 +639,33 @@
       out.replaceChildren(table);
     } catch (e) {
       $("#cypher-meta").textContent = "";
-      out.replaceChildren(el("div", { class: "msg err" }, `${e.code}: ${e.message}`));
+      out.replaceChildren(cypherError(e));
     }
+  }
+  // A label typo gets its likeliest meaning (one click puts it in the query); a refused write says what this server allows.
+  function cypherError(e) {
+    const box = el("div", { class: "msg err", id: "cypher-error", "data-code": e.code || "" });
+    const d = e.details || {};
+    if (e.code === "unknown_label" && Array.isArray(d.unknown)) {
+      box.append(el("div", {}, "The query names what this estate does not have, so it would match nothing:"));
+      box.append(el("ul", { class: "plain hints" }, d.unknown.map((u) => el("li", { "data-name": u.name }, `no such ${u.kind} ${u.name}`,
+        u.suggestions.length ? ["; did you mean ", ...u.suggestions.map((sug, i) => [i ? " or " : "", el("a", { class: "link fix", href: "#",
+          onclick: (ev) => { ev.preventDefault(); replaceName(u.name, sug); } }, sug)]), "?"] : ""))));
+      box.append(el("div", { class: "muted" }, "labels: " + (d.labels || []).join(", ")));
+    } else if (e.code === "write_refused" && Array.isArray(d.what_you_can_do)) {
+      box.append(el("div", {}, d.read_only_server ? "This server was started read-only: nothing can be written through it."
+                                                    : "The Cypher editor only reads: this query would write."));
+      box.append(el("div", {}, "What you can do:"), el("ul", { class: "hints" }, d.what_you_can_do.map((t) => el("li", {}, t))));
+    } else {
+      box.append(`${e.code}: ${e.message}`);
+    }
+    return box;
+  }
+  function replaceName(from, to) {
+    const t = $("#cypher-text");
+    const esc = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    t.value = t.value.replace(new RegExp("([:|]\\s*)`?" + esc + "`?(?![\\w`])", "g"), "$1" + to);
+    runCypher();
   }
   $("#cypher-run").addEventListener("click", runCypher);
   $("#cypher-text").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); runCypher(); } });
@@ -586,6 +679,7 @@
       $("#estate-name").textContent = schema.name || "";
       await loadGraph();
       loadRisk();
+      loadSuggestions();
     } catch (e) {
       setStatus(e.code === "unauthorized" ? "token needed" : "error: " + e.message, "bad");
     }
