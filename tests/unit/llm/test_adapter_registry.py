@@ -236,3 +236,6 @@ def test_examples_settings_and_data_hash_are_validated() -> None:
         LoraSettings(target_modules=("q_proj", "v_proj"))
     with pytest.raises(LLMInputError, match="lr must be"):
         LoraSettings(lr=0)
+    with pytest.raises(LLMInputError, match="checkpoint_every"):
+        LoraSettings(checkpoint_every=-1)
+    assert LoraSettings().to_json()["checkpoint_every"] == 1  # recorded in every adapter's manifest

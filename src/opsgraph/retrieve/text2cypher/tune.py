@@ -253,13 +253,14 @@ def tune_estate(
         # cache, so the first question after tuning does not pay for ~1,000 embeddings.
         embedder.embed([p.template for p in held])
     grammar = grammar_factory(schema)
+    budget = query_token_budget(train)
     base_score: tuple[float, float] = (-1.0, 0.0)
     chosen = PromptStyle(k=3, schema=False)
 
     def measure(model: LanguageModel | None, style: PromptStyle, say_as: TuneProgress) -> EvalReport:
         writer = CypherWriter(
             store, model, schema_text if style.schema else "", slots=finder, examples=index, grammar=grammar,
-            style=style, max_attempts=options.max_attempts, row_limit=200,
+            style=style, max_attempts=options.max_attempts, row_limit=200, max_tokens=budget,
         )  # fmt: skip
         label = f"styles k={style.k} {style.format}{' schema' if style.schema else ''}{' grammar' if style.grammar else ''}"
         return evaluate(writer.write, items, progress=lambda d, t: say_as("styles", d, t, label))
@@ -435,6 +436,21 @@ def held_out_items(store: GraphStore, held: Sequence[CypherPair], sample: int, s
         rows = store.query(p.cypher, p.params, limit=200).rows
         items.append(EvalItem(p.question, rows, ordered=is_ordered(p.cypher), pattern=p.pattern))
     return items
+
+
+QUERY_TOKENS = 160
+"""The writer's default token limit for one query (`CypherWriter.max_tokens`)."""
+
+
+def query_token_budget(pairs: Sequence[CypherPair]) -> int:
+    """Tokens a measured generation may take: the longest training query at 2 characters a token, plus 24, at most 160.
+
+    BPE tokenizers of small chat models spend at least ~2 characters a token on Cypher (SmolLM2 on the tiny test estate's
+    pairs: 2.03 at worst), so a correct query fits; what would run past it is a model that does not end its query
+    (an untuned prompt under the grammar ran to 160 tokens on most held-out questions, half the measuring time).
+    """
+    longest = max((len(p.cypher) for p in pairs), default=2 * QUERY_TOKENS)
+    return min(QUERY_TOKENS, (longest + 1) // 2 + 24)
 
 
 def sft_examples(pairs: Sequence[CypherPair]) -> list[SFTExample]:
