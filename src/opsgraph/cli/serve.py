@@ -42,6 +42,18 @@ def _need_serve_extra() -> None:
         raise _fail(f"serving needs the serve extra ({exc.name} is missing): pip install 'opsgraph[serve]'") from exc
 
 
+def _print_banner(first: str, url: str, *, mcp: bool, mcp_writes: bool, token: bool) -> None:
+    """What `serve` prints once it answers: where the page, the API docs and MCP are, and what every call needs."""
+    lines = [first, f"  web page   {url}/", f"  API docs   {url}/docs"]
+    if mcp:
+        lines.append(f"  MCP        {url}/mcp" + ("" if mcp_writes else " (read-only tools)"))
+    if token:
+        lines.append("  every call needs: Authorization: Bearer <token>")
+    lines.append("Ctrl-C stops it.")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
 # -- commands ----------------------------------------------------------------------------
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1). Anything else needs a token.")] = None,
@@ -82,14 +94,7 @@ def serve(
         raise _fail(str(exc)) from exc
 
     def ready(url: str) -> None:
-        lines = [f"opsgraph serving {settings.home} at {url}", f"  web page   {url}/", f"  API docs   {url}/docs"]
-        if not no_mcp:
-            lines.append(f"  MCP        {url}/mcp" + ("" if mcp_writes else " (read-only tools)"))
-        if token:
-            lines.append("  every call needs: Authorization: Bearer <token>")
-        lines.append("Ctrl-C stops it.")
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
+        _print_banner(f"opsgraph serving {settings.home} at {url}", url, mcp=not no_mcp, mcp_writes=mcp_writes, token=bool(token))
 
     try:
         run_server(og, host=host, port=port, token=token, allow_writes=not read_only, mcp=not no_mcp,
@@ -110,15 +115,8 @@ def _serve_workers(settings: Any, workers: int, *, host: str, port: int, token: 
     check_workers(settings, workers)
 
     def ready(url: str, pids: list[int]) -> None:
-        lines = [f"opsgraph serving {settings.home} at {url} with {len(pids)} workers (pids {', '.join(map(str, pids))})",
-                 f"  web page   {url}/", f"  API docs   {url}/docs"]
-        if not no_mcp:
-            lines.append(f"  MCP        {url}/mcp" + ("" if mcp_writes else " (read-only tools)"))
-        if token:
-            lines.append("  every call needs: Authorization: Bearer <token>")
-        lines.append("Ctrl-C stops it.")
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
+        _print_banner(f"opsgraph serving {settings.home} at {url} with {len(pids)} workers (pids {', '.join(map(str, pids))})", url,
+                      mcp=not no_mcp, mcp_writes=mcp_writes, token=bool(token))
 
     status = run_workers(settings, workers, host=host, port=port, token=token, allow_writes=not read_only, mcp=not no_mcp,
                          mcp_writes=mcp_writes, access_log=access_log, on_ready=ready, report=lambda line: err.print(escape(line), highlight=False))
