@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from opsgraph.errors import OpsGraphError
@@ -164,8 +164,9 @@ class Answerer:
         masked = question
         for x in links:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
-        if TIME_QUALIFIER.search(masked):
-            return None  # "Who is on call next week?": the graph holds the current rotation only
+        if TIME_QUALIFIER.search(re.sub(r"\bthis (?:week|shift|rotation)\b", " ", masked, flags=re.I)):
+            # "Who is on call next week?": the graph holds the current rotation only ("this week" is the current one).
+            return None
         rest = tokens(without_paging_words(masked))
         cued = {e for es in self.lexicon.edge_cues(rest).values() for e in es}
         if {p for ps in self.lexicon.prop_cues(rest).values() for p in ps} & set(self.schema.nodes[anchor.node_type].properties):
@@ -246,9 +247,12 @@ class Answerer:
 
     # -- one property of one entity ----------------------------------------------------------
     def lookup(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
-        """"What language is paymentservice written in?": the one property the question names, of the one entity it
-        names, by a fixed query; None unless exactly one entity, one property of its type and no relation are named."""
-        if shape.shape not in ("value", "list", "yesno"):
+        """"What language is paymentservice written in?": the property the question names, of the one entity it
+        names, by a fixed query; None unless exactly one entity, one property cue of its type and no relation are
+        named. A cue may be a word of a property's name, a several-word name ("status page", "pager schedule") or a
+        synonym the schema declares for properties ("mailing list"; one declared for several properties, such as
+        "contact", reads them all). "How many partitions does X have?" reads a number property."""
+        if shape.shape not in ("value", "list", "yesno", "page", "count"):
             return None
         links = self.links(question)
         ids = {x.node_id for x in links}
@@ -258,17 +262,30 @@ class Answerer:
         masked = question
         for x in links:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+        if TIME_QUALIFIER.search(masked):
+            return None  # "What was X's version last week?": the graph holds the current value only
+        phrases, masked = self.lexicon.phrase_cues(masked)
         words = tokens(masked)
         if self.lexicon.edge_cues(words):
             return None
         spec = self.schema.nodes[anchor.node_type]
-        props = {p for ps in self.lexicon.prop_cues(words).values() for p in ps if p in spec.properties}
-        if len(props) != 1:
+        cue_sets = [{p for p in ps if p in spec.properties} for ps in [*phrases.values(), *self.lexicon.prop_cues(words).values()]]
+        cue_sets = [c for c in cue_sets if c]
+        found = set().union(*cue_sets) if cue_sets else set()
+        if not found or (len(found) > 1 and len(cue_sets) > 1):
             return None
-        prop = props.pop()
-        if len(unexplained_words(words, self.lexicon, self.schema, self.values())) > 1:
-            return None  # "Which Helm chart version deploys X?" asks about more than X's `version`
-        cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN n.{prop} AS {prop}"
+        props = sorted(found)
+        counting = shape.shape == "count"
+        if counting:
+            if any(spec.properties[p].type.value not in ("integer", "float") for p in props):
+                return None  # "How many services does X have?" counts nodes; only a number property answers here
+            shape = replace(shape, shape="value", wants_number=False)
+        unexplained = unexplained_words(words, self.lexicon, self.schema, self.values())
+        if len(unexplained) > (0 if counting else 1):
+            # "Which Helm chart version deploys X?" asks about more than X's `version`; "How many replicas of X are
+            # lagging?" counts something else than X's `replicas`.
+            return None
+        cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in props)
         params = {"id": anchor.node_id}
         with trace.stage("lookup") as stage:
             rows = list(self.store.query(cypher, params, limit=1, timeout_ms=5_000).rows)
@@ -277,7 +294,7 @@ class Answerer:
             return None
         if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
             # No value stored: say so rather than render an empty answer.
-            why = f"the graph holds no {prop} for {self.names.display(anchor.node_id)}"
+            why = f"the graph holds no {'/'.join(props)} for {self.names.display(anchor.node_id)}"
             return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
 
@@ -299,6 +316,12 @@ class Answerer:
         with trace.stage("compose") as stage:
             rows = list(self.store.query(built.cypher, built.params, limit=1000, timeout_ms=5_000).rows)
             stage.detail = {"cypher": built.cypher, "params": built.params, "rows": len(rows), **built.parts}
+        if shape.shape == "yesno" and built.parts.get("anchor") is not None and built.parts.get("edge") and not built.negated:
+            # "Is Rachel Kim on call?": a yes/no about the entity named, with what makes it yes. The query walks the
+            # one relation the question names from that entity, so finding nothing is the answer "no".
+            out = self.render(shape, rows, built.cypher, built.params)
+            answer = [{**r, "answer": True} for r in rows] if rows else [{"answer": False}]
+            return replace(out, rows=answer)
         if not rows and not built.negated:
             return None
         if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated:

@@ -114,6 +114,8 @@ def compose(
             masked = re.sub(re.escape(surface), " ", masked, flags=re.I)
     if _NUMBER.search(masked) or _SUPERLATIVE.search(masked):
         return None
+    if lexicon.phrase_cues(masked)[0]:
+        return None  # "the pager schedule of X" names a property: a lookup reads it, no relation is walked
     ids = list(dict.fromkeys(a.node_id for a in anchors))
     if len(ids) > 1:
         return None
@@ -157,6 +159,17 @@ def compose(
         else:
             return None  # a failure of nothing named, or more than one dependency edge to spread through
         words = tokens(FAILURE.sub(" ", masked))
+    if len(edges) > 1 and anchor is not None:
+        # "Which incidents involved redis-cart?": of the relations a word may mean (AFFECTED, RESPONDED_TO), only
+        # those that join the entity named (and the type asked for) can be meant.
+        fits = []
+        for e in edges:
+            froms_e, tos_e = _ends(schema, e)
+            if anchor.node_type in froms_e and (want is None or want == anchor.node_type or want in tos_e):
+                fits.append(e)
+            elif anchor.node_type in tos_e and (want is None or want == anchor.node_type or want in froms_e):
+                fits.append(e)
+        edges = fits
     if len(edges) > 1:
         return None
     edge = edges[0] if edges else None
@@ -178,6 +191,7 @@ def compose(
     froms: list[str] = []
     tos: list[str] = []
     forward = True
+    bridge: str | None = None
     if edge is None:
         if anchor is not None or want is None or negated:
             return None
@@ -203,6 +217,15 @@ def compose(
                     want = None
                     can_out, can_in = anchor.node_type in froms, anchor.node_type in tos
             nouns = {w for w in edge_cues if re.fullmatch(r"dependenc(y|ies)|dependents?|upstream|downstream", w)}
+            if spreading and want is not None and want not in froms and want != anchor.node_type:
+                # "If X fails, which teams are affected?": the teams that own what depends on X, through the one
+                # edge type that joins the wanted type to the dependents.
+                bridges = [e for e, spec in schema.edges.items() if e != edge and (present_edges is None or e in present_edges)
+                           and want in spec.from_types and any(t in froms for t in spec.to_types)]  # fmt: skip
+                if len(bridges) != 1:
+                    return None
+                bridge = bridges[0]
+                can_in = anchor.node_type in tos
             if spreading:
                 can_out, can_in = False, can_in
             if can_out and can_in and nouns:
@@ -281,6 +304,8 @@ def compose(
         if spreading:
             rel = f"[r:{edge}*1..{SPREAD_HOPS}]"
         match = f"MATCH {a}-{rel}->(x{label})" if forward else f"MATCH (x{label})-{rel}->{a}"
+        if bridge is not None:
+            match = f"MATCH (x{label})-[:{bridge}]->(s)-{rel}->{a}"
         params["anchor"] = anchor.node_id
     if spreading and edge_filters:
         return None
@@ -293,7 +318,7 @@ def compose(
     cypher = " ".join([match, ("WHERE " + " AND ".join(where)) if where else "", ret]).replace("  ", " ")
     if not shape.wants_number:
         cypher += " ORDER BY id"
-    parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "forward": forward, "target": target or None,
+    parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "bridge": bridge, "forward": forward, "target": target or None,
              "filters": {**node_filters, **{f"edge.{k}": v for k, v in edge_filters.items()}}, "negated": negated}  # fmt: skip
     return Composed(cypher, params, parts, negated=negated)
 

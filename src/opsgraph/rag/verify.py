@@ -66,6 +66,12 @@ TRANSITIVE = re.compile(
     re.I,
 )
 """Words that ask for a relationship followed through others (besides the failure words)."""
+_REACH = re.compile(
+    r"\b(?:how (?:do|can|should|would) (?:i|we|you|one) (?:reach|get hold of|get in touch with|talk to|message|ping)|"
+    r"(?:what is|what's|what are) the (?:best )?(?:way|ways) to (?:reach|contact|get hold of))\b",
+    re.I,
+)
+"""Asking how to reach someone is asking for their contact properties (the schema may declare `contact` for them)."""
 _VARIABLE_LENGTH = re.compile(r"\[[^\]]*\*\s*\d*\s*(?:\.\.\s*\d*)?\s*\]")
 _GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
 _SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "description", "title", "text", "embedding", "kind", "type", "path", "summary"})
@@ -132,6 +138,19 @@ class Lexicon:
 
     edges: dict[str, frozenset[str]]
     props: dict[str, frozenset[str]]
+    phrases: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Several-word names of properties ("status page" for `status_page`, a declared "mailing list") → the properties."""
+
+    def phrase_cues(self, text: str) -> tuple[dict[str, frozenset[str]], str]:
+        """Property phrases `text` uses (longest first), and `text` with them blanked out."""
+        found: dict[str, frozenset[str]] = {}
+        text = _REACH.sub(" contact ", text)
+        for phrase in sorted(self.phrases, key=len, reverse=True):
+            pattern = re.compile(r"\b" + r"[\s_-]+".join(map(re.escape, phrase.split())) + r"s?\b", re.I)
+            if pattern.search(text):
+                found[phrase] = self.phrases[phrase]
+                text = pattern.sub(" ", text)
+        return found, text
 
     def edge_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
         return _cues(self.edges, words)
@@ -156,6 +175,7 @@ def _cues(table: Mapping[str, frozenset[str]], words: Iterable[str]) -> dict[str
 def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lexicon:
     """The lexicon of `schema`: edge name words, declared synonyms, everyday words; property name words."""
     edges: dict[str, set[str]] = {}
+    everyday: dict[str, set[str]] = {}  # stem → edges it reaches only through the everyday-word table
     type_stems = {stem(w) for name in schema.nodes for tw in type_words(name) for w in tw.split()}
     for name, spec in schema.edges.items():
         if name in skip_types:
@@ -172,17 +192,35 @@ def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lex
                     extra |= {stem(x) for x in syns} | {key}
         for s in stems | extra:
             edges.setdefault(s, set()).add(name)
+        for s in extra - stems:
+            everyday.setdefault(s, set()).add(name)
     # A type word ("runbook" in RUNBOOK_FOR, "member" in MEMBER_OF) names a node type too: "which runbooks" asks for
     # nodes of that type and need not walk the edge, so type words are left to the answer-type check.
     for s in list(edges):
         if s in type_stems:
             del edges[s]
     props: dict[str, set[str]] = {}
-    holders = [spec for n, spec in schema.nodes.items() if n not in skip_types] + [spec for n, spec in schema.edges.items() if n not in skip_types]
-    for spec in holders:
-        for prop in spec.properties:
+    phrases: dict[str, set[str]] = {}
+    holders = [(spec, False) for n, spec in schema.nodes.items() if n not in skip_types] + [
+        (spec, True) for n, spec in schema.edges.items() if n not in skip_types
+    ]
+    for spec, on_edge in holders:
+        for prop, pspec in spec.properties.items():
             if prop in _SKIP_PROPS:
                 continue
+            parts = [w for w in prop.lower().split("_") if w]
+            if len(parts) > 1:
+                phrases.setdefault(" ".join(parts), set()).add(prop)
+            elif not on_edge and stem(parts[0]) in edges and edges[stem(parts[0])] <= everyday.get(stem(parts[0]), set()):
+                # A property the schema names ("trigger" of an incident) beats an everyday word for a relation
+                # ("trigger" as a word for CAUSED_BY): "What triggered INC-7?" asks for the property.
+                del edges[stem(parts[0])]
+            for syn in getattr(pspec, "synonyms", None) or []:
+                syn_words = tokens(str(syn))
+                if len(syn_words) > 1:
+                    phrases.setdefault(" ".join(syn_words), set()).add(prop)
+                elif syn_words and syn_words[0] not in FILLER:
+                    props.setdefault(stem(syn_words[0]), set()).add(prop)
             for w in prop.lower().split("_"):
                 if w in _GENERIC or len(w) < 3 or w in _SKIP_PROPS:
                     continue
@@ -190,7 +228,11 @@ def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lex
                     continue
                 props.setdefault(stem(w), set()).add(prop)
     # A word that names a relation is checked as a relation, not as a property ("role" of MEMBER_OF is both).
-    return Lexicon({k: frozenset(v) for k, v in edges.items()}, {k: frozenset(v) for k, v in props.items() if k not in edges})
+    return Lexicon(
+        {k: frozenset(v) for k, v in edges.items()},
+        {k: frozenset(v) for k, v in props.items() if k not in edges},
+        {k: frozenset(v) for k, v in phrases.items()},
+    )
 
 
 @dataclass
@@ -256,10 +298,14 @@ def verify_query(
     for surface in sorted(entity_surfaces, key=len, reverse=True):
         if surface:
             masked = re.sub(re.escape(surface), " ", masked, flags=re.I)
+    phrase_cues, masked = lexicon.phrase_cues(masked)
     words = tokens(masked)
     used_edges = query_edges(cypher, schema)
     used_props = query_props(cypher)
     values = _values(cypher, params)
+    for phrase, wanted in phrase_cues.items():
+        if not wanted & used_props:
+            reasons.append(f"'{phrase}' names {'/'.join(sorted(wanted))}, which the query does not read")
     edge_cues = lexicon.edge_cues(words)
     for word, wanted in edge_cues.items():
         if not wanted & used_edges and stem(word) not in values:

@@ -63,6 +63,17 @@ class PropertySpec(_Strict):
     """A `float` property may hold NaN and infinity (`nan`, `inf` in files); refused by default."""
     strip_control: bool = False
     """Control characters (other than tab, newline and carriage return) in a text value are removed instead of refused."""
+    synonyms: list[str] = Field(default_factory=list)
+    """Words or short phrases people use for this property ("mailing list" for a team's `email`, "based" for a
+    person's `location`): the answer pipeline's lexicon reads them as naming the property."""
+
+    @field_validator("synonyms")
+    @classmethod
+    def _synonym_words(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not isinstance(word, str) or not word.strip() or word != word.strip():
+                raise ValueError(f"synonym {word!r} must be a non-empty word or phrase without surrounding spaces")
+        return value
 
     @model_validator(mode="after")
     def _text_only_features(self) -> PropertySpec:
