@@ -159,7 +159,7 @@ def compose(
         else:
             return None  # a failure of nothing named, or more than one dependency edge to spread through
         words = tokens(FAILURE.sub(" ", masked))
-    if len(edges) > 1 and anchor is not None:
+    if len(edges) > 1 and anchor is not None and not FAILURE.search(masked) and len(edge_cues) == 1:
         # "Which incidents involved redis-cart?": of the relations a word may mean (AFFECTED, RESPONDED_TO), only
         # those that join the entity named (and the type asked for) can be meant.
         fits = []
