@@ -256,6 +256,8 @@ class Answerer:
             return None
         links = self.links(question)
         ids = {x.node_id for x in links}
+        if len(ids) == 2:
+            return self._lookup_edge(question, shape, links, trace)
         if len(ids) != 1:
             return None
         anchor = links[0]
@@ -297,6 +299,53 @@ class Answerer:
             why = f"the graph holds no {'/'.join(props)} for {self.names.display(anchor.node_id)}"
             return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
+
+    def _lookup_edge(self, question: str, shape: QuestionShape, links: Sequence[SpanLink], trace: Trace) -> Outcome | None:
+        """"What is the timeout checkoutservice uses for paymentservice?": a property of the one edge between the two
+        entities named; None unless exactly one edge type joins them and holds every property cue the question uses."""
+        if shape.shape not in ("value", "list", "yesno"):
+            return None
+        kinds = {x.node_id: x.node_type for x in links}
+        a, b = list(kinds)
+        masked = question
+        for x in links:
+            masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+        if TIME_QUALIFIER.search(masked):
+            return None
+        phrases, masked = self.lexicon.phrase_cues(masked)
+        words = tokens(masked)
+        relation_words = self.lexicon.edge_cues(words)
+        cue_sets = [set(ps) for ps in [*phrases.values(), *self.lexicon.prop_cues(w for w in words if w not in relation_words).values()]]
+        if not cue_sets:
+            return None
+        found = []
+        for name, spec in self.schema.edges.items():
+            if name in self._skip or any(name not in es for es in relation_words.values()):
+                continue
+            if not all(cs & set(spec.properties) for cs in cue_sets):
+                continue
+            props = sorted({p for cs in cue_sets for p in cs if p in spec.properties})
+            for src, dst in ((a, b), (b, a)):
+                if kinds[src] in spec.from_types and kinds[dst] in spec.to_types:
+                    found.append((name, src, dst, props))
+        if len(unexplained_words(words, self.lexicon, self.schema, self.values())) > 1:
+            return None
+        answers = []
+        for name, src, dst, props in found:
+            cypher = f"MATCH (a:{kinds[src]} {{id: $a}})-[r:{name}]->(b:{kinds[dst]} {{id: $b}}) RETURN " + ", ".join(f"r.{p} AS {p}" for p in props)
+            params = {"a": src, "b": dst}
+            with trace.stage("lookup") as stage:
+                rows = list(self.store.query(cypher, params, limit=10, timeout_ms=5_000).rows)
+                stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
+            if rows:
+                answers.append((rows, cypher, params))
+        if len(answers) != 1:
+            return None  # no such edge between them, or several that could be meant
+        rows, cypher, params = answers[0]
+        if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
+            why = f"the graph holds no such value on the {cypher.split('[r:')[1].split(']')[0]} edge between them"
+            return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
+        return self.render(replace(shape, shape="value"), rows, cypher, params)
 
     # -- one-step queries composed from the question's cues ------------------------------------
     def compose(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:

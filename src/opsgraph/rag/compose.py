@@ -265,7 +265,8 @@ def compose(
             continue  # the relation word itself ("consume" for DEPENDS_ON) names no further filter
         else:
             return None
-    for props in lexicon.prop_cues(x for x in words if x not in edge_cues and x not in dict(named)).values():
+    target_forms = type_forms(target) if target else set()
+    for props in lexicon.prop_cues(x for x in words if x not in edge_cues and x not in dict(named) and x not in target_forms).values():
         if not set(props) & (set(node_filters) | set(edge_filters)):
             return None
     if _leftover(words, edge_cues, named, schema, lexicon, target, anchor):

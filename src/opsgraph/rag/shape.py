@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from opsgraph.schema import GraphSchema
-from opsgraph.schema.words import plural, words_of
+from opsgraph.schema.words import TYPE_SYNONYMS, plural, words_of
 
 Shape = Literal["page", "risk", "count", "yesno", "path", "person", "value", "list"]
 
@@ -94,7 +94,8 @@ def named_type(question: str, schema: GraphSchema) -> str | None:
     text = question.lower()
     best: tuple[int, int, str] | None = None
     for name in schema.nodes:
-        for i, word in enumerate(type_words(name)):
+        # The type's own words first, then the ops words for it ("topics" for Queue, "vendors" for ExternalService).
+        for i, word in enumerate([*type_words(name), *TYPE_SYNONYMS.get(name.lower(), ())]):
             for form in (plural(word), word):
                 pattern = rf"\b(?:which|what|list(?: all)?(?: the)?|how many|any|all|show(?: me)?(?: the)?|name the|count(?: the)?)\s+(?:of (?:our|the) )?(?:[a-z0-9-]+\s+)?{re.escape(form)}\b"
                 m = re.search(pattern, text)

@@ -35,6 +35,7 @@ from typing import Any
 from opsgraph.rag.render import NameBook, distinct_nodes
 from opsgraph.rag.shape import PERSON_HINTS, QuestionShape, type_words
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import TYPE_SYNONYMS
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ONCALL = re.compile(r"\bon[- ]?call\b", re.I)
@@ -101,7 +102,11 @@ EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
 
 def type_forms(name: str) -> set[str]:
     """One-word forms of a node type's words ("service", "services", "externalservice"; "people" for Person)."""
-    return {f for tw in type_words(name) for f in (tw, tw + "s", tw + "es") if " " not in f} | ({"people"} if name.lower() == "person" else set())
+    return (
+        {f for tw in type_words(name) for f in (tw, tw + "s", tw + "es") if " " not in f}
+        | ({"people"} if name.lower() == "person" else set())
+        | {w for w in TYPE_SYNONYMS.get(name.lower(), ()) if " " not in w}
+    )
 
 
 def unexplained_words(words: Iterable[str], lexicon: Lexicon, schema: GraphSchema, values: Mapping[str, str] | None = None) -> list[str]:
@@ -310,7 +315,9 @@ def verify_query(
     for word, wanted in edge_cues.items():
         if not wanted & used_edges and stem(word) not in values:
             reasons.append(f"'{word}' means {'/'.join(sorted(wanted))}, which the query does not use")
-    prop_cues = lexicon.prop_cues(w for w in words if w not in edge_cues)
+    wanted_forms = type_forms(shape.wants_type) if shape.wants_type else set()
+    # "What external vendors does X call?": 'vendors' names the type asked for, not the `vendor` property.
+    prop_cues = lexicon.prop_cues(w for w in words if w not in edge_cues and w not in wanted_forms)
     for word, wanted in prop_cues.items():
         if not wanted & used_props and word not in values and stem(word) not in values:
             reasons.append(f"'{word}' names {'/'.join(sorted(wanted))}, which the query does not read")
