@@ -184,7 +184,13 @@ def compose(
         if len(joining) > 1:
             # "Who is the manager of the Payments team?": the value named ('manager', a role of MEMBER_OF) picks the edge.
             valued = {h.owner for _, hs in named for h in hs if h.on_edge}
-            joining = [e for e in joining if e in valued]
+            incidents = schema.incidents
+            if valued:
+                joining = [e for e in joining if e in valued]
+            elif incidents is not None and incidents.type in (want, anchor.node_type) and incidents.affected in joining:
+                # "How many incidents has the cart service had?": an incident of a component is one that affected it
+                # (the schema's `incidents.affected` edge), not only one it caused.
+                joining = [incidents.affected]
         if len(joining) != 1:
             return None
         edge = joining[0]
@@ -254,10 +260,13 @@ def compose(
     # Every value named must filter the target (or the edge); every property word named must be one filtered on.
     node_filters: dict[str, str] = {}
     edge_filters: dict[str, str] = {}
+    type_re = "(?:" + "|".join(sorted(map(re.escape, type_forms(target)), key=len, reverse=True)) + r")\b" if target else r"(?!x)x"
     for w, hits in named:
         on_target = [h for h in hits if not h.on_edge and h.owner == target]
         on_edge = [h for h in hits if h.on_edge and h.owner == edge]
-        if len(on_target) == 1 and not on_edge:
+        if len(on_target) == 1 and (not on_edge or re.search(rf"\b{re.escape(w)}\s+{type_re}", masked, re.I)):
+            # "Kafka topics": a value just before the target's type word describes the target, even when the edge
+            # holds the same value (a `kafka` protocol).
             node_filters[on_target[0].prop] = on_target[0].value
         elif len(on_edge) == 1 and not on_target:
             edge_filters[on_edge[0].prop] = on_edge[0].value
@@ -276,7 +285,9 @@ def compose(
         return None  # "What TLS certificate does the payment service use?" asks about things the query cannot see
     synonyms = {str(x).lower() for spec in schema.nodes.values() for x in (getattr(spec, "synonyms", None) or [])}
     plain = {f for t in schema.nodes for f in type_forms(t)}
-    if anchor is None and any(w in synonyms and w not in plain for w in words):
+    # "the payments namespace": a value named with its property's word is that value, not a word for a component.
+    as_values = {w for w, hs in named if any(stem(h.prop) in {stem(x) for x in words} for h in hs)}
+    if anchor is None and any(w in synonyms and w not in plain and w not in as_values for w in words):
         # "Which services does checkout need?" with "checkout" not linked: a word people use for one component.
         return None
     if any(_names_a_thing(words, w, of_something=anchor is not None) for w in unexplained):

@@ -75,7 +75,7 @@ _REACH = re.compile(
 """Asking how to reach someone is asking for their contact properties (the schema may declare `contact` for them)."""
 _VARIABLE_LENGTH = re.compile(r"\[[^\]]*\*\s*\d*\s*(?:\.\.\s*\d*)?\s*\]")
 _GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
-_SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "description", "title", "text", "embedding", "kind", "type", "path", "summary"})
+_SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "title", "text", "embedding", "kind", "type", "path"})
 
 FILLER = frozenset(
     "a an the of to in on for and or is are was were be been do does did what which who whom whose how many much list show "
