@@ -45,6 +45,14 @@ class NothingIngestedError(OpsGraphError):
     status = 409
 
 
+def property_words(schema: GraphSchema) -> frozenset[str]:
+    """Words of the schema's property names and their declared synonyms ("email", "version", "based")."""
+    specs = [*schema.nodes.values(), *schema.edges.values()]
+    words = {w for spec in specs for p in spec.properties for w in p.lower().split("_") if w}
+    words |= {str(x).lower() for spec in specs for p in spec.properties.values() for x in getattr(p, "synonyms", None) or []}
+    return frozenset(words)
+
+
 def _fulltext_targets(schema: GraphSchema, store: GraphStore) -> list[IndexTarget]:
     live = {t.name for t in store.describe()}
     targets = [CHUNK_TEXT] if CHUNK_TYPE in live else []
@@ -103,8 +111,9 @@ class AskService:
         return EntityLinker(
             entities_from_store(self.store, schema, exclude=DOCUMENT_TYPES),
             embedder=self.embedder,
-            # A question is short: look further for a word that says which kind of node is meant.
-            settings=link_settings(schema, cue_window=6),
+            # A question is short: look further for a word that says which kind of node is meant, and a weak word
+            # only one node goes by links ("checkout", "the ledger").
+            settings=link_settings(schema, cue_window=6, weak_alone=True, not_alone=property_words(schema)),
         )
 
     def _version(self) -> str:

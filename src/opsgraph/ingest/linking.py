@@ -178,6 +178,12 @@ class LinkSettings:
     """One-word aliases that are ordinary words (weak)."""
     type_cues: Mapping[str, frozenset[str]] = field(default_factory=lambda: dict(TYPE_CUES))
     """Type word → cue words (see `TYPE_CUES`)."""
+    weak_alone: bool = False
+    """A weak surface only one node has links without a cue or support: for questions, which name things tersely
+    ("Which datastores does checkout write to?") and are about the estate; documents keep the stricter rule."""
+    not_alone: frozenset[str] = frozenset()
+    """Words that never link alone even with `weak_alone`: words of property names ("email" asks for an address, not
+    for the email service)."""
 
 
 def link_settings(schema: GraphSchema | None, **overrides: Any) -> LinkSettings:
@@ -409,6 +415,8 @@ class EntityLinker:
                 return c, 0.8
             if c.entity in support:
                 return c, 0.7
+            if self.settings.weak_alone and c.kind in ("name", "alias") and " ".join(written.lower().split()) not in self.settings.not_alone:
+                return c, 0.6
             return None
         cued = [c for c in cands if self._cued(toks, m, c.entity)]
         if len(cued) == 1:
