@@ -86,3 +86,10 @@ def test_a_count_of_something_else_than_a_number_property_abstains(ask: Any) -> 
 def test_risk_questions_without_a_trained_model_say_so(ask: Any) -> None:
     a = ask("Which services are at risk right now?")
     assert a.abstained and a.kind == "risk" and "risk" in a.text
+
+
+def test_terse_names_values_with_their_property_and_incidents_of_a_component(ask: Any) -> None:
+    assert _column(ask("Which datastores does checkout write to?"), "id") == {"orders-db"}
+    assert _column(ask("Which services are in the payments namespace?"), "id") == {"paymentservice", "currencyservice"}
+    assert ask("How many incidents has the cart service had?").rows == [{"n": 4}]  # those that affected it
+    assert not ask("What is Rachel Kim's email address?").abstained

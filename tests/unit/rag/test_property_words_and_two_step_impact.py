@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from opsgraph.rag.compose import Anchor, Composed, compose
+from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.shape import question_shape
 from opsgraph.rag.verify import build_lexicon, tokens
 from opsgraph.schema import GraphSchema
@@ -34,7 +34,7 @@ SCHEMA = {
             }
         },
         "Person": {"properties": {"name": "string"}},
-        "Incident": {"name_property": "title", "properties": {"title": "string", "trigger": "string"}},
+        "Incident": {"name_property": "title", "properties": {"title": "string", "trigger": "string", "started_at": "datetime", "resolved_at": "datetime"}},
         "ExternalService": {"properties": {"name": "string", "status_page": "string", "vendor": "string"}},
     },
     "edges": {
@@ -45,6 +45,7 @@ SCHEMA = {
         "AFFECTED": {"from": "Incident", "to": ["Service", "ExternalService"], "synonyms": ["involved"]},
         "RESPONDED_TO": {"from": "Person", "to": "Incident"},
     },
+    "incidents": {"type": "Incident", "affected": "AFFECTED", "caused_by": "CAUSED_BY"},
 }
 
 
@@ -52,10 +53,12 @@ def _schema() -> GraphSchema:
     return GraphSchema.model_validate(SCHEMA)
 
 
-def _build(question: str, *anchors: tuple[str, str, str]) -> Composed | None:
+def _build(question: str, *anchors: tuple[str, str, str], values: dict[str, list[ValueHit]] | None = None) -> Composed | None:
     schema = _schema()
     found = [Anchor(i, t, question.lower().index(s.lower())) for i, t, s in anchors]
-    return compose(question, question_shape(question, schema), found, [s for _, _, s in anchors], schema=schema, lexicon=build_lexicon(schema), values={})
+    return compose(
+        question, question_shape(question, schema), found, [s for _, _, s in anchors], schema=schema, lexicon=build_lexicon(schema), values=values or {}
+    )
 
 
 def test_a_property_the_schema_names_beats_an_everyday_word_for_a_relation() -> None:
@@ -107,3 +110,17 @@ def test_property_synonyms_must_be_words() -> None:
     bad = {**SCHEMA, "nodes": {**SCHEMA["nodes"], "Person": {"properties": {"name": {"type": "string", "synonyms": [" city"]}}}}}  # type: ignore[dict-item]
     with pytest.raises(ValidationError):
         GraphSchema.model_validate(bad)
+
+
+def test_the_incidents_of_a_component_are_those_that_affected_it() -> None:
+    got = _build("How many incidents has paymentservice had?", ("paymentservice", "Service", "paymentservice"))
+    assert got is not None
+    assert got.cypher == "MATCH (x:Incident)-[r:AFFECTED]->(a:Service {id: $anchor}) RETURN count(DISTINCT x) AS n"
+
+
+def test_a_value_before_the_type_word_filters_the_type_even_when_the_edge_holds_it_too() -> None:
+    kafka = {"kafka": [ValueHit("ExternalService", "vendor", "kafka"), ValueHit("DEPENDS_ON", "protocol", "kafka", on_edge=True)]}
+    got = _build("Which kafka vendors does paymentservice use?", ("paymentservice", "Service", "paymentservice"), values=kafka)
+    assert got is not None and got.parts["filters"] == {"vendor": "kafka"}
+    # Elsewhere in the sentence the value is ambiguous between the two: left to the verified retrievers.
+    assert _build("Which vendors does paymentservice use over kafka?", ("paymentservice", "Service", "paymentservice"), values=kafka) is None
