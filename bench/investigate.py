@@ -53,10 +53,10 @@ def _sub(frame, lo: int, hi: int):  # type: ignore[no-untyped-def]
     return TelemetryFrame(frame.node_ids, frame.features, frame.timestamps[lo:hi], frame.values[lo:hi], frame.labels[lo:hi])
 
 
-def petshop_cases(root: Path) -> list[tuple]:
+def petshop_cases(root: Path, split: str = "train") -> list[tuple]:
     from _risk_datasets_public import load_petshop
 
-    issues, _ = load_petshop(root, "train")
+    issues, _ = load_petshop(root, split)
     return [(i.frame, i.edges, i.symptom, i.onset, i.baseline, i.root_cause) for i in issues]
 
 
@@ -231,10 +231,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--datasets", type=Path, default=None, help="folder of the shared datasets (read, never copied)")
     p.add_argument("--skip-speed", action="store_true", help="accuracy only")
+    p.add_argument("--split", choices=("train", "test"), default="train",
+                   help="PetShop split: 'train' (the issues rankers were compared on) or 'test' (held out: run it only to "
+                        "measure a ranker already fixed)")
     args = p.parse_args(argv)
     datasets = args.datasets or find_datasets()
     sections: list[tuple[str, Callable[[], list[tuple]]]] = [
-        ("PetShop training issues", lambda: petshop_cases(datasets / "petshop")),
+        (f"PetShop {'training' if args.split == 'train' else 'held-out test'} issues",
+         lambda: petshop_cases(datasets / "petshop", args.split)),
         ("Nezha Online Boutique", lambda: nezha_cases(datasets / "nezha_online_boutique")),
     ]
     for name, load in sections:
@@ -242,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             cases = load()
         except (OSError, ValueError) as exc:
             print(f"{name}: skipped ({exc})")
+            continue
+        if not cases:
+            print(f"{name}: skipped (no issues found under {datasets})")
             continue
         print("\n".join(evaluate(name, cases)), flush=True)
     if not args.skip_speed:
