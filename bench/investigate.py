@@ -57,45 +57,55 @@ def petshop_cases(root: Path, split: str = "train") -> list[tuple]:
     from _risk_datasets_public import load_petshop
 
     issues, _ = load_petshop(root, split)
-    return [(i.frame, i.edges, i.symptom, i.onset, i.baseline, i.root_cause) for i in issues]
+    return [(i.frame, i.edges, i.symptom, i.onset, i.baseline, i.root_cause, None) for i in issues]
+
+
+def nezha_traces(root: Path, inject_time: str, normal: list | None) -> dict | None:
+    """The trace evidence of one Nezha fault, when the dataset's trace subset covers its window.
+
+    The subset (SOURCE.txt) is one minute-file per covered fault window, ``<day>/trace/HH_MM_trace.csv``
+    named by the metric clock, and one fault-free minute (``normal/``); the files hold no spans before
+    the onset of the same window. So the spans after are the window's file (the first named 0-3 minutes
+    from the injection's minute), the spans before are the fault-free minute.
+    """
+    from datetime import datetime, timedelta
+
+    from opsgraph.investigate.spans import trace_changes
+    from opsgraph.sources.traces import read_span_table
+
+    if not normal:
+        return None
+    at = datetime.strptime(inject_time[:16], "%Y-%m-%d %H:%M")
+    for k in range(4):
+        t = at + timedelta(minutes=k)
+        path = root / t.strftime("%Y-%m-%d") / "trace" / f"{t:%H_%M}_trace.csv"
+        if path.is_file():
+            return trace_changes(normal, read_span_table(path))
+    return None
 
 
 def nezha_cases(root: Path, before: int = 30, after: int = 10) -> list[tuple]:
     from _risk_datasets_public import load_nezha
 
+    from opsgraph.sources.traces import read_span_table
+
     nz = load_nezha(root)
+    normal_files = sorted((root / "normal").glob("*/trace/*_trace.csv")) if (root / "normal").is_dir() else []
+    normal = [s for p in normal_files for s in read_span_table(p)]
     ends = [*nz.segments[1:], len(nz.frame.timestamps)]
     out = []
     for f in nz.faults:
         seg = max(s for s in nz.segments if s <= f.step)
         end = min(e for e in ends if e > f.step)
         frame = _sub(nz.frame, max(seg, f.step - before), min(end, f.step + after))
-        out.append((frame, nz.edges, "frontend", int(nz.frame.timestamps[f.step]), None, f.service))
+        out.append((frame, nz.edges, "frontend", int(nz.frame.timestamps[f.step]), None, f.service,
+                    nezha_traces(root, f.inject_time, normal)))
     return out
 
 
 def measures(tops: Sequence[list[str]], truths: Sequence[str]) -> dict[str, float]:
     acc = {k: float(np.mean([t in top[:k] for top, t in zip(tops, truths, strict=True)])) for k in range(1, 6)}
     return {"AC@1": acc[1], "AC@3": acc[3], "AC@5": acc[5], "Avg@5": float(np.mean(list(acc.values())))}
-
-
-def previous_ranker(frame, edges, symptom: str, onset: int, baseline, cal: np.ndarray) -> tuple[list[str], bool]:  # type: ignore[no-untyped-def]
-    """The investigation ranker before metric families, the load discount and the symptom's floor (kept here, in
-    the benchmark only, for the before/after figure): Borda of the place by the largest non-load change and the
-    place in the walk; clear when both put the same node first and its change passes 3."""
-    from opsgraph.risk.rca import LOAD_PREFIXES, node_anomaly, rank_root_causes
-
-    ids = list(frame.node_ids)
-    perf = np.array([not f.startswith(LOAD_PREFIXES) for f in frame.features])
-    anomaly = node_anomaly(cal, perf)
-    walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, changes=cal)
-    n = len(ids)
-    by_change = {ids[i]: r for r, i in enumerate(sorted(range(n), key=lambda i: (-anomaly[i], ids[i])), 1)}
-    by_walk = {x.node: r for r, x in enumerate(walk.nodes, 1)}
-    explains = {x.node: x.explains_symptom for x in walk.nodes}
-    order = sorted(ids, key=lambda x: (not explains[x], by_change[x] + by_walk[x], by_change[x], x))
-    top = order[0]
-    return order, by_change[top] == 1 and by_walk[top] == 1 and float(np.expm1(anomaly[ids.index(top)])) >= 3.0
 
 
 def evaluate(name: str, cases: list[tuple]) -> list[str]:
@@ -105,32 +115,38 @@ def evaluate(name: str, cases: list[tuple]) -> list[str]:
 
     truths = [c[5] for c in cases]
     baro, rca, prev, new, prev_conf, conf = [], [], [], [], [], []
+    traced = sum(1 for c in cases if c[6])
     began = time.perf_counter()
-    for frame, edges, symptom, onset, baseline, _ in cases:
+    for frame, edges, symptom, onset, baseline, _, traces in cases:
         baro.append(rank_by_change(frame, onset, symptom=symptom, calls=edges).top(5))
         rca.append(rank_root_causes(frame, edges, symptom, onset, baseline=baseline).top(5))
         cal = calibrated_changes(frame, onset, baseline=baseline)
-        order, clear = previous_ranker(frame, edges, symptom, onset, baseline, cal)
-        prev.append(order[:5])
-        prev_conf.append(clear)
-        ranking = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal,
-                                  metrics=metric_evidence(frame, onset, baseline=baseline, calibrated=cal))
+        metrics = metric_evidence(frame, onset, baseline=baseline, calibrated=cal)
+        before = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics)
+        prev.append(before.top(5))
+        prev_conf.append(before.confident)
+        ranking = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics,
+                                  traces=traces)
         new.append(ranking.top(5))
         conf.append(ranking.confident)
     secs = (time.perf_counter() - began) / max(len(cases), 1)
-    lines = [f"{name}: {len(cases)} cases ({secs * 1000:.0f} ms per case for all four rankers)",
+    lines = [f"{name}: {len(cases)} cases, {traced} with traces ({secs * 1000:.0f} ms per case for all four rankers)",
              f"  {'ranker':<62} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
     for label, tops in (("BARO-style (rca.rank_by_change)", baro), ("evidence walk (rca.rank_root_causes)", rca),
-                        ("investigation ranker before (all non-load metrics, no floor)", prev),
-                        ("investigation ranker (own health beyond load, symptom floor)", new)):
+                        ("investigation ranker, metrics only (before trace evidence)", prev),
+                        ("investigation ranker, metrics and traces (now)", new)):
         m = measures(tops, truths)
         lines.append(f"  {label:<62} {m['AC@1']:>5.2f} {m['AC@3']:>5.2f} {m['AC@5']:>5.2f} {m['Avg@5']:>6.2f}")
-    for who, tops, flags in (("before", prev, prev_conf), ("now", new, conf)):
+    for who, tops, flags in (("metrics only", prev, prev_conf), ("now", new, conf)):
         right = [top[0] == t for top, t in zip(tops, truths, strict=True)]
         for flag, word in ((True, "clear"), (False, "no clear cause")):
             hits = [r for r, c in zip(right, flags, strict=True) if c == flag]
             share = f"{np.mean(hits):.2f}" if hits else "n/a"
             lines.append(f"  investigation ranker ({who}) said '{word}': {len(hits)} case(s), top candidate right in {share}")
+    if traced:
+        changed = [(t, p[0], n[0]) for t, p, n, c in zip(truths, prev, new, cases, strict=True) if c[6] and p[:5] != n[:5]]
+        lines.append(f"  cases with traces whose ranking traces changed: {len(changed)} "
+                     + ", ".join(f"(truth {t}: top {a} -> {b})" for t, a, b in changed))
     return lines
 
 
