@@ -2,25 +2,26 @@
 
 One command (``python bench/investigate.py``) prints, for the same cases in the same run:
 
-* **PetShop** training issues (20; the held-out test split is never read here) and **Nezha Online
+* **PetShop** issues of one split (``--split train``, the default: the 20 training issues the rankers were
+  compared on; ``--split test``: the held-out issues, to be run only once a ranker is fixed; this
+  machine's snapshot holds no test split, which is then reported as skipped) and **Nezha Online
   Boutique** (56 injected faults; symptom = frontend, the shop's entry point; 30 steps before the
   fault and 10 from it, the window the BARO-style figure of the issue was measured with):
   AC@1/3/5 and Avg@5 (mean of AC@1..5, RCAEval's measures) for the BARO-style baseline
-  (`rca.rank_by_change`), the evidence walk (`rca.rank_root_causes`), the investigation ranker as it
-  was before metric families (`previous_ranker`, kept here for the before/after figure) and the
-  investigation ranker (`investigate.rank_candidates`: a node's own health change beyond its load
-  change, the symptom floored at a moved metric; see `investigate/rank.py`). Both investigation
-  rankers run on `calibrated_changes` (units of the metric's own spread in the earlier half of the rows
-  before the onset when at least 10 rows give it, else a tenth of its level). The data sets carry no change log and no
-  incident history, so the new ranker runs on metric and graph evidence only: nothing is tuned per
-  data set and nothing learns from the labels.
+  (`rca.rank_by_change`), the evidence walk (`rca.rank_root_causes`), the investigation ranker on
+  metrics only (`investigate.rank_candidates` without traces: the ranker as it was before trace
+  evidence) and on metrics and traces (`spans.trace_changes`: each service's own time per span and
+  failed spans). Both investigation rankers run on `calibrated_changes`. Traces: Nezha's trace subset
+  (SOURCE.txt) is one minute-file for 10 of the 56 fault windows plus one fault-free minute; the
+  spans after are the window's file, the spans before the fault-free minute (`nezha_traces`).
+  PetShop has no traces. Nothing is tuned per data set and nothing learns from the labels.
 * the **confident-vs-not split**: how often the top candidate is right when the ranker says the
   cause is clear, and when it says "no clear cause".
 * **speed**: a simulated 50-service estate with a day of per-minute telemetry in a real embedded
   store (day-sized telemetry buckets, the default); time of a whole investigation (telemetry read,
   evidence, ranking, paths, incidents, runbooks) on the old read path (every number converted by
-  its own JPype call, no cache), on the new one with its bucket cache empty, and warm; beside the
-  in-memory ranking alone, over several symptoms.
+  its own JPype call, no cache), on the new one with its bucket cache empty, warm, and cold with
+  the spans of its window (`window_spans`); beside the in-memory ranking alone, over several symptoms.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -183,6 +185,7 @@ class _ElementWiseTransport:
 def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: int = 1440) -> list[str]:
     from opsgraph.investigate import investigate
     from opsgraph.investigate.evidence import detect_onset
+    from opsgraph.investigate.spans import MAX_SPANS
     from opsgraph.risk.rca import rank_root_causes
     from opsgraph.risk.simulate import simulate_estate
     from opsgraph.schema.loader import parse_schema
@@ -218,6 +221,11 @@ def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: 
                 cache.clear()
                 cold.append(_timed(lambda s=symptom, a=at: investigate(store, schema, s, at=a)))
             warm = [_timed(lambda s=s, a=a: investigate(store, schema, s, at=a)) for s, a in targets]
+            spans = {a: window_spans(sim.edges, a) for _, a in targets}
+            traced = []
+            for symptom, at in targets:
+                cache.clear()
+                traced.append(_timed(lambda s=symptom, a=at: investigate(store, schema, s, at=a, spans=spans[a])))
             frame = store.read_telemetry("Service")
             rank_only = [_timed(lambda s=s, a=a: rank_root_causes(frame, sim.edges, s, a)) for s, a in targets]
             detect_s = _timed(lambda: detect_onset(frame, targets[0][0]))
@@ -233,8 +241,42 @@ def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: 
             f"  old path (each number crosses from the engine by itself, no bucket cache): {fig(old)}",
             f"  new path, cold (numbers cross as one string per list, bucket cache emptied first): {fig(cold)}",
             f"  new path, warm (buckets decoded by an earlier investigation, same data):   {fig(warm)}",
+            f"  new path, cold, with {statistics.median(len(v) for v in spans.values()):,.0f} spans in the +-30 min window "
+            f"(every dependency edge called {SPAN_CALLS}x a minute; thinned to whole traces, ~{MAX_SPANS:,} spans): {fig(traced)}",
             f"  in-memory reference in the same run: rca.rank_root_causes on the whole day: median {statistics.median(rank_only):.3f} s",
             f"  onset detection over the day for one symptom: {detect_s:.3f} s"]
+
+
+SPAN_CALLS = 20
+"""Calls a minute on each dependency edge in the speed figure with spans."""
+
+
+@dataclass(frozen=True)
+class _Span:
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    service: str
+    start_ns: int
+    end_ns: int
+    error: bool | None = None
+
+
+def window_spans(edges: Sequence[tuple[str, str]], at: int, window_s: int = 1800, seed: int = 1) -> list[_Span]:
+    """Two-span traces (caller, callee) on every dependency edge, `SPAN_CALLS` a minute, over the window around `at`."""
+    rng = np.random.default_rng(seed)
+    out = []
+    n = 0
+    for minute in range(at - window_s, at + window_s, 60):
+        for a, b in edges:
+            for _ in range(SPAN_CALLS):
+                t0 = int((minute + 60 * rng.random()) * 1e9)
+                callee_ms, own_ms = 2 + rng.random(), 1 + rng.random()
+                c0 = t0 + int(own_ms / 2 * 1e6)
+                c1 = c0 + int(callee_ms * 1e6)
+                out += [_Span(f"t{n}", "p", None, a, t0, c1 + int(own_ms / 2 * 1e6)), _Span(f"t{n}", "c", "p", b, c0, c1)]
+                n += 1
+    return out
 
 
 def _timed(fn: Callable[[], object]) -> float:

@@ -23,7 +23,7 @@ from opsgraph.investigate.rank import rank_candidates
 from opsgraph.investigate.report import Investigation, TimelineEvent, iso
 from opsgraph.investigate.runbooks import runbooks_for
 from opsgraph.investigate.similar import _epoch, past_incidents, similar_incidents
-from opsgraph.investigate.spans import SpanLike, split_at, trace_changes
+from opsgraph.investigate.spans import SpanLike, split_at, thin, trace_changes
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
 
@@ -109,7 +109,7 @@ def investigate(
                 memory.setdefault(cause, []).append(past.id)
     say("ranking", 0.6)
     lo, hi = (at - window_s) * 1_000_000_000, (at + window_s + 1) * 1_000_000_000
-    before, after = split_at((s for s in spans if lo <= s.start_ns < hi), at)
+    before, after = split_at(thin([s for s in spans if lo <= s.start_ns < hi]), at)
     traces = trace_changes(before, after) if before and after else {}
     ranking = rank_candidates(frame, win.edges, symptom, at, metrics=metrics, changes=moved, memory=memory, traces=traces)
     top = ranking.top(k)

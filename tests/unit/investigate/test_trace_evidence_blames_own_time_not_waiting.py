@@ -10,7 +10,7 @@ import numpy as np
 
 from opsgraph.investigate.evidence import metric_evidence
 from opsgraph.investigate.rank import rank_candidates
-from opsgraph.investigate.spans import OWN_FACTOR, service_spans, split_at, trace_changes
+from opsgraph.investigate.spans import OWN_FACTOR, service_spans, split_at, thin, trace_changes
 from opsgraph.store.base import TelemetryFrame
 
 MS = 1_000_000
@@ -114,3 +114,17 @@ def test_the_ranker_weighs_a_traced_change_as_the_nodes_own_health() -> None:
     assert seen.candidates[0].as_dict()["trace"]["service"] == "db"
     # callers whose spans only waited carry no trace evidence
     assert all(c.trace is None for c in seen.candidates if c.node != "db")
+
+
+def test_a_busy_window_is_thinned_to_whole_traces_and_keeps_its_evidence() -> None:
+    before, after = chain(3000, start_s=T0), chain(3000, start_s=T0 + 60, db_ms=40.0)
+    kept = thin(before + after, cap=3000)
+    assert 2000 < len(kept) < 4000
+    by_trace: dict[str, int] = {}
+    for s in kept:
+        by_trace[s.trace_id] = by_trace.get(s.trace_id, 0) + 1
+    assert set(by_trace.values()) == {3}  # whole traces only: exclusive times stay exact
+    b, a = split_at(kept, T0 + 60)
+    ch = trace_changes(b, a)
+    assert ch["db"].own_change > 0 and ch["api"].change == 0
+    assert thin(before, cap=len(before)) == before
