@@ -124,6 +124,8 @@ def investigate(
     for cand in ranking.candidates[:k]:
         timeline += [TimelineEvent(m.since, cand.node, "metric", m.text()) for m in cand.metrics[:2]]
         timeline += [TimelineEvent(ch.at, cand.node, "change", ch.text) for ch in cand.changes]
+        if cand.trace is not None:  # the spans after the onset against before: one event at the onset
+            timeline.append(TimelineEvent(at, cand.node, "trace", cand.trace.text()))
     for sim in similar:  # past incidents like this one, at their start: what they were, what caused and fixed them
         past = sim.incident
         if past.started_at is not None:

@@ -85,6 +85,7 @@ def test_the_span_source_names_the_service_whose_own_time_rose(homes: tuple[Path
     assert top.node == "currencyservice", [c.node for c in inv.candidates[:3]]
     assert top.trace is not None and top.trace.own_factor is not None and top.trace.own_factor > 8
     assert "traces: own time per span" in top.reason
+    assert any(e.kind == "trace" and e.node == "currencyservice" and "own time per span" in e.text for e in inv.timeline)
     checkout = next(c for c in inv.candidates if c.node == "checkoutservice")
     assert checkout.trace is None  # its spans only waited longer on currency
 
