@@ -15,7 +15,8 @@ What counts as a node's own anomaly follows how faults travel (`node_evidence`):
   node's median own (exclusive) time per span, or its share of failed spans, against before the
   onset, in units of its normal movement like a metric change. Its health is the larger of its
   metric and trace changes, so a cause whose metrics are blind to it (a busy frontend whose pod
-  metrics barely move while every request waits on it) still stands out.
+  metrics barely move while every request waits on it) still stands out. Its own log's error lines
+  per second (`logs.log_changes`) count the same way.
 * **The symptom is in trouble by definition.** Someone is investigating it; its own metrics may not
   show the fault (a bad return value, an exception swallowed into a slow page). So its anomaly is at
   least that of a metric that just moved (`MOVED`, the threshold of `evidence.metric_evidence`):
@@ -50,6 +51,7 @@ import numpy as np
 
 from opsgraph.investigate.changes import ChangeEvidence
 from opsgraph.investigate.evidence import MetricChange, calibrated_changes
+from opsgraph.investigate.logs import LogChange
 from opsgraph.investigate.spans import TraceChange, trace_change_matrix
 from opsgraph.risk.rca import (
     LOAD_PREFIXES,
@@ -144,12 +146,15 @@ class Candidate:
     """Ids of past incidents this node caused that shared components with this one."""
     trace: TraceChange | None = None
     """What its spans said (own time per span, failed spans), when traces covered the window and it moved."""
+    log: LogChange | None = None
+    """What its log said (error lines per second), when logs covered the window and they rose."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"node": self.node, "score": round(self.score, 4), "anomaly": round(self.anomaly, 4), "change_rank": self.change_rank,
                 "walk_rank": self.walk_rank, "explains_symptom": self.explains_symptom, "reason": self.reason,
                 "metrics": [m.as_dict() for m in self.metrics], "changes": [c.as_dict() for c in self.changes],
-                "past_causes": list(self.past_causes), "trace": self.trace.as_dict() if self.trace else None}
+                "past_causes": list(self.past_causes), "trace": self.trace.as_dict() if self.trace else None,
+                "log": self.log.as_dict() if self.log else None}
 
 
 @dataclass(frozen=True)
@@ -172,20 +177,23 @@ def rank_candidates(
     baseline: TelemetryFrame | None = None, metrics: Mapping[str, list[MetricChange]] | None = None,
     changes: Mapping[str, list[ChangeEvidence]] | None = None, memory: Mapping[str, list[str]] | None = None,
     load_prefixes: Sequence[str] = LOAD_PREFIXES, calibrated: np.ndarray | None = None,
-    traces: Mapping[str, TraceChange] | None = None,
+    traces: Mapping[str, TraceChange] | None = None, logs: Mapping[str, LogChange] | None = None,
 ) -> Ranking:
     """Every node of `frame`, most likely root cause first (module docstring).
 
     `calibrated` [N, F] replaces `calibrated_changes` as the change evidence (a benchmark compares calibrations).
     `traces` (`spans.trace_changes` of the spans before and after the onset) adds each traced node's own time per
-    span and failed spans to its health evidence.
+    span and failed spans to its health evidence; `logs` (`logs.log_changes`) its error log lines per second.
     """
     ids = list(frame.node_ids)
     if symptom not in ids:
         raise RootCauseError(f"symptom {symptom!r} is not a node of the frame")
     raw = calibrated_changes(frame, onset, baseline=baseline) if calibrated is None else calibrated
-    traces = traces or {}
+    traces, logs = traces or {}, logs or {}
     traced = trace_change_matrix(ids, dict(traces)) if traces else None
+    if logs:
+        logged = np.array([logs[n].change if n in logs else 0.0 for n in ids], np.float64)
+        traced = logged if traced is None else np.maximum(traced, logged)
     ev = node_evidence(raw, frame.features, ids.index(symptom), load_prefixes, traced)
     anomaly = ev.anomaly
     walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, load_prefixes=load_prefixes, changes=raw,
@@ -200,7 +208,9 @@ def rank_candidates(
         score = (2 * n - by_change[node] - by_walk[node]) / max(2 * (n - 1), 1)
         seen = traces.get(node)
         seen = seen if seen is not None and seen.change > 0 else None
-        moved = ev.health[i] > 0 and (any(not m.load for m in metrics.get(node, [])) or seen is not None)
+        said = logs.get(node)
+        said = said if said is not None and said.change > 0 else None
+        moved = ev.health[i] > 0 and (any(not m.load for m in metrics.get(node, [])) or seen is not None or said is not None)
         if moved and changes.get(node):
             score += CHANGE_BONUS
         if moved and memory.get(node):
@@ -210,7 +220,7 @@ def rank_candidates(
                        key=lambda m: (metric_role(m.metric, load_prefixes) != "health", -m.change, m.metric))
         cands.append(Candidate(node, float(score), float(anomaly[i]), by_change[node], by_walk[node], explains[node],
                                metrics=shown, changes=list(changes.get(node, [])), past_causes=list(memory.get(node, [])),
-                               trace=seen))
+                               trace=seen, log=said))
     cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
     cands = [_with_reason(c) for c in cands]
     top = cands[0] if cands else None
@@ -248,6 +258,8 @@ def _with_reason(c: Candidate) -> Candidate:
         bits.append("no metric past the threshold")
     if c.trace is not None:
         bits.append("traces: " + c.trace.text().split(": ", 1)[1])
+    if c.log is not None:
+        bits.append("logs: " + c.log.text().split(": ", 1)[1])
     if c.changes:
         ch = c.changes[0]
         bits.append(f"{ch.kind} change {ch.before_onset_s // 60} min before onset")

@@ -18,6 +18,7 @@ from opsgraph.embed.base import Embedder
 from opsgraph.investigate._errors import InvestigationError
 from opsgraph.investigate.changes import changes_before
 from opsgraph.investigate.evidence import detect_onset, metric_evidence, node_series, read_window, telemetry_span, telemetry_types
+from opsgraph.investigate.logs import LogLike, log_changes
 from opsgraph.investigate.paths import observed_calls, shortest_paths
 from opsgraph.investigate.rank import rank_candidates
 from opsgraph.investigate.report import Investigation, TimelineEvent, iso
@@ -45,13 +46,14 @@ def _incident_target(store: GraphStore, schema: GraphSchema, target: str) -> tup
 def investigate(
     store: GraphStore, schema: GraphSchema, target: str, *, at: int | None = None, window_s: int = 1800,
     changes: Sequence[Mapping[str, Any]] = (), embedder: Embedder | None = None, now: float | None = None,
-    progress: Progress | None = None, k: int = 5, spans: Iterable[SpanLike] = (),
+    progress: Progress | None = None, k: int = 5, spans: Iterable[SpanLike] = (), logs: Iterable[LogLike] = (),
 ) -> Investigation:
     """Investigate `target` (module docstring); raises `InvestigationError` with what to do when it cannot.
 
     `spans` (plain records, e.g. from `sources.traces.read_spans`, passed in by `app` like `changes`): those within
     the window are split at the onset and each service's own time per span and failed spans are weighed as
-    evidence (`spans.trace_changes`).
+    evidence (`spans.trace_changes`); `logs` (e.g. `sources.logs.read_logs`) likewise give each service's error log
+    lines per second (`logs.log_changes`).
     """
     began = time.perf_counter()
     say = progress or (lambda _msg, _frac: None)
@@ -111,7 +113,9 @@ def investigate(
     lo, hi = (at - window_s) * 1_000_000_000, (at + window_s + 1) * 1_000_000_000
     before, after = split_at(thin([s for s in spans if lo <= s.start_ns < hi]), at)
     traces = trace_changes(before, after) if before and after else {}
-    ranking = rank_candidates(frame, win.edges, symptom, at, metrics=metrics, changes=moved, memory=memory, traces=traces)
+    said = log_changes(logs, at, at - window_s, at + window_s + 1)
+    ranking = rank_candidates(frame, win.edges, symptom, at, metrics=metrics, changes=moved, memory=memory, traces=traces,
+                              logs=said)
     top = ranking.top(k)
     paths = shortest_paths(win.edges, symptom, top, observed_calls(store, schema))
     say("incidents and runbooks", 0.8)
@@ -126,6 +130,8 @@ def investigate(
         timeline += [TimelineEvent(ch.at, cand.node, "change", ch.text) for ch in cand.changes]
         if cand.trace is not None:  # the spans after the onset against before: one event at the onset
             timeline.append(TimelineEvent(at, cand.node, "trace", cand.trace.text()))
+        if cand.log is not None:
+            timeline.append(TimelineEvent(at, cand.node, "log", cand.log.text()))
     for sim in similar:  # past incidents like this one, at their start: what they were, what caused and fixed them
         past = sim.incident
         if past.started_at is not None:

@@ -1,15 +1,17 @@
-"""Spans of a configured trace source are root-cause evidence, end to end on the real store.
+"""Spans of a configured trace source, and error lines of a log source, are root-cause evidence, end to end on the real store.
 
 The story: on the sample estate, checkout's latency rises; no other service's metrics move. The span file of
 the estate's `kind: traces` source shows why: currencyservice's own time per span went from ~2 ms to ~25 ms at
 the onset, while checkout's spans only got longer by waiting on it. Investigated from checkoutservice, the
 currency service comes first, its reason citing the spans; without the trace source the metrics alone cannot
-name it. A malformed span file is refused naming the file and line.
+name it. A malformed span file is refused naming the file and line. A log source whose currency lines turn to errors
+at the onset names it the same way.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ import pytest
 
 from opsgraph.app import OpsGraph, Settings, sample_estate_path
 from opsgraph.errors import OpsGraphError
+from opsgraph.sources import SourceConfig
 
 FEATURES = ["cpu", "memory", "latency_p95_ms", "error_rate", "requests_per_s"]
 NORMAL = {"cpu": 30.0, "memory": 45.0, "latency_p95_ms": 120.0, "error_rate": 0.002, "requests_per_s": 50.0}
@@ -106,3 +109,23 @@ def test_a_malformed_span_file_is_refused_naming_file_and_line(homes: tuple[Path
     bad.write_text("\n".join(lines) + "\n")
     with OpsGraph(_settings(home, bad)) as og, pytest.raises(OpsGraphError, match=r"bad\.csv: line 4: start/end"):
         og.investigate("checkoutservice", at=float(onset))
+
+
+def test_a_log_source_names_the_service_whose_error_lines_rose(homes: tuple[Path, Path, int], tmp_path: Path) -> None:
+    home, _, onset = homes
+    logs = tmp_path / "logs.jsonl"
+    rows = [{"time_unix_nano": (onset - 1500 + 300 * i) * 10**9, "service": "currencyservice", "severity": "ERROR",
+             "message": "rate table stale"} for i in range(3)]
+    rows += [{"time_unix_nano": (onset + 5 * i) * 10**9, "service": "currencyservice", "severity": "ERROR",
+              "message": "conversion failed"} for i in range(60)]
+    rows += [{"time_unix_nano": (onset + 7 * i) * 10**9, "service": "checkoutservice", "severity": "info", "message": "order"}
+             for i in range(60)]
+    logs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = _settings(home, None)
+    settings.sources = [SourceConfig(name="logs", kind="logs", path=logs)]
+    with OpsGraph(settings) as og:
+        inv = og.investigate("checkoutservice", at=float(onset))
+    top = inv.candidates[0]
+    assert top.node == "currencyservice" and top.log is not None and top.log.errors_after == 60
+    assert "logs: error log lines" in top.reason
+    assert any(e.kind == "log" and e.node == "currencyservice" for e in inv.timeline)
