@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from opsgraph.sources import SourceConfig, read_source
 from opsgraph.sources.logs import LogFormatError, read_log_jsonl, read_log_table, read_logs
 
 T = 1_661_145_522_908_318_000
@@ -71,3 +72,9 @@ def test_bad_log_input_names_file_line_and_field(tmp_path: Path) -> None:
         list(read_log_jsonl(not_json))
     with pytest.raises(LogFormatError, match="no such file or folder"):
         list(read_logs(tmp_path / "missing"))
+
+
+def test_a_log_source_asserts_no_facts(schema, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "app.jsonl").write_text(json.dumps({"time_unix_nano": 1, "service": "cart", "message": "ERROR x"}) + "\n")
+    facts = read_source(SourceConfig(name="applogs", kind="logs", path=tmp_path), schema)
+    assert facts.kind == "logs" and not any(facts.nodes.values()) and not any(facts.edges.values())
