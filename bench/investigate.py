@@ -86,6 +86,19 @@ def nezha_traces(root: Path, inject_time: str, normal: list | None) -> dict | No
     return None
 
 
+def nezha_logs(root: Path) -> str:
+    """What Nezha's log subset could say: its lines and how many are at error level (`sources.logs`)."""
+    from opsgraph.sources.logs import read_logs
+
+    files = sorted(root.glob("*/log/*_log.csv"))
+    lines = [x for f in files for x in read_logs(f)]
+    errors = sum(1 for x in lines if x.error)
+    normal = len(sorted(root.glob("normal/*/log/*_log.csv")))
+    return (f"  Nezha log subset: {len(files)} one-minute files, {len(lines):,} lines, {errors} at error level, {normal} "
+            "fault-free log file(s): log evidence (error lines per second against before) "
+            + ("has nothing to compare here, so it is not measured" if not (errors and normal) else "could be measured"))
+
+
 def nezha_cases(root: Path, before: int = 30, after: int = 10) -> list[tuple]:
     from _risk_datasets_public import load_nezha
 
@@ -309,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"{name}: skipped (no issues found under {datasets})")
             continue
         print("\n".join(evaluate(name, cases)), flush=True)
+        if name.startswith("Nezha"):
+            print(nezha_logs(datasets / "nezha_online_boutique"), flush=True)
     if not args.skip_speed:
         # The default store keeps a day per telemetry document: any window reads the whole day of every node.
         print("\n".join(speed()), flush=True)
