@@ -12,9 +12,10 @@ questions differ in:
 - `types`: the estate's type words they name ("services" vs "teams", when given);
 - `shape`: the kind of question (why / how / how many / who / when / where / yes-no / what-which).
 
-A pure function of the two questions (and their linked entities): no I/O, no model. Which rules are on by
-default was calibrated on half of `../shared/datasets/qqp_dev_pairs.json` and is measured on the other half by
-`bench/cache.py` (distance-only vs distance+verifier at the same recall).
+A pure function of the two questions (and their linked entities): no I/O, no model. The rules that pass a
+candidate are followed in the cache by a learned scorer (`cache_scorer.py`) for what no rule names; which rules stay
+hard refusals was judged on the calibration half of `../shared/datasets/qqp_dev_pairs.json`, and `bench/cache.py`
+measures rules + scorer on the other half (distance-only vs distance+verifier at the same recall).
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from dataclasses import dataclass
 RULES = ("numbers", "negation", "entities", "comparison", "types", "shape")
 """Every check, in the order they are tried."""
 DEFAULT_RULES = frozenset({"numbers", "negation", "entities", "types"})
-"""The checks on by default. On the calibration half of the Quora pairs (bench/cache.py) `numbers` and `entities`
+"""The checks on by default (hard refusals). On the calibration half of the Quora pairs `numbers` and `entities`
 gave the highest precision at recall >= 0.5; `negation` is kept because a negated graph question has the opposite
 answer set (Quora's labels disagree often enough to cost it recall there), `types` because Quora has no estate types.
-`comparison` and `shape` refused more right hits than wrong ones on Quora and are off."""
+`comparison` and `shape` refused more right hits than wrong ones on Quora and are off as hard rules (the learned
+scorer weighs them as features instead)."""
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'+#.-]*")
 _NUM_WORDS = {
