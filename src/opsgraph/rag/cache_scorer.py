@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -32,22 +31,12 @@ from typing import Any
 import numpy as np
 
 from opsgraph.errors import OpsGraphError
-from opsgraph.rag.cache_verify import same_question
+from opsgraph.rag.cache_verify import content_words, same_question
 
 SCORED_RULES = ("numbers", "negation", "entities", "comparison", "shape")
 """The `cache_verify` rules whose verdicts are features (not hard refusals) of the scorer."""
 BASE_FEATURES = ("distance", "content_diff", "length_diff", *(f"rule_{r}" for r in SCORED_RULES))
 WEIGHTS_FILE = "cache_scorer.json"
-
-_STOP = frozenset(
-    "a an the of to in on at for by with from into about as and or but if then so than is are was were be been being am do "
-    "does did doing have has had having i me my mine we us our you your he him his she her it its they them their this that "
-    "these those there here what which who whom whose when where why how can could should would will shall may might must "
-    "some any all each every get got one just also very really much many more most such own same other another else ever "
-    "s t".split()
-)
-_WORDS = re.compile(r"[a-z0-9]+")
-
 
 class CacheScorerError(OpsGraphError):
     """The cache scorer's weights file is missing, unreadable or does not fit its features."""
@@ -61,12 +50,7 @@ def feature_names(dims: int) -> list[str]:
 
 
 def _content(text: str) -> set[str]:
-    out = set()
-    for w in _WORDS.findall(text.lower()):
-        if w in _STOP:
-            continue
-        out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
-    return out
+    return set(content_words(text))
 
 
 def pair_features(a: str, b: str, va: np.ndarray, vb: np.ndarray) -> np.ndarray:

@@ -11,8 +11,9 @@ import pytest
 
 from opsgraph.embed import SentenceTransformerEmbedder
 from opsgraph.rag import EmbeddedSemanticCache
+from opsgraph.rag.cache_scorer import PairScorer
 
-THRESHOLD = 0.25
+THRESHOLD = float(PairScorer.load().meta["operating_point"]["max_distance"])
 """The distance of the verifier's calibrated operating point (cache_scorer.json), wider than the default 0.10."""
 
 
@@ -49,6 +50,7 @@ def test_a_reworded_question_is_served(cache: EmbeddedSemanticCache, cached: str
         ("What major events happened in 2002?", "What major events happened in 1992?", "numbers"),
         ("How do I install Docker on Ubuntu?", "How do I install Docker on Windows?", "entities"),
         ("Which services depend on paymentservice?", "Which services do not depend on paymentservice?", "negation"),
+        ("Which services depend on paymentservice?", "Which services does paymentservice depend on?", "order"),
         ("Who is on call for paymentservice?", "Who owns paymentservice?", "learned verifier"),
         ("How can I become a good programmer?", "How can I become a good programmer in a month while working full time?", "learned verifier"),
         ("What is the use of reactive power?", "What is reactive power and how is it measured in a power grid?", "learned verifier"),
@@ -63,15 +65,15 @@ def test_another_question_within_the_distance_is_refused(cache: EmbeddedSemantic
     assert why in looked.candidates[0]["why"], looked.candidates
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: neither the rules nor the learned scorer see a reversed direction or an antonym")
+@pytest.mark.xfail(strict=True, reason="known limit: neither the rules nor the learned scorer see an antonym")
 @pytest.mark.parametrize(
     ("cached", "asked"),
     [
-        ("Which services depend on paymentservice?", "Which services does paymentservice depend on?"),
         ("Why do people hate Donald Trump?", "Why do people like Donald Trump?"),
+        ("Which services are healthy?", "Which services are unhealthy?"),
     ],
 )
-def test_known_limits_reversed_direction_and_antonyms(cache: EmbeddedSemanticCache, cached: str, asked: str) -> None:
+def test_known_limit_antonyms(cache: EmbeddedSemanticCache, cached: str, asked: str) -> None:
     cache.clear()
     cache.store(cached, "the answer")
     assert cache.lookup(asked).outcome == "miss"
