@@ -40,10 +40,10 @@ so latencies are inflated and noisy; 1 torch thread, OMP_NUM_THREADS=1):
     embedded and Redis backends at 0.10: 667 hits of 3,000, the same as numpy
 
     the verifier (rules, then the learned scorer of scripts/fit_cache_scorer.py), held-out half (1,475 pairs):
-      each pair's own two questions: precision 0.781 at recall 0.539 (distance <= 0.25, p >= 0.531);
-        distance alone at the same recall 0.744 (distance <= 0.128)
-      as the cache looks up (2,985 stored, up to 3 candidates), threshold 0.10: 0.698 at recall 0.341, distance
-        alone 0.670; threshold 0.25: 0.643 at recall 0.491, distance alone 0.620. Goal 0.95 at 0.5: NOT met.
+      each pair's own two questions: precision 0.777 at recall 0.565 (distance <= 0.30, p >= 0.506);
+        distance alone at the same recall 0.717 (distance <= 0.138)
+      as the cache looks up (2,985 stored, up to 3 candidates), threshold 0.10: 0.697 at recall 0.336, distance
+        alone 0.668; threshold 0.30: 0.637 at recall 0.515, distance alone 0.605. Goal 0.95 at 0.5: NOT met.
       one check 0.07 ms (p95 0.13) with both vectors known; ops paraphrases served 121/128 with or without it
     ops questions at 0.10: 240/256 paraphrases served; 2/960 entity swaps within it, both refused by the entity guard
 

@@ -14,6 +14,9 @@ Rules every backend keeps:
   to; an entry stored with a different set of entities is refused. Sentence
   embeddings put "Which team owns paymentservice?" and "... cartservice?"
   close together (a near miss distance alone cannot tell apart).
+- **Same question**: a candidate within the distance must also pass the verifier: the rules of
+  `opsgraph.rag.cache_verify` (numbers, negation, names, type words, word order), then, for the embedder its
+  weights were fitted on, the learned scorer of `opsgraph.rag.cache_scorer`.
 - **Freshness**: an entry records a `Freshness` (the store's data version,
   fingerprints of what the answer used, the query that produced its rows);
   a `FreshnessCheck` (see `opsgraph.rag.cache.freshness`) decides at lookup time.
