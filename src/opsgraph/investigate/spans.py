@@ -200,7 +200,8 @@ def thin(spans: Sequence[SpanLike], cap: int = MAX_SPANS) -> list[SpanLike]:
 def split_at(spans: Iterable[SpanLike], onset_s: int) -> tuple[list[SpanLike], list[SpanLike]]:
     """Spans that started before the onset (seconds) and the rest: the two periods of `trace_changes`."""
     cut = int(onset_s) * 1_000_000_000
-    before, after = [], []
+    before: list[SpanLike] = []
+    after: list[SpanLike] = []
     for s in spans:
         (before if s.start_ns < cut else after).append(s)
     return before, after
