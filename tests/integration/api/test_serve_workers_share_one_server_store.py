@@ -89,7 +89,8 @@ def served(arcadedb_server: ServerInfo, tmp_path: Path) -> Iterator[tuple[subpro
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
+        _, errs = proc.communicate(timeout=60)
+        print(f"serve's stderr (the end):\n{errs[-4000:]}")  # shown when the test failed
         password = Path(arcadedb_server.password_file).read_text(encoding="utf-8").strip()
         httpx.post(f"{arcadedb_server.url}/api/v1/server", json={"command": f"drop database {database}"}, auth=("root", password), timeout=60)
 
