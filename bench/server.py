@@ -11,8 +11,8 @@ transaction each), hashing and existence checks. It prints nodes/s, edges/s, a n
 1/2/4-hop query latency (p50/p95, same start nodes) for each, with the ratio server / embedded
 (for rates, embedded / server: above 1 always means the server is slower) and the difference in ms.
 The issue's goals are printed beside them: server ≤ 1.5× embedded on ingest, ≤ +2 ms p50 per query.
-The server's hops are timed again on the same database through httpx (the transport's wire before
-`store/http_wire.py`), to show the per-request cost the standard library's client saves.
+The server's hops are then timed again on the same database through the transport's wire (`http.client`) and
+through httpx (its wire before `store/http_wire.py`), taking turns query by query, to show what the wire saves.
 Then, on the same server database, 50 concurrent API clients against `opsgraph serve --workers 1` and
 `--workers 2` in turn (bench/server_api.py): req/s, p50/p95 and the ratio (skip with --clients 0).
 """
@@ -70,6 +70,29 @@ def hop_latency(store: Any, starts: list[str], repeats: int) -> dict[str, float]
     return out
 
 
+def interleaved_hops(stores: dict[str, Any], starts: list[str], repeats: int) -> dict[str, dict[str, float]]:
+    """p50/p95 per store and hop count, the stores taking turns query by query (first one, then the other, alternating
+    who goes first), so a busy machine weighs on both alike."""
+    import statistics
+
+    from ingest import pct
+
+    names = list(stores)
+    out: dict[str, dict[str, float]] = {n: {} for n in names}
+    for hops in (1, 2, 4):
+        query = HOP_QUERY % hops
+        lat: dict[str, list[float]] = {n: [] for n in names}
+        for i, node in enumerate(starts[:repeats] * 2):  # the first pass warms both up and is not counted
+            for n in names if i % 2 == 0 else names[::-1]:
+                t = time.perf_counter()
+                stores[n].query(query, {"id": node})
+                if i >= min(len(starts), repeats):
+                    lat[n].append((time.perf_counter() - t) * 1000)
+        for n in names:
+            out[n][f"{hops}-hop p50 ms"], out[n][f"{hops}-hop p95 ms"] = statistics.median(lat[n]), pct(lat[n], 0.95)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", type=int, default=5000)
@@ -107,8 +130,10 @@ def main() -> None:
             from opsgraph.store.http_transport import HttpTransport
 
             via_httpx = HttpTransport(info.url, "bench", password=password, create=False, http=httpx.HTTPTransport())
-            with ArcadeDBStore(transport=via_httpx, batch_size=1000, journal=False) as store:
-                server_httpx = hop_latency(store, starts, args.repeats)
+            via_stdlib = HttpTransport(info.url, "bench", password=password, create=False)
+            with ArcadeDBStore(transport=via_stdlib, batch_size=1000, journal=False) as a, \
+                    ArcadeDBStore(transport=via_httpx, batch_size=1000, journal=False) as b:
+                wires = interleaved_hops({"http.client": a, "httpx": b}, starts, args.repeats)
             api: dict[int, dict[str, Any]] = {}
             if args.clients:
                 from server_api import measure
@@ -134,9 +159,11 @@ def main() -> None:
         print(f"{key:<22}{fmt(e):>12}{fmt(s):>12}{ratio:>8.2f}×{diff:>10}   {goal}")
     print("\nratio: server / embedded for latencies, embedded / server for rates (above 1: the server is slower)")
     print(f"\n{'server, same database':<22}{'http.client':>12}{'httpx':>12}{'diff':>10}")
-    for key, via in server_httpx.items():
-        print(f"{key:<22}{server[key]:>12.2f}{via:>12.2f}{server[key] - via:>+8.2f} ms")
-    print("http.client: the transport's wire (a kept-alive connection per thread); httpx: the same requests through httpx.HTTPTransport")
+    for key, mine in wires["http.client"].items():
+        via = wires["httpx"][key]
+        print(f"{key:<22}{mine:>12.2f}{via:>12.2f}{mine - via:>+8.2f} ms")
+    print("http.client: the transport's wire (a kept-alive connection per thread); httpx: the same requests through httpx.HTTPTransport;\n"
+          "the two take turns query by query")
     if api:
         from server_api import report
 
