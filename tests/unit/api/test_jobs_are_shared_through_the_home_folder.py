@@ -117,3 +117,15 @@ def test_old_finished_jobs_are_forgotten_and_odd_ids_name_no_file(tmp_path: Path
             runner.get(odd)
         assert missing.value.status == 404
     runner.shutdown()
+
+
+def test_a_queued_job_a_stopping_runner_will_not_run_is_recorded_failed(tmp_path: Path) -> None:
+    a, b = JobRunner(threading.Lock(), tmp_path / "jobs"), JobRunner(threading.Lock(), tmp_path / "jobs")
+    release = threading.Event()
+    running = a.submit("ingest", {}, lambda progress: release.wait(5))
+    queued = a.submit("train", {}, lambda progress: {"never": True})
+    a.shutdown()
+    release.set()
+    assert _wait(b, running.id).state == "succeeded"
+    stopped = b.get(queued.id)
+    assert stopped.state == "failed" and stopped.error is not None and stopped.error["code"] == "server_stopped" and stopped.result is None
