@@ -124,6 +124,10 @@ def test_a_queued_job_a_stopping_runner_will_not_run_is_recorded_failed(tmp_path
     release = threading.Event()
     running = a.submit("ingest", {}, lambda progress: release.wait(5))
     queued = a.submit("train", {}, lambda progress: {"never": True})
+    deadline = time.monotonic() + 5
+    while running.state != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     a.shutdown()
     release.set()
     assert _wait(b, running.id).state == "succeeded"
