@@ -25,8 +25,8 @@ against several independent single servers (the HA plugin is not in the
 PyPI wheels): see tests/integration/store/test_server_failover.py.
 
 Each request goes over `http_wire`: the standard library's `http.client` on a
-kept-alive connection per thread and server (httpx cost about 0.35 ms of CPU
-per request on top of it, half the overhead of a 1-hop query); an injected
+kept-alive connection per thread and server (httpx added 0.33-0.45 ms per
+query on top of it: bench/server.py); an injected
 `httpx` transport (tests' `MockTransport`) is used as given.
 
 Credentials are passed in (the app reads them from the environment or a

@@ -1,10 +1,9 @@
 """The wire under `HttpTransport`: one HTTP/1.1 request to one server, on a kept-alive connection per thread and server.
 
 Why not httpx for every statement: a server query's own cost is a fraction of a
-millisecond, and httpx spends about 0.3-0.4 ms of CPU per request on top of the
-standard library's `http.client` (URL merging, header models, h11's state
-machine, the auth flow), half the hop's overhead at 1-hop query sizes (measured:
-bench/server.py and the transport's profile). `StdlibWire` keeps one
+millisecond, and httpx's request handling (URL merging, header models, h11's state
+machine, the auth flow) added 0.33-0.45 ms per query over `http.client` on the
+same database (bench/server.py, the two wires taking turns). `StdlibWire` keeps one
 `http.client` connection per (thread, server), sends the request line, headers and
 body in one write (with `TCP_NODELAY`, as `http.client` sets it), checks an idle
 connection is still open before it reuses it, and reconnects when the server
