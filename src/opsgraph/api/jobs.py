@@ -15,6 +15,7 @@ failed. Without a folder, jobs live in this process only.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import itertools
 import logging
@@ -181,10 +182,12 @@ class JobRunner:
             except OSError as exc:  # the job goes on; only other workers miss this step
                 _log.warning("job %s: its record in %s was not written: %s", job.id, self.records.folder, exc)
 
-    def _recorded(self) -> list[Job]:
+    def _recorded(self) -> builtins.list[Job]:
         records = self.records
-        out: list[Job] = []
-        for job_id in records.ids() if records is not None else []:
+        out: builtins.list[Job] = []
+        if records is None:
+            return out
+        for job_id in records.ids():
             record = records.read(job_id)
             if record is not None:
                 out.append(self._judged(record))

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from opsgraph.errors import StoreUnavailableError
+
 if TYPE_CHECKING:
     import httpx
 
@@ -37,8 +39,8 @@ __all__ = ["Answer", "HttpxWire", "StdlibWire", "Wire", "WireBroken", "WireConne
            "WireReadTimeout", "tls_context"]
 
 
-class WireError(Exception):
-    """A request got no HTTP answer."""
+class WireError(StoreUnavailableError):
+    """A request got no HTTP answer (`HttpTransport` words it for the caller)."""
 
 
 class WireConnectError(WireError):
