@@ -226,6 +226,13 @@ def test_a_job_answers_from_every_worker_and_a_dead_workers_job_fails(served: tu
         assert ans[0] != a and ans[1]["state"] == "running" and time.monotonic() < deadline, ans
         time.sleep(0.2)
     assert ans[1]["error"]["code"] == "worker_ended" and f"pid {a}" in ans[1]["error"]["message"], ans
+    # The replacement worker undoes the killed one's unfinished block from its journal while it opens the store. An ingest
+    # of the same rows meanwhile conflicts with that undo, the replacement fails to open and serve stops (an open problem
+    # of journal recovery on a shared server store, not of jobs): wait until the replacement serves.
+    deadline = time.monotonic() + 120
+    while len(now := {_worker_of_a_new_connection(url)[0] for _ in range(30)}) != 2 or a in now:
+        assert time.monotonic() < deadline, now
+        time.sleep(0.5)
     with contextlib.closing(_client_on(url, b)) as cb:
         again = cb.post("/v1/ingest", json={"path": str(estate2), "documents": False}, headers=auth)
         assert again.status_code == 202, again.text
