@@ -98,6 +98,8 @@ class SourceState:
     problems: list[Issue] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     files: int = 0
+    replayed: set[Entity] = field(default_factory=set)
+    """Entities whose one row the reader copied unchanged from its last sync's kept results (`Facts.replayed`)."""
 
 
 @dataclass(frozen=True)
@@ -215,16 +217,25 @@ def _split(row: Mapping[str, Any], skip: Iterable[str]) -> tuple[dict[str, Any],
 def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "") -> SourceState:
     """A source reader's `Facts` as a `SourceState` (edge endpoint types are resolved at planning)."""
     st = SourceState(facts.source, facts.kind, precedence, location, problems=list(facts.problems), skipped=dict(facts.skipped), files=len(facts.files))
+    replayed = facts.replayed
     for t, rows in facts.nodes.items():
         for row in rows:
             ent = Entity("node", t, str(row["id"]))
             props, ev = _split(row, ("id",))
+            if ent in st.nodes:
+                st.replayed.discard(ent)  # two rows merged: not one row copied unchanged
+            elif replayed and ("node", t, row["id"]) in replayed:
+                st.replayed.add(ent)
             st.nodes[ent] = {**st.nodes.get(ent, {}), **props}
             st.evidence[ent] = ev
     for t, rows in facts.edges.items():
         for row in rows:
             ent = Entity("edge", t, str(row["from"]), str(row["to"]))
             props, ev = _split(row, ("from", "to", "from_type", "to_type"))
+            if ent in st.edges:
+                st.replayed.discard(ent)
+            elif replayed and ("edge", t, row["from"], row["to"]) in replayed:
+                st.replayed.add(ent)
             st.edges[ent] = props
             st.evidence[ent] = ev
     return st
@@ -313,6 +324,11 @@ def _merge(entity: Entity, claims: list[tuple[int, str, dict[str, Any]]], confli
     return merged
 
 
+def _asserted(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What a claim records of an entity's properties (edge endpoint types are the store's business)."""
+    return {k: v for k, v in props.items() if k not in ("from_type", "to_type")}
+
+
 def _same(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
@@ -324,11 +340,13 @@ def sync_mark(store: GraphStore, source: str) -> str | None:
 
 
 def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, precedence: Mapping[str, int] | None = None, now: float | None = None,
-              known: KnownClaims | None = None) -> SyncPlan:  # fmt: skip
+              known: KnownClaims | None = None, replayed_known: bool = False) -> SyncPlan:  # fmt: skip
     """Compare a source's facts with its claims and the store; nothing is written. Raises `IngestError` on facts the store cannot take.
 
     `known`: the source's claim hashes as a caller kept them after its last sync; used instead of reading every
-    hash from the store when its mark is the stored one (else ignored), so only claims that differ are read."""
+    hash from the store when its mark is the stored one (else ignored), so only claims that differ are read.
+    `replayed_known`: the caller vouches that `state.replayed` rows are the rows of the sync `known` was kept
+    from (their caches name the same mark); their claim hashes are then taken from `known`, not recomputed."""
     ensure_sync_records(store)
     prec = dict(precedence or {})
     prec[state.name] = state.precedence
@@ -359,18 +377,24 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
     else:
         hashes = store.record_values(CLAIM, {"source": state.name}, "h")
     new: dict[str, tuple[Entity, dict[str, Any], str]] = {}
+    same = state.replayed if (replayed_known and plan.hashes_from == "known") else set()
     for e, props in [*state.nodes.items(), *state.edges.items()]:
-        asserted = {k: v for k, v in props.items() if k not in ("from_type", "to_type")}
-        body = {"props": asserted, "evidence": state.evidence.get(e, "")}
-        new[_claim_key(state.name, e)] = (e, asserted, row_hash(body))
+        key = _claim_key(state.name, e)
+        kept = hashes.get(key) if e in same else None
+        if kept is not None:  # the same row as in the sync these hashes are from: the same hash
+            new[key] = (e, props, str(kept))
+            continue
+        body = {"props": _asserted(props), "evidence": state.evidence.get(e, "")}
+        new[key] = (e, props, row_hash(body))
     touched: dict[Entity, dict[str, Any] | None] = {}
     differ = [k for k in hashes if k not in new or str(hashes[k]) != new[k][2]]
     old: dict[str, dict[str, Any]] = {}
     for start in range(0, len(differ), 2000):  # full records only of claims that changed or went: O(change)
         old.update({str(r["key"]): r for r in store.read_records(CLAIM, {"key": differ[start : start + 2000]})})
-    for key, (e, props, h) in new.items():
+    for key, (e, raw, h) in new.items():
         before = old.get(key)
         if key not in hashes or before is not None:
+            props = _asserted(raw)
             touched[e] = props
             plan.claims_write.append({
                 "key": key, "source": state.name, "ent": e.ent, "kind": e.kind, "type": e.type, "a": e.a, "b": e.b,
@@ -594,10 +618,10 @@ def claims_of(store: GraphStore, source: str | None = None) -> list[dict[str, An
 
 
 def sync_state(store: GraphStore, schema: GraphSchema, state: SourceState, *, dry_run: bool = False, precedence: Mapping[str, int] | None = None, progress: Progress | None = None,
-               known: KnownClaims | None = None) -> SyncPlan:  # fmt: skip
+               known: KnownClaims | None = None, replayed_known: bool = False) -> SyncPlan:  # fmt: skip
     """Plan, and unless `dry_run`, apply."""
     began = time.perf_counter()
-    plan = plan_sync(store, schema, state, precedence=precedence, known=known)
+    plan = plan_sync(store, schema, state, precedence=precedence, known=known, replayed_known=replayed_known)
     plan.seconds = time.perf_counter() - began
     if dry_run:
         return plan

@@ -174,6 +174,10 @@ class DocumentCache:
             return {}
         return {h: by_index.get(n) for n, h in enumerate(chunks, start=1)}
 
+    def document_hashes(self, file: Path) -> tuple[str, ...] | None:
+        """The text hash of each document of `file` (1-based index - 1) as last read through this cache, when known."""
+        return self._new_chunks.get(str(file.resolve()))
+
     def recall(self, key: str) -> Any:
         """A value `keep` stored under `key` in the last saved sync (fresh objects each call), or None."""
         raw = self._old_memo.get(key) or self._new_memo.get(key)
