@@ -378,8 +378,9 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         hashes = store.record_values(CLAIM, {"source": state.name}, "h")
     new: dict[str, tuple[Entity, dict[str, Any], str]] = {}
     same = state.replayed if (replayed_known and plan.hashes_from == "known") else set()
+    prefix = f"{state.name}|"
     for e, props in [*state.nodes.items(), *state.edges.items()]:
-        key = _claim_key(state.name, e)
+        key = prefix + e.ent  # _claim_key, inline: once per fact of the source
         kept = hashes.get(key) if e in same else None
         if kept is not None:  # the same row as in the sync these hashes are from: the same hash
             new[key] = (e, props, str(kept))

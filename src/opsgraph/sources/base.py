@@ -285,7 +285,11 @@ class Shaper:
         for edge_type, rows in list(self.facts.edges.items()):
             et = self.schema.edges[edge_type]
             kept = []
+            from_ok, to_ok = set(et.from_types), set(et.to_types)
             for row in rows:
+                if types.get(row["from"]) in from_ok and types.get(row["to"]) in to_ok:
+                    kept.append(row)
+                    continue
                 bad = []
                 for end, allowed in (("from", et.from_types), ("to", et.to_types)):
                     t = types.get(row[end])

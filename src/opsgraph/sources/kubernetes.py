@@ -74,18 +74,15 @@ class K8sObject:
     document: int | None
     digest: str | None = None
     """Hash of the document's text (plus the item's place in a `List`), when read through a document cache."""
+    kind: str = field(init=False)
+    name: str = field(init=False)
+    namespace: str = field(init=False)
 
-    @property
-    def kind(self) -> str:
-        return str(self.obj.get("kind", ""))
-
-    @property
-    def name(self) -> str:
-        return str((self.obj.get("metadata") or {}).get("name", ""))
-
-    @property
-    def namespace(self) -> str:
-        return str((self.obj.get("metadata") or {}).get("namespace") or "default")
+    def __post_init__(self) -> None:  # read once: the mapping asks for these hundreds of thousands of times
+        meta = self.obj.get("metadata") or {}
+        self.kind = str(self.obj.get("kind", ""))
+        self.name = str(meta.get("name", "")) if isinstance(meta, dict) else ""
+        self.namespace = str(meta.get("namespace") or "default") if isinstance(meta, dict) else "default"
 
     def ev(self, fld: str, value: str) -> Evidence:
         return Evidence(self.file, self.document, fld, value)
@@ -400,7 +397,7 @@ def facts_from_objects(
                 claims.append((w, label, labels[label]))
                 break
     add_ownership(shaper, facts, mapping, [(w.id, w.ref.ev(f"label {label}", team), team) for w, label, team in claims], known_ids)
-    kept.done()
+    kept.done(workloads)
     return shaper.finish(known_ids)
 
 
@@ -559,14 +556,26 @@ class _Kept:
         rows = self.facts.edges.get(self.mapping.dependency_edge, [])[mark[2] :]
         entry["deps"] = (checks, [dict(r) for r in rows], self._problems(mark[0]))
 
-    def done(self) -> None:
-        """Keep every workload's entry for the next sync (the cache saves them only after the sync's writes committed)."""
+    def done(self, workloads: list[_Workload]) -> None:
+        """Keep every workload's entry for the next sync (the cache saves them only after the sync's writes committed).
+
+        Ownership is mapped afresh each time (it is cheap); a workload's ownership rows equal to the kept ones
+        count as copied unchanged (`Facts.replayed`), like the rows replayed above."""
         if self.memo is None:
             return
-        for w_id, key in self.keys.items():
-            entry = self.entries.get(w_id)
-            if entry:
-                self.memo.keep(key, entry)
+        edge = self.mapping.ownership_edge
+        owned: dict[str, list[dict[str, Any]]] = {}
+        for row in self.facts.edges.get(edge, []):
+            owned.setdefault(row["to"], []).append(row)
+        for w in workloads:
+            key, entry = self.keys.get(id(w)), self.entries.get(id(w))
+            if key is None or entry is None:
+                continue
+            rows = owned.get(w.id, [])
+            if rows and entry.get("own") == rows:
+                self.facts.replayed.update(("edge", edge, r["from"], r["to"]) for r in rows)
+            entry["own"] = [dict(r) for r in rows]
+            self.memo.keep(key, entry)
         self.facts.reused = {"nodes": self.reused_nodes, "dependencies": self.reused_dependencies}
 
 
