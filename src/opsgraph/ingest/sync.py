@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from opsgraph.errors import IngestError, Issue
 from opsgraph.ingest.estate import EstatePlan
@@ -65,9 +65,8 @@ ALL_ROWS = 100_000_000
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
-class Entity:
-    """A node (`b` empty) or an edge of one type."""
+class Entity(NamedTuple):
+    """A node (`b` empty) or an edge of one type (a tuple: hashed and compared in C, once per fact of a source)."""
 
     kind: str
     type: str
@@ -209,9 +208,13 @@ class SyncPlan:
 
 # -- facts in ----------------------------------------------------------------------------------
 def _split(row: Mapping[str, Any], skip: Iterable[str]) -> tuple[dict[str, Any], str]:
-    skipped = set(skip)
-    props = {k: v for k, v in row.items() if k not in skipped and not k.startswith("_") and v is not None}
+    skipped = skip if isinstance(skip, frozenset) else frozenset(skip)
+    props = {k: v for k, v in row.items() if k not in skipped and v is not None and k[:1] != "_"}
     return props, str(row.get("_evidence") or "")
+
+
+_NODE_KEYS = frozenset(("id",))
+_EDGE_KEYS = frozenset(("from", "to", "from_type", "to_type"))
 
 
 def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "") -> SourceState:
@@ -221,7 +224,7 @@ def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "")
     for t, rows in facts.nodes.items():
         for row in rows:
             ent = Entity("node", t, str(row["id"]))
-            props, ev = _split(row, ("id",))
+            props, ev = _split(row, _NODE_KEYS)
             if ent in st.nodes:
                 st.replayed.discard(ent)  # two rows merged: not one row copied unchanged
             elif replayed and ("node", t, row["id"]) in replayed:
@@ -231,7 +234,7 @@ def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "")
     for t, rows in facts.edges.items():
         for row in rows:
             ent = Entity("edge", t, str(row["from"]), str(row["to"]))
-            props, ev = _split(row, ("from", "to", "from_type", "to_type"))
+            props, ev = _split(row, _EDGE_KEYS)
             if ent in st.edges:
                 st.replayed.discard(ent)
             elif replayed and ("edge", t, row["from"], row["to"]) in replayed:
@@ -392,8 +395,9 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
     old: dict[str, dict[str, Any]] = {}
     for start in range(0, len(differ), 2000):  # full records only of claims that changed or went: O(change)
         old.update({str(r["key"]): r for r in store.read_records(CLAIM, {"key": differ[start : start + 2000]})})
+    unchanged: dict[tuple[str, str], int] = {}
     for key, (e, raw, h) in new.items():
-        before = old.get(key)
+        before = old.get(key) if old else None
         if key not in hashes or before is not None:
             props = _asserted(raw)
             touched[e] = props
@@ -403,7 +407,9 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
                 "since": float(before["since"]) if before is not None and before.get("since") is not None else now,
             })  # fmt: skip
         else:
-            plan._type(e.kind, e.type).unchanged += 1
+            unchanged[(e.kind, e.type)] = unchanged.get((e.kind, e.type), 0) + 1
+    for (kind, type_name), n in unchanged.items():
+        plan._type(kind, type_name).unchanged += n
     for key, r in old.items():
         if key not in new:
             e = Entity(str(r["kind"]), str(r["type"]), str(r["a"]), str(r.get("b") or ""))

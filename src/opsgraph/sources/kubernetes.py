@@ -455,11 +455,11 @@ class _Lookups:
     def holds(self, check: Check) -> bool:
         """Does a recorded lookup still answer the same?"""
         kind = check[0]
-        if kind == "cm" and len(check) == 4:
-            return self._digest(str(check[1]), str(check[2])) == check[3]
         if kind == "dns" and len(check) == 4:
             hit = self._resolve(str(check[1]), str(check[2]))
-            return (None if hit is None else tuple(t.id for t in hit)) == check[3]
+            return (None if hit is None else tuple([t.id for t in hit])) == check[3]
+        if kind == "cm" and len(check) == 4:
+            return self._digest(str(check[1]), str(check[2])) == check[3]
         if kind == "ns" and len(check) == 3:
             hit = self.elsewhere.get(str(check[1]))
             return (None if hit is None else tuple(sorted(hit))) == check[2]
@@ -535,13 +535,15 @@ class _Kept:
         if not part:
             return False
         checks, rows, problems = part
-        if not all(isinstance(c, tuple) and look.holds(c) for c in checks):
-            return False
-        edge = self.mapping.dependency_edge
+        holds = look.holds
+        for c in checks:
+            if not (isinstance(c, tuple) and holds(c)):
+                return False
+        edge, shaper, replayed = self.mapping.dependency_edge, self.shaper, self.facts.replayed
         for row in rows:
-            if not self.shaper.has_edge(edge, row["from"], row["to"]):
-                self.shaper.adopt_edge(edge, row)
-                self.facts.replayed.add(("edge", edge, row["from"], row["to"]))
+            if not shaper.has_edge(edge, row["from"], row["to"]):
+                shaper.adopt_edge(edge, row)
+                replayed.add(("edge", edge, row["from"], row["to"]))
         self._add_problems(problems)
         self.reused_dependencies += 1
         return True
