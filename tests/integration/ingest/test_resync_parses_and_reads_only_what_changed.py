@@ -194,3 +194,30 @@ def test_a_dry_run_leaves_the_cache_untouched(home: tuple[OpsGraph, Path]) -> No
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == saved
     real = sync(og)
     assert real.files["parsed"] == 1 and real.totals()["create"] == 2 and real.hashes_from == "known"
+
+
+def test_reused_workloads_keep_exact_claim_hashes_and_a_new_service_reaches_unchanged_callers(home: tuple[OpsGraph, Path]) -> None:
+    from opsgraph.app.sync import default_schema
+    from opsgraph.ingest.source_sync import cache_files, load_known
+    from opsgraph.ingest.sync import state_from_facts
+    from opsgraph.sources import read_source
+    from opsgraph.store.arcadedb import row_hash
+
+    og, root = home
+    write(root / "a.yaml", workload("a", deps=("b", "c", "e")))  # e names nothing yet: no edge
+    sync(og)
+    write(root / "e.yaml", workload("e"))  # a Service e appears; a.yaml is unchanged
+    plan = sync(og)
+    assert plan.files["parsed"] == 1 and plan.files["reused_dependencies"] == 3  # b, c, d; a looked e up again
+    assert sorted((c.op, c.kind, c.a, c.b) for c in plan.changes) == [("create", "edge", "a", "e"), ("create", "node", "e", "")]
+    write(root / "c.yaml", workload("c", version="2.0"))
+    plan = sync(og)
+    assert [(c.op, c.a) for c in plan.changes] == [("update", "c")] and plan.files["reused_nodes"] == 4
+    # The hashes kept for reused rows are the ones the rows hash to, and the store's claims agree with the file.
+    known = load_known(cache_files(og.settings.home / "cache" / "sources", "k8s")[1], "k8s")
+    assert known is not None and known.hashes == og.store.record_values(CLAIM, {"source": "k8s"}, "h")
+    config = og.settings.sources[0]
+    schema = og.schema() or default_schema()
+    state = state_from_facts(read_source(config, schema, known_ids=og.store.node_types), location=str(config.path))
+    recomputed = {f"k8s|{e.ent}": row_hash({"props": props, "evidence": state.evidence.get(e, "")}) for e, props in [*state.nodes.items(), *state.edges.items()]}
+    assert recomputed == dict(known.hashes)
