@@ -102,8 +102,8 @@ def sync_source(
                   **{f"reused_{k}": v for k, v in facts.reused.items()}}  # fmt: skip
     if plan.applied and docs_path is not None and claims_path is not None:
         try:
-            if docs.parsed or docs.reused:
-                docs.generation = plan.mark
+            docs.generation = plan.mark
+            if (docs.parsed or docs.reused) and docs.changed():  # an unchanged re-sync rewrites nothing
                 docs.save()
             save_known(claims_path, plan)
         except OSError:

@@ -86,12 +86,14 @@ class DocumentCache:
     _new_chunks: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _old_memo: dict[str, bytes] = field(default_factory=dict, repr=False)
     _new_memo: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _loaded_generation: str = field(default="", repr=False)
+    _memo_written: bool = field(default=False, repr=False)
 
     def load(self) -> DocumentCache:
         """Read the cache file; anything wrong with it is recorded in `ignored`, never raised."""
         self._old, self._new, self.parsed, self.reused, self.ignored = {}, {}, [], [], ""
         self._old_chunks, self._new_chunks, self._old_memo, self._new_memo = {}, {}, {}, {}
-        self.documents_parsed, self.generation = 0, ""
+        self.documents_parsed, self.generation, self._loaded_generation, self._memo_written = 0, "", "", False
         if self.path is None:
             return self
         try:
@@ -121,7 +123,7 @@ class DocumentCache:
             if isinstance(key, str) and isinstance(value, bytes):
                 self._old_memo[key] = value
         generation = data.get("generation")
-        self.generation = generation if isinstance(generation, str) else ""
+        self.generation = self._loaded_generation = generation if isinstance(generation, str) else ""
         return self
 
     def documents(self, file: Path, data: bytes, parse: Any, *, chunked: Any = None) -> Documents:
@@ -192,10 +194,18 @@ class DocumentCache:
 
     def keep(self, key: str, value: Any) -> None:
         """Store `value` (marshal-able; anything else is silently not kept) under `key` for the next sync."""
+        self._memo_written = True
         try:
             self._new_memo[key] = marshal.dumps(value)
         except ValueError:
             self._new_memo.pop(key, None)
+
+    def changed(self) -> bool:
+        """Would `save()` write anything other than what `load()` read (a file parsed, a value kept, an entry gone)?"""
+        return bool(
+            self.parsed or self._memo_written or self.generation != self._loaded_generation or self._new.keys() != self._old.keys()
+            or self._new_memo.keys() != self._old_memo.keys() or self._new_chunks.keys() != self._old_chunks.keys()
+        )  # fmt: skip
 
     def save(self) -> None:
         """Write the files read and the values recalled or kept since `load()` (and only those) atomically; no-op without a path."""

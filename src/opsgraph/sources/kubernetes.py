@@ -479,6 +479,8 @@ class _Kept:
         self.memo, self.facts, self.shaper, self.mapping = memo, facts, shaper, config.mapping
         self.entries: dict[int, dict[str, Any]] = {}
         self.keys: dict[int, str] = {}
+        self.dirty: set[int] = set()
+        """Workloads whose entry changed in this read (the others' kept bytes are carried over as they were)."""
         self.reused_nodes = self.reused_dependencies = 0
         if memo is None:
             return
@@ -525,6 +527,7 @@ class _Kept:
         if entry is None or id(w) not in self.keys:
             return
         row = self.shaper._node_index.get((w.node_type, w.id)) if sum(self.facts.skipped.values()) == mark[1] else None
+        self.dirty.add(id(w))
         if row is None:
             entry.pop("node", None)
             return
@@ -552,6 +555,7 @@ class _Kept:
         entry = self.entries.get(id(w))
         if entry is None or id(w) not in self.keys:
             return
+        self.dirty.add(id(w))
         if sum(self.facts.skipped.values()) != mark[1]:
             entry.pop("deps", None)
             return
@@ -574,8 +578,10 @@ class _Kept:
             if key is None or entry is None:
                 continue
             rows = owned.get(w.id, [])
-            if rows and entry.get("own") == rows:
+            if entry.get("own") == rows:
                 self.facts.replayed.update(("edge", edge, r["from"], r["to"]) for r in rows)
+                if id(w) not in self.dirty:
+                    continue  # recalled and unchanged: the cache keeps its bytes
             entry["own"] = [dict(r) for r in rows]
             self.memo.keep(key, entry)
         self.facts.reused = {"nodes": self.reused_nodes, "dependencies": self.reused_dependencies}
