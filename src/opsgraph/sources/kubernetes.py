@@ -461,8 +461,8 @@ class _Lookups:
         if kind == "cm" and len(check) == 4:
             return self._digest(str(check[1]), str(check[2])) == check[3]
         if kind == "ns" and len(check) == 3:
-            hit = self.elsewhere.get(str(check[1]))
-            return (None if hit is None else tuple(sorted(hit))) == check[2]
+            spaces = self.elsewhere.get(str(check[1]))
+            return (None if spaces is None else tuple(sorted(spaces))) == check[2]
         return False
 
 
