@@ -404,6 +404,22 @@ def facts_from_objects(
 Check = tuple[Any, ...]
 KEPT_FORMAT = 1
 """Bumped whenever what a workload's kept rows mean changes (this module's mapping rules)."""
+_CODE: list[str] = []
+
+
+def _code_fingerprint() -> str:
+    """Hash of the code that maps a workload (this module, `hosts`, `base`): an edited rule never meets rows kept by the old one."""
+    if not _CODE:
+        from opsgraph.sources import base, hosts
+
+        digest = hashlib.blake2b(digest_size=12)
+        for module in (__file__, hosts.__file__, base.__file__):
+            try:
+                digest.update(Path(str(module)).read_bytes())
+            except OSError:  # no source file to read (a frozen build): the package version in the cache version still applies
+                digest.update(str(module).encode())
+        _CODE.append(digest.hexdigest())
+    return _CODE[0]
 
 
 class _Lookups:
@@ -469,7 +485,7 @@ class _Lookups:
 class _Kept:
     """Per workload, the rows and problems its node and its dependencies gave in the last sync, kept in the document cache.
 
-    The key holds everything else they depend on: this module's format, the schema and the mapping, the
+    The key holds everything else they depend on: this module's format and code, the schema and the mapping, the
     document's text hash and place, the workload's id and namespace. Nothing is kept or reused for a workload
     without a document hash (a live cluster, a file the cache could not split) or whose id another workload
     also has, nor when mapping it counted something as skipped."""
@@ -485,7 +501,7 @@ class _Kept:
         if memo is None:
             return
         fingerprint = hashlib.blake2b(
-            f"{KEPT_FORMAT}|{config.kind}|{config.mapping.model_dump_json()}|{schema.model_dump_json()}".encode(), digest_size=12
+            f"{KEPT_FORMAT}|{_code_fingerprint()}|{config.kind}|{config.mapping.model_dump_json()}|{schema.model_dump_json()}".encode(), digest_size=12
         ).hexdigest()
         counts: dict[str, int] = {}
         for w in workloads:
