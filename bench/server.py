@@ -11,6 +11,8 @@ transaction each), hashing and existence checks. It prints nodes/s, edges/s, a n
 1/2/4-hop query latency (p50/p95, same start nodes) for each, with the ratio server / embedded
 (for rates, embedded / server: above 1 always means the server is slower) and the difference in ms.
 The issue's goals are printed beside them: server ≤ 1.5× embedded on ingest, ≤ +2 ms p50 per query.
+The server's hops are then timed again on the same database through the transport's wire (`http.client`) and
+through httpx (its wire before `store/http_wire.py`), taking turns query by query, to show what the wire saves.
 Then, on the same server database, 50 concurrent API clients against `opsgraph serve --workers 1` and
 `--workers 2` in turn (bench/server_api.py): req/s, p50/p95 and the ratio (skip with --clients 0).
 """
@@ -55,9 +57,39 @@ def run(store: Any, nodes: list[dict[str, Any]], edges: list[tuple[str, str]], s
         out["re-ingest nodes/s"] = len(nodes) / (time.perf_counter() - t)
         if report.unchanged != len(nodes):
             raise SystemExit(f"re-ingest was not a no-op: {report}")
-        for hops in (1, 2, 4):
-            time_hops(lambda q, p: store.query(q, p), starts, hops, min(20, repeats))  # warm up
-            out[f"{hops}-hop p50 ms"], out[f"{hops}-hop p95 ms"] = time_hops(lambda q, p: store.query(q, p), starts, hops, repeats)
+        out.update(hop_latency(store, starts, repeats))
+    return out
+
+
+def hop_latency(store: Any, starts: list[str], repeats: int) -> dict[str, float]:
+    """1/2/4-hop p50/p95 (ms) on an open, loaded store, after a warm-up."""
+    out: dict[str, float] = {}
+    for hops in (1, 2, 4):
+        time_hops(lambda q, p: store.query(q, p), starts, hops, min(20, repeats))  # warm up
+        out[f"{hops}-hop p50 ms"], out[f"{hops}-hop p95 ms"] = time_hops(lambda q, p: store.query(q, p), starts, hops, repeats)
+    return out
+
+
+def interleaved_hops(stores: dict[str, Any], starts: list[str], repeats: int) -> dict[str, dict[str, float]]:
+    """p50/p95 per store and hop count, the stores taking turns query by query (first one, then the other, alternating
+    who goes first), so a busy machine weighs on both alike."""
+    import statistics
+
+    from ingest import pct
+
+    names = list(stores)
+    out: dict[str, dict[str, float]] = {n: {} for n in names}
+    for hops in (1, 2, 4):
+        query = HOP_QUERY % hops
+        lat: dict[str, list[float]] = {n: [] for n in names}
+        for i, node in enumerate(starts[:repeats] * 2):  # the first pass warms both up and is not counted
+            for n in names if i % 2 == 0 else names[::-1]:
+                t = time.perf_counter()
+                stores[n].query(query, {"id": node})
+                if i >= min(len(starts), repeats):
+                    lat[n].append((time.perf_counter() - t) * 1000)
+        for n in names:
+            out[n][f"{hops}-hop p50 ms"], out[n][f"{hops}-hop p95 ms"] = statistics.median(lat[n]), pct(lat[n], 0.95)
     return out
 
 
@@ -92,6 +124,16 @@ def main() -> None:
             server = run(server_store(info.url, database="bench", password=password, batch_size=1000, journal=False),
                          nodes, edges, starts, args.repeats)
             print(f"server ({info.url}) done in {time.perf_counter() - t:.1f} s")
+            # The same hops on the same database through httpx (the transport's wire before http.client): the per-request cost it saves.
+            import httpx
+
+            from opsgraph.store.http_transport import HttpTransport
+
+            via_httpx = HttpTransport(info.url, "bench", password=password, create=False, http=httpx.HTTPTransport())
+            via_stdlib = HttpTransport(info.url, "bench", password=password, create=False)
+            with ArcadeDBStore(transport=via_stdlib, batch_size=1000, journal=False) as a, \
+                    ArcadeDBStore(transport=via_httpx, batch_size=1000, journal=False) as b:
+                wires = interleaved_hops({"http.client": a, "httpx": b}, starts, args.repeats)
             api: dict[int, dict[str, Any]] = {}
             if args.clients:
                 from server_api import measure
@@ -116,6 +158,12 @@ def main() -> None:
         fmt = (lambda v: f"{v:,.0f}") if rate else (lambda v: f"{v:.2f}")
         print(f"{key:<22}{fmt(e):>12}{fmt(s):>12}{ratio:>8.2f}×{diff:>10}   {goal}")
     print("\nratio: server / embedded for latencies, embedded / server for rates (above 1: the server is slower)")
+    print(f"\n{'server, same database':<22}{'http.client':>12}{'httpx':>12}{'diff':>10}")
+    for key, mine in wires["http.client"].items():
+        via = wires["httpx"][key]
+        print(f"{key:<22}{mine:>12.2f}{via:>12.2f}{mine - via:>+8.2f} ms")
+    print("http.client: the transport's wire (a kept-alive connection per thread); httpx: the same requests through httpx.HTTPTransport;\n"
+          "the two take turns query by query")
     if api:
         from server_api import report
 

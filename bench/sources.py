@@ -20,15 +20,18 @@ Sections (each a function in SECTIONS; add yours there, e.g. the sync timing):
 - sync: the generated estate read from its manifests and synced into a fresh embedded store (read,
   plan, apply), then the same folder rewritten with `--change` of the workloads changed (a third
   bumped, a third losing a dependency, a third new) and synced again: time and graph writes of both
-  and their ratio (they must follow the change, not the estate), then an unchanged re-sync; run twice
-  in the same process: without the per-source caches in the home (baseline: every file parsed, every
-  claim hash read) and with them (`ingest/source_sync.py`).
+  and their ratio (they must follow the change, not the estate), then an unchanged re-sync; run
+  in the same process without the per-source caches in the home (baseline: every file parsed, every
+  workload mapped, every claim hashed and its stored hash read) and with them (`ingest/source_sync.py`:
+  changed documents parsed, unchanged workloads' rows reused while their lookups hold), at --workloads
+  and at each of --sync-sizes, then a table of how time and writes grow with the estate.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -274,43 +277,59 @@ def _sync_once(store: Any, schema: GraphSchema, config: SourceConfig, label: str
     files = plan.files
     row = {"total": total, "writes": float(plan.writes()), "parsed": float(files.get("parsed", 0)), "read": float(files.get("read", 0))}
     print(f"  {label:<26} total {total:7.2f} s  graph writes {int(row['writes']):>6}  files parsed {files.get('parsed', 0):>4} "
-          f"of {files.get('read', 0)}  claim hashes from {plan.hashes_from}")
+          f"of {files.get('read', 0)} ({files.get('documents_parsed', 0)} documents)  workloads reused {files.get('reused_nodes', 0)}  "
+          f"claim hashes from {plan.hashes_from}")
     return row
+
+
+def _sync_pair(tmp: Path, schema: GraphSchema, n: int, change: float, cached: bool) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
+    """A first sync of `n` generated workloads into a fresh store, a re-sync with `change` of them changed, an unchanged re-sync."""
+    from opsgraph.store.arcadedb import ArcadeDBStore
+
+    tag = f"{n}-{'cached' if cached else 'plain'}"
+    root = tmp / f"k8s-{tag}"
+    write_manifests(root, n)
+    config = SourceConfig(name="gen", kind="kubernetes", path=root)
+    cache_dir = tmp / f"home-{tag}" / "cache" / "sources" if cached else None
+    with ArcadeDBStore(tmp / f"store-{tag}") as store:
+        store.ensure_schema(schema)
+        store.upsert_nodes("Team", [{"id": f"team-{i:02d}", "name": f"team-{i:02d}"} for i in range(50)])
+        first = _sync_once(store, schema, config, "first sync", cache_dir)
+        for old in root.rglob("*.yaml"):
+            old.unlink()
+        # `changed` applies to each of the three kinds of change: a third of the share each.
+        info = write_manifests(root, n, changed=change / 3)
+        second = _sync_once(store, schema, config, f"re-sync, {change:.0%} changed", cache_dir)
+        print(f"  change: {info['bumped']} versions bumped, {info['pruned']} workloads lost a dependency, "
+              f"{info['added']} workloads added ({info['bumped'] + info['pruned'] + info['added']} of {n})")
+        print(f"  re-sync / first sync: time {second['total'] / first['total']:.3f}, graph writes "
+              f"{second['writes'] / max(first['writes'], 1):.4f} (estate share changed {change:.4f})")
+        again = _sync_once(store, schema, config, "re-sync, nothing changed", cache_dir)
+        print(f"  unchanged re-sync / first sync: time {again['total'] / first['total']:.3f}, {int(again['writes'])} writes")
+    return first, second, info
 
 
 def section_sync(args: argparse.Namespace, schema: GraphSchema) -> None:
     from opsgraph.app.sync import default_schema
-    from opsgraph.store.arcadedb import ArcadeDBStore
 
     schema = default_schema()
+    sizes = sorted({*args.sync_sizes, args.workloads})
     print(f"\n## Sync of {args.workloads} workloads read from manifests, then a re-sync with {args.change:.0%} of them changed")
+    print(f"(threads: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; load average at start {os.getloadavg()[0]:.1f})")
+    growth: dict[int, tuple[dict[str, float], dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "k8s"
-        info = write_manifests(root, args.workloads)
-        print(f"written: {info['workloads']} workloads, {info['dependencies']} env dependencies, {info['files']} files")
-        config = SourceConfig(name="gen", kind="kubernetes", path=root)
-        for cached in (False, True):
-            print(f"\n### {'with' if cached else 'without (baseline, same run)'} the per-source caches in the home")
-            if cached:
-                for old in root.rglob("*.yaml"):
-                    old.unlink()
-                write_manifests(root, args.workloads)
-            cache_dir = Path(tmp) / f"home-{cached}" / "cache" / "sources" if cached else None
-            with ArcadeDBStore(Path(tmp) / f"store-{cached}") as store:
-                store.ensure_schema(schema)
-                store.upsert_nodes("Team", [{"id": f"team-{i:02d}", "name": f"team-{i:02d}"} for i in range(50)])
-                first = _sync_once(store, schema, config, "first sync", cache_dir)
-                for old in root.rglob("*.yaml"):
-                    old.unlink()
-                # `changed` applies to each of the three kinds of change: a third of the share each.
-                info2 = write_manifests(root, args.workloads, changed=args.change / 3)
-                second = _sync_once(store, schema, config, f"re-sync, {args.change:.0%} changed", cache_dir)
-                print(f"  change: {info2['bumped']} versions bumped, {info2['pruned']} workloads lost a dependency, "
-                      f"{info2['added']} workloads added ({info2['bumped'] + info2['pruned'] + info2['added']} of {args.workloads})")
-                print(f"  re-sync / first sync: total time {second['total'] / first['total']:.3f}, graph writes "
-                      f"{second['writes'] / max(first['writes'], 1):.4f} (estate share changed {args.change:.4f})")
-                again = _sync_once(store, schema, config, "re-sync, nothing changed", cache_dir)
-                print(f"  unchanged re-sync / first sync: total time {again['total'] / first['total']:.3f}, {int(again['writes'])} writes")
+        print("\n### without the per-source caches in the home (baseline, same run)")
+        _sync_pair(Path(tmp), schema, args.workloads, args.change, cached=False)
+        for n in sizes:
+            print(f"\n### with the per-source caches in the home, {n} workloads")
+            first, second, _ = _sync_pair(Path(tmp), schema, n, args.change, cached=True)
+            growth[n] = (first, second)
+    print(f"\n### growth with the estate, with the caches ({args.change:.0%} changed)")
+    print(f"{'workloads':>9} {'first s':>8} {'first writes':>12} {'re-sync s':>9} {'re-sync writes':>14} {'time ratio':>10} {'writes ratio':>12}")
+    for n, (first, second) in growth.items():
+        print(f"{n:9,} {first['total']:8.2f} {int(first['writes']):12,} {second['total']:9.2f} {int(second['writes']):14,} "
+              f"{second['total'] / first['total']:10.3f} {second['writes'] / max(first['writes'], 1):12.4f}")
+    print("goal: time ratio < 0.05 at 10k (time follows the change, not the estate); the writes ratio follows the change by construction.")
 
 
 SECTIONS: dict[str, Callable[[argparse.Namespace, GraphSchema], None]] = {
@@ -327,6 +346,7 @@ def main() -> None:
     parser.add_argument("--workloads", type=int, default=10_000, help="size of the generated estate (default 10000)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 5_000, 10_000], help="estate sizes of the cost section")
     parser.add_argument("--change", type=float, default=0.01, help="share of workloads changed before the re-sync (default 0.01)")
+    parser.add_argument("--sync-sizes", type=int, nargs="+", default=[1_000], help="further estate sizes the sync section runs with the caches (default 1000)")
     args = parser.parse_args()
     schema = load_schema(sample_estate_path() / "schema.yaml")
     for name, section in SECTIONS.items():

@@ -50,6 +50,9 @@ from opsgraph.errors import LimitExceededError, OpsGraphError, WriteRefusedError
 
 T = TypeVar("T")
 
+JOBS_FOLDER = "jobs"
+"""Where a home's job records live (`api/job_records.py`)."""
+
 _MODEL_KEYS = ("version", "current", "created", "data_window", "node_type", "threshold", "metrics", "hyper_parameters")
 """Manifest fields a client sees (the rest are weights' bookkeeping and the drift baseline's arrays)."""
 
@@ -100,7 +103,8 @@ class Served:
         self.ingest_roots = [Path(p).expanduser().resolve() for p in roots]
         self.graph_limit = graph_limit or serve.graph_limit
         self.write_lock = threading.Lock()
-        self.jobs = JobRunner(self.write_lock)
+        self.jobs = JobRunner(self.write_lock, og.settings.home / JOBS_FOLDER)
+        """Jobs of every process serving this home (`serve --workers N`), recorded in `<home>/jobs/`."""
         self.started = time.time()
         self._limiters: dict[str, anyio.CapacityLimiter] = {}
         self.heavy_queries = serve.heavy_queries

@@ -95,11 +95,15 @@ def sync_source(
         state = state_from_facts(facts, precedence=config.precedence, location=str(config.path or ""))
     if not dry_run:
         store.ensure_schema(schema)
-    plan = sync_state(store, schema, state, dry_run=dry_run, precedence=precedence, progress=progress, known=known)
-    plan.files = {"read": len(facts.files), "parsed": len(docs.parsed), "cached": len(docs.reused)}
+    # Rows the reader copied from the results it kept in the sync the claims file is from carry that sync's hashes.
+    replayed_known = bool(known is not None and docs.generation and docs.generation == known.mark)
+    plan = sync_state(store, schema, state, dry_run=dry_run, precedence=precedence, progress=progress, known=known, replayed_known=replayed_known)
+    plan.files = {"read": len(facts.files), "parsed": len(docs.parsed), "cached": len(docs.reused), "documents_parsed": docs.documents_parsed,
+                  **{f"reused_{k}": v for k, v in facts.reused.items()}}  # fmt: skip
     if plan.applied and docs_path is not None and claims_path is not None:
         try:
-            if docs.parsed or docs.reused:
+            docs.generation = plan.mark
+            if (docs.parsed or docs.reused) and docs.changed():  # an unchanged re-sync rewrites nothing
                 docs.save()
             save_known(claims_path, plan)
         except OSError:

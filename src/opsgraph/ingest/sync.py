@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from opsgraph.errors import IngestError, Issue
 from opsgraph.ingest.estate import EstatePlan
@@ -65,9 +65,8 @@ ALL_ROWS = 100_000_000
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
-class Entity:
-    """A node (`b` empty) or an edge of one type."""
+class Entity(NamedTuple):
+    """A node (`b` empty) or an edge of one type (a tuple: hashed and compared in C, once per fact of a source)."""
 
     kind: str
     type: str
@@ -98,6 +97,8 @@ class SourceState:
     problems: list[Issue] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     files: int = 0
+    replayed: set[Entity] = field(default_factory=set)
+    """Entities whose one row the reader copied unchanged from its last sync's kept results (`Facts.replayed`)."""
 
 
 @dataclass(frozen=True)
@@ -207,24 +208,37 @@ class SyncPlan:
 
 # -- facts in ----------------------------------------------------------------------------------
 def _split(row: Mapping[str, Any], skip: Iterable[str]) -> tuple[dict[str, Any], str]:
-    skipped = set(skip)
-    props = {k: v for k, v in row.items() if k not in skipped and not k.startswith("_") and v is not None}
+    skipped = skip if isinstance(skip, frozenset) else frozenset(skip)
+    props = {k: v for k, v in row.items() if k not in skipped and v is not None and k[:1] != "_"}
     return props, str(row.get("_evidence") or "")
+
+
+_NODE_KEYS = frozenset(("id",))
+_EDGE_KEYS = frozenset(("from", "to", "from_type", "to_type"))
 
 
 def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "") -> SourceState:
     """A source reader's `Facts` as a `SourceState` (edge endpoint types are resolved at planning)."""
     st = SourceState(facts.source, facts.kind, precedence, location, problems=list(facts.problems), skipped=dict(facts.skipped), files=len(facts.files))
+    replayed = facts.replayed
     for t, rows in facts.nodes.items():
         for row in rows:
             ent = Entity("node", t, str(row["id"]))
-            props, ev = _split(row, ("id",))
+            props, ev = _split(row, _NODE_KEYS)
+            if ent in st.nodes:
+                st.replayed.discard(ent)  # two rows merged: not one row copied unchanged
+            elif replayed and ("node", t, row["id"]) in replayed:
+                st.replayed.add(ent)
             st.nodes[ent] = {**st.nodes.get(ent, {}), **props}
             st.evidence[ent] = ev
     for t, rows in facts.edges.items():
         for row in rows:
             ent = Entity("edge", t, str(row["from"]), str(row["to"]))
-            props, ev = _split(row, ("from", "to", "from_type", "to_type"))
+            props, ev = _split(row, _EDGE_KEYS)
+            if ent in st.edges:
+                st.replayed.discard(ent)
+            elif replayed and ("edge", t, row["from"], row["to"]) in replayed:
+                st.replayed.add(ent)
             st.edges[ent] = props
             st.evidence[ent] = ev
     return st
@@ -313,6 +327,11 @@ def _merge(entity: Entity, claims: list[tuple[int, str, dict[str, Any]]], confli
     return merged
 
 
+def _asserted(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What a claim records of an entity's properties (edge endpoint types are the store's business)."""
+    return {k: v for k, v in props.items() if k not in ("from_type", "to_type")}
+
+
 def _same(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
@@ -324,11 +343,13 @@ def sync_mark(store: GraphStore, source: str) -> str | None:
 
 
 def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, precedence: Mapping[str, int] | None = None, now: float | None = None,
-              known: KnownClaims | None = None) -> SyncPlan:  # fmt: skip
+              known: KnownClaims | None = None, replayed_known: bool = False) -> SyncPlan:  # fmt: skip
     """Compare a source's facts with its claims and the store; nothing is written. Raises `IngestError` on facts the store cannot take.
 
     `known`: the source's claim hashes as a caller kept them after its last sync; used instead of reading every
-    hash from the store when its mark is the stored one (else ignored), so only claims that differ are read."""
+    hash from the store when its mark is the stored one (else ignored), so only claims that differ are read.
+    `replayed_known`: the caller vouches that `state.replayed` rows are the rows of the sync `known` was kept
+    from (their caches name the same mark); their claim hashes are then taken from `known`, not recomputed."""
     ensure_sync_records(store)
     prec = dict(precedence or {})
     prec[state.name] = state.precedence
@@ -359,18 +380,26 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
     else:
         hashes = store.record_values(CLAIM, {"source": state.name}, "h")
     new: dict[str, tuple[Entity, dict[str, Any], str]] = {}
+    same = state.replayed if (replayed_known and plan.hashes_from == "known") else set()
+    prefix = f"{state.name}|"
     for e, props in [*state.nodes.items(), *state.edges.items()]:
-        asserted = {k: v for k, v in props.items() if k not in ("from_type", "to_type")}
-        body = {"props": asserted, "evidence": state.evidence.get(e, "")}
-        new[_claim_key(state.name, e)] = (e, asserted, row_hash(body))
+        key = prefix + e.ent  # _claim_key, inline: once per fact of the source
+        kept = hashes.get(key) if e in same else None
+        if kept is not None:  # the same row as in the sync these hashes are from: the same hash
+            new[key] = (e, props, str(kept))
+            continue
+        body = {"props": _asserted(props), "evidence": state.evidence.get(e, "")}
+        new[key] = (e, props, row_hash(body))
     touched: dict[Entity, dict[str, Any] | None] = {}
     differ = [k for k in hashes if k not in new or str(hashes[k]) != new[k][2]]
     old: dict[str, dict[str, Any]] = {}
     for start in range(0, len(differ), 2000):  # full records only of claims that changed or went: O(change)
         old.update({str(r["key"]): r for r in store.read_records(CLAIM, {"key": differ[start : start + 2000]})})
-    for key, (e, props, h) in new.items():
-        before = old.get(key)
+    unchanged: dict[tuple[str, str], int] = {}
+    for key, (e, raw, h) in new.items():
+        before = old.get(key) if old else None
         if key not in hashes or before is not None:
+            props = _asserted(raw)
             touched[e] = props
             plan.claims_write.append({
                 "key": key, "source": state.name, "ent": e.ent, "kind": e.kind, "type": e.type, "a": e.a, "b": e.b,
@@ -378,7 +407,9 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
                 "since": float(before["since"]) if before is not None and before.get("since") is not None else now,
             })  # fmt: skip
         else:
-            plan._type(e.kind, e.type).unchanged += 1
+            unchanged[(e.kind, e.type)] = unchanged.get((e.kind, e.type), 0) + 1
+    for (kind, type_name), n in unchanged.items():
+        plan._type(kind, type_name).unchanged += n
     for key, r in old.items():
         if key not in new:
             e = Entity(str(r["kind"]), str(r["type"]), str(r["a"]), str(r.get("b") or ""))
@@ -594,10 +625,10 @@ def claims_of(store: GraphStore, source: str | None = None) -> list[dict[str, An
 
 
 def sync_state(store: GraphStore, schema: GraphSchema, state: SourceState, *, dry_run: bool = False, precedence: Mapping[str, int] | None = None, progress: Progress | None = None,
-               known: KnownClaims | None = None) -> SyncPlan:  # fmt: skip
+               known: KnownClaims | None = None, replayed_known: bool = False) -> SyncPlan:  # fmt: skip
     """Plan, and unless `dry_run`, apply."""
     began = time.perf_counter()
-    plan = plan_sync(store, schema, state, precedence=precedence, known=known)
+    plan = plan_sync(store, schema, state, precedence=precedence, known=known, replayed_known=replayed_known)
     plan.seconds = time.perf_counter() - began
     if dry_run:
         return plan

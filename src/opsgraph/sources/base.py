@@ -18,6 +18,7 @@ This module imports only `opsgraph.schema` and `opsgraph.errors`.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +48,23 @@ __all__ = [
 _SOURCE_NAME = re.compile(r"^[a-z0-9_-]+$")
 
 KnownIds = Callable[[list[str]], dict[str, str]]
-"""Given ids, return `{id: node type}` for those the store already holds."""
+"""Given ids, return `{id: node type}` for those the store already holds.
+
+A lookup may also take a keyword `types` (a list of node types) and then answer only for ids held as one
+of those types (`GraphStore.node_types` does): readers call it so through `known_of_types`."""
+
+
+def known_of_types(known_ids: KnownIds, ids: list[str], types: list[str]) -> dict[str, str]:
+    """`{id: node type}` of those `ids` the store holds as one of `types`; asks only those types when the lookup takes `types`."""
+    if not ids or not types:
+        return {}
+    try:
+        takes_types = "types" in inspect.signature(known_ids).parameters
+    except (TypeError, ValueError):  # a callable without an inspectable signature: ask for every type
+        takes_types = False
+    found = known_ids(ids, types=types) if takes_types else known_ids(ids)  # type: ignore[call-arg]
+    wanted = set(types)
+    return {i: t for i, t in found.items() if t in wanted}
 
 
 class SourceMapping(BaseModel):
@@ -147,6 +164,12 @@ class Facts:
     """Non-fatal problems (`Issue.file` is `file#document`): dangling references, unknown teams, values that did not fit."""
     files: list[str] = field(default_factory=list)
     """Files read, in reading order."""
+    reused: dict[str, int] = field(default_factory=dict)
+    """What a reader took from its last sync's kept results instead of mapping again (e.g. `{"nodes": 9950, "dependencies": 9940}`)."""
+    replayed: set[tuple[str, ...]] = field(default_factory=set)
+    """Rows copied unchanged from the results the reader kept in its last sync: `("node", type, id)` and
+    `("edge", type, from, to)`. Their cache names that sync (`DocumentCache.generation`), so a caller holding
+    that sync's claim hashes need not hash these rows again."""
 
     def skip(self, kind: str, n: int = 1) -> None:
         self.skipped[kind] = self.skipped.get(kind, 0) + n
@@ -222,6 +245,22 @@ class Shaper:
     def has_node(self, node_type: str, node_id: str) -> bool:
         return (node_type, node_id) in self._node_index
 
+    def has_edge(self, edge_type: str, src: str, dst: str) -> bool:
+        return (edge_type, src, dst) in self._edge_keys
+
+    def adopt_node(self, node_type: str, row: dict[str, Any]) -> None:
+        """Add a node row shaped by an earlier run of the same reader with the same schema and mapping (kept by the caller)."""
+        self._node_index[(node_type, row["id"])] = row
+        self.facts.nodes.setdefault(node_type, []).append(row)
+
+    def adopt_edge(self, edge_type: str, row: dict[str, Any]) -> None:
+        """Add an edge row shaped by an earlier run (as `adopt_node`); duplicates are skipped as `edge` skips them."""
+        key = (edge_type, row["from"], row["to"])
+        if key in self._edge_keys:
+            return
+        self._edge_keys.add(key)
+        self.facts.edges.setdefault(edge_type, []).append(row)
+
     def edge(self, edge_type: str, src: str, dst: str, raw: dict[str, Any], ev: Evidence | str) -> None:
         """Queue an edge row; duplicates (same type and endpoints) keep the first evidence."""
         et = self.schema.edges.get(edge_type)
@@ -246,7 +285,11 @@ class Shaper:
         for edge_type, rows in list(self.facts.edges.items()):
             et = self.schema.edges[edge_type]
             kept = []
+            from_ok, to_ok = set(et.from_types), set(et.to_types)
             for row in rows:
+                if types.get(row["from"]) in from_ok and types.get(row["to"]) in to_ok:
+                    kept.append(row)
+                    continue
                 bad = []
                 for end, allowed in (("from", et.from_types), ("to", et.to_types)):
                     t = types.get(row[end])

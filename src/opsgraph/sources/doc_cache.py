@@ -1,10 +1,18 @@
-"""Parsed YAML documents kept between syncs, so a re-sync parses only the files that changed.
+"""Parsed YAML documents kept between syncs, so a re-sync parses only the documents that changed.
 
 Parsing is most of a reader's time on a large manifest folder (10k workloads: seconds), and
 between two syncs most files are byte for byte the same. `DocumentCache` keeps, per file (its
 resolved path), the blake2b hash of its bytes and its documents as `marshal` bytes; a file
-whose bytes hash the same is served from there, any other is parsed as before (and its errors
-raised as before: only files that parsed cleanly are ever cached).
+whose bytes hash the same is served from there. A changed file keeps the hash of each of its
+documents' text, so the caller (`yamldocs`) parses only the documents whose text changed and
+takes the others from here; anything odd sends it back to parsing the whole file as before (and
+its errors are raised as before: only files that parsed cleanly are ever cached).
+
+Readers may also keep what they derived from a document (`recall` / `keep`: marshal-able
+values by a key the reader builds from everything the value depends on), so an unchanged
+workload is not mapped again; `generation` names the sync whose results the file holds (the
+caller sets it before `save()`), so a caller can tell whether kept values belong to the same
+sync as its other caches.
 
 What it must never do is change a result or fail a sync:
 - the cache file carries a version (this module's `FORMAT`, the opsgraph, PyYAML and loader
@@ -33,7 +41,7 @@ import yaml
 
 from opsgraph._files import atomic_write_bytes
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever what a cached entry means changes (the parser, the document numbering)."""
 
 
@@ -68,12 +76,24 @@ class DocumentCache:
     """Files served from the cache since `load()`."""
     ignored: str = ""
     """Why the cache file was not used, when it was not (missing, unreadable, other version)."""
+    documents_parsed: int = 0
+    """Documents parsed since `load()` (all of a new file's, the changed ones of a changed file's)."""
+    generation: str = ""
+    """The sync whose results this file holds (read by `load()`, set by the caller before `save()`)."""
     _old: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
     _new: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
+    _old_chunks: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _new_chunks: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _old_memo: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _new_memo: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _loaded_generation: str = field(default="", repr=False)
+    _memo_written: bool = field(default=False, repr=False)
 
     def load(self) -> DocumentCache:
         """Read the cache file; anything wrong with it is recorded in `ignored`, never raised."""
         self._old, self._new, self.parsed, self.reused, self.ignored = {}, {}, [], [], ""
+        self._old_chunks, self._new_chunks, self._old_memo, self._new_memo = {}, {}, {}, {}
+        self.documents_parsed, self.generation, self._loaded_generation, self._memo_written = 0, "", "", False
         if self.path is None:
             return self
         try:
@@ -95,32 +115,112 @@ class DocumentCache:
         for key, entry in data["files"].items():
             if isinstance(key, str) and isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], bytes):
                 self._old[key] = entry
+        chunks, memo = data.get("chunks"), data.get("memo")
+        for key, digests in (chunks.items() if isinstance(chunks, dict) else ()):
+            if isinstance(key, str) and isinstance(digests, tuple) and all(isinstance(d, str) for d in digests):
+                self._old_chunks[key] = digests
+        for key, value in (memo.items() if isinstance(memo, dict) else ()):
+            if isinstance(key, str) and isinstance(value, bytes):
+                self._old_memo[key] = value
+        generation = data.get("generation")
+        self.generation = self._loaded_generation = generation if isinstance(generation, str) else ""
         return self
 
-    def documents(self, file: Path, data: bytes, parse: Any) -> Documents:
-        """The documents of `file` whose bytes are `data`: cached when they hash the same, else `parse()` (then kept)."""
+    def documents(self, file: Path, data: bytes, parse: Any, *, chunked: Any = None) -> Documents:
+        """The documents of `file` whose bytes are `data`: cached when they hash the same, else parsed (then kept).
+
+        `parse()` parses the whole file. `chunked(previous)`, when given, is tried first on a file the cache
+        held in another version: `previous` maps the text hash of each document it held to that document
+        (None for an empty one); it returns `(documents, text hash of every document or None, documents it parsed)`
+        or None to have the whole file parsed."""
         key = str(file.resolve())
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         hit = self._old.get(key) or self._new.get(key)
         if hit is not None and hit[0] == digest:
-            try:
-                docs = marshal.loads(hit[1])
-            except (ValueError, EOFError, TypeError):
-                docs = None
-            if isinstance(docs, list):
+            docs = _loads_list(hit[1])
+            if docs is not None:
                 self._new[key] = hit
+                chunks = self._old_chunks.get(key) or self._new_chunks.get(key)
+                if chunks is not None:
+                    self._new_chunks[key] = chunks
                 self.reused.append(key)
                 return docs
-        docs = list(parse())
+        result = chunked(self._previous(key, hit)) if chunked is not None else None
+        if result is not None:
+            docs, digests, parsed = result
+        else:
+            docs, digests = list(parse()), None
+            parsed = len(docs)
         self.parsed.append(key)
+        self.documents_parsed += parsed
         try:
             self._new[key] = (digest, marshal.dumps(docs))
         except ValueError:  # a value marshal cannot hold (a YAML timestamp): this file is parsed every time
             self._new.pop(key, None)
+            self._new_chunks.pop(key, None)
+            return docs
+        if digests:
+            self._new_chunks[key] = tuple(digests)
+        else:
+            self._new_chunks.pop(key, None)
         return docs
 
+    def _previous(self, key: str, hit: tuple[str, bytes] | None) -> dict[str, Any]:
+        """Text hash -> document of the file's documents as last cached (empty when unknown)."""
+        chunks = self._old_chunks.get(key)
+        docs = _loads_list(hit[1]) if hit is not None and chunks is not None else None
+        if docs is None or chunks is None:
+            return {}
+        by_index = {i: d for i, d in docs if isinstance(i, int)} if all(isinstance(x, tuple) and len(x) == 2 for x in docs) else None
+        if by_index is None:
+            return {}
+        return {h: by_index.get(n) for n, h in enumerate(chunks, start=1)}
+
+    def document_hashes(self, file: Path) -> tuple[str, ...] | None:
+        """The text hash of each document of `file` (1-based index - 1) as last read through this cache, when known."""
+        return self._new_chunks.get(str(file.resolve()))
+
+    def recall(self, key: str) -> Any:
+        """A value `keep` stored under `key` in the last saved sync (fresh objects each call), or None."""
+        raw = self._old_memo.get(key) or self._new_memo.get(key)
+        if raw is None:
+            return None
+        try:
+            value = marshal.loads(raw)
+        except (ValueError, EOFError, TypeError):
+            return None
+        self._new_memo[key] = raw
+        return value
+
+    def keep(self, key: str, value: Any) -> None:
+        """Store `value` (marshal-able; anything else is silently not kept) under `key` for the next sync."""
+        self._memo_written = True
+        try:
+            self._new_memo[key] = marshal.dumps(value)
+        except ValueError:
+            self._new_memo.pop(key, None)
+
+    def changed(self) -> bool:
+        """Would `save()` write anything other than what `load()` read (a file parsed, a value kept, an entry gone)?"""
+        return bool(
+            self.parsed or self._memo_written or self.generation != self._loaded_generation or self._new.keys() != self._old.keys()
+            or self._new_memo.keys() != self._old_memo.keys() or self._new_chunks.keys() != self._old_chunks.keys()
+        )  # fmt: skip
+
     def save(self) -> None:
-        """Write the files read since `load()` (and only those) atomically; no-op without a path."""
+        """Write the files read and the values recalled or kept since `load()` (and only those) atomically; no-op without a path."""
         if self.path is None:
             return
-        atomic_write_bytes(self.path, marshal.dumps({"version": self.version, "files": dict(self._new)}))
+        chunks = {k: v for k, v in self._new_chunks.items() if k in self._new}
+        atomic_write_bytes(
+            self.path,
+            marshal.dumps({"version": self.version, "generation": self.generation, "files": dict(self._new), "chunks": chunks, "memo": dict(self._new_memo)}),
+        )
+
+
+def _loads_list(raw: bytes) -> list[Any] | None:
+    try:
+        docs = marshal.loads(raw)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return docs if isinstance(docs, list) else None

@@ -34,13 +34,15 @@ cluster reader would feed it the API's objects.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsgraph.errors import SourceError
+from opsgraph.errors import Issue, SourceError
 from opsgraph.schema import GraphSchema
 from opsgraph.sources.base import (
     Evidence,
@@ -52,6 +54,7 @@ from opsgraph.sources.base import (
     add_ownership,
     component_types,
     image_version,
+    known_of_types,
     register_reader,
 )
 from opsgraph.sources.doc_cache import DocumentCache
@@ -69,18 +72,17 @@ class K8sObject:
     obj: dict[str, Any]
     file: str
     document: int | None
+    digest: str | None = None
+    """Hash of the document's text (plus the item's place in a `List`), when read through a document cache."""
+    kind: str = field(init=False)
+    name: str = field(init=False)
+    namespace: str = field(init=False)
 
-    @property
-    def kind(self) -> str:
-        return str(self.obj.get("kind", ""))
-
-    @property
-    def name(self) -> str:
-        return str((self.obj.get("metadata") or {}).get("name", ""))
-
-    @property
-    def namespace(self) -> str:
-        return str((self.obj.get("metadata") or {}).get("namespace") or "default")
+    def __post_init__(self) -> None:  # read once: the mapping asks for these hundreds of thousands of times
+        meta = self.obj.get("metadata") or {}
+        self.kind = str(self.obj.get("kind", ""))
+        self.name = str(meta.get("name", "")) if isinstance(meta, dict) else ""
+        self.namespace = str(meta.get("namespace") or "default") if isinstance(meta, dict) else "default"
 
     def ev(self, fld: str, value: str) -> Evidence:
         return Evidence(self.file, self.document, fld, value)
@@ -167,15 +169,15 @@ def _workload_props(w: _Workload) -> dict[str, Any]:
     return props
 
 
-def iter_objects(doc: Any, file: str, document: int) -> Iterable[K8sObject]:
-    """The object(s) of one document; a `List` (kubectl dump) yields its items."""
+def iter_objects(doc: Any, file: str, document: int, digest: str | None = None) -> Iterable[K8sObject]:
+    """The object(s) of one document; a `List` (kubectl dump) yields its items. `digest`: the document's text hash."""
     if isinstance(doc, dict) and (doc.get("kind") == "List" or str(doc.get("kind", "")).endswith("List")) and isinstance(
         doc.get("items"), list
     ):
-        for item in doc["items"]:
-            yield K8sObject(item if isinstance(item, dict) else {"_not_object": item}, file, document)
+        for n, item in enumerate(doc["items"]):
+            yield K8sObject(item if isinstance(item, dict) else {"_not_object": item}, file, document, f"{digest}[{n}]" if digest else None)
     else:
-        yield K8sObject(doc if isinstance(doc, dict) else {"_not_object": doc}, file, document)
+        yield K8sObject(doc if isinstance(doc, dict) else {"_not_object": doc}, file, document, digest)
 
 
 def facts_from_objects(
@@ -184,8 +186,13 @@ def facts_from_objects(
     schema: GraphSchema,
     known_ids: KnownIds | None,
     facts: Facts | None = None,
+    memo: DocumentCache | None = None,
 ) -> Facts:
-    """Map Kubernetes objects (from files or a live cluster) to facts."""
+    """Map Kubernetes objects (from files or a live cluster) to facts.
+
+    With `memo` (the document cache), a workload whose document, id, type and exposure are unchanged and whose
+    every lookup (Service names, ConfigMaps, namespaces of a name) still answers the same reuses the rows and
+    problems it gave last time instead of being mapped again (`_Lookups`)."""
     facts = facts or Facts(source=config.name, kind=config.kind)
     mapping: SourceMapping = config.mapping
     shaper = Shaper(schema, mapping, facts)
@@ -228,8 +235,10 @@ def facts_from_objects(
 
     # A workload the store already holds as another node type (a hand-written Datastore `redis-cart`
     # deployed as a StatefulSet) keeps that type, unless `mapping.types` names one for its kind.
-    stored = known_ids(sorted({w.id for w in workloads})) if (known_ids and workloads) else {}
+    # Only the component types other than the default one can change a workload's type: only those are asked.
     components = component_types(schema, mapping)
+    asked = sorted({w.id for w in workloads if w.ref.kind not in mapping.types})
+    stored = known_of_types(known_ids, asked, sorted(components - {mapping.workload_type})) if known_ids else {}
     for w in workloads:
         held = stored.get(w.id)
         if held and held != w.node_type and held in components and w.ref.kind not in mapping.types:
@@ -281,11 +290,17 @@ def facts_from_objects(
                 if host != "*":
                     w.exposed_hosts.append(host)
 
+    kept = _Kept(memo, config, schema, workloads, facts, shaper)
     for w in workloads:
+        node_in = (w.node_type, w.exposed, sorted(set(w.exposed_hosts)))
+        if kept.replay_node(w, node_in):
+            continue
+        mark = kept.mark()
         shaper.node(w.node_type, w.id, _workload_props(w), w.ref.ev(w.ref.kind, f"{w.ref.namespace}/{w.ref.name}"))
+        kept.record_node(w, node_in, mark)
 
     # Dependencies.
-    def resolve(host: str, ns: str) -> list[_Workload] | None:
+    def resolve_in(host: str, ns: str) -> list[_Workload] | None:
         hit = dns.get(host) if "." in host else dns.get(f"{host}@{ns}")
         if hit is None and ".svc" in host and host.count(".") >= 3:
             hit = dns.get(host.split(".", 1)[1])  # pod.svc.ns.svc[.cluster.local]
@@ -294,6 +309,8 @@ def facts_from_objects(
     elsewhere: dict[str, set[str]] = {}
     for o in [*(w.ref for w in workloads), *by_kind.get("Service", [])]:
         elsewhere.setdefault(o.name, set()).add(o.namespace)
+    look = _Lookups(configmaps, resolve_in, elsewhere)
+    resolve, configmap = look.resolve, look.configmap
 
     def scan(w: _Workload, fld: str, value: Any, dep_kind: str) -> None:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
@@ -313,17 +330,18 @@ def facts_from_objects(
             if host in found:
                 continue
             name = _cluster_local_name(host)
-            if name in elsewhere and "." not in host:
+            spaces = look.namespaces(name) if name is not None and "." not in host else None
+            if spaces is not None:
                 facts.problem(
                     w.ref.file, w.ref.document, fld,
-                    f"{text!r} names {name!r}, which is only in namespace(s) {', '.join(sorted(elsewhere[name]))} "
+                    f"{text!r} names {name!r}, which is only in namespace(s) {', '.join(spaces)} "
                     f"(a bare name reaches its own namespace {w.ref.namespace} only; write {name}.<namespace>)",
                 )
                 continue
             if name and name != w.ref.name and name != w.id:
                 shaper.edge(mapping.dependency_edge, w.id, name, {"config_key": dep_kind}, w.ref.ev(fld, text))
 
-    for w in workloads:
+    def dependencies(w: _Workload) -> None:
         ns = w.ref.namespace
         containers = [c for key in ("initContainers", "containers") for c in _list(w.pod_spec.get(key)) if isinstance(c, dict)]
         for c in containers:
@@ -334,7 +352,7 @@ def facts_from_objects(
                     scan(w, f"env {name}", env.get("value"), name)
                 ref = _mapping(_mapping(env.get("valueFrom")).get("configMapKeyRef"))
                 if ref:
-                    data = configmaps.get((ns, str(ref.get("name"))))
+                    data = configmap(ns, str(ref.get("name")))
                     if data is None:
                         if not ref.get("optional"):
                             facts.problem(w.ref.file, w.ref.document, f"env {name}", f"ConfigMap {ref.get('name')!r} is not in this source (namespace {ns})")
@@ -344,7 +362,7 @@ def facts_from_objects(
                 cm = _mapping(_mapping(src).get("configMapRef")).get("name")
                 if cm is None:
                     continue
-                data = configmaps.get((ns, str(cm)))
+                data = configmap(ns, str(cm))
                 if data is None:
                     facts.problem(w.ref.file, w.ref.document, "envFrom", f"ConfigMap {cm!r} is not in this source (namespace {ns})")
                     continue
@@ -355,11 +373,20 @@ def facts_from_objects(
             cm = _mapping(_mapping(vol).get("configMap")).get("name")
             if cm is None:
                 continue
-            data = configmaps.get((ns, str(cm)))
+            data = configmap(ns, str(cm))
             if data is None:
                 continue
             for key, value in data.items():
                 scan(w, f"configMap {cm}/{key}", value, str(key))
+
+    for w in workloads:
+        if kept.replay_dependencies(w, look):
+            continue
+        mark = kept.mark()
+        look.record = []
+        dependencies(w)
+        kept.record_dependencies(w, look.record, mark)
+        look.record = None
 
     # Ownership from team labels.
     claims: list[tuple[_Workload, str, str]] = []
@@ -370,7 +397,210 @@ def facts_from_objects(
                 claims.append((w, label, labels[label]))
                 break
     add_ownership(shaper, facts, mapping, [(w.id, w.ref.ev(f"label {label}", team), team) for w, label, team in claims], known_ids)
+    kept.done(workloads)
     return shaper.finish(known_ids)
+
+
+Check = tuple[Any, ...]
+KEPT_FORMAT = 1
+"""Bumped whenever what a workload's kept rows mean changes (this module's mapping rules)."""
+_CODE: list[str] = []
+
+
+def _code_fingerprint() -> str:
+    """Hash of the code that maps a workload (this module, `hosts`, `base`): an edited rule never meets rows kept by the old one."""
+    if not _CODE:
+        from opsgraph.sources import base, hosts
+
+        digest = hashlib.blake2b(digest_size=12)
+        for module in (__file__, hosts.__file__, base.__file__):
+            try:
+                digest.update(Path(str(module)).read_bytes())
+            except OSError:  # no source file to read (a frozen build): the package version in the cache version still applies
+                digest.update(str(module).encode())
+        _CODE.append(digest.hexdigest())
+    return _CODE[0]
+
+
+class _Lookups:
+    """What a workload's dependencies are inferred from beyond its own document, recorded while `record` is a list.
+
+    A kept result is reused only while every recorded lookup answers the same (`holds`): a Service added that
+    an unchanged workload's address now names, a ConfigMap it reads changed, a name now in another namespace."""
+
+    def __init__(self, configmaps: dict[tuple[str, str], dict[str, Any]], resolve: Callable[[str, str], list[_Workload] | None],
+                 elsewhere: dict[str, set[str]]) -> None:  # fmt: skip
+        self.configmaps = configmaps
+        self._resolve = resolve
+        self.elsewhere = elsewhere
+        self.record: list[Check] | None = None
+        self._digests: dict[tuple[str, str], str | None] = {}
+
+    def _digest(self, ns: str, name: str) -> str | None:
+        key = (ns, name)
+        if key not in self._digests:
+            data = self.configmaps.get(key)
+            if data is None:
+                self._digests[key] = None
+            else:
+                try:
+                    blob = marshal.dumps(data)
+                except ValueError:
+                    blob = repr(data).encode()
+                self._digests[key] = hashlib.blake2b(blob, digest_size=16).hexdigest()
+        return self._digests[key]
+
+    def configmap(self, ns: str, name: str) -> dict[str, Any] | None:
+        if self.record is not None:
+            self.record.append(("cm", ns, name, self._digest(ns, name)))
+        return self.configmaps.get((ns, name))
+
+    def resolve(self, host: str, ns: str) -> list[_Workload] | None:
+        hit = self._resolve(host, ns)
+        if self.record is not None:
+            self.record.append(("dns", host, ns, None if hit is None else tuple(t.id for t in hit)))
+        return hit
+
+    def namespaces(self, name: str) -> list[str] | None:
+        hit = self.elsewhere.get(name)
+        out = None if hit is None else sorted(hit)
+        if self.record is not None:
+            self.record.append(("ns", name, None if out is None else tuple(out)))
+        return out
+
+    def holds(self, check: Check) -> bool:
+        """Does a recorded lookup still answer the same?"""
+        kind = check[0]
+        if kind == "dns" and len(check) == 4:
+            hit = self._resolve(str(check[1]), str(check[2]))
+            return (None if hit is None else tuple([t.id for t in hit])) == check[3]
+        if kind == "cm" and len(check) == 4:
+            return self._digest(str(check[1]), str(check[2])) == check[3]
+        if kind == "ns" and len(check) == 3:
+            spaces = self.elsewhere.get(str(check[1]))
+            return (None if spaces is None else tuple(sorted(spaces))) == check[2]
+        return False
+
+
+class _Kept:
+    """Per workload, the rows and problems its node and its dependencies gave in the last sync, kept in the document cache.
+
+    The key holds everything else they depend on: this module's format and code, the schema and the mapping, the
+    document's text hash and place, the workload's id and namespace. Nothing is kept or reused for a workload
+    without a document hash (a live cluster, a file the cache could not split) or whose id another workload
+    also has, nor when mapping it counted something as skipped."""
+
+    def __init__(self, memo: DocumentCache | None, config: SourceConfig, schema: GraphSchema, workloads: list[_Workload],
+                 facts: Facts, shaper: Shaper) -> None:  # fmt: skip
+        self.memo, self.facts, self.shaper, self.mapping = memo, facts, shaper, config.mapping
+        self.entries: dict[int, dict[str, Any]] = {}
+        self.keys: dict[int, str] = {}
+        self.dirty: set[int] = set()
+        """Workloads whose entry changed in this read (the others' kept bytes are carried over as they were)."""
+        self.reused_nodes = self.reused_dependencies = 0
+        if memo is None:
+            return
+        fingerprint = hashlib.blake2b(
+            f"{KEPT_FORMAT}|{_code_fingerprint()}|{config.kind}|{config.mapping.model_dump_json()}|{schema.model_dump_json()}".encode(), digest_size=12
+        ).hexdigest()
+        counts: dict[str, int] = {}
+        for w in workloads:
+            counts[w.id] = counts.get(w.id, 0) + 1
+        for w in workloads:
+            if w.ref.digest and counts[w.id] == 1:
+                self.keys[id(w)] = f"k8s|{fingerprint}|{w.ref.digest}|{w.ref.file}#{w.ref.document}|{w.ref.namespace}|{w.id}"
+        for w in workloads:
+            key = self.keys.get(id(w))
+            old = memo.recall(key) if key else None
+            self.entries[id(w)] = old if isinstance(old, dict) else {}
+
+    def mark(self) -> tuple[int, int, int]:
+        """Problems, skips and dependency rows so far (what a workload's mapping adds is what follows)."""
+        f = self.facts
+        return len(f.problems), sum(f.skipped.values()), len(f.edges.get(self.mapping.dependency_edge, []))
+
+    def _problems(self, since: int) -> list[tuple[str, int | None, str, str]]:
+        return [(p.file, p.line, p.field, p.message) for p in self.facts.problems[since:]]
+
+    def _add_problems(self, problems: Any) -> None:
+        self.facts.problems.extend(Issue(str(a), b, str(c), str(d)) for a, b, c, d in problems)
+
+    def replay_node(self, w: _Workload, node_in: tuple[Any, ...]) -> bool:
+        part = self.entries.get(id(w), {}).get("node")
+        if not part or not isinstance(part[0], tuple) or part[0] != node_in:
+            return False
+        _, row, problems = part
+        if not isinstance(row, dict) or self.shaper.has_node(w.node_type, w.id) or row.get("id") != w.id:
+            return False
+        self.shaper.adopt_node(w.node_type, row)
+        self.facts.replayed.add(("node", w.node_type, w.id))
+        self._add_problems(problems)
+        self.reused_nodes += 1
+        return True
+
+    def record_node(self, w: _Workload, node_in: tuple[Any, ...], mark: tuple[int, int, int]) -> None:
+        entry = self.entries.get(id(w))
+        if entry is None or id(w) not in self.keys:
+            return
+        row = self.shaper._node_index.get((w.node_type, w.id)) if sum(self.facts.skipped.values()) == mark[1] else None
+        self.dirty.add(id(w))
+        if row is None:
+            entry.pop("node", None)
+            return
+        entry["node"] = (node_in, dict(row), self._problems(mark[0]))
+
+    def replay_dependencies(self, w: _Workload, look: _Lookups) -> bool:
+        part = self.entries.get(id(w), {}).get("deps")
+        if not part:
+            return False
+        checks, rows, problems = part
+        holds = look.holds
+        for c in checks:
+            if not (isinstance(c, tuple) and holds(c)):
+                return False
+        edge, shaper, replayed = self.mapping.dependency_edge, self.shaper, self.facts.replayed
+        for row in rows:
+            if not shaper.has_edge(edge, row["from"], row["to"]):
+                shaper.adopt_edge(edge, row)
+                replayed.add(("edge", edge, row["from"], row["to"]))
+        self._add_problems(problems)
+        self.reused_dependencies += 1
+        return True
+
+    def record_dependencies(self, w: _Workload, checks: list[Check], mark: tuple[int, int, int]) -> None:
+        entry = self.entries.get(id(w))
+        if entry is None or id(w) not in self.keys:
+            return
+        self.dirty.add(id(w))
+        if sum(self.facts.skipped.values()) != mark[1]:
+            entry.pop("deps", None)
+            return
+        rows = self.facts.edges.get(self.mapping.dependency_edge, [])[mark[2] :]
+        entry["deps"] = (checks, [dict(r) for r in rows], self._problems(mark[0]))
+
+    def done(self, workloads: list[_Workload]) -> None:
+        """Keep every workload's entry for the next sync (the cache saves them only after the sync's writes committed).
+
+        Ownership is mapped afresh each time (it is cheap); a workload's ownership rows equal to the kept ones
+        count as copied unchanged (`Facts.replayed`), like the rows replayed above."""
+        if self.memo is None:
+            return
+        edge = self.mapping.ownership_edge
+        owned: dict[str, list[dict[str, Any]]] = {}
+        for row in self.facts.edges.get(edge, []):
+            owned.setdefault(row["to"], []).append(row)
+        for w in workloads:
+            key, entry = self.keys.get(id(w)), self.entries.get(id(w))
+            if key is None or entry is None:
+                continue
+            rows = owned.get(w.id, [])
+            if entry.get("own") == rows:
+                self.facts.replayed.update(("edge", edge, r["from"], r["to"]) for r in rows)
+                if id(w) not in self.dirty:
+                    continue  # recalled and unchanged: the cache keeps its bytes
+            entry["own"] = [dict(r) for r in rows]
+            self.memo.keep(key, entry)
+        self.facts.reused = {"nodes": self.reused_nodes, "dependencies": self.reused_dependencies}
 
 
 _CLUSTER_SUFFIX = re.compile(r"^([a-z0-9-]+)(?:\.[a-z0-9-]+(?:\.svc(?:\.cluster\.local)?)?)?$")
@@ -404,6 +634,9 @@ def read_kubernetes(config: SourceConfig, schema: GraphSchema, known_ids: KnownI
     for path in files:
         shown = display(path, root)
         facts.files.append(shown)
-        for index, doc in read_documents(path, shown, cache):
-            objects.extend(iter_objects(doc, shown, index))
-    return facts_from_objects(objects, config, schema, known_ids, facts)
+        docs = list(read_documents(path, shown, cache))
+        hashes = cache.document_hashes(path) if cache is not None else None
+        for index, doc in docs:
+            digest = hashes[index - 1] if hashes is not None and index <= len(hashes) else None
+            objects.extend(iter_objects(doc, shown, index, digest))
+    return facts_from_objects(objects, config, schema, known_ids, facts, memo=cache)

@@ -9,6 +9,7 @@ file system's order.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,10 +110,69 @@ def read_documents(path: Path, shown: str, cache: DocumentCache | None = None) -
             raise SourceError(f"cannot read the file ({exc.__class__.__name__}: {exc})", file=shown) from exc
         return _parse(text.replace("\r\n", "\n").replace("\r", "\n"), shown)  # as read_text's newline translation
 
-    yield from cache.documents(path, data, parse)
+    def chunked(previous: dict[str, Any]) -> tuple[list[tuple[int, Any]], list[str] | None, int] | None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # parse() raises the error
+        return _parse_by_document(text.replace("\r\n", "\n").replace("\r", "\n"), shown, previous)
+
+    yield from cache.documents(path, data, parse, chunked=chunked)
 
 
-def _parse(text: str, shown: str) -> Iterator[tuple[int, Any]]:
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+_DIRECTIVE_OR_END = re.compile(r"^(?:%|\.\.\.)", re.MULTILINE)
+
+
+def _parse_by_document(text: str, shown: str, previous: dict[str, Any]) -> tuple[list[tuple[int, Any]], list[str] | None, int] | None:
+    """Documents of `text` with the text hash of each: those whose hash is in `previous` taken from there, the others parsed.
+
+    Each document's text is what lies between its `---` and the next; YAML scopes anchors to a document, so a
+    document parses alone as it does in its file. Whatever could make that untrue (directives, `...` end
+    markers, line breaks other than newline, a document that does not parse alone into exactly one) returns
+    None: the caller parses the whole file as before, with its errors. Returns (documents, hashes or None when
+    they do not line up with the parser's documents, documents parsed)."""
+    if _OTHER_BREAKS.search(text) or _DIRECTIVE_OR_END.search(text):
+        return None
+    lines = text.split("\n")
+    starts = _starts(lines)
+    texts = ["\n".join(lines[a:b]) for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+    if "\n".join(["\n".join(lines[: starts[0]]), *texts] if starts[0] else texts) != text:
+        return None
+    digests = [hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in texts]
+    if not previous:
+        docs: list[tuple[int, Any]] = []
+        total = 0
+        for index, doc in _parse(text, shown, counted=True):
+            total = index
+            if doc is not None:
+                docs.append((index, doc))
+        return docs, (digests if total == len(texts) else None), len(docs)
+    out: list[tuple[int, Any]] = []
+    used: set[str] = set()
+    parsed = 0
+    for index, (chunk, digest) in enumerate(zip(texts, digests, strict=True), start=1):
+        if digest in previous and digest not in used:
+            used.add(digest)  # a repeated document is parsed again: each document must be its own object
+            doc = previous[digest]
+        else:
+            if _HELM.search(chunk):
+                return None
+            try:
+                alone = list(yaml.load_all(chunk, Loader=_LOADER))
+            except yaml.YAMLError:
+                return None
+            if len(alone) != 1:
+                return None
+            doc = alone[0]
+            parsed += 1
+        if doc is not None:
+            out.append((index, doc))
+    return out, digests, parsed
+
+
+def _parse(text: str, shown: str, *, counted: bool = False) -> Iterator[tuple[int, Any]]:
+    """`(index, document)` of each non-empty document; with `counted`, empty ones too (as None)."""
     raw = _document_texts(text)
     starts = _starts(text.splitlines())
     for i, chunk in enumerate(raw, start=1):
@@ -129,7 +189,7 @@ def _parse(text: str, shown: str) -> Iterator[tuple[int, Any]]:
     try:
         for doc in yaml.load_all(text, Loader=_LOADER):
             index += 1
-            if doc is not None:
+            if doc is not None or counted:
                 yield index, doc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

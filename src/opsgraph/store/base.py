@@ -181,8 +181,8 @@ class GraphStore(Protocol):
     ) -> list[SearchHit]:
         """Best full-text matches on a `fulltext` property, in the engine's own index."""
 
-    def node_types(self, ids: Sequence[str]) -> dict[str, str]:
-        """Id → node type for those of `ids` that exist."""
+    def node_types(self, ids: Sequence[str], types: Sequence[str] | None = None) -> dict[str, str]:
+        """Id → node type for those of `ids` that exist (only as one of `types`, when given)."""
 
     def neighbors(
         self, ids: Sequence[str], hops: int = 1, edge_types: Sequence[str] | None = None

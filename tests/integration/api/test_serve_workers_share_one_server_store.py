@@ -1,6 +1,9 @@
 """A real `opsgraph serve --workers 2` on a real ArcadeDB server: both workers answer on one port, a write made
 through one worker is read through the other, a worker that dies is replaced, and SIGTERM ends every process.
 
+A job started on one worker answers from every worker (state, progress, result, listing, events), and a job whose
+worker is killed is reported failed by the others.
+
 The embedded store allows one process, so `--workers 2` on it is refused before anything is bound.
 """
 
@@ -17,6 +20,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -36,6 +40,8 @@ nodes:
     properties:
       name: {type: string, required: true, description: "Team name."}
 """
+ROWS = 1500
+"""Teams in the estate a job ingests: enough that the job runs for a second or more while both workers are polled."""
 
 
 def _estate(folder: Path, teams: list[tuple[str, str]]) -> Path:
@@ -83,7 +89,8 @@ def served(arcadedb_server: ServerInfo, tmp_path: Path) -> Iterator[tuple[subpro
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
+        _, errs = proc.communicate(timeout=60)
+        print(f"serve's stderr (the end):\n{errs[-4000:]}")  # shown when the test failed
         password = Path(arcadedb_server.password_file).read_text(encoding="utf-8").strip()
         httpx.post(f"{arcadedb_server.url}/api/v1/server", json={"command": f"drop database {database}"}, auth=("root", password), timeout=60)
 
@@ -158,3 +165,80 @@ def test_more_than_one_worker_on_the_embedded_store_is_refused(tmp_path: Path) -
     assert r.exit_code == 1
     assert "--workers 2 needs store.backend: arcadedb-server" in r.stderr and "arcadedb-embedded" in r.stderr
     assert not (home / "serve.json").exists() and not (home / "store").exists()
+
+
+def _poll_on_a_new_connection(url: str, path: str) -> tuple[int, dict[str, Any]]:
+    with httpx.Client(base_url=url, timeout=30) as c:
+        r = c.get(path)
+        assert r.status_code == 200, (r.headers.get(WORKER_HEADER), r.text)
+        return int(r.headers[WORKER_HEADER]), r.json()
+
+
+def test_a_job_answers_from_every_worker_and_a_dead_workers_job_fails(served: tuple[subprocess.Popen[str], str, Path], tmp_path: Path) -> None:
+    _, url, home = served
+    auth = {"Authorization": f"Bearer {(home / 'serve.token').read_text(encoding='utf-8').strip()}"}
+    seen = {_worker_of_a_new_connection(url)[0] for _ in range(60)}
+    assert len(seen) == 2, seen
+    a, b = sorted(seen)
+    estate = _estate(tmp_path / "estate", [(f"team-{i:05d}", f"Team {i}") for i in range(ROWS)])
+
+    with contextlib.closing(_client_on(url, a)) as ca:
+        started = ca.post("/v1/ingest", json={"path": str(estate), "documents": False}, headers=auth)
+    assert started.status_code == 202 and started.json()["worker"] == a, started.text
+    job_id = started.json()["id"]
+    polls: list[tuple[int, dict[str, Any]]] = []
+    deadline = time.monotonic() + 180
+    while True:  # every poll on a fresh connection: the kernel hands it to either worker
+        worker, state = _poll_on_a_new_connection(url, f"/v1/jobs/{job_id}")
+        assert state["id"] == job_id and state["worker"] == a and state["state"] in ("queued", "running", "succeeded"), state
+        polls.append((worker, state))
+        if state["state"] == "succeeded" and {w for w, s in polls if s["state"] == "succeeded"} == {a, b}:
+            break
+        assert time.monotonic() < deadline, polls[-2:]
+    assert any(w == b and s["state"] == "running" for w, s in polls), [(w, s["state"]) for w, s in polls]  # the other worker saw it run
+    best: dict[str, int] = {}
+    for w, s in polls:  # whichever worker answered, progress never went back
+        for task, p in s["progress"].items():
+            assert p["done"] >= best.get(task, 0), (w, task, p, best)
+            best[task] = p["done"]
+    done = [s for _, s in polls if s["state"] == "succeeded"]
+    assert all(s == done[0] for s in done) and done[0]["result"]["nodes"]["Team"]["created"] == ROWS, done[0]
+    assert done[0]["progress"] and all(p["done"] == p["total"] for p in done[0]["progress"].values()), done[0]["progress"]
+    for w in (a, b):  # listed by both, streamed by the one that does not run it
+        with contextlib.closing(_client_on(url, w)) as cw:
+            listed = cw.get("/v1/jobs").json()
+        assert [j["id"] for j in listed] == [job_id] and listed[0] == done[0]
+    with contextlib.closing(_client_on(url, b)) as cb:
+        events = cb.get(f"/v1/jobs/{job_id}/events").text
+    assert "event: progress" in events and events.rstrip().splitlines()[-1].startswith("data:") and '"succeeded"' in events
+
+    # a job whose worker dies mid-run is reported failed by the others (not running forever), and does not block its kind
+    estate2 = _estate(tmp_path / "estate2", [(f"crew-{i:05d}", f"Crew {i}") for i in range(ROWS)])
+    with contextlib.closing(_client_on(url, a)) as ca:
+        second = ca.post("/v1/ingest", json={"path": str(estate2), "documents": False}, headers=auth).json()["id"]
+        deadline = time.monotonic() + 120
+        while (state := ca.get(f"/v1/jobs/{second}").json())["state"] != "running":  # killed mid-run (validating, writing)
+            assert state["state"] == "queued" and time.monotonic() < deadline, state
+            time.sleep(0.02)
+    os.kill(a, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while (ans := _poll_on_a_new_connection(url, f"/v1/jobs/{second}"))[1]["state"] != "failed":
+        assert ans[0] != a and ans[1]["state"] == "running" and time.monotonic() < deadline, ans
+        time.sleep(0.2)
+    assert ans[1]["error"]["code"] == "worker_ended" and f"pid {a}" in ans[1]["error"]["message"], ans
+    # The replacement worker undoes the killed one's unfinished block from its journal while it opens the store. An ingest
+    # of the same rows meanwhile conflicts with that undo, the replacement fails to open and serve stops (an open problem
+    # of journal recovery on a shared server store, not of jobs): wait until the replacement serves.
+    deadline = time.monotonic() + 120
+    while len(now := {_worker_of_a_new_connection(url)[0] for _ in range(30)}) != 2 or a in now:
+        assert time.monotonic() < deadline, now
+        time.sleep(0.5)
+    with contextlib.closing(_client_on(url, b)) as cb:
+        again = cb.post("/v1/ingest", json={"path": str(estate2), "documents": False}, headers=auth)
+        assert again.status_code == 202, again.text
+        deadline = time.monotonic() + 180
+        while (state := cb.get(f"/v1/jobs/{again.json()['id']}").json())["state"] not in ("succeeded", "failed"):
+            assert time.monotonic() < deadline, state
+            time.sleep(0.2)
+        assert state["state"] == "succeeded" and state["result"]["nodes"]["Team"]["created"] == ROWS, state
+        assert [j["state"] for j in cb.get("/v1/jobs").json()] == ["succeeded", "failed", "succeeded"]

@@ -91,12 +91,13 @@ def count_hash_reads(og: OpsGraph, monkeypatch: pytest.MonkeyPatch) -> list[str]
 def test_an_unchanged_resync_parses_no_file_reads_no_hash_and_writes_nothing(home: tuple[OpsGraph, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     og, _ = home
     first = sync(og)
-    assert first.files == {"read": 4, "parsed": 4, "cached": 0} and first.hashes_from == "store"
+    assert first.files == {"read": 4, "parsed": 4, "cached": 0, "documents_parsed": 8, "reused_nodes": 0, "reused_dependencies": 0}
+    assert first.hashes_from == "store"
     assert first.totals()["create"] == 8  # 4 services, 4 dependencies
     before, version = graph(og), og.store.data_version()
     hash_reads = count_hash_reads(og, monkeypatch)
     again = sync(og)
-    assert again.files == {"read": 4, "parsed": 0, "cached": 4}
+    assert again.files == {"read": 4, "parsed": 0, "cached": 4, "documents_parsed": 0, "reused_nodes": 4, "reused_dependencies": 4}
     assert again.hashes_from == "known" and hash_reads == []
     assert again.writes() == 0 and again.claims_write == [] and again.claims_delete == []
     assert graph(og) == before and og.store.data_version() == version
@@ -108,7 +109,9 @@ def test_one_changed_file_is_the_only_one_parsed_and_the_plan_is_exact(home: tup
     write(root / "b.yaml", workload("b", version="1.1"))  # a version bumped and b -> c removed
     hash_reads = count_hash_reads(og, monkeypatch)
     plan = sync(og)
-    assert plan.files == {"read": 4, "parsed": 1, "cached": 3} and plan.hashes_from == "known" and hash_reads == []
+    # only b's Deployment document is parsed again; the three other workloads are not mapped again
+    assert plan.files == {"read": 4, "parsed": 1, "cached": 3, "documents_parsed": 1, "reused_nodes": 3, "reused_dependencies": 3}
+    assert plan.hashes_from == "known" and hash_reads == []
     assert sorted((c.op, c.kind, c.a, c.b) for c in plan.changes) == [("delete", "edge", "b", "c"), ("update", "node", "b", "")]
     assert graph(og) == ([("a", "1.0"), ("b", "1.1"), ("c", "1.0"), ("d", "1.0")], [("a", "b", "k8s"), ("a", "c", "k8s"), ("d", "a", "k8s")])
 
@@ -122,7 +125,7 @@ def test_a_corrupted_cache_is_ignored_with_the_same_result(home: tuple[OpsGraph,
     (folder / "k8s.claims").write_bytes((folder / "k8s.claims").read_bytes()[:40])
     write(root / "b.yaml", workload("b", version="1.1"))
     plan = sync(og)
-    assert plan.files == {"read": 4, "parsed": 4, "cached": 0} and plan.hashes_from == "store"
+    assert plan.files["parsed"] == 4 and plan.files["cached"] == 0 and plan.files["reused_nodes"] == 0 and plan.hashes_from == "store"
     assert sorted((c.op, c.kind, c.a, c.b) for c in plan.changes) == [("delete", "edge", "b", "c"), ("update", "node", "b", "")]
     assert sync(og).files["parsed"] == 0  # rebuilt after the sync committed
 
@@ -152,7 +155,7 @@ def test_a_removed_file_deletes_its_facts_and_never_another_sources(home: tuple[
     (root / "d.yaml").unlink()
     write(root / "a.yaml", workload("a", deps=("b",)))  # and a -> c goes, though c.yaml is unchanged
     plan = sync(og)
-    assert plan.files == {"read": 3, "parsed": 1, "cached": 2}
+    assert {k: plan.files[k] for k in ("read", "parsed", "cached")} == {"read": 3, "parsed": 1, "cached": 2}
     assert sorted((c.op, c.kind, c.a, c.b) for c in plan.changes) == [("delete", "edge", "a", "c"), ("update", "edge", "d", "a"), ("update", "node", "d", "")]
     nodes, edges = graph(og)
     assert ("d", "1.0") in nodes and ("d", "a", "other") in edges and ("a", "c", "k8s") not in [e for e in edges]
@@ -191,3 +194,30 @@ def test_a_dry_run_leaves_the_cache_untouched(home: tuple[OpsGraph, Path]) -> No
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == saved
     real = sync(og)
     assert real.files["parsed"] == 1 and real.totals()["create"] == 2 and real.hashes_from == "known"
+
+
+def test_reused_workloads_keep_exact_claim_hashes_and_a_new_service_reaches_unchanged_callers(home: tuple[OpsGraph, Path]) -> None:
+    from opsgraph.app.sync import default_schema
+    from opsgraph.ingest.source_sync import cache_files, load_known
+    from opsgraph.ingest.sync import state_from_facts
+    from opsgraph.sources import read_source
+    from opsgraph.store.arcadedb import row_hash
+
+    og, root = home
+    write(root / "a.yaml", workload("a", deps=("b", "c", "e")))  # e names nothing yet: no edge
+    sync(og)
+    write(root / "e.yaml", workload("e"))  # a Service e appears; a.yaml is unchanged
+    plan = sync(og)
+    assert plan.files["parsed"] == 1 and plan.files["reused_dependencies"] == 3  # b, c, d; a looked e up again
+    assert sorted((c.op, c.kind, c.a, c.b) for c in plan.changes) == [("create", "edge", "a", "e"), ("create", "node", "e", "")]
+    write(root / "c.yaml", workload("c", version="2.0"))
+    plan = sync(og)
+    assert [(c.op, c.a) for c in plan.changes] == [("update", "c")] and plan.files["reused_nodes"] == 4
+    # The hashes kept for reused rows are the ones the rows hash to, and the store's claims agree with the file.
+    known = load_known(cache_files(og.settings.home / "cache" / "sources", "k8s")[1], "k8s")
+    assert known is not None and known.hashes == og.store.record_values(CLAIM, {"source": "k8s"}, "h")
+    config = og.settings.sources[0]
+    schema = og.schema() or default_schema()
+    state = state_from_facts(read_source(config, schema, known_ids=og.store.node_types), location=str(config.path))
+    recomputed = {f"k8s|{e.ent}": row_hash({"props": props, "evidence": state.evidence.get(e, "")}) for e, props in [*state.nodes.items(), *state.edges.items()]}
+    assert recomputed == dict(known.hashes)

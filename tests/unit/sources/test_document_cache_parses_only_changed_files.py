@@ -130,3 +130,49 @@ def test_bad_input_fails_the_same_with_a_cache_and_is_never_cached(tmp_path: Pat
     assert str(cached.value) == str(plain.value) and "a.yaml" in str(cached.value)
     cache.save()
     assert marshal.loads((tmp_path / "c.docs").read_bytes())["files"] == {}
+
+
+def test_a_changed_file_parses_only_its_changed_documents_with_the_whole_files_result(tmp_path: Path) -> None:
+    from helpers import datasets_dir
+
+    text = (datasets_dir() / "topologies" / "raw" / "online_boutique_kubernetes-manifests.yaml").read_text(encoding="utf-8")
+    path = write(tmp_path / "ob.yaml", text)
+    cache = DocumentCache(tmp_path / "c.docs").load()
+    first = docs_of(cache, path)
+    assert cache.documents_parsed == len(first) > 20
+    cache.save()
+    write(path, text.replace("microservices-demo/adservice:v0.10.6", "microservices-demo/adservice:v9"))
+    assert path.read_text(encoding="utf-8") != text
+    again = DocumentCache(tmp_path / "c.docs").load()
+    served = docs_of(again, path)
+    assert again.parsed == [str(path.resolve())] and again.documents_parsed == 1
+    assert served == list(read_documents(path, path.name))  # the whole file parsed without a cache
+    assert served != first
+
+
+@pytest.mark.parametrize("text", [
+    "%YAML 1.1\n---\nkind: A\nmetadata: {name: a}\n---\nkind: B\nmetadata: {name: b}\n",
+    "kind: A\nmetadata: {name: a}\n...\n---\nkind: B\nmetadata: {name: b}\n",
+    "---\nkind: A\nx: &v {k: 1}\ny: *v\n---\n# only a comment\n---\nkind: B\nmetadata: {name: b}\n",
+], ids=["directive", "end-marker", "anchor-and-empty-document"])  # fmt: skip
+def test_files_a_document_might_parse_differently_in_alone_give_the_whole_files_result(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path / "a.yaml", text)
+    cache = DocumentCache(tmp_path / "c.docs").load()
+    docs_of(cache, path)
+    cache.save()
+    write(path, text.replace("name: b", "name: c"))
+    again = DocumentCache(tmp_path / "c.docs").load()
+    assert docs_of(again, path) == list(read_documents(path, path.name))
+
+
+def test_a_document_made_malformed_in_a_cached_file_fails_as_without_a_cache(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.yaml", "kind: Service\nmetadata: {name: ok}\n---\nkind: ConfigMap\nmetadata: {name: x}\n")
+    cache = DocumentCache(tmp_path / "c.docs").load()
+    docs_of(cache, path)
+    cache.save()
+    write(path, "kind: Service\nmetadata: {name: ok}\n---\nkind: [unclosed\n")
+    with pytest.raises(SourceError) as plain:
+        list(read_documents(path, "a.yaml"))
+    with pytest.raises(SourceError) as cached:
+        docs_of(DocumentCache(tmp_path / "c.docs").load(), path)
+    assert str(cached.value) == str(plain.value)

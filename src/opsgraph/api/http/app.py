@@ -543,12 +543,12 @@ def create_app(
 
     @app.get("/v1/jobs", tags=["jobs"], response_model=list[JobInfo], responses=ERRORS)
     async def jobs() -> list[dict[str, Any]]:
-        """Jobs of this server, oldest first."""
-        return [j.to_dict() for j in served.jobs.list()]
+        """Jobs of this server (of all its workers), oldest first."""
+        return await served.call(lambda: [j.to_dict() for j in served.jobs.list()])
 
     @app.get("/v1/jobs/{job_id}", tags=["jobs"], response_model=JobInfo, responses=ERRORS)
     async def job(job_id: Annotated[str, Path(min_length=1, max_length=100)]) -> dict[str, Any]:
-        """A job's state, progress per task, and result or error."""
+        """A job's state, progress per task, and result or error (whichever worker runs it)."""
         return served.jobs.get(job_id).to_dict()
 
     @app.get("/v1/jobs/{job_id}/events", tags=["jobs"], response_class=EventSourceResponse, responses=SSE_ERRORS)
@@ -556,6 +556,7 @@ def create_app(
         """Server-sent events of a job from its start: `state` and `progress`, ending when it succeeds or fails."""
         seen = 0
         while True:
+            job = served.jobs.get(job.id)  # another worker's job is read again from its record
             events = job.events[seen:]
             seen += len(events)
             for e in events:

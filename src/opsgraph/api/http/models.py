@@ -89,6 +89,8 @@ class JobInfo(BaseModel):
     """Per task: `{"done": n, "total": m}`."""
     result: Any = None
     error: dict[str, Any] | None = None
+    worker: int | None = None
+    """The pid of the server process that runs it (`serve --workers N`: any worker answers for it)."""
 
 
 class SearchHit(BaseModel):

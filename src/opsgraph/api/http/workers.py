@@ -17,8 +17,9 @@ reported on stderr and replaced; a worker that cannot start stops them all.
 
 What it must not do: open a store in the parent, or run the background watch loop
 in more than one worker (only worker 0 runs it, when `serve.watch` is on).
-Jobs (ingest, training, investigations) live in the worker that started them: a
-client polls a job on the same connection (HTTP keep-alive) it started it on.
+Jobs (ingest, training, investigations) run in the worker that started them and are
+recorded in `<home>/jobs/` (`api/job_records.py`): any worker answers for any job,
+and a job whose worker died is reported failed.
 """
 
 from __future__ import annotations
