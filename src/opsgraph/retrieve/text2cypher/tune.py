@@ -11,7 +11,9 @@ questions:
    shape;
 3. choose the prompt style (how many retrieved examples, their format,
    schema on or off, grammar on or off) by execution accuracy on a sample of
-   the held-out pairs;
+   the held-out pairs, by successive halving (`halving.py`: the worse half of
+   the styles drops out after a first rung of pairs, the chosen one answers
+   them all);
 4. train a LoRA adapter on the training pairs (llama.cpp models), measure it
    on the same held-out sample, register it with its data hash, schema hash,
    hyper-parameters and metrics, and make it active only if it beats the
