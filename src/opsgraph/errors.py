@@ -40,6 +40,7 @@ subclass inherits its parent's pair until it declares its own.
     │   ├── NoModelError (app.risk)       409 no_model
     │   └── UnknownNodeError (app.risk)   404 unknown_node
     ├── RedisBackendError (rag)           503 cache_unavailable   Redis unreachable or refused a command
+    ├── CacheScorerError (rag.cache_scorer) 500 cache_scorer_invalid  the learned cache verifier's weights file is unreadable
     ├── NothingIngestedError (app.ask)    409 nothing_ingested
     ├── TuneError (app.text2cypher)       409 not_tunable
     ├── SearchUnavailableError (app)      409 search_unavailable

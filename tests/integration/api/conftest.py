@@ -38,6 +38,13 @@ SETTINGS: dict[str, Any] = {
 }
 CONFIG_YAML = "embed: {provider: hashing}\nllm: {provider: none}\nrisk: {config: {epochs: 3, patience: 2}}\nstore: {heap: 1g}\n"
 OPSGRAPH = Path(sys.executable).parent / "opsgraph"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+"""Debian's Chromium (from `scripts/setup_browser.sh`, run by `make test`; Playwright's own download cannot work on this
+closed network), with the flags this machine needs: no sandbox (root), no background networking (refused here)."""
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+"""Screenshots of the browser tests (git-ignored)."""
 
 
 @dataclass(frozen=True)
@@ -205,3 +212,31 @@ class ApiTools:
 @pytest.fixture(scope="session")
 def api(api_base: Base, tmp_path_factory: pytest.TempPathFactory) -> ApiTools:
     return ApiTools(api_base, tmp_path_factory)
+
+
+@dataclass(frozen=True)
+class BrowserPage:
+    page: Any
+    """A Playwright page in a fresh headless Chromium profile, 1400 × 900."""
+    artifacts: Path
+    """Where screenshots go."""
+
+
+@pytest.fixture
+def browser_page() -> Iterator[BrowserPage]:
+    """One page in real headless Chromium; the browser is closed afterwards and no page error may have happened."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is missing: run scripts/setup_browser.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            yield BrowserPage(page, ARTIFACTS)
+        finally:
+            browser.close()
+    assert not errors, errors

@@ -18,6 +18,8 @@ from opsgraph.rag.cache_verify import DEFAULT_RULES, RULES, same_question, shape
         ("How do I learn Python fast?", "How do I learn Java fast?", "entities"),
         ("Which services were deployed before the incident?", "Which services were deployed after the incident?", "comparison"),
         ("What is the most critical service?", "What is the least critical service?", "comparison"),
+        ("Which services depend on paymentservice?", "Which services does paymentservice depend on?", "order"),
+        ("Does cartservice call redis-cart?", "Does redis-cart call cartservice?", "order"),
     ],
 )
 def test_other_questions_are_refused(a: str, b: str, rule: str) -> None:
@@ -44,6 +46,8 @@ def test_paraphrases_are_served() -> None:
         ("Which services depend on paymentservice?", "What services are dependent on paymentservice?"),
         ("How can I lose weight quickly?", "How do I lose weight fast?"),
         ("What is Quora for?", "what is quora used for?"),
+        ("Which team owns paymentservice?", "Which team is the owner of paymentservice?"),
+        ("Tell me about redis-cart", "Tell me about redis-cart."),
     ]:
         assert same_question(a, b, entities_a=[], entities_b=[]).ok, (a, b)
 

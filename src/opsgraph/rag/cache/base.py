@@ -14,6 +14,9 @@ Rules every backend keeps:
   to; an entry stored with a different set of entities is refused. Sentence
   embeddings put "Which team owns paymentservice?" and "... cartservice?"
   close together (a near miss distance alone cannot tell apart).
+- **Same question**: a candidate within the distance must also pass the verifier: the rules of
+  `opsgraph.rag.cache_verify` (numbers, negation, names, type words, word order), then, for the embedder its
+  weights were fitted on, the learned scorer of `opsgraph.rag.cache_scorer`.
 - **Freshness**: an entry records a `Freshness` (the store's data version,
   fingerprints of what the answer used, the query that produced its rows);
   a `FreshnessCheck` (see `opsgraph.rag.cache.freshness`) decides at lookup time.
@@ -46,6 +49,7 @@ from opsgraph.rag.cache.records import (
     StoredEntry,
     entry_id,
 )
+from opsgraph.rag.cache_scorer import PairScorer, default_scorer
 from opsgraph.rag.cache_verify import DEFAULT_RULES, same_question
 
 
@@ -107,6 +111,9 @@ class BaseSemanticCache(ABC):
     """Checks a candidate within the distance must pass to be served (`opsgraph.rag.cache_verify`); empty: distance only."""
     type_words: tuple[str, ...] = ()
     """The estate's type words, for the verifier's `types` check."""
+    learned_verifier: bool = True
+    """After the rules, ask the learned scorer (`opsgraph.rag.cache_scorer`) too, when the embedder is the one its
+    weights were fitted for (other embedders: rules only)."""
 
     def __init__(
         self,
@@ -211,6 +218,14 @@ class BaseSemanticCache(ABC):
                 self._count("guarded")
                 result.candidates.append({**note, "why": f"another question ({same.rule}: {same.detail})"})
                 continue
+            scorer = self._scorer()
+            if scorer is not None:
+                served, p = scorer.same(entry.prompt, prompt, self.embed(entry.prompt), vec)
+                if not served:
+                    self._count("guarded")
+                    why = f"another question (learned verifier: p {p:.2f} < {scorer.min_probability:.2f})"
+                    result.candidates.append({**note, "why": why})
+                    continue
             verdict = self.freshness.check(entry.freshness) if self.freshness is not None and entry.freshness is not None else None
             if verdict is not None and not verdict.fresh:
                 any_stale = True
@@ -242,6 +257,12 @@ class BaseSemanticCache(ABC):
         self._count({"hit": "hits", "miss": "misses", "stale": "stale"}[result.outcome])
         result.ms = (time.perf_counter() - began) * 1000
         return result
+
+    def _scorer(self) -> PairScorer | None:
+        if not self.learned_verifier:
+            return None
+        scorer = default_scorer()
+        return scorer if scorer.applies_to(self.embedder.name, self.embedder.dims) else None
 
     def check(self, prompt: str, *, threshold: float | None = None, scope: Scope | None = None) -> CacheHit | None:
         """The nearest usable entry within `threshold` of `prompt` in `scope`, or None."""
