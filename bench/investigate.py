@@ -2,25 +2,26 @@
 
 One command (``python bench/investigate.py``) prints, for the same cases in the same run:
 
-* **PetShop** training issues (20; the held-out test split is never read here) and **Nezha Online
+* **PetShop** issues of one split (``--split train``, the default: the 20 training issues the rankers were
+  compared on; ``--split test``: the held-out issues, to be run only once a ranker is fixed; this
+  machine's snapshot holds no test split, which is then reported as skipped) and **Nezha Online
   Boutique** (56 injected faults; symptom = frontend, the shop's entry point; 30 steps before the
   fault and 10 from it, the window the BARO-style figure of the issue was measured with):
   AC@1/3/5 and Avg@5 (mean of AC@1..5, RCAEval's measures) for the BARO-style baseline
-  (`rca.rank_by_change`), the evidence walk (`rca.rank_root_causes`), the investigation ranker as it
-  was before metric families (`previous_ranker`, kept here for the before/after figure) and the
-  investigation ranker (`investigate.rank_candidates`: a node's own health change beyond its load
-  change, the symptom floored at a moved metric; see `investigate/rank.py`). Both investigation
-  rankers run on `calibrated_changes` (units of the metric's own spread in the earlier half of the rows
-  before the onset when at least 10 rows give it, else a tenth of its level). The data sets carry no change log and no
-  incident history, so the new ranker runs on metric and graph evidence only: nothing is tuned per
-  data set and nothing learns from the labels.
+  (`rca.rank_by_change`), the evidence walk (`rca.rank_root_causes`), the investigation ranker on
+  metrics only (`investigate.rank_candidates` without traces: the ranker as it was before trace
+  evidence) and on metrics and traces (`spans.trace_changes`: each service's own time per span and
+  failed spans). Both investigation rankers run on `calibrated_changes`. Traces: Nezha's trace subset
+  (SOURCE.txt) is one minute-file for 10 of the 56 fault windows plus one fault-free minute; the
+  spans after are the window's file, the spans before the fault-free minute (`nezha_traces`).
+  PetShop has no traces. Nothing is tuned per data set and nothing learns from the labels.
 * the **confident-vs-not split**: how often the top candidate is right when the ranker says the
   cause is clear, and when it says "no clear cause".
 * **speed**: a simulated 50-service estate with a day of per-minute telemetry in a real embedded
   store (day-sized telemetry buckets, the default); time of a whole investigation (telemetry read,
   evidence, ranking, paths, incidents, runbooks) on the old read path (every number converted by
-  its own JPype call, no cache), on the new one with its bucket cache empty, and warm; beside the
-  in-memory ranking alone, over several symptoms.
+  its own JPype call, no cache), on the new one with its bucket cache empty, warm, and cold with
+  the spans of its window (`window_spans`); beside the in-memory ranking alone, over several symptoms.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,49 +55,72 @@ def _sub(frame, lo: int, hi: int):  # type: ignore[no-untyped-def]
     return TelemetryFrame(frame.node_ids, frame.features, frame.timestamps[lo:hi], frame.values[lo:hi], frame.labels[lo:hi])
 
 
-def petshop_cases(root: Path) -> list[tuple]:
+def petshop_cases(root: Path, split: str = "train") -> list[tuple]:
     from _risk_datasets_public import load_petshop
 
-    issues, _ = load_petshop(root, "train")
-    return [(i.frame, i.edges, i.symptom, i.onset, i.baseline, i.root_cause) for i in issues]
+    issues, _ = load_petshop(root, split)
+    return [(i.frame, i.edges, i.symptom, i.onset, i.baseline, i.root_cause, None) for i in issues]
+
+
+def nezha_traces(root: Path, inject_time: str, normal: list | None) -> dict | None:
+    """The trace evidence of one Nezha fault, when the dataset's trace subset covers its window.
+
+    The subset (SOURCE.txt) is one minute-file per covered fault window, ``<day>/trace/HH_MM_trace.csv``
+    named by the metric clock, and one fault-free minute (``normal/``); the files hold no spans before
+    the onset of the same window. So the spans after are the window's file (the first named 0-3 minutes
+    from the injection's minute), the spans before are the fault-free minute.
+    """
+    from datetime import datetime, timedelta
+
+    from opsgraph.investigate.spans import trace_changes
+    from opsgraph.sources.traces import read_span_table
+
+    if not normal:
+        return None
+    at = datetime.strptime(inject_time[:16], "%Y-%m-%d %H:%M")
+    for k in range(4):
+        t = at + timedelta(minutes=k)
+        path = root / t.strftime("%Y-%m-%d") / "trace" / f"{t:%H_%M}_trace.csv"
+        if path.is_file():
+            return trace_changes(normal, read_span_table(path))
+    return None
+
+
+def nezha_logs(root: Path) -> str:
+    """What Nezha's log subset could say: its lines and how many are at error level (`sources.logs`)."""
+    from opsgraph.sources.logs import read_logs
+
+    files = sorted(root.glob("*/log/*_log.csv"))
+    lines = [x for f in files for x in read_logs(f)]
+    errors = sum(1 for x in lines if x.error)
+    normal = len(sorted(root.glob("normal/*/log/*_log.csv")))
+    return (f"  Nezha log subset: {len(files)} one-minute files, {len(lines):,} lines, {errors} at error level, {normal} "
+            "fault-free log file(s): log evidence (error lines per second against before) "
+            + ("has nothing to compare here, so it is not measured" if not (errors and normal) else "could be measured"))
 
 
 def nezha_cases(root: Path, before: int = 30, after: int = 10) -> list[tuple]:
     from _risk_datasets_public import load_nezha
 
+    from opsgraph.sources.traces import read_span_table
+
     nz = load_nezha(root)
+    normal_files = sorted((root / "normal").glob("*/trace/*_trace.csv")) if (root / "normal").is_dir() else []
+    normal = [s for p in normal_files for s in read_span_table(p)]
     ends = [*nz.segments[1:], len(nz.frame.timestamps)]
     out = []
     for f in nz.faults:
         seg = max(s for s in nz.segments if s <= f.step)
         end = min(e for e in ends if e > f.step)
         frame = _sub(nz.frame, max(seg, f.step - before), min(end, f.step + after))
-        out.append((frame, nz.edges, "frontend", int(nz.frame.timestamps[f.step]), None, f.service))
+        out.append((frame, nz.edges, "frontend", int(nz.frame.timestamps[f.step]), None, f.service,
+                    nezha_traces(root, f.inject_time, normal)))
     return out
 
 
 def measures(tops: Sequence[list[str]], truths: Sequence[str]) -> dict[str, float]:
     acc = {k: float(np.mean([t in top[:k] for top, t in zip(tops, truths, strict=True)])) for k in range(1, 6)}
     return {"AC@1": acc[1], "AC@3": acc[3], "AC@5": acc[5], "Avg@5": float(np.mean(list(acc.values())))}
-
-
-def previous_ranker(frame, edges, symptom: str, onset: int, baseline, cal: np.ndarray) -> tuple[list[str], bool]:  # type: ignore[no-untyped-def]
-    """The investigation ranker before metric families, the load discount and the symptom's floor (kept here, in
-    the benchmark only, for the before/after figure): Borda of the place by the largest non-load change and the
-    place in the walk; clear when both put the same node first and its change passes 3."""
-    from opsgraph.risk.rca import LOAD_PREFIXES, node_anomaly, rank_root_causes
-
-    ids = list(frame.node_ids)
-    perf = np.array([not f.startswith(LOAD_PREFIXES) for f in frame.features])
-    anomaly = node_anomaly(cal, perf)
-    walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, changes=cal)
-    n = len(ids)
-    by_change = {ids[i]: r for r, i in enumerate(sorted(range(n), key=lambda i: (-anomaly[i], ids[i])), 1)}
-    by_walk = {x.node: r for r, x in enumerate(walk.nodes, 1)}
-    explains = {x.node: x.explains_symptom for x in walk.nodes}
-    order = sorted(ids, key=lambda x: (not explains[x], by_change[x] + by_walk[x], by_change[x], x))
-    top = order[0]
-    return order, by_change[top] == 1 and by_walk[top] == 1 and float(np.expm1(anomaly[ids.index(top)])) >= 3.0
 
 
 def evaluate(name: str, cases: list[tuple]) -> list[str]:
@@ -105,32 +130,38 @@ def evaluate(name: str, cases: list[tuple]) -> list[str]:
 
     truths = [c[5] for c in cases]
     baro, rca, prev, new, prev_conf, conf = [], [], [], [], [], []
+    traced = sum(1 for c in cases if c[6])
     began = time.perf_counter()
-    for frame, edges, symptom, onset, baseline, _ in cases:
+    for frame, edges, symptom, onset, baseline, _, traces in cases:
         baro.append(rank_by_change(frame, onset, symptom=symptom, calls=edges).top(5))
         rca.append(rank_root_causes(frame, edges, symptom, onset, baseline=baseline).top(5))
         cal = calibrated_changes(frame, onset, baseline=baseline)
-        order, clear = previous_ranker(frame, edges, symptom, onset, baseline, cal)
-        prev.append(order[:5])
-        prev_conf.append(clear)
-        ranking = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal,
-                                  metrics=metric_evidence(frame, onset, baseline=baseline, calibrated=cal))
+        metrics = metric_evidence(frame, onset, baseline=baseline, calibrated=cal)
+        before = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics)
+        prev.append(before.top(5))
+        prev_conf.append(before.confident)
+        ranking = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics,
+                                  traces=traces)
         new.append(ranking.top(5))
         conf.append(ranking.confident)
     secs = (time.perf_counter() - began) / max(len(cases), 1)
-    lines = [f"{name}: {len(cases)} cases ({secs * 1000:.0f} ms per case for all four rankers)",
+    lines = [f"{name}: {len(cases)} cases, {traced} with traces ({secs * 1000:.0f} ms per case for all four rankers)",
              f"  {'ranker':<62} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
     for label, tops in (("BARO-style (rca.rank_by_change)", baro), ("evidence walk (rca.rank_root_causes)", rca),
-                        ("investigation ranker before (all non-load metrics, no floor)", prev),
-                        ("investigation ranker (own health beyond load, symptom floor)", new)):
+                        ("investigation ranker, metrics only (before trace evidence)", prev),
+                        ("investigation ranker, metrics and traces (now)", new)):
         m = measures(tops, truths)
         lines.append(f"  {label:<62} {m['AC@1']:>5.2f} {m['AC@3']:>5.2f} {m['AC@5']:>5.2f} {m['Avg@5']:>6.2f}")
-    for who, tops, flags in (("before", prev, prev_conf), ("now", new, conf)):
+    for who, tops, flags in (("metrics only", prev, prev_conf), ("now", new, conf)):
         right = [top[0] == t for top, t in zip(tops, truths, strict=True)]
         for flag, word in ((True, "clear"), (False, "no clear cause")):
             hits = [r for r, c in zip(right, flags, strict=True) if c == flag]
             share = f"{np.mean(hits):.2f}" if hits else "n/a"
             lines.append(f"  investigation ranker ({who}) said '{word}': {len(hits)} case(s), top candidate right in {share}")
+    if traced:
+        changed = [(t, p[0], n[0]) for t, p, n, c in zip(truths, prev, new, cases, strict=True) if c[6] and p[:5] != n[:5]]
+        lines.append(f"  cases with traces whose ranking traces changed: {len(changed)} "
+                     + ", ".join(f"(truth {t}: top {a} -> {b})" for t, a, b in changed))
     return lines
 
 
@@ -167,6 +198,7 @@ class _ElementWiseTransport:
 def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: int = 1440) -> list[str]:
     from opsgraph.investigate import investigate
     from opsgraph.investigate.evidence import detect_onset
+    from opsgraph.investigate.spans import MAX_SPANS
     from opsgraph.risk.rca import rank_root_causes
     from opsgraph.risk.simulate import simulate_estate
     from opsgraph.schema.loader import parse_schema
@@ -202,6 +234,11 @@ def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: 
                 cache.clear()
                 cold.append(_timed(lambda s=symptom, a=at: investigate(store, schema, s, at=a)))
             warm = [_timed(lambda s=s, a=a: investigate(store, schema, s, at=a)) for s, a in targets]
+            spans = {a: window_spans(sim.edges, a) for _, a in targets}
+            traced = []
+            for symptom, at in targets:
+                cache.clear()
+                traced.append(_timed(lambda s=symptom, a=at: investigate(store, schema, s, at=a, spans=spans[a])))
             frame = store.read_telemetry("Service")
             rank_only = [_timed(lambda s=s, a=a: rank_root_causes(frame, sim.edges, s, a)) for s, a in targets]
             detect_s = _timed(lambda: detect_onset(frame, targets[0][0]))
@@ -217,8 +254,42 @@ def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: 
             f"  old path (each number crosses from the engine by itself, no bucket cache): {fig(old)}",
             f"  new path, cold (numbers cross as one string per list, bucket cache emptied first): {fig(cold)}",
             f"  new path, warm (buckets decoded by an earlier investigation, same data):   {fig(warm)}",
+            f"  new path, cold, with {statistics.median(len(v) for v in spans.values()):,.0f} spans in the +-30 min window "
+            f"(every dependency edge called {SPAN_CALLS}x a minute; thinned to whole traces, ~{MAX_SPANS:,} spans): {fig(traced)}",
             f"  in-memory reference in the same run: rca.rank_root_causes on the whole day: median {statistics.median(rank_only):.3f} s",
             f"  onset detection over the day for one symptom: {detect_s:.3f} s"]
+
+
+SPAN_CALLS = 20
+"""Calls a minute on each dependency edge in the speed figure with spans."""
+
+
+@dataclass(frozen=True)
+class _Span:
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    service: str
+    start_ns: int
+    end_ns: int
+    error: bool | None = None
+
+
+def window_spans(edges: Sequence[tuple[str, str]], at: int, window_s: int = 1800, seed: int = 1) -> list[_Span]:
+    """Two-span traces (caller, callee) on every dependency edge, `SPAN_CALLS` a minute, over the window around `at`."""
+    rng = np.random.default_rng(seed)
+    out = []
+    n = 0
+    for minute in range(at - window_s, at + window_s, 60):
+        for a, b in edges:
+            for _ in range(SPAN_CALLS):
+                t0 = int((minute + 60 * rng.random()) * 1e9)
+                callee_ms, own_ms = 2 + rng.random(), 1 + rng.random()
+                c0 = t0 + int(own_ms / 2 * 1e6)
+                c1 = c0 + int(callee_ms * 1e6)
+                out += [_Span(f"t{n}", "p", None, a, t0, c1 + int(own_ms / 2 * 1e6)), _Span(f"t{n}", "c", "p", b, c0, c1)]
+                n += 1
+    return out
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -231,10 +302,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--datasets", type=Path, default=None, help="folder of the shared datasets (read, never copied)")
     p.add_argument("--skip-speed", action="store_true", help="accuracy only")
+    p.add_argument("--split", choices=("train", "test"), default="train",
+                   help="PetShop split: 'train' (the issues rankers were compared on) or 'test' (held out: run it only to "
+                        "measure a ranker already fixed)")
     args = p.parse_args(argv)
     datasets = args.datasets or find_datasets()
     sections: list[tuple[str, Callable[[], list[tuple]]]] = [
-        ("PetShop training issues", lambda: petshop_cases(datasets / "petshop")),
+        (f"PetShop {'training' if args.split == 'train' else 'held-out test'} issues",
+         lambda: petshop_cases(datasets / "petshop", args.split)),
         ("Nezha Online Boutique", lambda: nezha_cases(datasets / "nezha_online_boutique")),
     ]
     for name, load in sections:
@@ -243,7 +318,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         except (OSError, ValueError) as exc:
             print(f"{name}: skipped ({exc})")
             continue
+        if not cases:
+            print(f"{name}: skipped (no issues found under {datasets})")
+            continue
         print("\n".join(evaluate(name, cases)), flush=True)
+        if name.startswith("Nezha"):
+            print(nezha_logs(datasets / "nezha_online_boutique"), flush=True)
     if not args.skip_speed:
         # The default store keeps a day per telemetry document: any window reads the whole day of every node.
         print("\n".join(speed()), flush=True)

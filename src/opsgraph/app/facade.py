@@ -291,7 +291,9 @@ class OpsGraph:
     def _investigator(self, semantic: bool = False) -> InvestigateService:
         from opsgraph.app.investigate import InvestigateService
 
-        return InvestigateService(self.store, self.schema(), self.embedder if semantic else None)
+        return InvestigateService(self.store, self.schema(), self.embedder if semantic else None,
+                                  span_paths=[s.path for s in self.settings.sources if s.kind == "traces" and s.path is not None],
+                                  log_paths=[s.path for s in self.settings.sources if s.kind == "logs" and s.path is not None])
 
     def investigate(self, target: str, *, at: str | float | None = None, window: str | int = "30m", semantic: bool = False,
                     progress: Any = None) -> Investigation:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +44,29 @@ def when_epoch(at: str | float | None) -> int | None:
 class InvestigateService:
     """Investigate a target; open, close and import incidents (all through `opsgraph.investigate`)."""
 
-    def __init__(self, store: GraphStore, schema: GraphSchema | None, embedder: Embedder | None = None) -> None:
+    def __init__(self, store: GraphStore, schema: GraphSchema | None, embedder: Embedder | None = None,
+                 span_paths: Sequence[Path] = (), log_paths: Sequence[Path] = ()) -> None:
         self.store = store
         self._schema = schema
         self.embedder = embedder
+        self.span_paths = list(span_paths)
+        """Span files or folders (the `kind: traces` sources): their spans around the onset are trace evidence."""
+        self.log_paths = list(log_paths)
+        """Log files or folders (the `kind: logs` sources): their error lines around the onset are log evidence."""
+
+    def spans(self) -> Iterator[Any]:
+        """Spans of every configured trace file, read as the investigation filters them to its window."""
+        from opsgraph.sources.traces import read_spans
+
+        for path in self.span_paths:
+            yield from read_spans(path)
+
+    def log_lines(self) -> Iterator[Any]:
+        """Lines of every configured log file, read as the investigation filters them to its window."""
+        from opsgraph.sources.logs import read_logs
+
+        for path in self.log_paths:
+            yield from read_logs(path)
 
     @property
     def schema(self) -> GraphSchema:
@@ -64,7 +83,8 @@ class InvestigateService:
                     progress: Callable[[str, float], None] | None = None, now: float | None = None) -> Investigation:
         onset = when_epoch(at)
         return investigate(self.store, self.schema, target, at=onset, window_s=window_seconds(window),
-                           changes=self.changes(onset), embedder=self.embedder, now=now, progress=progress)
+                           changes=self.changes(onset), embedder=self.embedder, now=now, progress=progress,
+                           spans=self.spans(), logs=self.log_lines())
 
     def open_incident(self, service: str, title: str, *, severity: str = "sev3", summary: str = "", started_at: str | None = None) -> str:
         return open_incident(self.store, self.schema, service, title, severity=severity, summary=summary,

@@ -11,6 +11,12 @@ What counts as a node's own anomaly follows how faults travel (`node_evidence`):
   way to latency and errors: a node whose incoming load (`LOAD_PREFIXES`) rose as much as its health
   metrics moved is being driven by its callers. Its anomaly is its health change *in excess of* its
   load change, ``log1p(health) - log1p(load)`` (floored at 0): a ratio, so no constant to tune.
+* **Spans are own-health evidence too** (`spans.trace_changes`, when traces cover the window): a
+  node's median own (exclusive) time per span, or its share of failed spans, against before the
+  onset, in units of its normal movement like a metric change. Its health is the larger of its
+  metric and trace changes, so a cause whose metrics are blind to it (a busy frontend whose pod
+  metrics barely move while every request waits on it) still stands out. Its own log's error lines
+  per second (`logs.log_changes`) count the same way.
 * **The symptom is in trouble by definition.** Someone is investigating it; its own metrics may not
   show the fault (a bad return value, an exception swallowed into a slow page). So its anomaly is at
   least that of a metric that just moved (`MOVED`, the threshold of `evidence.metric_evidence`):
@@ -45,6 +51,8 @@ import numpy as np
 
 from opsgraph.investigate.changes import ChangeEvidence
 from opsgraph.investigate.evidence import MetricChange, calibrated_changes
+from opsgraph.investigate.logs import LogChange
+from opsgraph.investigate.spans import TraceChange, trace_change_matrix
 from opsgraph.risk.rca import (
     LOAD_PREFIXES,
     RankedNode,
@@ -101,10 +109,16 @@ class NodeEvidence:
 
 
 def node_evidence(raw: np.ndarray, features: Sequence[str], symptom_index: int | None = None,
-                  load_prefixes: Sequence[str] = LOAD_PREFIXES) -> NodeEvidence:
-    """Each node's own anomaly from calibrated changes `raw` [N, F] (module docstring)."""
+                  load_prefixes: Sequence[str] = LOAD_PREFIXES, traced: np.ndarray | None = None) -> NodeEvidence:
+    """Each node's own anomaly from calibrated changes `raw` [N, F] (module docstring).
+
+    `traced` [N]: each node's calibrated trace change (`spans.trace_changes`: its own time per span or its failed
+    spans), health evidence about the node itself like its server-side metrics: its health is the larger of the two.
+    """
     roles = [metric_role(f, load_prefixes) for f in features]
     health = node_anomaly(raw, np.array([r == "health" for r in roles], bool))
+    if traced is not None:
+        health = np.maximum(health, np.log1p(np.maximum(np.nan_to_num(np.asarray(traced, np.float64)), 0.0)))
     load = node_anomaly(raw, np.array([r == "load" for r in roles], bool))
     anomaly = np.maximum(health - load, 0.0)
     if symptom_index is not None:
@@ -130,12 +144,17 @@ class Candidate:
     changes: list[ChangeEvidence] = field(default_factory=list)
     past_causes: list[str] = field(default_factory=list)
     """Ids of past incidents this node caused that shared components with this one."""
+    trace: TraceChange | None = None
+    """What its spans said (own time per span, failed spans), when traces covered the window and it moved."""
+    log: LogChange | None = None
+    """What its log said (error lines per second), when logs covered the window and they rose."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"node": self.node, "score": round(self.score, 4), "anomaly": round(self.anomaly, 4), "change_rank": self.change_rank,
                 "walk_rank": self.walk_rank, "explains_symptom": self.explains_symptom, "reason": self.reason,
                 "metrics": [m.as_dict() for m in self.metrics], "changes": [c.as_dict() for c in self.changes],
-                "past_causes": list(self.past_causes)}
+                "past_causes": list(self.past_causes), "trace": self.trace.as_dict() if self.trace else None,
+                "log": self.log.as_dict() if self.log else None}
 
 
 @dataclass(frozen=True)
@@ -158,16 +177,24 @@ def rank_candidates(
     baseline: TelemetryFrame | None = None, metrics: Mapping[str, list[MetricChange]] | None = None,
     changes: Mapping[str, list[ChangeEvidence]] | None = None, memory: Mapping[str, list[str]] | None = None,
     load_prefixes: Sequence[str] = LOAD_PREFIXES, calibrated: np.ndarray | None = None,
+    traces: Mapping[str, TraceChange] | None = None, logs: Mapping[str, LogChange] | None = None,
 ) -> Ranking:
     """Every node of `frame`, most likely root cause first (module docstring).
 
     `calibrated` [N, F] replaces `calibrated_changes` as the change evidence (a benchmark compares calibrations).
+    `traces` (`spans.trace_changes` of the spans before and after the onset) adds each traced node's own time per
+    span and failed spans to its health evidence; `logs` (`logs.log_changes`) its error log lines per second.
     """
     ids = list(frame.node_ids)
     if symptom not in ids:
         raise RootCauseError(f"symptom {symptom!r} is not a node of the frame")
     raw = calibrated_changes(frame, onset, baseline=baseline) if calibrated is None else calibrated
-    ev = node_evidence(raw, frame.features, ids.index(symptom), load_prefixes)
+    traces, logs = traces or {}, logs or {}
+    traced = trace_change_matrix(ids, dict(traces)) if traces else None
+    if logs:
+        logged = np.array([logs[n].change if n in logs else 0.0 for n in ids], np.float64)
+        traced = logged if traced is None else np.maximum(traced, logged)
+    ev = node_evidence(raw, frame.features, ids.index(symptom), load_prefixes, traced)
     anomaly = ev.anomaly
     walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, load_prefixes=load_prefixes, changes=raw,
                             anomaly=anomaly)
@@ -179,7 +206,11 @@ def rank_candidates(
     cands = []
     for i, node in enumerate(ids):
         score = (2 * n - by_change[node] - by_walk[node]) / max(2 * (n - 1), 1)
-        moved = ev.health[i] > 0 and any(not m.load for m in metrics.get(node, []))
+        seen = traces.get(node)
+        seen = seen if seen is not None and seen.change > 0 else None
+        said = logs.get(node)
+        said = said if said is not None and said.change > 0 else None
+        moved = ev.health[i] > 0 and (any(not m.load for m in metrics.get(node, [])) or seen is not None or said is not None)
         if moved and changes.get(node):
             score += CHANGE_BONUS
         if moved and memory.get(node):
@@ -188,7 +219,8 @@ def rank_candidates(
         shown = sorted((m for m in metrics.get(node, []) if not m.load),
                        key=lambda m: (metric_role(m.metric, load_prefixes) != "health", -m.change, m.metric))
         cands.append(Candidate(node, float(score), float(anomaly[i]), by_change[node], by_walk[node], explains[node],
-                               metrics=shown, changes=list(changes.get(node, [])), past_causes=list(memory.get(node, []))))
+                               metrics=shown, changes=list(changes.get(node, [])), past_causes=list(memory.get(node, [])),
+                               trace=seen, log=said))
     cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
     cands = [_with_reason(c) for c in cands]
     top = cands[0] if cands else None
@@ -224,6 +256,10 @@ def _with_reason(c: Candidate) -> Candidate:
         bits.append(c.metrics[0].text())
     else:
         bits.append("no metric past the threshold")
+    if c.trace is not None:
+        bits.append("traces: " + c.trace.text().split(": ", 1)[1])
+    if c.log is not None:
+        bits.append("logs: " + c.log.text().split(": ", 1)[1])
     if c.changes:
         ch = c.changes[0]
         bits.append(f"{ch.kind} change {ch.before_onset_s // 60} min before onset")

@@ -26,7 +26,7 @@ class TimelineEvent:
     at: int
     node: str
     kind: str
-    """metric | change | onset | incident (a similar past one, at its start)."""
+    """metric | change | onset | incident (a similar past one, at its start) | trace (spans after the onset against before) | log (error lines)."""
     text: str
 
     def as_dict(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ estate's change log comes in as plain data (`changes`), read by `app`. Reads onl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,11 +18,13 @@ from opsgraph.embed.base import Embedder
 from opsgraph.investigate._errors import InvestigationError
 from opsgraph.investigate.changes import changes_before
 from opsgraph.investigate.evidence import detect_onset, metric_evidence, node_series, read_window, telemetry_span, telemetry_types
+from opsgraph.investigate.logs import LogLike, log_changes
 from opsgraph.investigate.paths import observed_calls, shortest_paths
 from opsgraph.investigate.rank import rank_candidates
 from opsgraph.investigate.report import Investigation, TimelineEvent, iso
 from opsgraph.investigate.runbooks import runbooks_for
 from opsgraph.investigate.similar import _epoch, past_incidents, similar_incidents
+from opsgraph.investigate.spans import SpanLike, split_at, thin, trace_changes
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
 
@@ -44,9 +46,15 @@ def _incident_target(store: GraphStore, schema: GraphSchema, target: str) -> tup
 def investigate(
     store: GraphStore, schema: GraphSchema, target: str, *, at: int | None = None, window_s: int = 1800,
     changes: Sequence[Mapping[str, Any]] = (), embedder: Embedder | None = None, now: float | None = None,
-    progress: Progress | None = None, k: int = 5,
+    progress: Progress | None = None, k: int = 5, spans: Iterable[SpanLike] = (), logs: Iterable[LogLike] = (),
 ) -> Investigation:
-    """Investigate `target` (module docstring); raises `InvestigationError` with what to do when it cannot."""
+    """Investigate `target` (module docstring); raises `InvestigationError` with what to do when it cannot.
+
+    `spans` (plain records, e.g. from `sources.traces.read_spans`, passed in by `app` like `changes`): those within
+    the window are split at the onset and each service's own time per span and failed spans are weighed as
+    evidence (`spans.trace_changes`); `logs` (e.g. `sources.logs.read_logs`) likewise give each service's error log
+    lines per second (`logs.log_changes`).
+    """
     began = time.perf_counter()
     say = progress or (lambda _msg, _frac: None)
     if window_s <= 0:
@@ -102,7 +110,12 @@ def investigate(
             for cause in past.causes:
                 memory.setdefault(cause, []).append(past.id)
     say("ranking", 0.6)
-    ranking = rank_candidates(frame, win.edges, symptom, at, metrics=metrics, changes=moved, memory=memory)
+    lo, hi = (at - window_s) * 1_000_000_000, (at + window_s + 1) * 1_000_000_000
+    before, after = split_at(thin([s for s in spans if lo <= s.start_ns < hi]), at)
+    traces = trace_changes(before, after) if before and after else {}
+    said = log_changes(logs, at, at - window_s, at + window_s + 1)
+    ranking = rank_candidates(frame, win.edges, symptom, at, metrics=metrics, changes=moved, memory=memory, traces=traces,
+                              logs=said)
     top = ranking.top(k)
     paths = shortest_paths(win.edges, symptom, top, observed_calls(store, schema))
     say("incidents and runbooks", 0.8)
@@ -115,6 +128,10 @@ def investigate(
     for cand in ranking.candidates[:k]:
         timeline += [TimelineEvent(m.since, cand.node, "metric", m.text()) for m in cand.metrics[:2]]
         timeline += [TimelineEvent(ch.at, cand.node, "change", ch.text) for ch in cand.changes]
+        if cand.trace is not None:  # the spans after the onset against before: one event at the onset
+            timeline.append(TimelineEvent(at, cand.node, "trace", cand.trace.text()))
+        if cand.log is not None:
+            timeline.append(TimelineEvent(at, cand.node, "log", cand.log.text()))
     for sim in similar:  # past incidents like this one, at their start: what they were, what caused and fixed them
         past = sim.incident
         if past.started_at is not None:

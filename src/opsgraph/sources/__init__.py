@@ -33,4 +33,5 @@ from opsgraph.sources import backstage as _backstage  # noqa: F401
 from opsgraph.sources import cluster as _cluster  # noqa: F401
 from opsgraph.sources import compose as _compose  # noqa: F401
 from opsgraph.sources import kubernetes as _kubernetes  # noqa: F401
+from opsgraph.sources import logs as _logs  # noqa: F401
 from opsgraph.sources import traces as _traces  # noqa: F401

@@ -95,7 +95,7 @@ def test_an_unreadable_file_is_an_error(tmp_path: Path, read) -> None:
 
 
 def test_kinds_and_paths_are_checked(schema, tmp_path: Path) -> None:
-    assert reader_kinds() == ["backstage", "compose", "kubernetes", "kubernetes-cluster", "traces"]
+    assert reader_kinds() == ["backstage", "compose", "kubernetes", "kubernetes-cluster", "logs", "traces"]
     with pytest.raises(SourceError, match=r"estate folders are read by opsgraph\.ingest"):
         read_source(SourceConfig(name="e", kind="estate", path=tmp_path), schema)
     with pytest.raises(SourceError, match="unknown kind 'nomad'; expected one of estate, backstage, compose, kubernetes, kubernetes-cluster"):
