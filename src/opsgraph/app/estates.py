@@ -7,9 +7,11 @@ unless its operator says so. The record is a small JSON list, written atomically
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from pathlib import Path
+
+from opsgraph._files import atomic_write_text
 
 ESTATES_FILE = "estates.json"
 
@@ -29,9 +31,5 @@ def record_estate(home: Path, folder: str | Path) -> None:
     roots = estate_roots(home)
     if path in roots:
         return
-    tmp = home / f".{ESTATES_FILE}.{os.getpid()}"
-    try:
-        tmp.write_text(json.dumps([str(p) for p in [*roots, path]], indent=2), encoding="utf-8")
-        os.replace(tmp, home / ESTATES_FILE)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        atomic_write_text(home / ESTATES_FILE, json.dumps([str(p) for p in [*roots, path]], indent=2))

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from opsgraph._files import atomic_write_text
 from opsgraph.errors import ConfigError
 
 TENANT_NAME = re.compile(r"^[a-z][a-z0-9]{0,31}$")
@@ -166,12 +167,7 @@ def read_token(root_home: Path, tenant: TenantSettings, environ: Mapping[str, st
 def write_new_token(path: Path) -> str:
     """A fresh random token written to `path` with mode 0600 (atomically, replacing any old one)."""
     token = secrets.token_urlsafe(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(token + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, token + "\n")  # a 0600 file, renamed into place
     return token
 
 

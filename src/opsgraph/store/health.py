@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opsgraph._files import atomic_write_text
 from opsgraph.errors import StoreCorruptError, StoreError, StoreLockedError, StoreUnavailableError
 
 MIN_FREE_BYTES = 1_000_000
@@ -272,7 +273,5 @@ def close_clean(transport: Any) -> None:
         return
     store = Path(store)
     marker = marker_path(store)
-    tmp = marker.with_name(f".{marker.name}.{os.getpid()}")
     with contextlib.suppress(OSError):
-        tmp.write_text(json.dumps({"files": file_stats(store)}), encoding="utf-8")
-        os.replace(tmp, marker)
+        atomic_write_text(marker, json.dumps({"files": file_stats(store)}))

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from opsgraph._files import atomic_write_text
 from opsgraph.errors import StoreError
 
 STATE_FILE = "server.json"
@@ -232,9 +233,7 @@ def _serve(folder: Path, port: int, heap: str) -> None:
     while not _ready(url):
         time.sleep(0.05)
     info = ServerInfo(os.getpid(), port, url, str(folder / "databases"), str(folder / PASSWORD_FILE), time.time())
-    tmp = folder / f".{STATE_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
-    os.replace(tmp, folder / STATE_FILE)
+    atomic_write_text(folder / STATE_FILE, json.dumps(asdict(info)))
     print(f"opsgraph: ArcadeDB server at {url} (pid {os.getpid()})", flush=True)
     while not stop.wait(0.5):
         pass

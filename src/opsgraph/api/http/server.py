@@ -110,11 +110,7 @@ def write_token(home: Path) -> str:
     except OSError:
         pass
     token = secrets.token_urlsafe(32)
-    tmp = home / f".{TOKEN_FILE}.{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(token + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, token + "\n")  # a 0600 file, renamed into place
     return token
 
 
