@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
@@ -31,7 +31,7 @@ from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page,
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.trace import Trace
 from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, Verdict, build_lexicon, tokens, unexplained_words, verify_query
-from opsgraph.retrieve.base import Hit
+from opsgraph.retrieve.base import EntityLinker, Hit, LinkedEntity
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
 
@@ -43,19 +43,6 @@ _CONTACT_PROPS = ("email", "phone", "slack", "slack_handle", "pager")
 _RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "backup": 3, "manager": 4}
 _FIRST = re.compile(r"\b(first|primary)\b", re.I)
 _BACKUP = re.compile(r"\b(backup|back-up|second|secondary|next in line|after the primary)\b", re.I)
-
-
-class SpanLink(Protocol):
-    @property
-    def node_id(self) -> str: ...
-    @property
-    def node_type(self) -> str: ...
-    @property
-    def surface(self) -> str: ...
-
-
-class SpanLinker(Protocol):
-    def link(self, text: str) -> Sequence[SpanLink]: ...
 
 
 @dataclass(frozen=True)
@@ -104,7 +91,7 @@ class Answerer:
         store: GraphStore,
         schema: GraphSchema,
         *,
-        linker: SpanLinker | None = None,
+        linker: EntityLinker | None = None,
         risk: RiskSource | None = None,
         skip_types: Sequence[str] = (),
     ) -> None:
@@ -128,7 +115,7 @@ class Answerer:
                 masked = re.sub(re.escape(x.surface), " " + "entity" + " ", masked, flags=re.I)
         return question_shape(masked, self.schema)
 
-    def links(self, question: str) -> list[SpanLink]:
+    def links(self, question: str) -> list[LinkedEntity]:
         if self.linker is None:
             return []
         return [x for x in self.linker.link(question) if x.node_type in self.schema.nodes and x.node_type not in self._skip]
@@ -300,7 +287,7 @@ class Answerer:
             return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
 
-    def _lookup_edge(self, question: str, shape: QuestionShape, links: Sequence[SpanLink], trace: Trace) -> Outcome | None:
+    def _lookup_edge(self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], trace: Trace) -> Outcome | None:
         """"What is the timeout checkoutservice uses for paymentservice?": a property of the one edge between the two
         entities named; None unless exactly one edge type joins them and holds every property cue the question uses."""
         if shape.shape not in ("value", "list", "yesno"):
