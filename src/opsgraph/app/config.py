@@ -189,6 +189,9 @@ class CypherSettings(BaseModel):
     """Held-out pairs each prompt style (and the adapter) is measured on when `tune` chooses."""
     train_steps: int = Field(150, ge=1)
     """LoRA optimiser steps `tune` runs (batch 8)."""
+    first_rung: int = Field(8, ge=1)
+    """Held-out pairs every prompt style answers before `tune` drops the worse half (successive halving; the rest answer
+    twice as many, and so on, the chosen style all of them). `held_out_sample` or more: every style answers every pair."""
     seed: int = 0
     """Seed of pair sampling, the split and training: the same seed gives the same pairs and adapter."""
 

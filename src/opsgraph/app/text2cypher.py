@@ -96,6 +96,7 @@ class Text2CypherService:
             train_steps=steps or cfg.train_steps,
             max_attempts=cfg.max_attempts,
             lora_threads=self.settings.llm.threads,
+            first_rung=cfg.first_rung,
             exclude_types=tuple(DOCUMENT_TYPES),
         )
         return tune_estate(

@@ -94,6 +94,7 @@ def _exact_match(llm: Any, examples: list[SFTExample]) -> tuple[float, list[str]
 @pytest.fixture(scope="module")
 def trained(smollm2_file: ModelFile, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
     seen: list[tuple[int, int, float]] = []
+    load_base(smollm2_file.path)  # parse the GGUF once for this module: each training below copies it instead of parsing again
     result = train_lora(
         smollm2_file.path,
         TRAIN,

@@ -96,6 +96,18 @@ class EvalReport:
         ordered = sorted(self.ms)
         return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
+    def merged(self, other: EvalReport) -> EvalReport:
+        """This report and `other` (measured on other items) as one."""
+        by_pattern = {k: list(v) for k, v in self.by_pattern.items()}
+        for k, (c, t) in other.by_pattern.items():
+            tally = by_pattern.setdefault(k, [0, 0])
+            tally[0] += c
+            tally[1] += t
+        return EvalReport(
+            total=self.total + other.total, correct=self.correct + other.correct, ran=self.ran + other.ran,
+            ms=[*self.ms, *other.ms], by_pattern=by_pattern, misses=[*self.misses, *other.misses][:200],
+        )  # fmt: skip
+
     def summary(self) -> dict[str, Any]:
         """JSON-ready figures."""
         return {

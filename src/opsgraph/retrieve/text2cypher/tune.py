@@ -11,7 +11,9 @@ questions:
    shape;
 3. choose the prompt style (how many retrieved examples, their format,
    schema on or off, grammar on or off) by execution accuracy on a sample of
-   the held-out pairs;
+   the held-out pairs, by successive halving (`halving.py`: the worse half of
+   the styles drops out after a first rung of pairs, the chosen one answers
+   them all);
 4. train a LoRA adapter on the training pairs (llama.cpp models), measure it
    on the same held-out sample, register it with its data hash, schema hash,
    hyper-parameters and metrics, and make it active only if it beats the
@@ -48,6 +50,7 @@ from opsgraph.retrieve.text2cypher.eval import EvalItem, EvalReport, evaluate, i
 from opsgraph.retrieve.text2cypher.examples import ExampleIndex
 from opsgraph.retrieve.text2cypher.generate import generate_pairs
 from opsgraph.retrieve.text2cypher.grammar import cypher_grammar
+from opsgraph.retrieve.text2cypher.halving import successive_halving, winner
 from opsgraph.retrieve.text2cypher.records import CypherPair
 from opsgraph.retrieve.text2cypher.slots import Linker, QuestionSlots, SlotFinder
 from opsgraph.retrieve.text2cypher.split import load_pairs, pairs_sha256, save_pairs, split_pairs
@@ -122,6 +125,9 @@ class TuneOptions:
     """Generations per question while measuring: the first, then repairs."""
     lora_threads: int = 2
     """CPU threads LoRA training uses."""
+    first_rung: int = 8
+    """Held-out pairs every candidate style answers before the worse half is dropped (successive halving; the
+    survivors answer twice as many, and so on). `held_out_sample` or more: every style answers every pair."""
     exclude_types: tuple[str, ...] = ()
     """Node types no pair is generated for (documents and chunks)."""
 
@@ -257,13 +263,12 @@ def tune_estate(
     base_score: tuple[float, float] = (-1.0, 0.0)
     chosen = PromptStyle(k=3, schema=False)
 
-    def measure(model: LanguageModel | None, style: PromptStyle, say_as: TuneProgress) -> EvalReport:
+    def measure(model: LanguageModel | None, style: PromptStyle, say_as: TuneProgress, on: Sequence[EvalItem] | None = None) -> EvalReport:
         writer = CypherWriter(
             store, model, schema_text if style.schema else "", slots=finder, examples=index, grammar=grammar,
             style=style, max_attempts=options.max_attempts, row_limit=200, max_tokens=budget,
         )  # fmt: skip
-        label = f"styles k={style.k} {style.format}{' schema' if style.schema else ''}{' grammar' if style.grammar else ''}"
-        return evaluate(writer.write, items, progress=lambda d, t: say_as("styles", d, t, label))
+        return evaluate(writer.write, items if on is None else on, progress=lambda d, t: say_as("styles", d, t, _label(style)))
 
     started = time.perf_counter()
     if llm is None:
@@ -271,15 +276,7 @@ def tune_estate(
         report.styles.append({"style": "retrieval-only", **only.summary()})
     else:
         llm.open()
-        measured: list[tuple[PromptStyle, EvalReport]] = []
-        for style in styles:
-            measured.append((style, measure(llm, style, say)))
-        best = max(measured, key=lambda m: (m[1].accuracy, -m[1].percentile(50)))[0]
-        off = replace(best, grammar=False)
-        measured.append((off, measure(llm, off, say)))
-        for style, rep in measured:
-            report.styles.append({"style": style.as_dict(), **rep.summary()})
-        chosen, best_rep = max(measured, key=lambda m: (m[1].accuracy, -m[1].percentile(50)))
+        chosen, best_rep = _choose_style(llm, styles, items, options.first_rung, measure, say, report)
         base_score = (best_rep.accuracy, best_rep.percentile(50))
     report.seconds["styles"] = round(time.perf_counter() - started, 2)
 
@@ -306,6 +303,48 @@ def tune_estate(
     _write_json(root / CHOICE_FILE, choice)
     report.chosen = choice
     return report
+
+
+def _choose_style(
+    llm: LanguageModel,
+    styles: Sequence[PromptStyle],
+    items: Sequence[EvalItem],
+    first_rung: int,
+    measure: Callable[..., EvalReport],
+    say: TuneProgress,
+    report: TuneReport,
+) -> tuple[PromptStyle, EvalReport]:
+    """The best prompt style by successive halving over `styles` (grammar on), then the winner against itself with the grammar off.
+
+    Each (style, item) is measured once: the second race reuses the winner's answers. `report.styles` gets every
+    style measured, with the items it answered (`total`) and, when it was dropped early, `dropped_at`.
+    """
+    answered: dict[tuple[PromptStyle, int], EvalReport] = {}
+
+    def on(style: PromptStyle, chunk: Sequence[EvalItem]) -> EvalReport:
+        todo = [item for item in chunk if (style, id(item)) not in answered]
+        for done, item in enumerate(todo, start=1):
+            answered[(style, id(item))] = measure(llm, style, lambda *_: None, [item])
+            say("styles", done, len(todo), _label(style))
+        out = EvalReport()
+        for item in chunk:
+            out = out.merged(answered[(style, id(item))])
+        return out
+
+    first = successive_halving(list(styles), items, on, first=first_rung)
+    best = winner(first)
+    second = successive_halving([best.candidate, replace(best.candidate, grammar=False)], items, on, first=first_rung)
+    final = winner(second)
+    for raced in [*first, second[1]]:
+        entry: dict[str, Any] = {"style": raced.candidate.as_dict(), **raced.report.summary()}
+        if raced.dropped_at is not None:
+            entry["dropped_at"] = raced.dropped_at
+        report.styles.append(entry)
+    return final.candidate, final.report
+
+
+def _label(style: PromptStyle) -> str:
+    return f"styles k={style.k} {style.format}{' schema' if style.schema else ''}{' grammar' if style.grammar else ''}"
 
 
 def _train_adapter(
