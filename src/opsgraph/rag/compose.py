@@ -191,7 +191,7 @@ def compose(
         # for people only when that edge reaches people.
         valued_edges = {h.owner for _, hs in named for h in hs if h.on_edge and (present_edges is None or h.owner in present_edges)
                         and anchor.node_type in _ends(schema, h.owner)[0] + _ends(schema, h.owner)[1]}  # fmt: skip
-        if len(valued_edges) == 1:
+        if len(valued_edges) == 1 and not unexplained_words([w for w in words if w not in dict(named)], lexicon, schema):
             only = next(iter(valued_edges))
             ends_only = _ends(schema, only)[0] + _ends(schema, only)[1]
             if want is None or (shape.shape == "person" and want == person and person not in ends_only):
@@ -210,8 +210,9 @@ def compose(
                 # "How many incidents has the cart service had?": an incident of a component is one that affected it
                 # (the schema's `incidents.affected` edge), not only one it caused.
                 joining = [incidents.affected]
-            elif not edge_cues and _BEING_IN.search(masked):
-                # "Who is on the Risk & Data team?": being on a team, with no relation word, is being its member.
+            elif not edge_cues and _BEING_IN.search(masked) and not unexplained_words([w for w in words if w not in dict(named)], lexicon, schema):
+                # "Who is on the Risk & Data team?": being on a team, with no relation word, is being its member
+                # (and only when every other word is explained: "Who is on leave from the team?" is not membership).
                 members = {e for es in lexicon.edge_cues(_MEMBERSHIP_WORDS).values() for e in es}
                 joining = [e for e in joining if e in members]
         if len(joining) != 1:

@@ -123,3 +123,10 @@ def test_reading_from_a_topic_is_consuming_it(ask: Any) -> None:
     assert a.kind == "rows" and "DEPENDS_ON" in (a.cypher or "")
     assert _column(a, "id") == {"analytics-worker", "fraud-detection"}
     assert _column(ask("Which services consume the payment-events topic?"), "id") == {"analytics-worker", "fraud-detection"}
+
+
+def test_being_on_something_else_is_not_membership(ask: Any) -> None:
+    # "on leave" names something the graph does not hold: no member list stands in for it.
+    for q in ("Who is on leave from the Payments team?", "Who is on vacation in the Payments team?"):
+        a = ask(q)
+        assert "MEMBER_OF" not in (a.cypher or ""), q
