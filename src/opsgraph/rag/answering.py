@@ -401,6 +401,10 @@ class Answerer:
                         hit = ValueHit(owner, prop, v, on_edge)
                         if hit not in index.setdefault(v.lower(), []):
                             index[v.lower()].append(hit)
+                        # Declared words for the value ("read" for 'consume'): the word names the value too.
+                        for word in p.value_synonyms.get(v, ()):
+                            if hit not in index.setdefault(word.lower(), []):
+                                index[word.lower()].append(hit)
             self._value_index = index
         return self._value_index
 

@@ -31,13 +31,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsgraph.rag.shape import QuestionShape, person_type
-from opsgraph.rag.verify import FAILURE, FILLER, Lexicon, stem, tokens, type_forms, unexplained_words
+from opsgraph.rag.verify import FAILURE, FILLER, Lexicon, plain_relation_words, stem, tokens, type_forms, unexplained_words
 from opsgraph.schema import GraphSchema
 
 _NEGATION = re.compile(r"\b(no|not|without|nobody|none|lack\w*|unowned|missing)\b|n't\b", re.I)
 SPREAD_HOPS = 6
 """How far a failure is followed through the dependency edge ("directly or through others")."""
 _NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-])")
+_BEING_IN = re.compile(r"(?:\b(?:is|are|was|were|am)\b|'s\b).*\b(?:on|in)\b", re.I)
+"""Being on or in something ("Who is on the Payments team?", "Which team is Chloe on?"): membership, when the
+question names no relation word."""
+_MEMBERSHIP_WORDS = ("member", "belong")
 _SUPERLATIVE = re.compile(r"\b(most|least|highest|lowest|largest|smallest|biggest|longest|shortest|top|latest|last|first|newest|oldest|recent\w*|ever|average|mean|total|sum|per|each|every|both|either|also|other|only|than|more|fewer|less|before|after|since|between|during|ago|today|yesterday|week|month|year)\b", re.I)
 
 
@@ -77,6 +81,9 @@ def _inflections(word: str) -> list[str]:
     for suffix, repl in (("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             out.append(word[: -len(suffix)] + repl)
+    if word.endswith("s") and not word.endswith("ss") and len(word) >= 5:
+        # "Who manages X?" asks for X's manager: a verb's agent noun names a role the estate may hold.
+        out.append(word[:-1] + ("r" if word[-2] == "e" else "er"))
     return out
 
 
@@ -108,6 +115,7 @@ def compose(
     `present_edges`: edge types the store holds at least one of (an empty one is no reading of a relation word)."""
     if shape.shape in ("risk", "path") or shape.wants_value or (shape.wants_number and shape.shape != "count"):
         return None
+    question = plain_relation_words(question)  # "looks after" → "maintains" (offsets kept)
     masked = question
     for surface in sorted(surfaces, key=len, reverse=True):
         if surface:
@@ -177,6 +185,17 @@ def compose(
     types_named = _types_named(words, schema, anchor)
     if want is None and len(types_named) == 1:
         want = types_named[0]  # "Is there a runbook for X?": the type named is the answer's
+    if edge is None and anchor is not None:
+        # "Who reads from the payment-events topic?": no relation word, but the value named ('read', or 'consume' the
+        # schema declares "read" a word for) lives on the one edge type that reaches the entity named; "who" asks
+        # for people only when that edge reaches people.
+        valued_edges = {h.owner for _, hs in named for h in hs if h.on_edge and (present_edges is None or h.owner in present_edges)
+                        and anchor.node_type in _ends(schema, h.owner)[0] + _ends(schema, h.owner)[1]}  # fmt: skip
+        if len(valued_edges) == 1 and not unexplained_words([w for w in words if w not in dict(named)], lexicon, schema):
+            only = next(iter(valued_edges))
+            ends_only = _ends(schema, only)[0] + _ends(schema, only)[1]
+            if want is None or (shape.shape == "person" and want == person and person not in ends_only):
+                edge = only
     if edge is None and anchor is not None and want is not None and want != anchor.node_type:
         # "Runbooks for the currency service": no relation word, but one edge type joins the two types.
         joining = [e for e, spec in schema.edges.items() if (present_edges is None or e in present_edges)
@@ -191,6 +210,11 @@ def compose(
                 # "How many incidents has the cart service had?": an incident of a component is one that affected it
                 # (the schema's `incidents.affected` edge), not only one it caused.
                 joining = [incidents.affected]
+            elif not edge_cues and _BEING_IN.search(masked) and not unexplained_words([w for w in words if w not in dict(named)], lexicon, schema):
+                # "Who is on the Risk & Data team?": being on a team, with no relation word, is being its member
+                # (and only when every other word is explained: "Who is on leave from the team?" is not membership).
+                members = {e for es in lexicon.edge_cues(_MEMBERSHIP_WORDS).values() for e in es}
+                joining = [e for e in joining if e in members]
         if len(joining) != 1:
             return None
         edge = joining[0]
@@ -258,18 +282,20 @@ def compose(
         if len(owners) == 1:
             target = owners.pop()
     # Every value named must filter the target (or the edge); every property word named must be one filtered on.
-    node_filters: dict[str, str] = {}
-    edge_filters: dict[str, str] = {}
+    node_filters: dict[str, str | list[str]] = {}
+    edge_filters: dict[str, str | list[str]] = {}
     type_re = "(?:" + "|".join(sorted(map(re.escape, type_forms(target)), key=len, reverse=True)) + r")\b" if target else r"(?!x)x"
     for w, hits in named:
         on_target = [h for h in hits if not h.on_edge and h.owner == target]
         on_edge = [h for h in hits if h.on_edge and h.owner == edge]
-        if len(on_target) == 1 and (not on_edge or re.search(rf"\b{re.escape(w)}\s+{type_re}", masked, re.I)):
+        # A word may name several values of one property ("read": the value 'read' and 'consume', which the schema
+        # says "read" is a word for): the filter accepts any of them.
+        if len({h.prop for h in on_target}) == 1 and (not on_edge or re.search(rf"\b{re.escape(w)}\s+{type_re}", masked, re.I)):
             # "Kafka topics": a value just before the target's type word describes the target, even when the edge
             # holds the same value (a `kafka` protocol).
-            node_filters[on_target[0].prop] = on_target[0].value
-        elif len(on_edge) == 1 and not on_target:
-            edge_filters[on_edge[0].prop] = on_edge[0].value
+            node_filters[on_target[0].prop] = _one_or_all(on_target)
+        elif len({h.prop for h in on_edge}) == 1 and not on_target:
+            edge_filters[on_edge[0].prop] = _one_or_all(on_edge)
         elif edge is not None and stem(w) in {stem(x) for x in edge_cues}:
             continue  # the relation word itself ("consume" for DEPENDS_ON) names no further filter
         else:
@@ -297,7 +323,7 @@ def compose(
         return None
 
     label = f":{target}" if target else ""
-    node_where = [f"x.{p} = $v_{p}" for p in node_filters]
+    node_where = [f"x.{p} {'IN' if isinstance(v, list) else '='} $v_{p}" for p, v in node_filters.items()]
     params: dict[str, object] = {f"v_{p}": v for p, v in node_filters.items()}
     params |= {f"e_{p}": v for p, v in edge_filters.items()}
     rel = f"[r:{edge}]" if edge else ""
@@ -321,7 +347,7 @@ def compose(
         params["anchor"] = anchor.node_id
     if spreading and edge_filters:
         return None
-    where = node_where + [f"r.{p} = $e_{p}" for p in edge_filters]
+    where = node_where + [f"r.{p} {'IN' if isinstance(v, list) else '='} $e_{p}" for p, v in edge_filters.items()]
     # The display name is returned too: an answer shows it, so a cached answer goes stale when it changes.
     kinds = [target] if target else (tos if forward else froms) or list(schema.nodes)
     name_props = list(dict.fromkeys(p for t in kinds if t in schema.nodes for p in [schema.nodes[t].name_property] if p and p != "id"))
@@ -333,6 +359,12 @@ def compose(
     parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "bridge": bridge, "forward": forward, "target": target or None,
              "filters": {**node_filters, **{f"edge.{k}": v for k, v in edge_filters.items()}}, "negated": negated}  # fmt: skip
     return Composed(cypher, params, parts, negated=negated)
+
+
+def _one_or_all(hits: Sequence[ValueHit]) -> str | list[str]:
+    """The value the hits name, or every value they name (in a stable order) when they name several."""
+    values = sorted({h.value for h in hits})
+    return values[0] if len(values) == 1 else values
 
 
 _DETERMINERS = frozenset("for of about the a an our my their its this that on to at with from by".split())

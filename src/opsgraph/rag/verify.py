@@ -99,6 +99,19 @@ EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
 }
 """Everyday words for relation-name stems; a schema's own `synonyms` add to these."""
 
+EVERYDAY_RELATION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:look(?:s|ed|ing)? after|(?:take|takes|taking|took) care of)\b", re.I), "maintains"),
+)
+"""Several-word relation phrases and the everyday relation word they mean ("looks after" is "maintains", an `own`
+word); their words alone mean something else ("after" is a time word)."""
+
+
+def plain_relation_words(text: str) -> str:
+    """`text` with each everyday relation phrase replaced by its one word, padded so every offset is kept."""
+    for pattern, word in EVERYDAY_RELATION_PHRASES:
+        text = pattern.sub(lambda m, w=word: w.ljust(len(m.group(0))), text)
+    return text
+
 
 def type_forms(name: str) -> set[str]:
     """One-word forms of a node type's words ("service", "services", "externalservice"; "people" for Person)."""

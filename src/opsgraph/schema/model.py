@@ -67,12 +67,25 @@ class PropertySpec(_Strict):
     """Words or short phrases people use for this property ("mailing list" for a team's `email`, "based" for a
     person's `location`): the answer pipeline's lexicon reads them as naming the property."""
 
+    value_synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    """Words people use for a value of a string property ({consume: [read, subscribe]}: reading from a topic is
+    consuming it): a question naming the word filters on the value (and on the word itself when it is a value too)."""
+
     @field_validator("synonyms")
     @classmethod
     def _synonym_words(cls, value: list[str]) -> list[str]:
         for word in value:
             if not isinstance(word, str) or not word.strip() or word != word.strip():
                 raise ValueError(f"synonym {word!r} must be a non-empty word or phrase without surrounding spaces")
+        return value
+
+    @field_validator("value_synonyms")
+    @classmethod
+    def _value_synonym_words(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for val, words in value.items():
+            for word in words:
+                if not isinstance(word, str) or not re.fullmatch(r"[A-Za-z][\w-]*", word):
+                    raise ValueError(f"value_synonyms.{val}: {word!r} must be one word (letters, digits, '-' or '_')")
         return value
 
     @model_validator(mode="after")
@@ -83,6 +96,8 @@ class PropertySpec(_Strict):
             raise ValueError("`strip_control` applies to a string or string_list property only")
         if (self.type is PropertyType.VECTOR) != (self.dimensions is not None):
             raise ValueError("a vector property needs `dimensions`, and only a vector property takes it")
+        if self.value_synonyms and self.type is not PropertyType.STRING:
+            raise ValueError("`value_synonyms` applies to a string property only")
         if (self.fulltext or self.embed) and self.type not in (
             PropertyType.STRING,
             PropertyType.STRING_LIST,

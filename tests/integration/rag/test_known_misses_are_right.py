@@ -93,3 +93,40 @@ def test_terse_names_values_with_their_property_and_incidents_of_a_component(ask
     assert _column(ask("Which services are in the payments namespace?"), "id") == {"paymentservice", "currencyservice"}
     assert ask("How many incidents has the cart service had?").rows == [{"n": 4}]  # those that affected it
     assert not ask("What is Rachel Kim's email address?").abstained
+
+
+def test_being_on_a_team_is_membership(ask: Any) -> None:
+    # No relation word: MEMBER_OF and ON_CALL_FOR both join people and teams; being "on" a team is being its member.
+    members = ask("Who is on the Risk & Data team?")
+    assert members.kind == "rows" and "MEMBER_OF" in (members.cypher or "")
+    assert _column(members, "id") == {"david.cohen", "emma.johansson", "lucas.silva", "nadia.haddad"}
+    teams = ask("Which team is Chloe Martin on?")
+    assert _column(teams, "id") == {"team-catalog", "team-payments"}
+
+
+def test_who_manages_a_team_is_its_manager(ask: Any) -> None:
+    a = ask("Who manages the Payments team?")
+    assert a.kind == "rows" and _column(a, "id") == {"david.cohen"}
+    assert "MEMBER_OF" in (a.cypher or "")
+
+
+def test_looking_after_a_component_is_owning_it(ask: Any) -> None:
+    for q in ("Which team looks after the ECB rates feed?", "Who takes care of the ECB rates feed?"):
+        a = ask(q)
+        assert a.kind == "rows" and "OWNS" in (a.cypher or ""), q
+        assert _column(a, "id") == {"team-payments"}, q
+
+
+def test_reading_from_a_topic_is_consuming_it(ask: Any) -> None:
+    # The schema declares "read" a word for the interaction 'consume'; 'read' is a value too, so both are accepted.
+    a = ask("Who reads from the payment-events topic?")
+    assert a.kind == "rows" and "DEPENDS_ON" in (a.cypher or "")
+    assert _column(a, "id") == {"analytics-worker", "fraud-detection"}
+    assert _column(ask("Which services consume the payment-events topic?"), "id") == {"analytics-worker", "fraud-detection"}
+
+
+def test_being_on_something_else_is_not_membership(ask: Any) -> None:
+    # "on leave" names something the graph does not hold: no member list stands in for it.
+    for q in ("Who is on leave from the Payments team?", "Who is on vacation in the Payments team?"):
+        a = ask(q)
+        assert "MEMBER_OF" not in (a.cypher or ""), q
