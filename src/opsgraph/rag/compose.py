@@ -37,7 +37,8 @@ from opsgraph.schema import GraphSchema
 _NEGATION = re.compile(r"\b(no|not|without|nobody|none|lack\w*|unowned|missing)\b|n't\b", re.I)
 SPREAD_HOPS = 6
 """How far a failure is followed through the dependency edge ("directly or through others")."""
-_NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w-])")
+_NUMBER = re.compile(r"(?<![\w.])(?:[A-Za-z]+-)?\d+(?:\.\d+)?(?:-[A-Za-z]+)?(?!\w)")
+"""A number the question names, also joined to a word ("pre-1900", "24-hour"): a one-step query filters on none."""
 _BEING_IN = re.compile(r"(?:\b(?:is|are|was|were|am)\b|'s\b).*\b(?:on|in)\b", re.I)
 """Being on or in something ("Who is on the Payments team?", "Which team is Chloe on?"): membership, when the
 question names no relation word."""

@@ -94,3 +94,13 @@ def test_a_failure_spreads_to_what_depends_on_the_failing_node(schema: GraphSche
     got = build("What is affected if paymentservice goes down?", schema, lexicon, ("paymentservice", "Service", "paymentservice"))
     assert got is not None
     assert got.cypher == "MATCH (x:Service)-[r:DEPENDS_ON*1..6]->(a:Service {id: $anchor}) RETURN DISTINCT x.id AS id, x.name AS name ORDER BY id"
+
+
+
+def test_a_number_joined_to_a_word_is_a_filter_no_one_step_query_expresses(schema: GraphSchema, lexicon: Lexicon) -> None:
+    # "pre-1900 books" answered with every book was a confident wrong answer (library catalogue): refuse instead.
+    pay = ("paymentservice", "Service", "paymentservice")
+    assert build("Which services does paymentservice depend on?", schema, lexicon, pay) is not None
+    assert build("Which pre-1900 services does paymentservice depend on?", schema, lexicon, pay) is None
+    assert build("Which post-2020 services depend on paymentservice?", schema, lexicon, pay) is None
+    assert build("Which 24-hour services depend on paymentservice?", schema, lexicon, pay) is None
