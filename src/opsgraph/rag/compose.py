@@ -101,6 +101,20 @@ def _word_at(question: str, word: str) -> int:
     return m.start() if m else -1
 
 
+_HYPHENATED = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
+
+
+def _qualified_type(text: str, schema: GraphSchema, values: Mapping[str, Sequence[ValueHit]]) -> bool:
+    """A type word with a hyphenated qualifier the estate holds no value for ("e-books", "sub-teams"): a kind of the
+    type no one-step query can filter on, so answering with every node of the type would be wrong."""
+    forms = {f for n in schema.nodes for f in type_forms(n)}
+    for m in _HYPHENATED.finditer(text):
+        head, word = m.group(1).lower(), m.group(2).lower()
+        if word in forms and f"{head}-{word}" not in values and head not in values:
+            return True
+    return False
+
+
 def compose(
     question: str,
     shape: QuestionShape,
@@ -121,7 +135,7 @@ def compose(
     for surface in sorted(surfaces, key=len, reverse=True):
         if surface:
             masked = re.sub(re.escape(surface), " ", masked, flags=re.I)
-    if _NUMBER.search(masked) or _SUPERLATIVE.search(masked):
+    if _NUMBER.search(masked) or _SUPERLATIVE.search(masked) or _qualified_type(masked, schema, values):
         return None
     if lexicon.phrase_cues(masked)[0]:
         return None  # "the pager schedule of X" names a property: a lookup reads it, no relation is walked

@@ -104,3 +104,10 @@ def test_a_number_joined_to_a_word_is_a_filter_no_one_step_query_expresses(schem
     assert build("Which pre-1900 services does paymentservice depend on?", schema, lexicon, pay) is None
     assert build("Which post-2020 services depend on paymentservice?", schema, lexicon, pay) is None
     assert build("Which 24-hour services depend on paymentservice?", schema, lexicon, pay) is None
+
+
+def test_a_hyphenated_kind_of_a_type_is_a_filter_no_one_step_query_expresses(schema: GraphSchema, lexicon: Lexicon) -> None:
+    # "How many e-books do we have?" answered with the number of all books (library catalogue): refuse instead.
+    assert build("How many services are there?", schema, lexicon) is not None
+    assert build("How many micro-services are there?", schema, lexicon) is None
+    assert build("How many sub-teams are there?", schema, lexicon) is None
