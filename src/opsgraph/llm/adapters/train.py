@@ -284,13 +284,8 @@ def _read_base(path: str) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def load_base(base_gguf: str | Path, *, sha256: str | None = None) -> tuple[Any, Any]:
-    """(model, tokenizer) of a GGUF, read by transformers offline and dequantised to float32.
-
-    The model is a fresh copy each call (callers may wrap or modify it); the file
-    is parsed once per process. With `sha256`, the file is hashed first and a
-    mismatch raises `ModelIntegrityError` before anything is loaded.
-    """
+def _checked_base(base_gguf: str | Path, sha256: str | None) -> Path:
+    """The base model's resolved path, after checking it exists and, with `sha256`, that its hash matches."""
     path = Path(base_gguf).expanduser().resolve()
     if not path.is_file():
         raise LLMSetupError(f"base model file {path} does not exist")
@@ -298,6 +293,17 @@ def load_base(base_gguf: str | Path, *, sha256: str | None = None) -> tuple[Any,
         actual = file_sha256(path)
         if actual != sha256.lower():
             raise ModelIntegrityError(str(path), sha256.lower(), actual)
+    return path
+
+
+def load_base(base_gguf: str | Path, *, sha256: str | None = None) -> tuple[Any, Any]:
+    """(model, tokenizer) of a GGUF, read by transformers offline and dequantised to float32.
+
+    The model is a fresh copy each call (callers may wrap or modify it); the file
+    is parsed once per process. With `sha256`, the file is hashed first and a
+    mismatch raises `ModelIntegrityError` before anything is loaded.
+    """
+    path = _checked_base(base_gguf, sha256)
     stat = path.stat()
     model, tokenizer = _load_base_cached(str(path), stat.st_size, stat.st_mtime_ns)
     _cached_keys.clear()
@@ -312,13 +318,7 @@ def _base_for_training(base_gguf: str | Path, *, sha256: str | None) -> tuple[An
     (float32, 135M parameters) alive through the whole run and after it. Callers that train several times in a
     process parse once with `load_base` first; each run then copies that.
     """
-    path = Path(base_gguf).expanduser().resolve()
-    if not path.is_file():
-        raise LLMSetupError(f"base model file {path} does not exist")
-    if sha256 is not None:
-        actual = file_sha256(path)
-        if actual != sha256.lower():
-            raise ModelIntegrityError(str(path), sha256.lower(), actual)
+    path = _checked_base(base_gguf, sha256)
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if _load_base_cached.cache_info().currsize and key in _cached_keys:
