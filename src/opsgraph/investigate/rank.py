@@ -76,6 +76,7 @@ MOVED = 3.0
 OUTBOUND_MARKERS: tuple[str, ...] = ("client",)
 """A metric whose name holds one of these measures the node as a caller (its dependencies' latency)."""
 VOLUME_MARKERS: tuple[str, ...] = ("bytes", "syscall", "packets")
+CALLER_SIDE_SUFFIXES: tuple[str, ...] = ("_remote",)
 """A metric whose name holds one of these counts volume (how much moved), not health."""
 
 
@@ -108,8 +109,21 @@ class NodeEvidence:
     """What ranks it: health in excess of load; for the symptom at least log1p(`MOVED`)."""
 
 
+_EXP: dict[str, str] = {"xray": "off", "outbound": "off"}
+
+
+def caller_side_nodes(node_ids: Sequence[str]) -> np.ndarray:
+    """bool [N]: nodes that are a caller's measurement of a call, not a component (`CALLER_SIDE_SUFFIXES`)."""
+    if _EXP.get("wide") == "on":
+        inferred = ("::DynamoDB::Table", "_AWS::DynamoDB", "_AWS::S3", "::SQS::Queue", "_AWS::SSM", "_AWS::STS",
+                    "_AWS::SimpleNotificationService", "SystemsManagement", "_Database::SQL", "_AWS::Evidently")
+        return np.array([n.endswith(CALLER_SIDE_SUFFIXES + inferred) for n in node_ids], bool)
+    return np.array([n.endswith(CALLER_SIDE_SUFFIXES) for n in node_ids], bool)
+
+
 def node_evidence(raw: np.ndarray, features: Sequence[str], symptom_index: int | None = None,
-                  load_prefixes: Sequence[str] = LOAD_PREFIXES, traced: np.ndarray | None = None) -> NodeEvidence:
+                  load_prefixes: Sequence[str] = LOAD_PREFIXES, traced: np.ndarray | None = None,
+                  calls: Sequence[tuple[int, int]] | None = None, caller_side: np.ndarray | None = None) -> NodeEvidence:
     """Each node's own anomaly from calibrated changes `raw` [N, F] (module docstring).
 
     `traced` [N]: each node's calibrated trace change (`spans.trace_changes`: its own time per span or its failed
@@ -119,6 +133,25 @@ def node_evidence(raw: np.ndarray, features: Sequence[str], symptom_index: int |
     health = node_anomaly(raw, np.array([r == "health" for r in roles], bool))
     if traced is not None:
         health = np.maximum(health, np.log1p(np.maximum(np.nan_to_num(np.asarray(traced, np.float64)), 0.0)))
+    out = node_anomaly(raw, np.array([r == "outbound" for r in roles], bool))
+    mode = _EXP["outbound"]
+    if mode != "off" and calls is not None:
+        deps: dict[int, list[int]] = {}
+        for a, b in calls:
+            if a != b:
+                deps.setdefault(a, []).append(b)
+        base = health.copy()
+        for i in range(len(health)):
+            ds = deps.get(i, [])
+            seen = max((max(base[j], out[j]) for j in ds), default=0.0)
+            if mode == "excess":
+                health[i] = max(health[i], out[i] - seen)
+            elif mode == "unexplained" and seen < np.log1p(MOVED):
+                health[i] = max(health[i], out[i])
+            elif mode == "leaf" and not ds:
+                health[i] = max(health[i], out[i])
+    if caller_side is not None and _EXP["xray"] == "zero":
+        health = np.where(caller_side, 0.0, health)
     load = node_anomaly(raw, np.array([r == "load" for r in roles], bool))
     anomaly = np.maximum(health - load, 0.0)
     if symptom_index is not None:
@@ -194,7 +227,10 @@ def rank_candidates(
     if logs:
         logged = np.array([logs[n].change if n in logs else 0.0 for n in ids], np.float64)
         traced = logged if traced is None else np.maximum(traced, logged)
-    ev = node_evidence(raw, frame.features, ids.index(symptom), load_prefixes, traced)
+    pos = {x: i for i, x in enumerate(ids)}
+    calls = [(pos[a], pos[b]) for a, b in edges if a in pos and b in pos]
+    side = caller_side_nodes(ids)
+    ev = node_evidence(raw, frame.features, ids.index(symptom), load_prefixes, traced, calls, side)
     anomaly = ev.anomaly
     walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, load_prefixes=load_prefixes, changes=raw,
                             anomaly=anomaly)
@@ -221,7 +257,12 @@ def rank_candidates(
         cands.append(Candidate(node, float(score), float(anomaly[i]), by_change[node], by_walk[node], explains[node],
                                metrics=shown, changes=list(changes.get(node, [])), past_causes=list(memory.get(node, [])),
                                trace=seen, log=said))
-    cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
+    if _EXP["xray"] == "after":
+        moved_comp = any(ev.health[i] >= np.log1p(MOVED) and not side[i] for i, x in enumerate(ids) if x != symptom)
+        cands.sort(key=lambda c: (not c.explains_symptom, bool(moved_comp and side[pos[c.node]]), -c.score, _tie_break(c),
+                                  c.node))
+    else:
+        cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
     cands = [_with_reason(c) for c in cands]
     top = cands[0] if cands else None
     if top is None:
