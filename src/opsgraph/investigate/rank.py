@@ -28,6 +28,15 @@ settles on anomalous nodes whose dependencies look healthy). Each line alone is 
 (the change line blames the loudest node even when it is only a victim; the walk can stop one hop
 short); their sum is not. Nodes the symptom depends on (transitively) come before the rest.
 
+A node that is a caller's measurement of a call rather than a component (`caller_side_nodes`: X-Ray's `remote`
+nodes, ``<name>_remote``, "a downstream service of indeterminate type" that X-Ray draws from the caller's
+subsegments, a load balancer or an external API) ranks after every component the symptom depends on whose own
+health moved past `MOVED` (the symptom aside). Its metrics are the far end's time seen from the caller, plus the
+network and whatever sits between: when the caller also calls a component that moved, the call most likely ends
+at it or waits on it (PetSearch slows down, and so does its load balancer as PetSite sees it, more loudly, because
+the caller-side view adds the queueing in front). When no component moved, the remote node keeps its place: a slow
+external API is then the best lead. Like latency a node measures as a client, it stays in the evidence.
+
 Equal scores go to the better place by own change (direct evidence before inference). Then two kinds of evidence an engineer would weigh, only for nodes whose metrics did move:
 a change applied to the node in the window before the onset (`CHANGE_BONUS`) and a past incident
 that this node caused and that shared components with this one (`MEMORY_BONUS`). Both are evidence
@@ -43,7 +52,7 @@ are exactly the case where the ranking is a guess.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,8 +85,9 @@ MOVED = 3.0
 OUTBOUND_MARKERS: tuple[str, ...] = ("client",)
 """A metric whose name holds one of these measures the node as a caller (its dependencies' latency)."""
 VOLUME_MARKERS: tuple[str, ...] = ("bytes", "syscall", "packets")
-CALLER_SIDE_SUFFIXES: tuple[str, ...] = ("_remote",)
 """A metric whose name holds one of these counts volume (how much moved), not health."""
+CALLER_SIDE_SUFFIXES: tuple[str, ...] = ("_remote",)
+"""A node named with one of these is a caller's view of a call (X-Ray's ``remote`` type), not a component."""
 
 
 def _tie_break(c: Candidate) -> int:
@@ -97,6 +107,11 @@ def metric_role(feature: str, load_prefixes: Sequence[str] = LOAD_PREFIXES) -> s
     return "health"
 
 
+def caller_side_nodes(node_ids: Sequence[str]) -> set[str]:
+    """The nodes that are a caller's measurement of a call, not a component (`CALLER_SIDE_SUFFIXES`, module docstring)."""
+    return {n for n in node_ids if n.endswith(CALLER_SIDE_SUFFIXES)}
+
+
 @dataclass(frozen=True)
 class NodeEvidence:
     """Per node [N], what the ranking weighs (module docstring)."""
@@ -109,21 +124,8 @@ class NodeEvidence:
     """What ranks it: health in excess of load; for the symptom at least log1p(`MOVED`)."""
 
 
-_EXP: dict[str, str] = {"xray": "off", "outbound": "off"}
-
-
-def caller_side_nodes(node_ids: Sequence[str]) -> np.ndarray:
-    """bool [N]: nodes that are a caller's measurement of a call, not a component (`CALLER_SIDE_SUFFIXES`)."""
-    if _EXP.get("wide") == "on":
-        inferred = ("::DynamoDB::Table", "_AWS::DynamoDB", "_AWS::S3", "::SQS::Queue", "_AWS::SSM", "_AWS::STS",
-                    "_AWS::SimpleNotificationService", "SystemsManagement", "_Database::SQL", "_AWS::Evidently")
-        return np.array([n.endswith(CALLER_SIDE_SUFFIXES + inferred) for n in node_ids], bool)
-    return np.array([n.endswith(CALLER_SIDE_SUFFIXES) for n in node_ids], bool)
-
-
 def node_evidence(raw: np.ndarray, features: Sequence[str], symptom_index: int | None = None,
-                  load_prefixes: Sequence[str] = LOAD_PREFIXES, traced: np.ndarray | None = None,
-                  calls: Sequence[tuple[int, int]] | None = None, caller_side: np.ndarray | None = None) -> NodeEvidence:
+                  load_prefixes: Sequence[str] = LOAD_PREFIXES, traced: np.ndarray | None = None) -> NodeEvidence:
     """Each node's own anomaly from calibrated changes `raw` [N, F] (module docstring).
 
     `traced` [N]: each node's calibrated trace change (`spans.trace_changes`: its own time per span or its failed
@@ -133,25 +135,6 @@ def node_evidence(raw: np.ndarray, features: Sequence[str], symptom_index: int |
     health = node_anomaly(raw, np.array([r == "health" for r in roles], bool))
     if traced is not None:
         health = np.maximum(health, np.log1p(np.maximum(np.nan_to_num(np.asarray(traced, np.float64)), 0.0)))
-    out = node_anomaly(raw, np.array([r == "outbound" for r in roles], bool))
-    mode = _EXP["outbound"]
-    if mode != "off" and calls is not None:
-        deps: dict[int, list[int]] = {}
-        for a, b in calls:
-            if a != b:
-                deps.setdefault(a, []).append(b)
-        base = health.copy()
-        for i in range(len(health)):
-            ds = deps.get(i, [])
-            seen = max((max(base[j], out[j]) for j in ds), default=0.0)
-            if mode == "excess":
-                health[i] = max(health[i], out[i] - seen)
-            elif mode == "unexplained" and seen < np.log1p(MOVED):
-                health[i] = max(health[i], out[i])
-            elif mode == "leaf" and not ds:
-                health[i] = max(health[i], out[i])
-    if caller_side is not None and _EXP["xray"] == "zero":
-        health = np.where(caller_side, 0.0, health)
     load = node_anomaly(raw, np.array([r == "load" for r in roles], bool))
     anomaly = np.maximum(health - load, 0.0)
     if symptom_index is not None:
@@ -211,12 +194,14 @@ def rank_candidates(
     changes: Mapping[str, list[ChangeEvidence]] | None = None, memory: Mapping[str, list[str]] | None = None,
     load_prefixes: Sequence[str] = LOAD_PREFIXES, calibrated: np.ndarray | None = None,
     traces: Mapping[str, TraceChange] | None = None, logs: Mapping[str, LogChange] | None = None,
+    caller_side: Collection[str] | None = None,
 ) -> Ranking:
     """Every node of `frame`, most likely root cause first (module docstring).
 
     `calibrated` [N, F] replaces `calibrated_changes` as the change evidence (a benchmark compares calibrations).
     `traces` (`spans.trace_changes` of the spans before and after the onset) adds each traced node's own time per
     span and failed spans to its health evidence; `logs` (`logs.log_changes`) its error log lines per second.
+    `caller_side`: the nodes that are a caller's view of a call (default `caller_side_nodes`; empty: none).
     """
     ids = list(frame.node_ids)
     if symptom not in ids:
@@ -227,10 +212,7 @@ def rank_candidates(
     if logs:
         logged = np.array([logs[n].change if n in logs else 0.0 for n in ids], np.float64)
         traced = logged if traced is None else np.maximum(traced, logged)
-    pos = {x: i for i, x in enumerate(ids)}
-    calls = [(pos[a], pos[b]) for a, b in edges if a in pos and b in pos]
-    side = caller_side_nodes(ids)
-    ev = node_evidence(raw, frame.features, ids.index(symptom), load_prefixes, traced, calls, side)
+    ev = node_evidence(raw, frame.features, ids.index(symptom), load_prefixes, traced)
     anomaly = ev.anomaly
     walk = rank_root_causes(frame, edges, symptom, onset, baseline=baseline, load_prefixes=load_prefixes, changes=raw,
                             anomaly=anomaly)
@@ -257,13 +239,10 @@ def rank_candidates(
         cands.append(Candidate(node, float(score), float(anomaly[i]), by_change[node], by_walk[node], explains[node],
                                metrics=shown, changes=list(changes.get(node, [])), past_causes=list(memory.get(node, [])),
                                trace=seen, log=said))
-    if _EXP["xray"] == "after":
-        moved_comp = any(ev.health[i] >= np.log1p(MOVED) and not side[i] for i, x in enumerate(ids) if x != symptom)
-        cands.sort(key=lambda c: (not c.explains_symptom, bool(moved_comp and side[pos[c.node]]), -c.score, _tie_break(c),
-                                  c.node))
-    else:
-        cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
-    cands = [_with_reason(c) for c in cands]
+    cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
+    cands, after = _caller_side_after_components(cands, ids, ev.health, symptom,
+                                                 caller_side_nodes(ids) if caller_side is None else set(caller_side))
+    cands = [_with_reason(c, c.node in after) for c in cands]
     top = cands[0] if cands else None
     if top is None:
         return Ranking([], False, "no clear cause: no candidates")
@@ -280,18 +259,34 @@ def rank_candidates(
     else:
         second = max((c for c in cands if c.node not in (top.node, symptom) and c.explains_symptom), key=lambda c: c.anomaly,
                      default=None)
+        loudest, settled = _first(cands, 'change_rank'), _first(cands, 'walk_rank')
         conf = (f"no clear cause: {top.node} and {second.node if second else 'another node'} moved about as much"
                 if top.change_rank == 1 else
-                f"no clear cause: the largest change is on {_first(cands, 'change_rank')} but the walk from the symptom "
-                f"settles on {_first(cands, 'walk_rank')}")
+                f"no clear cause: {loudest} moved most and the walk from the symptom settles on it, but it is a caller's "
+                f"view of a call" if loudest == settled and loudest in after else
+                f"no clear cause: the largest change is on {loudest} but the walk from the symptom settles on {settled}")
     return Ranking(cands, bool(strong and apart), conf)
+
+
+def _caller_side_after_components(cands: list[Candidate], ids: Sequence[str], health: np.ndarray, symptom: str,
+                                  side: set[str]) -> tuple[list[Candidate], set[str]]:
+    """`cands` with each caller-side node the symptom depends on moved to just after the last component (not the symptom,
+    not caller-side) whose own health moved past `MOVED`, when it ranked above it (module docstring); and those moved."""
+    floor = float(np.log1p(MOVED))
+    moved = {n for i, n in enumerate(ids) if health[i] >= floor and n != symptom and n not in side}
+    last = max((k for k, c in enumerate(cands) if c.node in moved and c.explains_symptom), default=-1)
+    after = {c.node for c in cands[:max(last, 0)] if c.node in side and c.explains_symptom}
+    if not after:
+        return cands, after
+    kept = [c for c in cands[:last + 1] if c.node not in after]
+    return kept + [c for c in cands[:last] if c.node in after] + cands[last + 1:], after
 
 
 def _first(cands: list[Candidate], attr: str) -> str:
     return min(cands, key=lambda c: getattr(c, attr)).node
 
 
-def _with_reason(c: Candidate) -> Candidate:
+def _with_reason(c: Candidate, caller_view: bool = False) -> Candidate:
     bits = []
     if c.metrics:
         bits.append(c.metrics[0].text())
@@ -308,6 +303,8 @@ def _with_reason(c: Candidate) -> Candidate:
         bits.append("caused " + ", ".join(c.past_causes[:2]))
     if c.walk_rank == 1 and c.metrics:
         bits.append("the walk from the symptom settles on it")
+    if caller_view:
+        bits.append("a caller's view of a call (remote node): ranked after the components that moved")
     if not c.explains_symptom:
         bits.append("the symptom does not depend on it")
     return replace(c, reason="; ".join(bits))
