@@ -104,6 +104,11 @@ def test_what_a_question_asks_to_do_names_the_runbook_section() -> None:
     assert "mitigation" in _intent_headings("How do I roll back the payment service?")
     assert "mitigation" in _intent_headings("How do I skip a poison message on order-events?")
     assert "diagnosis" in _intent_headings("How do I debug checkout latency?")
+    # Everyday wording of the same two asks (the dev4 set's runbook questions).
+    assert "mitigation" in _intent_headings("shopping assistant getting 429s from Gemini, what do I do?")
+    assert "mitigation" in _intent_headings("frontend throws 502s every deploy, how do we stop it?")
+    assert "diagnosis" in _intent_headings("what should I check when I take over the pager at handover?")
+    assert _intent_headings("Does the checkout stop working when payments is down?") == ()
     assert _intent_headings("What does the frontend depend on?") == ()
     # Asking two things names no one section.
     assert _intent_headings("How do I diagnose and fix redis-cart?") == ()
