@@ -26,11 +26,13 @@ from typing import Any, Literal
 
 from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
+from opsgraph.rag.explained import unknown_words
+from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.trace import Trace
-from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, Verdict, build_lexicon, tokens, unexplained_words, verify_query
+from opsgraph.rag.verify import Verdict, verify_query
 from opsgraph.retrieve.base import EntityLinker, Hit, LinkedEntity
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
@@ -211,7 +213,7 @@ class Answerer:
                 masked = question
                 for x in links:
                     masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
-                unknown = [w for w in unexplained_words(tokens(masked), self.lexicon, self.schema) if w not in RISK_WORDS]
+                unknown = [w for w in unknown_words(tokens(masked), self.lexicon, self.schema) if w not in RISK_WORDS]
                 if unknown:
                     # "Is the cart healthy?" with "cart" not linked: the riskiest nodes would not answer for the cart.
                     stage.detail["unlinked"] = unknown
@@ -269,7 +271,7 @@ class Answerer:
             if any(spec.properties[p].type.value not in ("integer", "float") for p in props):
                 return None  # "How many services does X have?" counts nodes; only a number property answers here
             shape = replace(shape, shape="value", wants_number=False)
-        unexplained = unexplained_words(words, self.lexicon, self.schema, self.values())
+        unexplained = unknown_words(words, self.lexicon, self.schema, self.values())
         if len(unexplained) > (0 if counting else 1):
             # "Which Helm chart version deploys X?" asks about more than X's `version`; "How many replicas of X are
             # lagging?" counts something else than X's `replicas`.
@@ -315,7 +317,7 @@ class Answerer:
             for src, dst in ((a, b), (b, a)):
                 if kinds[src] in spec.from_types and kinds[dst] in spec.to_types:
                     found.append((name, src, dst, props))
-        if len(unexplained_words(words, self.lexicon, self.schema, self.values())) > 1:
+        if len(unknown_words(words, self.lexicon, self.schema, self.values())) > 1:
             return None
         answers = []
         for name, src, dst, props in found:
@@ -335,19 +337,26 @@ class Answerer:
         return self.render(replace(shape, shape="value"), rows, cypher, params)
 
     # -- one-step queries composed from the question's cues ------------------------------------
-    def compose(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
-        """The question's one-step query (`compose.py`), run and rendered; None when the question asks for more, or
+    def compose(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None) -> Outcome | None:
+        """The question's one-step query (`compose.py`), run and rendered; None when the question asks for more, when
+        the query leaves a word of the question unexplained (why is added to `refusals`, for the abstention), or
         when the query finds nothing (an empty answer to a question phrased positively is no answer to trust)."""
         links = self.links(question)
         anchors = []
         for x in links:
             m = re.search(re.escape(x.surface), question, re.I)
             anchors.append(Anchor(x.node_id, x.node_type, m.start() if m else 0))
+        why: list[str] = []
         built = compose(
             question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
-            present_edges=self.present_edges(),
+            present_edges=self.present_edges(), refusals=why,
         )  # fmt: skip
         if built is None:
+            if why:
+                with trace.stage("compose") as stage:
+                    stage.detail = {"refused": why}
+                if refusals is not None:
+                    refusals += [f"compose: {w}" for w in why]
             return None
         with trace.stage("compose") as stage:
             rows = list(self.store.query(built.cypher, built.params, limit=1000, timeout_ms=5_000).rows)
@@ -414,7 +423,15 @@ class Answerer:
         return verify_query(
             question, shape, cypher, params, rows, schema=self.schema, lexicon=self.lexicon, names=self.names,
             entity_surfaces=[x.surface for x in links], known_values=self.values(), entity_ids=[x.node_id for x in links],
+            value_words=self.value_words(),
         )  # fmt: skip
+
+    def value_words(self) -> dict[str, set[str]]:
+        """Word → the stored values (lower case) it names: node and edge values, and the words declared for them."""
+        words = {w: {v.lower()} for w, v in self.values().items()}
+        for w, hits in self.value_index().items():
+            words.setdefault(w, set()).update(h.value.lower() for h in hits)
+        return words
 
     def values(self) -> dict[str, str]:
         """Values of the indexed string properties (tier, severity, language...), lower case → as stored; read once."""

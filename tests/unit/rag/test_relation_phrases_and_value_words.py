@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from opsgraph.rag.compose import _inflections
-from opsgraph.rag.verify import plain_relation_words
+from opsgraph.rag.lexicon import plain_relation_words
 from opsgraph.schema.model import PropertySpec
 
 
