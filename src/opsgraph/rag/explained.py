@@ -73,6 +73,7 @@ _NODE_WORDS = frozenset("component components thing things node nodes entity ent
 _STATE_VERBS = frozenset("written deployed listen listens listening running based located hosted lives live last lasted".split())
 """Verbs that tie an entity to a value it holds ("written in Python", "deployed in", "listen on"): explained by a query
 that reads or compares a property besides the id."""
+_TRANSITIVE_WORDS = frozenset({"indirectly", "transitively"})
 _NEGATION_WORDS = frozenset("not never without nobody none nothing neither nor unowned missing".split())
 _COMPOUND = re.compile(r"(?<![\w-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![\w-])")
 _ORDERS = re.compile(r"\bORDER\s+BY\b|\b(?:max|min)\s*\(", re.I)
@@ -119,6 +120,10 @@ class QueryFacts:
         if re.search(rf"(?<![\w.]){re.escape(number)}(?![\w.])", self.cypher):
             return True
         return any(_same_number(number, v) for v in self.values)
+
+    def walks(self, edge: str) -> int:
+        """How many steps of `edge` the query walks (a pattern `[:A|B]` is one step of each)."""
+        return len(re.findall(rf"[:|]\s*{re.escape(edge)}\b", self.cypher))
 
     def reaches(self, schema: GraphSchema) -> set[str]:
         """Node types the query matches by label or reaches through an edge type it walks."""
@@ -205,6 +210,8 @@ def unexplained_words(
             out.append(m.group(0).lower())
         text = TIME_QUALIFIER.sub(" ", text)
 
+    mentions: dict[str, int] = {}
+
     def value_used(word: str) -> bool:
         forms = inflections(word)
         return any(v in facts.values for f in forms for v in value_words.get(f, ())) or any(f in facts.values for f in forms)
@@ -214,14 +221,17 @@ def unexplained_words(
             return facts.uses_number(word)
         if word in _NEGATION_WORDS or NEGATION.fullmatch(word):
             return facts.negates
+        if TRANSITIVE.fullmatch(word) or word in _TRANSITIVE_WORDS:
+            if facts.variable_length or failing:
+                return True  # "what is affected if X goes down": the walk through dependents explains 'affected'
+            cue = lexicon.edge_cues([word]).get(word)
+            return bool(cue and cue & facts.edges)  # 'affected' may also name an AFFECTED edge; "indirectly" no single hop
         if (whole and len(word) < 3) or word in FILLER or word in _FUNCTION_WORDS:
             return True
         if word in _NODE_WORDS:
             return bool(reached) or "(" in facts.cypher
         if word in _STATE_VERBS and facts.props - {"id"}:
             return True
-        if TRANSITIVE.fullmatch(word) and (facts.variable_length or failing):
-            return True  # "what is affected if X goes down": the walk through dependents explains 'affected'
         if word in bound_words:
             return True  # "the ECB rates feed" linked as 'ecb-rates-feed' by its other words: a word of an entity bound
         if word in _ORDER_WORDS:
@@ -237,7 +247,17 @@ def unexplained_words(
             return True  # "members" names Member, also a word of the MEMBER_AT relation
         cue = lexicon.edge_cues([word]).get(word)
         if cue is not None:
-            return bool(cue & facts.edges) or stem(word) in facts.values
+            if stem(word) in facts.values:
+                return True
+            walked = sorted(cue & facts.edges)
+            if not walked:
+                return False
+            # Each mention of a relation needs a walk of it: "What do the dependencies of X depend on?" names two
+            # steps of DEPENDS_ON, which one step does not explain (a walk through others explains any number).
+            if facts.variable_length or mentions.setdefault(walked[0], 0) < facts.walks(walked[0]):
+                mentions[walked[0]] = mentions.get(walked[0], 0) + 1
+                return True
+            return False
         if kinds:
             return False
         props = lexicon.prop_cues([word]).get(word)

@@ -78,6 +78,7 @@ EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "runbook": ("playbook", "procedure", "cover"),
     "wrote": ("author", "written", "write"),
     "borrow": ("loan", "checkout", "check"),
+    "hold": ("stock", "carry"),
 }
 """Everyday words for relation-name stems; a schema's own `synonyms` add to these."""
 
