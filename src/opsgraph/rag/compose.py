@@ -18,9 +18,13 @@ what the question names, so it covers the question by construction:
 - "how many" → a count; "no owner" / "without a runbook" → the relation's absence.
 
 Anything else the question says that this cannot express (a second relation or
-entity, a number, a property word not filtered on, a value of another type)
-makes `compose` return None, and the other retrievers (verified) or abstention
-take over. It builds text only; it runs nothing.
+entity, a property word not filtered on, a value of another type, an order or
+a time) makes `compose` return None, and the other retrievers (verified) or
+abstention take over. Last, the query built must explain every content word of
+the question (`explained.py`: a number, a hyphenated qualifier such as
+"e-books" or "pre-1900", a word for a relation the only joining edge may not
+mean, as in "Who has had Dune out?"); what it leaves is named in `refusals`.
+It builds text only; it runs nothing.
 """
 
 from __future__ import annotations

@@ -211,12 +211,13 @@ def unexplained_words(
         text = TIME_QUALIFIER.sub(" ", text)
 
     mentions: dict[str, int] = {}
+    last_at: dict[str, int] = {}
 
     def value_used(word: str) -> bool:
         forms = inflections(word)
         return any(v in facts.values for f in forms for v in value_words.get(f, ())) or any(f in facts.values for f in forms)
 
-    def explained(word: str, *, whole: bool = True) -> bool:
+    def explained(word: str, *, whole: bool = True, at: int = -99) -> bool:
         if word.isdigit() or re.fullmatch(r"\d+(?:\.\d+)?", word):
             return facts.uses_number(word)
         if word in _NEGATION_WORDS or NEGATION.fullmatch(word):
@@ -254,8 +255,14 @@ def unexplained_words(
                 return False
             # Each mention of a relation needs a walk of it: "What do the dependencies of X depend on?" names two
             # steps of DEPENDS_ON, which one step does not explain (a walk through others explains any number).
-            if facts.variable_length or mentions.setdefault(walked[0], 0) < facts.walks(walked[0]):
-                mentions[walked[0]] = mentions.get(walked[0], 0) + 1
+            # Words next to each other are one mention ("root cause").
+            edge = walked[0]
+            if at - last_at.get(edge, -9) == 1:
+                last_at[edge] = at
+                return True
+            last_at[edge] = at
+            if facts.variable_length or mentions.get(edge, 0) < facts.walks(edge):
+                mentions[edge] = mentions.get(edge, 0) + 1
                 return True
             return False
         if kinds:
@@ -280,7 +287,7 @@ def unexplained_words(
     text = _DECIMAL.sub(" ", text)
     words = tokens(text)
     for i, w in enumerate(words):
-        if explained(w):
+        if explained(w, at=i):
             continue
         if i + 1 < len(words) and value_used(f"{w}-{words[i + 1]}"):
             continue  # "incident commander" names the value 'incident-commander'

@@ -21,6 +21,10 @@ dependencies). Before its rows become the answer, `verify_query` checks:
 5. **Answer type**: "who" wants people (when the relations named can reach a
    person type), "which services" wants Service nodes, "how many" a number or
    a list to count.
+6. **Every word explained** (`explained.py`, the rule `compose` applies too):
+   each content word of the question is explained by the query (an entity it
+   matched, a type, relation or property it uses, a value or number it filters
+   on, a function word); the words left are named in the reason.
 
 Nothing here runs a query; node types of returned ids come from a `NameBook`.
 """

@@ -134,3 +134,20 @@ def test_compose_refuses_numbers_and_hyphenated_qualifiers_by_the_same_rule(libr
     why = []
     assert build("Which services were deployed in the last 24-hour window?", schema, lexicon, why) is None
 
+
+
+def test_each_mention_of_a_relation_needs_a_step_of_it(schema: GraphSchema) -> None:
+    one_step = "MATCH (a:Service {id: $anchor})-[r:DEPENDS_ON]->(x) RETURN DISTINCT x.id AS id"
+    q = "What do the dependencies of checkoutservice depend on?"
+    assert left(q, one_step, schema, {"anchor": "checkoutservice"}, ("checkoutservice",)) == ["depend"]
+    two_steps = "MATCH (a:Service {id: $anchor})-[:DEPENDS_ON]->()-[:DEPENDS_ON]->(x) RETURN DISTINCT x.id AS id"
+    assert left(q, two_steps, schema, {"anchor": "checkoutservice"}, ("checkoutservice",)) == []
+    # "indirectly" asks for a walk through others, which one step is not.
+    assert left("Which services indirectly depend on paymentservice?", one_step, schema, {"anchor": "paymentservice"}, ("paymentservice",)) == ["indirectly"]
+    walk = "MATCH (x:Service)-[:DEPENDS_ON*1..6]->(a:Service {id: $anchor}) RETURN DISTINCT x.id AS id"
+    assert left("Which services indirectly depend on paymentservice?", walk, schema, {"anchor": "paymentservice"}, ("paymentservice",)) == []
+
+
+def test_words_next_to_each_other_are_one_mention(schema: GraphSchema) -> None:
+    caused = "MATCH (a:Incident {id: $anchor})-[r:CAUSED_BY]->(x) RETURN DISTINCT x.id AS id"
+    assert left("What was the root cause of INC-2047?", caused, schema, {"anchor": "INC-2047"}, ("INC-2047",)) == []
