@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
-from opsgraph.rag.explained import unknown_words
+from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
@@ -235,7 +235,37 @@ class Answerer:
         return Outcome(Rendered(header, lines), "risk", rows=data)
 
     # -- one property of one entity ----------------------------------------------------------
-    def lookup(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
+    def _refused(
+        self, step: str, question: str, cypher: str, params: Mapping[str, Any], links: Sequence[LinkedEntity], trace: Trace, refusals: list[str] | None
+    ) -> bool:
+        """True when `cypher` leaves a word of `question` unexplained (`explained.py`); why goes to the trace and to
+        `refusals`. Words of the entities' own values describe them ("the Postgres orders database")."""
+        surfaces = [x.surface for x in links] + self._own_words(question, links)
+        left = unexplained_words(question, QueryFacts.of(cypher, params, self.schema), self.schema, lexicon=self.lexicon, surfaces=surfaces,
+                                 values=self.value_words())  # fmt: skip
+        if not left:
+            return False
+        why = f"the query {cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}"
+        with trace.stage(step) as stage:
+            stage.detail = {"cypher": cypher, "params": dict(params), "refused": why}
+        if refusals is not None:
+            refusals.append(f"{step}: {why}")
+        return True
+
+    def _own_words(self, question: str, links: Sequence[LinkedEntity]) -> list[str]:
+        """Words of `question` that are (or begin, five letters or more) a word of a string value the linked entities
+        hold: "Postgres" of an `engine: postgresql` datastore."""
+        held: set[str] = set()
+        for x in {(x.node_id, x.node_type) for x in links}:
+            props = [p for p, spec in self.schema.nodes[x[1]].properties.items() if spec.type.value == "string" and p != "id"]
+            if not props:
+                continue
+            cypher = f"MATCH (n:{x[1]} {{id: $id}}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in props)
+            for row in self.store.query(cypher, {"id": x[0]}, limit=1, timeout_ms=5_000).rows:
+                held |= {w for v in row.values() if isinstance(v, str) and len(v) < 200 for w in tokens(v) if len(w) >= 3}
+        return [w for w in dict.fromkeys(tokens(question)) if w in held or (len(w) >= 5 and any(h.startswith(w) for h in held))]
+
+    def lookup(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None) -> Outcome | None:
         """"What language is paymentservice written in?": the property the question names, of the one entity it
         names, by a fixed query; None unless exactly one entity, one property cue of its type and no relation are
         named. A cue may be a word of a property's name, a several-word name ("status page", "pager schedule") or a
@@ -246,7 +276,7 @@ class Answerer:
         links = self.links(question)
         ids = {x.node_id for x in links}
         if len(ids) == 2:
-            return self._lookup_edge(question, shape, links, trace)
+            return self._lookup_edge(question, shape, links, trace, refusals)
         if len(ids) != 1:
             return None
         anchor = links[0]
@@ -271,13 +301,12 @@ class Answerer:
             if any(spec.properties[p].type.value not in ("integer", "float") for p in props):
                 return None  # "How many services does X have?" counts nodes; only a number property answers here
             shape = replace(shape, shape="value", wants_number=False)
-        unexplained = unknown_words(words, self.lexicon, self.schema, self.values())
-        if len(unexplained) > (0 if counting else 1):
+        cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in props)
+        params = {"id": anchor.node_id}
+        if self._refused("lookup", question, cypher, params, links, trace, refusals):
             # "Which Helm chart version deploys X?" asks about more than X's `version`; "How many replicas of X are
             # lagging?" counts something else than X's `replicas`.
             return None
-        cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in props)
-        params = {"id": anchor.node_id}
         with trace.stage("lookup") as stage:
             rows = list(self.store.query(cypher, params, limit=1, timeout_ms=5_000).rows)
             stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
@@ -289,7 +318,9 @@ class Answerer:
             return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
 
-    def _lookup_edge(self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], trace: Trace) -> Outcome | None:
+    def _lookup_edge(
+        self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], trace: Trace, refusals: list[str] | None = None
+    ) -> Outcome | None:
         """"What is the timeout checkoutservice uses for paymentservice?": a property of the one edge between the two
         entities named; None unless exactly one edge type joins them and holds every property cue the question uses."""
         if shape.shape not in ("value", "list", "yesno"):
@@ -317,12 +348,12 @@ class Answerer:
             for src, dst in ((a, b), (b, a)):
                 if kinds[src] in spec.from_types and kinds[dst] in spec.to_types:
                     found.append((name, src, dst, props))
-        if len(unknown_words(words, self.lexicon, self.schema, self.values())) > 1:
-            return None
         answers = []
         for name, src, dst, props in found:
             cypher = f"MATCH (a:{kinds[src]} {{id: $a}})-[r:{name}]->(b:{kinds[dst]} {{id: $b}}) RETURN " + ", ".join(f"r.{p} AS {p}" for p in props)
             params = {"a": src, "b": dst}
+            if self._refused("lookup", question, cypher, params, links, trace, refusals):
+                continue
             with trace.stage("lookup") as stage:
                 rows = list(self.store.query(cypher, params, limit=10, timeout_ms=5_000).rows)
                 stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}

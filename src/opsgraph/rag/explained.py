@@ -70,9 +70,9 @@ _FUNCTION_WORDS = frozenset("when where about else whether some someone somethin
 """Wh- and function words `FILLER` leaves out: they ask nothing of the graph by themselves."""
 _NODE_WORDS = frozenset("component components thing things node nodes entity entities item items".split())
 """Words for a node of any type ("What components did INC-7 affect?"): explained by any query that returns nodes."""
-_STATE_VERBS = frozenset("written deployed listen listens listening running based located hosted lives live last lasted".split())
-"""Verbs that tie an entity to a value it holds ("written in Python", "deployed in", "listen on"): explained by a query
-that reads or compares a property besides the id."""
+_STATE_VERBS = frozenset("written deployed listen listens listening running based located hosted lives live last lasted address".split())
+"""Verbs that tie an entity to a value it holds ("written in Python", "deployed in", "listen on"; the 'address' of an
+e-mail address): explained by a query that reads or compares a property besides the id."""
 _TRANSITIVE_WORDS = frozenset({"indirectly", "transitively"})
 _NEGATION_WORDS = frozenset("not never without nobody none nothing neither nor unowned missing".split())
 _COMPOUND = re.compile(r"(?<![\w-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![\w-])")

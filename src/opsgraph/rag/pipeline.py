@@ -251,7 +251,7 @@ class GraphRAG:
                     rendered = answerer.render(shape, rows, cypher, params)
                     return self._with_documents(question, route, trace, answerer, shape, rendered, hits=result.hits)
                 reasons += [f"{retriever.name}: {r}" for r in verdict.reasons]
-            looked = answerer.lookup(question, shape, trace)
+            looked = answerer.lookup(question, shape, trace, reasons)
             if looked is not None:
                 return self._outcome(question, route, trace, looked)
         cards: list[Hit] = []
