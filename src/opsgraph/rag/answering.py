@@ -240,9 +240,8 @@ class Answerer:
     ) -> bool:
         """True when `cypher` leaves a word of `question` unexplained (`explained.py`); why goes to the trace and to
         `refusals`. Words of the entities' own values describe them ("the Postgres orders database")."""
-        surfaces = [x.surface for x in links] + self._own_words(question, links)
-        left = unexplained_words(question, QueryFacts.of(cypher, params, self.schema), self.schema, lexicon=self.lexicon, surfaces=surfaces,
-                                 values=self.value_words())  # fmt: skip
+        left = unexplained_words(question, QueryFacts.of(cypher, params, self.schema), self.schema, lexicon=self.lexicon,
+                                 surfaces=[x.surface for x in links], values=self.value_words(), described=self._own_words(question, links))  # fmt: skip
         if not left:
             return False
         why = f"the query {cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}"

@@ -178,12 +178,14 @@ def unexplained_words(
     lexicon: Lexicon | None = None,
     surfaces: Sequence[str] = (),
     values: Mapping[str, Collection[str] | str] | None = None,
+    described: Collection[str] = (),
 ) -> list[str]:
     """The content words (or hyphenated words, property phrases, failure and time phrases) of `question` that the
     query described by `facts` does not explain (see the module docstring), in question order, each once.
     `surfaces`: the text of the entities the question names (matched by the linker); `values`: words of the estate's
     values → the stored value(s) each names (lower case), so "critical" is explained by a filter on 'critical' and
-    "reads" by one on 'consume' when the schema declares "read" a word for it."""
+    "reads" by one on 'consume' when the schema declares "read" a word for it. `described`: words of the values the
+    entities bound hold, which describe them ("the Postgres orders database")."""
     lexicon = lexicon or build_lexicon(schema)
     value_words = {k.lower(): ({v.lower()} if isinstance(v, str) else {x.lower() for x in v}) for k, v in (values or {}).items()}
     text = plain_relation_words(question)
@@ -233,7 +235,7 @@ def unexplained_words(
             return bool(reached) or "(" in facts.cypher
         if word in _STATE_VERBS and facts.props - {"id"}:
             return True
-        if word in bound_words:
+        if word in bound_words or word in described:
             return True  # "the ECB rates feed" linked as 'ecb-rates-feed' by its other words: a word of an entity bound
         if word in _ORDER_WORDS:
             return facts.orders
