@@ -11,9 +11,11 @@ now, of negation. `verify.py` (does a query cover a question?), `explained.py`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from opsgraph.rag.shape import type_words
 from opsgraph.schema import GraphSchema
@@ -92,8 +94,12 @@ word); their words alone mean something else ("after" is a time word)."""
 def plain_relation_words(text: str) -> str:
     """`text` with each everyday relation phrase replaced by its one word, padded so every offset is kept."""
     for pattern, word in EVERYDAY_RELATION_PHRASES:
-        text = pattern.sub(lambda m, w=word: w.ljust(len(m.group(0))), text)
+        text = pattern.sub(functools.partial(_padded, word), text)
     return text
+
+
+def _padded(word: str, m: re.Match[str]) -> str:
+    return word.ljust(len(m.group(0)))
 
 
 def inflections(word: str) -> list[str]:
@@ -201,7 +207,7 @@ def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lex
             del edges[s]
     props: dict[str, set[str]] = {}
     phrases: dict[str, set[str]] = {}
-    holders = [(spec, False) for n, spec in schema.nodes.items() if n not in skip_types] + [
+    holders: list[tuple[Any, bool]] = [(spec, False) for n, spec in schema.nodes.items() if n not in skip_types] + [
         (spec, True) for n, spec in schema.edges.items() if n not in skip_types
     ]
     for spec, on_edge in holders:

@@ -151,3 +151,17 @@ def test_each_mention_of_a_relation_needs_a_step_of_it(schema: GraphSchema) -> N
 def test_words_next_to_each_other_are_one_mention(schema: GraphSchema) -> None:
     caused = "MATCH (a:Incident {id: $anchor})-[r:CAUSED_BY]->(x) RETURN DISTINCT x.id AS id"
     assert left("What was the root cause of INC-2047?", caused, schema, {"anchor": "INC-2047"}, ("INC-2047",)) == []
+
+
+def test_words_of_the_entitys_own_values_describe_it(schema: GraphSchema) -> None:
+    lookup = "MATCH (n:ExternalService {id: $id}) RETURN n.status_page AS status_page"
+    q = "What's the status page of the payment gateway?"
+    # The gateway's own URL holds 'status': the property phrase is still read as one ("status page").
+    assert left(q, lookup, schema, {"id": "payment-gateway"}, ("payment gateway",)) == []
+    engine = "MATCH (n:Datastore {id: $id}) RETURN n.engine AS engine"
+    q = "Which Redis engine does redis-cart run?"
+    assert left(q, engine, schema, {"id": "redis-cart"}, ("redis-cart",)) == []  # 'redis' is a word of the id bound
+    q = "Which engine does the Postgres cart store run?"
+    got = unexplained_words(q, QueryFacts.of(engine, {"id": "redis-cart"}, schema), schema, surfaces=("cart store",))
+    assert got == ["postgres"]
+    assert unexplained_words(q, QueryFacts.of(engine, {"id": "redis-cart"}, schema), schema, surfaces=("cart store",), described={"postgres"}) == []
