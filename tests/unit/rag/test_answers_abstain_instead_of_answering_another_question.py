@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from opsgraph.rag.compose import Anchor, ValueHit, compose
+from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon
 from opsgraph.rag.quote import _intent_headings, asks_for_heading
 from opsgraph.rag.render import NameBook
 from opsgraph.rag.router import HOW_TO, PROCEDURE, Router
 from opsgraph.rag.shape import question_shape, without_paging_words
-from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, build_lexicon, verify_query
+from opsgraph.rag.verify import verify_query
 from opsgraph.schema import GraphSchema
 
 VALUES = {
