@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from opsgraph._files import atomic_write_bytes
-from opsgraph.ingest.sync import KnownClaims, SyncPlan, state_from_facts, sync_state
 from opsgraph.errors import OpsGraphError
+from opsgraph.ingest.sync import KnownClaims, SyncPlan, state_from_facts, sync_state
 from opsgraph.schema import GraphSchema
 from opsgraph.sources import KnownIds, SourceConfig, read_source
 from opsgraph.sources.doc_cache import DocumentCache
