@@ -12,7 +12,9 @@ Readers may also keep what they derived from a document (`recall` / `keep`: mars
 values by a key the reader builds from everything the value depends on), so an unchanged
 workload is not mapped again; `generation` names the sync whose results the file holds (the
 caller sets it before `save()`), so a caller can tell whether kept values belong to the same
-sync as its other caches.
+sync as its other caches. `unchanged(file, data)` tells a reader that a file's bytes are the ones
+cached without loading its documents (the Kubernetes reader then rebuilds its objects from the
+summary it kept, and loads a document only when a workload must be mapped again).
 
 What it must never do is change a result or fail a sync:
 - the cache file carries a version (this module's `FORMAT`, the opsgraph, PyYAML and loader

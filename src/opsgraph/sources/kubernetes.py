@@ -513,7 +513,8 @@ class _Lookups:
 
 
 class _Kept:
-    """Per workload, the rows and problems its node and its dependencies gave in the last sync, kept in the document cache.
+    """Per workload, the rows and problems its node and its dependencies gave in the last sync, kept in the document cache
+    (in its file's block, `_FileBlocks`, when read from files).
 
     The key holds everything else they depend on: this module's format and code, the schema and the mapping, the
     document's text hash and place, the workload's id and namespace. Nothing is kept or reused for a workload
