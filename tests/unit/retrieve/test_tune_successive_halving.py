@@ -123,3 +123,13 @@ def test_a_candidate_whose_answers_are_known_is_never_dropped_on_a_short_prefix(
     # a free candidate that leads: the other one still drops as before
     behind = successive_halving(["twin", "known"], ITEMS, measure, first=4, free=["twin"])
     assert {r.candidate: r.dropped_at for r in behind} == {"twin": None, "known": 4}
+
+
+def test_a_tie_with_a_free_candidate_drops_the_costly_one_whatever_its_latency() -> None:
+    def measure(candidate: str, items: Sequence[EvalItem]) -> EvalReport:
+        return scored([int(it.question[1:]) % 2 == 0 for it in items], ms=50.0 if candidate == "known" else 5.0)
+
+    raced = successive_halving(["known", "fast"], ITEMS, measure, first=4, free=["known"])
+    assert {r.candidate: r.dropped_at for r in raced} == {"known": None, "fast": 4}
+    # without a free candidate the faster one wins the tie, as before
+    assert winner(successive_halving(["known", "fast"], ITEMS, measure, first=4)).candidate == "fast"

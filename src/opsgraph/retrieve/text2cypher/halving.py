@@ -15,6 +15,9 @@ A candidate whose answers are already known (`free`: the first race's winner in
 the race against its grammar-off twin) is never dropped: keeping it costs
 nothing, and dropping it on a short prefix once chose a style 0.15 worse on
 the whole sample than the one it dropped (bench/tune.py, 216-node estate).
+Against a free candidate, a costly one goes on only while it is strictly more
+accurate: on a tie, latency alone (noise on a shared machine, and the grammar-off
+twin is always a little faster) kept the twin answering to the end.
 """
 
 from __future__ import annotations
@@ -86,13 +89,19 @@ def successive_halving(
             raced[i].report = raced[i].report.merged(measure(raced[i].candidate, chunk))
         done = upto
         if len(alive) > 1 and upto < len(items):
-            ranked = sorted(alive, key=lambda i: rank_key(raced[i].report), reverse=True)  # stable: ties keep the earlier one
+            # stable: ties keep the earlier one; on equal accuracy a free candidate ranks before a costly one
+            ranked = sorted(alive, key=lambda i: _cut_key(raced[i], free), reverse=True)
             keep = set(ranked[: math.ceil(len(alive) / 2)]) | {i for i in alive if raced[i].candidate in free}
             for i in alive:
                 if i not in keep:
                     raced[i].dropped_at = upto
             alive = [i for i in alive if i in keep]
     return raced
+
+
+def _cut_key(raced: Raced[C], free: Sequence[C]) -> tuple[float, bool, float]:
+    accuracy, speed = rank_key(raced.report)
+    return (accuracy, raced.candidate in free, speed)
 
 
 def winner(raced: Sequence[Raced[C]]) -> Raced[C]:
