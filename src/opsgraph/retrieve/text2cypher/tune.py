@@ -251,10 +251,9 @@ def tune_estate(
         store, schema, seed=options.seed, max_pairs=options.max_pairs, exclude_types=options.exclude_types, progress=lambda d, t: say("pairs", d, t, "")
     )
     # Embedding the templates (for the example index, and into the embedder's cache for serving) takes tens of seconds
-    # on one core: it starts now, beside the consistency check, and the model measures styles beside what is left.
+    # on one core: it runs in this thread beside the model (started after the consistency check, whose linker embeds
+    # phrases: started before it, it made the pairs stage 24 s -> 40 s and the first answer no earlier).
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tune-embed")
-    if embedder is not None:
-        background.submit(embedder.embed, [p.template for p in pair_set.pairs])
     try:
         return _tune_pairs(
             store, schema, linker, pair_set, background, root=root, adapter_root=adapter_root, llm=llm, embedder=embedder,
@@ -283,7 +282,7 @@ def _tune_pairs(
     report: TuneReport,
     started: float,
 ) -> TuneReport:
-    """`tune_estate` once the pairs are generated (`background` embeds their templates meanwhile)."""
+    """`tune_estate` once the pairs are generated (`background` embeds templates beside the model)."""
     seed = options.seed
     sample = options.held_out_sample
     finder = SlotFinder.from_store(store, schema, linker)
@@ -299,9 +298,12 @@ def _tune_pairs(
     report.seconds["pairs"] = round(time.perf_counter() - started, 2)
 
     items = held_out_items(store, held, sample, seed)
-    # The example index is built in the background too (from the embeddings started above): a style that shows no
-    # examples is measured meanwhile, and only a style with k > 0 waits for it.
+    # The example index first (a style that shows no examples is measured meanwhile; a style with k > 0 waits for it),
+    # then the held-out templates, into the embedder's cache: questions are served from every pair (`tuned_writer`),
+    # and the first question after tuning should not pay for ~1,000 embeddings.
     index_ready = background.submit(ExampleIndex, train, embedder)
+    if embedder is not None:
+        background.submit(embedder.embed, [p.template for p in held])
     grammar = grammar_factory(schema)
     budget = query_token_budget(train)
     base_score: tuple[float, float] = (-1.0, 0.0)
