@@ -91,9 +91,9 @@ ADAPTER_STYLE = PromptStyle(k=0, format="turns", schema=False, grammar=True)
 
 SCHEMA_STYLE = PromptStyle(k=0, schema=True)
 """The untuned prompt (the schema, no examples): a baseline to measure against, no longer a default candidate. With
-SmolLM2 it answered 0 of 8 held-out pairs on the 216-node estate of bench/tune.py (0.00 on both hand-written sets of
-bench/text2cypher.py) and cost ~4x a k=1 answer (a ~1,300-token prompt; every answer ran to the token limit): a
-quarter of the choice's time for a style that never won. Pass it in `styles` to measure it (a capable served model may
+SmolLM2 it answered 0 of 40 held-out pairs on the 216-node estate of bench/tune.py (0.00 on both hand-written sets of
+bench/text2cypher.py) and took 2.6-4x the time of a k=1 answer (a ~1,300-token prompt; answers ran to the token
+limit): a quarter of the choice's time for a style that never won. Pass it in `styles` to measure it (a capable served model may
 do well with it)."""
 
 CANDIDATE_STYLES = (
@@ -557,7 +557,7 @@ def answer_token_budget(gold_cypher: str, cap: int) -> int:
     The rule `query_token_budget` applies to the longest training query, applied to each held-out item's own gold
     query: a right answer fits (a query ~48 characters longer than the gold one still does), and a prompt style that
     does not end its query stops there instead of at the global limit (on the 216-node estate the schema-only style
-    answered none of its first 8 items right and was the slowest per item, ~4x the k=1 style). No gold query: `cap`.
+    answered none of its items right and was the slowest per item, 2.6-4x the k=1 style). No gold query: `cap`.
     """
     if not gold_cypher:
         return cap
