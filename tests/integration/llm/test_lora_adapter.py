@@ -37,6 +37,8 @@ from opsgraph.llm.adapters import (
 )
 from opsgraph.llm.adapters.train import encode_example
 
+pytestmark = pytest.mark.training  # run first in the session (tests/conftest.py)
+
 SYSTEM = "Translate the question into a graph query."
 TEMPLATES = (
     ("Who owns {s}?", "MATCH (t:Team)-[:OWNS]->(:Service {{id:'{s}'}}) RETURN t.id"),
