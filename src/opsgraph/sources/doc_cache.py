@@ -141,12 +141,7 @@ class DocumentCache:
         if hit is not None and hit[0] == digest:
             docs = _loads_list(hit[1])
             if docs is not None:
-                self._new[key] = hit
-                chunks = self._old_chunks.get(key) or self._new_chunks.get(key)
-                if chunks is not None:
-                    self._new_chunks[key] = chunks
-                if key not in self.reused:
-                    self.reused.append(key)
+                self._keep(key, hit)
                 return docs
         result = chunked(self._previous(key, hit)) if chunked is not None else None
         if result is not None:
@@ -176,13 +171,17 @@ class DocumentCache:
         hit = self._old.get(key) or self._new.get(key)
         if hit is None or hit[0] != digest:
             return None
+        self._keep(key, hit)
+        return digest
+
+    def _keep(self, key: str, hit: tuple[str, bytes]) -> None:
+        """Carry the entry of an unchanged file (and its per-document digests) into the next save; count it reused."""
         self._new[key] = hit
         chunks = self._old_chunks.get(key) or self._new_chunks.get(key)
         if chunks is not None:
             self._new_chunks[key] = chunks
         if key not in self.reused:
             self.reused.append(key)
-        return digest
 
     def digest(self, file: Path) -> str | None:
         """The hash of the bytes of `file` as last read through this cache (None when it was not kept)."""

@@ -14,30 +14,14 @@ from pathlib import Path
 
 import pytest
 
+import k8s_manifests
 from helpers import write
+from k8s_manifests import Reader, config_map, edges, service
 from opsgraph.schema import GraphSchema
-from opsgraph.sources import Facts, SourceConfig, read_source
-from opsgraph.sources.doc_cache import DocumentCache
 
 
 def workload(name: str, ns: str = "shop", env: tuple[str, ...] = (), config_map: str | None = None) -> str:
-    values = ", ".join(f'{{name: V{i}, value: "{v}"}}' for i, v in enumerate(env))
-    volumes = f"      volumes: [{{name: cfg, configMap: {{name: {config_map}}}}}]\n" if config_map else ""
-    return f"""\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}, namespace: {ns}, labels: {{app: {name}, team: core}}}}
-spec:
-  replicas: 3
-  template:
-    metadata: {{labels: {{app: {name}}}}}
-    spec:
-      containers:
-        - name: main
-          image: registry.example/{name}:1.0
-          resources: {{requests: {{cpu: 250m, memory: 64Mi}}}}
-          env: [{values}]
-{volumes}"""
+    return k8s_manifests.workload(name, ns, env, config_map, sized=True)
 
 
 def cron_job(name: str, env: tuple[str, ...]) -> str:
@@ -55,37 +39,6 @@ spec:
         spec:
           containers: [{{name: main, image: "registry.example/{name}:2.0", env: [{values}]}}]
 """
-
-
-def service(name: str, ns: str = "shop", selects: str | None = None) -> str:
-    return f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{selector: {{app: {selects or name}}}}}\n"
-
-
-def config_map(name: str, value: str, ns: str = "shop") -> str:
-    return f'apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: {ns}}}\ndata: {{backend: "{value}"}}\n'
-
-
-class Reader:
-    def __init__(self, root: Path, schema: GraphSchema, cache_file: Path) -> None:
-        self.root, self.schema, self.cache_file = root, schema, cache_file
-        self.known: dict[str, str] = {"core": "Team"}
-
-    def known_ids(self, ids: list[str]) -> dict[str, str]:
-        return {i: self.known[i] for i in ids if i in self.known}
-
-    def both(self) -> tuple[Facts, Facts]:
-        config = SourceConfig(name="k8s", kind="kubernetes", path=self.root)
-        cache = DocumentCache(self.cache_file).load()
-        cached = read_source(config, self.schema, known_ids=self.known_ids, cache=cache)
-        cache.save()
-        plain = read_source(config, self.schema, known_ids=self.known_ids)
-        assert cached.nodes == plain.nodes and cached.edges == plain.edges
-        assert cached.problems == plain.problems and cached.skipped == plain.skipped
-        return cached, plain
-
-
-def edges(facts: Facts, edge_type: str = "DEPENDS_ON") -> set[tuple[str, str]]:
-    return {(r["from"], r["to"]) for r in facts.edges.get(edge_type, [])}
 
 
 @pytest.fixture
