@@ -97,6 +97,25 @@ EVERYDAY_RELATION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
 word); their words alone mean something else ("after" is a time word)."""
 
 
+EITHER_WAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:directly or (?:not|indirectly|otherwise|through others)|(?:both )?directly and indirectly)\b", re.I), "indirectly"),
+    (re.compile(r"\bwhether or not\b", re.I), ""),
+    (re.compile(r"\bor not\b(?=\s*(?:[?.!,;]|$))", re.I), ""),
+    (re.compile(r"\b(?:do|should|can|could|would|must) (?:i|we|you|one) use(?= (?:for|to|with)\b)", re.I), ""),
+)
+"""Idioms whose "not" negates nothing: "directly or not" asks for a relation followed through others ("indirectly"),
+"whether or not" and a closing "..., or not?" ask nothing of the graph. "Which channel do I use for X?" is the
+asker's use of X's channel, not X's dependency ("which vendors do we use?" without "for" stays one)."""
+
+
+def plain_idioms(text: str) -> str:
+    """`text` with each either-way idiom ("directly or not", "or not?") replaced by what it means, padded so every
+    offset is kept."""
+    for pattern, word in EITHER_WAY_IDIOMS:
+        text = pattern.sub(functools.partial(_padded, word), text)
+    return text
+
+
 def plain_relation_words(text: str) -> str:
     """`text` with each everyday relation phrase replaced by its one word, padded so every offset is kept."""
     for pattern, word in EVERYDAY_RELATION_PHRASES:

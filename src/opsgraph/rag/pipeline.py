@@ -20,7 +20,7 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
-from opsgraph.rag.lexicon import TIME_QUALIFIER
+from opsgraph.rag.lexicon import TIME_QUALIFIER, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import PROCEDURE, Route, Router
@@ -234,24 +234,26 @@ class GraphRAG:
             return self._outcome(question, route, trace, answerer.risk(question, trace))
         reasons: list[str] = []
         if route.graph:
-            composed = answerer.compose(question, shape, trace, reasons)
+            # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
+            asked = plain_idioms(question)
+            composed = answerer.compose(asked, shape, trace, reasons)
             if composed is not None:
                 return self._with_documents(question, route, trace, answerer, shape, composed)
             for retriever in self.structured:
-                result = self._run(trace, retriever, question, 50)
+                result = self._run(trace, retriever, asked, 50)
                 if not result.hits:
                     continue
                 cypher = str(result.detail.get("cypher") or "")
                 params = dict(result.detail.get("params") or {})
                 rows = [dict(h.detail.get("row") or {}) for h in result.hits]
                 with trace.stage(f"verify:{retriever.name}") as stage:
-                    verdict = answerer.verify(question, shape, cypher, params, rows)
+                    verdict = answerer.verify(asked, shape, cypher, params, rows)
                     stage.detail = verdict.to_dict()
                 if verdict.ok:
                     rendered = answerer.render(shape, rows, cypher, params)
                     return self._with_documents(question, route, trace, answerer, shape, rendered, hits=result.hits)
                 reasons += [f"{retriever.name}: {r}" for r in verdict.reasons]
-            looked = answerer.lookup(question, shape, trace, reasons)
+            looked = answerer.lookup(asked, shape, trace, reasons)
             if looked is not None:
                 return self._outcome(question, route, trace, looked)
         cards: list[Hit] = []
