@@ -46,6 +46,10 @@ _BEING_IN = re.compile(r"(?:\b(?:is|are|was|were|am)\b|'s\b).*\b(?:on|in)\b", re
 """Being on or in something ("Who is on the Payments team?", "Which team is Chloe on?"): membership, when the
 question names no relation word."""
 _MEMBERSHIP_WORDS = ("member", "belong")
+_THROUGH_OTHERS = re.compile(r"\b(?:indirect\w*|transitive\w*|eventually|ultimately|all the way|through others)\b", re.I)
+"""Words asking for a dependency followed through others (a failure's words are `FAILURE`)."""
+_EVERYONE = re.compile(r"\b(?:everyone|everybody|anyone|anybody|people|persons?)\b", re.I)
+"""Words for people of no named type ("list everyone on call"): the schema's person type is asked for."""
 _SUPERLATIVE = re.compile(r"\b(most|least|highest|lowest|largest|smallest|biggest|longest|shortest|top|latest|last|first|newest|oldest|recent\w*|ever|average|mean|total|sum|per|each|every|both|either|also|other|only|than|more|fewer|less|before|after|since|between|during|ago|today|yesterday|week|month|year)\b", re.I)
 
 
@@ -125,6 +129,8 @@ def compose(
     words = tokens(masked)
     person = person_type(schema)
     want = shape.wants_type
+    if want is None and anchor is None and person is not None and _EVERYONE.search(masked):
+        want = person  # "list everyone currently on call": the people the relation joins
 
     # Values the question names: which are on which type or edge.
     named: list[tuple[str, list[ValueHit]]] = []
@@ -216,6 +222,11 @@ def compose(
     tos: list[str] = []
     forward = True
     bridge: str | None = None
+    if edge is None and anchor is None and want is None and named:
+        # "list the sev1s": the values named all live on one node type's property, so they name nodes of that type.
+        owners = {h.owner for _, hs in named for h in hs if not h.on_edge}
+        if len(owners) == 1 and all(not h.on_edge for _, hs in named for h in hs):
+            want = owners.pop()
     if edge is None:
         if anchor is not None or want is None or negated:
             return None
@@ -324,7 +335,8 @@ def compose(
         match = f"MATCH (x{label})-{rel}->()" if forward else f"MATCH ()-{rel}->(x{label})"
     else:
         a = f"(a:{anchor.node_type} {{id: $anchor}})"
-        if spreading:
+        if spreading or (_THROUGH_OTHERS.search(masked) and getattr(schema.edges[edge], "dependency", False) and set(froms) & set(tos)):
+            # "which datastores does X end up relying on?", "..., directly or not?": the dependency chain followed.
             rel = f"[r:{edge}*1..{SPREAD_HOPS}]"
         match = f"MATCH {a}-{rel}->(x{label})" if forward else f"MATCH (x{label})-{rel}->{a}"
         if bridge is not None:

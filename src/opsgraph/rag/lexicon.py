@@ -99,12 +99,14 @@ word); their words alone mean something else ("after" is a time word)."""
 
 EITHER_WAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:directly or (?:not|indirectly|otherwise|through others)|(?:both )?directly and indirectly)\b", re.I), "indirectly"),
+    (re.compile(r"\b(?:end|ends|ended|ending) up\b", re.I), "eventually"),
     (re.compile(r"\bwhether or not\b", re.I), ""),
     (re.compile(r"\bor not\b(?=\s*(?:[?.!,;]|$))", re.I), ""),
     (re.compile(r"\b(?:do|should|can|could|would|must) (?:i|we|you|one) use(?= (?:for|to|with)\b)", re.I), ""),
 )
 """Idioms whose "not" negates nothing: "directly or not" asks for a relation followed through others ("indirectly"),
-"whether or not" and a closing "..., or not?" ask nothing of the graph. "Which channel do I use for X?" is the
+"whether or not" and a closing "..., or not?" ask nothing of the graph; what X "ends up" relying on is what it
+relies on eventually (through others). "Which channel do I use for X?" is the
 asker's use of X's channel, not X's dependency ("which vendors do we use?" without "for" stays one)."""
 
 
@@ -196,6 +198,8 @@ def _cues(table: Mapping[str, frozenset[str]], words: Iterable[str]) -> dict[str
     out = {}
     for w in words:
         hit = table.get(w) or table.get(stem(w)) or next((table[w[: -len(x)]] for x in ("d", "s") if w.endswith(x) and w[: -len(x)] in table), None)
+        if not hit and w.endswith("ying"):
+            hit = table.get(stem(w[:-3]))  # "relying" is a form of "rely", whose stem is `rel`
         if not hit and len(w) >= 5:
             hit = next((v for k, v in table.items() if len(k) >= 5 and w.startswith(k)), None)
         if hit:
