@@ -20,7 +20,7 @@ instead, under the repetition guard, a time budget and the citation check.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -287,7 +287,7 @@ class Answerer:
         phrases, masked = self.lexicon.phrase_cues(masked)
         words = tokens(masked)
         if self.lexicon.edge_cues(words):
-            return None
+            return self._lookup_own_edge(question, shape, anchor, phrases, words, trace, refusals)
         spec = self.schema.nodes[anchor.node_type]
         cue_sets = [{p for p in ps if p in spec.properties} for ps in [*phrases.values(), *self.lexicon.prop_cues(words).values()]]
         cue_sets = [c for c in cue_sets if c]
@@ -316,6 +316,49 @@ class Answerer:
             why = f"the graph holds no {'/'.join(props)} for {self.names.display(anchor.node_id)}"
             return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
+
+    def _lookup_own_edge(
+        self, question: str, shape: QuestionShape, anchor: LinkedEntity, phrases: Mapping[str, Collection[str]], words: Sequence[str],
+        trace: Trace, refusals: list[str] | None,
+    ) -> Outcome | None:  # fmt: skip
+        """"When does Marcus's on-call shift end?": a property of the edges of the one relation the question names,
+        from the one entity it names; None unless exactly one edge type (and direction) is named by every relation
+        word, touches the entity's type and holds every property cue, none of which the entity itself holds."""
+        if shape.shape not in ("value", "list"):
+            return None
+        relation_words = self.lexicon.edge_cues(words)
+        cue_sets = [set(ps) for ps in [*phrases.values(), *self.lexicon.prop_cues(w for w in words if w not in relation_words).values()]]
+        own = set(self.schema.nodes[anchor.node_type].properties)
+        if not cue_sets or any(cs & own for cs in cue_sets):
+            return None
+        found = []
+        for name, spec in self.schema.edges.items():
+            if name in self._skip or any(name not in es for es in relation_words.values()):
+                continue
+            if not all(cs & set(spec.properties) for cs in cue_sets):
+                continue
+            props = sorted({p for cs in cue_sets for p in cs if p in spec.properties})
+            for forward, ends in ((True, spec.from_types), (False, spec.to_types)):
+                if anchor.node_type in ends:
+                    found.append((name, forward, props))
+        if len(found) != 1:
+            return None
+        name, forward, props = found[0]
+        a = f"(a:{anchor.node_type} {{id: $id}})"
+        match = f"MATCH {a}-[r:{name}]->(b)" if forward else f"MATCH (b)-[r:{name}]->{a}"
+        cypher = f"{match} RETURN " + ", ".join(f"r.{p} AS {p}" for p in props)
+        params = {"id": anchor.node_id}
+        if self._refused("lookup", question, cypher, params, [anchor], trace, refusals):
+            return None
+        with trace.stage("lookup") as stage:
+            rows = list(self.store.query(cypher, params, limit=10, timeout_ms=5_000).rows)
+            stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
+        if not rows:
+            return None
+        if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
+            why = f"the graph holds no {'/'.join(props)} on the {name} edges of {self.names.display(anchor.node_id)}"
+            return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
+        return self.render(replace(shape, shape="value"), rows, cypher, params)
 
     def _lookup_edge(
         self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], trace: Trace, refusals: list[str] | None = None
