@@ -222,6 +222,7 @@ def compose(
     tos: list[str] = []
     forward = True
     bridge: str | None = None
+    other: str | None = None
     if edge is None and anchor is None and want is None and named:
         # "list the sev1s": the values named all live on one node type's property, so they name nodes of that type.
         owners = {h.owner for _, hs in named for h in hs if not h.on_edge}
@@ -234,6 +235,14 @@ def compose(
     else:
         froms, tos = _ends(schema, edge)
         if anchor is None:
+            if shape.shape == "person" and want == person and person not in froms + tos and len(types_named) == 1:
+                # "Who owns the Kafka topics?": "who" wants the relation's other end (the owning team) of the nodes of
+                # the type named, which the values named may filter.
+                other = types_named[0]
+                ends = froms if other in tos else tos if other in froms else []
+                if len(ends) != 1 or (other in tos and other in froms):
+                    return None
+                want = ends[0]
             if want is None:
                 return None
             target = want
@@ -289,10 +298,15 @@ def compose(
     # Every value named must filter the target (or the edge); every property word named must be one filtered on.
     node_filters: dict[str, str | list[str]] = {}
     edge_filters: dict[str, str | list[str]] = {}
+    other_filters: dict[str, str | list[str]] = {}
     type_re = "(?:" + "|".join(sorted(map(re.escape, type_forms(target)), key=len, reverse=True)) + r")\b" if target else r"(?!x)x"
     for w, hits in named:
         on_target = [h for h in hits if not h.on_edge and h.owner == target]
         on_edge = [h for h in hits if h.on_edge and h.owner == edge]
+        on_other = [h for h in hits if not h.on_edge and h.owner == other] if other else []
+        if on_other and not on_target and not on_edge and len({h.prop for h in on_other}) == 1:
+            other_filters[on_other[0].prop] = _one_or_all(on_other)  # "the Kafka topics": a value of the other end
+            continue
         # A word may name several values of one property ("read": the value 'read' and 'consume', which the schema
         # says "read" is a word for): the filter accepts any of them.
         if len({h.prop for h in on_target}) == 1 and (not on_edge or re.search(rf"\b{re.escape(w)}\s+{type_re}", masked, re.I)):
@@ -309,7 +323,7 @@ def compose(
     for props in lexicon.prop_cues(x for x in words if x not in edge_cues and x not in dict(named) and x not in target_forms).values():
         if not set(props) & (set(node_filters) | set(edge_filters)):
             return None
-    if _leftover(words, edge_cues, named, schema, lexicon, target, anchor):
+    if _leftover(words, edge_cues, named, schema, lexicon, target, anchor) and (other is None or _leftover(words, edge_cues, named, schema, lexicon, other, anchor)):
         return None
     synonyms = {str(x).lower() for spec in schema.nodes.values() for x in (getattr(spec, "synonyms", None) or [])}
     plain = {f for t in schema.nodes for f in type_forms(t)}
@@ -322,6 +336,7 @@ def compose(
     node_where = [f"x.{p} {'IN' if isinstance(v, list) else '='} $v_{p}" for p, v in node_filters.items()]
     params: dict[str, object] = {f"v_{p}": v for p, v in node_filters.items()}
     params |= {f"e_{p}": v for p, v in edge_filters.items()}
+    params |= {f"o_{p}": v for p, v in other_filters.items()}
     rel = f"[r:{edge}]" if edge else ""
     if edge is None:
         match = f"MATCH (x{label})"
@@ -332,7 +347,8 @@ def compose(
         match = f"MATCH (x{label})"
         node_where.append(f"NOT {pattern}")
     elif anchor is None:
-        match = f"MATCH (x{label})-{rel}->()" if forward else f"MATCH ()-{rel}->(x{label})"
+        o = f"(o:{other})" if other else "()"
+        match = f"MATCH (x{label})-{rel}->{o}" if forward else f"MATCH {o}-{rel}->(x{label})"
     else:
         a = f"(a:{anchor.node_type} {{id: $anchor}})"
         if spreading or (_THROUGH_OTHERS.search(masked) and getattr(schema.edges[edge], "dependency", False) and set(froms) & set(tos)):
@@ -345,6 +361,7 @@ def compose(
     if spreading and edge_filters:
         return None
     where = node_where + [f"r.{p} {'IN' if isinstance(v, list) else '='} $e_{p}" for p, v in edge_filters.items()]
+    where += [f"o.{p} {'IN' if isinstance(v, list) else '='} $o_{p}" for p, v in other_filters.items()]
     # The display name is returned too: an answer shows it, so a cached answer goes stale when it changes.
     kinds = [target] if target else (tos if forward else froms) or list(schema.nodes)
     name_props = list(dict.fromkeys(p for t in kinds if t in schema.nodes for p in [schema.nodes[t].name_property] if p and p != "id"))
@@ -354,7 +371,8 @@ def compose(
     if not shape.wants_number:
         cypher += " ORDER BY id"
     parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "bridge": bridge, "forward": forward, "target": target or None,
-             "filters": {**node_filters, **{f"edge.{k}": v for k, v in edge_filters.items()}}, "negated": negated}  # fmt: skip
+             "filters": {**node_filters, **{f"edge.{k}": v for k, v in edge_filters.items()}, **{f"{other}.{k}": v for k, v in other_filters.items()}},
+             "negated": negated}  # fmt: skip
     # Every content word must be explained by the query built ("Who has had Dune out?" with the one edge that joins
     # books to people: 'out' is no word of it); what is left is named, and the query is not an answer.
     value_words = {w: [h.value for h in hs] for w, hs in values.items()}
