@@ -69,7 +69,7 @@ index would never become searchable. Later searches (and searches after small wr
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CONFLICT_RETRIES = 8
 """How often an upsert batch that lost a race with a concurrent writer is retried on fresh hashes."""
-_CONFLICTS = ("ConcurrentModificationException", "DuplicatedKeyException", "NeedRetryException")
+_CONFLICTS = ("ConcurrentModificationException", "DuplicatedKeyException", "NeedRetryException", _VANISHED := "deleted by another writer while")
 META_TYPE = "OpsgraphMeta"
 TELEMETRY_TYPE = "OpsgraphTelemetry"
 _JOURNALED_META = ("data_version", "schema")
@@ -110,6 +110,14 @@ def record_hash(row: Mapping[str, Any]) -> str:
         return value
 
     return row_hash(plain({k: v for k, v in row.items() if not str(k).startswith("@")}))
+
+
+def _all_there(out: Sequence[Mapping[str, Any]], expected: int, what: str) -> None:
+    """An update of rows read a moment ago that matched fewer: another writer (or an undo) deleted some in between.
+    A conflict: the batch is rolled back and retried on fresh hashes (`_retrying`), so the rows are created instead."""
+    got = int(out[0]["c"]) if out else expected
+    if got < expected:
+        raise QueryError(f"{expected - got} of {expected} {what} to update were {_VANISHED} this batch ran (a write conflict)")
 
 
 def _pair(source: Any, target: Any) -> str:
@@ -738,7 +746,10 @@ class ArcadeDBStore:
                 if new:
                     self.transport.command("cypher", f"UNWIND $rows AS row CREATE (n:{label}) SET n = row", {"rows": new})
                 if changed:
-                    self.transport.command("cypher", f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n = row", {"rows": changed})
+                    out = self.transport.command(
+                        "cypher", f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n = row RETURN count(n) AS c", {"rows": changed}
+                    )
+                    _all_there(out, len(changed), f"{label} nodes")
                 self._bump_version()
         except QueryError as exc:
             raise BatchError(f"a batch of {len(batch)} {label} nodes failed and was rolled back: {exc}{explain_rows(batch, self._index_kinds(label))}") from exc
@@ -803,11 +814,12 @@ class ArcadeDBStore:
                             f"{len(new) - made} of {len(new)} {rel} edges name a {ft} or {tt} node that does not exist"
                         )
                 if changed:
-                    self.transport.command(
+                    out = self.transport.command(
                         "cypher",
-                        f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}})-[r:{rel}]->(b:{tt} {{id: row.to}}) SET r = row.props",
+                        f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}})-[r:{rel}]->(b:{tt} {{id: row.to}}) SET r = row.props RETURN count(r) AS c",
                         {"rows": changed},
                     )
+                    _all_there(out, len(changed), f"{rel} edges")
                 self._bump_version()
         except QueryError as exc:
             shown = [{"id": f"{i['from']}->{i['to']}", **i["props"]} for i in items]

@@ -47,3 +47,26 @@ def test_a_refused_batch_is_explained_by_row_and_field() -> None:
     assert "row id 'b', field 'port'" in text and "64-bit" in text
     assert "row id 'b', field 'tier'" in text and "300,000 bytes" in text
     assert explain_rows([{"id": "a", "port": 1}], {}) == ""
+
+
+def test_a_live_blocks_journal_cannot_be_claimed_until_its_owner_lets_go(tmp_path: Path) -> None:
+    live = Journal.begin(tmp_path, "store", "ingest", {})
+    (seen,) = Journal.pending(tmp_path, "store")
+    assert not seen.claim(), "its owner holds it: a recovery must not undo a running block"
+    live.release()  # the owner died (the kernel drops its lock) or its undo failed
+    assert seen.claim()
+    assert not Journal(live.path).claim(), "one recovery at a time"
+    seen.remove()
+    assert Journal.pending(tmp_path, "store") == [] and not Journal(live.path).claim()
+    assert not list(tmp_path.glob("*.new")), "a journal is only ever listed once it is locked"
+
+
+def test_notes_of_versions_and_meta_come_back_from_the_file(tmp_path: Path) -> None:
+    journal = Journal.begin(tmp_path, "store", "x", {"data_version": "3", "schema": None})
+    journal.bumped(4)
+    journal.set_meta("schema", "{}")
+    journal.bumped(5)
+    journal.close()
+    reread = Journal(journal.path)
+    header, _ = reread.read()
+    assert header["pid"] > 0 and reread.bumps == [4, 5] and reread.meta == {"schema": "{}"}
