@@ -67,6 +67,8 @@ random 384-d vectors on a busy 2-core machine, minutes at 100k: bench/rag.py). A
 ordinary query timeout is thrown away and the next search starts again, so under that timeout a large
 index would never become searchable. Later searches (and searches after small writes) take milliseconds."""
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+RECOVERY_WAIT_S = 120.0
+"""How long a new block waits for another process's undo of a dead block's journal to finish before writing."""
 CONFLICT_RETRIES = 8
 """How often an upsert batch that lost a race with a concurrent writer is retried on fresh hashes."""
 _CONFLICTS = ("ConcurrentModificationException", "DuplicatedKeyException", "NeedRetryException", _VANISHED := "deleted by another writer while")
@@ -241,7 +243,7 @@ class ArcadeDBStore:
             yield  # no journal (switched off, or a transport with no local folder and no journal_dir): a plain block
             return
         with self._write_lock:  # one writer's block at a time: an undo must not clobber another thread's writes
-            self.recover_journals()
+            self.recover_journals(wait_s=RECOVERY_WAIT_S)
             yield from self._block(label)
 
     def _block(self, label: str) -> Iterator[None]:
@@ -294,15 +296,17 @@ class ArcadeDBStore:
         with pinned() if pinned is not None else contextlib.nullcontext(), contextlib.nullcontext() if self._in_block() else self.atomic(label):
             yield
 
-    def recover_journals(self) -> list[str]:
+    def recover_journals(self, *, wait_s: float = 0.0) -> list[str]:
         """Undo every block a crash left unfinished (newest first); return their labels. Safe to repeat, and safe while
-        other processes write: a journal whose process is alive (its block runs, or it is being undone) is skipped,
-        and rows written since the crash are left as they are (`recovery_notes` says which)."""
+        other processes write: a journal whose process is alive (its block runs) is skipped, and rows written since
+        the crash are left as they are (`recovery_notes` says which). A journal another process is undoing right now
+        is waited for, up to `wait_s` (a block about to write waits: it would otherwise find the dead block's rows
+        "unchanged", skip them, and then see the undo remove them)."""
         if self.journal_dir is None:
             return []
         done = []
         for journal in Journal.pending(self.journal_dir, self._journal_store):
-            if not journal.claim():
+            if not (journal.claim_when_settled(wait_s) if wait_s > 0 else journal.claim()):
                 continue
             header, _ = journal.read()
             try:

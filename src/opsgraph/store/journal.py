@@ -115,6 +115,28 @@ class Journal:
         self._lock = fd
         return True
 
+    def claim_when_settled(self, timeout_s: float) -> bool:
+        """`claim`, but when the journal's own process is dead (so the lock is another process's recovery of it),
+        wait up to `timeout_s` for that recovery to end: a writer must not run on rows an undo is about to change.
+        True: claimed (the recovery failed and left it, or nobody held it); False: gone, or a live block's."""
+        if self.claim():
+            return True
+        try:
+            header = next(_lines(self.path), {})
+        except FileNotFoundError:
+            return False
+        pid = int(header.get("pid") or 0)
+        if not pid or _alive(pid):
+            return False  # a running block (or a journal from before pids were written): not ours to wait for
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            if not self.path.exists():
+                return False
+            if self.claim():
+                return True
+        return False
+
     def release(self) -> None:
         """Let go of the journal, keeping the file (an undo that failed: the next recovery takes it)."""
         self.close()
@@ -211,6 +233,23 @@ def _locked(path: Path, *, blocking: bool) -> int | None:
         os.close(fd)
         raise
     return fd
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie, killed but not yet reaped, does not)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:

@@ -70,3 +70,31 @@ def test_notes_of_versions_and_meta_come_back_from_the_file(tmp_path: Path) -> N
     reread = Journal(journal.path)
     header, _ = reread.read()
     assert header["pid"] > 0 and reread.bumps == [4, 5] and reread.meta == {"schema": "{}"}
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def test_a_writer_waits_for_another_process_undoing_a_dead_block_but_not_for_a_live_block(tmp_path: Path) -> None:
+    import json
+    import threading
+    import time
+
+    dead = tmp_path / "store.ingest-1.jsonl"
+    dead.write_text(json.dumps({"kind": "begin", "label": "ingest", "store": "store", "meta": {}, "pid": _dead_pid()}) + "\n")
+    undoing = Journal(dead)
+    assert undoing.claim()  # another process is undoing the dead block
+    threading.Timer(0.3, undoing.remove).start()
+    began = time.monotonic()
+    assert not Journal(dead).claim_when_settled(5.0), "gone once its undo finished: nothing left to claim"
+    assert 0.25 < time.monotonic() - began < 3.0
+
+    live = Journal.begin(tmp_path, "store", "ingest", {})  # this (live) process's running block
+    began = time.monotonic()
+    assert not Journal(live.path).claim_when_settled(5.0) and time.monotonic() - began < 0.2
+    live.remove()
