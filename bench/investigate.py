@@ -11,7 +11,8 @@ One command (``python bench/investigate.py``) prints, for the same cases in the 
   (`rca.rank_by_change`), the evidence walk (`rca.rank_root_causes`), the investigation ranker on
   metrics only (`investigate.rank_candidates` without traces: the ranker as it was before trace
   evidence) and on metrics and traces (`spans.trace_changes`: each service's own time per span and
-  failed spans). Both investigation rankers run on `calibrated_changes`. Traces: Nezha's trace subset
+  failed spans), and the latter without the caller-side rule (``caller_side=()``: X-Ray ``_remote`` nodes ranked
+  like components, the ranker before that rule). The investigation rankers run on `calibrated_changes`. Traces: Nezha's trace subset
   (SOURCE.txt) is one minute-file for 10 of the 56 fault windows plus one fault-free minute; the
   spans after are the window's file, the spans before the fault-free minute (`nezha_traces`).
   PetShop has no traces. Nothing is tuned per data set and nothing learns from the labels.
@@ -129,7 +130,7 @@ def evaluate(name: str, cases: list[tuple]) -> list[str]:
     from opsgraph.risk.rca import rank_by_change, rank_root_causes
 
     truths = [c[5] for c in cases]
-    baro, rca, prev, new, prev_conf, conf = [], [], [], [], [], []
+    baro, rca, prev, new, prev_conf, conf, remote = [], [], [], [], [], [], []
     traced = sum(1 for c in cases if c[6])
     began = time.perf_counter()
     for frame, edges, symptom, onset, baseline, _, traces in cases:
@@ -144,11 +145,14 @@ def evaluate(name: str, cases: list[tuple]) -> list[str]:
                                   traces=traces)
         new.append(ranking.top(5))
         conf.append(ranking.confident)
+        remote.append(rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics,
+                                      traces=traces, caller_side=()).top(5))
     secs = (time.perf_counter() - began) / max(len(cases), 1)
-    lines = [f"{name}: {len(cases)} cases, {traced} with traces ({secs * 1000:.0f} ms per case for all four rankers)",
+    lines = [f"{name}: {len(cases)} cases, {traced} with traces ({secs * 1000:.0f} ms per case for all five rankers)",
              f"  {'ranker':<62} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
     for label, tops in (("BARO-style (rca.rank_by_change)", baro), ("evidence walk (rca.rank_root_causes)", rca),
                         ("investigation ranker, metrics only (before trace evidence)", prev),
+                        ("investigation ranker, remote nodes as components (before)", remote),
                         ("investigation ranker, metrics and traces (now)", new)):
         m = measures(tops, truths)
         lines.append(f"  {label:<62} {m['AC@1']:>5.2f} {m['AC@3']:>5.2f} {m['AC@5']:>5.2f} {m['Avg@5']:>6.2f}")

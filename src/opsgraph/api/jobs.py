@@ -39,6 +39,8 @@ ProgressFn = Callable[[str, int, int], None]
 
 _MAX_KEPT = 100
 """Finished jobs kept for polling; older ones are forgotten."""
+_RECORD_EVERY = 0.5
+"""Seconds between two rewrites of a running job's record for progress alone (state changes are written at once)."""
 
 
 def _now() -> str:
@@ -65,6 +67,8 @@ class Job:
     worker: int | None = None
     """The pid of the process that runs it."""
     _last_emit: dict[str, float] = field(default_factory=dict, repr=False)
+    _last_record: float = field(default=0.0, repr=False)
+    """`time.monotonic()` of the last write of this job's record."""
 
     @property
     def done(self) -> bool:
@@ -173,10 +177,11 @@ class JobRunner:
             with self.records.locked():
                 yield
 
-    def _emit(self, job: Job, event: str, data: dict[str, Any]) -> None:
-        """Append an event (the caller holds `_lock`) and rewrite the job's record."""
+    def _emit(self, job: Job, event: str, data: dict[str, Any], *, record: bool = True) -> None:
+        """Append an event (the caller holds `_lock`) and, with `record`, rewrite the job's record (all events so far)."""
         job.events.append({"event": event, "data": {"job": job.id, **data}})
-        if self.records is not None:
+        if self.records is not None and record:
+            job._last_record = time.monotonic()
             try:
                 self.records.write(job.to_dict(), job.events, self._owner)
             except OSError as exc:  # the job goes on; only other workers miss this step
@@ -232,8 +237,12 @@ class JobRunner:
                 # At most ~10 events a second per task, but always the last step.
                 now = time.monotonic()
                 if done >= total or now - job._last_emit.get(task, 0.0) >= 0.1:
+                    first = task not in job._last_emit
                     job._last_emit[task] = now
-                    self._emit(job, "progress", {"task": task, "done": int(done), "total": int(total)})
+                    # The record (read by the other workers) is rewritten whole, with an fsync: at a task's first and
+                    # last step and at most every 0.5 s between, so a long job does not pay one rewrite per event.
+                    record = first or done >= total or now - job._last_record >= _RECORD_EVERY
+                    self._emit(job, "progress", {"task": task, "done": int(done), "total": int(total)}, record=record)
         return progress
 
     def _run(self, job: Job, work: Callable[[ProgressFn], Any]) -> None:

@@ -28,6 +28,19 @@ settles on anomalous nodes whose dependencies look healthy). Each line alone is 
 (the change line blames the loudest node even when it is only a victim; the walk can stop one hop
 short); their sum is not. Nodes the symptom depends on (transitively) come before the rest.
 
+A node that is a caller's measurement of a call rather than a component (`caller_side_nodes`: X-Ray's `remote`
+nodes, ``<name>_remote``, "a downstream service of indeterminate type" that X-Ray draws from the caller's
+subsegments, a load balancer or an external API) ranks after every component the symptom depends on whose own
+health moved past `MOVED` (the symptom aside). Its metrics are the far end's time seen from the caller, plus the
+network and whatever sits between: when the caller also calls a component that moved, the call most likely ends
+at it or waits on it (PetSearch slows down, and so does its load balancer as PetSite sees it, more loudly, because
+the caller-side view adds what sits in between). When no component moved, the remote node keeps its place: a slow
+external API is then the best lead. Like latency a node measures as a client, it stays in the evidence. Measured
+(`bench/investigate.py`, compared on the same data): PetShop's training AC@1 0.50 -> 0.85, Nezha (no remote nodes)
+unchanged; scoring such a node 0 instead (dropping it as a lead) did worse (PetShop AC@3 1.00 -> 0.95). Counting a
+node's client-side latency as its own when no dependency's change explains it (a network delay on a leaf shows only
+there) was measured and rejected: on Nezha the leaves' client-side latency moves in most faults (AC@1 0.71 -> 0.61).
+
 Equal scores go to the better place by own change (direct evidence before inference). Then two kinds of evidence an engineer would weigh, only for nodes whose metrics did move:
 a change applied to the node in the window before the onset (`CHANGE_BONUS`) and a past incident
 that this node caused and that shared components with this one (`MEMORY_BONUS`). Both are evidence
@@ -43,7 +56,7 @@ are exactly the case where the ranking is a guess.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -77,6 +90,8 @@ OUTBOUND_MARKERS: tuple[str, ...] = ("client",)
 """A metric whose name holds one of these measures the node as a caller (its dependencies' latency)."""
 VOLUME_MARKERS: tuple[str, ...] = ("bytes", "syscall", "packets")
 """A metric whose name holds one of these counts volume (how much moved), not health."""
+CALLER_SIDE_SUFFIXES: tuple[str, ...] = ("_remote",)
+"""A node named with one of these is a caller's view of a call (X-Ray's ``remote`` type), not a component."""
 
 
 def _tie_break(c: Candidate) -> int:
@@ -94,6 +109,11 @@ def metric_role(feature: str, load_prefixes: Sequence[str] = LOAD_PREFIXES) -> s
     if any(m in name for m in VOLUME_MARKERS):
         return "volume"
     return "health"
+
+
+def caller_side_nodes(node_ids: Sequence[str]) -> set[str]:
+    """The nodes that are a caller's measurement of a call, not a component (`CALLER_SIDE_SUFFIXES`, module docstring)."""
+    return {n for n in node_ids if n.endswith(CALLER_SIDE_SUFFIXES)}
 
 
 @dataclass(frozen=True)
@@ -178,12 +198,14 @@ def rank_candidates(
     changes: Mapping[str, list[ChangeEvidence]] | None = None, memory: Mapping[str, list[str]] | None = None,
     load_prefixes: Sequence[str] = LOAD_PREFIXES, calibrated: np.ndarray | None = None,
     traces: Mapping[str, TraceChange] | None = None, logs: Mapping[str, LogChange] | None = None,
+    caller_side: Collection[str] | None = None,
 ) -> Ranking:
     """Every node of `frame`, most likely root cause first (module docstring).
 
     `calibrated` [N, F] replaces `calibrated_changes` as the change evidence (a benchmark compares calibrations).
     `traces` (`spans.trace_changes` of the spans before and after the onset) adds each traced node's own time per
     span and failed spans to its health evidence; `logs` (`logs.log_changes`) its error log lines per second.
+    `caller_side`: the nodes that are a caller's view of a call (default `caller_side_nodes`; empty: none).
     """
     ids = list(frame.node_ids)
     if symptom not in ids:
@@ -222,7 +244,9 @@ def rank_candidates(
                                metrics=shown, changes=list(changes.get(node, [])), past_causes=list(memory.get(node, [])),
                                trace=seen, log=said))
     cands.sort(key=lambda c: (not c.explains_symptom, -c.score, _tie_break(c), c.node))
-    cands = [_with_reason(c) for c in cands]
+    cands, after = _caller_side_after_components(cands, ids, ev.health, symptom,
+                                                 caller_side_nodes(ids) if caller_side is None else set(caller_side))
+    cands = [_with_reason(c, c.node in after) for c in cands]
     top = cands[0] if cands else None
     if top is None:
         return Ranking([], False, "no clear cause: no candidates")
@@ -239,18 +263,34 @@ def rank_candidates(
     else:
         second = max((c for c in cands if c.node not in (top.node, symptom) and c.explains_symptom), key=lambda c: c.anomaly,
                      default=None)
+        loudest, settled = _first(cands, 'change_rank'), _first(cands, 'walk_rank')
         conf = (f"no clear cause: {top.node} and {second.node if second else 'another node'} moved about as much"
                 if top.change_rank == 1 else
-                f"no clear cause: the largest change is on {_first(cands, 'change_rank')} but the walk from the symptom "
-                f"settles on {_first(cands, 'walk_rank')}")
+                f"no clear cause: {loudest} moved most and the walk from the symptom settles on it, but it is a caller's "
+                f"view of a call" if loudest == settled and loudest in after else
+                f"no clear cause: the largest change is on {loudest} but the walk from the symptom settles on {settled}")
     return Ranking(cands, bool(strong and apart), conf)
+
+
+def _caller_side_after_components(cands: list[Candidate], ids: Sequence[str], health: np.ndarray, symptom: str,
+                                  side: set[str]) -> tuple[list[Candidate], set[str]]:
+    """`cands` with each caller-side node the symptom depends on moved to just after the last component (not the symptom,
+    not caller-side) whose own health moved past `MOVED`, when it ranked above it (module docstring); and those moved."""
+    floor = float(np.log1p(MOVED))
+    moved = {n for i, n in enumerate(ids) if health[i] >= floor and n != symptom and n not in side}
+    last = max((k for k, c in enumerate(cands) if c.node in moved and c.explains_symptom), default=-1)
+    after = {c.node for c in cands[:max(last, 0)] if c.node in side and c.explains_symptom}
+    if not after:
+        return cands, after
+    kept = [c for c in cands[:last + 1] if c.node not in after]
+    return kept + [c for c in cands[:last] if c.node in after] + cands[last + 1:], after
 
 
 def _first(cands: list[Candidate], attr: str) -> str:
     return min(cands, key=lambda c: getattr(c, attr)).node
 
 
-def _with_reason(c: Candidate) -> Candidate:
+def _with_reason(c: Candidate, caller_view: bool = False) -> Candidate:
     bits = []
     if c.metrics:
         bits.append(c.metrics[0].text())
@@ -267,6 +307,8 @@ def _with_reason(c: Candidate) -> Candidate:
         bits.append("caused " + ", ".join(c.past_causes[:2]))
     if c.walk_rank == 1 and c.metrics:
         bits.append("the walk from the symptom settles on it")
+    if caller_view:
+        bits.append("a caller's view of a call (remote node): ranked after the components that moved")
     if not c.explains_symptom:
         bits.append("the symptom does not depend on it")
     return replace(c, reason="; ".join(bits))

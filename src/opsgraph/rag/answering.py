@@ -26,11 +26,13 @@ from typing import Any, Literal
 
 from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
+from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
+from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.trace import Trace
-from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, Verdict, build_lexicon, tokens, unexplained_words, verify_query
+from opsgraph.rag.verify import Verdict, verify_query
 from opsgraph.retrieve.base import EntityLinker, Hit, LinkedEntity
 from opsgraph.schema import GraphSchema
 from opsgraph.store.base import GraphStore
@@ -211,7 +213,7 @@ class Answerer:
                 masked = question
                 for x in links:
                     masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
-                unknown = [w for w in unexplained_words(tokens(masked), self.lexicon, self.schema) if w not in RISK_WORDS]
+                unknown = [w for w in unknown_words(tokens(masked), self.lexicon, self.schema) if w not in RISK_WORDS]
                 if unknown:
                     # "Is the cart healthy?" with "cart" not linked: the riskiest nodes would not answer for the cart.
                     stage.detail["unlinked"] = unknown
@@ -233,7 +235,36 @@ class Answerer:
         return Outcome(Rendered(header, lines), "risk", rows=data)
 
     # -- one property of one entity ----------------------------------------------------------
-    def lookup(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
+    def _refused(
+        self, step: str, question: str, cypher: str, params: Mapping[str, Any], links: Sequence[LinkedEntity], trace: Trace, refusals: list[str] | None
+    ) -> bool:
+        """True when `cypher` leaves a word of `question` unexplained (`explained.py`); why goes to the trace and to
+        `refusals`. Words of the entities' own values describe them ("the Postgres orders database")."""
+        left = unexplained_words(question, QueryFacts.of(cypher, params, self.schema), self.schema, lexicon=self.lexicon,
+                                 surfaces=[x.surface for x in links], values=self.value_words(), described=self._own_words(question, links))  # fmt: skip
+        if not left:
+            return False
+        why = f"the query {cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}"
+        with trace.stage(step) as stage:
+            stage.detail = {"cypher": cypher, "params": dict(params), "refused": why}
+        if refusals is not None:
+            refusals.append(f"{step}: {why}")
+        return True
+
+    def _own_words(self, question: str, links: Sequence[LinkedEntity]) -> list[str]:
+        """Words of `question` that are (or begin, five letters or more) a word of a string value the linked entities
+        hold: "Postgres" of an `engine: postgresql` datastore."""
+        held: set[str] = set()
+        for x in {(x.node_id, x.node_type) for x in links}:
+            props = [p for p, spec in self.schema.nodes[x[1]].properties.items() if spec.type.value == "string" and p != "id"]
+            if not props:
+                continue
+            cypher = f"MATCH (n:{x[1]} {{id: $id}}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in props)
+            for row in self.store.query(cypher, {"id": x[0]}, limit=1, timeout_ms=5_000).rows:
+                held |= {w for v in row.values() if isinstance(v, str) and len(v) < 200 for w in tokens(v) if len(w) >= 3}
+        return [w for w in dict.fromkeys(tokens(question)) if w in held or (len(w) >= 5 and any(h.startswith(w) for h in held))]
+
+    def lookup(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None) -> Outcome | None:
         """"What language is paymentservice written in?": the property the question names, of the one entity it
         names, by a fixed query; None unless exactly one entity, one property cue of its type and no relation are
         named. A cue may be a word of a property's name, a several-word name ("status page", "pager schedule") or a
@@ -244,7 +275,7 @@ class Answerer:
         links = self.links(question)
         ids = {x.node_id for x in links}
         if len(ids) == 2:
-            return self._lookup_edge(question, shape, links, trace)
+            return self._lookup_edge(question, shape, links, trace, refusals)
         if len(ids) != 1:
             return None
         anchor = links[0]
@@ -269,13 +300,12 @@ class Answerer:
             if any(spec.properties[p].type.value not in ("integer", "float") for p in props):
                 return None  # "How many services does X have?" counts nodes; only a number property answers here
             shape = replace(shape, shape="value", wants_number=False)
-        unexplained = unexplained_words(words, self.lexicon, self.schema, self.values())
-        if len(unexplained) > (0 if counting else 1):
+        cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in props)
+        params = {"id": anchor.node_id}
+        if self._refused("lookup", question, cypher, params, links, trace, refusals):
             # "Which Helm chart version deploys X?" asks about more than X's `version`; "How many replicas of X are
             # lagging?" counts something else than X's `replicas`.
             return None
-        cypher = f"MATCH (n:{anchor.node_type} {{id: $id}}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in props)
-        params = {"id": anchor.node_id}
         with trace.stage("lookup") as stage:
             rows = list(self.store.query(cypher, params, limit=1, timeout_ms=5_000).rows)
             stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
@@ -287,7 +317,9 @@ class Answerer:
             return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
 
-    def _lookup_edge(self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], trace: Trace) -> Outcome | None:
+    def _lookup_edge(
+        self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], trace: Trace, refusals: list[str] | None = None
+    ) -> Outcome | None:
         """"What is the timeout checkoutservice uses for paymentservice?": a property of the one edge between the two
         entities named; None unless exactly one edge type joins them and holds every property cue the question uses."""
         if shape.shape not in ("value", "list", "yesno"):
@@ -315,12 +347,12 @@ class Answerer:
             for src, dst in ((a, b), (b, a)):
                 if kinds[src] in spec.from_types and kinds[dst] in spec.to_types:
                     found.append((name, src, dst, props))
-        if len(unexplained_words(words, self.lexicon, self.schema, self.values())) > 1:
-            return None
         answers = []
         for name, src, dst, props in found:
             cypher = f"MATCH (a:{kinds[src]} {{id: $a}})-[r:{name}]->(b:{kinds[dst]} {{id: $b}}) RETURN " + ", ".join(f"r.{p} AS {p}" for p in props)
             params = {"a": src, "b": dst}
+            if self._refused("lookup", question, cypher, params, links, trace, refusals):
+                continue
             with trace.stage("lookup") as stage:
                 rows = list(self.store.query(cypher, params, limit=10, timeout_ms=5_000).rows)
                 stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
@@ -335,19 +367,26 @@ class Answerer:
         return self.render(replace(shape, shape="value"), rows, cypher, params)
 
     # -- one-step queries composed from the question's cues ------------------------------------
-    def compose(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
-        """The question's one-step query (`compose.py`), run and rendered; None when the question asks for more, or
+    def compose(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None) -> Outcome | None:
+        """The question's one-step query (`compose.py`), run and rendered; None when the question asks for more, when
+        the query leaves a word of the question unexplained (why is added to `refusals`, for the abstention), or
         when the query finds nothing (an empty answer to a question phrased positively is no answer to trust)."""
         links = self.links(question)
         anchors = []
         for x in links:
             m = re.search(re.escape(x.surface), question, re.I)
             anchors.append(Anchor(x.node_id, x.node_type, m.start() if m else 0))
+        why: list[str] = []
         built = compose(
             question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
-            present_edges=self.present_edges(),
+            present_edges=self.present_edges(), refusals=why,
         )  # fmt: skip
         if built is None:
+            if why:
+                with trace.stage("compose") as stage:
+                    stage.detail = {"refused": why}
+                if refusals is not None:
+                    refusals += [f"compose: {w}" for w in why]
             return None
         with trace.stage("compose") as stage:
             rows = list(self.store.query(built.cypher, built.params, limit=1000, timeout_ms=5_000).rows)
@@ -414,7 +453,15 @@ class Answerer:
         return verify_query(
             question, shape, cypher, params, rows, schema=self.schema, lexicon=self.lexicon, names=self.names,
             entity_surfaces=[x.surface for x in links], known_values=self.values(), entity_ids=[x.node_id for x in links],
+            value_words=self.value_words(),
         )  # fmt: skip
+
+    def value_words(self) -> dict[str, set[str]]:
+        """Word → the stored values (lower case) it names: node and edge values, and the words declared for them."""
+        words = {w: {v.lower()} for w, v in self.values().items()}
+        for w, hits in self.value_index().items():
+            words.setdefault(w, set()).update(h.value.lower() for h in hits)
+        return words
 
     def values(self) -> dict[str, str]:
         """Values of the indexed string properties (tier, severity, language...), lower case → as stored; read once."""

@@ -18,9 +18,13 @@ what the question names, so it covers the question by construction:
 - "how many" → a count; "no owner" / "without a runbook" → the relation's absence.
 
 Anything else the question says that this cannot express (a second relation or
-entity, a number, a property word not filtered on, a value of another type)
-makes `compose` return None, and the other retrievers (verified) or abstention
-take over. It builds text only; it runs nothing.
+entity, a property word not filtered on, a value of another type, an order or
+a time) makes `compose` return None, and the other retrievers (verified) or
+abstention take over. Last, the query built must explain every content word of
+the question (`explained.py`: a number, a hyphenated qualifier such as
+"e-books" or "pre-1900", a word for a relation the only joining edge may not
+mean, as in "Who has had Dune out?"); what it leaves is named in `refusals`.
+It builds text only; it runs nothing.
 """
 
 from __future__ import annotations
@@ -30,15 +34,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
+from opsgraph.rag.lexicon import FAILURE, FILLER, Lexicon, inflections, plain_relation_words, stem, tokens, type_forms
 from opsgraph.rag.shape import QuestionShape, person_type
-from opsgraph.rag.verify import FAILURE, FILLER, Lexicon, plain_relation_words, stem, tokens, type_forms, unexplained_words
 from opsgraph.schema import GraphSchema
 
 _NEGATION = re.compile(r"\b(no|not|without|nobody|none|lack\w*|unowned|missing)\b|n't\b", re.I)
 SPREAD_HOPS = 6
 """How far a failure is followed through the dependency edge ("directly or through others")."""
-_NUMBER = re.compile(r"(?<![\w.])(?:[A-Za-z]+-)?\d+(?:\.\d+)?(?:-[A-Za-z]+)?(?!\w)")
-"""A number the question names, also joined to a word ("pre-1900", "24-hour"): a one-step query filters on none."""
 _BEING_IN = re.compile(r"(?:\b(?:is|are|was|were|am)\b|'s\b).*\b(?:on|in)\b", re.I)
 """Being on or in something ("Who is on the Payments team?", "Which team is Chloe on?"): membership, when the
 question names no relation word."""
@@ -75,19 +78,6 @@ class Composed:
     negated: bool = False
 
 
-def _inflections(word: str) -> list[str]:
-    """The word and the forms it may be an inflection of ("reads" → read, "consumed" → consume): no stemming, so
-    "responded" is not "responder"."""
-    out = [word]
-    for suffix, repl in (("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            out.append(word[: -len(suffix)] + repl)
-    if word.endswith("s") and not word.endswith("ss") and len(word) >= 5:
-        # "Who manages X?" asks for X's manager: a verb's agent noun names a role the estate may hold.
-        out.append(word[:-1] + ("r" if word[-2] == "e" else "er"))
-    return out
-
-
 def _ends(schema: GraphSchema, edge: str) -> tuple[list[str], list[str]]:
     spec = schema.edges[edge]
     return list(spec.from_types), list(spec.to_types)
@@ -101,20 +91,6 @@ def _word_at(question: str, word: str) -> int:
     return m.start() if m else -1
 
 
-_HYPHENATED = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
-
-
-def _qualified_type(text: str, schema: GraphSchema, values: Mapping[str, Sequence[ValueHit]]) -> bool:
-    """A type word with a hyphenated qualifier the estate holds no value for ("e-books", "sub-teams"): a kind of the
-    type no one-step query can filter on, so answering with every node of the type would be wrong."""
-    forms = {f for n in schema.nodes for f in type_forms(n)}
-    for m in _HYPHENATED.finditer(text):
-        head, word = m.group(1).lower(), m.group(2).lower()
-        if word in forms and f"{head}-{word}" not in values and head not in values:
-            return True
-    return False
-
-
 def compose(
     question: str,
     shape: QuestionShape,
@@ -125,9 +101,12 @@ def compose(
     lexicon: Lexicon,
     values: Mapping[str, Sequence[ValueHit]],
     present_edges: Sequence[str] | None = None,
+    refusals: list[str] | None = None,
 ) -> Composed | None:
     """The one-step query `question` asks for, or None when it asks for more (see the module docstring).
-    `present_edges`: edge types the store holds at least one of (an empty one is no reading of a relation word)."""
+    `present_edges`: edge types the store holds at least one of (an empty one is no reading of a relation word).
+    A query built but leaving a word of the question unexplained (`explained.py`) is refused: why is added to
+    `refusals`, so an abstention can name the words."""
     if shape.shape in ("risk", "path") or shape.wants_value or (shape.wants_number and shape.shape != "count"):
         return None
     question = plain_relation_words(question)  # "looks after" → "maintains" (offsets kept)
@@ -135,8 +114,8 @@ def compose(
     for surface in sorted(surfaces, key=len, reverse=True):
         if surface:
             masked = re.sub(re.escape(surface), " ", masked, flags=re.I)
-    if _NUMBER.search(masked) or _SUPERLATIVE.search(masked) or _qualified_type(masked, schema, values):
-        return None
+    if _SUPERLATIVE.search(masked):
+        return None  # an order, a comparison or a time: a one-step query computes none
     if lexicon.phrase_cues(masked)[0]:
         return None  # "the pager schedule of X" names a property: a lookup reads it, no relation is walked
     ids = list(dict.fromkeys(a.node_id for a in anchors))
@@ -158,7 +137,7 @@ def compose(
     for w in words:
         if w in paired:
             continue
-        found = next((values[k] for k in _inflections(w) if k in values), ())
+        found = next((values[k] for k in inflections(w) if k in values), ())
         hits = [h for h in found if len(h.value) > 3 or re.search(rf"(?<!\w){re.escape(h.value)}(?!\w)", question)]
         if hits:
             named.append((w, hits))
@@ -206,7 +185,7 @@ def compose(
         # for people only when that edge reaches people.
         valued_edges = {h.owner for _, hs in named for h in hs if h.on_edge and (present_edges is None or h.owner in present_edges)
                         and anchor.node_type in _ends(schema, h.owner)[0] + _ends(schema, h.owner)[1]}  # fmt: skip
-        if len(valued_edges) == 1 and not unexplained_words([w for w in words if w not in dict(named)], lexicon, schema):
+        if len(valued_edges) == 1 and not unknown_words([w for w in words if w not in dict(named)], lexicon, schema):
             only = next(iter(valued_edges))
             ends_only = _ends(schema, only)[0] + _ends(schema, only)[1]
             if want is None or (shape.shape == "person" and want == person and person not in ends_only):
@@ -225,7 +204,7 @@ def compose(
                 # "How many incidents has the cart service had?": an incident of a component is one that affected it
                 # (the schema's `incidents.affected` edge), not only one it caused.
                 joining = [incidents.affected]
-            elif not edge_cues and _BEING_IN.search(masked) and not unexplained_words([w for w in words if w not in dict(named)], lexicon, schema):
+            elif not edge_cues and _BEING_IN.search(masked) and not unknown_words([w for w in words if w not in dict(named)], lexicon, schema):
                 # "Who is on the Risk & Data team?": being on a team, with no relation word, is being its member
                 # (and only when every other word is explained: "Who is on leave from the team?" is not membership).
                 members = {e for es in lexicon.edge_cues(_MEMBERSHIP_WORDS).values() for e in es}
@@ -321,9 +300,6 @@ def compose(
             return None
     if _leftover(words, edge_cues, named, schema, lexicon, target, anchor):
         return None
-    unexplained = unexplained_words([w for w in words if w not in dict(named)], lexicon, schema)
-    if len(unexplained) > 1:
-        return None  # "What TLS certificate does the payment service use?" asks about things the query cannot see
     synonyms = {str(x).lower() for spec in schema.nodes.values() for x in (getattr(spec, "synonyms", None) or [])}
     plain = {f for t in schema.nodes for f in type_forms(t)}
     # "the payments namespace": a value named with its property's word is that value, not a word for a component.
@@ -331,12 +307,6 @@ def compose(
     if anchor is None and any(w in synonyms and w not in plain and w not in as_values for w in words):
         # "Which services does checkout need?" with "checkout" not linked: a word people use for one component.
         return None
-    if any(_names_a_thing(words, w, of_something=anchor is not None) for w in unexplained):
-        # "Who's on call for the ledger?" with "ledger" not linked: the query would answer for everything ("everyone
-        # on call"), not for the thing the question names; "Who was the incident commander for X?" asks for one
-        # responder, not all. ("Which services are written in Python?": 'written' is no thing named.)
-        return None
-
     label = f":{target}" if target else ""
     node_where = [f"x.{p} {'IN' if isinstance(v, list) else '='} $v_{p}" for p, v in node_filters.items()]
     params: dict[str, object] = {f"v_{p}": v for p, v in node_filters.items()}
@@ -373,6 +343,14 @@ def compose(
         cypher += " ORDER BY id"
     parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "bridge": bridge, "forward": forward, "target": target or None,
              "filters": {**node_filters, **{f"edge.{k}": v for k, v in edge_filters.items()}}, "negated": negated}  # fmt: skip
+    # Every content word must be explained by the query built ("Who has had Dune out?" with the one edge that joins
+    # books to people: 'out' is no word of it); what is left is named, and the query is not an answer.
+    value_words = {w: [h.value for h in hs] for w, hs in values.items()}
+    left = unexplained_words(question, QueryFacts.of(cypher, params, schema), schema, lexicon=lexicon, surfaces=surfaces, values=value_words)
+    if left:
+        if refusals is not None:
+            refusals.append(f"the one-step query {cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}")
+        return None
     return Composed(cypher, params, parts, negated=negated)
 
 
@@ -380,21 +358,6 @@ def _one_or_all(hits: Sequence[ValueHit]) -> str | list[str]:
     """The value the hits name, or every value they name (in a stable order) when they name several."""
     values = sorted({h.value for h in hits})
     return values[0] if len(values) == 1 else values
-
-
-_DETERMINERS = frozenset("for of about the a an our my their its this that on to at with from by".split())
-
-
-def _names_a_thing(words: Sequence[str], word: str, *, of_something: bool = False) -> bool:
-    """True when `word` heads a noun phrase ("for the ledger", "of the warehouse"): one of the two words before it is
-    a preposition or determiner. `of_something`: only a phrase that is itself *of* or *for* something ("the incident
-    commander for X"), not one describing the entity named ("the Gemini API integration")."""
-    for i, w in enumerate(words):
-        if w != word or not any(x in _DETERMINERS for x in words[max(0, i - 2) : i]):
-            continue
-        if not of_something or (i + 1 < len(words) and words[i + 1] in ("for", "of", "on", "in", "at", "to")):
-            return True
-    return False
 
 
 def _types_named(words: Sequence[str], schema: GraphSchema, anchor: Anchor | None) -> list[str]:

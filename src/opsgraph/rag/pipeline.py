@@ -20,11 +20,11 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
+from opsgraph.rag.lexicon import TIME_QUALIFIER
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import PROCEDURE, Route, Router
 from opsgraph.rag.trace import Stage, Trace
-from opsgraph.rag.verify import TIME_QUALIFIER
 from opsgraph.retrieve.base import Hit, Retrieval, Retriever
 from opsgraph.retrieve.fusion import reciprocal_rank_fusion
 
@@ -234,7 +234,7 @@ class GraphRAG:
             return self._outcome(question, route, trace, answerer.risk(question, trace))
         reasons: list[str] = []
         if route.graph:
-            composed = answerer.compose(question, shape, trace)
+            composed = answerer.compose(question, shape, trace, reasons)
             if composed is not None:
                 return self._with_documents(question, route, trace, answerer, shape, composed)
             for retriever in self.structured:
@@ -251,7 +251,7 @@ class GraphRAG:
                     rendered = answerer.render(shape, rows, cypher, params)
                     return self._with_documents(question, route, trace, answerer, shape, rendered, hits=result.hits)
                 reasons += [f"{retriever.name}: {r}" for r in verdict.reasons]
-            looked = answerer.lookup(question, shape, trace)
+            looked = answerer.lookup(question, shape, trace, reasons)
             if looked is not None:
                 return self._outcome(question, route, trace, looked)
         cards: list[Hit] = []

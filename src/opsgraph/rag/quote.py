@@ -104,15 +104,17 @@ _INTENTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (
         re.compile(r"\b(roll(?:ing)? ?back|revert\w*|undo|re-?start\w*|scal(?:e|ing) (?:up|out|down)|fail ?over|mitigat\w*|fix\w*|"
                    r"recover\w*|remediat\w*|drain\w*|flush\w*|resolve|workaround|skip\w*|pause|disable|turn off|switch over|"
-                   r"raise|increase|grow|free up|clear|purge|reset|force)\b", re.I),
+                   r"raise|increase|grow|free up|clear|purge|reset|force|stop (?:it|this|them)|make it stop|"
+                   r"what (?:do|should|can|must) (?:i|we) do)\b", re.I),
         ("mitigation", "remediation", "resolution", "recovery", "workaround", "fix", "actions"),
     ),
-    (re.compile(r"\b(diagnos\w*|investigat\w*|debug\w*|troubleshoot\w*|find out|figure out|what do i check|what to check)\b", re.I),
+    (re.compile(r"\b(diagnos\w*|investigat\w*|debug\w*|troubleshoot\w*|find out|figure out|what to check|"
+                r"what (?:do|should|can|must) (?:i|we) (?:check|look at|verify))\b", re.I),
      ("diagnosis", "investigation", "troubleshooting", "debugging", "checks")),
     (re.compile(r"\b(escalat\w*)\b", re.I), ("escalation",)),
 )
-"""What a question asks to do → the headings runbooks conventionally put it under ("How do I roll back X?" → the
-*Mitigation* section, "how do I debug X?" → *Diagnosis*)."""
+"""What a question asks to do → the headings runbooks conventionally put it under ("How do I roll back X?", "what do
+I do?", "how do we stop it?" → the *Mitigation* section; "how do I debug X?", "what should I check?" → *Diagnosis*)."""
 
 
 def _intent_headings(question: str) -> tuple[str, ...]:

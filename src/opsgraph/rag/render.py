@@ -297,7 +297,8 @@ def render_rows(
     if shape.shape == "path":
         return Rendered(f"Path{' (' + what + ')' if what else ''}:", row_lines(rows, names))
     if single is not None and not nodes:
-        prop = _PROP.match(_RETURN.search(cypher).group(1)) if cypher and _RETURN.search(cypher) else None
+        returned = _RETURN.search(cypher) if cypher else None
+        prop = _PROP.match(returned.group(1)) if returned else None
         if prop is not None and described is not None:
             owner = _anchor_display(cypher or "", params, names)
             label = prop.group(2).replace("_", " ")

@@ -21,6 +21,10 @@ dependencies). Before its rows become the answer, `verify_query` checks:
 5. **Answer type**: "who" wants people (when the relations named can reach a
    person type), "which services" wants Service nodes, "how many" a number or
    a list to count.
+6. **Every word explained** (`explained.py`, the rule `compose` applies too):
+   each content word of the question is explained by the query (an entity it
+   matched, a type, relation or property it uses, a value or number it filters
+   on, a function word); the words left are named in the reason.
 
 Nothing here runs a query; node types of returned ids come from a `NameBook`.
 """
@@ -28,229 +32,27 @@ Nothing here runs a query; node types of returned ids come from a `NameBook`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsgraph.rag.explained import QueryFacts, query_edges, query_props, schema_prop_is_time, unexplained_words
+from opsgraph.rag.lexicon import (
+    FAILURE,
+    NEGATION,
+    NUMBER,
+    QUERY_NEGATION,
+    TIME_QUALIFIER,
+    TRANSITIVE,
+    VARIABLE_LENGTH,
+    Lexicon,
+    stem,
+    tokens,
+    type_forms,
+)
 from opsgraph.rag.render import NameBook, distinct_nodes
-from opsgraph.rag.shape import PERSON_HINTS, QuestionShape, type_words
+from opsgraph.rag.shape import PERSON_HINTS, QuestionShape
 from opsgraph.schema import GraphSchema
-from opsgraph.schema.words import TYPE_SYNONYMS
-
-_WORD = re.compile(r"[a-z0-9]+")
-_ONCALL = re.compile(r"\bon[- ]?call\b", re.I)
-_NEGATION = re.compile(r"\b(no|not|never|without|nobody|none|nothing|neither|nor|lack\w*|unowned|missing)\b|n't\b", re.I)
-_QUERY_NEGATION = re.compile(r"\bNOT\b|\bIS\s+NULL\b|=\s*0\b|<\s*1\b|\bsize\s*\([^)]*\)\s*=\s*0", re.I)
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_PERIODS = f"week|weekend|month|quarter|year|night|shift|sprint|rotation|time|{_DAYS}"
-_NOW_PERIODS = "week|weekend|month|quarter|year|sprint"
-TIME_QUALIFIER = re.compile(
-    rf"\b(yesterday|tomorrow|tonight|(?:last|next|previous|prior|past|coming) (?:{_PERIODS})|this (?:{_NOW_PERIODS})|"
-    rf"\d+ (?:minutes?|hours?|days?|weeks?|months?|quarters?|years?) ago|"
-    rf"(?:in|over|during|for) the (?:last|past|previous|next) (?:\d+ |few |couple of )?(?:minutes?|hours?|days?|weeks?|months?|quarters?|years?)|"
-    rf"on (?:{_DAYS})|(?:in|during|since|before|after) (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
-    rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day (?:night|morning|afternoon|evening))\b",
-    re.I,
-)
-"""A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
-deploys or metrics by date."""
-FAILURE = re.compile(
-    r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius|"
-    r"(?:is|are|goes|went|becomes?) (?:unavailable|offline|unreachable))\b",
-    re.I,
-)
-"""Words of a failure spreading: the question walks the dependency edge (towards what depends on the failing node)."""
-TRANSITIVE = re.compile(
-    r"\b(indirect\w*|transitive\w*|through others|through other|eventually|ultimately|all the way|chain|path|paths|route|reach\w*|"
-    r"connected|hops?|affected|impacted|impact|blast|cascad\w*|knock-on|ripple)\b",
-    re.I,
-)
-"""Words that ask for a relationship followed through others (besides the failure words)."""
-_REACH = re.compile(
-    r"\b(?:how (?:do|can|should|would) (?:i|we|you|one) (?:reach|get hold of|get in touch with|talk to|message|ping)|"
-    r"(?:what is|what's|what are) the (?:best )?(?:way|ways) to (?:reach|contact|get hold of))\b",
-    re.I,
-)
-"""Asking how to reach someone is asking for their contact properties (the schema may declare `contact` for them)."""
-_VARIABLE_LENGTH = re.compile(r"\[[^\]]*\*\s*\d*\s*(?:\.\.\s*\d*)?\s*\]")
-_GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
-_SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "title", "text", "embedding", "kind", "type", "path"})
-
-FILLER = frozenset(
-    "a an the of to in on for and or is are was were be been do does did what which who whom whose how many much list show "
-    "me us we our my i it its this that these those with from by at as there any all tell give name count number have has "
-    "had currently now right please can could would will should more than less fewer over under above below least "
-    "exactly between directly indirectly run runs operate exist exists got get".split()
-)
-"""Words that ask nothing of the graph by themselves (question words, articles, auxiliaries, 'right now')."""
-
-EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
-    "depend": ("use", "call", "need", "rely", "consum", "talk", "dependenc", "dependent", "downstream", "upstream", "publish"),
-    "own": ("owner", "ownership", "owned", "responsib", "maintain"),
-    "oncall": ("page", "pager", "paging", "rota", "rotation", "escalat"),
-    "caus": ("cause", "root", "culprit", "trigger"),
-    "affect": ("impact", "hit", "degrad"),
-    "respond": ("responder", "response", "involv", "handl"),
-    "member": ("belong", "join", "part"),
-    "runbook": ("playbook", "procedure"),
-    "wrote": ("author", "written", "write"),
-    "borrow": ("loan", "checkout", "check"),
-}
-"""Everyday words for relation-name stems; a schema's own `synonyms` add to these."""
-
-EVERYDAY_RELATION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:look(?:s|ed|ing)? after|(?:take|takes|taking|took) care of)\b", re.I), "maintains"),
-)
-"""Several-word relation phrases and the everyday relation word they mean ("looks after" is "maintains", an `own`
-word); their words alone mean something else ("after" is a time word)."""
-
-
-def plain_relation_words(text: str) -> str:
-    """`text` with each everyday relation phrase replaced by its one word, padded so every offset is kept."""
-    for pattern, word in EVERYDAY_RELATION_PHRASES:
-        text = pattern.sub(lambda m, w=word: w.ljust(len(m.group(0))), text)
-    return text
-
-
-def type_forms(name: str) -> set[str]:
-    """One-word forms of a node type's words ("service", "services", "externalservice"; "people" for Person)."""
-    return (
-        {f for tw in type_words(name) for f in (tw, tw + "s", tw + "es") if " " not in f}
-        | ({"people"} if name.lower() == "person" else set())
-        | {w for w in TYPE_SYNONYMS.get(name.lower(), ()) if " " not in w}
-    )
-
-
-def unexplained_words(words: Iterable[str], lexicon: Lexicon, schema: GraphSchema, values: Mapping[str, str] | None = None) -> list[str]:
-    """Content words that are no relation, property, type, value of the estate nor filler: what a question asks
-    about that the graph does not hold ("TLS certificate", "git commit", "vacation")."""
-    types = {f for n in schema.nodes for f in type_forms(n)}
-    out = []
-    for w in words:
-        if len(w) < 3 or w in FILLER or w in types or w.isdigit() or (values and w in values):
-            continue
-        if lexicon.edge_cues([w]) or lexicon.prop_cues([w]):
-            continue
-        out.append(w)
-    return out
-
-
-def stem(word: str) -> str:
-    """Crude English stem, enough to match "depends"/"depend"/"dependent", "owned"/"owner"/"owns"."""
-    w = word.lower()
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "ed", "es", "er", "s", "y"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            return w[: -len(suffix)]
-    return w
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case word tokens, with "on call"/"on-call" fused into one token `oncall`."""
-    return _WORD.findall(_ONCALL.sub(" oncall ", text.lower().replace("e-mail", "email")))
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """Question words (stems) → the schema's edge types and properties they mean."""
-
-    edges: dict[str, frozenset[str]]
-    props: dict[str, frozenset[str]]
-    phrases: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Several-word names of properties ("status page" for `status_page`, a declared "mailing list") → the properties."""
-
-    def phrase_cues(self, text: str) -> tuple[dict[str, frozenset[str]], str]:
-        """Property phrases `text` uses (longest first), and `text` with them blanked out."""
-        found: dict[str, frozenset[str]] = {}
-        text = _REACH.sub(" contact ", text)
-        for phrase in sorted(self.phrases, key=len, reverse=True):
-            pattern = re.compile(r"\b" + r"[\s_-]+".join(map(re.escape, phrase.split())) + r"s?\b", re.I)
-            if pattern.search(text):
-                found[phrase] = self.phrases[phrase]
-                text = pattern.sub(" ", text)
-        return found, text
-
-    def edge_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
-        return _cues(self.edges, words)
-
-    def prop_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
-        return _cues(self.props, words)
-
-
-def _cues(table: Mapping[str, frozenset[str]], words: Iterable[str]) -> dict[str, frozenset[str]]:
-    """Words found in `table` by themselves, by their stem, or (for keys of five letters or more) by a key they start
-    with ("consume" by `consum`, "responsible" by `responsib`)."""
-    out = {}
-    for w in words:
-        hit = table.get(w) or table.get(stem(w)) or next((table[w[: -len(x)]] for x in ("d", "s") if w.endswith(x) and w[: -len(x)] in table), None)
-        if not hit and len(w) >= 5:
-            hit = next((v for k, v in table.items() if len(k) >= 5 and w.startswith(k)), None)
-        if hit:
-            out[w] = hit
-    return out
-
-
-def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lexicon:
-    """The lexicon of `schema`: edge name words, declared synonyms, everyday words; property name words."""
-    edges: dict[str, set[str]] = {}
-    everyday: dict[str, set[str]] = {}  # stem → edges it reaches only through the everyday-word table
-    type_stems = {stem(w) for name in schema.nodes for tw in type_words(name) for w in tw.split()}
-    for name, spec in schema.edges.items():
-        if name in skip_types:
-            continue
-        upper = name.upper()
-        words = ["oncall"] if "ON_CALL" in upper or "ONCALL" in upper else [w for w in name.lower().split("_") if w not in _GENERIC]
-        stems = {stem(w) for w in words} or {name.lower()}
-        for syn in getattr(spec, "synonyms", None) or []:
-            stems |= {stem(w) for w in tokens(str(syn)) if w not in _GENERIC}
-        extra = set()
-        for s in stems:
-            for key, syns in EVERYDAY_RELATION_WORDS.items():
-                if s == key or s.startswith(key) or key.startswith(s):
-                    extra |= {stem(x) for x in syns} | {key}
-        for s in stems | extra:
-            edges.setdefault(s, set()).add(name)
-        for s in extra - stems:
-            everyday.setdefault(s, set()).add(name)
-    # A type word ("runbook" in RUNBOOK_FOR, "member" in MEMBER_OF) names a node type too: "which runbooks" asks for
-    # nodes of that type and need not walk the edge, so type words are left to the answer-type check.
-    for s in list(edges):
-        if s in type_stems:
-            del edges[s]
-    props: dict[str, set[str]] = {}
-    phrases: dict[str, set[str]] = {}
-    holders = [(spec, False) for n, spec in schema.nodes.items() if n not in skip_types] + [
-        (spec, True) for n, spec in schema.edges.items() if n not in skip_types
-    ]
-    for spec, on_edge in holders:
-        for prop, pspec in spec.properties.items():
-            if prop in _SKIP_PROPS:
-                continue
-            parts = [w for w in prop.lower().split("_") if w]
-            if len(parts) > 1:
-                phrases.setdefault(" ".join(parts), set()).add(prop)
-            elif not on_edge and stem(parts[0]) in edges and edges[stem(parts[0])] <= everyday.get(stem(parts[0]), set()):
-                # A property the schema names ("trigger" of an incident) beats an everyday word for a relation
-                # ("trigger" as a word for CAUSED_BY): "What triggered INC-7?" asks for the property.
-                del edges[stem(parts[0])]
-            for syn in getattr(pspec, "synonyms", None) or []:
-                syn_words = tokens(str(syn))
-                if len(syn_words) > 1:
-                    phrases.setdefault(" ".join(syn_words), set()).add(prop)
-                elif syn_words and syn_words[0] not in FILLER:
-                    props.setdefault(stem(syn_words[0]), set()).add(prop)
-            for w in prop.lower().split("_"):
-                if w in _GENERIC or len(w) < 3 or w in _SKIP_PROPS:
-                    continue
-                if stem(w) in type_stems:
-                    continue
-                props.setdefault(stem(w), set()).add(prop)
-    # A word that names a relation is checked as a relation, not as a property ("role" of MEMBER_OF is both).
-    return Lexicon(
-        {k: frozenset(v) for k, v in edges.items()},
-        {k: frozenset(v) for k, v in props.items() if k not in edges},
-        {k: frozenset(v) for k, v in phrases.items()},
-    )
 
 
 @dataclass
@@ -265,25 +67,9 @@ class Verdict:
         return {"ok": self.ok, "reasons": self.reasons, **self.cues}
 
 
-def query_edges(cypher: str, schema: GraphSchema) -> set[str]:
-    return {e for e in schema.edges if re.search(rf"[:|]\s*{re.escape(e)}\b", cypher)}
-
-
-def query_props(cypher: str) -> set[str]:
-    return set(re.findall(r"\.\s*([A-Za-z_]\w*)", cypher)) | set(re.findall(r"\{\s*([A-Za-z_]\w*)\s*:", cypher)) | set(
-        re.findall(r",\s*([A-Za-z_]\w*)\s*:", cypher)
-    )
-
-
 def _values(cypher: str, params: Mapping[str, Any]) -> str:
     literals = " ".join(a or b for a, b in re.findall(r"'([^']*)'|\"([^\"]*)\"", cypher))
     return (literals + " " + " ".join(str(v) for v in params.values())).lower()
-
-
-def schema_prop_is_time(schema: GraphSchema, prop: str) -> bool:
-    """Whether some node or edge type holds `prop` as a date or time."""
-    specs = [*schema.nodes.values(), *schema.edges.values()]
-    return any(prop in spec.properties and spec.properties[prop].type.value in ("datetime", "date", "time") for spec in specs)
 
 
 def person_types(schema: GraphSchema) -> set[str]:
@@ -303,9 +89,11 @@ def verify_query(
     entity_surfaces: Sequence[str] = (),
     known_values: Mapping[str, str] | None = None,
     entity_ids: Sequence[str] = (),
+    value_words: Mapping[str, Collection[str]] | None = None,
 ) -> Verdict:
     """Check that `cypher` (run with `params`, giving `rows`) covers `question`; see the module docstring.
-    `entity_ids`: the nodes the question names (linked); each must be bound in the query."""
+    `entity_ids`: the nodes the question names (linked); each must be bound in the query. `value_words`: words of the
+    estate's values → the values each names (for the rule of `explained.py`; default `known_values`)."""
     reasons: list[str] = []
     bound = {str(v) for v in params.values() if isinstance(v, str | int)} | {str(x) for v in params.values() if isinstance(v, list | tuple) for x in v}
     for node in dict.fromkeys(entity_ids):
@@ -334,8 +122,8 @@ def verify_query(
     for word, wanted in prop_cues.items():
         if not wanted & used_props and word not in values and stem(word) not in values:
             reasons.append(f"'{word}' names {'/'.join(sorted(wanted))}, which the query does not read")
-    negated_q = bool(_NEGATION.search(masked))
-    negated_c = bool(_QUERY_NEGATION.search(cypher))
+    negated_q = bool(NEGATION.search(masked))
+    negated_c = bool(QUERY_NEGATION.search(cypher))
     if negated_q and not negated_c:
         reasons.append("the question negates (no/not/never/without) but the query does not")
     elif negated_c and not negated_q:
@@ -354,7 +142,7 @@ def verify_query(
         if walked > 1 and walked > named:
             # "What is affected if X goes down?" answered by incidents that affected X and what else they affected.
             reasons.append(f"the query walks {edge} {walked} times; the question names it {named} time(s)")
-    if _VARIABLE_LENGTH.search(cypher) and not FAILURE.search(masked) and not TRANSITIVE.search(masked):
+    if VARIABLE_LENGTH.search(cypher) and not FAILURE.search(masked) and not TRANSITIVE.search(masked):
         # "What is upstream of X?" asks for X's direct callers; a walk through others answers a bigger question.
         reasons.append("the query follows a relationship through other nodes (a variable-length walk); the question asks for direct ones")
     if FAILURE.search(masked):
@@ -364,12 +152,15 @@ def verify_query(
     for value in _named_values(masked, known_values):
         if value.lower() not in values:
             reasons.append(f"'{value}' is a value in the estate the query does not use")
-    for number in _NUMBER.findall(masked):
+    for number in NUMBER.findall(masked):
         if number not in cypher and not any(_same_number(number, v) for v in params.values()):
             reasons.append(f"the question's number {number} is not in the query")
-    unexplained = unexplained_words(tokens(FAILURE.sub(" ", masked)), lexicon, schema, known_values)
-    if len(unexplained) > 1:
-        reasons.append(f"the question asks about {', '.join(repr(w) for w in unexplained)}, which the graph does not hold")
+    facts = QueryFacts.of(cypher, params, schema)
+    unexplained = unexplained_words(question, facts, schema, lexicon=lexicon, surfaces=entity_surfaces, values=value_words if value_words is not None else known_values)
+    if unexplained:
+        # Every content word must be explained by the query ("Who has had Dune out?": 'out' names no relation the
+        # query walks, so rows of the only edge joining books to people answer another question).
+        reasons.append(f"the query explains no part of the question's {', '.join(repr(w) for w in unexplained)}")
     if TIME_QUALIFIER.search(masked) and not any(schema_prop_is_time(schema, p) for p in used_props):
         reasons.append(f"the question asks about a time ({TIME_QUALIFIER.search(masked).group(0)!r}); the query reads no time")  # type: ignore[union-attr]
     reasons += _type_reasons(shape, rows, names, schema, edge_cues)

@@ -120,7 +120,7 @@ def incident_labels(frame: TelemetryFrame, windows: Iterable[IncidentWindow]) ->
         end = w.end if w.end is not None else int(ts[-1])
         rows = (ts >= w.start) & (ts <= end)
         if rows.any():
-            labels[np.ix_(rows, cols)] = 1
+            labels[np.ix_(rows, np.asarray(cols, dtype=np.intp))] = 1
             used.append(w.incident)
     return labels, tuple(used)
 

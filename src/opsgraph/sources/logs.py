@@ -21,7 +21,6 @@ lines around an onset (`app`). This module reads files; it never writes to a sto
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from typing import Any
 from opsgraph.errors import SourceError
 from opsgraph.schema import GraphSchema
 from opsgraph.sources.base import Facts, KnownIds, SourceConfig, register_reader
+from opsgraph.sources.csv_table import first_alias, header_index, table_rows
 from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.traces import service_of_pod
 
@@ -107,46 +107,37 @@ def _iso_ns(text: str) -> int:
 
 
 def _pick(keys: dict[str, int] | dict[str, Any], kind: str) -> str | None:
-    for name in _ALIASES[kind]:
-        if name in keys:
-            return name
-    return None
+    return first_alias(keys, _ALIASES[kind])
 
 
 def read_log_table(path: str | Path) -> Iterator[LogLine]:
     """Log lines from a CSV log table (Nezha's layout or the same columns under other common names)."""
     path = Path(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise LogFormatError(f"{path}: cannot read the log table: {exc.strerror or exc}") from exc
-    with handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            return
-        cols = {h.strip().lower(): i for i, h in enumerate(header)}
-        t_ns, t_iso = _pick(cols, "time_ns"), _pick(cols, "time_iso")
-        who = _pick(cols, "service") or _pick(cols, "pod")
-        sev, text = _pick(cols, "severity"), _pick(cols, "text")
-        if (t_ns is None and t_iso is None) or who is None or (sev is None and text is None):
-            raise LogFormatError(f"{path}: line 1: a log table needs a time (TimeUnixNano or Timestamp), a service or "
-                                 "pod column, and a severity or the line (Log/message)")
-        from_pods = who in _ALIASES["pod"]
-        for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            try:
-                when = int(row[cols[t_ns]]) if t_ns is not None else _iso_ns(row[cols[t_iso]])  # type: ignore[index]
-                name = row[cols[who]].strip()
-                error = _severity_error(row[cols[sev]]) if sev is not None else _text_error(row[cols[text]])  # type: ignore[index]
-            except IndexError:
-                raise LogFormatError(f"{path}: line {line}: expected {len(header)} columns, found {len(row)}") from None
-            except ValueError:
-                field = t_ns or t_iso
-                raise LogFormatError(f"{path}: line {line}: field {field!r} must be Unix nanoseconds or an ISO time with a "
-                                     "zone") from None
-            yield LogLine(service_of_pod(name) if from_pods else name, when, error)
+    rows = table_rows(path, "log table", LogFormatError)
+    first = next(rows, None)
+    if first is None:
+        return
+    header = first[1]
+    cols = header_index(header)
+    t_ns, t_iso = _pick(cols, "time_ns"), _pick(cols, "time_iso")
+    who = _pick(cols, "service") or _pick(cols, "pod")
+    sev, text = _pick(cols, "severity"), _pick(cols, "text")
+    if (t_ns is None and t_iso is None) or who is None or (sev is None and text is None):
+        raise LogFormatError(f"{path}: line 1: a log table needs a time (TimeUnixNano or Timestamp), a service or "
+                             "pod column, and a severity or the line (Log/message)")
+    from_pods = who in _ALIASES["pod"]
+    for line, row in rows:
+        try:
+            when = int(row[cols[t_ns]]) if t_ns is not None else _iso_ns(row[cols[t_iso]])  # type: ignore[index]
+            name = row[cols[who]].strip()
+            error = _severity_error(row[cols[sev]]) if sev is not None else _text_error(row[cols[text]])  # type: ignore[index]
+        except IndexError:
+            raise LogFormatError(f"{path}: line {line}: expected {len(header)} columns, found {len(row)}") from None
+        except ValueError:
+            field = t_ns or t_iso
+            raise LogFormatError(f"{path}: line {line}: field {field!r} must be Unix nanoseconds or an ISO time with a "
+                                 "zone") from None
+        yield LogLine(service_of_pod(name) if from_pods else name, when, error)
 
 
 def read_log_jsonl(path: str | Path) -> Iterator[LogLine]:

@@ -57,12 +57,16 @@ SHOW_UNKNOWN = 20
 class PrometheusError(SourceError):
     """A Prometheus-compatible server could not give the telemetry asked for; nothing was stored.
 
-    `status` is the HTTP status when there was an answer, `retriable` whether retrying could help.
+    `upstream_status` is that server's HTTP status when there was an answer, `retriable` whether retrying could
+    help. `status` stays the status opsgraph's own API answers with: 502 when the server failed or refused (its
+    401 is not the API client's), 422 for a setting or query opsgraph refuses before asking.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, retriable: bool = False, field: str = "") -> None:
-        self.status = status
+    def __init__(self, message: str, *, upstream_status: int | None = None, retriable: bool = False, field: str = "") -> None:
+        self.upstream_status = upstream_status
         self.retriable = retriable
+        if retriable or upstream_status is not None:
+            self.status = 502
         super().__init__(message, field=field)
 
 
@@ -193,7 +197,7 @@ class PrometheusClient:
                     raise
                 last = exc
         assert last is not None
-        raise PrometheusError(f"{last} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})", status=last.status, retriable=True, field=last.field)
+        raise PrometheusError(f"{last} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})", upstream_status=last.upstream_status, retriable=True, field=last.field)
 
     def _once(self, path: str, params: Mapping[str, str] | None, what: str) -> dict[str, Any]:
         assert self._client is not None
@@ -224,17 +228,17 @@ class PrometheusClient:
         if status in (401, 403):
             how = "bearer token (prometheus.bearer_token_env)" if self._token is not None else (
                 "basic auth (prometheus.basic_user / basic_password_env)" if self.settings.basic_user else "no credentials configured")
-            raise PrometheusError(f"{url}: HTTP {status}, the server refused the credentials ({how}): {detail}", status=status)  # fmt: skip
+            raise PrometheusError(f"{url}: HTTP {status}, the server refused the credentials ({how}): {detail}", upstream_status=status)  # fmt: skip
         if status >= 500:
-            raise PrometheusError(f"{url}: server error HTTP {status} for {what}: {detail}", status=status, retriable=True)
+            raise PrometheusError(f"{url}: server error HTTP {status} for {what}: {detail}", upstream_status=status, retriable=True)
         if status >= 400:
-            raise PrometheusError(f"{url}: HTTP {status}, the server rejected {what}: {detail}", status=status)
+            raise PrometheusError(f"{url}: HTTP {status}, the server rejected {what}: {detail}", upstream_status=status)
         if not isinstance(body, dict):
-            raise PrometheusError(f"{url}: the answer for {what} is not a JSON object (truncated or not a Prometheus API): {resp.text[:200]!r}", status=status)
+            raise PrometheusError(f"{url}: the answer for {what} is not a JSON object (truncated or not a Prometheus API): {resp.text[:200]!r}", upstream_status=status)
         if body.get("status") == "error":
-            raise PrometheusError(f"{url}: {what} failed: {detail}", status=status)
+            raise PrometheusError(f"{url}: {what} failed: {detail}", upstream_status=status)
         if body.get("isPartial") is True or body.get("partial") is True:
-            raise PrometheusError(f"{url}: the server answered {what} with partial data (isPartial); nothing stored, pull again later", status=status)
+            raise PrometheusError(f"{url}: the server answered {what} with partial data (isPartial); nothing stored, pull again later", upstream_status=status)
         data = body.get("data", body) if "status" in body else body
         if not isinstance(data, dict):
             data = {"value": data}
@@ -250,7 +254,7 @@ class PrometheusClient:
             info = self.get_json("/api/v1/status/buildinfo", what="the build info")
             return {"ok": True, "version": info.get("version"), "url": self.settings.url}
         except PrometheusError as exc:
-            if exc.status != 404:
+            if exc.upstream_status != 404:
                 raise
         # VictoriaMetrics and some proxies have no buildinfo: a trivial query proves the API works.
         self.get_json("/api/v1/query", {"query": "1"}, what="a probe query")

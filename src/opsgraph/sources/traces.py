@@ -32,7 +32,6 @@ This module reads files and aggregates; it never writes to a store.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import defaultdict
@@ -46,6 +45,7 @@ import numpy as np
 from opsgraph.errors import SourceError
 from opsgraph.schema import GraphSchema
 from opsgraph.sources.base import Facts, KnownIds, Shaper, SourceConfig, register_reader
+from opsgraph.sources.csv_table import first_alias, header_index, table_rows
 from opsgraph.sources.doc_cache import DocumentCache
 
 
@@ -136,13 +136,8 @@ _REQUIRED = ("trace_id", "span_id", "parent_id", "service", "start_ns", "end_ns"
 
 
 def _columns(header: list[str], path: Path) -> dict[str, int]:
-    norm = [h.strip().lower() for h in header]
-    found: dict[str, int] = {}
-    for key, names in _TABLE_ALIASES.items():
-        for name in names:
-            if name in norm:
-                found[key] = norm.index(name)
-                break
+    index = header_index(header)
+    found = {key: index[name] for key, names in _TABLE_ALIASES.items() if (name := first_alias(index, names)) is not None}
     missing = [k for k in _REQUIRED if k not in found]
     if missing:
         wanted = ", ".join("/".join(_TABLE_ALIASES[k][:2]) for k in missing)
@@ -162,39 +157,32 @@ def _status(value: str) -> bool | None:
 def read_span_table(path: str | Path) -> Iterator[Span]:
     """Spans from a CSV span table (Nezha's layout or the same columns under OpenTelemetry's names)."""
     path = Path(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise TraceFormatError(f"{path}: cannot read the span table: {exc.strerror or exc}") from exc
-    with handle:
-        reader = csv.reader(handle)
+    rows = table_rows(path, "span table", TraceFormatError)
+    first = next(rows, None)
+    if first is None:
+        return
+    header = first[1]
+    cols = _columns(header, path)
+    from_pods = header[cols["service"]].strip().lower() in ("podname", "pod_name", "pod")
+    workload = service_of_pod if from_pods else str.strip
+    for line, row in rows:
         try:
-            header = next(reader)
-        except StopIteration:
-            return
-        cols = _columns(header, path)
-        from_pods = header[cols["service"]].strip().lower() in ("podname", "pod_name", "pod")
-        workload = service_of_pod if from_pods else str.strip
-        for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            try:
-                parent = row[cols["parent_id"]].strip()
-                status = _status(row[cols["status"]]) if "status" in cols else None
-                yield Span(
-                    trace_id=row[cols["trace_id"]].strip(),
-                    span_id=row[cols["span_id"]].strip(),
-                    parent_id=None if parent.lower() in _ROOT_PARENTS else parent,
-                    service=workload(row[cols["service"]]),
-                    operation=row[cols["operation"]].strip() if "operation" in cols else "",
-                    start_ns=int(row[cols["start_ns"]]),
-                    end_ns=int(row[cols["end_ns"]]),
-                    error=status,
-                )
-            except IndexError:
-                raise TraceFormatError(f"{path}: line {line}: expected {len(header)} columns, found {len(row)}") from None
-            except ValueError:
-                raise TraceFormatError(f"{path}: line {line}: start/end must be integers (Unix nanoseconds)") from None
+            parent = row[cols["parent_id"]].strip()
+            status = _status(row[cols["status"]]) if "status" in cols else None
+            yield Span(
+                trace_id=row[cols["trace_id"]].strip(),
+                span_id=row[cols["span_id"]].strip(),
+                parent_id=None if parent.lower() in _ROOT_PARENTS else parent,
+                service=workload(row[cols["service"]]),
+                operation=row[cols["operation"]].strip() if "operation" in cols else "",
+                start_ns=int(row[cols["start_ns"]]),
+                end_ns=int(row[cols["end_ns"]]),
+                error=status,
+            )
+        except IndexError:
+            raise TraceFormatError(f"{path}: line {line}: expected {len(header)} columns, found {len(row)}") from None
+        except ValueError:
+            raise TraceFormatError(f"{path}: line {line}: start/end must be integers (Unix nanoseconds)") from None
 
 
 def _attr(attributes: Iterable[dict[str, Any]], key: str) -> str | None:

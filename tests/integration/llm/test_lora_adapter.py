@@ -29,12 +29,15 @@ from opsgraph.llm.adapters import (
     LoraSettings,
     SFTExample,
     TrainResult,
+    clear_base_cache,
     export_lora_gguf,
     load_base,
     load_merged,
     train_lora,
 )
 from opsgraph.llm.adapters.train import encode_example
+
+pytestmark = pytest.mark.training  # run first in the session (tests/conftest.py)
 
 SYSTEM = "Translate the question into a graph query."
 TEMPLATES = (
@@ -92,7 +95,7 @@ def _exact_match(llm: Any, examples: list[SFTExample]) -> tuple[float, list[str]
 
 
 @pytest.fixture(scope="module")
-def trained(smollm2_file: ModelFile, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+def trained(smollm2_file: ModelFile, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainResult]:
     seen: list[tuple[int, int, float]] = []
     load_base(smollm2_file.path)  # parse the GGUF once for this module: each training below copies it instead of parsing again
     result = train_lora(
@@ -108,7 +111,10 @@ def trained(smollm2_file: ModelFile, tmp_path_factory: pytest.TempPathFactory) -
         f"\ntrained {result.steps} steps in {result.seconds:.1f}s ({result.seconds_per_step:.2f} s/step, "
         f"{result.tokens_per_second:.0f} tokens/s; base load {result.load_seconds:.1f}s); loss {result.losses[0]:.3f} -> {result.losses[-1]:.3f}"
     )
-    return result
+    yield result
+    # The parsed base (~0.5 GB float32) was kept for this module's trainings only: a later module that trains (the tune
+    # test) would otherwise copy it and hold both, which made it the whole run's memory peak (issue 13: 4.0 GB).
+    clear_base_cache()
 
 
 def test_training_lowers_the_loss_and_writes_both_formats(trained: TrainResult) -> None:

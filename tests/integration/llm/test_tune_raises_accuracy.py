@@ -25,6 +25,8 @@ from opsgraph.retrieve.text2cypher import (
 )
 from opsgraph.store.cypher_guard import write_clauses
 
+pytestmark = pytest.mark.training  # run first in the session (tests/conftest.py)
+
 SERVICES = [
     ("web", "Web Frontend", "critical", 8080), ("api", "Public API", "critical", 8081), ("auth", "Auth Service", "high", 9000),
     ("cart", "Cart Service", "high", 7070), ("search", "Search Service", "medium", 7000), ("mail", "Mail Sender", "low", 2525),

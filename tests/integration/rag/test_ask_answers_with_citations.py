@@ -68,8 +68,12 @@ def test_runbook_question_is_quoted_from_the_runbook(og: OpsGraph) -> None:
 def test_unknown_entity_is_abstained(og: OpsGraph) -> None:
     answer = og.ask("Which services depend on the moon base?")
     assert answer.rows is None and answer.abstained
-    pipeline = [s.name for s in answer.trace.stages if s.name not in ("memory", "cache", "cache store")]
+    # The one-step query built for it is refused (the words it leaves unexplained are named), and not run.
+    refused = [s for s in answer.trace.stages if s.name == "compose"]
+    assert refused and "'moon'" in str(refused[0].detail["refused"]) and "rows" not in refused[0].detail
+    pipeline = [s.name for s in answer.trace.stages if s.name not in ("memory", "cache", "cache store", "compose")]
     assert pipeline[:3] == ["route", "shape", "retrieve:schema_path"]
+    assert "moon" in answer.text  # the abstention says which words the graph could not explain
 
 
 def test_empty_home_gives_a_clear_error(tmp_path: Path) -> None:

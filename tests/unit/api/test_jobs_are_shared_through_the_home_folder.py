@@ -133,3 +133,30 @@ def test_a_queued_job_a_stopping_runner_will_not_run_is_recorded_failed(tmp_path
     assert _wait(b, running.id).state == "succeeded"
     stopped = b.get(queued.id)
     assert stopped.state == "failed" and stopped.error is not None and stopped.error["code"] == "server_stopped" and stopped.result is None
+
+
+def test_progress_rewrites_the_record_at_most_every_half_second_but_keeps_every_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writes: list[int] = []
+    original = JobFolder.write
+
+    def counting(self: JobFolder, job: dict[str, Any], events: list[dict[str, Any]], owner: Any) -> None:
+        writes.append(len(events))
+        original(self, job, events, owner)
+
+    monkeypatch.setattr(JobFolder, "write", counting)
+    clock = [1000.0]
+    monkeypatch.setattr(jobs_module.time, "monotonic", lambda: clock[0])
+    a, b = JobRunner(threading.Lock(), tmp_path / "jobs"), JobRunner(threading.Lock(), tmp_path / "jobs")
+
+    def work(progress: Any) -> None:
+        for done in range(1, 51):  # 50 steps, 0.15 s apart: every step is an event (>= 0.1 s apart)
+            clock[0] += 0.15
+            progress("nodes:Service", done, 50)
+
+    job = a.submit("ingest", {}, work)
+    finished = _wait(a, job.id)
+    progress = [e for e in finished.events if e["event"] == "progress"]
+    assert [e["data"]["done"] for e in progress] == list(range(1, 51))
+    # created + running + the first step + one every 0.5 s (every 4th step at 0.15 s) + the last + succeeded
+    assert len(writes) <= 3 + 50 * 0.15 / 0.5 + 2, writes
+    assert len(b.get(job.id).events) == len(finished.events), "the last record holds every event"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from memory_store import MemoryStore
+from opsgraph.rag.lexicon import Lexicon, build_lexicon
 from opsgraph.rag.render import NameBook
-from opsgraph.rag.verify import Lexicon, build_lexicon
 from opsgraph.schema import GraphSchema
 
 SCHEMA = {

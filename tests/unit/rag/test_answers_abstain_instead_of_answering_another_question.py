@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from opsgraph.rag.compose import Anchor, ValueHit, compose
+from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon
 from opsgraph.rag.quote import _intent_headings, asks_for_heading
 from opsgraph.rag.render import NameBook
 from opsgraph.rag.router import HOW_TO, PROCEDURE, Router
 from opsgraph.rag.shape import question_shape, without_paging_words
-from opsgraph.rag.verify import TIME_QUALIFIER, Lexicon, build_lexicon, verify_query
+from opsgraph.rag.verify import verify_query
 from opsgraph.schema import GraphSchema
 
 VALUES = {
@@ -104,6 +105,11 @@ def test_what_a_question_asks_to_do_names_the_runbook_section() -> None:
     assert "mitigation" in _intent_headings("How do I roll back the payment service?")
     assert "mitigation" in _intent_headings("How do I skip a poison message on order-events?")
     assert "diagnosis" in _intent_headings("How do I debug checkout latency?")
+    # Everyday wording of the same two asks (the dev4 set's runbook questions).
+    assert "mitigation" in _intent_headings("shopping assistant getting 429s from Gemini, what do I do?")
+    assert "mitigation" in _intent_headings("frontend throws 502s every deploy, how do we stop it?")
+    assert "diagnosis" in _intent_headings("what should I check when I take over the pager at handover?")
+    assert _intent_headings("Does the checkout stop working when payments is down?") == ()
     assert _intent_headings("What does the frontend depend on?") == ()
     # Asking two things names no one section.
     assert _intent_headings("How do I diagnose and fix redis-cart?") == ()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
+from opsgraph.rag.lexicon import Lexicon
 from opsgraph.rag.shape import question_shape
-from opsgraph.rag.verify import Lexicon
 from opsgraph.schema import GraphSchema
 
 VALUES = {

@@ -16,8 +16,8 @@ import pytest
 from pydantic import ValidationError
 
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
+from opsgraph.rag.lexicon import build_lexicon, tokens
 from opsgraph.rag.shape import question_shape
-from opsgraph.rag.verify import build_lexicon, tokens
 from opsgraph.schema import GraphSchema
 
 SCHEMA = {

@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from opsgraph.rag.compose import _inflections
-from opsgraph.rag.verify import plain_relation_words
+from opsgraph.rag.lexicon import inflections, plain_relation_words
 from opsgraph.schema.model import PropertySpec
 
 
@@ -24,10 +23,10 @@ def test_relation_phrases_become_one_relation_word_and_keep_offsets() -> None:
 
 
 def test_a_verb_names_its_agent_noun() -> None:
-    assert "manager" in _inflections("manages")
-    assert "leader" in _inflections("leads")
-    assert "manager" not in _inflections("manage")
-    assert not any(x.endswith("sser") for x in _inflections("class"))
+    assert "manager" in inflections("manages")
+    assert "leader" in inflections("leads")
+    assert "manager" not in inflections("manage")
+    assert not any(x.endswith("sser") for x in inflections("class"))
 
 
 def test_value_synonyms_are_single_words_on_a_string_property() -> None:

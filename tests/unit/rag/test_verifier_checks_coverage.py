@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsgraph.rag.lexicon import Lexicon, build_lexicon, stem
 from opsgraph.rag.render import NameBook
 from opsgraph.rag.shape import question_shape
-from opsgraph.rag.verify import Lexicon, build_lexicon, stem, verify_query
+from opsgraph.rag.verify import verify_query
 from opsgraph.schema import GraphSchema
 
 

@@ -102,7 +102,7 @@ def test_retries_give_up_with_the_last_error() -> None:
     client, slept = _client(lambda r: httpx.Response(502, text="bad gateway"))
     with pytest.raises(PrometheusError, match=r"server error HTTP 502 .*bad gateway.*gave up after 3 attempts") as info:
         client.query_range("up", 0, 60, 60)
-    assert info.value.status == 502 and info.value.retriable and slept == [0.1, 0.2]
+    assert info.value.upstream_status == 502 and info.value.retriable and slept == [0.1, 0.2]
 
 
 @pytest.mark.parametrize(
@@ -204,3 +204,12 @@ def test_configuration_is_checked() -> None:
     client = PrometheusClient(cfg(queries={"Service": {"disk": "q"}}), transport=httpx.MockTransport(lambda r: _matrix([]))).open()
     with pytest.raises(SourceError, match=r"'disk' is not a telemetry feature of Service .*cpu, error_rate"):
         pull_telemetry(client, client.settings, SCHEMA, {"Service": (0, 60)}, source="m", known_ids=lambda ids: {})
+
+
+def test_the_api_answers_a_failed_or_refusing_server_with_502_and_a_refused_setting_with_422() -> None:
+    from opsgraph.api.errors import describe_error
+
+    assert describe_error(PrometheusError("refused the credentials", upstream_status=401)).status == 502
+    assert describe_error(PrometheusError("cannot connect", retriable=True)).status == 502
+    refused = describe_error(PrometheusError("the query returns a vector", field="prometheus.queries"))
+    assert refused.status == 422 and refused.code == "source_invalid"

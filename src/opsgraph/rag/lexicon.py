@@ -1,0 +1,241 @@
+"""The question words a schema gives meaning to: tokens, stems, type forms, relation and property cues.
+
+One lexicon per schema maps question words to the edge types and properties they
+mean (edge and property names, the `synonyms` a schema declares, and a small
+table of everyday words for common relation names); word tables of what asks
+nothing of the graph (`FILLER`), of a failure spreading, of a time other than
+now, of negation. `verify.py` (does a query cover a question?), `explained.py`
+(which of a question's words a query leaves unexplained) and `compose.py`
+(one-step queries from the question's cues) all read questions through it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsgraph.rag.shape import type_words
+from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import TYPE_SYNONYMS
+
+_WORD = re.compile(r"[a-z0-9]+")
+_ONCALL = re.compile(r"\bon[- ]?call\b", re.I)
+NEGATION = re.compile(r"\b(no|not|never|without|nobody|none|nothing|neither|nor|lack\w*|unowned|missing)\b|n't\b", re.I)
+QUERY_NEGATION = re.compile(r"\bNOT\b|\bIS\s+NULL\b|=\s*0\b|<\s*1\b|\bsize\s*\([^)]*\)\s*=\s*0", re.I)
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_PERIODS = f"week|weekend|month|quarter|year|night|shift|sprint|rotation|time|{_DAYS}"
+_NOW_PERIODS = "week|weekend|month|quarter|year|sprint"
+TIME_QUALIFIER = re.compile(
+    rf"\b(yesterday|tomorrow|tonight|(?:last|next|previous|prior|past|coming) (?:{_PERIODS})|this (?:{_NOW_PERIODS})|"
+    rf"\d+ (?:minutes?|hours?|days?|weeks?|months?|quarters?|years?) ago|"
+    rf"(?:in|over|during|for) the (?:last|past|previous|next) (?:\d+ |few |couple of )?(?:minutes?|hours?|days?|weeks?|months?|quarters?|years?)|"
+    rf"on (?:{_DAYS})|(?:in|during|since|before|after) (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+    rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day (?:night|morning|afternoon|evening))\b",
+    re.I,
+)
+"""A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
+deploys or metrics by date."""
+FAILURE = re.compile(
+    r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius|"
+    r"(?:is|are|goes|went|becomes?) (?:unavailable|offline|unreachable))\b",
+    re.I,
+)
+"""Words of a failure spreading: the question walks the dependency edge (towards what depends on the failing node)."""
+TRANSITIVE = re.compile(
+    r"\b(indirect\w*|transitive\w*|through others|through other|eventually|ultimately|all the way|chain|path|paths|route|reach\w*|"
+    r"connected|hops?|affected|impacted|impact|blast|cascad\w*|knock-on|ripple)\b",
+    re.I,
+)
+"""Words that ask for a relationship followed through others (besides the failure words)."""
+_REACH = re.compile(
+    r"\b(?:how (?:do|can|should|would) (?:i|we|you|one) (?:reach|get hold of|get in touch with|talk to|message|ping)|"
+    r"(?:what is|what's|what are) the (?:best )?(?:way|ways) to (?:reach|contact|get hold of))\b",
+    re.I,
+)
+"""Asking how to reach someone is asking for their contact properties (the schema may declare `contact` for them)."""
+VARIABLE_LENGTH = re.compile(r"\[[^\]]*\*\s*\d*\s*(?:\.\.\s*\d*)?\s*\]")
+_GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
+_SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "title", "text", "embedding", "kind", "type", "path"})
+
+FILLER = frozenset(
+    "a an the of to in on for and or is are was were be been do does did what which who whom whose how many much list show "
+    "me us we our my i it its this that these those with from by at as there any all tell give name count number have has "
+    "had currently now right please can could would will should more than less fewer over under above below least "
+    "exactly between directly indirectly run runs operate exist exists got get".split()
+)
+"""Words that ask nothing of the graph by themselves (question words, articles, auxiliaries, 'right now')."""
+
+EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
+    "depend": ("use", "call", "need", "rely", "consum", "talk", "dependenc", "dependent", "downstream", "upstream", "publish"),
+    "own": ("owner", "ownership", "owned", "responsib", "maintain"),
+    "oncall": ("page", "pager", "paging", "rota", "rotation", "escalat"),
+    "caus": ("cause", "root", "culprit", "trigger"),
+    "affect": ("impact", "hit", "degrad"),
+    "respond": ("responder", "response", "involv", "handl"),
+    "member": ("belong", "join", "part"),
+    "runbook": ("playbook", "procedure", "cover"),
+    "wrote": ("author", "written", "write"),
+    "borrow": ("loan", "checkout", "check"),
+    "hold": ("stock", "carry"),
+}
+"""Everyday words for relation-name stems; a schema's own `synonyms` add to these."""
+
+EVERYDAY_RELATION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:look(?:s|ed|ing)? after|(?:take|takes|taking|took) care of)\b", re.I), "maintains"),
+)
+"""Several-word relation phrases and the everyday relation word they mean ("looks after" is "maintains", an `own`
+word); their words alone mean something else ("after" is a time word)."""
+
+
+def plain_relation_words(text: str) -> str:
+    """`text` with each everyday relation phrase replaced by its one word, padded so every offset is kept."""
+    for pattern, word in EVERYDAY_RELATION_PHRASES:
+        text = pattern.sub(functools.partial(_padded, word), text)
+    return text
+
+
+def _padded(word: str, m: re.Match[str]) -> str:
+    return word.ljust(len(m.group(0)))
+
+
+def inflections(word: str) -> list[str]:
+    """The word and the forms it may be an inflection of ("reads" → read, "consumed" → consume): no stemming, so
+    "responded" is not "responder"."""
+    out = [word]
+    for suffix, repl in (("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    if word.endswith("s") and not word.endswith("ss") and len(word) >= 5:
+        # "Who manages X?" asks for X's manager: a verb's agent noun names a role the estate may hold.
+        out.append(word[:-1] + ("r" if word[-2] == "e" else "er"))
+    return out
+
+
+def type_forms(name: str) -> set[str]:
+    """One-word forms of a node type's words ("service", "services", "externalservice"; "people" for Person)."""
+    return (
+        {f for tw in type_words(name) for f in (tw, tw + "s", tw + "es") if " " not in f}
+        | ({"people"} if name.lower() == "person" else set())
+        | {w for w in TYPE_SYNONYMS.get(name.lower(), ()) if " " not in w}
+    )
+
+
+def stem(word: str) -> str:
+    """Crude English stem, enough to match "depends"/"depend"/"dependent", "owned"/"owner"/"owns"."""
+    w = word.lower()
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "ed", "es", "er", "s", "y"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: -len(suffix)]
+    return w
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens, with "on call"/"on-call" fused into one token `oncall`."""
+    return _WORD.findall(_ONCALL.sub(" oncall ", text.lower().replace("e-mail", "email")))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Question words (stems) → the schema's edge types and properties they mean."""
+
+    edges: dict[str, frozenset[str]]
+    props: dict[str, frozenset[str]]
+    phrases: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Several-word names of properties ("status page" for `status_page`, a declared "mailing list") → the properties."""
+
+    def phrase_cues(self, text: str) -> tuple[dict[str, frozenset[str]], str]:
+        """Property phrases `text` uses (longest first), and `text` with them blanked out."""
+        found: dict[str, frozenset[str]] = {}
+        text = _REACH.sub(" contact ", text)
+        for phrase in sorted(self.phrases, key=len, reverse=True):
+            pattern = re.compile(r"\b" + r"[\s_-]+".join(map(re.escape, phrase.split())) + r"s?\b", re.I)
+            if pattern.search(text):
+                found[phrase] = self.phrases[phrase]
+                text = pattern.sub(" ", text)
+        return found, text
+
+    def edge_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
+        return _cues(self.edges, words)
+
+    def prop_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
+        return _cues(self.props, words)
+
+
+def _cues(table: Mapping[str, frozenset[str]], words: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Words found in `table` by themselves, by their stem, or (for keys of five letters or more) by a key they start
+    with ("consume" by `consum`, "responsible" by `responsib`)."""
+    out = {}
+    for w in words:
+        hit = table.get(w) or table.get(stem(w)) or next((table[w[: -len(x)]] for x in ("d", "s") if w.endswith(x) and w[: -len(x)] in table), None)
+        if not hit and len(w) >= 5:
+            hit = next((v for k, v in table.items() if len(k) >= 5 and w.startswith(k)), None)
+        if hit:
+            out[w] = hit
+    return out
+
+
+def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lexicon:
+    """The lexicon of `schema`: edge name words, declared synonyms, everyday words; property name words."""
+    edges: dict[str, set[str]] = {}
+    everyday: dict[str, set[str]] = {}  # stem → edges it reaches only through the everyday-word table
+    type_stems = {stem(w) for name in schema.nodes for tw in type_words(name) for w in tw.split()}
+    for name, spec in schema.edges.items():
+        if name in skip_types:
+            continue
+        upper = name.upper()
+        words = ["oncall"] if "ON_CALL" in upper or "ONCALL" in upper else [w for w in name.lower().split("_") if w not in _GENERIC]
+        stems = {stem(w) for w in words} or {name.lower()}
+        for syn in getattr(spec, "synonyms", None) or []:
+            stems |= {stem(w) for w in tokens(str(syn)) if w not in _GENERIC}
+        extra = set()
+        for s in stems:
+            for key, syns in EVERYDAY_RELATION_WORDS.items():
+                if s == key or s.startswith(key) or key.startswith(s):
+                    extra |= {stem(x) for x in syns} | {key}
+        for s in stems | extra:
+            edges.setdefault(s, set()).add(name)
+        for s in extra - stems:
+            everyday.setdefault(s, set()).add(name)
+    # A type word ("runbook" in RUNBOOK_FOR, "member" in MEMBER_OF) names a node type too: "which runbooks" asks for
+    # nodes of that type and need not walk the edge, so type words are left to the answer-type check.
+    for s in list(edges):
+        if s in type_stems:
+            del edges[s]
+    props: dict[str, set[str]] = {}
+    phrases: dict[str, set[str]] = {}
+    holders: list[tuple[Any, bool]] = [(spec, False) for n, spec in schema.nodes.items() if n not in skip_types] + [
+        (spec, True) for n, spec in schema.edges.items() if n not in skip_types
+    ]
+    for spec, on_edge in holders:
+        for prop, pspec in spec.properties.items():
+            if prop in _SKIP_PROPS:
+                continue
+            parts = [w for w in prop.lower().split("_") if w]
+            if len(parts) > 1:
+                phrases.setdefault(" ".join(parts), set()).add(prop)
+            elif not on_edge and stem(parts[0]) in edges and edges[stem(parts[0])] <= everyday.get(stem(parts[0]), set()):
+                # A property the schema names ("trigger" of an incident) beats an everyday word for a relation
+                # ("trigger" as a word for CAUSED_BY): "What triggered INC-7?" asks for the property.
+                del edges[stem(parts[0])]
+            for syn in getattr(pspec, "synonyms", None) or []:
+                syn_words = tokens(str(syn))
+                if len(syn_words) > 1:
+                    phrases.setdefault(" ".join(syn_words), set()).add(prop)
+                elif syn_words and syn_words[0] not in FILLER:
+                    props.setdefault(stem(syn_words[0]), set()).add(prop)
+            for w in prop.lower().split("_"):
+                if w in _GENERIC or len(w) < 3 or w in _SKIP_PROPS:
+                    continue
+                if stem(w) in type_stems:
+                    continue
+                props.setdefault(stem(w), set()).add(prop)
+    # A word that names a relation is checked as a relation, not as a property ("role" of MEMBER_OF is both).
+    return Lexicon(
+        {k: frozenset(v) for k, v in edges.items()},
+        {k: frozenset(v) for k, v in props.items() if k not in edges},
+        {k: frozenset(v) for k, v in phrases.items()},
+    )
