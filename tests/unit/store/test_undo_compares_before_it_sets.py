@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from opsgraph.errors import QueryError, StoreError
-from opsgraph.store import MockTransport, Statement
+from opsgraph.store import MockTransport, Statement, arcadedb
 from opsgraph.store.arcadedb import ArcadeDBStore, record_hash
 from opsgraph.store.journal import Journal
 
@@ -115,14 +115,16 @@ def test_a_conflicting_undo_is_retried_on_fresh_reads(tmp_path: Path) -> None:
     assert not path.exists() and store.recovery_notes == []
 
 
-def test_an_undo_that_keeps_losing_fails_naming_its_journal_which_is_kept_for_the_next_try(tmp_path: Path) -> None:
+def test_an_undo_that_keeps_losing_fails_naming_its_journal_which_is_kept_for_the_next_try(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pauses: list[float] = []
+    monkeypatch.setattr(arcadedb.time, "sleep", pauses.append)  # the growing pauses between tries, recorded instead of slept
     path = _dead_block(tmp_path)
     held = Held({"a": "a1", "x": "x1"}, conflicts=10_000)
     store, _ = _store(held, tmp_path)
     with pytest.raises(StoreError) as err:
         store.recover_journals()
     assert str(path) in str(err.value) and "the journal is kept" in str(err.value) and "lost to concurrent writers" in str(err.value)
-    assert path.exists()
+    assert path.exists() and len(pauses) == arcadedb.CONFLICT_RETRIES and pauses[-1] > pauses[0]
     (again,) = Journal.pending(tmp_path, "store")
     assert again.claim(), "released for the next recovery"
     again.release()
