@@ -23,6 +23,7 @@ What it adds over the raw engine, and why:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -47,6 +48,9 @@ from opsgraph.store.journal import Journal
 from opsgraph.store.limits import explain_rows
 from opsgraph.store.telemetry_cache import DEFAULT_BUDGET_BYTES, Bucket, BucketCache
 from opsgraph.store.transport import EmbeddedTransport, Transport
+from opsgraph.store.undo_rules import compare as _compare
+from opsgraph.store.undo_rules import pair as _pair
+from opsgraph.store.undo_rules import plain_record
 
 _ENGINE_TYPES = {
     PropertyType.STRING: "STRING",
@@ -99,19 +103,8 @@ def row_hash(props: Mapping[str, Any]) -> str:
 
 
 def record_hash(row: Mapping[str, Any]) -> str:
-    """`row_hash` of a hidden record as the engine gives it back: without its `@` fields and null values, a whole
-    float as an integer (a LONG sent to a DOUBLE property comes back 5.0). What an undo compares records by."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {str(k): plain(v) for k, v in value.items() if v is not None}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        return value
-
-    return row_hash(plain({k: v for k, v in row.items() if not str(k).startswith("@")}))
+    """`row_hash` of a hidden record as the engine gives it back (`plain_record`): what an undo compares records by."""
+    return row_hash(plain_record(row))
 
 
 def _all_there(out: Sequence[Mapping[str, Any]], expected: int, what: str) -> None:
@@ -120,34 +113,6 @@ def _all_there(out: Sequence[Mapping[str, Any]], expected: int, what: str) -> No
     got = int(out[0]["c"]) if out else expected
     if got < expected:
         raise QueryError(f"{expected - got} of {expected} {what} to update were {_VANISHED} this batch ran (a write conflict)")
-
-
-def _pair(source: Any, target: Any) -> str:
-    """An edge's key in an undo record's `wrote` and in what the store holds now."""
-    return f"{source}->{target}"
-
-
-def _compare(wrote: Mapping[str, str | None] | None, now: Mapping[str, str | None], kept: list[str], what: str) -> Callable[[str], bool]:
-    """The undo's compare-and-set rule: undo a row only while it holds exactly what the batch wrote (`wrote[key]`:
-    its hash, or None for a row the batch deleted) — `now[key]` is what it holds (absent: None). Otherwise another
-    writer changed it since, its write is newer and stays; a note saying so goes to `kept`. No `wrote` (a journal
-    from before this rule): every row is undone."""
-
-    def same(key: str) -> bool:
-        if wrote is None or key not in wrote:
-            return True
-        expected, current = wrote[key], now.get(key)
-        if current == expected:
-            return True
-        if current is None:
-            kept.append(f"{what} {key!r} was deleted by another writer since: left deleted")
-        elif expected is None:
-            kept.append(f"{what} {key!r} was created by another writer since: kept")
-        else:
-            kept.append(f"{what} {key!r} was changed by another writer since: its newer value kept")
-        return False
-
-    return same
 
 
 class ArcadeDBStore:
@@ -333,9 +298,11 @@ class ArcadeDBStore:
         kept: list[str] = []
         try:
             for rec in records:
-                kept.extend(self._undo_retrying(rec, journal))
+                what = f"batch {rec.get('seq')} ({rec.get('op')} {rec.get('type', '')})"
+                kept.extend(self._undo_retrying(what, journal, functools.partial(self._undo_record, rec)))
                 journal.mark_undone(int(rec["seq"]))
-            kept.extend(self._undo_meta(header.get("meta") or {}, journal, undid=bool(records)))
+            meta = header.get("meta") or {}
+            kept.extend(self._undo_retrying("the data version and schema", journal, lambda: self._undo_meta(meta, journal, undid=bool(records))))
             self._schema = self.stored_schema() if self._schema is not None else None
         except BaseException:
             journal.release()
@@ -346,17 +313,18 @@ class ArcadeDBStore:
         journal.remove()
         return kept
 
-    def _undo_retrying(self, rec: Mapping[str, Any], journal: Journal) -> list[str]:
-        """`_undo_record` in its own transaction, repeated (on fresh reads) when it loses a race with another writer."""
+    def _undo_retrying(self, what: str, journal: Journal, step: Callable[[], list[str]]) -> list[str]:
+        """One step of an undo (a record's compensation, or the meta), repeated on fresh reads when it loses a race
+        with another writer (a record another process changed, the data version every batch moves)."""
         for attempt in range(CONFLICT_RETRIES + 1):
             try:
-                return self._undo_record(rec)
+                return step()
             except (QueryError, StoreError) as exc:
                 if not any(c in str(exc) for c in _CONFLICTS):
                     raise
                 if attempt == CONFLICT_RETRIES:
                     raise StoreError(
-                        f"undoing batch {rec.get('seq')} ({rec.get('op')} {rec.get('type', '')}) of {journal.path} lost to concurrent "
+                        f"undoing {what} of {journal.path} lost to concurrent "
                         f"writers {CONFLICT_RETRIES + 1} times ({exc}); the journal is kept with what was undone so far marked, "
                         "and the next recovery (opening the store, or its next write) continues it"
                     ) from exc
@@ -371,28 +339,34 @@ class ArcadeDBStore:
         or a note was lost, it moves forward one instead, so a cache never sees an old number again. The schema
         goes back only if the block set it and nobody has set another since."""
         kept: list[str] = []
-        if "data_version" in old:
-            base = int(old["data_version"] or 0)
-            current = self.data_version()
-            ours = journal.bumps == list(range(base + 1, base + 1 + len(journal.bumps)))
-            if ours and current == base + len(journal.bumps):
-                if current != base:
-                    self._put_meta("data_version", old["data_version"])
-            elif undid or journal.bumps:
-                self._set_meta("data_version", str(current + 1))
-        if "schema" in old and "schema" in journal.meta:
-            if self._get_meta("schema") == journal.meta["schema"]:
-                self._put_meta("schema", old["schema"])
-            else:
-                kept.append("the stored schema was set by another writer since: kept")
+        if "data_version" not in old and not ("schema" in old and "schema" in journal.meta):
+            return kept
+        with self.transport.transaction():  # read and set in one transaction: a batch committing in between is a conflict (retried)
+            if "data_version" in old:
+                base = int(old["data_version"] or 0)
+                current = int(self._meta_in_tx("data_version") or 0)
+                ours = journal.bumps == list(range(base + 1, base + 1 + len(journal.bumps)))
+                if ours and current == base + len(journal.bumps):
+                    if current != base:
+                        self._put_meta_in_tx("data_version", old["data_version"])
+                elif undid or journal.bumps:
+                    self._put_meta_in_tx("data_version", str(current + 1))
+            if "schema" in old and "schema" in journal.meta:
+                if self._meta_in_tx("schema") == journal.meta["schema"]:
+                    self._put_meta_in_tx("schema", old["schema"])
+                else:
+                    kept.append("the stored schema was set by another writer since: kept")
         return kept
 
-    def _put_meta(self, key: str, value: str | None) -> None:
+    def _meta_in_tx(self, key: str) -> str | None:
+        rows, _ = self.transport.query("sql", f"SELECT value FROM {META_TYPE} WHERE key = :key", {"key": key}, 1)
+        return str(rows[0]["value"]) if rows else None
+
+    def _put_meta_in_tx(self, key: str, value: str | None) -> None:
         if value is None:
-            with self.transport.transaction():
-                self.transport.command("sql", f"DELETE FROM {META_TYPE} WHERE key = :key", {"key": key})
+            self.transport.command("sql", f"DELETE FROM {META_TYPE} WHERE key = :key", {"key": key})
         else:
-            self._set_meta(key, str(value))
+            self.transport.command("sql", f"UPDATE {META_TYPE} SET key = :key, value = :value UPSERT WHERE key = :key", {"key": key, "value": str(value)})
 
     def _undo_record(self, rec: Mapping[str, Any]) -> list[str]:
         """One batch's compensating writes, in one transaction, compare-and-set: a row is set back to its pre-image
