@@ -107,6 +107,12 @@ def record_hash(row: Mapping[str, Any]) -> str:
     return row_hash(plain_record(row))
 
 
+def _hash_of(row: Mapping[str, Any]) -> str | None:
+    """The `_hash` a pre-image row holds (what the row holds again once undone)."""
+    h = row.get("_hash")
+    return None if h is None else str(h)
+
+
 def _all_there(out: Sequence[Mapping[str, Any]], expected: int, what: str) -> None:
     """An update of rows read a moment ago that matched fewer: another writer (or an undo) deleted some in between.
     A conflict: the batch is rolled back and retried on fresh hashes (`_retrying`), so the rows are created instead."""
@@ -384,7 +390,8 @@ class ArcadeDBStore:
                 created = [str(i) for i in rec.get("created") or []]
                 old = list(rec.get("old") or [])
                 now = self._node_hashes(label, [*created, *(str(r["id"]) for r in old)])
-                same = _compare(rec.get("wrote"), now, kept, f"{label} node")
+                undone = {**dict.fromkeys(created), **{str(r["id"]): _hash_of(r) for r in old}}
+                same = _compare(rec.get("wrote"), now, kept, f"{label} node", undone)
                 gone = [i for i in created if same(i)]
                 if gone:
                     t.command("cypher", f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n", {"ids": gone})
@@ -395,7 +402,8 @@ class ArcadeDBStore:
                 before = list(rec.get("old") or [])
                 now = self._edge_hashes(rel, ft, tt, [*made, *((str(e["from"]), str(e["to"])) for e in before)])
                 wrote = rec.get("wrote")
-                same = _compare(None if wrote is None else {_pair(f, to): h for f, to, h in wrote}, now, kept, f"{rel} edge")
+                undone = {**{_pair(*pair): None for pair in made}, **{_pair(e["from"], e["to"]): _hash_of(e.get("props") or {}) for e in before}}
+                same = _compare(None if wrote is None else {_pair(f, to): h for f, to, h in wrote}, now, kept, f"{rel} edge", undone)
                 unmade = [pair for pair in made if same(_pair(*pair))]
                 if unmade:
                     t.command(
@@ -409,7 +417,7 @@ class ArcadeDBStore:
                 rows = list(rec.get("rows") or [])
                 strict = "wrote" in rec  # the batch wrote absence: put a row back only while it is still absent
                 now = self._node_hashes(label, [str(r["id"]) for r in rows]) if strict else {}
-                same = _compare({str(r["id"]): None for r in rows} if strict else None, now, kept, f"{label} node")
+                same = _compare({str(r["id"]): None for r in rows} if strict else None, now, kept, f"{label} node", {str(r["id"]): _hash_of(r) for r in rows})
                 back = [r for r in rows if same(str(r["id"]))]
                 self._put_nodes(label, back)
                 back_ids = {str(r["id"]) for r in back}
@@ -423,7 +431,7 @@ class ArcadeDBStore:
                 created = [str(k) for k in rec.get("created") or []]
                 old = list(rec.get("old") or [])
                 now = self._record_hashes(name, [*created, *(str(r["key"]) for r in old)]) if rec.get("wrote") is not None else {}
-                same = _compare(rec.get("wrote"), now, kept, f"{name} record")
+                same = _compare(rec.get("wrote"), now, kept, f"{name} record", {**dict.fromkeys(created), **{str(r["key"]): record_hash(r) for r in old}})
                 back = [r for r in old if same(str(r["key"]))]
                 gone = [*(k for k in created if same(k)), *(str(r["key"]) for r in back)]
                 if gone:
@@ -434,7 +442,7 @@ class ArcadeDBStore:
                 created = [str(k) for k in rec.get("created") or []]
                 old = list(rec.get("old") or [])
                 now = self._telemetry_hashes([*created, *(str(d["key"]) for d in old)]) if rec.get("wrote") is not None else {}
-                same = _compare(rec.get("wrote"), now, kept, "telemetry bucket")
+                same = _compare(rec.get("wrote"), now, kept, "telemetry bucket", {**dict.fromkeys(created), **{str(d["key"]): _hash_of(d) for d in old}})
                 gone = [k for k in created if same(k)]
                 if gone:
                     t.command("sql", f"DELETE FROM {TELEMETRY_TYPE} WHERE key IN :keys", {"keys": gone})
@@ -483,7 +491,8 @@ class ArcadeDBStore:
             groups[(_ident(e["type"]), _ident(e["ft"]), _ident(e["tt"]))].append(e)
         for (rel, ft, tt), items in groups.items():
             now = self._edge_hashes(rel, ft, tt, [(str(e["from"]), str(e["to"])) for e in items])
-            same = _compare({_pair(e["from"], e["to"]): None for e in items}, now, kept, f"{rel} edge")
+            same = _compare({_pair(e["from"], e["to"]): None for e in items}, now, kept, f"{rel} edge",
+                            {_pair(e["from"], e["to"]): _hash_of(e.get("props") or {}) for e in items})
             self._put_edges(rel, ft, tt, [e for e in items if same(_pair(e["from"], e["to"]))])
         return kept
 

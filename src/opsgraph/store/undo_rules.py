@@ -41,11 +41,18 @@ def plain_record(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def compare(wrote: Mapping[str, str | None] | None, now: Mapping[str, str | None], kept: list[str], what: str) -> Callable[[str], bool]:
+def compare(
+    wrote: Mapping[str, str | None] | None,
+    now: Mapping[str, str | None],
+    kept: list[str],
+    what: str,
+    before: Mapping[str, str | None] | None = None,
+) -> Callable[[str], bool]:
     """A test `same(key)`: undo a row only while it holds exactly what the batch wrote (`wrote[key]`: its hash, or
-    None for a row the batch deleted); `now[key]` is what it holds (absent: None). Otherwise another writer changed
-    it since, its write is newer and stays; a note saying so goes to `kept`. No `wrote` (a journal from before this
-    rule): every row is undone."""
+    None for a row the batch deleted); `now[key]` is what it holds (absent: None). A row that already holds its
+    pre-image (`before[key]`: an undo killed before it marked the record done) needs nothing, silently. Otherwise
+    another writer changed it since, its write is newer and stays; a note saying so goes to `kept`. No `wrote`
+    (a journal from before this rule): every row is undone."""
 
     def same(key: str) -> bool:
         if wrote is None or key not in wrote:
@@ -53,6 +60,8 @@ def compare(wrote: Mapping[str, str | None] | None, now: Mapping[str, str | None
         expected, current = wrote[key], now.get(key)
         if current == expected:
             return True
+        if before is not None and key in before and current == before[key]:
+            return False
         if current is None:
             kept.append(f"{what} {key!r} was deleted by another writer since: left deleted")
         elif expected is None:
