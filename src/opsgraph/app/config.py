@@ -185,15 +185,18 @@ class CypherSettings(BaseModel):
     """Generations per question: the first, then repairs with the engine's error."""
     pairs: int = Field(6000, ge=50)
     """Most training pairs `tune` generates from the schema and the data."""
-    held_out_sample: int = Field(40, ge=5)
+    held_out_sample: int = Field(16, ge=5)
     """Held-out pairs each prompt style (and the adapter) is measured on when `tune` chooses."""
     train_steps: int = Field(150, ge=1)
     """LoRA optimiser steps `tune` runs (batch 8)."""
-    first_rung: int = Field(8, ge=1)
+    first_rung: int = Field(4, ge=1)
     """Held-out pairs every prompt style answers before `tune` drops the worse half (successive halving; the rest answer
     twice as many, and so on, the chosen style all of them). `held_out_sample` or more: every style answers every pair."""
     seed: int = 0
     """Seed of pair sampling, the split and training: the same seed gives the same pairs and adapter."""
+    tune_attempts: int = Field(1, ge=1, le=5)
+    """Generations per held-out question while `tune` measures prompt styles (and the adapter): repairs matter to the
+    writer that answers later (`max_attempts`), not to the choice, and each costs a generation."""
 
 
 class CacheSettings(BaseModel):

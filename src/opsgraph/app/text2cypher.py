@@ -94,7 +94,7 @@ class Text2CypherService:
             max_pairs=cfg.pairs,
             held_out_sample=sample or cfg.held_out_sample,
             train_steps=steps or cfg.train_steps,
-            max_attempts=cfg.max_attempts,
+            max_attempts=cfg.tune_attempts,
             lora_threads=self.settings.llm.threads,
             first_rung=cfg.first_rung,
             exclude_types=tuple(DOCUMENT_TYPES),

@@ -11,6 +11,7 @@ sits beside `store`, under `ingest`).
 from __future__ import annotations
 
 import hashlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -81,6 +82,9 @@ class BaseEmbedder(ABC):
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
         self.cache = cache if cache is not None else EmbeddingCache(max_entries=cache_size, folder=cache_dir)
+        # One model call at a time: `tune` embeds in a background thread while the linker embeds phrases, and a
+        # Hugging Face fast tokenizer used from two threads at once fails ("Already borrowed").
+        self._model_lock = threading.Lock()
 
     @property
     @abstractmethod
@@ -134,7 +138,8 @@ class BaseEmbedder(ABC):
 
     def _call(self, part: list[tuple[str, str]]) -> np.ndarray:
         try:
-            return self._embed([t for _, t in part])
+            with self._model_lock:
+                return self._embed([t for _, t in part])
         except EmbeddingError:
             raise
         except Exception as exc:  # any provider failure becomes our error, with the cause kept

@@ -47,7 +47,7 @@ FAILURE = re.compile(
 """Words of a failure spreading: the question walks the dependency edge (towards what depends on the failing node)."""
 TRANSITIVE = re.compile(
     r"\b(indirect\w*|transitive\w*|through others|through other|eventually|ultimately|all the way|chain|path|paths|route|reach\w*|"
-    r"connected|hops?|affected|impacted|impact|blast|cascad\w*|knock-on|ripple)\b",
+    r"connected|hops?|affected|impacted|impact|hit|blast|cascad\w*|knock-on|ripple)\b",
     re.I,
 )
 """Words that ask for a relationship followed through others (besides the failure words)."""
@@ -75,7 +75,7 @@ EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "oncall": ("page", "pager", "paging", "rota", "rotation", "escalat"),
     "caus": ("cause", "root", "culprit", "trigger"),
     "affect": ("impact", "hit", "degrad"),
-    "respond": ("responder", "response", "involv", "handl"),
+    "respond": ("responder", "response", "involv", "handl", "work"),
     "member": ("belong", "join", "part"),
     "runbook": ("playbook", "procedure", "cover"),
     "wrote": ("author", "written", "write"),
@@ -83,6 +83,12 @@ EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "hold": ("stock", "carry"),
 }
 """Everyday words for relation-name stems; a schema's own `synonyms` add to these."""
+
+EVERYDAY_PROPERTY_WORDS: dict[str, tuple[str, ...]] = {
+    "url": ("link",),
+}
+"""Everyday words for a word of property names ("the postmortem link" is `postmortem_url`); a schema's own property
+`synonyms` add to these."""
 
 EVERYDAY_RELATION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:look(?:s|ed|ing)? after|(?:take|takes|taking|took) care of)\b", re.I), "maintains"),
@@ -233,6 +239,10 @@ def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lex
                 if stem(w) in type_stems:
                     continue
                 props.setdefault(stem(w), set()).add(prop)
+                for everyday_word in EVERYDAY_PROPERTY_WORDS.get(w, ()):
+                    props.setdefault(stem(everyday_word), set()).add(prop)
+                    if len(parts) > 1:  # "postmortem link" names postmortem_url like "postmortem url"
+                        phrases.setdefault(" ".join(everyday_word if x == w else x for x in parts), set()).add(prop)
     # A word that names a relation is checked as a relation, not as a property ("role" of MEMBER_OF is both).
     return Lexicon(
         {k: frozenset(v) for k, v in edges.items()},

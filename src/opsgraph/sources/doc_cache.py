@@ -12,7 +12,9 @@ Readers may also keep what they derived from a document (`recall` / `keep`: mars
 values by a key the reader builds from everything the value depends on), so an unchanged
 workload is not mapped again; `generation` names the sync whose results the file holds (the
 caller sets it before `save()`), so a caller can tell whether kept values belong to the same
-sync as its other caches.
+sync as its other caches. `unchanged(file, data)` tells a reader that a file's bytes are the ones
+cached without loading its documents (the Kubernetes reader then rebuilds its objects from the
+summary it kept, and loads a document only when a workload must be mapped again).
 
 What it must never do is change a result or fail a sync:
 - the cache file carries a version (this module's `FORMAT`, the opsgraph, PyYAML and loader
@@ -139,11 +141,7 @@ class DocumentCache:
         if hit is not None and hit[0] == digest:
             docs = _loads_list(hit[1])
             if docs is not None:
-                self._new[key] = hit
-                chunks = self._old_chunks.get(key) or self._new_chunks.get(key)
-                if chunks is not None:
-                    self._new_chunks[key] = chunks
-                self.reused.append(key)
+                self._keep(key, hit)
                 return docs
         result = chunked(self._previous(key, hit)) if chunked is not None else None
         if result is not None:
@@ -164,6 +162,31 @@ class DocumentCache:
         else:
             self._new_chunks.pop(key, None)
         return docs
+
+    def unchanged(self, file: Path, data: bytes) -> str | None:
+        """The hash of `data` when the cache holds `file` with these very bytes (then kept for the next sync and
+        counted as reused, without loading its documents), else None (the caller reads it through `documents`)."""
+        key = str(file.resolve())
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        hit = self._old.get(key) or self._new.get(key)
+        if hit is None or hit[0] != digest:
+            return None
+        self._keep(key, hit)
+        return digest
+
+    def _keep(self, key: str, hit: tuple[str, bytes]) -> None:
+        """Carry the entry of an unchanged file (and its per-document digests) into the next save; count it reused."""
+        self._new[key] = hit
+        chunks = self._old_chunks.get(key) or self._new_chunks.get(key)
+        if chunks is not None:
+            self._new_chunks[key] = chunks
+        if key not in self.reused:
+            self.reused.append(key)
+
+    def digest(self, file: Path) -> str | None:
+        """The hash of the bytes of `file` as last read through this cache (None when it was not kept)."""
+        hit = self._new.get(str(file.resolve()))
+        return hit[0] if hit is not None else None
 
     def _previous(self, key: str, hit: tuple[str, bytes] | None) -> dict[str, Any]:
         """Text hash -> document of the file's documents as last cached (empty when unknown)."""

@@ -34,6 +34,7 @@ cluster reader would feed it the API's objects.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import re
@@ -74,6 +75,11 @@ class K8sObject:
     document: int | None
     digest: str | None = None
     """Hash of the document's text (plus the item's place in a `List`), when read through a document cache."""
+    item: int = -1
+    """The object's place in a `List` document (-1: the document is the object)."""
+    loader: Callable[[], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+    """For an object rebuilt from a file's kept summary (`obj` holds only what the mapping of every object reads):
+    loads the whole object from the document cache when a workload must be mapped again."""
     kind: str = field(init=False)
     name: str = field(init=False)
     namespace: str = field(init=False)
@@ -87,6 +93,12 @@ class K8sObject:
     def ev(self, fld: str, value: str) -> Evidence:
         return Evidence(self.file, self.document, fld, value)
 
+    def full(self) -> dict[str, Any]:
+        """The whole object (loaded once, when this one was rebuilt from a summary)."""
+        if self.loader is not None:
+            self.obj, self.loader = self.loader(), None
+        return self.obj
+
 
 @dataclass
 class _Workload:
@@ -94,9 +106,16 @@ class _Workload:
     id: str
     node_type: str
     pod_labels: dict[str, str]
-    pod_spec: dict[str, Any]
     exposed_hosts: list[str] = field(default_factory=list)
     exposed: bool = False
+    _pod_spec: dict[str, Any] | None = None
+
+    @property
+    def pod_spec(self) -> dict[str, Any]:
+        """The pod template's spec (read from the whole object only when the workload is mapped)."""
+        if self._pod_spec is None:
+            self._pod_spec = _mapping(_pod_template(self.ref.full(), self.ref.kind).get("spec"))
+        return self._pod_spec
 
 
 def _mapping(x: Any) -> dict[str, Any]:
@@ -138,7 +157,7 @@ def _mem_mib(q: Any) -> float | None:
 
 
 def _workload_props(w: _Workload) -> dict[str, Any]:
-    obj, kind = w.ref.obj, w.ref.kind
+    obj, kind = w.ref.full(), w.ref.kind
     containers = [c for c in _list(w.pod_spec.get("containers")) if isinstance(c, dict)]
     props: dict[str, Any] = {"name": w.ref.name, "namespace": w.ref.namespace, "workload_kind": kind}
     if containers:
@@ -175,7 +194,7 @@ def iter_objects(doc: Any, file: str, document: int, digest: str | None = None) 
         doc.get("items"), list
     ):
         for n, item in enumerate(doc["items"]):
-            yield K8sObject(item if isinstance(item, dict) else {"_not_object": item}, file, document, f"{digest}[{n}]" if digest else None)
+            yield K8sObject(item if isinstance(item, dict) else {"_not_object": item}, file, document, f"{digest}[{n}]" if digest else None, n)
     else:
         yield K8sObject(doc if isinstance(doc, dict) else {"_not_object": doc}, file, document, digest)
 
@@ -187,6 +206,7 @@ def facts_from_objects(
     known_ids: KnownIds | None,
     facts: Facts | None = None,
     memo: DocumentCache | None = None,
+    files: _FileBlocks | None = None,
 ) -> Facts:
     """Map Kubernetes objects (from files or a live cluster) to facts.
 
@@ -228,7 +248,6 @@ def facts_from_objects(
             id=wid,
             node_type=mapping.types.get(o.kind, mapping.workload_type),
             pod_labels={str(k): str(v) for k, v in _mapping(_mapping(template.get("metadata")).get("labels")).items()},
-            pod_spec=_mapping(template.get("spec")),
         )
         workloads.append(w)
         by_key[(ns, o.name)] = w
@@ -290,16 +309,7 @@ def facts_from_objects(
                 if host != "*":
                     w.exposed_hosts.append(host)
 
-    kept = _Kept(memo, config, schema, workloads, facts, shaper)
-    for w in workloads:
-        node_in = (w.node_type, w.exposed, sorted(set(w.exposed_hosts)))
-        if kept.replay_node(w, node_in):
-            continue
-        mark = kept.mark()
-        shaper.node(w.node_type, w.id, _workload_props(w), w.ref.ev(w.ref.kind, f"{w.ref.namespace}/{w.ref.name}"))
-        kept.record_node(w, node_in, mark)
-
-    # Dependencies.
+    # What a workload's dependencies are inferred from beyond its own document.
     def resolve_in(host: str, ns: str) -> list[_Workload] | None:
         hit = dns.get(host) if "." in host else dns.get(f"{host}@{ns}")
         if hit is None and ".svc" in host and host.count(".") >= 3:
@@ -311,7 +321,18 @@ def facts_from_objects(
         elsewhere.setdefault(o.name, set()).add(o.namespace)
     look = _Lookups(configmaps, resolve_in, elsewhere)
     resolve, configmap = look.resolve, look.configmap
+    trusted = files.trust(workloads, dns, look) if files is not None else set()
 
+    kept = _Kept(memo, config, schema, workloads, facts, shaper, files)
+    for w in workloads:
+        node_in = (w.node_type, w.exposed, sorted(set(w.exposed_hosts)))
+        if kept.replay_node(w, node_in):
+            continue
+        mark = kept.mark()
+        shaper.node(w.node_type, w.id, _workload_props(w), w.ref.ev(w.ref.kind, f"{w.ref.namespace}/{w.ref.name}"))
+        kept.record_node(w, node_in, mark)
+
+    # Dependencies.
     def scan(w: _Workload, fld: str, value: Any, dep_kind: str) -> None:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             return
@@ -380,7 +401,7 @@ def facts_from_objects(
                 scan(w, f"configMap {cm}/{key}", value, str(key))
 
     for w in workloads:
-        if kept.replay_dependencies(w, look):
+        if kept.replay_dependencies(w, look, trusted=w.ref.file in trusted):
             continue
         mark = kept.mark()
         look.record = []
@@ -398,13 +419,22 @@ def facts_from_objects(
                 break
     add_ownership(shaper, facts, mapping, [(w.id, w.ref.ev(f"label {label}", team), team) for w, label, team in claims], known_ids)
     kept.done(workloads)
+    if files is not None:
+        files.keep(workloads, kept)
     return shaper.finish(known_ids)
 
 
 Check = tuple[Any, ...]
-KEPT_FORMAT = 1
-"""Bumped whenever what a workload's kept rows mean changes (this module's mapping rules)."""
+KEPT_FORMAT = 2
+"""Bumped whenever what a workload's kept rows mean changes (this module's mapping rules, the file summaries)."""
 _CODE: list[str] = []
+
+
+def _fingerprint(config: SourceConfig, schema: GraphSchema) -> str:
+    """Everything kept results depend on besides the documents: this module's format and code, the kind, mapping and schema."""
+    return hashlib.blake2b(
+        f"{KEPT_FORMAT}|{_code_fingerprint()}|{config.kind}|{config.mapping.model_dump_json()}|{schema.model_dump_json()}".encode(), digest_size=12
+    ).hexdigest()
 
 
 def _code_fingerprint() -> str:
@@ -483,7 +513,8 @@ class _Lookups:
 
 
 class _Kept:
-    """Per workload, the rows and problems its node and its dependencies gave in the last sync, kept in the document cache.
+    """Per workload, the rows and problems its node and its dependencies gave in the last sync, kept in the document cache
+    (in its file's block, `_FileBlocks`, when read from files).
 
     The key holds everything else they depend on: this module's format and code, the schema and the mapping, the
     document's text hash and place, the workload's id and namespace. Nothing is kept or reused for a workload
@@ -491,8 +522,8 @@ class _Kept:
     also has, nor when mapping it counted something as skipped."""
 
     def __init__(self, memo: DocumentCache | None, config: SourceConfig, schema: GraphSchema, workloads: list[_Workload],
-                 facts: Facts, shaper: Shaper) -> None:  # fmt: skip
-        self.memo, self.facts, self.shaper, self.mapping = memo, facts, shaper, config.mapping
+                 facts: Facts, shaper: Shaper, files: _FileBlocks | None = None) -> None:  # fmt: skip
+        self.memo, self.facts, self.shaper, self.mapping, self.files = memo, facts, shaper, config.mapping, files
         self.entries: dict[int, dict[str, Any]] = {}
         self.keys: dict[int, str] = {}
         self.dirty: set[int] = set()
@@ -500,9 +531,7 @@ class _Kept:
         self.reused_nodes = self.reused_dependencies = 0
         if memo is None:
             return
-        fingerprint = hashlib.blake2b(
-            f"{KEPT_FORMAT}|{_code_fingerprint()}|{config.kind}|{config.mapping.model_dump_json()}|{schema.model_dump_json()}".encode(), digest_size=12
-        ).hexdigest()
+        fingerprint = _fingerprint(config, schema)
         counts: dict[str, int] = {}
         for w in workloads:
             counts[w.id] = counts.get(w.id, 0) + 1
@@ -511,7 +540,7 @@ class _Kept:
                 self.keys[id(w)] = f"k8s|{fingerprint}|{w.ref.digest}|{w.ref.file}#{w.ref.document}|{w.ref.namespace}|{w.id}"
         for w in workloads:
             key = self.keys.get(id(w))
-            old = memo.recall(key) if key else None
+            old = (files.entry(w.ref.file, key) if files is not None else memo.recall(key)) if key else None
             self.entries[id(w)] = old if isinstance(old, dict) else {}
 
     def mark(self) -> tuple[int, int, int]:
@@ -549,15 +578,17 @@ class _Kept:
             return
         entry["node"] = (node_in, dict(row), self._problems(mark[0]))
 
-    def replay_dependencies(self, w: _Workload, look: _Lookups) -> bool:
+    def replay_dependencies(self, w: _Workload, look: _Lookups, *, trusted: bool = False) -> bool:
+        """Reuse the kept dependency rows while every lookup they came from holds (`trusted`: the caller knows it does)."""
         part = self.entries.get(id(w), {}).get("deps")
         if not part:
             return False
         checks, rows, problems = part
-        holds = look.holds
-        for c in checks:
-            if not (isinstance(c, tuple) and holds(c)):
-                return False
+        if not trusted:
+            holds = look.holds
+            for c in checks:
+                if not (isinstance(c, tuple) and holds(c)):
+                    return False
         edge, shaper, replayed = self.mapping.dependency_edge, self.shaper, self.facts.replayed
         for row in rows:
             if not shaper.has_edge(edge, row["from"], row["to"]):
@@ -599,8 +630,191 @@ class _Kept:
                 if id(w) not in self.dirty:
                     continue  # recalled and unchanged: the cache keeps its bytes
             entry["own"] = [dict(r) for r in rows]
-            self.memo.keep(key, entry)
+            self.dirty.add(id(w))
+            if self.files is None:
+                self.memo.keep(key, entry)
         self.facts.reused = {"nodes": self.reused_nodes, "dependencies": self.reused_dependencies}
+        if self.files is not None:
+            self.facts.reused["files"] = len(self.files.trusted)
+
+
+_MISSING = object()
+
+
+def _read_keys(checks: Any) -> set[str]:
+    """The lookup-table entries (`_FileBlocks.tables`) a workload's recorded lookups read."""
+    out: set[str] = set()
+    for c in checks if isinstance(checks, (list, tuple)) else ():
+        if not isinstance(c, tuple) or not c:
+            out.add("*")
+        elif c[0] == "dns" and len(c) == 4:
+            host, ns = str(c[1]), str(c[2])
+            out.add("d:" + (host if "." in host else f"{host}@{ns}"))
+            if ".svc" in host and host.count(".") >= 3:
+                out.add("d:" + host.split(".", 1)[1])
+        elif c[0] == "cm" and len(c) == 4:
+            out.add(f"c:{c[1]}/{c[2]}")
+        elif c[0] == "ns" and len(c) == 3:
+            out.add(f"n:{c[1]}")
+        else:
+            out.add("*")  # a lookup this version does not know: never trusted
+    return out
+
+
+def _summary(o: K8sObject) -> tuple[Any, ...]:
+    """What the mapping reads of an object whatever changed (`(document, digest, item, object, partial)`).
+
+    A workload keeps its metadata's name, namespace and labels and its pod template's labels (the pod spec, most
+    of its bytes, is loaded only when it must be mapped again); Services, Ingresses and ConfigMaps are kept whole;
+    other objects keep their kind and name, which is all they are counted by."""
+    obj = o.obj
+    meta = obj.get("metadata")
+    if not o.kind or not isinstance(meta, dict) or not o.name:
+        return (o.document, o.digest, o.item, {"_not_object": 1}, False)
+    if o.kind in WORKLOAD_KINDS:
+        labels = _mapping(_pod_template(obj, o.kind).get("metadata")).get("labels")
+        template = {"metadata": {"labels": labels}} if labels is not None else {}
+        spec = {"jobTemplate": {"spec": {"template": template}}} if o.kind == "CronJob" else {"template": template}
+        lite = {"kind": obj.get("kind"), "metadata": {k: meta[k] for k in ("name", "namespace", "labels") if k in meta}, "spec": spec}
+        return (o.document, o.digest, o.item, lite, True)
+    if o.kind in READ_KINDS:
+        return (o.document, o.digest, o.item, obj, False)
+    return (o.document, o.digest, o.item, {"kind": obj.get("kind"), "metadata": {"name": meta.get("name")}}, False)
+
+
+class _FileBlocks:
+    """Per file, what its last sync kept in the document cache, so an unchanged file costs what changed around it.
+
+    A file's block holds: the hash of its bytes; a summary of its objects (`_summary`: what the mapping reads of
+    every object, so the file's documents are not loaded); per workload the rows, problems and lookups it gave
+    (`_Kept` entries); what those lookups read (`reads`: entries of the lookup tables) and the id, type and
+    exposure of each of its workloads (`ins`). One table (`tables`) holds every answer a lookup can give: Service
+    DNS names -> the workloads they select, ConfigMaps -> a hash of their data, names -> their namespaces.
+
+    A re-sync compares the tables with the previous sync's (an inverse index: what changed is a set of table
+    keys) and trusts an unchanged file's workloads without asking their lookups one by one when its `ins` are the
+    same and none of its `reads` changed. Anything else (a changed file, a new Service it names, a changed
+    ConfigMap, a block or table missing or from another version) falls back to the workload-by-workload checks,
+    then to mapping. Blocks and tables are saved with the document cache, only after the sync's writes committed."""
+
+    def __init__(self, cache: DocumentCache, config: SourceConfig, schema: GraphSchema) -> None:
+        self.cache = cache
+        self.fp = _fingerprint(config, schema)
+        self.old: dict[str, dict[str, Any]] = {}
+        self.objs: dict[str, list[tuple[Any, ...]]] = {}
+        self.paths: dict[str, Path] = {}
+        self.order: list[str] = []
+        self.clean: set[str] = set()
+        """Files whose objects were rebuilt from their block (their bytes are the same)."""
+        self.ins: dict[str, tuple[Any, ...]] = {}
+        self.trusted: set[str] = set()
+
+    def _key(self, shown: str) -> str:
+        return f"k8s-file|{self.fp}|{shown}"
+
+    def read(self, path: Path, shown: str) -> list[K8sObject] | None:
+        """The objects of an unchanged file rebuilt from its block, or None (the caller reads the file; then `note`)."""
+        self.order.append(shown)
+        self.paths[shown] = path
+        old = self.cache.recall(self._key(shown))
+        if not isinstance(old, dict) or not isinstance(old.get("objs"), list) or not isinstance(old.get("entries"), dict):
+            return None
+        self.old[shown] = old
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None  # read_documents raises it with the file's name
+        if old.get("digest") != self.cache.unchanged(path, data):
+            return None
+        load = _lazy_documents(path, shown, self.cache)
+        out = []
+        for document, digest, item, obj, partial in old["objs"]:
+            o = K8sObject(obj, shown, document, digest, item)
+            if partial:
+                o.loader = functools.partial(load, document, item)
+            out.append(o)
+        self.objs[shown] = old["objs"]
+        self.clean.add(shown)
+        return out
+
+    def note(self, shown: str, objects: list[K8sObject]) -> None:
+        """The objects of a file that was read (parsed or taken from the document cache)."""
+        self.objs[shown] = [_summary(o) for o in objects]
+
+    def entry(self, shown: str, key: str) -> Any:
+        """A workload's kept entry from its file's block."""
+        return self.old.get(shown, {}).get("entries", {}).get(key)
+
+    def trust(self, workloads: list[_Workload], dns: dict[str, list[_Workload]], look: _Lookups) -> set[str]:
+        """Unchanged files whose workloads' kept dependencies hold without asking each lookup (see the class)."""
+        ids: dict[int, tuple[str, ...]] = {}
+        tables: dict[str, Any] = {}
+        for name, targets in dns.items():
+            got = ids.get(id(targets))
+            if got is None:
+                got = ids[id(targets)] = tuple([t.id for t in targets])
+            tables["d:" + name] = got
+        for ns, name in look.configmaps:
+            tables[f"c:{ns}/{name}"] = look._digest(ns, name)
+        for name, spaces in look.elsewhere.items():
+            tables["n:" + name] = tuple(sorted(spaces))
+        key = f"k8s-tables|{self.fp}"
+        old = self.cache.recall(key)
+        old = old if isinstance(old, dict) else {}
+        changed = {k for k, v in tables.items() if old.get(k, _MISSING) != v}
+        changed.update(k for k in old if k not in tables)
+        if old != tables:
+            self.cache.keep(key, tables)
+        by_file: dict[str, list[_Workload]] = {}
+        for w in workloads:
+            by_file.setdefault(w.ref.file, []).append(w)
+        for shown, ws in by_file.items():
+            self.ins[shown] = tuple([(w.ref.namespace, w.ref.name, w.ref.kind, w.id, w.node_type, w.exposed, tuple(sorted(set(w.exposed_hosts)))) for w in ws])
+        for shown in self.clean:
+            old_block = self.old[shown]
+            reads = old_block.get("reads")
+            if old_block.get("ins") == self.ins.get(shown, ()) and isinstance(reads, frozenset) and "*" not in reads and reads.isdisjoint(changed):
+                self.trusted.add(shown)
+        return self.trusted
+
+    def keep(self, workloads: list[_Workload], kept: _Kept) -> None:
+        """Keep a new block for every file read whose block is not the one recalled unchanged."""
+        by_file: dict[str, list[_Workload]] = {}
+        for w in workloads:
+            by_file.setdefault(w.ref.file, []).append(w)
+        for shown in self.order:
+            ws = by_file.get(shown, [])
+            if shown in self.clean and self.old[shown].get("ins") == self.ins.get(shown, ()) and not any(id(w) in kept.dirty for w in ws):
+                continue  # recalled and unchanged: the cache keeps its bytes
+            digest = self.cache.digest(self.paths[shown])
+            if digest is None or shown not in self.objs:
+                continue
+            entries: dict[str, Any] = {}
+            reads: set[str] = set()
+            for w in ws:
+                key, entry = kept.keys.get(id(w)), kept.entries.get(id(w))
+                if key is None or not entry or "deps" not in entry:
+                    reads.add("*")
+                    continue
+                entries[key] = entry
+                reads |= _read_keys(entry["deps"][0])
+            self.cache.keep(self._key(shown), {"digest": digest, "objs": self.objs[shown], "ins": self.ins.get(shown, ()), "reads": frozenset(reads), "entries": entries})
+
+
+def _lazy_documents(path: Path, shown: str, cache: DocumentCache) -> Callable[[int, int], dict[str, Any]]:
+    """`load(document, item)`: one object of an unchanged file, its documents loaded from the cache on the first call."""
+    docs: dict[int, Any] = {}
+
+    def load(document: int, item: int) -> dict[str, Any]:
+        if not docs:
+            docs.update(read_documents(path, shown, cache))
+        doc = docs.get(document)
+        if item >= 0:
+            items = _list(_mapping(doc).get("items"))
+            doc = items[item] if item < len(items) else None
+        return doc if isinstance(doc, dict) else {}
+
+    return load
 
 
 _CLUSTER_SUFFIX = re.compile(r"^([a-z0-9-]+)(?:\.[a-z0-9-]+(?:\.svc(?:\.cluster\.local)?)?)?$")
@@ -631,12 +845,22 @@ def read_kubernetes(config: SourceConfig, schema: GraphSchema, known_ids: KnownI
     files = yaml_files(root)
     if not files:
         raise SourceError("no *.yaml or *.yml files found (expected Kubernetes manifests)", file=str(root))
+    blocks = _FileBlocks(cache, config, schema) if cache is not None else None
     for path in files:
         shown = display(path, root)
         facts.files.append(shown)
+        if blocks is not None:
+            rebuilt = blocks.read(path, shown)
+            if rebuilt is not None:
+                objects.extend(rebuilt)
+                continue
         docs = list(read_documents(path, shown, cache))
         hashes = cache.document_hashes(path) if cache is not None else None
+        read: list[K8sObject] = []
         for index, doc in docs:
             digest = hashes[index - 1] if hashes is not None and index <= len(hashes) else None
-            objects.extend(iter_objects(doc, shown, index, digest))
-    return facts_from_objects(objects, config, schema, known_ids, facts, memo=cache)
+            read.extend(iter_objects(doc, shown, index, digest))
+        if blocks is not None:
+            blocks.note(shown, read)
+        objects.extend(read)
+    return facts_from_objects(objects, config, schema, known_ids, facts, memo=cache, files=blocks)

@@ -165,3 +165,33 @@ def test_words_of_the_entitys_own_values_describe_it(schema: GraphSchema) -> Non
     got = unexplained_words(q, QueryFacts.of(engine, {"id": "redis-cart"}, schema), schema, surfaces=("cart store",))
     assert got == ["postgres"]
     assert unexplained_words(q, QueryFacts.of(engine, {"id": "redis-cart"}, schema), schema, surfaces=("cart store",), described={"postgres"}) == []
+
+
+INCIDENTS = {
+    "version": 1,
+    "name": "tiny-incidents",
+    "nodes": {
+        "Service": {"properties": {"name": "string"}},
+        "Person": {"properties": {"name": "string"}},
+        "Incident": {"name_property": "title", "properties": {"title": "string", "postmortem_url": "string"}},
+    },
+    "edges": {
+        "DEPENDS_ON": {"from": "Service", "to": "Service", "dependency": True},
+        "RESPONDED_TO": {"from": "Person", "to": "Incident"},
+    },
+}
+
+
+def test_everyday_words_for_impact_responding_and_links_are_explained() -> None:
+    # The dev4 set's wording ("are hit", "worked on", "postmortem link"): each is explained by the query that answers
+    # it, and only by that query.
+    schema = GraphSchema.model_validate(INCIDENTS)
+    spread = "MATCH (x:Service)-[:DEPENDS_ON*1..6]->(a:Service {id: $anchor}) RETURN DISTINCT x.id AS id"
+    assert left("If the gateway has an outage, which services are hit?", spread, schema, {"anchor": "gateway"}, ("gateway",)) == []
+    responded = "MATCH (a:Person {id: $anchor})-[r:RESPONDED_TO]->(x:Incident) RETURN DISTINCT x.id AS id"
+    assert left("Which incidents has Marcus worked on?", responded, schema, {"anchor": "marcus"}, ("Marcus",)) == []
+    link = "MATCH (n:Incident {id: $id}) RETURN n.postmortem_url AS postmortem_url"
+    assert left("What's the postmortem link for INC-1?", link, schema, {"id": "INC-1"}, ("INC-1",)) == []
+    # A query that does not read the link leaves it unexplained.
+    title = "MATCH (n:Incident {id: $id}) RETURN n.title AS title"
+    assert "postmortem link" in " ".join(left("What's the postmortem link for INC-1?", title, schema, {"id": "INC-1"}, ("INC-1",)))

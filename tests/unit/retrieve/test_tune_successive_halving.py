@@ -107,3 +107,29 @@ def test_the_style_choice_reuses_the_winners_answers_against_its_grammar_off_twi
     styles = {tuple(sorted(e["style"].items())): e for e in report.styles}
     assert len(report.styles) == 4 and styles[tuple(sorted(off.as_dict().items()))]["dropped_at"] == 4
     assert styles[tuple(sorted(grammar_on[1].as_dict().items()))]["total"] == len(ITEMS)
+
+
+def test_a_candidate_whose_answers_are_known_is_never_dropped_on_a_short_prefix() -> None:
+    # "twin" is right on the first 4 items only; "known" (answers already measured, free) on 14 of 20, not on the first 4.
+    def measure(candidate: str, items: Sequence[EvalItem]) -> EvalReport:
+        right = (lambda i: i < 4) if candidate == "twin" else (lambda i: 6 <= i)
+        return scored([right(int(it.question[1:])) for it in items])
+
+    costly = successive_halving(["known", "twin"], ITEMS, measure, first=4)
+    assert winner(costly).candidate == "twin"  # without `free`: "known" drops at 4 and the worse twin wins
+    raced = successive_halving(["known", "twin"], ITEMS, measure, first=4, free=["known"])
+    assert {r.candidate: r.dropped_at for r in raced} == {"known": None, "twin": 16}  # behind once the prefix is long enough
+    assert winner(raced).candidate == "known" and winner(raced).report.correct == 14
+    # a free candidate that leads: the other one still drops as before
+    behind = successive_halving(["twin", "known"], ITEMS, measure, first=4, free=["twin"])
+    assert {r.candidate: r.dropped_at for r in behind} == {"twin": None, "known": 4}
+
+
+def test_a_tie_with_a_free_candidate_drops_the_costly_one_whatever_its_latency() -> None:
+    def measure(candidate: str, items: Sequence[EvalItem]) -> EvalReport:
+        return scored([int(it.question[1:]) % 2 == 0 for it in items], ms=50.0 if candidate == "known" else 5.0)
+
+    raced = successive_halving(["known", "fast"], ITEMS, measure, first=4, free=["known"])
+    assert {r.candidate: r.dropped_at for r in raced} == {"known": None, "fast": 4}
+    # without a free candidate the faster one wins the tie, as before
+    assert winner(successive_halving(["known", "fast"], ITEMS, measure, first=4)).candidate == "fast"

@@ -33,3 +33,13 @@ def test_the_budget_never_exceeds_the_writers_limit() -> None:
     long = replace(PAIR, cypher="MATCH (s:Service) WHERE " + " OR ".join(f"s.id = 'service-{i}'" for i in range(40)) + " RETURN s.id AS id")
     assert query_token_budget([long]) == QUERY_TOKENS
     assert query_token_budget([]) == QUERY_TOKENS
+
+
+def test_a_measured_answer_may_run_about_as_long_as_its_gold_query() -> None:
+    from opsgraph.retrieve.text2cypher.tune import answer_token_budget
+
+    assert answer_token_budget(PAIR.cypher, QUERY_TOKENS) == (len(PAIR.cypher) + 1) // 2 + 24 < QUERY_TOKENS
+    # the gold query (and ~48 more characters) fits at 2 characters a token
+    assert answer_token_budget(PAIR.cypher, QUERY_TOKENS) * 2 >= len(PAIR.cypher) + 48
+    assert answer_token_budget(PAIR.cypher, 30) == 30  # never above the training budget
+    assert answer_token_budget("", 77) == 77  # no gold query: the training budget

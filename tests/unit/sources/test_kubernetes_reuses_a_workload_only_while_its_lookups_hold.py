@@ -14,54 +14,9 @@ from typing import Any
 import pytest
 
 from helpers import write
+from k8s_manifests import Reader, config_map, edges, service, workload
 from opsgraph.schema import GraphSchema
-from opsgraph.sources import Facts, SourceConfig, read_source
-from opsgraph.sources.doc_cache import DocumentCache
-
-
-def workload(name: str, ns: str = "shop", env: tuple[str, ...] = (), config_map: str | None = None, app: str | None = None, team: str = "core") -> str:
-    values = ", ".join(f'{{name: V{i}, value: "{v}"}}' for i, v in enumerate(env))
-    volumes = f"      volumes: [{{name: cfg, configMap: {{name: {config_map}}}}}]\n" if config_map else ""
-    return f"""\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}, namespace: {ns}, labels: {{app: {app or name}, team: {team}}}}}
-spec:
-  template:
-    metadata: {{labels: {{app: {app or name}}}}}
-    spec:
-      containers:
-        - name: main
-          image: registry.example/{name}:1.0
-          env: [{values}]
-{volumes}"""
-
-
-def service(name: str, ns: str = "shop", selects: str | None = None) -> str:
-    return f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{selector: {{app: {selects or name}}}}}\n"
-
-
-def config_map(name: str, value: str, ns: str = "shop") -> str:
-    return f'apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: {ns}}}\ndata: {{backend: "{value}"}}\n'
-
-
-class Reader:
-    """Reads a folder through a cache file that persists between reads, and without one."""
-
-    def __init__(self, root: Path, schema: GraphSchema, cache_file: Path) -> None:
-        self.root, self.schema, self.cache_file = root, schema, cache_file
-        self.known: dict[str, str] = {"core": "Team"}
-
-    def known_ids(self, ids: list[str]) -> dict[str, str]:
-        return {i: self.known[i] for i in ids if i in self.known}
-
-    def both(self) -> tuple[Facts, Facts]:
-        config = SourceConfig(name="k8s", kind="kubernetes", path=self.root)
-        cache = DocumentCache(self.cache_file).load()
-        cached = read_source(config, self.schema, known_ids=self.known_ids, cache=cache)
-        cache.save()
-        plain = read_source(config, self.schema, known_ids=self.known_ids)
-        return cached, plain
+from opsgraph.sources import Facts
 
 
 def same(cached: Facts, plain: Facts) -> None:
@@ -69,10 +24,6 @@ def same(cached: Facts, plain: Facts) -> None:
     assert cached.edges == plain.edges
     assert cached.problems == plain.problems
     assert cached.skipped == plain.skipped
-
-
-def edges(facts: Facts, edge_type: str = "DEPENDS_ON") -> set[tuple[str, str]]:
-    return {(r["from"], r["to"]) for r in facts.edges.get(edge_type, [])}
 
 
 def replayed_from(facts: Facts, workload_id: str) -> bool:
@@ -90,7 +41,7 @@ def estate(tmp_path: Path, schema: GraphSchema) -> Reader:
     reader = Reader(root, schema, tmp_path / "cache" / "k8s.docs")
     cached, plain = reader.both()
     same(cached, plain)
-    assert cached.reused == {"nodes": 0, "dependencies": 0}
+    assert cached.reused == {"nodes": 0, "dependencies": 0, "files": 0}
     assert edges(plain) == {("a", "b"), ("a", "c"), ("c", "b")}  # x names nothing yet: dropped and reported
     return reader
 
@@ -98,7 +49,7 @@ def estate(tmp_path: Path, schema: GraphSchema) -> Reader:
 def test_an_unchanged_folder_reuses_every_workload_with_the_same_facts(estate: Reader) -> None:
     cached, plain = estate.both()
     same(cached, plain)
-    assert cached.reused == {"nodes": 3, "dependencies": 3}
+    assert cached.reused == {"nodes": 3, "dependencies": 3, "files": 4}
     assert all(replayed_from(cached, w) for w in ("a", "b", "c"))
 
 

@@ -29,6 +29,7 @@ from opsgraph.retrieve.text2cypher.split import load_pairs, pairs_sha256, save_p
 from opsgraph.retrieve.text2cypher.tune import (
     ADAPTER_STYLE,
     CANDIDATE_STYLES,
+    SCHEMA_STYLE,
     TASK,
     ServeOptions,
     TuneError,
@@ -58,6 +59,7 @@ from opsgraph.retrieve.text2cypher.writer import (
 __all__ = [
     "ADAPTER_STYLE",
     "CANDIDATE_STYLES",
+    "SCHEMA_STYLE",
     "TASK",
     "CypherExample",
     "CypherGrammar",

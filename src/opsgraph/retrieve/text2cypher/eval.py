@@ -65,6 +65,8 @@ class EvalItem:
     gold_rows: list[Any]
     ordered: bool = False
     pattern: str = ""
+    gold_cypher: str = ""
+    """The gold query, when the item came from a pair (`tune` bounds a measured answer's length by it)."""
 
 
 @dataclass

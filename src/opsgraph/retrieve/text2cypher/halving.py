@@ -10,6 +10,14 @@ over the items it answered (`EvalReport.total` says how many).
 
 Items arrive in a pattern-balanced round-robin order (`held_out_items`), so each
 rung's prefix covers the patterns about as evenly as the whole sample does.
+
+A candidate whose answers are already known (`free`: the first race's winner in
+the race against its grammar-off twin) is never dropped: keeping it costs
+nothing, and dropping it on a short prefix once chose a style 0.15 worse on
+the whole sample than the one it dropped (bench/tune.py, 216-node estate).
+Against a free candidate, a costly one goes on only while it is strictly more
+accurate: on a tie, latency alone (noise on a shared machine, and the grammar-off
+twin is always a little faster) kept the twin answering to the end.
 """
 
 from __future__ import annotations
@@ -61,12 +69,14 @@ def successive_halving(
     measure: Callable[[C, Sequence[EvalItem]], EvalReport],
     *,
     first: int,
+    free: Sequence[C] = (),
 ) -> list[Raced[C]]:
     """Race `candidates` on `items`; return every candidate's figures in the given order, the winner first-ranked by `rank_key`.
 
     `measure(candidate, items)` evaluates one candidate on some items (only new items: reports are merged here). After
     each rung the better ceil(half) of the survivors go on (ties keep the earlier candidate); once one is left it
-    answers the remaining items alone. With `first >= len(items)` this is the exhaustive search.
+    answers the remaining items alone. With `first >= len(items)` this is the exhaustive search. Candidates in `free`
+    (their answers are known, so measuring them costs nothing) stay in the race even when they rank in the worse half.
     """
     if not candidates:
         raise ValueError("successive_halving needs at least one candidate")
@@ -79,13 +89,19 @@ def successive_halving(
             raced[i].report = raced[i].report.merged(measure(raced[i].candidate, chunk))
         done = upto
         if len(alive) > 1 and upto < len(items):
-            ranked = sorted(alive, key=lambda i: rank_key(raced[i].report), reverse=True)  # stable: ties keep the earlier one
-            keep = set(ranked[: math.ceil(len(alive) / 2)])
+            # stable: ties keep the earlier one; on equal accuracy a free candidate ranks before a costly one
+            ranked = sorted(alive, key=lambda i: _cut_key(raced[i], free), reverse=True)
+            keep = set(ranked[: math.ceil(len(alive) / 2)]) | {i for i in alive if raced[i].candidate in free}
             for i in alive:
                 if i not in keep:
                     raced[i].dropped_at = upto
             alive = [i for i in alive if i in keep]
     return raced
+
+
+def _cut_key(raced: Raced[C], free: Sequence[C]) -> tuple[float, bool, float]:
+    accuracy, speed = rank_key(raced.report)
+    return (accuracy, raced.candidate in free, speed)
 
 
 def winner(raced: Sequence[Raced[C]]) -> Raced[C]:

@@ -13,7 +13,9 @@ questions:
    schema on or off, grammar on or off) by execution accuracy on a sample of
    the held-out pairs, by successive halving (`halving.py`: the worse half of
    the styles drops out after a first rung of pairs, the chosen one answers
-   them all);
+   them all), one generation per question (repairs serve the answering writer,
+   not the choice) within a token budget set by the item's gold query, while
+   the templates are embedded for the example index in a background thread;
 4. train a LoRA adapter on the training pairs (llama.cpp models), measure it
    on the same held-out sample, register it with its data hash, schema hash,
    hyper-parameters and metrics, and make it active only if it beats the
@@ -37,6 +39,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -51,7 +54,7 @@ from opsgraph.retrieve.text2cypher.examples import ExampleIndex
 from opsgraph.retrieve.text2cypher.generate import generate_pairs
 from opsgraph.retrieve.text2cypher.grammar import cypher_grammar
 from opsgraph.retrieve.text2cypher.halving import successive_halving, winner
-from opsgraph.retrieve.text2cypher.records import CypherPair
+from opsgraph.retrieve.text2cypher.records import CypherPair, PairSet
 from opsgraph.retrieve.text2cypher.slots import Linker, QuestionSlots, SlotFinder
 from opsgraph.retrieve.text2cypher.split import load_pairs, pairs_sha256, save_pairs, split_pairs
 from opsgraph.retrieve.text2cypher.writer import CypherWriter, PromptStyle, cypher_messages
@@ -61,6 +64,7 @@ from opsgraph.store import GraphStore
 __all__ = [
     "ADAPTER_STYLE",
     "CANDIDATE_STYLES",
+    "SCHEMA_STYLE",
     "TASK",
     "ServeOptions",
     "TuneError",
@@ -85,15 +89,22 @@ TASK = "cypher"
 ADAPTER_STYLE = PromptStyle(k=0, format="turns", schema=False, grammar=True)
 """The prompt an adapter is trained and served with: the question and its parameters only (short, so training is fast)."""
 
+SCHEMA_STYLE = PromptStyle(k=0, schema=True)
+"""The untuned prompt (the schema, no examples): a baseline to measure against, no longer a default candidate. With
+SmolLM2 it answered 0 of 40 held-out pairs on the 216-node estate of bench/tune.py (0.00 on both hand-written sets of
+bench/text2cypher.py) and took 2.6-4x the time of a k=1 answer (a ~1,300-token prompt; answers ran to the token
+limit): a quarter of the choice's time for a style that never won. Pass it in `styles` to measure it (a capable served model may
+do well with it)."""
+
 CANDIDATE_STYLES = (
-    PromptStyle(k=0, schema=True),
     PromptStyle(k=1, format="turns", schema=False),
     PromptStyle(k=2, format="turns", schema=False),
     PromptStyle(k=3, format="turns", schema=False),
 )
 """Prompt styles `tune` measures (grammar on); the best one is then measured with the grammar off too. Dropped after a
 first measurement on the sample estate (12 held-out pairs, SmolLM2): k=3 with the schema (0.17, 3x slower than without)
-and k=3 in one `qa` message (0.00: with the grammar the model does not end the query and runs to the token limit)."""
+and k=3 in one `qa` message (0.00: with the grammar the model does not end the query and runs to the token limit);
+later the schema-only prompt (`SCHEMA_STYLE`)."""
 
 CHOICE_FILE = "choice.json"
 PAIR_FILES = ("train.jsonl", "held_out.jsonl")
@@ -117,15 +128,16 @@ class TuneOptions:
     """Seed of pair sampling, the split and training."""
     max_pairs: int = 6000
     """Most training pairs generated from the schema and the data."""
-    held_out_sample: int = 40
+    held_out_sample: int = 16
     """Held-out pairs each prompt style (and the adapter) is measured on."""
     train_steps: int = 150
     """LoRA optimiser steps."""
-    max_attempts: int = 2
-    """Generations per question while measuring: the first, then repairs."""
+    max_attempts: int = 1
+    """Generations per question while measuring: the first, then repairs. One is enough to choose: repairs only
+    matter to the writer that answers later (`ServeOptions.max_attempts`), and they cost a generation each."""
     lora_threads: int = 2
     """CPU threads LoRA training uses."""
-    first_rung: int = 8
+    first_rung: int = 4
     """Held-out pairs every candidate style answers before the worse half is dropped (successive halving; the
     survivors answer twice as many, and so on). `held_out_sample` or more: every style answers every pair."""
     exclude_types: tuple[str, ...] = ()
@@ -231,15 +243,48 @@ def tune_estate(
     `adapter_root` is the adapter registry's folder; `schema_text` is the schema as the prompt shows it (styles
     with `schema=True`).
     """
-    seed = options.seed
-    sample = options.held_out_sample
     report = TuneReport()
     say: TuneProgress = progress or (lambda *_: None)
 
     started = time.perf_counter()
     pair_set = generate_pairs(
-        store, schema, seed=seed, max_pairs=options.max_pairs, exclude_types=options.exclude_types, progress=lambda d, t: say("pairs", d, t, "")
+        store, schema, seed=options.seed, max_pairs=options.max_pairs, exclude_types=options.exclude_types, progress=lambda d, t: say("pairs", d, t, "")
     )
+    # Embedding the templates (for the example index, and into the embedder's cache for serving) takes tens of seconds
+    # on one core: it runs in this thread beside the model (started after the consistency check, whose linker embeds
+    # phrases: started before it, it made the pairs stage 24 s -> 40 s and the first answer no earlier).
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tune-embed")
+    try:
+        return _tune_pairs(
+            store, schema, linker, pair_set, background, root=root, adapter_root=adapter_root, llm=llm, embedder=embedder,
+            schema_text=schema_text, options=options, adapter=adapter, styles=styles, say=say, report=report, started=started,
+        )  # fmt: skip
+    finally:
+        background.shutdown(wait=True, cancel_futures=True)
+
+
+def _tune_pairs(
+    store: GraphStore,
+    schema: GraphSchema,
+    linker: Linker,
+    pair_set: PairSet,
+    background: ThreadPoolExecutor,
+    *,
+    root: Path,
+    adapter_root: Path,
+    llm: LanguageModel | None,
+    embedder: Embedder | None,
+    schema_text: str,
+    options: TuneOptions,
+    adapter: bool,
+    styles: Sequence[PromptStyle],
+    say: TuneProgress,
+    report: TuneReport,
+    started: float,
+) -> TuneReport:
+    """`tune_estate` once the pairs are generated (`background` embeds templates beside the model)."""
+    seed = options.seed
+    sample = options.held_out_sample
     finder = SlotFinder.from_store(store, schema, linker)
     pairs, dropped = consistent_pairs(pair_set.pairs, finder)
     if len(pairs) < 10:
@@ -253,22 +298,33 @@ def tune_estate(
     report.seconds["pairs"] = round(time.perf_counter() - started, 2)
 
     items = held_out_items(store, held, sample, seed)
-    index = ExampleIndex(train, embedder)
+    # The example index first (a style that shows no examples is measured meanwhile; a style with k > 0 waits for it),
+    # then the held-out templates, into the embedder's cache: questions are served from every pair (`tuned_writer`),
+    # and the first question after tuning should not pay for ~1,000 embeddings.
+    index_ready = background.submit(ExampleIndex, train, embedder)
     if embedder is not None:
-        # Questions are served from every pair (`tuned_writer`): embed the held-out templates now, into the embedder's
-        # cache, so the first question after tuning does not pay for ~1,000 embeddings.
-        embedder.embed([p.template for p in held])
+        background.submit(embedder.embed, [p.template for p in held])
     grammar = grammar_factory(schema)
     budget = query_token_budget(train)
     base_score: tuple[float, float] = (-1.0, 0.0)
     chosen = PromptStyle(k=3, schema=False)
 
-    def measure(model: LanguageModel | None, style: PromptStyle, say_as: TuneProgress, on: Sequence[EvalItem] | None = None) -> EvalReport:
+    def measure(
+        model: LanguageModel | None, style: PromptStyle, say_as: TuneProgress, on: Sequence[EvalItem] | None = None
+    ) -> EvalReport:
+        needs_index = model is None or style.k > 0
         writer = CypherWriter(
-            store, model, schema_text if style.schema else "", slots=finder, examples=index, grammar=grammar,
-            style=style, max_attempts=options.max_attempts, row_limit=200, max_tokens=budget,
+            store, model, schema_text if style.schema else "", slots=finder, examples=index_ready.result() if needs_index else None,
+            grammar=grammar, style=style, max_attempts=options.max_attempts, row_limit=200, max_tokens=budget,
         )  # fmt: skip
-        return evaluate(writer.write, items if on is None else on, progress=lambda d, t: say_as("styles", d, t, _label(style)))
+        measured = items if on is None else on
+        caps = {item.question: answer_token_budget(item.gold_cypher, budget) for item in measured}
+
+        def write(question: str) -> Any:
+            writer.max_tokens = caps.get(question, budget)
+            return writer.write(question)
+
+        return evaluate(write, measured, progress=lambda d, t: say_as("styles", d, t, _label(style)))
 
     started = time.perf_counter()
     if llm is None:
@@ -279,6 +335,7 @@ def tune_estate(
         chosen, best_rep = _choose_style(llm, styles, items, options.first_rung, measure, say, report)
         base_score = (best_rep.accuracy, best_rep.percentile(50))
     report.seconds["styles"] = round(time.perf_counter() - started, 2)
+    index_ready.result()
 
     active_adapter: dict[str, Any] | None = None
     if adapter and isinstance(llm, LlamaCppModel):
@@ -333,7 +390,9 @@ def _choose_style(
 
     first = successive_halving(list(styles), items, on, first=first_rung)
     best = winner(first)
-    second = successive_halving([best.candidate, replace(best.candidate, grammar=False)], items, on, first=first_rung)
+    second = successive_halving(
+        [best.candidate, replace(best.candidate, grammar=False)], items, on, first=first_rung, free=[best.candidate]
+    )
     final = winner(second)
     for raced in [*first, second[1]]:
         entry: dict[str, Any] = {"style": raced.candidate.as_dict(), **raced.report.summary()}
@@ -473,7 +532,7 @@ def held_out_items(store: GraphStore, held: Sequence[CypherPair], sample: int, s
     items = []
     for p in chosen:
         rows = store.query(p.cypher, p.params, limit=200).rows
-        items.append(EvalItem(p.question, rows, ordered=is_ordered(p.cypher), pattern=p.pattern))
+        items.append(EvalItem(p.question, rows, ordered=is_ordered(p.cypher), pattern=p.pattern, gold_cypher=p.cypher))
     return items
 
 
@@ -490,6 +549,19 @@ def query_token_budget(pairs: Sequence[CypherPair]) -> int:
     """
     longest = max((len(p.cypher) for p in pairs), default=2 * QUERY_TOKENS)
     return min(QUERY_TOKENS, (longest + 1) // 2 + 24)
+
+
+def answer_token_budget(gold_cypher: str, cap: int) -> int:
+    """Tokens one measured answer may take: the gold query's length at 2 characters a token plus 24, at most `cap`.
+
+    The rule `query_token_budget` applies to the longest training query, applied to each held-out item's own gold
+    query: a right answer fits (a query ~48 characters longer than the gold one still does), and a prompt style that
+    does not end its query stops there instead of at the global limit (on the 216-node estate the schema-only style
+    answered none of its items right and was the slowest per item, 2.6-4x the k=1 style). No gold query: `cap`.
+    """
+    if not gold_cypher:
+        return cap
+    return min(cap, (len(gold_cypher) + 1) // 2 + 24)
 
 
 def sft_examples(pairs: Sequence[CypherPair]) -> list[SFTExample]:
