@@ -23,8 +23,10 @@ What it adds over the raw engine, and why:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
+import logging
 import math
 import random
 import re
@@ -46,6 +48,9 @@ from opsgraph.store.journal import Journal
 from opsgraph.store.limits import explain_rows
 from opsgraph.store.telemetry_cache import DEFAULT_BUDGET_BYTES, Bucket, BucketCache
 from opsgraph.store.transport import EmbeddedTransport, Transport
+from opsgraph.store.undo_rules import compare as _compare
+from opsgraph.store.undo_rules import pair as _pair
+from opsgraph.store.undo_rules import plain_record
 
 _ENGINE_TYPES = {
     PropertyType.STRING: "STRING",
@@ -66,9 +71,11 @@ random 384-d vectors on a busy 2-core machine, minutes at 100k: bench/rag.py). A
 ordinary query timeout is thrown away and the next search starts again, so under that timeout a large
 index would never become searchable. Later searches (and searches after small writes) take milliseconds."""
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+RECOVERY_WAIT_S = 120.0
+"""How long a new block waits for another process's undo of a dead block's journal to finish before writing."""
 CONFLICT_RETRIES = 8
 """How often an upsert batch that lost a race with a concurrent writer is retried on fresh hashes."""
-_CONFLICTS = ("ConcurrentModificationException", "DuplicatedKeyException", "NeedRetryException")
+_CONFLICTS = ("ConcurrentModificationException", "DuplicatedKeyException", "NeedRetryException", _VANISHED := "deleted by another writer while")
 META_TYPE = "OpsgraphMeta"
 TELEMETRY_TYPE = "OpsgraphTelemetry"
 _JOURNALED_META = ("data_version", "schema")
@@ -77,6 +84,9 @@ _TELEMETRY_UPSERT = (
     f"UPDATE {TELEMETRY_TYPE} SET key = :key, node = :node, node_type = :node_type, bstart = :bstart, "
     "ts = :ts, vals = :vals, labels = :labels, features = :features, _hash = :_hash UPSERT WHERE key = :key"
 )
+
+
+_log = logging.getLogger("opsgraph.store")
 
 
 def _ident(name: str) -> str:
@@ -90,6 +100,25 @@ def row_hash(props: Mapping[str, Any]) -> str:
     """A stable hash of a row's properties (key order does not matter)."""
     blob = json.dumps(props, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
+
+
+def record_hash(row: Mapping[str, Any]) -> str:
+    """`row_hash` of a hidden record as the engine gives it back (`plain_record`): what an undo compares records by."""
+    return row_hash(plain_record(row))
+
+
+def _hash_of(row: Mapping[str, Any]) -> str | None:
+    """The `_hash` a pre-image row holds (what the row holds again once undone)."""
+    h = row.get("_hash")
+    return None if h is None else str(h)
+
+
+def _all_there(out: Sequence[Mapping[str, Any]], expected: int, what: str) -> None:
+    """An update of rows read a moment ago that matched fewer: another writer (or an undo) deleted some in between.
+    A conflict: the batch is rolled back and retried on fresh hashes (`_retrying`), so the rows are created instead."""
+    got = int(out[0]["c"]) if out else expected
+    if got < expected:
+        raise QueryError(f"{expected - got} of {expected} {what} to update were {_VANISHED} this batch ran (a write conflict)")
 
 
 class ArcadeDBStore:
@@ -141,6 +170,10 @@ class ArcadeDBStore:
         self._write_lock = threading.RLock()
         self.recovered: list[str] = []
         """Labels of unfinished blocks (a crash) that `open()` undid."""
+        self.recovery_notes: list[str] = []
+        """Rows an undo left because another writer changed them after the block wrote them (newest write wins)."""
+        self._tls = threading.local()
+        """This thread's data version set by its current batch (`_bump_version`), noted in the journal on commit."""
 
     # -- lifecycle -----------------------------------------------------------
     def open(self) -> None:
@@ -172,12 +205,16 @@ class ArcadeDBStore:
         commits (`store/journal.py`). On an exception the committed batches are
         compensated newest first, the journal is deleted and the error is
         re-raised saying that nothing was changed. A crash leaves the journal
-        behind; the next `open()` finishes the undo.
+        behind; the next `open()` of the store, or the next block of any process
+        sharing the journal folder, finishes the undo (`recover_journals`), before
+        this block writes: a re-ingest after a crash does not find the dead
+        block's rows "unchanged" and then see them undone.
         """
         if self._in_block() or not self.journal or self.journal_dir is None:
             yield  # no journal (switched off, or a transport with no local folder and no journal_dir): a plain block
             return
         with self._write_lock:  # one writer's block at a time: an undo must not clobber another thread's writes
+            self.recover_journals(wait_s=RECOVERY_WAIT_S)
             yield from self._block(label)
 
     def _block(self, label: str) -> Iterator[None]:
@@ -192,11 +229,11 @@ class ArcadeDBStore:
             journal.close()
             wrote = journal.records
             try:
-                self._undo(journal)
+                self.recovery_notes.extend(self._undo(journal))
             except Exception as undo_exc:
                 raise StoreError(
                     f"{label} failed ({exc}) and undoing the batches it had committed failed too: "
-                    f"{undo_exc}. The journal {journal.path} is kept: the next open of the store finishes the undo."
+                    f"{undo_exc}. The journal {journal.path} is kept: the next open of the store (or the next write) finishes the undo."
                 ) from undo_exc
             if not wrote or not isinstance(exc, Exception):
                 raise
@@ -230,81 +267,234 @@ class ArcadeDBStore:
         with pinned() if pinned is not None else contextlib.nullcontext(), contextlib.nullcontext() if self._in_block() else self.atomic(label):
             yield
 
-    def recover_journals(self) -> list[str]:
-        """Undo every block a crash left unfinished (newest first); return their labels. Safe to repeat."""
+    def recover_journals(self, *, wait_s: float = 0.0) -> list[str]:
+        """Undo every block a crash left unfinished (newest first); return their labels. Safe to repeat, and safe while
+        other processes write: a journal whose process is alive (its block runs) is skipped, and rows written since
+        the crash are left as they are (`recovery_notes` says which). A journal another process is undoing right now
+        is waited for, up to `wait_s` (a block about to write waits: it would otherwise find the dead block's rows
+        "unchanged", skip them, and then see the undo remove them)."""
         if self.journal_dir is None:
             return []
         done = []
         for journal in Journal.pending(self.journal_dir, self._journal_store):
+            if not (journal.claim_when_settled(wait_s) if wait_s > 0 else journal.claim()):
+                continue
             header, _ = journal.read()
             try:
-                self._undo(journal)
+                kept = self._undo(journal)
             except OpsGraphError as exc:
                 raise StoreError(
                     f"the store holds the unfinished writes of {header.get('label') or 'a block'} (a crash), and undoing them "
                     f"from {journal.path} failed: {exc}. The journal is kept; opening the store again retries."
                 ) from exc
-            done.append(str(header.get("label") or journal.path.name))
+            label = str(header.get("label") or journal.path.name)
+            done.append(label)
+            for note in kept:
+                _log.warning("recovering %s (pid %s) from %s: %s", label, header.get("pid", "?"), journal.path.name, note)
+            self.recovery_notes.extend(f"{label}: {note}" for note in kept)
         self.recovered.extend(done)
         return done
 
-    def _undo(self, journal: Journal) -> None:
-        """Compensate every record not yet undone, newest first, marking each; then the meta; then forget the file."""
+    def _undo(self, journal: Journal) -> list[str]:
+        """Compensate every record not yet undone, newest first, marking each; then the meta; then forget the file.
+
+        Returns what was left because another writer changed it since (see `_undo_record`). On failure the journal
+        is released and kept, every record already undone marked, for the next recovery."""
         header, records = journal.read()
+        kept: list[str] = []
         try:
             for rec in records:
-                self._undo_record(rec)
+                what = f"batch {rec.get('seq')} ({rec.get('op')} {rec.get('type', '')})"
+                kept.extend(self._undo_retrying(what, journal, functools.partial(self._undo_record, rec)))
                 journal.mark_undone(int(rec["seq"]))
-            for key, value in (header.get("meta") or {}).items():
-                if value is None:
-                    with self.transport.transaction():
-                        self.transport.command("sql", f"DELETE FROM {META_TYPE} WHERE key = :key", {"key": key})
-                else:
-                    self._set_meta(str(key), str(value))
+            meta = header.get("meta") or {}
+            kept.extend(self._undo_retrying("the data version and schema", journal, lambda: self._undo_meta(meta, journal, undid=bool(records))))
             self._schema = self.stored_schema() if self._schema is not None else None
+        except BaseException:
+            journal.release()
+            raise
         finally:
             journal.close()
             self._vector_ready.clear()
         journal.remove()
+        return kept
 
-    def _undo_record(self, rec: Mapping[str, Any]) -> None:
-        """One batch's compensating writes, in one transaction. Each step sets rows to their pre-image, so repeating it is harmless."""
+    def _undo_retrying(self, what: str, journal: Journal, step: Callable[[], list[str]]) -> list[str]:
+        """One step of an undo (a record's compensation, or the meta), repeated on fresh reads when it loses a race
+        with another writer (a record another process changed, the data version every batch moves)."""
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                return step()
+            except (QueryError, StoreError) as exc:
+                if not any(c in str(exc) for c in _CONFLICTS):
+                    raise
+                if attempt == CONFLICT_RETRIES:
+                    raise StoreError(
+                        f"undoing {what} of {journal.path} lost to concurrent "
+                        f"writers {CONFLICT_RETRIES + 1} times ({exc}); the journal is kept with what was undone so far marked, "
+                        "and the next recovery (opening the store, or its next write) continues it"
+                    ) from exc
+                time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
+        raise AssertionError("unreachable")
+
+    def _undo_meta(self, old: Mapping[str, Any], journal: Journal, *, undid: bool) -> list[str]:
+        """Put the block's meta back, each key only while it still holds what the block left there.
+
+        The data version goes back to its old value only when the block's own batches were the only ones to move
+        it (its `bumped` notes run old+1, old+2, ... up to the current value); when another writer moved it too,
+        or a note was lost, it moves forward one instead, so a cache never sees an old number again. The schema
+        goes back only if the block set it and nobody has set another since."""
+        kept: list[str] = []
+        if "data_version" not in old and not ("schema" in old and "schema" in journal.meta):
+            return kept
+        with self.transport.transaction():  # read and set in one transaction: a batch committing in between is a conflict (retried)
+            if "data_version" in old:
+                base = int(old["data_version"] or 0)
+                current = int(self._meta_in_tx("data_version") or 0)
+                ours = journal.bumps == list(range(base + 1, base + 1 + len(journal.bumps)))
+                if ours and current == base + len(journal.bumps):
+                    if current != base:
+                        self._put_meta_in_tx("data_version", old["data_version"])
+                elif undid or journal.bumps:
+                    self._put_meta_in_tx("data_version", str(current + 1))
+            if "schema" in old and "schema" in journal.meta:
+                if self._meta_in_tx("schema") == journal.meta["schema"]:
+                    self._put_meta_in_tx("schema", old["schema"])
+                else:
+                    kept.append("the stored schema was set by another writer since: kept")
+        return kept
+
+    def _meta_in_tx(self, key: str) -> str | None:
+        rows, _ = self.transport.query("sql", f"SELECT value FROM {META_TYPE} WHERE key = :key", {"key": key}, 1)
+        return str(rows[0]["value"]) if rows else None
+
+    def _put_meta_in_tx(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.transport.command("sql", f"DELETE FROM {META_TYPE} WHERE key = :key", {"key": key})
+        else:
+            self.transport.command("sql", f"UPDATE {META_TYPE} SET key = :key, value = :value UPSERT WHERE key = :key", {"key": key, "value": str(value)})
+
+    def _undo_record(self, rec: Mapping[str, Any]) -> list[str]:
+        """One batch's compensating writes, in one transaction, compare-and-set: a row is set back to its pre-image
+        only while it still holds exactly what the batch wrote (`wrote`: its hash, or null for a row the batch
+        deleted), read inside the same transaction. A row another writer changed, created or deleted since is newer
+        and is left (last write wins); the notes returned name them. Repeating it is harmless.
+
+        A journal written before `wrote` existed undoes unconditionally, as it always did."""
         op = rec["op"]
         t = self.transport
+        kept: list[str] = []
         with t.transaction():
             if op == "nodes":
                 label = _ident(rec["type"])
-                if rec.get("created"):
-                    t.command("cypher", f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n", {"ids": rec["created"]})
-                self._put_nodes(label, rec.get("old") or [])
+                created = [str(i) for i in rec.get("created") or []]
+                old = list(rec.get("old") or [])
+                now = self._node_hashes(label, [*created, *(str(r["id"]) for r in old)])
+                undone = {**dict.fromkeys(created), **{str(r["id"]): _hash_of(r) for r in old}}
+                same = _compare(rec.get("wrote"), now, kept, f"{label} node", undone)
+                gone = [i for i in created if same(i)]
+                if gone:
+                    t.command("cypher", f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n", {"ids": gone})
+                self._put_nodes(label, [r for r in old if same(str(r["id"]))])
             elif op == "edges":
                 rel, ft, tt = _ident(rec["type"]), _ident(rec["ft"]), _ident(rec["tt"])
-                if rec.get("created"):
+                made = [(str(f), str(to)) for f, to in rec.get("created") or []]
+                before = list(rec.get("old") or [])
+                now = self._edge_hashes(rel, ft, tt, [*made, *((str(e["from"]), str(e["to"])) for e in before)])
+                wrote = rec.get("wrote")
+                undone = {**{_pair(*pair): None for pair in made}, **{_pair(e["from"], e["to"]): _hash_of(e.get("props") or {}) for e in before}}
+                same = _compare(None if wrote is None else {_pair(f, to): h for f, to, h in wrote}, now, kept, f"{rel} edge", undone)
+                unmade = [pair for pair in made if same(_pair(*pair))]
+                if unmade:
                     t.command(
                         "cypher",
                         f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.f}})-[r:{rel}]->(b:{tt} {{id: row.t}}) DELETE r",
-                        {"rows": [{"f": f, "t": to} for f, to in rec["created"]]},
+                        {"rows": [{"f": f, "t": to} for f, to in unmade]},
                     )
-                self._put_edges(rel, ft, tt, rec.get("old") or [])
+                self._put_edges(rel, ft, tt, [e for e in before if same(_pair(e["from"], e["to"]))])
             elif op == "delete_nodes":
-                self._put_nodes(_ident(rec["type"]), rec.get("rows") or [])
-                self._put_edge_list(rec.get("edges") or [])
+                label = _ident(rec["type"])
+                rows = list(rec.get("rows") or [])
+                strict = "wrote" in rec  # the batch wrote absence: put a row back only while it is still absent
+                now = self._node_hashes(label, [str(r["id"]) for r in rows]) if strict else {}
+                same = _compare({str(r["id"]): None for r in rows} if strict else None, now, kept, f"{label} node", {str(r["id"]): _hash_of(r) for r in rows})
+                back = [r for r in rows if same(str(r["id"]))]
+                self._put_nodes(label, back)
+                back_ids = {str(r["id"]) for r in back}
+                edges = [e for e in rec.get("edges") or [] if not strict or {str(e["from"]), str(e["to"])} & back_ids]
+                kept.extend(self._put_absent_edges(edges) if strict else self._put_edge_list(edges))
             elif op == "delete_edges":
-                self._put_edge_list(rec.get("edges") or [])
+                edges = list(rec.get("edges") or [])
+                kept.extend(self._put_absent_edges(edges) if "wrote" in rec else self._put_edge_list(edges))
             elif op == "records":
                 name = _ident(rec["type"])
-                gone = [*(rec.get("created") or []), *(str(r["key"]) for r in rec.get("old") or [])]
+                created = [str(k) for k in rec.get("created") or []]
+                old = list(rec.get("old") or [])
+                now = self._record_hashes(name, [*created, *(str(r["key"]) for r in old)]) if rec.get("wrote") is not None else {}
+                same = _compare(rec.get("wrote"), now, kept, f"{name} record", {**dict.fromkeys(created), **{str(r["key"]): record_hash(r) for r in old}})
+                back = [r for r in old if same(str(r["key"]))]
+                gone = [*(k for k in created if same(k)), *(str(r["key"]) for r in back)]
                 if gone:
                     t.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": gone})
-                if rec.get("old"):
-                    t.command("sql", f"INSERT INTO `{name}` CONTENT :rows", {"rows": rec["old"]})
+                if back:
+                    t.command("sql", f"INSERT INTO `{name}` CONTENT :rows", {"rows": back})
             elif op == "telemetry":
-                if rec.get("created"):
-                    t.command("sql", f"DELETE FROM {TELEMETRY_TYPE} WHERE key IN :keys", {"keys": rec["created"]})
-                for doc in rec.get("old") or []:
-                    t.command("sql", _TELEMETRY_UPSERT, doc)
+                created = [str(k) for k in rec.get("created") or []]
+                old = list(rec.get("old") or [])
+                now = self._telemetry_hashes([*created, *(str(d["key"]) for d in old)]) if rec.get("wrote") is not None else {}
+                same = _compare(rec.get("wrote"), now, kept, "telemetry bucket", {**dict.fromkeys(created), **{str(d["key"]): _hash_of(d) for d in old}})
+                gone = [k for k in created if same(k)]
+                if gone:
+                    t.command("sql", f"DELETE FROM {TELEMETRY_TYPE} WHERE key IN :keys", {"keys": gone})
+                for doc in old:
+                    if same(str(doc["key"])):
+                        t.command("sql", _TELEMETRY_UPSERT, doc)
             else:
                 raise StoreError(f"unknown undo record {op!r} in the journal")
+        return kept
+
+    # -- what rows hold now (compare-and-set undo) ---------------------------------
+    def _node_hashes(self, label: str, ids: Sequence[str]) -> dict[str, str | None]:
+        """`_hash` of those of `ids` that exist (inside the undo's transaction)."""
+        if not ids:
+            return {}
+        rows, _ = self.transport.query("cypher", f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, n._hash AS h", {"ids": list(ids)}, None)
+        return {str(r["id"]): None if r["h"] is None else str(r["h"]) for r in rows}
+
+    def _edge_hashes(self, rel: str, ft: str, tt: str, pairs: Sequence[tuple[str, str]]) -> dict[str, str | None]:
+        if not pairs:
+            return {}
+        rows, _ = self.transport.query(
+            "cypher",
+            f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.f}})-[r:{rel}]->(b:{tt} {{id: row.t}}) RETURN a.id AS f, b.id AS t, r._hash AS h",
+            {"rows": [{"f": f, "t": to} for f, to in pairs]},
+            None,
+        )
+        return {_pair(r["f"], r["t"]): None if r["h"] is None else str(r["h"]) for r in rows}
+
+    def _record_hashes(self, name: str, keys: Sequence[str]) -> dict[str, str | None]:
+        if not keys:
+            return {}
+        return {str(r["key"]): record_hash(r) for r in self._records_pre_image(name, list(keys))}
+
+    def _telemetry_hashes(self, keys: Sequence[str]) -> dict[str, str | None]:
+        if not keys:
+            return {}
+        rows, _ = self.transport.query("sql", f"SELECT key, _hash FROM {TELEMETRY_TYPE} WHERE key IN :keys", {"keys": list(keys)}, None)
+        return {str(r["key"]): None if r.get("_hash") is None else str(r["_hash"]) for r in rows}
+
+    def _put_absent_edges(self, edges: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Put back deleted edges that are still absent (an edge another writer created since is newer: kept)."""
+        kept: list[str] = []
+        groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        for e in edges:
+            groups[(_ident(e["type"]), _ident(e["ft"]), _ident(e["tt"]))].append(e)
+        for (rel, ft, tt), items in groups.items():
+            now = self._edge_hashes(rel, ft, tt, [(str(e["from"]), str(e["to"])) for e in items])
+            same = _compare({_pair(e["from"], e["to"]): None for e in items}, now, kept, f"{rel} edge",
+                            {_pair(e["from"], e["to"]): _hash_of(e.get("props") or {}) for e in items})
+            self._put_edges(rel, ft, tt, [e for e in items if same(_pair(e["from"], e["to"]))])
+        return kept
 
     def _put_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Make each row's node hold exactly these properties (create it if absent). Inside a transaction."""
@@ -344,12 +534,13 @@ class ArcadeDBStore:
                 {"rows": new},
             )
 
-    def _put_edge_list(self, edges: Sequence[Mapping[str, Any]]) -> None:
+    def _put_edge_list(self, edges: Sequence[Mapping[str, Any]]) -> list[str]:
         groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
         for e in edges:
             groups[(_ident(e["type"]), _ident(e["ft"]), _ident(e["tt"]))].append(e)
         for (rel, ft, tt), items in groups.items():
             self._put_edges(rel, ft, tt, items)
+        return []
 
     def _record(self, op: str, **fields: Any) -> None:
         """Append a batch's pre-image to the open journal (durable before the batch commits)."""
@@ -454,6 +645,9 @@ class ArcadeDBStore:
         return str(rows[0]["value"]) if rows else None
 
     def _set_meta(self, key: str, value: str) -> None:
+        if key == "schema" and self._in_block():
+            assert self._journal is not None
+            self._journal.set_meta(key, value)  # an undo puts the old schema back only while it still holds this one
         with self.transport.transaction():
             self.transport.command("sql", f"UPDATE {META_TYPE} SET key = :key, value = :value UPSERT WHERE key = :key", {"key": key, "value": value})
 
@@ -463,11 +657,25 @@ class ArcadeDBStore:
 
     def _bump_version(self) -> None:
         # Called inside the batch's transaction so the version moves with the data.
+        value = self.data_version() + 1
         self.transport.command(
             "sql",
             f"UPDATE {META_TYPE} SET key = 'data_version', value = :v UPSERT WHERE key = 'data_version'",
-            {"v": str(self.data_version() + 1)},
+            {"v": str(value)},
         )
+        self._tls.bumped = value
+
+    @contextlib.contextmanager
+    def _batch_tx(self) -> Iterator[None]:
+        """A journaled batch's transaction; once it has committed, the open journal notes the data version it set
+        (an undo puts the old version back only if no other writer moved it meanwhile: `_undo_meta`)."""
+        self._tls.bumped = None
+        with self.transport.transaction():
+            yield
+        bumped, self._tls.bumped = self._tls.bumped, None
+        if bumped is not None and self._in_block():
+            assert self._journal is not None
+            self._journal.bumped(bumped)
 
     # -- nodes -----------------------------------------------------------------
     def upsert_nodes(self, node_type: str, rows: Sequence[Row]) -> UpsertReport:
@@ -518,13 +726,17 @@ class ArcadeDBStore:
         if not new and not changed:
             return UpsertReport(unchanged=len(batch))
         if self._journal is not None:
-            self._record("nodes", type=label, created=[r["id"] for r in new], old=self._node_rows(label, [r["id"] for r in changed]))
+            self._record("nodes", type=label, created=[r["id"] for r in new], old=self._node_rows(label, [r["id"] for r in changed]),
+                         wrote={str(r["id"]): r["_hash"] for r in (*new, *changed)})
         try:
-            with self.transport.transaction():
+            with self._batch_tx():
                 if new:
                     self.transport.command("cypher", f"UNWIND $rows AS row CREATE (n:{label}) SET n = row", {"rows": new})
                 if changed:
-                    self.transport.command("cypher", f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n = row", {"rows": changed})
+                    out = self.transport.command(
+                        "cypher", f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n = row RETURN count(n) AS c", {"rows": changed}
+                    )
+                    _all_there(out, len(changed), f"{label} nodes")
                 self._bump_version()
         except QueryError as exc:
             raise BatchError(f"a batch of {len(batch)} {label} nodes failed and was rolled back: {exc}{explain_rows(batch, self._index_kinds(label))}") from exc
@@ -571,10 +783,11 @@ class ArcadeDBStore:
             return UpsertReport(unchanged=len(items))
         if self._journal is not None:
             self._record(
-                "edges", type=rel, ft=ft, tt=tt, created=[[i["from"], i["to"]] for i in new], old=self._edge_rows(rel, ft, tt, [(i["from"], i["to"]) for i in changed])
+                "edges", type=rel, ft=ft, tt=tt, created=[[i["from"], i["to"]] for i in new], old=self._edge_rows(rel, ft, tt, [(i["from"], i["to"]) for i in changed]),
+                wrote=[[i["from"], i["to"], i["props"]["_hash"]] for i in (*new, *changed)],
             )
         try:
-            with self.transport.transaction():
+            with self._batch_tx():
                 if new:
                     out = self.transport.command(
                         "cypher",
@@ -588,11 +801,12 @@ class ArcadeDBStore:
                             f"{len(new) - made} of {len(new)} {rel} edges name a {ft} or {tt} node that does not exist"
                         )
                 if changed:
-                    self.transport.command(
+                    out = self.transport.command(
                         "cypher",
-                        f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}})-[r:{rel}]->(b:{tt} {{id: row.to}}) SET r = row.props",
+                        f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.from}})-[r:{rel}]->(b:{tt} {{id: row.to}}) SET r = row.props RETURN count(r) AS c",
                         {"rows": changed},
                     )
+                    _all_there(out, len(changed), f"{rel} edges")
                 self._bump_version()
         except QueryError as exc:
             shown = [{"id": f"{i['from']}->{i['to']}", **i["props"]} for i in items]
@@ -617,9 +831,9 @@ class ArcadeDBStore:
                     rows = self._node_rows(label, batch)
                     if not rows:
                         continue
-                    self._record("delete_nodes", type=label, rows=rows, edges=self._edges_touching(label, [str(r["id"]) for r in rows]))
+                    self._record("delete_nodes", type=label, rows=rows, edges=self._edges_touching(label, [str(r["id"]) for r in rows]), wrote="absent")
                 try:
-                    with self.transport.transaction():
+                    with self._batch_tx():
                         out = self.transport.command(
                             "cypher", f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n RETURN count(*) AS c", {"ids": batch}
                         )
@@ -648,9 +862,9 @@ class ArcadeDBStore:
                     old = self._edge_rows(rel, _ident(ft), _ident(tt), batch)
                     if not old:
                         continue
-                    self._record("delete_edges", edges=[{"type": rel, "ft": ft, "tt": tt, **e} for e in old])
+                    self._record("delete_edges", edges=[{"type": rel, "ft": ft, "tt": tt, **e} for e in old], wrote="absent")
                     try:
-                        with self.transport.transaction():
+                        with self._batch_tx():
                             self.transport.command(
                                 "cypher",
                                 f"UNWIND $rows AS row MATCH (a:{ft} {{id: row.f}})-[r:{rel}]->(b:{tt} {{id: row.t}}) DELETE r",
@@ -933,10 +1147,11 @@ class ArcadeDBStore:
             writes.append({"key": key, "node": node, "node_type": node_type, "bstart": b, "_hash": h, **merged})
         if writes:
             self._record(
-                "telemetry", created=[w["key"] for w in writes if w["key"] not in old], old=[old[w["key"]] for w in writes if w["key"] in old]
+                "telemetry", created=[w["key"] for w in writes if w["key"] not in old], old=[old[w["key"]] for w in writes if w["key"] in old],
+                wrote={w["key"]: w["_hash"] for w in writes},
             )
             try:
-                with self.transport.transaction():
+                with self._batch_tx():
                     for w in writes:
                         self.transport.command("sql", _TELEMETRY_UPSERT, w)
                     self._bump_version()
@@ -1074,7 +1289,7 @@ class ArcadeDBStore:
         if self._journal is not None:
             old = self._records_pre_image(name, keys)
             have = {str(r["key"]) for r in old}
-            self._record("records", type=name, created=[k for k in keys if k not in have], old=old)
+            self._record("records", type=name, created=[k for k in keys if k not in have], old=old, wrote={str(r["key"]): record_hash(r) for r in batch})
         try:
             with self.transport.transaction():
                 self.transport.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": keys})
@@ -1092,7 +1307,7 @@ class ArcadeDBStore:
             for start in range(0, len(keys), self.batch_size):
                 chunk = keys[start : start + self.batch_size]
                 if self._journal is not None:
-                    self._record("records", type=name, created=[], old=self._records_pre_image(name, chunk))
+                    self._record("records", type=name, created=[], old=self._records_pre_image(name, chunk), wrote={str(k): None for k in chunk})
                 with self.transport.transaction():
                     out = self.transport.command("sql", f"DELETE FROM `{name}` WHERE key IN :keys", {"keys": chunk})
                 done += int(out[0].get("count", 0)) if out else 0

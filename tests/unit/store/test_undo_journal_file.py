@@ -47,3 +47,54 @@ def test_a_refused_batch_is_explained_by_row_and_field() -> None:
     assert "row id 'b', field 'port'" in text and "64-bit" in text
     assert "row id 'b', field 'tier'" in text and "300,000 bytes" in text
     assert explain_rows([{"id": "a", "port": 1}], {}) == ""
+
+
+def test_a_live_blocks_journal_cannot_be_claimed_until_its_owner_lets_go(tmp_path: Path) -> None:
+    live = Journal.begin(tmp_path, "store", "ingest", {})
+    (seen,) = Journal.pending(tmp_path, "store")
+    assert not seen.claim(), "its owner holds it: a recovery must not undo a running block"
+    live.release()  # the owner died (the kernel drops its lock) or its undo failed
+    assert seen.claim()
+    assert not Journal(live.path).claim(), "one recovery at a time"
+    seen.remove()
+    assert Journal.pending(tmp_path, "store") == [] and not Journal(live.path).claim()
+    assert not list(tmp_path.glob("*.new")), "a journal is only ever listed once it is locked"
+
+
+def test_notes_of_versions_and_meta_come_back_from_the_file(tmp_path: Path) -> None:
+    journal = Journal.begin(tmp_path, "store", "x", {"data_version": "3", "schema": None})
+    journal.bumped(4)
+    journal.set_meta("schema", "{}")
+    journal.bumped(5)
+    journal.close()
+    reread = Journal(journal.path)
+    header, _ = reread.read()
+    assert header["pid"] > 0 and reread.bumps == [4, 5] and reread.meta == {"schema": "{}"}
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def test_a_writer_waits_for_another_process_undoing_a_dead_block_but_not_for_a_live_block(tmp_path: Path) -> None:
+    import json
+    import threading
+    import time
+
+    dead = tmp_path / "store.ingest-1.jsonl"
+    dead.write_text(json.dumps({"kind": "begin", "label": "ingest", "store": "store", "meta": {}, "pid": _dead_pid()}) + "\n")
+    undoing = Journal(dead)
+    assert undoing.claim()  # another process is undoing the dead block
+    threading.Timer(0.3, undoing.remove).start()
+    began = time.monotonic()
+    assert not Journal(dead).claim_when_settled(5.0), "gone once its undo finished: nothing left to claim"
+    assert 0.25 < time.monotonic() - began < 3.0
+
+    live = Journal.begin(tmp_path, "store", "ingest", {})  # this (live) process's running block
+    began = time.monotonic()
+    assert not Journal(live.path).claim_when_settled(5.0) and time.monotonic() - began < 0.2
+    live.remove()
