@@ -101,13 +101,12 @@ EITHER_WAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:directly or (?:not|indirectly|otherwise|through others)|(?:both )?directly and indirectly)\b", re.I), "indirectly"),
     (re.compile(r"\b(?:end|ends|ended|ending) up\b", re.I), "eventually"),
     (re.compile(r"\bwhether or not\b", re.I), ""),
-    (re.compile(r"\b(?:at the moment|at present|as of now|as things stand)\b", re.I), "now"),
     (re.compile(r"\bor not\b(?=\s*(?:[?.!,;]|$))", re.I), ""),
     (re.compile(r"\b(?:do|should|can|could|would|must) (?:i|we|you|one) use(?= (?:for|to|with)\b)", re.I), ""),
 )
 """Idioms whose "not" negates nothing: "directly or not" asks for a relation followed through others ("indirectly"),
 "whether or not" and a closing "..., or not?" ask nothing of the graph; what X "ends up" relying on is what it
-relies on eventually (through others); "at the moment" is "now", which the graph's current state answers. "Which channel do I use for X?" is the
+relies on eventually (through others). "Which channel do I use for X?" is the
 asker's use of X's channel, not X's dependency ("which vendors do we use?" without "for" stays one)."""
 
 

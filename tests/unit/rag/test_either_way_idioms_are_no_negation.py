@@ -33,11 +33,3 @@ def test_a_walk_explains_the_idiom_and_one_step_does_not(schema: GraphSchema) ->
     assert left(q, ONE_STEP, schema) == ["indirectly"]
     # A real negation is still unexplained by a query that does not negate.
     assert "not" in left("How many services do not depend on paymentservice?", WALK, schema)
-
-
-def test_at_the_moment_is_now(schema: GraphSchema) -> None:
-    q = "Is paymentservice critical at the moment?"
-    assert "moment" not in plain_idioms(q) and " now" in plain_idioms(q) and len(plain_idioms(q)) == len(q)
-    facts = QueryFacts.of("MATCH (x:Service {id: $anchor}) WHERE x.tier = 'critical' RETURN x.id AS id", {"anchor": "paymentservice"}, schema)
-    assert unexplained_words(plain_idioms(q), facts, schema, surfaces=("paymentservice",), values={"critical": ["critical"]}) == []
-    assert "moment" in unexplained_words(q, facts, schema, surfaces=("paymentservice",), values={"critical": ["critical"]})
