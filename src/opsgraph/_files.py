@@ -75,6 +75,16 @@ def atomic_path(target: str | Path, *, suffix: str = ".tmp") -> Iterator[Path]:
             tmp.unlink()
 
 
+def rename_into_place(draft: Path, target: Path) -> None:
+    """Give the finished file `draft` its name `target` (same folder) and flush the folder entry.
+
+    For a file that must keep its inode while it is renamed (the store's undo journal: open, and `flock`ed before
+    other processes can see it under a name they list), where `atomic_path`'s copy-then-replace does not fit.
+    """
+    os.rename(draft, target)
+    fsync_dir(target.parent)
+
+
 def atomic_write_bytes(target: str | Path, data: bytes) -> Path:
     """Replace `target` with `data` atomically (see the module docstring); returns `target`."""
     with atomic_path(target) as tmp:

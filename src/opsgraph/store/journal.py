@@ -41,6 +41,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from opsgraph._files import fsync_dir, rename_into_place
+
 try:
     import fcntl
 except ImportError:  # not POSIX: one process per home there, nothing to lock against
@@ -49,15 +51,6 @@ except ImportError:  # not POSIX: one process per home there, nothing to lock ag
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Journal:
@@ -89,9 +82,8 @@ class Journal:
         journal._fh = draft.open("x", encoding="utf-8")
         journal._lock = _locked(draft, blocking=True)
         journal._write({"kind": "begin", "label": label, "store": store, "started": time.time(), "meta": meta, "pid": os.getpid()})
-        draft.rename(path)
+        rename_into_place(draft, path)
         journal.path = path
-        _fsync_dir(folder)
         return journal
 
     def claim(self) -> bool:
@@ -178,7 +170,7 @@ class Journal:
         """The block is settled (committed, or fully undone): forget it."""
         self.close()
         self.path.unlink(missing_ok=True)  # still locked: a recovery waiting for the lock finds the file gone
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         self.release()
 
     # -- reading ---------------------------------------------------------------
