@@ -306,15 +306,20 @@ class Answerer:
             # "Which Helm chart version deploys X?" asks about more than X's `version`; "How many replicas of X are
             # lagging?" counts something else than X's `replicas`.
             return None
+        why = f"the graph holds no {'/'.join(props)} for {self.names.display(anchor.node_id)}"
+        return self._run_lookup(shape, cypher, params, 1, why, trace)
+
+    def _run_lookup(self, shape: QuestionShape, cypher: str, params: dict[str, Any], limit: int, why_empty: str,
+                    trace: Trace) -> Outcome | None:
+        """Run a lookup's query (traced as `lookup`): None without rows; an abstention saying `why_empty` when every
+        value is empty (no value stored is said, not rendered as an empty answer); else the rendered rows."""
         with trace.stage("lookup") as stage:
-            rows = list(self.store.query(cypher, params, limit=1, timeout_ms=5_000).rows)
+            rows = list(self.store.query(cypher, params, limit=limit, timeout_ms=5_000).rows)
             stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
         if not rows:
             return None
         if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
-            # No value stored: say so rather than render an empty answer.
-            why = f"the graph holds no {'/'.join(props)} for {self.names.display(anchor.node_id)}"
-            return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
+            return Outcome(Rendered(ABSTAIN, [f"Why: {why_empty}"]), "abstain", cypher=cypher, params=params, abstained=True)
         return self.render(shape, rows, cypher, params)
 
     def _lookup_own_edge(
@@ -350,15 +355,8 @@ class Answerer:
         params = {"id": anchor.node_id}
         if self._refused("lookup", question, cypher, params, [anchor], trace, refusals):
             return None
-        with trace.stage("lookup") as stage:
-            rows = list(self.store.query(cypher, params, limit=10, timeout_ms=5_000).rows)
-            stage.detail = {"cypher": cypher, "params": params, "rows": len(rows)}
-        if not rows:
-            return None
-        if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
-            why = f"the graph holds no {'/'.join(props)} on the {name} edges of {self.names.display(anchor.node_id)}"
-            return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
-        return self.render(replace(shape, shape="value"), rows, cypher, params)
+        why = f"the graph holds no {'/'.join(props)} on the {name} edges of {self.names.display(anchor.node_id)}"
+        return self._run_lookup(replace(shape, shape="value"), cypher, params, 10, why, trace)
 
     def _lookup_edge(
         self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], trace: Trace, refusals: list[str] | None = None
