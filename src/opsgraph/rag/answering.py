@@ -27,7 +27,8 @@ from typing import Any, Literal
 from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
-from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
+from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, Lexicon, build_lexicon, tokens
+from opsgraph.rag.oncall import ESCALATION, OnCallEdge, covered_query, edge_detail_query, edge_props_named, owner_edge, rotation_values
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
@@ -44,6 +45,7 @@ _ROTATION_PROPS = ("rotation", "level", "priority", "order", "role", "tier")
 _CONTACT_PROPS = ("email", "phone", "slack", "slack_handle", "pager")
 _RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "backup": 3, "manager": 4}
 _FIRST = re.compile(r"\b(first|primary)\b", re.I)
+_YESNO = re.compile(r"^\s*(is|are|does|do|has|have)\b", re.I)
 _BACKUP = re.compile(r"\b(backup|back-up|second|secondary|next in line|after the primary)\b", re.I)
 
 
@@ -115,7 +117,14 @@ class Answerer:
         for x in sorted(self.links(question), key=lambda x: len(x.surface), reverse=True):
             if x.surface:
                 masked = re.sub(re.escape(x.surface), " " + "entity" + " ", masked, flags=re.I)
-        return question_shape(masked, self.schema)
+        shape = question_shape(masked, self.schema)
+        edge = self.oncall_edge()
+        if shape.shape == "person" and edge is not None and shape.wants_type == edge.person:
+            named = rotation_values(edge, self.value_index(), tokens(masked))
+            if named:
+                # "Who is primary for the shipping service?": 'primary' lives only on the on-call edge's rotation.
+                return QuestionShape("page", edge.person, False, f"a value of the on-call edge's {edge.rotation}: {', '.join(named)}")
+        return shape
 
     def links(self, question: str) -> list[LinkedEntity]:
         if self.linker is None:
@@ -132,12 +141,17 @@ class Answerer:
                 return name, spec.to_types[0]
         return None
 
+    def oncall_edge(self) -> OnCallEdge | None:
+        """The schema's on-call edge with its person and team types and its rotation-like property, if it has one."""
+        found = self._oncall_edge()
+        person = person_type(self.schema)
+        if found is None or person is None or found[0] in self._skip:
+            return None
+        rot = next((p for p in _ROTATION_PROPS if p in self.schema.edges[found[0]].properties), None)
+        return OnCallEdge(found[0], person, found[1], rot)
+
     def _owner_edge(self, team: str, anchor_type: str) -> str | None:
-        for name, spec in self.schema.edges.items():
-            words = name.lower().split("_")
-            if any(w.startswith("own") for w in words) and team in spec.from_types and anchor_type in spec.to_types:
-                return name
-        return None
+        return owner_edge(self.schema, team, anchor_type)
 
     def page(self, question: str, trace: Trace) -> Outcome | None:
         """Who to page for the entity the question names; None when the schema has no on-call edge or nothing is named."""
@@ -157,17 +171,21 @@ class Answerer:
             # "Who is on call next week?": the graph holds the current rotation only ("this week" is the current one).
             return None
         rest = tokens(without_paging_words(masked))
-        cued = {e for es in self.lexicon.edge_cues(rest).values() for e in es}
-        if {p for ps in self.lexicon.prop_cues(rest).values() for p in ps} & set(self.schema.nodes[anchor.node_type].properties):
-            return None  # "What is the pager schedule of the Catalog team?" asks for a property, not for people
-        owns = self._owner_edge(team, anchor.node_type)
-        if cued - {oncall, owns}:
-            # "Who is on call for the services that depend on X?" walks more than ownership and on-call: the query
-            # retrievers answer it (verified), not the fixed paging query.
-            return None
         spec = self.schema.edges[oncall]
         rot = next((p for p in _ROTATION_PROPS if p in spec.properties), None)
         contacts = [p for p in _CONTACT_PROPS if p in self.schema.nodes[person].properties]
+        named_rot = sorted({h.value for w in tokens(masked) for h in self.value_index().get(w, ()) if h.on_edge and h.owner == oncall and h.prop == rot})
+        asked_props = {p for ps in self.lexicon.prop_cues(rest).values() for p in ps} & set(self.schema.nodes[anchor.node_type].properties)
+        if asked_props and not (asked_props <= set(contacts) and (named_rot or "oncall" in tokens(masked))):
+            # "What is the pager schedule of the Catalog team?" asks for a property, not for people; "the e-mail of
+            # the primary on call for Payments" asks for the on-call person's, which the paging answer shows.
+            return None
+        owns = self._owner_edge(team, anchor.node_type)
+        if any(not es & {oncall, owns} for es in self.lexicon.edge_cues(rest).values()):
+            # "Who is on call for the services that depend on X?" walks more than ownership and on-call: the query
+            # retrievers answer it (verified), not the fixed paging query. A word that may mean on-call ("covers")
+            # means it here.
+            return None
         cols = ["p.id AS person", "t.id AS team"] + ([f"r.{rot} AS {rot}"] if rot else []) + [f"p.{c} AS {c}" for c in contacts]
         if anchor.node_type == team:
             cypher = f"MATCH (p:{person})-[r:{oncall}]->(t:{team} {{id: $id}}) RETURN {', '.join(cols)}"
@@ -176,8 +194,9 @@ class Answerer:
                 return None
             cypher = f"MATCH (t:{team})-[:{owns}]->(n:{anchor.node_type} {{id: $id}}) MATCH (p:{person})-[r:{oncall}]->(t) RETURN {', '.join(cols)}"
         params: dict[str, Any] = {"id": anchor.node_id}
-        named_rot = sorted({h.value for w in tokens(masked) for h in self.value_index().get(w, ()) if h.on_edge and h.owner == oncall and h.prop == rot})
-        if rot and named_rot:
+        # "If the primary doesn't pick up, who do I escalate to?": the rotation after the one named.
+        after = bool(named_rot) and bool(ESCALATION.search(masked))
+        if rot and named_rot and not after:
             # "Who is the primary on call for Payments?": only the rotation named.
             cypher = cypher.replace(" RETURN ", f" WHERE r.{rot} IN $rotations RETURN ", 1)
             params["rotations"] = named_rot
@@ -186,12 +205,63 @@ class Answerer:
             if rot:
                 rows.sort(key=lambda r: (_RANK.get(str(r.get(rot) or "").lower(), 9), str(r.get(rot) or ""), str(r.get("person"))))
                 ranks = sorted({_RANK.get(str(r.get(rot) or "").lower(), 9) for r in rows})
-                # "Who do I page first?" wants the first rotation only; "who is the backup?" the second.
-                wanted = ranks[:1] if _FIRST.search(masked) else ranks[1:2] if _BACKUP.search(masked) else ranks
-                if not named_rot and len(ranks) > 1:
+                if after:
+                    past = max(_RANK.get(v.lower(), 9) for v in named_rot)
+                    wanted = [k for k in ranks if k > past][:1]
+                else:
+                    # "Who do I page first?" wants the first rotation only; "who is the backup?" the second.
+                    wanted = ranks[:1] if _FIRST.search(masked) else ranks[1:2] if _BACKUP.search(masked) else ranks
+                if after or (not named_rot and len(ranks) > 1):
                     rows = [r for r in rows if _RANK.get(str(r.get(rot) or "").lower(), 9) in wanted]
+            stage.detail = {"anchor": anchor.node_id, "cypher": cypher, "params": params, "rows": len(rows), "after": named_rot if after else None}
+        rendered = render_page(anchor.node_id, rows, self.names)
+        if _YESNO.match(masked) and not NEGATION.search(masked):
+            # "Is anyone on call for the Gemini API?": yes with who, or no.
+            out_rows = [{**r, "answer": True} for r in rows] if rows else [{"answer": False}]
+            rendered = Rendered(("Yes. " if rows else "No. ") + rendered.header, rendered.lines)
+            return Outcome(rendered, "page", rows=out_rows, cypher=cypher, params=params)
+        return Outcome(rendered, "page", rows=rows, cypher=cypher, params=params)
+
+    def oncall(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
+        """On-call questions the paging query does not answer (`oncall.py`): a property of the on-call edge (rotation,
+        shift start or end) for the person, team or owned component named; what the teams a person is on call for
+        own. None when neither applies, a word is left unexplained, or nothing is found."""
+        edge = self.oncall_edge()
+        if edge is None or shape.shape not in ("value", "list", "person"):
+            return None
+        links = self.links(question)
+        if len({x.node_id for x in links}) != 1:
+            return None
+        anchor = links[0]
+        masked = question
+        for x in links:
+            masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+        if TIME_QUALIFIER.search(masked) or NEGATION.search(masked):
+            return None  # the graph holds the current shift; "next shift" or "who is not ..." ask for more
+        owns = owner_edge(self.schema, edge.team, anchor.node_type)
+        cypher: str | None = None
+        props = edge_props_named(edge.name, self.schema, self.lexicon, masked)
+        if props:
+            cypher = edge_detail_query(edge, anchor.node_type, owns, props)
+            step = "oncall-detail"
+        elif anchor.node_type == edge.person and shape.shape == "list" and shape.wants_type not in (None, edge.person, edge.team):
+            owns = owner_edge(self.schema, edge.team, shape.wants_type)
+            if owns is not None and "oncall" in tokens(masked):
+                cypher = covered_query(edge, shape.wants_type, owns)
+                step = "oncall-covers"
+        if cypher is None:
+            return None
+        params = {"id": anchor.node_id}
+        if self._refused(step, question, cypher, params, links, trace, None):
+            return None
+        with trace.stage(step) as stage:
+            rows = list(self.store.query(cypher, params, limit=200, timeout_ms=5_000).rows)
             stage.detail = {"anchor": anchor.node_id, "cypher": cypher, "params": params, "rows": len(rows)}
-        return Outcome(render_page(anchor.node_id, rows, self.names), "page", rows=rows, cypher=cypher, params=params)
+        if not rows:
+            return None
+        if props:
+            return self.render(replace(shape, shape="list", wants_type=None), rows, cypher, params)
+        return self.render(shape, rows, cypher, params)
 
     # -- risk ---------------------------------------------------------------------------------
     def risk(self, question: str, trace: Trace) -> Outcome:

@@ -72,7 +72,7 @@ FILLER = frozenset(
 EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "depend": ("use", "call", "need", "rely", "consum", "talk", "dependenc", "dependent", "downstream", "upstream", "publish"),
     "own": ("owner", "ownership", "owned", "responsib", "maintain"),
-    "oncall": ("page", "pager", "paging", "rota", "rotation", "escalat"),
+    "oncall": ("page", "pager", "paging", "rota", "rotation", "escalat", "cover"),
     "caus": ("cause", "root", "culprit", "trigger"),
     "affect": ("impact", "hit", "degrad"),
     "respond": ("responder", "response", "involv", "handl", "work"),
@@ -108,6 +108,12 @@ EITHER_WAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
 "whether or not" and a closing "..., or not?" ask nothing of the graph; what X "ends up" relying on is what it
 relies on eventually (through others). "Which channel do I use for X?" is the
 asker's use of X's channel, not X's dependency ("which vendors do we use?" without "for" stays one)."""
+
+
+NOW_WORDS = frozenset("current present ongoing".split())
+"""Words for now ("the current on-call shift"): the graph holds the current state, so they ask nothing more of it
+(like "currently" and "now" in `FILLER`)."""
+FILLER = FILLER | NOW_WORDS
 
 
 def plain_idioms(text: str) -> str:

@@ -230,6 +230,11 @@ class GraphRAG:
             paged = answerer.page(question, trace)
             if paged is not None:
                 return self._outcome(question, route, trace, paged)
+        if route.graph:
+            # "When does the on-call shift for checkout end?", "Which services is Marcus on call for?" (`oncall.py`).
+            detail = answerer.oncall(question, shape, trace)
+            if detail is not None:
+                return self._with_documents(question, route, trace, answerer, shape, detail)
         if shape.shape == "risk":
             return self._outcome(question, route, trace, answerer.risk(question, trace))
         reasons: list[str] = []

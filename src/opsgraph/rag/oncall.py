@@ -1,0 +1,106 @@
+"""On-call questions the fixed paging query does not cover: a property of the on-call edge, what a person is on call for.
+
+The schema's on-call edge (found by its name or synonyms, from the person type to
+a team type) holds the rotation and shift times; ownership edges lead from the
+team to what it is paged for. Three rules over that schema, no phrases:
+
+- `edge_detail`: "when does the on-call shift for checkout end?", "what rotation is
+  Chloe on?": the on-call edge's properties the question names, for the person,
+  the team, or a component the team owns (through the ownership edge);
+- `covered`: "which services is Marcus Bell on call for?": the nodes of the type
+  asked for that the teams a person is on call for own;
+- `rotation_values`: the stored values that live only on the on-call edge's
+  rotation-like property ("primary"): a "who" question naming one asks who is
+  on call, even without a paging word.
+Queries are built here; `Answerer` runs them, after the explained-words check.
+It must not run queries or read configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from opsgraph.rag.compose import ValueHit
+from opsgraph.rag.lexicon import Lexicon, stem, tokens
+from opsgraph.schema import GraphSchema
+
+ESCALATION = re.compile(
+    r"\b(?:does ?n[o']t|do ?n[o']t|is ?n[o']t|ca ?n[o']t|wo ?n[o']t|not|no|never|fails? to|without)\b[^?.!]{0,30}"
+    r"\b(?:answer\w*|ack\w*|acknowledg\w*|respond\w*|pick\w* up|reply\w*|replies|available|reachable|around)\b",
+    re.I,
+)
+"""The rotation named does not respond ("if the primary doesn't pick up"): the question asks for the next one."""
+
+
+@dataclass(frozen=True)
+class OnCallEdge:
+    """The schema's on-call edge: its name, the person and team types it joins, its rotation-like property."""
+
+    name: str
+    person: str
+    team: str
+    rotation: str | None
+
+
+def owner_edge(schema: GraphSchema, team: str, target: str) -> str | None:
+    """The ownership edge (a word of its name starts with "own") from `team` to `target`, if any."""
+    for name, spec in schema.edges.items():
+        words = name.lower().split("_")
+        if any(w.startswith("own") for w in words) and team in spec.from_types and target in spec.to_types:
+            return name
+    return None
+
+
+def rotation_values(edge: OnCallEdge, values: Mapping[str, Sequence[ValueHit]], words: Sequence[str]) -> list[str]:
+    """Values of the on-call edge's rotation property that `words` name, when the word names no other stored value."""
+    if edge.rotation is None:
+        return []
+    out = []
+    for w in words:
+        hits = values.get(w, ())
+        if hits and all(h.on_edge and h.owner == edge.name and h.prop == edge.rotation for h in hits):
+            out += [h.value for h in hits]
+    return sorted(set(out))
+
+
+def edge_props_named(edge: str, schema: GraphSchema, lexicon: Lexicon, text: str) -> list[str]:
+    """Properties of the on-call `edge` that `text` names: by a property phrase ("shift end"), a word of a property name
+    ("shift", "end"), or a relation word that is also the name of one ("rotation"); several words narrow to the
+    properties every one of them names ("shift ... end" is `shift_end`). [] when a word names a property the edge
+    lacks (the question asks for something else) or nothing is named."""
+    props = set(schema.edges[edge].properties)
+    phrases, rest = lexicon.phrase_cues(text)
+    sets: list[set[str]] = [set(ps) for ps in phrases.values()]
+    words = tokens(rest)
+    sets += [set(ps) for ps in lexicon.prop_cues(words).values()]
+    for w in words:
+        named = {p for p in props if stem(w) == stem(p)}
+        if named:
+            sets.append(named)
+    if not sets:
+        return []
+    if any(not s & props for s in sets):
+        return []
+    found = set.intersection(*[s & props for s in sets])
+    if not found:
+        found = {p for s in sets for p in s & props}
+    return sorted(found)
+
+
+def edge_detail_query(edge: OnCallEdge, anchor_type: str, owns: str | None, props: Collection[str]) -> str | None:
+    """The query for the on-call edge's `props` of the person, team or owned component with id `$id`."""
+    cols = ", ".join(["p.id AS person", "t.id AS team", *(f"r.{p} AS {p}" for p in sorted(props))])
+    if anchor_type == edge.person:
+        return f"MATCH (p:{edge.person} {{id: $id}})-[r:{edge.name}]->(t:{edge.team}) RETURN {cols}"
+    if anchor_type == edge.team:
+        return f"MATCH (p:{edge.person})-[r:{edge.name}]->(t:{edge.team} {{id: $id}}) RETURN {cols}"
+    if owns is None:
+        return None
+    return f"MATCH (t:{edge.team})-[:{owns}]->(n:{anchor_type} {{id: $id}}) MATCH (p:{edge.person})-[r:{edge.name}]->(t) RETURN {cols}"
+
+
+def covered_query(edge: OnCallEdge, wanted: str, owns: str) -> str:
+    """The nodes of type `wanted` the teams the person `$id` is on call for own."""
+    return f"MATCH (p:{edge.person} {{id: $id}})-[:{edge.name}]->(t:{edge.team})-[:{owns}]->(n:{wanted}) RETURN DISTINCT n.id AS id, t.id AS team"
