@@ -1,0 +1,89 @@
+"""On-call questions beyond "who is on call for X", on the sample estate (real embedded store): each rule answers right,
+and a near miss (another time, someone not on call, data the estate lacks) is still abstained from.
+
+Why: issue 14 found on-call and paging questions answered about 0.58 of the time; the misses were the on-call
+edge's own properties (shift end through ownership, a person's rotation), what a person is on call for (the teams
+they cover own it), a rotation value named without a paging word ("who is primary for ..."), "covers the pager",
+escalation past the primary, "is anyone on call for X" and the on-call person's e-mail. One module-scoped home; a
+hashing embedder stands in for MiniLM and the runbooks are
+left out (graph questions only) so the module stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from opsgraph.app import OpsGraph, Settings, sample_estate_path
+from opsgraph.app.ask import AskService
+from opsgraph.embed.fake import HashingEmbedder
+
+
+@pytest.fixture(scope="module")
+def ask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    settings = Settings(home=tmp_path_factory.mktemp("oncall") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
+    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
+        og.ingest(sample_estate_path(), documents=False)  # graph questions only: no runbooks needed
+        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
+        schema = og.schema()
+        yield lambda q: asker.ask(q, schema, use_cache=False)
+        asker.close()
+
+
+def _column(answer: Any, col: str) -> set[Any]:
+    return {r.get(col) for r in answer.rows or []}
+
+
+def test_the_shift_end_of_a_component_is_read_on_the_on_call_edge_of_its_owners(ask: Any) -> None:
+    a = ask("when does the current on-call shift for checkout end?")
+    assert not a.abstained and _column(a, "shift_end") == {"2026-06-08T09:00:00Z"}
+    assert _column(a, "person") == {"marcus.bell", "tomasz.nowak"}
+    assert ask("when does Fatima's shift end?").rows == [{"person": "fatima.benali", "team": "team-platform", "shift_end": "2026-06-01T21:00:00Z"}]
+    assert ask("when does Lena Fischer's next on-call shift start?").abstained  # only the current shift is stored
+
+
+def test_a_persons_rotation_is_read_on_their_on_call_edge(ask: Any) -> None:
+    a = ask("what rotation is Chloe Martin on?")
+    assert not a.abstained and _column(a, "rotation") == {"secondary"}
+    assert ask("what rotation is Priya Raman on?").abstained  # Priya is on no rotation
+
+
+def test_what_a_person_is_on_call_for_is_what_their_teams_own(ask: Any) -> None:
+    a = ask("which services is Marcus Bell on call for?")
+    assert _column(a, "id") == {"cartservice", "checkoutservice", "shippingservice", "emailservice"}
+    assert _column(ask("which datastores is Arjun Mehta on call for?"), "id") == {"catalog-cache", "product-catalog-db"}
+    assert ask("which services is Priya Raman on call for?").abstained
+
+
+def test_a_rotation_value_without_a_paging_word_asks_who_is_on_call(ask: Any) -> None:
+    a = ask("who is primary for the shipping service?")
+    assert a.kind == "page" and _column(a, "person") == {"marcus.bell"}
+    assert ask("who was primary for checkout last week?").abstained  # the graph holds the current rotation only
+
+
+def test_who_covers_the_pager_is_who_is_on_call(ask: Any) -> None:
+    a = ask("who covers the frontend pager this week?")
+    assert a.kind == "page" and _column(a, "person") == {"lena.fischer", "diego.ramirez"}
+    assert ask("who covers the frontend pager next week?").abstained
+
+
+def test_escalation_past_the_primary_is_the_secondary(ask: Any) -> None:
+    a = ask("who do I escalate to for checkout if the primary doesn't pick up?")
+    assert _column(a, "person") == {"tomasz.nowak"}
+    assert _column(ask("who is primary for checkout?"), "person") == {"marcus.bell"}
+
+
+def test_is_anyone_on_call_is_a_yes_with_who(ask: Any) -> None:
+    a = ask("is anyone on call for the gemini api?")
+    assert a.text.startswith("Yes") and _column(a, "answer") == {True}
+    assert _column(a, "person") == {"lena.fischer", "diego.ramirez"}
+
+
+def test_the_email_of_the_on_call_person_is_theirs_not_the_teams(ask: Any) -> None:
+    a = ask("what's the email of the primary on-call for payments?")
+    assert _column(a, "email") == {"rachel.kim@boutique.example"}
+    team = ask("what's the pager schedule for the payments team?")  # a property of the team, not the people on call
+    assert team.rows == [{"pager_schedule": "payments-oncall"}]
+    assert ask("what's the phone number of the payments on-call?").abstained  # no phone numbers are stored
