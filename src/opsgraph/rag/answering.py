@@ -28,7 +28,16 @@ from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, Lexicon, build_lexicon, tokens
-from opsgraph.rag.oncall import ESCALATION, OnCallEdge, covered_query, edge_detail_query, edge_props_named, owner_edge, rotation_values
+from opsgraph.rag.oncall import (
+    ESCALATION,
+    OnCallEdge,
+    any_owner_edge,
+    covered_query,
+    edge_detail_query,
+    edge_props_named,
+    owner_edge,
+    rotation_values,
+)
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
@@ -45,6 +54,7 @@ _ROTATION_PROPS = ("rotation", "level", "priority", "order", "role", "tier")
 _CONTACT_PROPS = ("email", "phone", "slack", "slack_handle", "pager")
 _RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "backup": 3, "manager": 4}
 _FIRST = re.compile(r"\b(first|primary)\b", re.I)
+_ANY_NODES = re.compile(r"^\s*(?:(?:which|what|list(?: all)?(?: the)?)\s+(?:components?|things?|nodes?|items?|systems?)\b|what(?:'s| is| are)\s+\W*on[- ]?call for\W*$)", re.I)
 _YESNO = re.compile(r"^\s*(is|are|does|do|has|have)\b", re.I)
 _BACKUP = re.compile(r"\b(backup|back-up|second|secondary|next in line|after the primary)\b", re.I)
 
@@ -227,7 +237,7 @@ class Answerer:
         shift start or end) for the person, team or owned component named; what the teams a person is on call for
         own. None when neither applies, a word is left unexplained, or nothing is found."""
         edge = self.oncall_edge()
-        if edge is None or shape.shape not in ("value", "list", "person"):
+        if edge is None or shape.shape not in ("value", "list", "person", "page"):
             return None
         links = self.links(question)
         if len({x.node_id for x in links}) != 1:
@@ -240,7 +250,7 @@ class Answerer:
             return None  # the graph holds the current shift; "next shift" or "who is not ..." ask for more
         owns = owner_edge(self.schema, edge.team, anchor.node_type)
         cypher: str | None = None
-        props = edge_props_named(edge.name, self.schema, self.lexicon, masked)
+        props = edge_props_named(edge.name, self.schema, self.lexicon, masked) if shape.shape != "page" else []
         if props:
             cypher = edge_detail_query(edge, anchor.node_type, owns, props)
             step = "oncall-detail"
@@ -248,6 +258,12 @@ class Answerer:
             owns = owner_edge(self.schema, edge.team, shape.wants_type)
             if owns is not None and "oncall" in tokens(masked):
                 cypher = covered_query(edge, shape.wants_type, owns)
+                step = "oncall-covers"
+        elif anchor.node_type == edge.person and (shape.wants_type is None or shape.shape == "page") and _ANY_NODES.match(masked):
+            # "Which components is Lucas Silva on call for?": whatever the teams he is on call for own.
+            owns = any_owner_edge(self.schema, edge.team)
+            if owns is not None and "oncall" in tokens(masked):
+                cypher = covered_query(edge, None, owns)
                 step = "oncall-covers"
         if cypher is None:
             return None
@@ -260,7 +276,8 @@ class Answerer:
         if not rows:
             return None
         if props:
-            return self.render(replace(shape, shape="list", wants_type=None), rows, cypher, params)
+            one = anchor.node_type == edge.person
+            return self.render(replace(shape, shape="value" if one else "list", wants_type=None), rows, cypher, params)
         return self.render(shape, rows, cypher, params)
 
     # -- risk ---------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ _NODE_WORDS = frozenset("component components thing things node nodes entity ent
 _STATE_VERBS = frozenset("written deployed listen listens listening running based located hosted lives live last lasted address".split())
 """Verbs that tie an entity to a value it holds ("written in Python", "deployed in", "listen on"; the 'address' of an
 e-mail address): explained by a query that reads or compares a property besides the id."""
+_TIME_WORDS = frozenset("time times date dates".split())
+"""Words asking for a point in time ("what time does the shift end?"): explained by a query that reads a date or time."""
 _TRANSITIVE_WORDS = frozenset({"indirectly", "transitively"})
 _NEGATION_WORDS = frozenset("not never without nobody none nothing neither nor unowned missing".split())
 _COMPOUND = re.compile(r"(?<![\w-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![\w-])")
@@ -234,6 +236,8 @@ def unexplained_words(
         if word in _NODE_WORDS:
             return bool(reached) or "(" in facts.cypher
         if word in _STATE_VERBS and facts.props - {"id"}:
+            return True
+        if word in _TIME_WORDS and any(schema_prop_is_time(schema, p) for p in facts.props):
             return True
         if word in bound_words or word in described:
             return True  # "the ECB rates feed" linked as 'ecb-rates-feed' by its other words: a word of an entity bound

@@ -91,9 +91,10 @@ def edge_props_named(edge: str, schema: GraphSchema, lexicon: Lexicon, text: str
 
 def edge_detail_query(edge: OnCallEdge, anchor_type: str, owns: str | None, props: Collection[str]) -> str | None:
     """The query for the on-call edge's `props` of the person, team or owned component with id `$id`."""
-    cols = ", ".join(["p.id AS person", "t.id AS team", *(f"r.{p} AS {p}" for p in sorted(props))])
+    read = [f"r.{p} AS {p}" for p in sorted(props)]
+    cols = ", ".join(["p.id AS person", "t.id AS team", *read])
     if anchor_type == edge.person:
-        return f"MATCH (p:{edge.person} {{id: $id}})-[r:{edge.name}]->(t:{edge.team}) RETURN {cols}"
+        return f"MATCH (p:{edge.person} {{id: $id}})-[r:{edge.name}]->(t:{edge.team}) RETURN {', '.join(read)}"  # the person named: their values
     if anchor_type == edge.team:
         return f"MATCH (p:{edge.person})-[r:{edge.name}]->(t:{edge.team} {{id: $id}}) RETURN {cols}"
     if owns is None:
@@ -101,6 +102,13 @@ def edge_detail_query(edge: OnCallEdge, anchor_type: str, owns: str | None, prop
     return f"MATCH (t:{edge.team})-[:{owns}]->(n:{anchor_type} {{id: $id}}) MATCH (p:{edge.person})-[r:{edge.name}]->(t) RETURN {cols}"
 
 
-def covered_query(edge: OnCallEdge, wanted: str, owns: str) -> str:
-    """The nodes of type `wanted` the teams the person `$id` is on call for own."""
-    return f"MATCH (p:{edge.person} {{id: $id}})-[:{edge.name}]->(t:{edge.team})-[:{owns}]->(n:{wanted}) RETURN DISTINCT n.id AS id, t.id AS team"
+def covered_query(edge: OnCallEdge, wanted: str | None, owns: str) -> str:
+    """The nodes of type `wanted` (None: of any type) the teams the person `$id` is on call for own."""
+    n = f"(n:{wanted})" if wanted else "(n)"
+    return f"MATCH (p:{edge.person} {{id: $id}})-[:{edge.name}]->(t:{edge.team})-[:{owns}]->{n} RETURN DISTINCT n.id AS id, t.id AS team"
+
+
+def any_owner_edge(schema: GraphSchema, team: str) -> str | None:
+    """The ownership edge from `team` to whatever it owns, if the schema has exactly one."""
+    found = [n for n, spec in schema.edges.items() if any(w.startswith("own") for w in n.lower().split("_")) and team in spec.from_types]
+    return found[0] if len(found) == 1 else None
