@@ -185,10 +185,16 @@ class Answerer:
         rot = next((p for p in _ROTATION_PROPS if p in spec.properties), None)
         contacts = [p for p in _CONTACT_PROPS if p in self.schema.nodes[person].properties]
         named_rot = sorted({h.value for w in tokens(masked) for h in self.value_index().get(w, ()) if h.on_edge and h.owner == oncall and h.prop == rot})
-        asked_props = {p for ps in self.lexicon.prop_cues(rest).values() for p in ps} & set(self.schema.nodes[anchor.node_type].properties)
+        # "... and when does their shift end?": the on-call edge's properties the question names are shown too.
+        shown = edge_props_named(oncall, self.schema, self.lexicon, without_paging_words(masked))
+        phrases, _ = self.lexicon.phrase_cues(without_paging_words(masked))
+        cued = {p for ps in [*self.lexicon.prop_cues(rest).values(), *phrases.values()] for p in ps} - set(shown)
+        held = set(self.schema.nodes[anchor.node_type].properties) | set(self.schema.nodes[team].properties)
+        asked_props = cued & held
         if asked_props and not (asked_props <= set(contacts) and (named_rot or "oncall" in tokens(masked))):
-            # "What is the pager schedule of the Catalog team?" asks for a property, not for people; "the e-mail of
-            # the primary on call for Payments" asks for the on-call person's, which the paging answer shows.
+            # "What is the pager schedule of the Catalog team?" (or "the Slack channel of the team on call for X") asks
+            # for a property, not for people; "the e-mail of the primary on call for Payments" asks for the on-call
+            # person's, which the paging answer shows.
             return None
         owns = self._owner_edge(team, anchor.node_type)
         if any(not es & {oncall, owns} for es in self.lexicon.edge_cues(rest).values()):
@@ -197,6 +203,7 @@ class Answerer:
             # means it here.
             return None
         cols = ["p.id AS person", "t.id AS team"] + ([f"r.{rot} AS {rot}"] if rot else []) + [f"p.{c} AS {c}" for c in contacts]
+        cols += [f"r.{p} AS {p}" for p in shown if p != rot]
         if anchor.node_type == team:
             cypher = f"MATCH (p:{person})-[r:{oncall}]->(t:{team} {{id: $id}}) RETURN {', '.join(cols)}"
         else:

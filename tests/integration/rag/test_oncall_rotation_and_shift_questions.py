@@ -91,3 +91,16 @@ def test_the_email_of_the_on_call_person_is_theirs_not_the_teams(ask: Any) -> No
     team = ask("what's the pager schedule for the payments team?")  # a property of the team, not the people on call
     assert team.rows == [{"pager_schedule": "payments-oncall"}]
     assert ask("what's the phone number of the payments on-call?").abstained  # no phone numbers are stored
+
+
+def test_the_on_call_edge_values_a_paging_question_names_are_shown(ask: Any) -> None:
+    a = ask("who is on call for team payments and when does their shift end?")
+    assert a.kind == "page" and _column(a, "person") == {"rachel.kim", "ines.moreau"} and _column(a, "shift_end") == {"2026-06-08T09:00:00Z"}
+    # The owning team's own property is not the people on call: not answered by the paging query.
+    other = ask("what's the slack channel of the team on call for checkout?")
+    assert other.kind != "page" and "marcus.bell" not in _column(other, "person")
+
+
+def test_on_point_and_on_duty_are_paging_words(ask: Any) -> None:
+    assert _column(ask("who's on point for the frontend?"), "person") == {"lena.fischer", "diego.ramirez"}
+    assert _column(ask("who's on duty for the cart service?"), "person") == {"marcus.bell", "tomasz.nowak"}
