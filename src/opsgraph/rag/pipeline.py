@@ -239,6 +239,9 @@ class GraphRAG:
             composed = answerer.compose(asked, shape, trace, reasons)
             if composed is not None:
                 return self._with_documents(question, route, trace, answerer, shape, composed)
+            impacted = answerer.impact(asked, shape, trace, reasons)
+            if impacted is not None:
+                return self._with_documents(question, route, trace, answerer, shape, impacted)
             for retriever in self.structured:
                 result = self._run(trace, retriever, asked, 50)
                 if not result.hits:
