@@ -27,16 +27,17 @@ from typing import Any, Literal
 from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
+from opsgraph.rag.impact import asks_impact, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
-from opsgraph.rag.impact import plain_impact_words
-from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
+from opsgraph.rag.lexicon import FAILURE, TIME_QUALIFIER, Lexicon, build_lexicon, tokens
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
-from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
+from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, type_words, without_paging_words
 from opsgraph.rag.trace import Trace
 from opsgraph.rag.verify import Verdict, verify_query
 from opsgraph.retrieve.base import EntityLinker, Hit, LinkedEntity
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import plural
 from opsgraph.store.base import GraphStore
 
 AnswerMode = Literal["extractive", "generate"]
@@ -467,6 +468,16 @@ class Answerer:
             plain, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
             present_edges=self.present_edges(), refusals=why,
         )  # fmt: skip
+        if built is None and not links and asks_impact(plain):
+            # "What would a load balancer failure take down?": a failure of something the graph does not hold. A
+            # runbook that merely mentions the words is no answer to what the failure takes down.
+            masked = FAILURE.sub(" ", plain)
+            unknown = unknown_words(tokens(masked), self.lexicon, self.schema, self.value_words())
+            if unknown:
+                why = [f"the question asks what a failure of {' '.join(unknown)!r} affects; the graph holds no component by that name"]
+                with trace.stage("impact") as stage:
+                    stage.detail = {"refused": why}
+                return self.abstain([], [*(refusals or []), *why])
         if built is None:
             if why:
                 with trace.stage("impact") as stage:
@@ -485,8 +496,16 @@ class Answerer:
         if built.parts.get("generic"):
             # "if redis goes down": every entity the word names, each row saying through which of them.
             ids = sorted({str(v) for r in rows for v in (r.get("via") or [])})
-            lines = [f"via: {', '.join(self.names.display(i) for i in ids)}", *out.rendered.lines] if ids and shape.wants_number else out.rendered.lines
-            out = replace(out, rendered=Rendered(out.rendered.header, lines))
+            kind = next((t for i in ids for t in [self.names.type_of(i)] if t), "")
+            values = " or ".join(str(v) for v in built.parts["generic"])  # type: ignore[union-attr]
+            prop = re.search(r"WHERE a\.(\w+) IN", built.cypher)
+            what = f"{kind} with {prop.group(1) if prop else 'value'} {values}"
+            head = f"{len(rows)} {plural(type_words(str(built.parts.get('target') or 'node'))[0])} that depend on a {what}"
+            head += ", directly or through others" if built.parts.get("transitive") else ""
+            if shape.wants_number:
+                out = replace(out, rendered=Rendered(f"{out.rendered.header}", [f"via: {', '.join(self.names.display(i) for i in ids)}"]))
+            else:
+                out = replace(out, rendered=Rendered(f"{head} ({', '.join(self.names.display(i) for i in ids)}):", out.rendered.lines))
         return out
 
     def _render_chain(self, shape: QuestionShape, rows: Sequence[Mapping[str, Any]], built: Composed) -> Outcome:

@@ -63,17 +63,19 @@ FAILURE_VOCABULARY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:falls?|fell|falling) over\b|\b(?:dies|died|dying|die)\b|\bcrash(?:es|ed|ing)?\b", re.I), "fails"),
     (re.compile(r"\b(?:is|are|goes|go|went|gets?|got|being|becomes?) (?:slow|degraded|flaky|offline|unavailable|unreachable|dead|away)\b", re.I), "fails"),
     (re.compile(r"\bslows? down\b|\b(?:unavailable|unreachable|offline)\b", re.I), "fails"),
+    (re.compile(r"\b(?:failures?|disruptions?)\b", re.I), "fails"),
 )
 """Ops words for a node failing, read as "fails" (a `FAILURE` word) only in a conditional or impact question."""
 
 DEPENDENCY_VOCABULARY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\brequir(?:es|ed|ing|e)\b", re.I), "needs"),
+    (re.compile(r"\ball of (?:it|them)\b|\bthe whole (?:chain|tree)\b|\ball the way down\b", re.I), "indirectly"),
     (re.compile(r"\bcallees\b", re.I), "dependencies"),
     (re.compile(r"\bcallee\b", re.I), "dependency"),
     (re.compile(r"\b(?:sits?|sitting|lies|lie|lives?|living|located|placed)\b(?=\s+(?:directly\s+|immediately\s+)?(?:up|down)stream\b)", re.I), ""),
     (re.compile(r"\b((?:need|needs|require|requires|rely on|relies on|depend on|depends on)\b.{0,60}?)\bto (?:work|function|run|operate|start|stay up|keep working|be up|serve traffic)\b", re.I), "\\1"),
 )
-"""Dependency wording: what X "requires" it needs, "callees" are dependencies; where a node "sits" up- or downstream says only the direction; what
+"""Dependency wording: what X "requires" it needs, "all of it" is the chain followed through others, "callees" are dependencies; where a node "sits" up- or downstream says only the direction; what
 X "needs to work" is what X needs."""
 
 _UP = re.compile(r"\bupstream\b", re.I)
@@ -174,6 +176,12 @@ def impact(
             refusals.append(f"the dependency query {built.cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}")
         return None
     return built
+
+
+def asks_impact(question: str) -> bool:
+    """Whether `question` (read through `plain_impact_words`) asks what a failure spreads to: a failure word, or an
+    impact word in a conditional or impact question."""
+    return _direction(plain_impact_words(question))[0] == "dependents" and bool(FAILURE.search(plain_impact_words(question)))
 
 
 def _direction(masked: str) -> tuple[str | None, bool | None]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
+from opsgraph.rag.impact import plain_impact_words
 from opsgraph.rag.lexicon import TIME_QUALIFIER, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.repetition import cut_repetition
@@ -235,7 +236,7 @@ class GraphRAG:
         reasons: list[str] = []
         if route.graph:
             # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
-            asked = plain_idioms(question)
+            asked = plain_impact_words(plain_idioms(question))  # "falls over" is "fails" (`impact.py`)
             composed = answerer.compose(asked, shape, trace, reasons)
             if composed is not None:
                 return self._with_documents(question, route, trace, answerer, shape, composed)
