@@ -448,13 +448,17 @@ class Answerer:
         return self.render(shape, rows, built.cypher, built.params)
 
     # -- impact and dependency wording ------------------------------------------------------------
-    def impact(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None) -> Outcome | None:
+    def impact(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None, *, between: bool = False) -> Outcome | None:
         """Impact and dependency questions in on-call words (`impact.py`): the one-step query composed from the
         question read through the ops vocabulary ("falls over" is "fails"), else the dependency query for failure,
         up/downstream, generic nouns ("redis": each Redis) and two entities (yes/no, path); run and rendered. None
-        when neither applies or the rows are empty (for a yes/no, no chain is the answer "no")."""
+        when neither applies or the rows are empty (for a yes/no, no chain is the answer "no"). `between`: only a
+        yes/no or path between two entities ("is B a dependency of A?"), which the pipeline asks before `compose` (a
+        one-step query would read "B ... a dependency of A" from B, and miss a chain through others)."""
         plain = plain_impact_words(question)
-        if plain != question:
+        if between and (shape.shape not in ("yesno", "path") or len({x.node_id for x in self.links(plain)}) != 2):
+            return None
+        if plain != question and not between:
             composed = self.compose(plain, shape, trace, refusals)
             if composed is not None:
                 return composed
@@ -468,7 +472,7 @@ class Answerer:
             plain, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
             present_edges=self.present_edges(), refusals=why,
         )  # fmt: skip
-        if built is None and not links and asks_impact(plain):
+        if built is None and not links and not between and asks_impact(plain):
             # "What would a load balancer failure take down?": a failure of something the graph does not hold. A
             # runbook that merely mentions the words is no answer to what the failure takes down.
             masked = FAILURE.sub(" ", plain)

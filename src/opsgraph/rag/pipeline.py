@@ -237,6 +237,10 @@ class GraphRAG:
         if route.graph:
             # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
             asked = plain_impact_words(plain_idioms(question))  # "falls over" is "fails" (`impact.py`)
+            # "Does A depend on B?", "Is B a dependency of A?": the dependency chain between the two (`impact.py`).
+            chained = answerer.impact(asked, shape, trace, reasons, between=True)
+            if chained is not None:
+                return self._with_documents(question, route, trace, answerer, shape, chained)
             composed = answerer.compose(asked, shape, trace, reasons)
             if composed is not None:
                 return self._with_documents(question, route, trace, answerer, shape, composed)
