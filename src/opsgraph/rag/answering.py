@@ -501,9 +501,8 @@ class Answerer:
             # "if redis goes down": every entity the word names, each row saying through which of them.
             ids = sorted({str(v) for r in rows for v in (r.get("via") or [])})
             kind = next((t for i in ids for t in [self.names.type_of(i)] if t), "")
-            values = " or ".join(str(v) for v in built.parts["generic"])  # type: ignore[union-attr]
-            prop = re.search(r"WHERE a\.(\w+) IN", built.cypher)
-            what = f"{kind} with {prop.group(1) if prop else 'value'} {values}"
+            filters = dict(built.parts.get("generic_filters") or {})  # type: ignore[call-overload]
+            what = f"{kind} with " + " and ".join(f"{p} {' or '.join(map(str, v))}" for p, v in filters.items())
             head = f"{len(rows)} {plural(type_words(str(built.parts.get('target') or 'node'))[0])} that depend on a {what}"
             head += ", directly or through others" if built.parts.get("transitive") else ""
             if shape.wants_number:

@@ -56,6 +56,7 @@ IMPACT_VOCABULARY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:take|takes|taking|took|bring|brings|bringing|brought|knock|knocks|knocked) (?:down|out|offline)\b", re.I), "affected"),
     (re.compile(r"\bknock[- ]on(?: effects?| impact)?\b|\bfallout\b|\bripple effects?\b", re.I), "affected"),
     (re.compile(r"\b(?:stops?|stopped|stopping|cease[sd]?) working\b", re.I), "affected"),
+    (re.compile(r"\b(?:happens?|happened|would notice|notices?|noticed)\b", re.I), "affected"),
 )
 """Ops words for what a failure does to what depends on the failing node, and the word the lexicon knows for it."""
 
@@ -64,6 +65,7 @@ FAILURE_VOCABULARY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:is|are|goes|go|went|gets?|got|being|becomes?) (?:slow|degraded|flaky|offline|unavailable|unreachable|dead|away)\b", re.I), "fails"),
     (re.compile(r"\bslows? down\b|\b(?:unavailable|unreachable|offline)\b", re.I), "fails"),
     (re.compile(r"\b(?:failures?|disruptions?)\b", re.I), "fails"),
+    (re.compile(r"\b(?:disappear\w*|vanish\w*|goes missing|went missing)\b", re.I), "fails"),
 )
 """Ops words for a node failing, read as "fails" (a `FAILURE` word) only in a conditional or impact question."""
 
@@ -103,8 +105,11 @@ def _padded(word: str, m: re.Match[str]) -> str:
 
 def plain_impact_words(text: str) -> str:
     """`text` with the ops vocabulary of failure, impact and dependency read as the words the lexicon knows (see the
-    module docstring); failure words only in a conditional or impact question."""
+    module docstring); failure words only in a conditional or impact question. "Upstream"/"downstream" with no
+    relation word and no "directly" is a position in the chain: read as followed through others ("indirectly")."""
     text = _sub_all(text, DEPENDENCY_VOCABULARY)
+    if not (_VERB.search(text) or _DIRECT.search(text) or _DEPENDENTS.search(text) or _DEPENDENCIES.search(text) or _THROUGH.search(text)):
+        text = re.sub(r"\b(up|down)stream\b", r"\1stream indirectly", text, count=1, flags=re.I)
     if _FRAME.search(text) or FAILURE.search(text):
         text = _sub_all(text, IMPACT_VOCABULARY)
         text = _sub_all(text, FAILURE_VOCABULARY)
@@ -127,11 +132,15 @@ def generic_targets(
     found: list[tuple[str, list[ValueHit]]] = []
     for w in words:
         hits = next((list(values[k]) for k in inflections(w) if k in values), [])
+        if not hits and len(w) >= 5:
+            # "postgres" for the value 'postgresql': a word that begins exactly one value of the end types.
+            longer = {k for k, hs in values.items() if k.startswith(w) and any(not h.on_edge and h.owner in ends for h in hs)}
+            hits = list(values[longer.pop()]) if len(longer) == 1 else []
         hits = [h for h in hits if not h.on_edge and h.owner in ends and (not named_types & ends or h.owner in named_types)]
         if hits:
             found.append((w, hits))
-    kinds = {(h.owner, h.prop) for _, hs in found for h in hs}
-    if len(kinds) != 1:
+    # One node type; each word one property of it ("a postgres database": engine and role, both filtered on).
+    if len({h.owner for _, hs in found for h in hs}) != 1 or any(len({h.prop for h in hs}) != 1 for _, hs in found):
         return [], []
     return [w for w, _ in found], [h for _, hs in found for h in hs]
 
@@ -170,6 +179,8 @@ def impact(
     if built is None:
         return None
     value_words = {w: [h.value for h in hs] for w, hs in values.items()}
+    if built.parts.get("generic_words"):
+        value_words |= {w: list(built.parts["generic"]) for w in built.parts["generic_words"]}  # type: ignore[union-attr,call-overload]
     left = unexplained_words(question, QueryFacts.of(built.cypher, built.params, schema), schema, lexicon=lexicon, surfaces=surfaces, values=value_words)
     if left:
         if refusals is not None:
@@ -212,10 +223,11 @@ def _around(
     if way is None:
         return None
     generic: list[ValueHit] = []
+    generic_words: list[str] = []
     if anchor is None:
         if way != "dependents":
             return None  # "what is downstream of redis" names no one source to walk from
-        _, generic = generic_targets(tokens(masked), schema, edge, values)
+        generic_words, generic = generic_targets(tokens(masked), schema, edge, values)
         if not generic:
             return None
         a_type = generic[0].owner
@@ -234,11 +246,16 @@ def _around(
     label = f":{target}" if target else ""
     rel = f"[:{edge}*1..{SPREAD_HOPS}]" if transitive else f"[:{edge}]"
     params: dict[str, object] = {}
+    filters: dict[str, list[str]] = {}
     if generic:
-        prop = generic[0].prop
-        params["generic"] = sorted({h.value for h in generic})
+        for h in generic:
+            filters.setdefault(h.prop, [])
+            if h.value not in filters[h.prop]:
+                filters[h.prop].append(h.value)
+        names = {p: "generic" if i == 0 else f"generic_{p}" for i, p in enumerate(filters)}
+        params |= {names[p]: sorted(v) for p, v in filters.items()}
         a = f"(a:{a_type})"
-        where = f" WHERE a.{prop} IN $generic"
+        where = " WHERE " + " AND ".join(f"a.{p} IN ${names[p]}" for p in filters)
     else:
         assert anchor is not None
         params["anchor"] = anchor.node_id
@@ -256,7 +273,7 @@ def _around(
         ret = f"RETURN DISTINCT x.id AS id{name} ORDER BY id"
     cypher = f"{match}{where} {ret}"
     parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "forward": way == "dependencies", "target": target or None,
-             "transitive": transitive, "generic": params.get("generic"), "filters": {}, "negated": False}  # fmt: skip
+             "transitive": transitive, "generic": sorted({h.value for h in generic}) or None, "generic_filters": filters, "generic_words": generic_words, "filters": {}, "negated": False}  # fmt: skip
     return Composed(cypher, params, parts)
 
 

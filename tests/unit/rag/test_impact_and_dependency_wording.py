@@ -120,3 +120,30 @@ def test_does_a_depend_on_b_reads_the_source_from_the_wording(schema: GraphSchem
 def test_how_does_a_reach_b_is_the_chain(schema: GraphSchema, lexicon: Lexicon) -> None:
     got = build("how does the frontend reach redis-cart?", schema, lexicon)
     assert got is not None and got.startswith("MATCH p = (a:Service {id: $source})-[:DEPENDS_ON*1..6]->(b:Datastore {id: $target})")
+
+
+def test_what_happens_and_who_would_notice_are_the_dependents(schema: GraphSchema, lexicon: Lexicon) -> None:
+    assert build("what happens if paymentservice goes down?", schema, lexicon) == DEPENDENTS.format(kind="Service")
+    assert build("which services would notice if redis-cart disappeared?", schema, lexicon) == DEPENDENTS.format(kind="Datastore")
+    # Outside a failure question "happens" is no impact word: "what happens in paymentservice?" is not read so.
+    assert "affected" not in plain_impact_words("what happens in paymentservice?")
+
+
+def test_upstream_alone_is_a_position_in_the_chain(schema: GraphSchema, lexicon: Lexicon) -> None:
+    assert "indirectly" in plain_impact_words("how many services sit upstream of redis-cart?")
+    # With a relation word or "directly" it stays one step.
+    assert "indirectly" not in plain_impact_words("what are the upstream callers of redis-cart?")
+    assert "indirectly" not in plain_impact_words("what is directly upstream of redis-cart?")
+    assert build("what is directly upstream of paymentservice?", schema, lexicon) == (
+        "MATCH (x:Service)-[:DEPENDS_ON]->(a:Service {id: $anchor}) RETURN DISTINCT x.id AS id, x.name AS name ORDER BY id"
+    )
+
+
+def test_a_generic_noun_may_begin_a_value_and_several_words_filter_together(schema: GraphSchema, lexicon: Lexicon) -> None:
+    values = {"postgresql": [ValueHit("Datastore", "engine", "postgresql")], "database": [ValueHit("Datastore", "role", "database")]}
+    assert build("what breaks if a postgres database goes down?", schema, lexicon, values) == (
+        "MATCH (x:Service)-[:DEPENDS_ON*1..6]->(a:Datastore) WHERE a.engine IN $generic AND a.role IN $generic_role "
+        "RETURN x.id AS id, x.name AS name, collect(DISTINCT a.id) AS via ORDER BY id"
+    )
+    # A short word is no abbreviation ("post" begins 'postgresql' but names nothing).
+    assert build("what breaks if post goes down?", schema, lexicon, {"postgresql": values["postgresql"]}) is None
