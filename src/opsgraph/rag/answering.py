@@ -27,17 +27,16 @@ from typing import Any, Literal
 from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
-from opsgraph.rag.impact import asks_impact, plain_impact_words
+from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
-from opsgraph.rag.lexicon import FAILURE, TIME_QUALIFIER, Lexicon, build_lexicon, tokens
+from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
-from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, type_words, without_paging_words
+from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.trace import Trace
 from opsgraph.rag.verify import Verdict, verify_query
 from opsgraph.retrieve.base import EntityLinker, Hit, LinkedEntity
 from opsgraph.schema import GraphSchema
-from opsgraph.schema.words import plural
 from opsgraph.store.base import GraphStore
 
 AnswerMode = Literal["extractive", "generate"]
@@ -475,8 +474,7 @@ class Answerer:
         if built is None and not links and not between and asks_impact(plain):
             # "What would a load balancer failure take down?": a failure of something the graph does not hold. A
             # runbook that merely mentions the words is no answer to what the failure takes down.
-            masked = FAILURE.sub(" ", plain)
-            unknown = unknown_words(tokens(masked), self.lexicon, self.schema, self.value_words())
+            unknown = failing_unknown(plain, self.lexicon, self.schema, self.value_words())
             if unknown:
                 why = [f"the question asks what a failure of {' '.join(unknown)!r} affects; the graph holds no component by that name"]
                 with trace.stage("impact") as stage:
@@ -503,7 +501,7 @@ class Answerer:
             kind = next((t for i in ids for t in [self.names.type_of(i)] if t), "")
             filters = dict(built.parts.get("generic_filters") or {})  # type: ignore[call-overload]
             what = f"{kind} with " + " and ".join(f"{p} {' or '.join(map(str, v))}" for p, v in filters.items())
-            head = f"{len(rows)} {plural(type_words(str(built.parts.get('target') or 'node'))[0])} that depend on a {what}"
+            head = f"{len(rows)} {generic_noun(str(built.parts.get('target') or 'node'))} that depend on a {what}"
             head += ", directly or through others" if built.parts.get("transitive") else ""
             if shape.wants_number:
                 out = replace(out, rendered=Rendered(f"{out.rendered.header}", [f"via: {', '.join(self.names.display(i) for i in ids)}"]))

@@ -37,10 +37,11 @@ import re
 from collections.abc import Mapping, Sequence
 
 from opsgraph.rag.compose import SPREAD_HOPS, Anchor, Composed, ValueHit
-from opsgraph.rag.explained import QueryFacts, unexplained_words
+from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.lexicon import FAILURE, TRANSITIVE, Lexicon, inflections, tokens, type_forms
-from opsgraph.rag.shape import QuestionShape, person_type
+from opsgraph.rag.shape import QuestionShape, person_type, type_words
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import plural
 
 _FRAME = re.compile(
     r"\b(if|when|whenever|once|should|were to|would|impact\w*|blast|fallout|knock\w*|effects?|take\w* down|took down|"
@@ -193,6 +194,17 @@ def asks_impact(question: str) -> bool:
     """Whether `question` (read through `plain_impact_words`) asks what a failure spreads to: a failure word, or an
     impact word in a conditional or impact question."""
     return _direction(plain_impact_words(question))[0] == "dependents" and bool(FAILURE.search(plain_impact_words(question)))
+
+
+def failing_unknown(question: str, lexicon: Lexicon, schema: GraphSchema, values: Mapping[str, object]) -> list[str]:
+    """Words of a failure question (read through `plain_impact_words`) that the schema has no meaning for: what fails
+    when it is nothing the graph holds ("a load balancer failure": 'balancer')."""
+    return unknown_words(tokens(FAILURE.sub(" ", question)), lexicon, schema, values)
+
+
+def generic_noun(node_type: str) -> str:
+    """The plural of a node type's words, for an answer's header ("services")."""
+    return plural(type_words(node_type)[0])
 
 
 def _direction(masked: str) -> tuple[str | None, bool | None]:
