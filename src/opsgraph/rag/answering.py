@@ -522,7 +522,9 @@ class Answerer:
                 return Outcome(Rendered(header), "rows", rows=[{"answer": False}], cypher=built.cypher, params=dict(built.params))
             how = "directly" if len(rows) == 2 else "through others"
             header = f"Yes: {self.names.display(src)} {relation} {self.names.display(dst)} {how}:"
-            return Outcome(Rendered(header, [f"- {chain}"]), "rows", rows=[{**r, "answer": True} for r in rows], cypher=built.cypher, params=dict(built.params))
+            # One row, as a one-step yes/no has: the entity that makes it yes, the chain to it, and the answer.
+            found = [{"id": dst, "path": [r["id"] for r in rows], "answer": True}]
+            return Outcome(Rendered(header, [f"- {chain}"]), "rows", rows=found, cypher=built.cypher, params=dict(built.params))
         if not rows:
             return Outcome(Rendered(f"No: {self.names.display(src)} does not {relation.replace('depends', 'depend')} {self.names.display(dst)}, directly or through others."),
                            "rows", rows=[], cypher=built.cypher, params=dict(built.params))  # fmt: skip

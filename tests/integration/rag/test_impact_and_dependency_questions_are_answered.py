@@ -83,7 +83,9 @@ def test_upstream_downstream_callers_and_needs_fix_the_direction(ask: Any) -> No
 def test_a_dependency_between_two_entities_is_a_yes_or_no_with_its_chain(ask: Any) -> None:
     yes = ask("is the catalog service a dependency of checkout?")
     assert yes.text.startswith("Yes") and {r.get("answer") for r in yes.rows} == {True}
-    assert [r["id"] for r in yes.rows] == ["checkoutservice", "productcatalogservice"]
+    assert yes.rows == [{"id": "productcatalogservice", "path": ["checkoutservice", "productcatalogservice"], "answer": True}]
+    through = ask("does the frontend depend on the cart redis?")
+    assert through.text.startswith("Yes") and through.rows[0]["path"] == ["frontend", "cartservice", "redis-cart"]
     no = ask("does checkout depend on the ad service?")
     assert no.text.startswith("No") and no.rows == [{"answer": False}]
     path = ask("how does the frontend reach the orders db?")
