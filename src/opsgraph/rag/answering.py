@@ -494,6 +494,15 @@ class Answerer:
             return self._render_chain(shape, rows, built)
         if not rows or (shape.wants_number and rows[0].get("n") == 0):
             return None
+        if built.parts.get("one_of") and built.parts.get("candidates"):
+            # "if the database goes down": one of several is meant, and which is not said; never picked silently.
+            named = [str(r["id"]) for r in self.store.query(str(built.parts["candidates"]), built.params, limit=100, timeout_ms=5_000).rows]
+            if len(named) > 1:
+                words = ", ".join(repr(w) for w in built.parts.get("generic_words") or [])  # type: ignore[union-attr]
+                why = f"{words} names {len(named)} components: {', '.join(self.names.display(n) for n in named)}; name one"
+                with trace.stage("impact") as stage:
+                    stage.detail = {"refused": why, "candidates": named}
+                return self.abstain([], [why])
         out = self.render(shape, rows, built.cypher, built.params)
         if built.parts.get("generic"):
             # "if redis goes down": every entity the word names, each row saying through which of them.

@@ -284,9 +284,28 @@ def _around(
     else:
         ret = f"RETURN DISTINCT x.id AS id{name} ORDER BY id"
     cypher = f"{match}{where} {ret}"
+    one_of = bool(generic) and _names_one(masked, generic_words, generic, schema)
+    candidates = f"MATCH {a}{where} RETURN a.id AS id ORDER BY id" if generic else None
     parts = {"anchor": anchor.node_id if anchor else None, "edge": edge, "forward": way == "dependencies", "target": target or None,
+             "one_of": one_of, "candidates": candidates,
              "transitive": transitive, "generic": sorted({h.value for h in generic}) or None, "generic_filters": filters, "generic_words": generic_words, "filters": {}, "negated": False}  # fmt: skip
     return Composed(cypher, params, parts)
+
+
+def _names_one(masked: str, words: Sequence[str], generic: Sequence[ValueHit], schema: GraphSchema) -> bool:
+    """Whether a generic word is said of one entity: "the database", "the redis", "the kafka topic" (the value itself,
+    singular, after "the"), not "redis", "the databases", "the kafka topics" or "a postgres database" (any of them)."""
+    forms = {f for n in schema.nodes for f in type_forms(n)}
+    stored = {h.value.lower() for h in generic}
+    for w in words:
+        m = re.search(rf"\bthe\s+(?:\w+\s+)?{re.escape(w)}\b(?:\s+(\w+))?", masked, re.I)
+        if m is None or not (w in stored or any(v.startswith(w) for v in stored)):
+            continue  # no "the", or a plural ("the databases" names the value 'database' by an inflection)
+        after = (m.group(1) or "").lower()
+        if after in forms and after.endswith("s") and after[:-1] in forms:
+            continue  # "the kafka topics"
+        return True
+    return False
 
 
 def _between(question: str, masked: str, shape: QuestionShape, anchors: Sequence[Anchor], edge: str, froms: list[str], tos: list[str]) -> Composed | None:

@@ -97,6 +97,9 @@ def test_near_misses_are_abstained(ask: Any) -> None:
     for q in ("who gets hurt if stripe is down?", "what would a load balancer failure take down?", "which services depend on the vault secrets store?"):
         a = ask(q)
         assert a.abstained, f"{q!r}: {a.text}"
+    # "the database" is one of five, and which is not said: abstained, every candidate listed (none picked silently).
+    one = ask("if the database goes down what breaks?")
+    assert one.abstained and all(x in one.text for x in ("orders-db", "payments-ledger-db", "product-catalog-db", "redis-cart", "assistant-vector-db"))
     # A failure question asking for more than the dependents is not answered by them.
     assert ask("if the orders db falls over, how much revenue do we lose?").abstained
 

@@ -147,3 +147,20 @@ def test_a_generic_noun_may_begin_a_value_and_several_words_filter_together(sche
     )
     # A short word is no abbreviation ("post" begins 'postgresql' but names nothing).
     assert build("what breaks if post goes down?", schema, lexicon, {"postgresql": values["postgresql"]}) is None
+
+
+def test_the_one_generic_thing_is_marked_for_abstention(schema: GraphSchema, lexicon: Lexicon) -> None:
+    values = {"database": [ValueHit("Datastore", "role", "database")], **REDIS}
+
+    def one_of(q: str) -> object:
+        got = impact(q, question_shape(q, schema), [], [], schema=schema, lexicon=lexicon, values=values)
+        assert got is not None, q
+        return got.parts["one_of"]
+
+    # "the database" is one of several, and which is not said: the answerer abstains listing them.
+    assert one_of("if the database goes down what breaks?") is True
+    assert one_of("if the redis goes down what breaks?") is True
+    # Every one of them: a bare word, a plural, or "a".
+    assert one_of("if redis goes down what breaks?") is False
+    assert one_of("if the databases go down what breaks?") is False
+    assert one_of("what breaks if a database goes down?") is False
