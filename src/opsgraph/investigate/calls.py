@@ -1,0 +1,127 @@
+"""Call-edge evidence for a root cause: latency a caller sees on a call that its callee does not.
+
+A call from A to B is timed twice when both ends report it (a service mesh's sidecars: Istio's request
+duration with ``reporter="source"`` and ``reporter="destination"``; a client span and its server span):
+the caller sees the callee's time plus everything in between (the network, proxies, queues outside the
+server); the callee sees its own time. A slow callee moves both ends alike; a delay on the network of
+either end moves the caller's side only. A delay on one pod's network shows on the calls that pod takes
+part in, in and out, while the calls among the others stay flat; the pod's own server-side metrics stay
+flat then, since the delay is outside its server, which is why a node's server metrics alone miss it.
+
+So, per edge: the caller-side latency change in excess of the callee-side change, the same form as
+`rank.node_evidence`'s health in excess of load: ``log1p(caller) - log1p(callee)`` of their calibrated
+changes (`evidence.calibrated_changes`, units of each one's normal movement), floored at 0, counted only
+when the time in between (caller side minus callee side) rose. Per node: the *median* over the edges it
+takes part in (`CallChange`), the node common to the edges that moved (Dynatrace's and Datadog's
+localisation by what the moved edges share): one node's network touches all of its calls, so most of its
+edges move, while a node that only shares one moved edge with it has most of its own flat. A node with a
+single measured edge gets that edge's change (a leaf's one call cannot tell its end from the caller's:
+the other evidence decides). `rank.node_evidence` weighs it as health evidence about the node itself,
+like its own time per span.
+
+The latencies come in as arrays per edge (the caller passes what its telemetry holds); this module reads
+no files and no store.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from opsgraph.investigate._errors import InvestigationError
+from opsgraph.investigate.evidence import calibrated_changes
+from opsgraph.store.base import TelemetryFrame
+
+
+@dataclass(frozen=True)
+class EdgeChange:
+    """The time in between one call edge's two ends, after the onset against before."""
+
+    caller: str
+    callee: str
+    normal: float
+    """Median time in between before the onset (seconds, or the unit given)."""
+    peak: float
+    """Largest time in between at or after the onset."""
+    change: float
+    """The caller-side change in excess of the callee-side one, ``expm1`` of the log1p difference (0 when the time in
+    between did not rise)."""
+
+    def text(self) -> str:
+        return f"{self.caller}->{self.callee} {self.normal:.3g} -> {self.peak:.3g}"
+
+
+@dataclass(frozen=True)
+class CallChange:
+    """What the calls a node takes part in say about it."""
+
+    node: str
+    change: float
+    """Median over its measured edges of their `EdgeChange.change`."""
+    edges: tuple[EdgeChange, ...]
+
+    def text(self) -> str:
+        """'b: time between caller and callee rose on 2 of its 2 calls: a->b 0.003 -> 0.41, ...' (seconds as given)."""
+        moved = sorted((e for e in self.edges if e.change > 0), key=lambda e: -e.change)
+        shown = ", ".join(e.text() for e in moved[:3])
+        return f"{self.node}: time between caller and callee rose on {len(moved)} of its {len(self.edges)} calls: {shown}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"node": self.node, "change": self.change, "text": self.text(),
+                "edges": [{"caller": e.caller, "callee": e.callee, "normal": e.normal, "peak": e.peak, "change": e.change}
+                          for e in self.edges]}
+
+
+def edge_changes(edges: Sequence[tuple[str, str]], timestamps: np.ndarray, client: np.ndarray, server: np.ndarray,
+                 onset: int) -> list[EdgeChange]:
+    """Per edge (caller, callee), the caller-side latency change in excess of the callee-side one (module docstring).
+
+    `client`, `server` [T, E]: each edge's latency as its caller and as its callee saw it (NaN where not recorded),
+    at `timestamps` [T] (epoch seconds, ascending). Edges without both ends before and after the onset are left out.
+    """
+    ts = np.asarray(timestamps, np.int64)
+    c, s = np.asarray(client, np.float64), np.asarray(server, np.float64)
+    if c.shape != s.shape or c.ndim != 2 or c.shape != (ts.size, len(edges)):
+        raise InvestigationError(f"call latencies must be [timestamps, edges] = [{ts.size}, {len(edges)}] on both ends; "
+                                 f"got {c.shape} and {s.shape}")
+    gap = c - s
+    before, after = ts < onset, ts >= onset
+    usable = np.any(np.isfinite(gap[before]), axis=0) & np.any(np.isfinite(gap[after]), axis=0)
+    if not usable.any():
+        return []
+    keep = np.flatnonzero(usable)
+    both = np.stack([c[:, keep], s[:, keep]], axis=2)  # [T, E', 2]: each edge as a node with its two ends as features
+    frame = TelemetryFrame([f"{edges[k][0]}->{edges[k][1]}" for k in keep], ["caller_side", "callee_side"], ts,
+                           both.astype(np.float32), np.zeros((ts.size, keep.size), np.int8))
+    cal = np.nan_to_num(calibrated_changes(frame, onset))
+    excess = np.maximum(np.log1p(cal[:, 0]) - np.log1p(cal[:, 1]), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        normal = np.nanmedian(gap[before][:, keep], axis=0)
+        peak = np.nanmax(gap[after][:, keep], axis=0)
+    rose = peak > normal
+    return [EdgeChange(edges[k][0], edges[k][1], float(normal[i]), float(peak[i]),
+                       float(np.expm1(excess[i])) if rose[i] else 0.0) for i, k in enumerate(keep)]
+
+
+def call_changes(changes: Sequence[EdgeChange]) -> dict[str, CallChange]:
+    """Per node, the median rise over the edges it takes part in (module docstring); only nodes where it is above 0."""
+    by_node: dict[str, list[EdgeChange]] = defaultdict(list)
+    for e in changes:
+        by_node[e.caller].append(e)
+        by_node[e.callee].append(e)
+    out = {}
+    for node, mine in by_node.items():
+        mid = float(np.median([e.change for e in mine]))
+        if mid > 0:
+            out[node] = CallChange(node, mid, tuple(mine))
+    return out
+
+
+def call_change_matrix(node_ids: Sequence[str], changes: dict[str, CallChange]) -> np.ndarray:
+    """[N] calibrated call change per node of a frame (0 where its calls say nothing)."""
+    return np.array([changes[n].change if n in changes else 0.0 for n in node_ids], np.float64)
