@@ -19,21 +19,24 @@ single measured edge gets that edge's change (a leaf's one call cannot tell its 
 the other evidence decides). `rank.node_evidence` weighs it as health evidence about the node itself,
 like its own time per span.
 
-The latencies come in as arrays per edge (the caller passes what its telemetry holds); this module reads
-no files and no store.
+The latencies come in as arrays per edge: from an estate's mesh metrics, or from spans (`span_call_latencies`:
+a span whose parent was recorded by another service and has it as its only child is a server span under the
+caller's client span, which wraps just that call; per edge and time step, the median duration of each). This
+module reads no files and no store.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from opsgraph.investigate._errors import InvestigationError
 from opsgraph.investigate.evidence import calibrated_changes
+from opsgraph.investigate.spans import SpanLike
 from opsgraph.store.base import TelemetryFrame
 
 
@@ -120,6 +123,37 @@ def call_changes(changes: Sequence[EdgeChange]) -> dict[str, CallChange]:
         if mid > 0:
             out[node] = CallChange(node, mid, tuple(mine))
     return out
+
+
+def span_call_latencies(spans: Iterable[SpanLike], step_s: int,
+                        ) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np.ndarray]:
+    """(edges, timestamps, client, server) for `edge_changes` from spans (module docstring), binned by the client span's
+    start into steps of `step_s` seconds; NaN where an edge had no call in a step."""
+    if step_s <= 0:
+        raise InvestigationError(f"the time step must be positive, got {step_s} s")
+    items = list(spans)
+    by_id = {(s.trace_id, s.span_id): s for s in items}
+    children: dict[tuple[str, str], int] = defaultdict(int)
+    for s in items:
+        if s.parent_id is not None:
+            children[(s.trace_id, s.parent_id)] += 1
+    cells: dict[tuple[tuple[str, str], int], tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for s in items:
+        key = (s.trace_id, s.parent_id) if s.parent_id is not None else None
+        p = by_id.get(key) if key is not None else None
+        if p is None or p.service == s.service or children[key] != 1:
+            continue
+        cell = cells[(p.service, s.service), (p.start_ns // 1_000_000_000) // step_s * step_s]
+        cell[0].append((p.end_ns - p.start_ns) / 1e9)
+        cell[1].append((s.end_ns - s.start_ns) / 1e9)
+    edges = sorted({e for e, _ in cells})
+    steps = sorted({t for _, t in cells})
+    col, row = {e: k for k, e in enumerate(edges)}, {t: i for i, t in enumerate(steps)}
+    client = np.full((len(steps), len(edges)), np.nan)
+    server = np.full_like(client, np.nan)
+    for (e, t), (cs, ss) in cells.items():
+        client[row[t], col[e]], server[row[t], col[e]] = float(np.median(cs)), float(np.median(ss))
+    return edges, np.array(steps, np.int64), client, server
 
 
 def call_change_matrix(node_ids: Sequence[str], changes: dict[str, CallChange]) -> np.ndarray:

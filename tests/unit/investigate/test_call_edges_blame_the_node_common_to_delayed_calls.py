@@ -90,3 +90,33 @@ def test_edges_without_both_ends_before_and_after_are_left_out_and_shapes_are_ch
     assert ("frontend", "cart") not in kept and len(kept) == 3
     with pytest.raises(InvestigationError, match=r"\[timestamps, edges\] = \[40, 4\]"):
         edge_changes(EDGES, ts, client[:, :3], server[:, :3], int(ts[FAULT]))
+
+
+def test_spans_give_each_call_edge_its_client_and_server_latency_per_step() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class S:
+        trace_id: str
+        span_id: str
+        parent_id: str | None
+        service: str
+        start_ns: int
+        end_ns: int
+        error: bool | None = None
+
+    ms, t = 1_000_000, T0 * 1_000_000_000
+    spans = [S("a", "h", None, "frontend", t, t + 50 * ms),  # the handler: two children, not a client span
+             S("a", "c", "h", "frontend", t + ms, t + 21 * ms), S("a", "s", "c", "cart", t + 3 * ms, t + 13 * ms),
+             S("a", "c2", "h", "frontend", t + 30 * ms, t + 40 * ms), S("a", "s2", "c2", "checkout", t + 31 * ms, t + 39 * ms),
+             S("b", "c", None, "frontend", t + 61_000 * ms, t + 61_030 * ms),
+             S("b", "s", "c", "cart", t + 61_001 * ms, t + 61_011 * ms)]
+    from opsgraph.investigate.calls import span_call_latencies
+
+    edges, ts, client, server = span_call_latencies(spans, 60)
+    assert edges == [("frontend", "cart"), ("frontend", "checkout")]
+    assert ts.tolist() == [T0, T0 + 60]
+    assert client[:, 0] == pytest.approx([0.020, 0.030]) and server[:, 0] == pytest.approx([0.010, 0.010])
+    assert client[0, 1] == pytest.approx(0.010) and np.isnan(client[1, 1])
+    with pytest.raises(InvestigationError, match="time step must be positive"):
+        span_call_latencies(spans, 0)
