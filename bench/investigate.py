@@ -12,7 +12,9 @@ One command (``python bench/investigate.py``) prints, for the same cases in the 
   metrics only (`investigate.rank_candidates` without traces: the ranker as it was before trace
   evidence) and on metrics and traces (`spans.trace_changes`: each service's own time per span and
   failed spans), and the latter without the caller-side rule (``caller_side=()``: X-Ray ``_remote`` nodes ranked
-  like components, the ranker before that rule). The investigation rankers run on `calibrated_changes`. Traces: Nezha's trace subset
+  like components, the ranker before that rule), and on metrics, traces and call edges (`calls.call_changes`: Nezha's
+  ``source_50.csv`` / ``destination_50.csv``, each call edge's latency as its caller's and its callee's sidecar saw
+  it, read by `_risk_datasets_public.load_nezha_calls`; PetShop has none). The investigation rankers run on `calibrated_changes`. Traces: Nezha's trace subset
   (SOURCE.txt) is one minute-file for 10 of the 56 fault windows plus one fault-free minute; the
   spans after are the window's file, the spans before the fault-free minute (`nezha_traces`).
   PetShop has no traces. Nothing is tuned per data set and nothing learns from the labels.
@@ -168,7 +170,7 @@ def evaluate(name: str, cases: list[tuple]) -> list[str]:
              f"  {'ranker':<62} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
     for label, tops in (("BARO-style (rca.rank_by_change)", baro), ("evidence walk (rca.rank_root_causes)", rca),
                         ("investigation ranker, metrics only (before trace evidence)", prev),
-                        ("investigation ranker, remote nodes as components (before)", remote),
+                        ("investigation ranker, remote nodes as components (no rule)", remote),
                         ("investigation ranker, metrics and traces (before call edges)", mid),
                         ("investigation ranker, metrics, traces and call edges (now)", new)):
         m = measures(tops, truths)

@@ -11,7 +11,9 @@ flat then, since the delay is outside its server, which is why a node's server m
 So, per edge: the caller-side latency change in excess of the callee-side change, the same form as
 `rank.node_evidence`'s health in excess of load: ``log1p(caller) - log1p(callee)`` of their calibrated
 changes (`evidence.calibrated_changes`, units of each one's normal movement), floored at 0, counted only
-when the time in between (caller side minus callee side) rose. Per node: the *median* over the edges it
+when the time in between (caller side minus callee side) rose by at least the call's normal caller-side
+latency (`CALL_FACTOR`: the call at least doubled from that alone, like `spans.OWN_FACTOR`; an edge's
+latencies are medians of a few calls a step, and a statistically sure change can be too small to matter). Per node: the *median* over the edges it
 takes part in (`CallChange`), the node common to the edges that moved (Dynatrace's and Datadog's
 localisation by what the moved edges share): one node's network touches all of its calls, so most of its
 edges move, while a node that only shares one moved edge with it has most of its own flat. A node with a
@@ -27,6 +29,7 @@ module reads no files and no store.
 
 from __future__ import annotations
 
+import statistics
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -38,6 +41,10 @@ from opsgraph.investigate._errors import InvestigationError
 from opsgraph.investigate.evidence import calibrated_changes
 from opsgraph.investigate.spans import SpanLike
 from opsgraph.store.base import TelemetryFrame
+
+CALL_FACTOR = 2.0
+"""The time in between must rise by at least the call's normal caller-side latency: the call at least doubles from
+what lies between its ends alone (as `spans.OWN_FACTOR`: a statistically sure change can be too small to matter)."""
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,8 @@ class EdgeChange:
     peak: float
     """Largest time in between at or after the onset."""
     change: float
-    """The caller-side change in excess of the callee-side one, ``expm1`` of the log1p difference (0 when the time in
-    between did not rise)."""
+    """The caller-side change in excess of the callee-side one, ``expm1`` of the log1p difference (0 unless the time in
+    between rose by `CALL_FACTOR` - 1 times the call's normal caller-side latency)."""
 
     def text(self) -> str:
         return f"{self.caller}->{self.callee} {self.normal:.3g} -> {self.peak:.3g}"
@@ -106,7 +113,8 @@ def edge_changes(edges: Sequence[tuple[str, str]], timestamps: np.ndarray, clien
         warnings.simplefilter("ignore", RuntimeWarning)
         normal = np.nanmedian(gap[before][:, keep], axis=0)
         peak = np.nanmax(gap[after][:, keep], axis=0)
-    rose = peak > normal
+        call = np.nan_to_num(np.nanmedian(c[before][:, keep], axis=0))
+    rose = (peak > normal) & (peak - normal >= (CALL_FACTOR - 1.0) * np.abs(call))
     return [EdgeChange(edges[k][0], edges[k][1], float(normal[i]), float(peak[i]),
                        float(np.expm1(excess[i])) if rose[i] else 0.0) for i, k in enumerate(keep)]
 
@@ -133,17 +141,21 @@ def span_call_latencies(spans: Iterable[SpanLike], step_s: int,
         raise InvestigationError(f"the time step must be positive, got {step_s} s")
     items = list(spans)
     by_id = {(s.trace_id, s.span_id): s for s in items}
-    children: dict[tuple[str, str], int] = defaultdict(int)
+    children: dict[tuple[str, str | None], int] = defaultdict(int)
     for s in items:
-        if s.parent_id is not None:
-            children[(s.trace_id, s.parent_id)] += 1
-    cells: dict[tuple[tuple[str, str], int], tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+        children[(s.trace_id, s.parent_id)] += 1
+    cells: dict[tuple[tuple[str, str], int], tuple[list[float], list[float]]] = {}
+    step_ns = step_s * 1_000_000_000
     for s in items:
-        key = (s.trace_id, s.parent_id) if s.parent_id is not None else None
-        p = by_id.get(key) if key is not None else None
+        if s.parent_id is None:
+            continue
+        key = (s.trace_id, s.parent_id)
+        p = by_id.get(key)
         if p is None or p.service == s.service or children[key] != 1:
             continue
-        cell = cells[(p.service, s.service), (p.start_ns // 1_000_000_000) // step_s * step_s]
+        cell = cells.get(((p.service, s.service), p.start_ns // step_ns))
+        if cell is None:
+            cell = cells[(p.service, s.service), p.start_ns // step_ns] = ([], [])
         cell[0].append((p.end_ns - p.start_ns) / 1e9)
         cell[1].append((s.end_ns - s.start_ns) / 1e9)
     edges = sorted({e for e, _ in cells})
@@ -152,8 +164,9 @@ def span_call_latencies(spans: Iterable[SpanLike], step_s: int,
     client = np.full((len(steps), len(edges)), np.nan)
     server = np.full_like(client, np.nan)
     for (e, t), (cs, ss) in cells.items():
-        client[row[t], col[e]], server[row[t], col[e]] = float(np.median(cs)), float(np.median(ss))
-    return edges, np.array(steps, np.int64), client, server
+        client[row[t], col[e]], server[row[t], col[e]] = statistics.median(cs), statistics.median(ss)
+    steps_s = [t * step_s for t in steps]
+    return edges, np.array(steps_s, np.int64), client, server
 
 
 def call_change_matrix(node_ids: Sequence[str], changes: dict[str, CallChange]) -> np.ndarray:
