@@ -268,6 +268,7 @@ def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: 
                 cache.clear()
                 traced.append(_timed(lambda s=symptom, a=at: investigate(store, schema, s, at=a, spans=spans[a])))
             frame = store.read_telemetry("Service")
+            call_s = [_timed(lambda a=a: call_evidence(spans[a], a)) for _, a in targets]
             rank_only = [_timed(lambda s=s, a=a: rank_root_causes(frame, sim.edges, s, a)) for s, a in targets]
             detect_s = _timed(lambda: detect_onset(frame, targets[0][0]))
         finally:
@@ -284,6 +285,8 @@ def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: 
             f"  new path, warm (buckets decoded by an earlier investigation, same data):   {fig(warm)}",
             f"  new path, cold, with {statistics.median(len(v) for v in spans.values()):,.0f} spans in the +-30 min window "
             f"(every dependency edge called {SPAN_CALLS}x a minute; thinned to whole traces, ~{MAX_SPANS:,} spans): {fig(traced)}",
+            f"  of which the call-edge evidence from those spans (thin, client/server latency per edge and minute, "
+            f"changes): median {statistics.median(call_s):.2f} s, max {max(call_s):.2f} s",
             f"  in-memory reference in the same run: rca.rank_root_causes on the whole day: median {statistics.median(rank_only):.3f} s",
             f"  onset detection over the day for one symptom: {detect_s:.3f} s"]
 
@@ -318,6 +321,14 @@ def window_spans(edges: Sequence[tuple[str, str]], at: int, window_s: int = 1800
                 out += [_Span(f"t{n}", "p", None, a, t0, c1 + int(own_ms / 2 * 1e6)), _Span(f"t{n}", "c", "p", b, c0, c1)]
                 n += 1
     return out
+
+
+def call_evidence(spans: Sequence[_Span], at: int) -> dict:
+    """The call-edge evidence `investigate` computes from a window's spans (`calls`), alone, for its share of the time."""
+    from opsgraph.investigate.calls import call_changes, edge_changes, span_call_latencies
+    from opsgraph.investigate.spans import thin
+
+    return call_changes(edge_changes(*span_call_latencies(thin(spans), 60), at))
 
 
 def _timed(fn: Callable[[], object]) -> float:
