@@ -103,10 +103,10 @@ def edge_changes(edges: Sequence[tuple[str, str]], timestamps: np.ndarray, clien
     usable = np.any(np.isfinite(gap[before]), axis=0) & np.any(np.isfinite(gap[after]), axis=0)
     if not usable.any():
         return []
-    keep = np.flatnonzero(usable)
+    keep = [int(k) for k in np.flatnonzero(usable)]
     both = np.stack([c[:, keep], s[:, keep]], axis=2)  # [T, E', 2]: each edge as a node with its two ends as features
     frame = TelemetryFrame([f"{edges[k][0]}->{edges[k][1]}" for k in keep], ["caller_side", "callee_side"], ts,
-                           both.astype(np.float32), np.zeros((ts.size, keep.size), np.int8))
+                           both.astype(np.float32), np.zeros((ts.size, len(keep)), np.int8))
     cal = np.nan_to_num(calibrated_changes(frame, onset))
     excess = np.maximum(np.log1p(cal[:, 0]) - np.log1p(cal[:, 1]), 0.0)
     with warnings.catch_warnings():
