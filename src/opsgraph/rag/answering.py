@@ -246,7 +246,7 @@ class Answerer:
         shift start or end) for the person, team or owned component named; what the teams a person is on call for
         own. None when neither applies, a word is left unexplained, or nothing is found."""
         edge = self.oncall_edge()
-        if edge is None or shape.shape not in ("value", "list", "person", "page"):
+        if edge is None or shape.shape not in ("value", "list", "person", "page", "yesno"):
             return None
         links = self.links(question)
         if len({x.node_id for x in links}) != 1:
@@ -259,6 +259,8 @@ class Answerer:
             return None  # the graph holds the current shift; "next shift" or "who is not ..." ask for more
         owns = owner_edge(self.schema, edge.team, anchor.node_type)
         cypher: str | None = None
+        if shape.shape == "yesno":
+            return self._oncall_rotation_yesno(question, edge, anchor, masked, trace)
         props = edge_props_named(edge.name, self.schema, self.lexicon, masked) if shape.shape != "page" else []
         if props:
             cypher = edge_detail_query(edge, anchor.node_type, owns, props)
@@ -288,6 +290,30 @@ class Answerer:
             one = anchor.node_type == edge.person
             return self.render(replace(shape, shape="value" if one else "list", wants_type=None), rows, cypher, params)
         return self.render(shape, rows, cypher, params)
+
+    def _oncall_rotation_yesno(self, question: str, edge: OnCallEdge, anchor: LinkedEntity, masked: str, trace: Trace) -> Outcome | None:
+        """"Is Ines Moreau primary?", "Is she primary or secondary?": the person's rotations, and whether one is a rotation
+        named; "no" when the person is on call for no team. None unless a person and a rotation value are named."""
+        named = rotation_values(edge, self.value_index(), tokens(masked))
+        if anchor.node_type != edge.person or edge.rotation is None or not named:
+            return None
+        cypher = (f"MATCH (p:{edge.person} {{id: $id}})-[r:{edge.name}]->(t:{edge.team}) "
+                  f"RETURN t.id AS team, r.{edge.rotation} AS {edge.rotation}, r.{edge.rotation} IN $rotations AS answer")  # fmt: skip
+        params: dict[str, Any] = {"id": anchor.node_id, "rotations": named}
+        if self._refused("oncall-rotation", question, cypher, params, [anchor], trace, None):
+            return None
+        with trace.stage("oncall-rotation") as stage:
+            rows = list(self.store.query(cypher, params, limit=100, timeout_ms=5_000).rows)
+            stage.detail = {"anchor": anchor.node_id, "cypher": cypher, "params": params, "rows": len(rows)}
+        who = self.names.display(anchor.node_id)
+        if not rows:
+            return Outcome(Rendered(f"No: {who} is not on call for any team."), "rows", rows=[{"answer": False}], cypher=cypher, params=params)
+        yes = any(r.get("answer") for r in rows)
+        lines = [f"- {self.names.display(str(r['team']))}: {r.get(edge.rotation)}" for r in rows]
+        head = ("Yes" if yes else "No") + f": {who} is on call as:"
+        if len(named) > 1:
+            head = f"{who} is on call as:"  # "primary or secondary?" asks which
+        return Outcome(Rendered(head, lines), "rows", rows=rows, cypher=cypher, params=params)
 
     # -- risk ---------------------------------------------------------------------------------
     def risk(self, question: str, trace: Trace) -> Outcome:

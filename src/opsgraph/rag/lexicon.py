@@ -86,6 +86,8 @@ EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
 
 EVERYDAY_PROPERTY_WORDS: dict[str, tuple[str, ...]] = {
     "url": ("link",),
+    "end": ("finish", "until"),  # "until when is Sam on call?" asks for a shift's end
+    "start": ("begin",),
 }
 """Everyday words for a word of property names ("the postmortem link" is `postmortem_url`); a schema's own property
 `synonyms` add to these."""

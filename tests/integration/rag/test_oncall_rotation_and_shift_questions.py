@@ -104,3 +104,17 @@ def test_the_on_call_edge_values_a_paging_question_names_are_shown(ask: Any) -> 
 def test_on_point_and_on_duty_are_paging_words(ask: Any) -> None:
     assert _column(ask("who's on point for the frontend?"), "person") == {"lena.fischer", "diego.ramirez"}
     assert _column(ask("who's on duty for the cart service?"), "person") == {"marcus.bell", "tomasz.nowak"}
+
+
+def test_is_a_person_primary_is_answered_from_their_rotation(ask: Any) -> None:
+    no = ask("is Ines Moreau primary?")
+    assert no.text.startswith("No") and _column(no, "answer") == {False} and _column(no, "rotation") == {"secondary"}
+    assert _column(ask("is Rachel Kim primary?"), "answer") == {True}
+    assert _column(ask("is Ines Moreau primary or secondary?"), "rotation") == {"secondary"}
+    off = ask("is Priya Raman primary?")  # on call for no team
+    assert off.text.startswith("No") and off.rows == [{"answer": False}]
+
+
+def test_until_and_begin_name_the_shift_times(ask: Any) -> None:
+    assert ask("until when is Sam Taylor on call?").rows == [{"shift_end": "2026-06-08T09:00:00Z"}]
+    assert _column(ask("when did the Catalog on-call shift begin?"), "shift_start") == {"2026-06-01T09:00:00Z"}
