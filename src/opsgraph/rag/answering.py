@@ -29,9 +29,10 @@ from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
-from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, Lexicon, build_lexicon, tokens
+from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
 from opsgraph.rag.oncall import (
     ESCALATION,
+    NamedTeam,
     OnCallEdge,
     any_owner_edge,
     covered_query,
@@ -39,6 +40,7 @@ from opsgraph.rag.oncall import (
     edge_props_named,
     owner_edge,
     rotation_values,
+    team_by_word,
 )
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
@@ -121,6 +123,7 @@ class Answerer:
         self._values: dict[str, str] | None = None
         self._value_index: dict[str, list[ValueHit]] | None = None
         self._present: list[str] | None = None
+        self._team_words: dict[str, set[str]] | None = None
 
     # -- shape and entities -------------------------------------------------------------
     def shape(self, question: str) -> QuestionShape:
@@ -174,6 +177,8 @@ class Answerer:
             return None
         oncall, team = found
         anchor = next((x for x in links if x.node_type != person), None)
+        if anchor is None and not links:
+            anchor = self._team_named_in_part(question, team)
         if anchor is None:
             return None
         masked = question
@@ -240,6 +245,24 @@ class Answerer:
             rendered = Rendered(("Yes. " if rows else "No. ") + rendered.header, rendered.lines)
             return Outcome(rendered, "page", rows=out_rows, cypher=cypher, params=params)
         return Outcome(rendered, "page", rows=rows, cypher=cypher, params=params)
+
+    def _team_named_in_part(self, question: str, team: str) -> LinkedEntity | None:
+        """"Who is on call for risk?": the one team (the on-call edge's target) a word of whose name or aliases is
+        every word the question has left after its paging words; the linker leaves such a common word unlinked."""
+        if self._team_words is None:
+            spec = self.schema.nodes[team]
+            props = [p for p in (spec.name_property, spec.aliases_property) if p]
+            found: dict[str, set[str]] = {}
+            if props:
+                cypher = f"MATCH (t:{team}) RETURN t.id AS id, " + ", ".join(f"t.{p} AS {p}" for p in props)
+                for r in self.store.query(cypher, limit=1000, timeout_ms=5_000).rows:
+                    vals = [v for p in props for v in (r.get(p) if isinstance(r.get(p), list) else [r.get(p)]) if isinstance(v, str)]
+                    found[str(r["id"])] = {x for v in vals for w in tokens(v) for x in (w, stem(w))}
+            self._team_words = found
+        tid = team_by_word(self._team_words, tokens(without_paging_words(question)))
+        if tid is None:
+            return None
+        return NamedTeam(tid, team)
 
     def oncall(self, question: str, shape: QuestionShape, trace: Trace) -> Outcome | None:
         """On-call questions the paging query does not answer (`oncall.py`): a property of the on-call edge (rotation,

@@ -23,7 +23,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from opsgraph.rag.compose import ValueHit
-from opsgraph.rag.lexicon import Lexicon, stem, tokens
+from opsgraph.rag.lexicon import FILLER, Lexicon, stem, tokens
 from opsgraph.schema import GraphSchema
 
 ESCALATION = re.compile(
@@ -111,4 +111,24 @@ def covered_query(edge: OnCallEdge, wanted: str | None, owns: str) -> str:
 def any_owner_edge(schema: GraphSchema, team: str) -> str | None:
     """The ownership edge from `team` to whatever it owns, if the schema has exactly one."""
     found = [n for n, spec in schema.edges.items() if any(w.startswith("own") for w in n.lower().split("_")) and team in spec.from_types]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class NamedTeam:
+    """A team named by a word of its name rather than linked (a `LinkedEntity`)."""
+
+    node_id: str
+    node_type: str
+    surface: str = ""
+    start: int = 0
+
+
+def team_by_word(teams: Mapping[str, Collection[str]], words: Sequence[str]) -> str | None:
+    """The one team whose name or an alias holds every content word of `words` ("risk" for 'Risk & Data'); None when
+    no word is left, or none or several teams hold them. `teams`: team id → the words of its name and aliases."""
+    content = [w for w in words if w not in FILLER and len(w) >= 3 and w != "oncall"]
+    if not content:
+        return None
+    found = [t for t, held in teams.items() if all(w in held or stem(w) in held for w in content)]
     return found[0] if len(found) == 1 else None

@@ -118,3 +118,8 @@ def test_is_a_person_primary_is_answered_from_their_rotation(ask: Any) -> None:
 def test_until_and_begin_name_the_shift_times(ask: Any) -> None:
     assert ask("until when is Sam Taylor on call?").rows == [{"shift_end": "2026-06-08T09:00:00Z"}]
     assert _column(ask("when did the Catalog on-call shift begin?"), "shift_start") == {"2026-06-01T09:00:00Z"}
+
+
+def test_a_team_named_by_one_word_of_its_name_is_paged(ask: Any) -> None:
+    assert _column(ask("who is on call for risk?"), "person") == {"lucas.silva", "nadia.haddad"}
+    assert ask("who's on call for the team?").abstained  # a word every team's name holds names none of them

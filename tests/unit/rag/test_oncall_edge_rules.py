@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from opsgraph.rag.compose import ValueHit
 from opsgraph.rag.lexicon import build_lexicon
-from opsgraph.rag.oncall import ESCALATION, OnCallEdge, covered_query, edge_detail_query, edge_props_named, owner_edge, rotation_values
+from opsgraph.rag.oncall import (
+    ESCALATION,
+    OnCallEdge,
+    covered_query,
+    edge_detail_query,
+    edge_props_named,
+    owner_edge,
+    rotation_values,
+    team_by_word,
+)
 from opsgraph.schema import GraphSchema
 
 SCHEMA = GraphSchema.model_validate(
@@ -66,3 +75,11 @@ def test_queries_go_through_ownership() -> None:
     )
     assert edge_detail_query(EDGE, "Service", None, ["shift_end"]) is None
     assert covered_query(EDGE, "Service", "OWNS").startswith("MATCH (p:Person {id: $id})-[:ON_CALL_FOR]->(t:Team)-[:OWNS]->(n:Service)")
+
+
+def test_a_team_is_named_by_words_only_it_holds() -> None:
+    teams = {"team-risk-data": {"risk", "data", "team"}, "team-orders": {"orders", "order", "fulfilment", "team"}}
+    assert team_by_word(teams, ["who", "is", "oncall", "for", "risk"]) == "team-risk-data"
+    assert team_by_word(teams, ["who", "is", "oncall", "for", "the", "team"]) is None
+    assert team_by_word(teams, ["who", "is", "oncall", "for", "banana"]) is None
+    assert team_by_word(teams, ["who", "is", "oncall"]) is None
