@@ -43,7 +43,8 @@ def test_the_edge_properties_a_question_names() -> None:
     assert named("when does the on-call shift for   end?") == ["shift_end"]
     assert named("when did 's shift start?") == ["shift_start"]
     assert named("what rotation is   on?") == ["rotation"]
-    assert named("when does the shift of   begin or end?") == ["shift_end"]
+    assert named("when does the shift of   begin or end?") == ["shift_end", "shift_start"]
+    assert named("when does the shift of   finish?") == ["shift_end"]
     assert named("who is on call for  ?") == []
     assert covered_query(EDGE, None, "OWNS").endswith("-[:OWNS]->(n) RETURN DISTINCT n.id AS id, t.id AS team")
     assert named("what's the email of the on-call for  ?") == []  # a property the edge does not hold
