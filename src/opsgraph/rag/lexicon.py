@@ -69,6 +69,10 @@ FILLER = frozenset(
 )
 """Words that ask nothing of the graph by themselves (question words, articles, auxiliaries, 'right now')."""
 
+DISCOURSE = frozenset("hey hi hello btw quick thanks thank thx pls plz okay ok sorry".split())
+"""Greetings, politeness and chat markers ("hey", "quick q", "btw", "thanks"): they ask nothing of the graph either."""
+FILLER = FILLER | DISCOURSE
+
 EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "depend": ("use", "call", "need", "rely", "consum", "talk", "dependenc", "dependent", "downstream", "upstream", "publish"),
     "own": ("owner", "ownership", "owned", "responsib", "maintain"),
