@@ -28,6 +28,8 @@ from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compose import Anchor, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
+from opsgraph.rag.most import compose_most
+from opsgraph.rag.pair import compose_pair
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
@@ -422,6 +424,12 @@ class Answerer:
             question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
             present_edges=self.present_edges(), refusals=why,
         )  # fmt: skip
+        if built is None and len({a.node_id for a in anchors}) == 2:
+            built = compose_pair(question, shape, anchors, {x.node_id: x.surface for x in links}, schema=self.schema, lexicon=self.lexicon,
+                                 values=self.value_index(), present_edges=self.present_edges(), refusals=why)  # fmt: skip
+        if built is None and not anchors:
+            built = compose_most(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
+                                 present_edges=self.present_edges(), refusals=why)  # fmt: skip
         if built is None:
             if why:
                 with trace.stage("compose") as stage:
@@ -437,6 +445,11 @@ class Answerer:
             # one relation the question names from that entity, so finding nothing is the answer "no".
             out = self.render(shape, rows, built.cypher, built.params)
             answer = [{**r, "answer": True} for r in rows] if rows else [{"answer": False}]
+            other = built.parts.get("other")
+            if other is not None and not rows and out.rendered.header.startswith("No: no "):
+                # "Does the cart service depend on orders-db?": no is about the second entity, not "nothing at all".
+                header = f"No: {self.names.display(other)} is not among the {out.rendered.header[len('No: no '):]}"
+                out = replace(out, rendered=replace(out.rendered, header=header))
             return replace(out, rows=answer)
         if not rows and not built.negated:
             return None
