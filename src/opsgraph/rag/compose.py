@@ -334,7 +334,7 @@ def compose(
         return None
     label = f":{target}" if target else ""
     node_where = [f"x.{p} {'IN' if isinstance(v, list) else '='} $v_{p}" for p, v in node_filters.items()]
-    params: dict[str, object] = {f"v_{p}": v for p, v in node_filters.items()}
+    params: dict[str, object] = {f"v_{p}": _typed(schema, target, p, v) for p, v in node_filters.items()}
     params |= {f"e_{p}": v for p, v in edge_filters.items()}
     params |= {f"o_{p}": v for p, v in other_filters.items()}
     rel = f"[r:{edge}]" if edge else ""
@@ -382,6 +382,15 @@ def compose(
             refusals.append(f"the one-step query {cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}")
         return None
     return Composed(cypher, params, parts, negated=negated)
+
+
+def _typed(schema: GraphSchema, target: str, prop: str, value: str | list[str]) -> object:
+    """A filter value as the property holds it: a boolean property's 'true' is True."""
+    spec = schema.nodes.get(target)
+    pspec = spec.properties.get(prop) if spec is not None else None
+    if pspec is not None and pspec.type.value == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value
 
 
 def _one_or_all(hits: Sequence[ValueHit]) -> str | list[str]:

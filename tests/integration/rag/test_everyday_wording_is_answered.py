@@ -63,3 +63,10 @@ def test_a_yes_no_about_two_entities_walks_the_relation_between_them(ask: Any) -
     assert not no.abstained and no.rows == [{"answer": False}] and "Orders database" in no.text
     # Near miss: a word the relation does not explain ('yesterday') is no yes/no the graph can answer.
     assert ask("did the frontend depend on the currency service yesterday?").abstained
+
+
+def test_a_yes_no_property_named_by_its_word_filters_on_true(ask: Any) -> None:
+    a = ask("which redis datastores are managed?")
+    assert not a.abstained and _ids(a) == {"catalog-cache", "fraud-feature-store"}
+    # Near miss: services hold no such property; the word is not explained by any query about them.
+    assert ask("which services are managed?").abstained
