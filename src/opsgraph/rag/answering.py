@@ -294,6 +294,12 @@ class Answerer:
         cue_sets = [{p for p in ps if p in spec.properties} for ps in [*phrases.values(), *self.lexicon.prop_cues(words).values()]]
         cue_sets = [c for c in cue_sets if c]
         found = set().union(*cue_sets) if cue_sets else set()
+        # "How long did X take to resolve?": `duration_minutes` is described as computed from `resolved_at`, so the
+        # property the question names through the other is the one read (the other is explained by it).
+        derived = {q for p in found for q in found if q != p and re.search(rf"\b{re.escape(q)}\b", spec.properties[p].description or "")}
+        if derived and len(found - derived) == 1:
+            cue_sets = [c - derived for c in cue_sets if c - derived]
+            found -= derived
         if not found or (len(found) > 1 and len(cue_sets) > 1):
             return None
         props = sorted(found)

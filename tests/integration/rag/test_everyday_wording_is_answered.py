@@ -70,3 +70,11 @@ def test_a_yes_no_property_named_by_its_word_filters_on_true(ask: Any) -> None:
     assert not a.abstained and _ids(a) == {"catalog-cache", "fraud-feature-store"}
     # Near miss: services hold no such property; the word is not explained by any query about them.
     assert ask("which services are managed?").abstained
+
+
+def test_a_duration_computed_from_a_timestamp_explains_that_timestamps_word(ask: Any) -> None:
+    # `duration_minutes` is described as "Minutes from started_at to resolved_at": "take to resolve" is that duration.
+    a = ask("how long did INC-2062 take to resolve?")
+    assert not a.abstained and a.rows == [{"duration_minutes": 230}]
+    # Near miss: detection is no part of that duration.
+    assert ask("how long did INC-2062 take to detect?").abstained
