@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
-from opsgraph.rag.lexicon import FAILURE, FILLER, Lexicon, inflections, plain_relation_words, stem, tokens, type_forms
+from opsgraph.rag.lexicon import FAILURE, FILLER, NOW_PERIOD, Lexicon, inflections, plain_relation_words, stem, tokens, type_forms
 from opsgraph.rag.shape import QuestionShape, person_type
 from opsgraph.schema import GraphSchema
 
@@ -118,6 +118,8 @@ def compose(
     for surface in sorted(surfaces, key=len, reverse=True):
         if surface:
             masked = re.sub(re.escape(surface), " ", masked, flags=re.I)
+    # "this week" asks for the current state: whether the relation holds one is judged by the last check below.
+    masked = NOW_PERIOD.sub(lambda m: " " * len(m.group(0)), masked)
     if _SUPERLATIVE.search(masked):
         return None  # an order, a comparison or a time: a one-step query computes none
     if lexicon.phrase_cues(masked)[0]:

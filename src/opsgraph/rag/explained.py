@@ -42,12 +42,14 @@ from opsgraph.rag.lexicon import (
     FAILURE,
     FILLER,
     NEGATION,
+    NOW_PERIOD,
     QUERY_NEGATION,
     TIME_QUALIFIER,
     TRANSITIVE,
     VARIABLE_LENGTH,
     Lexicon,
     build_lexicon,
+    currently_described,
     inflections,
     plain_relation_words,
     stem,
@@ -218,6 +220,9 @@ def unexplained_words(
             out.append(m.group(0).lower())
         text = FAILURE.sub(" ", text)
     m = TIME_QUALIFIER.search(text)
+    if m and NOW_PERIOD.fullmatch(m.group(0)) and currently_described(schema, facts.edges):
+        text = NOW_PERIOD.sub(" ", text)  # "who is primary this week?" over an edge the schema says holds the current state
+        m = TIME_QUALIFIER.search(text)
     if m:
         if not any(schema_prop_is_time(schema, p) for p in facts.props):
             out.append(m.group(0).lower())

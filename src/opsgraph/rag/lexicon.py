@@ -39,6 +39,17 @@ TIME_QUALIFIER = re.compile(
 )
 """A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
 deploys or metrics by date."""
+NOW_PERIOD = re.compile(r"\bthis (?:week|weekend|month|quarter|sprint)\b", re.I)
+"""A period that holds now ("who is primary this week?"): the current state, when the relation asked about is one the
+schema describes as current (`currently_described`)."""
+CURRENT = re.compile(r"\bcurrent(?:ly)?\b", re.I)
+
+
+def currently_described(schema: GraphSchema, edges: Iterable[str]) -> bool:
+    """Whether one of `edges` is described by the schema as holding the current state ("is currently on call")."""
+    return any(CURRENT.search(schema.edges[e].description or "") for e in edges if e in schema.edges)
+
+
 FAILURE = re.compile(
     r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius|"
     r"(?:is|are|goes|went|becomes?) (?:unavailable|offline|unreachable))\b",

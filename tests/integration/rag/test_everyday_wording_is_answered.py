@@ -78,3 +78,12 @@ def test_a_duration_computed_from_a_timestamp_explains_that_timestamps_word(ask:
     assert not a.abstained and a.rows == [{"duration_minutes": 230}]
     # Near miss: detection is no part of that duration.
     assert ask("how long did INC-2062 take to detect?").abstained
+
+
+def test_this_week_is_now_for_a_relation_the_schema_says_is_current(ask: Any) -> None:
+    # ON_CALL_FOR is described as "currently on call": this week's primary is the current one.
+    a = ask("btw who is primary for Platform SRE this week?")
+    assert not a.abstained and _ids(a) == {"wei.zhang", "fatima.benali"}
+    # Near misses: OWNS says nothing of the current state; next week is another time.
+    assert ask("who owns the cart service this week?").abstained
+    assert ask("who is primary for Platform SRE next week?").abstained
