@@ -486,10 +486,11 @@ class Answerer:
                 if owner in self._skip:
                     continue
                 for prop, p in spec.properties.items():
-                    if p.type.value == "boolean" and not on_edge and re.fullmatch(r"[a-z]{4,}", prop):
-                        # "Which datastores are managed?": a yes/no property's own word names its true value.
+                    if p.type.value == "boolean" and re.fullmatch(r"[a-z]{4,}", prop):
+                        # "Which datastores are managed?", "X's critical dependencies": a yes/no property's own word
+                        # names its true value.
                         for word in {prop, *(str(x).lower() for x in p.synonyms or () if re.fullmatch(r"[a-z]{4,}", str(x).lower()))}:
-                            index.setdefault(word, []).append(ValueHit(owner, prop, "true"))
+                            index.setdefault(word, []).append(ValueHit(owner, prop, "true", on_edge))
                         continue
                     if not p.indexed or p.type.value != "string" or prop in ("email", "id"):
                         continue

@@ -337,7 +337,7 @@ def compose(
     label = f":{target}" if target else ""
     node_where = [f"x.{p} {'IN' if isinstance(v, list) else '='} $v_{p}" for p, v in node_filters.items()]
     params: dict[str, object] = {f"v_{p}": _typed(schema, target, p, v) for p, v in node_filters.items()}
-    params |= {f"e_{p}": v for p, v in edge_filters.items()}
+    params |= {f"e_{p}": _typed(schema, edge or "", p, v) for p, v in edge_filters.items()}
     params |= {f"o_{p}": v for p, v in other_filters.items()}
     rel = f"[r:{edge}]" if edge else ""
     if edge is None:
@@ -387,8 +387,8 @@ def compose(
 
 
 def _typed(schema: GraphSchema, target: str, prop: str, value: str | list[str]) -> object:
-    """A filter value as the property holds it: a boolean property's 'true' is True."""
-    spec = schema.nodes.get(target)
+    """A filter value as the property of `target` (a node or edge type) holds it: a boolean property's 'true' is True."""
+    spec = schema.nodes.get(target) or schema.edges.get(target)
     pspec = spec.properties.get(prop) if spec is not None else None
     if pspec is not None and pspec.type.value == "boolean" and value in ("true", "false"):
         return value == "true"

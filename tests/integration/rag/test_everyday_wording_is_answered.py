@@ -87,3 +87,10 @@ def test_this_week_is_now_for_a_relation_the_schema_says_is_current(ask: Any) ->
     # Near misses: OWNS says nothing of the current state; next week is another time.
     assert ask("who owns the cart service this week?").abstained
     assert ask("who is primary for Platform SRE next week?").abstained
+
+
+def test_a_yes_no_property_of_an_edge_filters_the_relation(ask: Any) -> None:
+    # DEPENDS_ON.critical: "true when the source's main request path fails if the target fails".
+    a = ask("which critical dependencies does checkout have?")
+    assert not a.abstained and "emailservice" not in _ids(a) and {"paymentservice", "orders-db"} <= _ids(a) and len(_ids(a)) == 7
+    assert ask("which critical dependencies did checkout have last week?").abstained
