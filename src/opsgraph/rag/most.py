@@ -51,6 +51,9 @@ def compose_most(
     if m is None or anchors or shape.wants_number or shape.shape in ("risk", "path", "yesno"):
         return None
     word = (m.group(1) or "").lower()
+    by_property = _most_of_property(question, shape, word, schema=schema, lexicon=lexicon, values=values, refusals=refusals)
+    if by_property is not None:
+        return by_property
     other = next((t for t in schema.nodes if word in type_forms(t)), None)
     cut = m.end() if other is not None else m.end() - len(m.group(1) or "")
     rest = question[: m.start()] + " " + question[cut:]
@@ -106,3 +109,39 @@ def _joining(schema: GraphSchema, target: str, other: str | None, present: Seque
     if len(found) > 1 and incidents is not None and incidents.type in (target, other):
         found = [f for f in found if f[0] == incidents.affected]
     return found[0] if len(found) == 1 else None
+
+
+def _most_of_property(
+    question: str,
+    shape: QuestionShape,
+    word: str,
+    *,
+    schema: GraphSchema,
+    lexicon: Lexicon,
+    values: Mapping[str, Sequence[ValueHit]],
+    refusals: list[str] | None,
+) -> Composed | None:
+    """"Which datastore has the most replicas?": the nodes of the type asked for with the largest value of the number
+    property the word after "the most" names (ties kept); every other word must be explained by that query."""
+    target = shape.wants_type
+    spec = schema.nodes.get(target or "")
+    props = lexicon.prop_cues([word]).get(word) if word else None
+    if spec is None or not props:
+        return None
+    numeric = [p for p in sorted(props) if p in spec.properties and spec.properties[p].type.value in ("integer", "float")]
+    if len(numeric) != 1:
+        return None
+    prop = numeric[0]
+    name = spec.name_property if spec.name_property and spec.name_property != "id" else None
+    shown = f", x.{name} AS name" if name else ""
+    cypher = (
+        f"MATCH (x:{target}) WITH max(x.{prop}) AS top MATCH (x:{target}) WHERE x.{prop} = top "
+        f"RETURN x.id AS id{shown}, x.{prop} AS {prop} ORDER BY id"
+    )
+    value_words = {w: [h.value for h in hs] for w, hs in values.items()}
+    left = unexplained_words(question, QueryFacts.of(cypher, {}, schema), schema, lexicon=lexicon, values=value_words)
+    if left:
+        if refusals is not None:
+            refusals.append(f"the most-of query {cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}")
+        return None
+    return Composed(cypher, {}, {"anchor": None, "edge": None, "target": target, "most": prop})

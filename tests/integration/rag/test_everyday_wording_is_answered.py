@@ -94,3 +94,10 @@ def test_a_yes_no_property_of_an_edge_filters_the_relation(ask: Any) -> None:
     a = ask("which critical dependencies does checkout have?")
     assert not a.abstained and "emailservice" not in _ids(a) and {"paymentservice", "orders-db"} <= _ids(a) and len(_ids(a)) == 7
     assert ask("which critical dependencies did checkout have last week?").abstained
+
+
+def test_the_most_of_a_number_property_keeps_the_largest_value(ask: Any) -> None:
+    a = ask("which topic has the most partitions?")
+    assert not a.abstained and _ids(a) == {"order-events", "payment-events"}
+    # Near miss: a filter ('redis') the query does not express.
+    assert ask("which redis datastore has the most replicas?").abstained
