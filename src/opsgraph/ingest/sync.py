@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from opsgraph.errors import IngestError, Issue
+from opsgraph.errors import IngestError, Issue, OpsGraphError
 from opsgraph.ingest.estate import EstatePlan
 from opsgraph.ingest.history import Change, ensure_history
 from opsgraph.schema import GraphSchema
 from opsgraph.sources import Facts
-from opsgraph.store.arcadedb import row_hash
+from opsgraph.store.arcadedb import is_write_conflict, row_hash
 from opsgraph.store.base import GraphStore
 from opsgraph.store.history import first_run_key
 
@@ -556,12 +556,38 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
 
 
 # -- applying ------------------------------------------------------------------------------------
+ONE_TRANSACTION_UP_TO = 5_000
+"""A plan writing at most this many rows (graph changes, claims, change records) is applied as one store transaction."""
+
+
 def apply_plan(store: GraphStore, plan: SyncPlan, *, progress: Progress | None = None, extra: Callable[[], None] | None = None) -> SyncPlan:
     """Carry a plan out inside one `store.atomic` block: edges and nodes, claims, the change log (and `extra` writes).
 
+    A small plan (a re-sync's change, `ONE_TRANSACTION_UP_TO`) is one store transaction: one commit instead of a
+    journaled commit per batch (each with its pre-image read and fsynced first); a large one keeps the journaled
+    batches (the engine holds a transaction in its heap). Either is all or nothing. A small plan whose one
+    transaction lost a race with another writer is applied again as journaled batches (they retry theirs).
     The caller has applied the schema (`store.ensure_schema`) before planning."""
     began = time.perf_counter()
-    with store.atomic(f"sync {plan.source} {plan.run}"):
+    rows = len(plan.changes) * 2 + len(plan.claims_write) + len(plan.claims_delete) + 1
+    one = rows <= ONE_TRANSACTION_UP_TO
+    try:
+        _write_plan(store, plan, progress, extra, one_transaction=one)
+    except OpsGraphError as exc:
+        if not (one and is_write_conflict(exc)):
+            raise
+        _write_plan(store, plan, progress, extra, one_transaction=False)
+    plan.applied = True
+    plan.seconds += time.perf_counter() - began
+    plan.data_version = store.data_version()
+    record_sync(store, plan)
+    if plan.changes and store.get_meta(first_run_key(plan.source)) is None:
+        store.set_meta(first_run_key(plan.source), plan.run)  # its initial load: the risk layer's topology over time
+    return plan
+
+
+def _write_plan(store: GraphStore, plan: SyncPlan, progress: Progress | None, extra: Callable[[], None] | None, *, one_transaction: bool) -> None:
+    with store.atomic(f"sync {plan.source} {plan.run}", one_transaction=one_transaction):
         by: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
         for c in plan.changes:
             by[(c.kind, c.op if c.op == "delete" else "upsert", c.type)].append(c)
@@ -589,13 +615,6 @@ def apply_plan(store: GraphStore, plan: SyncPlan, *, progress: Progress | None =
             store.write_records(CHANGE, [c.record() for c in plan.changes])
         if extra is not None:
             extra()
-    plan.applied = True
-    plan.seconds += time.perf_counter() - began
-    plan.data_version = store.data_version()
-    record_sync(store, plan)
-    if plan.changes and store.get_meta(first_run_key(plan.source)) is None:
-        store.set_meta(first_run_key(plan.source), plan.run)  # its initial load: the risk layer's topology over time
-    return plan
 
 
 def _order(key: tuple[str, str, str]) -> tuple[int, str]:
