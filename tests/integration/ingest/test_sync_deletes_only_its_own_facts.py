@@ -114,7 +114,9 @@ def test_a_vanished_source_folder_is_a_clear_error_and_the_store_is_unchanged(tm
             og.sync(["nope"])
 
 
-def test_a_sync_that_fails_half_way_leaves_the_store_as_it_was(two: OpsGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("one_transaction_up_to", [5_000, 0], ids=["one transaction", "journaled batches"])
+def test_a_sync_that_fails_half_way_leaves_the_store_as_it_was(two: OpsGraph, monkeypatch: pytest.MonkeyPatch, one_transaction_up_to: int) -> None:
+    monkeypatch.setattr("opsgraph.ingest.sync.ONE_TRANSACTION_UP_TO", one_transaction_up_to)
     before, version = snapshot(two), two.store.data_version()
     changes = len(two.changes())
     real = two.store.write_records
