@@ -27,7 +27,7 @@ import json
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -207,13 +207,6 @@ class SyncPlan:
 
 
 # -- facts in ----------------------------------------------------------------------------------
-def _split(row: Mapping[str, Any], skip: Iterable[str]) -> tuple[dict[str, Any], str]:
-    skipped = skip if isinstance(skip, frozenset) else frozenset(skip)
-    props = {k: v for k, v in row.items() if k not in skipped and v is not None and k[:1] != "_"}
-    return props, str(row.get("_evidence") or "")
-
-
-_NODE_KEYS = frozenset(("id",))
 _EDGE_KEYS = frozenset(("from", "to", "from_type", "to_type"))
 
 
@@ -221,26 +214,29 @@ def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "")
     """A source reader's `Facts` as a `SourceState` (edge endpoint types are resolved at planning)."""
     st = SourceState(facts.source, facts.kind, precedence, location, problems=list(facts.problems), skipped=dict(facts.skipped), files=len(facts.files))
     replayed = facts.replayed
+    nodes, edges, evidence, copied = st.nodes, st.edges, st.evidence, st.replayed
+    # Inline, no call per row: these loops run once per fact of the source (50k at 10k workloads).
     for t, rows in facts.nodes.items():
         for row in rows:
             ent = Entity("node", t, str(row["id"]))
-            props, ev = _split(row, _NODE_KEYS)
-            if ent in st.nodes:
-                st.replayed.discard(ent)  # two rows merged: not one row copied unchanged
+            props = {k: v for k, v in row.items() if k != "id" and v is not None and k[:1] != "_"}
+            if ent in nodes:
+                copied.discard(ent)  # two rows merged: not one row copied unchanged
+                props = {**nodes[ent], **props}
             elif replayed and ("node", t, row["id"]) in replayed:
-                st.replayed.add(ent)
-            st.nodes[ent] = {**st.nodes.get(ent, {}), **props}
-            st.evidence[ent] = ev
+                copied.add(ent)
+            nodes[ent] = props
+            evidence[ent] = str(row.get("_evidence") or "")
     for t, rows in facts.edges.items():
         for row in rows:
             ent = Entity("edge", t, str(row["from"]), str(row["to"]))
-            props, ev = _split(row, _EDGE_KEYS)
-            if ent in st.edges:
-                st.replayed.discard(ent)
+            props = {k: v for k, v in row.items() if k not in _EDGE_KEYS and v is not None and k[:1] != "_"}
+            if ent in edges:
+                copied.discard(ent)
             elif replayed and ("edge", t, row["from"], row["to"]) in replayed:
-                st.replayed.add(ent)
-            st.edges[ent] = props
-            st.evidence[ent] = ev
+                copied.add(ent)
+            edges[ent] = props
+            evidence[ent] = str(row.get("_evidence") or "")
     return st
 
 

@@ -624,7 +624,14 @@ class ArcadeDBStore:
         t.command("sql", f"CREATE INDEX IF NOT EXISTS ON {TELEMETRY_TYPE} (node_type) NOTUNIQUE")
 
     def ensure_schema(self, schema: GraphSchema) -> None:
-        """Create types → properties → indexes. Every step is safe to repeat."""
+        """Create types → properties → indexes. Every step is safe to repeat.
+
+        When the store says this very schema was applied last (its `schema` setting, written only after every step
+        succeeded, put back by an undo) and holds each of its types as the right kind, there is nothing to create:
+        the steps are skipped (a re-sync applied 100+ no-op statements and read every type's properties)."""
+        if self._schema_applied(schema):
+            self._schema = schema
+            return
         live = self._live_types()
         conflicts: list[str] = []
         t = self.transport
@@ -670,6 +677,13 @@ class ArcadeDBStore:
             raise StoreError("the schema does not match the store:\n  " + "\n  ".join(conflicts))
         self._schema = schema
         self._set_meta("schema", schema.model_dump_json(by_alias=True))
+
+    def _schema_applied(self, schema: GraphSchema) -> bool:
+        raw = self._get_meta("schema")
+        if raw is None or raw != schema.model_dump_json(by_alias=True):
+            return False
+        kinds = self._type_kinds()
+        return all(kinds.get(name) == "vertex" for name in schema.nodes) and all(kinds.get(name) == "edge" for name in schema.edges)
 
     def stored_schema(self) -> GraphSchema | None:
         """The schema last applied to this store, if any."""
