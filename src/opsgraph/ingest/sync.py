@@ -572,11 +572,13 @@ def apply_plan(store: GraphStore, plan: SyncPlan, *, progress: Progress | None =
     except OpsGraphError as exc:
         if not (one and is_write_conflict(exc)):
             raise
+        one = False
         _write_plan(store, plan, progress, extra, one_transaction=False)
     plan.applied = True
     plan.seconds += time.perf_counter() - began
     plan.data_version = store.data_version()
-    record_sync(store, plan)
+    if not one:  # one transaction recorded it in its own commit
+        record_sync(store, plan)
     if plan.changes and store.get_meta(first_run_key(plan.source)) is None:
         store.set_meta(first_run_key(plan.source), plan.run)  # its initial load: the risk layer's topology over time
     return plan
@@ -611,6 +613,8 @@ def _write_plan(store: GraphStore, plan: SyncPlan, progress: Progress | None, ex
             store.write_records(CHANGE, [c.record() for c in plan.changes])
         if extra is not None:
             extra()
+        if one_transaction:
+            record_sync(store, plan)  # a setting, no data version: in the same commit (in journaled batches it follows the block)
 
 
 def _order(key: tuple[str, str, str]) -> tuple[int, str]:

@@ -101,12 +101,14 @@ class DocumentCache:
     _new_memo: dict[str, bytes | str] = field(default_factory=dict, repr=False)
     _loaded_generation: str = field(default="", repr=False)
     _memo_written: bool = field(default=False, repr=False)
+    _resolved: dict[Path, str] = field(default_factory=dict, repr=False)
 
     def load(self) -> DocumentCache:
         """Read the cache file; anything wrong with it is recorded in `ignored`, never raised."""
         self._old, self._new, self.parsed, self.reused, self.ignored = {}, {}, [], [], ""
         self._old_chunks, self._new_chunks, self._old_memo, self._new_memo = {}, {}, {}, {}
         self.documents_parsed, self.generation, self._loaded_generation, self._memo_written = 0, "", "", False
+        self._resolved = {}
         if self.path is None:
             return self
         try:
@@ -146,7 +148,7 @@ class DocumentCache:
         held in another version: `previous` maps the text hash of each document it held to that document
         (None for an empty one); it returns `(documents, text hash of every document or None, documents it parsed)`
         or None to have the whole file parsed."""
-        key = str(file.resolve())
+        key = self._key_of(file)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         hit = self._old.get(key) or self._new.get(key)
         if hit is not None and hit[0] == digest:
@@ -175,10 +177,17 @@ class DocumentCache:
             self._new_chunks.pop(key, None)
         return docs
 
+    def _key_of(self, file: Path) -> str:
+        """A file's entry key: its resolved path (resolved once per file and load: a file is asked for up to four times)."""
+        key = self._resolved.get(file)
+        if key is None:
+            key = self._resolved[file] = str(file.resolve())
+        return key
+
     def unchanged(self, file: Path, data: bytes) -> str | None:
         """The hash of `data` when the cache holds `file` with these very bytes (then kept for the next sync and
         counted as reused, without loading its documents), else None (the caller reads it through `documents`)."""
-        key = str(file.resolve())
+        key = self._key_of(file)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         hit = self._old.get(key) or self._new.get(key)
         if hit is None or hit[0] != digest:
@@ -197,7 +206,7 @@ class DocumentCache:
 
     def digest(self, file: Path) -> str | None:
         """The hash of the bytes of `file` as last read through this cache (None when it was not kept)."""
-        hit = self._new.get(str(file.resolve()))
+        hit = self._new.get(self._key_of(file))
         return hit[0] if hit is not None else None
 
     def _previous(self, key: str, hit: tuple[str, bytes | str] | None) -> dict[str, Any]:
@@ -214,7 +223,7 @@ class DocumentCache:
 
     def document_hashes(self, file: Path) -> tuple[str, ...] | None:
         """The text hash of each document of `file` (1-based index - 1) as last read through this cache, when known."""
-        return self._new_chunks.get(str(file.resolve()))
+        return self._new_chunks.get(self._key_of(file))
 
     def recall(self, key: str) -> Any:
         """A value `keep` stored under `key` in the last saved sync (fresh objects each call), or None."""
