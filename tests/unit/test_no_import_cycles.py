@@ -37,7 +37,7 @@ LOWER: dict[str, set[str]] = {
 }
 """Layer (folder of `src/opsgraph`) → the layers it may import besides itself: ARCHITECTURE.md's table."""
 
-LEAVES = {"errors", "_files", "_registry", "_time"}
+LEAVES = {"errors", "_files", "_procs", "_registry", "_time"}
 """Top-level modules every layer may import; they import no other part of opsgraph but each other."""
 
 

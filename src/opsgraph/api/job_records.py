@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph._files import atomic_write_text
+from opsgraph._procs import pid_alive, start_ticks
 
 try:
     import fcntl
@@ -49,28 +50,10 @@ Owner = dict[str, Any]
 """`{"host": ..., "pid": ..., "start": ...}`: the process that runs a job (start: clock ticks after boot, Linux)."""
 
 
-def _start_ticks(pid: int) -> int | None:
-    """When process `pid` started (field 22 of /proc/<pid>/stat), or None where /proc is missing."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
-            fields = f.read().rsplit(") ", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return int(fields[19]) if len(fields) > 19 else None
-
-
-def _state(pid: int) -> str | None:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
-            return f.read().rsplit(") ", 1)[1][:1]
-    except (OSError, IndexError):
-        return None
-
-
 def this_process() -> Owner:
     """The owner record of the calling process."""
     pid = os.getpid()
-    return {"host": socket.gethostname(), "pid": pid, "start": _start_ticks(pid)}
+    return {"host": socket.gethostname(), "pid": pid, "start": start_ticks(pid)}
 
 
 def owner_alive(owner: Owner) -> bool:
@@ -78,18 +61,10 @@ def owner_alive(owner: Owner) -> bool:
     if owner.get("host") != socket.gethostname():
         return True
     pid = owner.get("pid")
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # a process of another user holds the pid: not ours any more
-        return False
-    if _state(pid) == "Z":
+    if not isinstance(pid, int) or not pid_alive(pid, foreign=False):  # another user's process holds a reused pid
         return False
     started = owner.get("start")
-    return started is None or _start_ticks(pid) in (None, started)
+    return started is None or start_ticks(pid) in (None, started)
 
 
 class JobFolder:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph._files import fsync_dir, rename_into_place
+from opsgraph._procs import pid_alive
 
 try:
     import fcntl
@@ -118,7 +119,7 @@ class Journal:
         except FileNotFoundError:
             return False
         pid = int(header.get("pid") or 0)
-        if not pid or _alive(pid):
+        if not pid or pid_alive(pid):
             return False  # a running block (or a journal from before pids were written): not ours to wait for
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -225,23 +226,6 @@ def _locked(path: Path, *, blocking: bool) -> int | None:
         os.close(fd)
         raise
     return fd
-
-
-def _alive(pid: int) -> bool:
-    """Whether process `pid` runs (a zombie, killed but not yet reaped, does not)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-            return fh.read().rsplit(") ", 1)[1][:1] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from opsgraph._files import atomic_write_text
+from opsgraph._procs import pid_alive
 from opsgraph.errors import StoreError
 
 STATE_FILE = "server.json"
@@ -71,16 +72,6 @@ def write_secret(path: Path, value: str) -> None:
     os.chmod(path, 0o600)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_state(folder: Path) -> ServerInfo | None:
     """The server recorded in `folder`, if its process still runs (a stale file is removed)."""
     path = Path(folder) / STATE_FILE
@@ -89,7 +80,7 @@ def read_state(folder: Path) -> ServerInfo | None:
         info = ServerInfo(**data)
     except (OSError, ValueError, TypeError):
         return None
-    if not _alive(info.pid):
+    if not pid_alive(info.pid):
         with contextlib.suppress(OSError):
             path.unlink()
         return None
@@ -167,7 +158,7 @@ def stop_server(folder: str | Path, *, wait_s: float = 60.0) -> ServerInfo | Non
             raise StoreError(f"the ArcadeDB server (pid {info.pid}) did not stop within {wait_s:.0f} s") from exc
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
-        if not _alive(info.pid) or _zombie(info.pid):
+        if not pid_alive(info.pid) or _zombie(info.pid):
             break
         time.sleep(0.1)
     else:
