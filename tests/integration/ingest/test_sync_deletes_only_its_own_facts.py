@@ -143,3 +143,23 @@ def test_reconcile_reports_what_sources_disagree_on(two: OpsGraph) -> None:
     assert "no observed call edges" in report.observed["note"]
     run(two, facts("k8s", {"a": {"version": "2.0"}, "b": {"version": "1.0"}, "c": {}}, [("a", "b")]), 10, PREC)
     assert two.reconcile().declared_not_everywhere == [{"type": "DEPENDS_ON", "from": "c", "to": "a", "declared_by": ["catalog"], "missing_from": ["k8s"]}]
+
+
+def test_a_small_plan_that_loses_a_race_in_its_one_transaction_is_applied_as_journaled_batches(two: OpsGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opsgraph.errors import QueryError
+
+    real = two.store.write_records
+    tried: list[bool] = []
+
+    def racing(record_type: str, rows: Any) -> int:
+        tried.append(two.store.in_one_transaction())
+        if two.store.in_one_transaction():
+            raise QueryError("commit failed: ConcurrentModificationException (injected: another writer committed first)")
+        return real(record_type, rows)
+
+    monkeypatch.setattr(two.store, "write_records", racing)
+    plan = run(two, facts("k8s", {"a": {"version": "3.0"}, "b": {"version": "1.0"}}, [("a", "b")]), 10, PREC)
+    monkeypatch.undo()
+    assert plan.applied and tried[0] is True and tried[-1] is False
+    assert props(two, "a")["version"] == "3.0"
+    assert run(two, facts("k8s", {"a": {"version": "3.0"}, "b": {"version": "1.0"}}, [("a", "b")]), 10, PREC).writes() == 0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from helpers import SMALL_SCHEMA
+from opsgraph.app import OpsGraph
 from opsgraph.errors import OpsGraphError
 from opsgraph.schema import parse_schema
 from opsgraph.store.arcadedb import ArcadeDBStore
@@ -15,13 +15,16 @@ from opsgraph.store.arcadedb import ArcadeDBStore
 RECORD = "TestRecord"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArcadeDBStore]:
-    with ArcadeDBStore(tmp_path_factory.mktemp("one-tx") / "db", batch_size=2) as s:
-        s.ensure_schema(parse_schema(SMALL_SCHEMA))
-        s.ensure_records(RECORD, {"v": "STRING"})
-        s.upsert_nodes("Service", [{"id": "a", "name": "a"}, {"id": "b", "name": "b"}])
-        yield s
+@pytest.fixture
+def store(any_og: OpsGraph) -> ArcadeDBStore:
+    """The embedded engine, then a real ArcadeDB server over HTTP (its transaction is a server session)."""
+    s = any_og.store
+    assert isinstance(s, ArcadeDBStore)
+    s.batch_size = 2
+    s.ensure_schema(parse_schema(SMALL_SCHEMA))
+    s.ensure_records(RECORD, {"v": "STRING"})
+    s.upsert_nodes("Service", [{"id": "a", "name": "a"}, {"id": "b", "name": "b"}])
+    return s
 
 
 def _state(store: ArcadeDBStore) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
