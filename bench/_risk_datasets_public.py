@@ -442,3 +442,76 @@ def load_petshop(root: str | Path, split: str = "train", scenarios: Sequence[str
                 baseline=baseline,
             ))
     return issues, report
+
+
+NEZHA_CALL_FILES = ("source_50.csv", "destination_50.csv")
+"""Per call edge (``<caller>_<callee>`` columns), one-minute latency as the caller's and as the callee's sidecar saw it."""
+
+
+@dataclass(frozen=True)
+class CallLatencies:
+    """Each call edge's latency seen from its caller and from its callee, aligned to a frame's timestamps."""
+
+    edges: list[tuple[str, str]]
+    client: np.ndarray
+    """[T, E] caller-side latency (NaN where not recorded)."""
+    server: np.ndarray
+    """[T, E] callee-side latency."""
+    report: ImportReport
+
+
+def load_nezha_calls(root: str | Path, timestamps: np.ndarray, services: Sequence[str],
+                     days: Sequence[str] | None = None) -> CallLatencies:
+    """Nezha's edge latency files (`NEZHA_CALL_FILES`) aligned by ``time`` floored to the minute onto `timestamps`.
+
+    A column ``a_b`` is the call edge from service ``a`` to service ``b`` (split where both halves are `services`);
+    a column that splits into no two known services is dropped and reported. A day without both files is reported.
+    """
+    root = Path(root)
+    known = set(services)
+    ts = np.asarray(timestamps, np.int64)
+    pos = {int(t): i for i, t in enumerate(ts)}
+    report = ImportReport()
+    edges: list[tuple[str, str]] = []
+    data: dict[str, dict[tuple[str, str], dict[int, float]]] = {"client": defaultdict(dict), "server": defaultdict(dict)}
+    for day in list(days) if days is not None else nezha_days(root):
+        paths = [root / day / "metric" / name for name in NEZHA_CALL_FILES]
+        if not all(p.is_file() for p in paths):
+            report.add("files_missing", 1, f"{day}: no {' / '.join(NEZHA_CALL_FILES)}: no call latencies for that day")
+            continue
+        for side, path in zip(("client", "server"), paths, strict=True):
+            with path.open(newline="") as fh:
+                reader = csv.reader(fh)
+                header = next(reader, None) or []
+                if len(header) < 3 or header[0] != "time":
+                    raise PublicDataError(f"{path}: expected a header 'time,timestamp,<caller>_<callee>...'")
+                cols: dict[int, tuple[str, str]] = {}
+                for j, name in enumerate(header[2:], 2):
+                    pair = next(((name[:k], name[k + 1:]) for k in range(len(name)) if name[k] == "_"
+                                 and name[:k] in known and name[k + 1:] in known), None)
+                    if pair is None:
+                        report.add("call_columns_dropped", 1, f"{path.name}: column {name!r} names no two known services")
+                        continue
+                    cols[j] = pair
+                    if pair not in edges:
+                        edges.append(pair)
+                bad = 0
+                for row in reader:
+                    t = _parse_time(row[0]) if row else None
+                    if t is None or len(row) != len(header):
+                        bad += 1
+                        continue
+                    i = pos.get(int(t // 60) * 60)
+                    if i is None:
+                        continue
+                    for j, pair in cols.items():
+                        data[side][pair][i] = _float(row[j])
+                report.add("rows_dropped", bad, f"{day}/{path.name}: {bad} rows with a malformed time or length dropped")
+    arrays = []
+    for side in ("client", "server"):
+        a = np.full((ts.size, len(edges)), np.nan)
+        for k, pair in enumerate(edges):
+            for i, v in data[side][pair].items():
+                a[i, k] = v
+        arrays.append(a)
+    return CallLatencies(edges, arrays[0], arrays[1], report)

@@ -12,7 +12,9 @@ One command (``python bench/investigate.py``) prints, for the same cases in the 
   metrics only (`investigate.rank_candidates` without traces: the ranker as it was before trace
   evidence) and on metrics and traces (`spans.trace_changes`: each service's own time per span and
   failed spans), and the latter without the caller-side rule (``caller_side=()``: X-Ray ``_remote`` nodes ranked
-  like components, the ranker before that rule). The investigation rankers run on `calibrated_changes`. Traces: Nezha's trace subset
+  like components, the ranker before that rule), and on metrics, traces and call edges (`calls.call_changes`: Nezha's
+  ``source_50.csv`` / ``destination_50.csv``, each call edge's latency as its caller's and its callee's sidecar saw
+  it, read by `_risk_datasets_public.load_nezha_calls`; PetShop has none). The investigation rankers run on `calibrated_changes`. Traces: Nezha's trace subset
   (SOURCE.txt) is one minute-file for 10 of the 56 fault windows plus one fault-free minute; the
   spans after are the window's file, the spans before the fault-free minute (`nezha_traces`).
   PetShop has no traces. Nothing is tuned per data set and nothing learns from the labels.
@@ -60,7 +62,7 @@ def petshop_cases(root: Path, split: str = "train") -> list[tuple]:
     from _risk_datasets_public import load_petshop
 
     issues, _ = load_petshop(root, split)
-    return [(i.frame, i.edges, i.symptom, i.onset, i.baseline, i.root_cause, None) for i in issues]
+    return [(i.frame, i.edges, i.symptom, i.onset, i.baseline, i.root_cause, None, None) for i in issues]
 
 
 def nezha_traces(root: Path, inject_time: str, normal: list | None) -> dict | None:
@@ -100,12 +102,21 @@ def nezha_logs(root: Path) -> str:
             + ("has nothing to compare here, so it is not measured" if not (errors and normal) else "could be measured"))
 
 
+def nezha_call_changes(calls, timestamps: np.ndarray, lo: int, hi: int, onset: int) -> dict:  # type: ignore[no-untyped-def]
+    """The call-edge evidence of one Nezha window (`calls.call_changes`) from its edge latency files (`load_nezha_calls`:
+    each call edge's latency as its caller's and its callee's sidecar saw it)."""
+    from opsgraph.investigate.calls import call_changes, edge_changes
+
+    return call_changes(edge_changes(calls.edges, timestamps[lo:hi], calls.client[lo:hi], calls.server[lo:hi], onset))
+
+
 def nezha_cases(root: Path, before: int = 30, after: int = 10) -> list[tuple]:
-    from _risk_datasets_public import load_nezha
+    from _risk_datasets_public import load_nezha, load_nezha_calls
 
     from opsgraph.sources.traces import read_span_table
 
     nz = load_nezha(root)
+    calls = load_nezha_calls(root, nz.frame.timestamps, nz.frame.node_ids)
     normal_files = sorted((root / "normal").glob("*/trace/*_trace.csv")) if (root / "normal").is_dir() else []
     normal = [s for p in normal_files for s in read_span_table(p)]
     ends = [*nz.segments[1:], len(nz.frame.timestamps)]
@@ -113,9 +124,10 @@ def nezha_cases(root: Path, before: int = 30, after: int = 10) -> list[tuple]:
     for f in nz.faults:
         seg = max(s for s in nz.segments if s <= f.step)
         end = min(e for e in ends if e > f.step)
-        frame = _sub(nz.frame, max(seg, f.step - before), min(end, f.step + after))
-        out.append((frame, nz.edges, "frontend", int(nz.frame.timestamps[f.step]), None, f.service,
-                    nezha_traces(root, f.inject_time, normal)))
+        lo, hi = max(seg, f.step - before), min(end, f.step + after)
+        onset = int(nz.frame.timestamps[f.step])
+        out.append((_sub(nz.frame, lo, hi), nz.edges, "frontend", onset, None, f.service,
+                    nezha_traces(root, f.inject_time, normal), nezha_call_changes(calls, nz.frame.timestamps, lo, hi, onset)))
     return out
 
 
@@ -130,10 +142,11 @@ def evaluate(name: str, cases: list[tuple]) -> list[str]:
     from opsgraph.risk.rca import rank_by_change, rank_root_causes
 
     truths = [c[5] for c in cases]
-    baro, rca, prev, new, prev_conf, conf, remote = [], [], [], [], [], [], []
+    baro, rca, prev, mid, new, prev_conf, mid_conf, conf, remote = [], [], [], [], [], [], [], [], []
     traced = sum(1 for c in cases if c[6])
+    called = sum(1 for c in cases if c[7] is not None)
     began = time.perf_counter()
-    for frame, edges, symptom, onset, baseline, _, traces in cases:
+    for frame, edges, symptom, onset, baseline, _, traces, calls in cases:
         baro.append(rank_by_change(frame, onset, symptom=symptom, calls=edges).top(5))
         rca.append(rank_root_causes(frame, edges, symptom, onset, baseline=baseline).top(5))
         cal = calibrated_changes(frame, onset, baseline=baseline)
@@ -141,31 +154,42 @@ def evaluate(name: str, cases: list[tuple]) -> list[str]:
         before = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics)
         prev.append(before.top(5))
         prev_conf.append(before.confident)
+        traced_only = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics,
+                                      traces=traces)
+        mid.append(traced_only.top(5))
+        mid_conf.append(traced_only.confident)
         ranking = rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics,
-                                  traces=traces)
+                                  traces=traces, calls=calls)
         new.append(ranking.top(5))
         conf.append(ranking.confident)
         remote.append(rank_candidates(frame, edges, symptom, onset, baseline=baseline, calibrated=cal, metrics=metrics,
-                                      traces=traces, caller_side=()).top(5))
+                                      traces=traces, calls=calls, caller_side=()).top(5))
     secs = (time.perf_counter() - began) / max(len(cases), 1)
-    lines = [f"{name}: {len(cases)} cases, {traced} with traces ({secs * 1000:.0f} ms per case for all five rankers)",
+    lines = [f"{name}: {len(cases)} cases, {traced} with traces, {called} with call-edge latencies "
+             f"({secs * 1000:.0f} ms per case for all six rankers)",
              f"  {'ranker':<62} {'AC@1':>5} {'AC@3':>5} {'AC@5':>5} {'Avg@5':>6}"]
     for label, tops in (("BARO-style (rca.rank_by_change)", baro), ("evidence walk (rca.rank_root_causes)", rca),
                         ("investigation ranker, metrics only (before trace evidence)", prev),
-                        ("investigation ranker, remote nodes as components (before)", remote),
-                        ("investigation ranker, metrics and traces (now)", new)):
+                        ("investigation ranker, remote nodes as components (no rule)", remote),
+                        ("investigation ranker, metrics and traces (before call edges)", mid),
+                        ("investigation ranker, metrics, traces and call edges (now)", new)):
         m = measures(tops, truths)
         lines.append(f"  {label:<62} {m['AC@1']:>5.2f} {m['AC@3']:>5.2f} {m['AC@5']:>5.2f} {m['Avg@5']:>6.2f}")
-    for who, tops, flags in (("metrics only", prev, prev_conf), ("now", new, conf)):
+    for who, tops, flags in (("metrics only", prev, prev_conf), ("before call edges", mid, mid_conf), ("now", new, conf)):
         right = [top[0] == t for top, t in zip(tops, truths, strict=True)]
         for flag, word in ((True, "clear"), (False, "no clear cause")):
             hits = [r for r, c in zip(right, flags, strict=True) if c == flag]
             share = f"{np.mean(hits):.2f}" if hits else "n/a"
             lines.append(f"  investigation ranker ({who}) said '{word}': {len(hits)} case(s), top candidate right in {share}")
     if traced:
-        changed = [(t, p[0], n[0]) for t, p, n, c in zip(truths, prev, new, cases, strict=True) if c[6] and p[:5] != n[:5]]
+        changed = [(t, p[0], n[0]) for t, p, n, c in zip(truths, prev, mid, cases, strict=True) if c[6] and p[:5] != n[:5]]
         lines.append(f"  cases with traces whose ranking traces changed: {len(changed)} "
                      + ", ".join(f"(truth {t}: top {a} -> {b})" for t, a, b in changed))
+    if called:
+        moved = [(t, p.index(t) + 1 if t in p else None, n.index(t) + 1 if t in n else None)
+                 for t, p, n, c in zip(truths, mid, new, cases, strict=True) if c[7] is not None and p[:5] != n[:5]]
+        lines.append(f"  cases whose top 5 call edges changed: {len(moved)}; the true cause's place (top 5, '-' below) "
+                     "before -> now: " + ", ".join(f"{t} {a or '-'}->{b or '-'}" for t, a, b in moved))
     return lines
 
 
@@ -244,6 +268,7 @@ def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: 
                 cache.clear()
                 traced.append(_timed(lambda s=symptom, a=at: investigate(store, schema, s, at=a, spans=spans[a])))
             frame = store.read_telemetry("Service")
+            call_s = [_timed(lambda a=a: call_evidence(spans[a], a)) for _, a in targets]
             rank_only = [_timed(lambda s=s, a=a: rank_root_causes(frame, sim.edges, s, a)) for s, a in targets]
             detect_s = _timed(lambda: detect_onset(frame, targets[0][0]))
         finally:
@@ -260,6 +285,8 @@ def speed(n_services: int = 50, steps: int = 1440, runs: int = 5, bucket_steps: 
             f"  new path, warm (buckets decoded by an earlier investigation, same data):   {fig(warm)}",
             f"  new path, cold, with {statistics.median(len(v) for v in spans.values()):,.0f} spans in the +-30 min window "
             f"(every dependency edge called {SPAN_CALLS}x a minute; thinned to whole traces, ~{MAX_SPANS:,} spans): {fig(traced)}",
+            f"  of which the call-edge evidence from those spans (thin, client/server latency per edge and minute, "
+            f"changes): median {statistics.median(call_s):.2f} s, max {max(call_s):.2f} s",
             f"  in-memory reference in the same run: rca.rank_root_causes on the whole day: median {statistics.median(rank_only):.3f} s",
             f"  onset detection over the day for one symptom: {detect_s:.3f} s"]
 
@@ -294,6 +321,14 @@ def window_spans(edges: Sequence[tuple[str, str]], at: int, window_s: int = 1800
                 out += [_Span(f"t{n}", "p", None, a, t0, c1 + int(own_ms / 2 * 1e6)), _Span(f"t{n}", "c", "p", b, c0, c1)]
                 n += 1
     return out
+
+
+def call_evidence(spans: Sequence[_Span], at: int) -> dict:
+    """The call-edge evidence `investigate` computes from a window's spans (`calls`), alone, for its share of the time."""
+    from opsgraph.investigate.calls import call_changes, edge_changes, span_call_latencies
+    from opsgraph.investigate.spans import thin
+
+    return call_changes(edge_changes(*span_call_latencies(thin(spans), 60), at))
 
 
 def _timed(fn: Callable[[], object]) -> float:

@@ -26,7 +26,8 @@ class TimelineEvent:
     at: int
     node: str
     kind: str
-    """metric | change | onset | incident (a similar past one, at its start) | trace (spans after the onset against before) | log (error lines)."""
+    """metric | change | onset | incident (a similar past one, at its start) | trace (spans after the onset against before) | log (error lines)
+    | calls (latency its callers saw on its calls and it did not)."""
     text: str
 
     def as_dict(self) -> dict[str, Any]:

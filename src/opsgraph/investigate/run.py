@@ -16,6 +16,7 @@ import numpy as np
 from opsgraph._time import age_text
 from opsgraph.embed.base import Embedder
 from opsgraph.investigate._errors import InvestigationError
+from opsgraph.investigate.calls import call_changes, edge_changes, span_call_latencies
 from opsgraph.investigate.changes import changes_before
 from opsgraph.investigate.evidence import detect_onset, metric_evidence, node_series, read_window, telemetry_span, telemetry_types
 from opsgraph.investigate.logs import LogLike, log_changes
@@ -52,7 +53,9 @@ def investigate(
 
     `spans` (plain records, e.g. from `sources.traces.read_spans`, passed in by `app` like `changes`): those within
     the window are split at the onset and each service's own time per span and failed spans are weighed as
-    evidence (`spans.trace_changes`); `logs` (e.g. `sources.logs.read_logs`) likewise give each service's error log
+    evidence (`spans.trace_changes`), and each call edge's latency seen by its caller and by its callee
+    (`calls.span_call_latencies`, one step of the telemetry each) gives the nodes whose calls slowed only on the
+    caller's side (`calls.call_changes`); `logs` (e.g. `sources.logs.read_logs`) likewise give each service's error log
     lines per second (`logs.log_changes`).
     """
     began = time.perf_counter()
@@ -111,11 +114,14 @@ def investigate(
                 memory.setdefault(cause, []).append(past.id)
     say("ranking", 0.6)
     lo, hi = (at - window_s) * 1_000_000_000, (at + window_s + 1) * 1_000_000_000
-    before, after = split_at(thin([s for s in spans if lo <= s.start_ns < hi]), at)
+    window = thin([s for s in spans if lo <= s.start_ns < hi])
+    before, after = split_at(window, at)
     traces = trace_changes(before, after) if before and after else {}
+    step = int(np.median(np.diff(ts))) if ts.size > 1 else 60
+    calls = call_changes(edge_changes(*span_call_latencies(window, max(step, 1)), at)) if before and after else {}
     said = log_changes(logs, at, at - window_s, at + window_s + 1)
     ranking = rank_candidates(frame, win.edges, symptom, at, metrics=metrics, changes=moved, memory=memory, traces=traces,
-                              logs=said)
+                              logs=said, calls=calls)
     top = ranking.top(k)
     paths = shortest_paths(win.edges, symptom, top, observed_calls(store, schema))
     say("incidents and runbooks", 0.8)
@@ -132,6 +138,8 @@ def investigate(
             timeline.append(TimelineEvent(at, cand.node, "trace", cand.trace.text()))
         if cand.log is not None:
             timeline.append(TimelineEvent(at, cand.node, "log", cand.log.text()))
+        if cand.call is not None:
+            timeline.append(TimelineEvent(at, cand.node, "calls", cand.call.text()))
     for sim in similar:  # past incidents like this one, at their start: what they were, what caused and fixed them
         past = sim.incident
         if past.started_at is not None:

@@ -6,6 +6,10 @@ the onset, while checkout's spans only got longer by waiting on it. Investigated
 currency service comes first, its reason citing the spans; without the trace source the metrics alone cannot
 name it. A malformed span file is refused naming the file and line. A log source whose currency lines turn to errors
 at the onset names it the same way.
+
+A delay on currency's network instead (`write_delayed_spans`): its own spans stay as quick as before, but from the
+onset checkout's client spans for its calls to currency last ~300 ms longer than currency's server spans under them
+(time between the two ends), while its calls to payment do not. Currency comes first again, its reason citing its calls.
 """
 
 from __future__ import annotations
@@ -59,6 +63,28 @@ def write_spans(path: Path, onset: int) -> None:
             w.writerow([f"t{k}", "b", "a", "currencyservice", "Convert", int(c_start), int(c_end)])
 
 
+def write_delayed_spans(path: Path, onset: int) -> None:
+    """Each 3 s for 30 min around the onset a PlaceOrder trace: checkout's handler, its client spans to currency and to
+    payment, their server spans; from the onset 300 ms between checkout's client span to currency and currency's span."""
+    rng = np.random.default_rng(5)
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["TraceID", "SpanID", "ParentID", "ServiceName", "OperationName", "StartTimeUnixNano", "EndTimeUnixNano"])
+        for k in range(-600, 600):
+            t = int((onset + k * 1.5) * 1e9)
+            wire_ms = (300.0 if k >= 0 else 1.0) * (1 + 0.05 * rng.standard_normal())
+            cur_ms, pay_ms = (x * (1 + 0.05 * rng.standard_normal()) for x in (2.0, 8.0))
+            cur_client_end = t + int((cur_ms + wire_ms) * 1e6)
+            pay_client_end = cur_client_end + int((pay_ms + 1.0) * 1e6)
+            w.writerow([f"t{k}", "h", "root", "checkoutservice", "PlaceOrder", t, pay_client_end + 1_000_000])
+            w.writerow([f"t{k}", "c1", "h", "checkoutservice", "Convert", t, cur_client_end])
+            w.writerow([f"t{k}", "s1", "c1", "currencyservice", "Convert", t + int(wire_ms / 2 * 1e6),
+                        t + int((wire_ms / 2 + cur_ms) * 1e6)])
+            w.writerow([f"t{k}", "c2", "h", "checkoutservice", "Charge", cur_client_end, pay_client_end])
+            w.writerow([f"t{k}", "s2", "c2", "paymentservice", "Charge", cur_client_end + 500_000,
+                        cur_client_end + int((0.5 + pay_ms) * 1e6)])
+
+
 @pytest.fixture(scope="module")
 def homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, int]]:
     root = tmp_path_factory.mktemp("spans")
@@ -88,6 +114,7 @@ def test_the_span_source_names_the_service_whose_own_time_rose(homes: tuple[Path
     assert top.node == "currencyservice", [c.node for c in inv.candidates[:3]]
     assert top.trace is not None and top.trace.own_factor is not None and top.trace.own_factor > 8
     assert "traces: own time per span" in top.reason
+    assert top.call is None  # a slow server: both ends of checkout's calls to it saw the same time
     assert any(e.kind == "trace" and e.node == "currencyservice" and "own time per span" in e.text for e in inv.timeline)
     checkout = next(c for c in inv.candidates if c.node == "checkoutservice")
     assert checkout.trace is None  # its spans only waited longer on currency
@@ -129,3 +156,20 @@ def test_a_log_source_names_the_service_whose_error_lines_rose(homes: tuple[Path
     assert top.node == "currencyservice" and top.log is not None and top.log.errors_after == 60
     assert "logs: error log lines" in top.reason
     assert any(e.kind == "log" and e.node == "currencyservice" for e in inv.timeline)
+
+
+def test_the_service_whose_calls_slowed_between_the_two_ends_is_named(homes: tuple[Path, Path, int], tmp_path: Path) -> None:
+    home, _, onset = homes
+    spans = tmp_path / "delayed.csv"
+    write_delayed_spans(spans, onset)
+    with OpsGraph(_settings(home, spans)) as og:
+        inv = og.investigate("checkoutservice", at=float(onset))
+    top = inv.candidates[0]
+    assert top.node == "currencyservice", [(c.node, c.reason) for c in inv.candidates[:3]]
+    assert top.trace is None  # its own spans did not slow down
+    assert top.call is not None and [(e.caller, e.callee) for e in top.call.edges] == [("checkoutservice", "currencyservice")]
+    assert top.call.edges[0].peak > 0.2  # seconds between checkout's client span and currency's server span
+    assert "calls: time between caller and callee rose on 1 of its 1 calls" in top.reason
+    assert any(e.kind == "calls" and e.node == "currencyservice" for e in inv.timeline)
+    payment = next(c for c in inv.candidates if c.node == "paymentservice")
+    assert payment.call is None
