@@ -25,8 +25,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from opsgraph.errors import OpsGraphError
-from opsgraph.rag.compose import Anchor, ValueHit, compose
+from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
+from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
+from opsgraph.rag.impact import impact as impact_query
 from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
 from opsgraph.rag.most import compose_most
 from opsgraph.rag.pair import compose_pair
@@ -462,6 +464,100 @@ class Answerer:
         if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated:
             return None
         return self.render(shape, rows, built.cypher, built.params)
+
+    # -- impact and dependency wording ------------------------------------------------------------
+    def impact(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None, *, between: bool = False) -> Outcome | None:
+        """Impact and dependency questions in on-call words (`impact.py`): the one-step query composed from the
+        question read through the ops vocabulary ("falls over" is "fails"), else the dependency query for failure,
+        up/downstream, generic nouns ("redis": each Redis) and two entities (yes/no, path); run and rendered. None
+        when neither applies or the rows are empty (for a yes/no, no chain is the answer "no"). `between`: only a
+        yes/no or path between two entities ("is B a dependency of A?"), which the pipeline asks before `compose` (a
+        one-step query would read "B ... a dependency of A" from B, and miss a chain through others)."""
+        plain = plain_impact_words(question)
+        if between and (shape.shape not in ("yesno", "path") or len({x.node_id for x in self.links(plain)}) != 2):
+            return None
+        if plain != question and not between:
+            composed = self.compose(plain, shape, trace, refusals)
+            if composed is not None:
+                return composed
+        links = self.links(plain)
+        anchors = []
+        for x in links:
+            m = re.search(re.escape(x.surface), plain, re.I)
+            anchors.append(Anchor(x.node_id, x.node_type, m.start() if m else 0))
+        why: list[str] = []
+        built = impact_query(
+            plain, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
+            present_edges=self.present_edges(), refusals=why,
+        )  # fmt: skip
+        if built is None and not links and not between and asks_impact(plain):
+            # "What would a load balancer failure take down?": a failure of something the graph does not hold. A
+            # runbook that merely mentions the words is no answer to what the failure takes down.
+            unknown = failing_unknown(plain, self.lexicon, self.schema, self.value_words())
+            if unknown:
+                why = [f"the question asks what a failure of {' '.join(unknown)!r} affects; the graph holds no component by that name"]
+                with trace.stage("impact") as stage:
+                    stage.detail = {"refused": why}
+                return self.abstain([], [*(refusals or []), *why])
+        if built is None:
+            if why:
+                with trace.stage("impact") as stage:
+                    stage.detail = {"refused": why}
+                if refusals is not None:
+                    refusals += [f"impact: {w}" for w in why]
+            return None
+        with trace.stage("impact") as stage:
+            rows = list(self.store.query(built.cypher, built.params, limit=1000, timeout_ms=5_000).rows)
+            stage.detail = {"cypher": built.cypher, "params": built.params, "rows": len(rows), **built.parts}
+        if built.parts.get("between"):
+            return self._render_chain(shape, rows, built)
+        if not rows or (shape.wants_number and rows[0].get("n") == 0):
+            return None
+        if built.parts.get("one_of") and built.parts.get("candidates"):
+            # "if the database goes down": one of several is meant, and which is not said; never picked silently.
+            named = [str(r["id"]) for r in self.store.query(str(built.parts["candidates"]), built.params, limit=100, timeout_ms=5_000).rows]
+            if len(named) > 1:
+                words = ", ".join(repr(w) for w in built.parts.get("generic_words") or [])  # type: ignore[union-attr]
+                why = f"{words} names {len(named)} components: {', '.join(self.names.display(n) for n in named)}; name one"
+                with trace.stage("impact") as stage:
+                    stage.detail = {"refused": why, "candidates": named}
+                return self.abstain([], [why])
+        out = self.render(shape, rows, built.cypher, built.params)
+        if built.parts.get("generic"):
+            # "if redis goes down": every entity the word names, each row saying through which of them.
+            ids = sorted({str(v) for r in rows for v in (r.get("via") or [])})
+            kind = next((t for i in ids for t in [self.names.type_of(i)] if t), "")
+            filters = dict(built.parts.get("generic_filters") or {})  # type: ignore[call-overload]
+            what = f"{kind} with " + " and ".join(f"{p} {' or '.join(map(str, v))}" for p, v in filters.items())
+            head = f"{len(rows)} {generic_noun(str(built.parts.get('target') or 'node'))} that depend on a {what}"
+            head += ", directly or through others" if built.parts.get("transitive") else ""
+            if shape.wants_number:
+                out = replace(out, rendered=Rendered(f"{out.rendered.header}", [f"via: {', '.join(self.names.display(i) for i in ids)}"]))
+            else:
+                out = replace(out, rendered=Rendered(f"{head} ({', '.join(self.names.display(i) for i in ids)}):", out.rendered.lines))
+        return out
+
+    def _render_chain(self, shape: QuestionShape, rows: Sequence[Mapping[str, Any]], built: Composed) -> Outcome:
+        """A yes/no or a path between two entities: the chain found (source first), or "no" when there is none."""
+        src, dst = str(built.params["source"]), str(built.params["target"])
+        relation = " ".join(str(built.parts["edge"]).lower().split("_"))
+        chain = " -> ".join(self.names.display(r["id"]) for r in rows)
+        if shape.shape == "yesno":
+            if not rows:
+                header = f"No: {self.names.display(src)} does not {relation.replace('depends', 'depend')} {self.names.display(dst)}, directly or through others."
+                if "*" not in built.cypher:
+                    header = f"No: {self.names.display(src)} does not {relation.replace('depends', 'depend')} {self.names.display(dst)} directly."
+                return Outcome(Rendered(header), "rows", rows=[{"answer": False}], cypher=built.cypher, params=dict(built.params))
+            how = "directly" if len(rows) == 2 else "through others"
+            header = f"Yes: {self.names.display(src)} {relation} {self.names.display(dst)} {how}:"
+            # One row, as a one-step yes/no has: the entity that makes it yes, the chain to it, and the answer.
+            found = [{"id": dst, "path": [r["id"] for r in rows], "answer": True}]
+            return Outcome(Rendered(header, [f"- {chain}"]), "rows", rows=found, cypher=built.cypher, params=dict(built.params))
+        if not rows:
+            return Outcome(Rendered(f"No: {self.names.display(src)} does not {relation.replace('depends', 'depend')} {self.names.display(dst)}, directly or through others."),
+                           "rows", rows=[], cypher=built.cypher, params=dict(built.params))  # fmt: skip
+        return Outcome(Rendered(f"Path from {self.names.display(src)} to {self.names.display(dst)}:", [f"- {chain}"]), "rows", rows=list(rows),
+                       cypher=built.cypher, params=dict(built.params))  # fmt: skip
 
     def present_edges(self) -> list[str]:
         """Edge types the store holds at least one edge of; read once."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
+from opsgraph.rag.impact import plain_impact_words
 from opsgraph.rag.lexicon import TIME_QUALIFIER, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.repetition import cut_repetition
@@ -235,10 +236,17 @@ class GraphRAG:
         reasons: list[str] = []
         if route.graph:
             # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
-            asked = plain_idioms(question)
+            asked = plain_impact_words(plain_idioms(question))  # "falls over" is "fails" (`impact.py`)
+            # "Does A depend on B?", "Is B a dependency of A?": the dependency chain between the two (`impact.py`).
+            chained = answerer.impact(asked, shape, trace, reasons, between=True)
+            if chained is not None:
+                return self._with_documents(question, route, trace, answerer, shape, chained)
             composed = answerer.compose(asked, shape, trace, reasons)
             if composed is not None:
                 return self._with_documents(question, route, trace, answerer, shape, composed)
+            impacted = answerer.impact(asked, shape, trace, reasons)
+            if impacted is not None:
+                return self._with_documents(question, route, trace, answerer, shape, impacted)
             for retriever in self.structured:
                 result = self._run(trace, retriever, asked, 50)
                 if not result.hits:
