@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["VERSION_NAME", "VersionedFolder", "atomic_path", "atomic_write_bytes", "atomic_write_text", "fsync_dir", "version_name"]
+__all__ = ["VERSION_NAME", "VersionedFolder", "atomic_path", "atomic_write_bytes", "atomic_write_text", "fsync_dir", "version_name", "write_named_by_content"]
 
 VERSION_NAME = re.compile(r"^v(\d{4,})$")
 """A version folder's name: `v` and at least four digits (`v0001`)."""
@@ -90,6 +90,28 @@ def atomic_write_bytes(target: str | Path, data: bytes) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
     return Path(target)
+
+
+def write_named_by_content(folder: str | Path, blobs: dict[str, bytes]) -> None:
+    """Write each `name -> data` of a content-addressed folder (`name` is a hash of `data`), renamed into place unsynced.
+
+    For caches whose reader checks every file against the hash its name is (`sources.doc_cache`): a file is
+    written under a unique temporary name and renamed to its name, so a reader never sees half of one while it
+    is written; it is not fsynced (one fsync per file cost more than the whole cache's old rewrite), so after a
+    power loss a file may be empty or torn under its name: the reader's hash check finds it and treats it as
+    missing. The index naming the files is written after them with `atomic_write_bytes` (fsynced).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in blobs.items():
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, folder / name)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def atomic_write_text(target: str | Path, text: str, *, encoding: str = "utf-8") -> Path:

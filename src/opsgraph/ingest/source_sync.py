@@ -119,6 +119,19 @@ def save_known(path: Path, plan: SyncPlan) -> None:
     atomic_write_bytes(path, marshal.dumps({"format": CLAIMS_FORMAT, "source": plan.source, "mark": plan.mark, "hashes": dict(plan.claim_hashes)}))
 
 
+def _read_and_sync(store: GraphStore, schema: GraphSchema, config: SourceConfig, docs: DocumentCache, known: KnownClaims | None, *, dry_run: bool,
+                   precedence: Mapping[str, int] | None, progress: Progress | None) -> tuple[SyncPlan, dict[str, int]]:  # fmt: skip
+    """Read, plan and (unless `dry_run`) apply; also the files read and what the reader reused (`reused` counts)."""
+    facts = read_source(config, schema, known_ids=typed_lookup(store, schema), cache=docs)
+    state = state_from_facts(facts, precedence=config.precedence, location=str(config.path or ""))
+    if not dry_run:
+        store.ensure_schema(schema)
+    # Rows the reader copied from the results it kept in the sync the claims file is from carry that sync's hashes.
+    replayed_known = bool(known is not None and docs.generation and docs.generation == known.mark)
+    plan = sync_state(store, schema, state, dry_run=dry_run, precedence=precedence, progress=progress, known=known, replayed_known=replayed_known)
+    return plan, {"read": len(facts.files), **facts.reused}
+
+
 def sync_source(
     store: GraphStore,
     schema: GraphSchema,
@@ -137,15 +150,11 @@ def sync_source(
     docs = DocumentCache(docs_path).load()
     known = load_known(claims_path, config.name) if claims_path is not None else None
     with _collector_paused():
-        facts = read_source(config, schema, known_ids=typed_lookup(store, schema), cache=docs)
-        state = state_from_facts(facts, precedence=config.precedence, location=str(config.path or ""))
-        if not dry_run:
-            store.ensure_schema(schema)
-        # Rows the reader copied from the results it kept in the sync the claims file is from carry that sync's hashes.
-        replayed_known = bool(known is not None and docs.generation and docs.generation == known.mark)
-        plan = sync_state(store, schema, state, dry_run=dry_run, precedence=precedence, progress=progress, known=known, replayed_known=replayed_known)
-    plan.files = {"read": len(facts.files), "parsed": len(docs.parsed), "cached": len(docs.reused), "documents_parsed": docs.documents_parsed,
-                  **{f"reused_{k}": v for k, v in facts.reused.items()}}  # fmt: skip
+        # The facts and the state are freed (by reference count) when this returns, before the collector runs again:
+        # its first pass after the pause then does not walk them (it took 0.1-0.4 s at 10k workloads).
+        plan, counts = _read_and_sync(store, schema, config, docs, known, dry_run=dry_run, precedence=precedence, progress=progress)
+    plan.files = {"read": counts.pop("read"), "parsed": len(docs.parsed), "cached": len(docs.reused), "documents_parsed": docs.documents_parsed,
+                  **{f"reused_{k}": v for k, v in counts.items()}}  # fmt: skip
     if plan.applied and docs_path is not None and claims_path is not None:
         try:
             docs.generation = plan.mark

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,7 +203,7 @@ class Shaper:
         self._edge_keys: set[tuple[str, str, str]] = set()
 
     def _props(
-        self, declared: dict[str, PropertySpec], raw: dict[str, Any], ev: Evidence | None, skip: set[str]
+        self, declared: Mapping[str, PropertySpec], raw: dict[str, Any], ev: Evidence | None, skip: set[str]
     ) -> dict[str, Any]:
         keep = set(self.mapping.keep) if self.mapping.keep is not None else None
         out: dict[str, Any] = {}
@@ -271,7 +271,7 @@ class Shaper:
             return
         self._edge_keys.add((edge_type, src, dst))
         rows = self.facts.edges.setdefault(edge_type, [])
-        props = self._props(dict(et.properties), raw, ev if isinstance(ev, Evidence) else None, set())
+        props = self._props(et.properties, raw, ev if isinstance(ev, Evidence) else None, set()) if raw else {}
         rows.append({"from": src, "to": dst, **props, "_evidence": str(ev)})
 
     def finish(self, known_ids: KnownIds | None) -> Facts:

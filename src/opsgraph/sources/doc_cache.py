@@ -23,17 +23,27 @@ What it must never do is change a result or fail a sync:
 - documents `marshal` cannot hold (a YAML timestamp becomes a `datetime`) leave that file out;
 - documents are stored as bytes as soon as they are parsed, so a reader that mutates what it
   was given cannot change what the next sync reads; a hit returns fresh objects each time.
-`save()` keeps only the files read since `load()` (a removed file leaves the cache) and writes
-atomically (`opsgraph._files`); callers save only after the sync's writes committed.
+`save()` keeps only the files read since `load()` (a removed file leaves the cache); callers save
+only after the sync's writes committed.
+
+On disk it is content-addressed, so a re-sync writes what changed, not the whole cache (24 MB at
+10k workloads): each file's documents and each kept value are a file named by the hash of its
+bytes in the folder `<cache>.d/`, written once (`_files.write_named_by_content`), and the cache
+file itself is a small index (path -> content hash and blob name; key -> blob name) replaced
+atomically after them. A blob is read only when asked for and used only when its bytes hash to
+its name: one torn by a crash, missing or changed by hand counts as not cached. Blobs no index
+names any more are removed after the index is written.
 
 This module does no store work and reads no settings: the caller says where the file lives.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import marshal
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +51,9 @@ from typing import Any
 
 import yaml
 
-from opsgraph._files import atomic_write_bytes
+from opsgraph._files import atomic_write_bytes, write_named_by_content
 
-FORMAT = 2
+FORMAT = 3
 """Bumped whenever what a cached entry means changes (the parser, the document numbering)."""
 
 
@@ -82,20 +92,23 @@ class DocumentCache:
     """Documents parsed since `load()` (all of a new file's, the changed ones of a changed file's)."""
     generation: str = ""
     """The sync whose results this file holds (read by `load()`, set by the caller before `save()`)."""
-    _old: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
-    _new: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
+    _old: dict[str, tuple[str, bytes | str]] = field(default_factory=dict, repr=False)
+    """Path -> (hash of its bytes, its documents as marshal bytes, or the name of the blob holding them)."""
+    _new: dict[str, tuple[str, bytes | str]] = field(default_factory=dict, repr=False)
     _old_chunks: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _new_chunks: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    _old_memo: dict[str, bytes] = field(default_factory=dict, repr=False)
-    _new_memo: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _old_memo: dict[str, bytes | str] = field(default_factory=dict, repr=False)
+    _new_memo: dict[str, bytes | str] = field(default_factory=dict, repr=False)
     _loaded_generation: str = field(default="", repr=False)
     _memo_written: bool = field(default=False, repr=False)
+    _resolved: dict[Path, str] = field(default_factory=dict, repr=False)
 
     def load(self) -> DocumentCache:
         """Read the cache file; anything wrong with it is recorded in `ignored`, never raised."""
         self._old, self._new, self.parsed, self.reused, self.ignored = {}, {}, [], [], ""
         self._old_chunks, self._new_chunks, self._old_memo, self._new_memo = {}, {}, {}, {}
         self.documents_parsed, self.generation, self._loaded_generation, self._memo_written = 0, "", "", False
+        self._resolved = {}
         if self.path is None:
             return self
         try:
@@ -115,14 +128,14 @@ class DocumentCache:
             self.ignored = "another version" if isinstance(data, dict) and "version" in data else "not a document cache"
             return self
         for key, entry in data["files"].items():
-            if isinstance(key, str) and isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], bytes):
+            if isinstance(key, str) and isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], str):
                 self._old[key] = entry
         chunks, memo = data.get("chunks"), data.get("memo")
         for key, digests in (chunks.items() if isinstance(chunks, dict) else ()):
             if isinstance(key, str) and isinstance(digests, tuple) and all(isinstance(d, str) for d in digests):
                 self._old_chunks[key] = digests
         for key, value in (memo.items() if isinstance(memo, dict) else ()):
-            if isinstance(key, str) and isinstance(value, bytes):
+            if isinstance(key, str) and isinstance(value, str):
                 self._old_memo[key] = value
         generation = data.get("generation")
         self.generation = self._loaded_generation = generation if isinstance(generation, str) else ""
@@ -135,11 +148,12 @@ class DocumentCache:
         held in another version: `previous` maps the text hash of each document it held to that document
         (None for an empty one); it returns `(documents, text hash of every document or None, documents it parsed)`
         or None to have the whole file parsed."""
-        key = str(file.resolve())
+        key = self._key_of(file)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         hit = self._old.get(key) or self._new.get(key)
         if hit is not None and hit[0] == digest:
-            docs = _loads_list(hit[1])
+            raw = self._bytes(hit[1])
+            docs = _loads_list(raw) if raw is not None else None
             if docs is not None:
                 self._keep(key, hit)
                 return docs
@@ -163,10 +177,17 @@ class DocumentCache:
             self._new_chunks.pop(key, None)
         return docs
 
+    def _key_of(self, file: Path) -> str:
+        """A file's entry key: its resolved path (resolved once per file and load: a file is asked for up to four times)."""
+        key = self._resolved.get(file)
+        if key is None:
+            key = self._resolved[file] = str(file.resolve())
+        return key
+
     def unchanged(self, file: Path, data: bytes) -> str | None:
         """The hash of `data` when the cache holds `file` with these very bytes (then kept for the next sync and
         counted as reused, without loading its documents), else None (the caller reads it through `documents`)."""
-        key = str(file.resolve())
+        key = self._key_of(file)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         hit = self._old.get(key) or self._new.get(key)
         if hit is None or hit[0] != digest:
@@ -174,7 +195,7 @@ class DocumentCache:
         self._keep(key, hit)
         return digest
 
-    def _keep(self, key: str, hit: tuple[str, bytes]) -> None:
+    def _keep(self, key: str, hit: tuple[str, bytes | str]) -> None:
         """Carry the entry of an unchanged file (and its per-document digests) into the next save; count it reused."""
         self._new[key] = hit
         chunks = self._old_chunks.get(key) or self._new_chunks.get(key)
@@ -185,13 +206,14 @@ class DocumentCache:
 
     def digest(self, file: Path) -> str | None:
         """The hash of the bytes of `file` as last read through this cache (None when it was not kept)."""
-        hit = self._new.get(str(file.resolve()))
+        hit = self._new.get(self._key_of(file))
         return hit[0] if hit is not None else None
 
-    def _previous(self, key: str, hit: tuple[str, bytes] | None) -> dict[str, Any]:
+    def _previous(self, key: str, hit: tuple[str, bytes | str] | None) -> dict[str, Any]:
         """Text hash -> document of the file's documents as last cached (empty when unknown)."""
         chunks = self._old_chunks.get(key)
-        docs = _loads_list(hit[1]) if hit is not None and chunks is not None else None
+        raw = self._bytes(hit[1]) if hit is not None and chunks is not None else None
+        docs = _loads_list(raw) if raw is not None else None
         if docs is None or chunks is None:
             return {}
         by_index = {i: d for i, d in docs if isinstance(i, int)} if all(isinstance(x, tuple) and len(x) == 2 for x in docs) else None
@@ -201,18 +223,19 @@ class DocumentCache:
 
     def document_hashes(self, file: Path) -> tuple[str, ...] | None:
         """The text hash of each document of `file` (1-based index - 1) as last read through this cache, when known."""
-        return self._new_chunks.get(str(file.resolve()))
+        return self._new_chunks.get(self._key_of(file))
 
     def recall(self, key: str) -> Any:
         """A value `keep` stored under `key` in the last saved sync (fresh objects each call), or None."""
-        raw = self._old_memo.get(key) or self._new_memo.get(key)
+        ref = self._old_memo.get(key) or self._new_memo.get(key)
+        raw = self._bytes(ref) if ref is not None else None
         if raw is None:
             return None
         try:
             value = marshal.loads(raw)
         except (ValueError, EOFError, TypeError):
             return None
-        self._new_memo[key] = raw
+        self._new_memo[key] = ref  # type: ignore[assignment]  # ref is not None here
         return value
 
     def keep(self, key: str, value: Any) -> None:
@@ -231,14 +254,63 @@ class DocumentCache:
         )  # fmt: skip
 
     def save(self) -> None:
-        """Write the files read and the values recalled or kept since `load()` (and only those) atomically; no-op without a path."""
+        """Keep the files read and the values recalled or kept since `load()` (and only those); no-op without a path.
+
+        Writes the blobs the folder does not hold yet, then the index (atomically), then removes the blobs it no
+        longer names."""
         if self.path is None:
             return
+        folder = self.blob_folder
+        assert folder is not None
+        blobs: dict[str, bytes] = {}
+
+        def name_of(ref: bytes | str) -> str:
+            if isinstance(ref, str):
+                return ref
+            name = _blob_name(ref)
+            blobs[name] = ref
+            return name
+
+        files = {k: (digest, name_of(ref)) for k, (digest, ref) in self._new.items()}
+        memo = {k: name_of(ref) for k, ref in self._new_memo.items()}
         chunks = {k: v for k, v in self._new_chunks.items() if k in self._new}
-        atomic_write_bytes(
-            self.path,
-            marshal.dumps({"version": self.version, "generation": self.generation, "files": dict(self._new), "chunks": chunks, "memo": dict(self._new_memo)}),
-        )
+        try:
+            held = set(os.listdir(folder))
+        except OSError:
+            held = set()
+        write_named_by_content(folder, {n: b for n, b in blobs.items() if n not in held})
+        atomic_write_bytes(self.path, marshal.dumps({"version": self.version, "generation": self.generation, "files": files, "chunks": chunks, "memo": memo}))
+        named = {n for _, n in files.values()} | set(memo.values())
+        for name in held - named:
+            if not name.startswith("."):
+                with contextlib.suppress(OSError):
+                    (folder / name).unlink()
+
+    @property
+    def blob_folder(self) -> Path | None:
+        """The folder of the cache's content-addressed blobs (`<cache file>.d`)."""
+        return self.path.with_name(self.path.name + ".d") if self.path is not None else None
+
+    def _bytes(self, ref: bytes | str) -> bytes | None:
+        """The bytes an entry holds: its own, or its blob's when the blob's bytes hash to its name (else None)."""
+        if isinstance(ref, bytes):
+            return ref
+        folder = self.blob_folder
+        if folder is None or not ref or "/" in ref or ref.startswith("."):
+            return None
+        try:
+            data = (folder / ref).read_bytes()
+        except OSError:
+            return None
+        if _blob_name(data) != ref:  # torn by a crash or edited: removed, so the next save writes it again
+            with contextlib.suppress(OSError):
+                (folder / ref).unlink()
+            return None
+        return data
+
+
+def _blob_name(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def _loads_list(raw: bytes) -> list[Any] | None:

@@ -164,11 +164,12 @@ class GraphStore(Protocol):
     def delete_edges(self, edge_type: str, pairs: Sequence[tuple[str, str]]) -> int:
         """Delete `edge_type` edges between (from id, to id) pairs, all or nothing; return how many existed."""
 
-    def atomic(self, label: str) -> AbstractContextManager[None]:
+    def atomic(self, label: str, *, one_transaction: bool = False) -> AbstractContextManager[None]:
         """All or nothing: if the block raises, every write made in it through these methods is undone.
 
         The error is re-raised saying nothing was changed; a crash inside the block
-        is undone by the next `open()`. Nested blocks join the outer one.
+        is undone by the next `open()`. Nested blocks join the outer one. `one_transaction`:
+        the block is one store transaction (one commit, for a block of few writes).
         """
 
     def vector_search(

@@ -120,7 +120,7 @@ def test_a_corrupted_cache_is_ignored_with_the_same_result(home: tuple[OpsGraph,
     og, root = home
     sync(og)
     folder = og.settings.home / "cache" / "sources"
-    assert sorted(p.name for p in folder.iterdir()) == ["k8s.claims", "k8s.docs"]
+    assert sorted(p.name for p in folder.iterdir()) == ["k8s.claims", "k8s.docs", "k8s.docs.d"]
     (folder / "k8s.docs").write_bytes(b"\x00garbage")
     (folder / "k8s.claims").write_bytes((folder / "k8s.claims").read_bytes()[:40])
     write(root / "b.yaml", workload("b", version="1.1"))
@@ -187,11 +187,11 @@ def test_a_dry_run_leaves_the_cache_untouched(home: tuple[OpsGraph, Path]) -> No
     og, root = home
     sync(og)
     folder = og.settings.home / "cache" / "sources"
-    saved = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    saved = {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
     write(root / "e.yaml", workload("e", deps=("a",)))
     dry = sync(og, dry_run=True)
     assert not dry.applied and dry.files["parsed"] == 1 and dry.totals()["create"] == 2
-    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == saved
+    assert {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()} == saved
     real = sync(og)
     assert real.files["parsed"] == 1 and real.totals()["create"] == 2 and real.hashes_from == "known"
 

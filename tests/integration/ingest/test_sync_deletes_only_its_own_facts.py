@@ -114,7 +114,9 @@ def test_a_vanished_source_folder_is_a_clear_error_and_the_store_is_unchanged(tm
             og.sync(["nope"])
 
 
-def test_a_sync_that_fails_half_way_leaves_the_store_as_it_was(two: OpsGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("one_transaction_up_to", [5_000, 0], ids=["one transaction", "journaled batches"])
+def test_a_sync_that_fails_half_way_leaves_the_store_as_it_was(two: OpsGraph, monkeypatch: pytest.MonkeyPatch, one_transaction_up_to: int) -> None:
+    monkeypatch.setattr("opsgraph.ingest.sync.ONE_TRANSACTION_UP_TO", one_transaction_up_to)
     before, version = snapshot(two), two.store.data_version()
     changes = len(two.changes())
     real = two.store.write_records
@@ -141,3 +143,23 @@ def test_reconcile_reports_what_sources_disagree_on(two: OpsGraph) -> None:
     assert "no observed call edges" in report.observed["note"]
     run(two, facts("k8s", {"a": {"version": "2.0"}, "b": {"version": "1.0"}, "c": {}}, [("a", "b")]), 10, PREC)
     assert two.reconcile().declared_not_everywhere == [{"type": "DEPENDS_ON", "from": "c", "to": "a", "declared_by": ["catalog"], "missing_from": ["k8s"]}]
+
+
+def test_a_small_plan_that_loses_a_race_in_its_one_transaction_is_applied_as_journaled_batches(two: OpsGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opsgraph.errors import QueryError
+
+    real = two.store.write_records
+    tried: list[bool] = []
+
+    def racing(record_type: str, rows: Any) -> int:
+        tried.append(two.store.in_one_transaction())
+        if two.store.in_one_transaction():
+            raise QueryError("commit failed: ConcurrentModificationException (injected: another writer committed first)")
+        return real(record_type, rows)
+
+    monkeypatch.setattr(two.store, "write_records", racing)
+    plan = run(two, facts("k8s", {"a": {"version": "3.0"}, "b": {"version": "1.0"}}, [("a", "b")]), 10, PREC)
+    monkeypatch.undo()
+    assert plan.applied and tried[0] is True and tried[-1] is False
+    assert props(two, "a")["version"] == "3.0"
+    assert run(two, facts("k8s", {"a": {"version": "3.0"}, "b": {"version": "1.0"}}, [("a", "b")]), 10, PREC).writes() == 0
