@@ -178,7 +178,7 @@ class Answerer:
         if found is None or person is None:
             return None
         oncall, team = found
-        anchor = next((x for x in links if x.node_type != person), None)
+        anchor: LinkedEntity | NamedTeam | None = next((x for x in links if x.node_type != person), None)
         if anchor is None and not links:
             anchor = self._team_named_in_part(question, team)
         if anchor is None:
@@ -248,7 +248,7 @@ class Answerer:
             return Outcome(rendered, "page", rows=out_rows, cypher=cypher, params=params)
         return Outcome(rendered, "page", rows=rows, cypher=cypher, params=params)
 
-    def _team_named_in_part(self, question: str, team: str) -> LinkedEntity | None:
+    def _team_named_in_part(self, question: str, team: str) -> LinkedEntity | NamedTeam | None:
         """"Who is on call for risk?": the one team (the on-call edge's target) a word of whose name or aliases is
         every word the question has left after its paging words; the linker leaves such a common word unlinked."""
         if self._team_words is None:
@@ -258,7 +258,10 @@ class Answerer:
             if props:
                 cypher = f"MATCH (t:{team}) RETURN t.id AS id, " + ", ".join(f"t.{p} AS {p}" for p in props)
                 for r in self.store.query(cypher, limit=1000, timeout_ms=5_000).rows:
-                    vals = [v for p in props for v in (r.get(p) if isinstance(r.get(p), list) else [r.get(p)]) if isinstance(v, str)]
+                    vals: list[str] = []
+                    for p in props:
+                        got = r.get(p)
+                        vals.extend(v for v in (got if isinstance(got, list) else [got]) if isinstance(v, str))
                     found[str(r["id"])] = {x for v in vals for w in tokens(v) for x in (w, stem(w))}
             self._team_words = found
         tid = team_by_word(self._team_words, tokens(without_paging_words(question)))
@@ -661,10 +664,10 @@ class Answerer:
             named = [str(r["id"]) for r in self.store.query(str(built.parts["candidates"]), built.params, limit=100, timeout_ms=5_000).rows]
             if len(named) > 1:
                 words = ", ".join(repr(w) for w in built.parts.get("generic_words") or [])  # type: ignore[union-attr]
-                why = f"{words} names {len(named)} components: {', '.join(self.names.display(n) for n in named)}; name one"
+                refused = f"{words} names {len(named)} components: {', '.join(self.names.display(n) for n in named)}; name one"
                 with trace.stage("impact") as stage:
-                    stage.detail = {"refused": why, "candidates": named}
-                return self.abstain([], [why])
+                    stage.detail = {"refused": refused, "candidates": named}
+                return self.abstain([], [refused])
         out = self.render(shape, rows, built.cypher, built.params)
         if built.parts.get("generic"):
             # "if redis goes down": every entity the word names, each row saying through which of them.
@@ -699,7 +702,7 @@ class Answerer:
         if not rows:
             return Outcome(Rendered(f"No: {self.names.display(src)} does not {relation.replace('depends', 'depend')} {self.names.display(dst)}, directly or through others."),
                            "rows", rows=[], cypher=built.cypher, params=dict(built.params))  # fmt: skip
-        return Outcome(Rendered(f"Path from {self.names.display(src)} to {self.names.display(dst)}:", [f"- {chain}"]), "rows", rows=list(rows),
+        return Outcome(Rendered(f"Path from {self.names.display(src)} to {self.names.display(dst)}:", [f"- {chain}"]), "rows", rows=[dict(r) for r in rows],
                        cypher=built.cypher, params=dict(built.params))  # fmt: skip
 
     def present_edges(self) -> list[str]:
@@ -791,7 +794,7 @@ class Answerer:
         return self._values
 
     def render(self, shape: QuestionShape, rows: Sequence[Mapping[str, Any]], cypher: str | None, params: Mapping[str, Any]) -> Outcome:
-        return Outcome(render_rows(shape, rows, cypher, params, self.names), "rows", rows=list(rows), cypher=cypher, params=dict(params))
+        return Outcome(render_rows(shape, rows, cypher, params, self.names), "rows", rows=[dict(r) for r in rows], cypher=cypher, params=dict(params))
 
     def entity_documents(self, question: str) -> list[str]:
         """Documents that nodes next to the entities the question names point at (their runbooks' `path`)."""

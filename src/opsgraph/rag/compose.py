@@ -33,6 +33,7 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.lexicon import FAILURE, FILLER, NOW_PERIOD, Lexicon, inflections, plain_relation_words, stem, tokens, type_forms
@@ -77,8 +78,8 @@ class Composed:
     """A composed query, its parameters, and what each part of it came from (for the trace)."""
 
     cypher: str
-    params: dict[str, object]
-    parts: dict[str, object] = field(default_factory=dict)
+    params: dict[str, Any]
+    parts: dict[str, Any] = field(default_factory=dict)
     negated: bool = False
 
 
