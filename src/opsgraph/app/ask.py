@@ -24,6 +24,7 @@ from opsgraph.rag import Answer, GraphRAG, Router
 from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
 from opsgraph.rag.history import check_session
 from opsgraph.rag.order import structured_retrievers, text2cypher_placement
+from opsgraph.rag.titled import TitledLinker
 from opsgraph.retrieve import (
     CHUNK_TEXT,
     CHUNK_VECTOR,
@@ -107,14 +108,16 @@ class AskService:
         return self._writer[1], self._writer[2]
 
     def linker(self, schema: GraphSchema) -> EntityLinker:
-        """Links questions to the estate's entities as stored now."""
-        return EntityLinker(
-            entities_from_store(self.store, schema, exclude=DOCUMENT_TYPES),
+        """Links questions to the estate's entities as stored now (and nodes named by words of their title)."""
+        entities = entities_from_store(self.store, schema, exclude=DOCUMENT_TYPES)
+        base = EntityLinker(
+            entities,
             embedder=self.embedder,
             # A question is short: look further for a word that says which kind of node is meant, and a weak word
             # only one node goes by links ("checkout", "the ledger").
             settings=link_settings(schema, cue_window=6, weak_alone=True, not_alone=property_words(schema)),
         )
+        return TitledLinker(base, [(e.id, e.type, e.name) for e in entities])  # type: ignore[return-value]
 
     def _version(self) -> str:
         return str(getattr(self.store, "data_version", lambda: "")())

@@ -30,6 +30,8 @@ from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
 from opsgraph.rag.lexicon import TIME_QUALIFIER, Lexicon, build_lexicon, tokens
+from opsgraph.rag.most import compose_most
+from opsgraph.rag.pair import compose_pair
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
@@ -294,6 +296,12 @@ class Answerer:
         cue_sets = [{p for p in ps if p in spec.properties} for ps in [*phrases.values(), *self.lexicon.prop_cues(words).values()]]
         cue_sets = [c for c in cue_sets if c]
         found = set().union(*cue_sets) if cue_sets else set()
+        # "How long did X take to resolve?": `duration_minutes` is described as computed from `resolved_at`, so the
+        # property the question names through the other is the one read (the other is explained by it).
+        derived = {q for p in found for q in found if q != p and re.search(rf"\b{re.escape(q)}\b", spec.properties[p].description or "")}
+        if derived and len(found - derived) == 1:
+            cue_sets = [c - derived for c in cue_sets if c - derived]
+            found -= derived
         if not found or (len(found) > 1 and len(cue_sets) > 1):
             return None
         props = sorted(found)
@@ -424,6 +432,12 @@ class Answerer:
             question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
             present_edges=self.present_edges(), refusals=why,
         )  # fmt: skip
+        if built is None and len({a.node_id for a in anchors}) == 2:
+            built = compose_pair(question, shape, anchors, {x.node_id: x.surface for x in links}, schema=self.schema, lexicon=self.lexicon,
+                                 values=self.value_index(), present_edges=self.present_edges(), refusals=why)  # fmt: skip
+        if built is None and not anchors:
+            built = compose_most(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
+                                 present_edges=self.present_edges(), refusals=why)  # fmt: skip
         if built is None:
             if why:
                 with trace.stage("compose") as stage:
@@ -439,6 +453,11 @@ class Answerer:
             # one relation the question names from that entity, so finding nothing is the answer "no".
             out = self.render(shape, rows, built.cypher, built.params)
             answer = [{**r, "answer": True} for r in rows] if rows else [{"answer": False}]
+            other = built.parts.get("other")
+            if other is not None and not rows and out.rendered.header.startswith("No: no "):
+                # "Does the cart service depend on orders-db?": no is about the second entity, not "nothing at all".
+                header = f"No: {self.names.display(other)} is not among the {out.rendered.header[len('No: no '):]}"
+                out = replace(out, rendered=replace(out.rendered, header=header))
             return replace(out, rows=answer)
         if not rows and not built.negated:
             return None
@@ -563,6 +582,12 @@ class Answerer:
                 if owner in self._skip:
                     continue
                 for prop, p in spec.properties.items():
+                    if p.type.value == "boolean" and re.fullmatch(r"[a-z]{4,}", prop):
+                        # "Which datastores are managed?", "X's critical dependencies": a yes/no property's own word
+                        # names its true value.
+                        for word in {prop, *(str(x).lower() for x in p.synonyms or () if re.fullmatch(r"[a-z]{4,}", str(x).lower()))}:
+                            index.setdefault(word, []).append(ValueHit(owner, prop, "true", on_edge))
+                        continue
                     if not p.indexed or p.type.value != "string" or prop in ("email", "id"):
                         continue
                     cypher = f"MATCH ()-[n:{owner}]->() RETURN DISTINCT n.{prop} AS v" if on_edge else f"MATCH (n:{owner}) RETURN DISTINCT n.{prop} AS v"

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
-from opsgraph.rag.lexicon import FAILURE, FILLER, Lexicon, inflections, plain_relation_words, stem, tokens, type_forms
+from opsgraph.rag.lexicon import FAILURE, FILLER, NOW_PERIOD, Lexicon, inflections, plain_relation_words, stem, tokens, type_forms
 from opsgraph.rag.shape import QuestionShape, person_type
 from opsgraph.schema import GraphSchema
 
@@ -118,6 +118,8 @@ def compose(
     for surface in sorted(surfaces, key=len, reverse=True):
         if surface:
             masked = re.sub(re.escape(surface), " ", masked, flags=re.I)
+    # "this week" asks for the current state: whether the relation holds one is judged by the last check below.
+    masked = NOW_PERIOD.sub(lambda m: " " * len(m.group(0)), masked)
     if _SUPERLATIVE.search(masked):
         return None  # an order, a comparison or a time: a one-step query computes none
     if lexicon.phrase_cues(masked)[0]:
@@ -334,8 +336,8 @@ def compose(
         return None
     label = f":{target}" if target else ""
     node_where = [f"x.{p} {'IN' if isinstance(v, list) else '='} $v_{p}" for p, v in node_filters.items()]
-    params: dict[str, object] = {f"v_{p}": v for p, v in node_filters.items()}
-    params |= {f"e_{p}": v for p, v in edge_filters.items()}
+    params: dict[str, object] = {f"v_{p}": _typed(schema, target, p, v) for p, v in node_filters.items()}
+    params |= {f"e_{p}": _typed(schema, edge or "", p, v) for p, v in edge_filters.items()}
     params |= {f"o_{p}": v for p, v in other_filters.items()}
     rel = f"[r:{edge}]" if edge else ""
     if edge is None:
@@ -382,6 +384,15 @@ def compose(
             refusals.append(f"the one-step query {cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}")
         return None
     return Composed(cypher, params, parts, negated=negated)
+
+
+def _typed(schema: GraphSchema, target: str, prop: str, value: str | list[str]) -> object:
+    """A filter value as the property of `target` (a node or edge type) holds it: a boolean property's 'true' is True."""
+    spec = schema.nodes.get(target) or schema.edges.get(target)
+    pspec = spec.properties.get(prop) if spec is not None else None
+    if pspec is not None and pspec.type.value == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value
 
 
 def _one_or_all(hits: Sequence[ValueHit]) -> str | list[str]:

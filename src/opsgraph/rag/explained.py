@@ -42,12 +42,14 @@ from opsgraph.rag.lexicon import (
     FAILURE,
     FILLER,
     NEGATION,
+    NOW_PERIOD,
     QUERY_NEGATION,
     TIME_QUALIFIER,
     TRANSITIVE,
     VARIABLE_LENGTH,
     Lexicon,
     build_lexicon,
+    currently_described,
     inflections,
     plain_relation_words,
     stem,
@@ -70,7 +72,7 @@ _FUNCTION_WORDS = frozenset("when where about else whether some someone somethin
 """Wh- and function words `FILLER` leaves out: they ask nothing of the graph by themselves."""
 _NODE_WORDS = frozenset("component components thing things node nodes entity entities item items".split())
 """Words for a node of any type ("What components did INC-7 affect?"): explained by any query that returns nodes."""
-_STATE_VERBS = frozenset("written deployed listen listens listening running based located hosted lives live last lasted address".split())
+_STATE_VERBS = frozenset("written deployed listen listens listening running based located hosted lives live last lasted take took taken address".split())
 """Verbs that tie an entity to a value it holds ("written in Python", "deployed in", "listen on"; the 'address' of an
 e-mail address): explained by a query that reads or compares a property besides the id."""
 _TRANSITIVE_WORDS = frozenset({"indirectly", "transitively"})
@@ -108,7 +110,7 @@ class QueryFacts:
             cypher=cypher,
             edges=frozenset(query_edges(cypher, schema)),
             labels=frozenset(x for x in labels if x in schema.nodes),
-            props=frozenset(query_props(cypher)),
+            props=frozenset(_with_described(query_props(cypher), schema)),
             values=frozenset(v.lower() for v in values),
             negates=bool(QUERY_NEGATION.search(cypher)),
             orders=bool(_ORDERS.search(cypher)),
@@ -143,6 +145,17 @@ def query_props(cypher: str) -> set[str]:
     return set(re.findall(r"\.\s*([A-Za-z_]\w*)", cypher)) | set(re.findall(r"\{\s*([A-Za-z_]\w*)\s*:", cypher)) | set(
         re.findall(r",\s*([A-Za-z_]\w*)\s*:", cypher)
     )
+
+
+def _with_described(props: set[str], schema: GraphSchema) -> set[str]:
+    """`props` and the properties their descriptions are computed from: `duration_minutes`, "Minutes from started_at
+    to resolved_at", explains "how long did it take to resolve" as well as `resolved_at` would."""
+    out = set(props)
+    for spec in [*schema.nodes.values(), *schema.edges.values()]:
+        for prop in props & set(spec.properties):
+            text = spec.properties[prop].description or ""
+            out |= {q for q in spec.properties if q != prop and "_" in q and re.search(rf"\b{re.escape(q)}\b", text)}
+    return out
 
 
 def schema_prop_is_time(schema: GraphSchema, prop: str) -> bool:
@@ -207,6 +220,9 @@ def unexplained_words(
             out.append(m.group(0).lower())
         text = FAILURE.sub(" ", text)
     m = TIME_QUALIFIER.search(text)
+    if m and NOW_PERIOD.fullmatch(m.group(0)) and currently_described(schema, facts.edges):
+        text = NOW_PERIOD.sub(" ", text)  # "who is primary this week?" over an edge the schema says holds the current state
+        m = TIME_QUALIFIER.search(text)
     if m:
         if not any(schema_prop_is_time(schema, p) for p in facts.props):
             out.append(m.group(0).lower())

@@ -39,6 +39,17 @@ TIME_QUALIFIER = re.compile(
 )
 """A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
 deploys or metrics by date."""
+NOW_PERIOD = re.compile(r"\bthis (?:week|weekend|month|quarter|sprint)\b", re.I)
+"""A period that holds now ("who is primary this week?"): the current state, when the relation asked about is one the
+schema describes as current (`currently_described`)."""
+CURRENT = re.compile(r"\bcurrent(?:ly)?\b", re.I)
+
+
+def currently_described(schema: GraphSchema, edges: Iterable[str]) -> bool:
+    """Whether one of `edges` is described by the schema as holding the current state ("is currently on call")."""
+    return any(CURRENT.search(schema.edges[e].description or "") for e in edges if e in schema.edges)
+
+
 FAILURE = re.compile(
     r"\b(goes down|go down|went down|is down|are down|fails?|failing|failed|breaks?|broke|outage|dies|crash\w*|blast radius|"
     r"(?:is|are|goes|went|becomes?) (?:unavailable|offline|unreachable))\b",
@@ -68,6 +79,10 @@ FILLER = frozenset(
     "exactly between directly indirectly run runs operate exist exists got get".split()
 )
 """Words that ask nothing of the graph by themselves (question words, articles, auxiliaries, 'right now')."""
+
+DISCOURSE = frozenset("hey hi hello btw quick thanks thank thx pls plz okay ok sorry".split())
+"""Greetings, politeness and chat markers ("hey", "quick q", "btw", "thanks"): they ask nothing of the graph either."""
+FILLER = FILLER | DISCOURSE
 
 EVERYDAY_RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "depend": ("use", "call", "need", "rely", "consum", "talk", "dependenc", "dependent", "downstream", "upstream", "publish"),
