@@ -109,7 +109,7 @@ def load_known(path: Path, source: str) -> KnownClaims | None:
     mark, hashes = data.get("mark"), data.get("hashes")
     if not isinstance(mark, str) or not mark or not isinstance(hashes, dict):
         return None
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in hashes.items()):
+    if not {type(k) for k in hashes} <= {str} or not {type(v) for v in hashes.values()} <= {str}:  # one pass each in C (50k hashes)
         return None
     return KnownClaims(mark, hashes)
 
@@ -117,6 +117,11 @@ def load_known(path: Path, source: str) -> KnownClaims | None:
 def save_known(path: Path, plan: SyncPlan) -> None:
     """Keep an applied plan's claim hashes and mark (atomically)."""
     atomic_write_bytes(path, marshal.dumps({"format": CLAIMS_FORMAT, "source": plan.source, "mark": plan.mark, "hashes": dict(plan.claim_hashes)}))
+
+
+def _same_as_known(plan: SyncPlan, known: KnownClaims | None) -> bool:
+    """Are an applied plan's claim hashes and mark those of the claims file it planned with (one comparison in C)?"""
+    return known is not None and plan.mark == known.mark and plan.claim_hashes == known.hashes
 
 
 def _read_and_sync(store: GraphStore, schema: GraphSchema, config: SourceConfig, docs: DocumentCache, known: KnownClaims | None, *, dry_run: bool,
@@ -160,7 +165,8 @@ def sync_source(
             docs.generation = plan.mark
             if (docs.parsed or docs.reused) and docs.changed():  # an unchanged re-sync rewrites nothing
                 docs.save()
-            save_known(claims_path, plan)
+            if not _same_as_known(plan, known):  # an unchanged re-sync keeps the file it trusted (3 MB at 10k workloads)
+                save_known(claims_path, plan)
         except OSError:
             # The sync committed; a cache that could not be written is only slower next time: the old
             # documents are keyed by content, and an old claims file names an old mark, so it is ignored.

@@ -261,6 +261,21 @@ class Shaper:
         self._edge_keys.add(key)
         self.facts.edges.setdefault(edge_type, []).append(row)
 
+    def adopt_edges(self, edge_type: str, rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+        """`adopt_edge` for each row, in one loop (a re-sync adopts 10k workloads' kept rows); the (type, from, to) adopted."""
+        keys, adopted = self._edge_keys, []
+        out: list[dict[str, Any]] | None = None
+        for row in rows:
+            key = (edge_type, row["from"], row["to"])
+            if key in keys:
+                continue
+            keys.add(key)
+            if out is None:
+                out = self.facts.edges.setdefault(edge_type, [])
+            out.append(row)
+            adopted.append(key)
+        return adopted
+
     def edge(self, edge_type: str, src: str, dst: str, raw: dict[str, Any], ev: Evidence | str) -> None:
         """Queue an edge row; duplicates (same type and endpoints) keep the first evidence."""
         et = self.schema.edges.get(edge_type)

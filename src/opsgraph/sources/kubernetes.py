@@ -60,7 +60,7 @@ from opsgraph.sources.base import (
 )
 from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.hosts import address_hosts, host_candidates
-from opsgraph.sources.yamldocs import display, read_documents, yaml_files
+from opsgraph.sources.yamldocs import display, display_base, read_documents, yaml_files
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 READ_KINDS = (*WORKLOAD_KINDS, "Service", "Ingress", "ConfigMap", "Namespace")
@@ -589,11 +589,8 @@ class _Kept:
             for c in checks:
                 if not (isinstance(c, tuple) and holds(c)):
                     return False
-        edge, shaper, replayed = self.mapping.dependency_edge, self.shaper, self.facts.replayed
-        for row in rows:
-            if not shaper.has_edge(edge, row["from"], row["to"]):
-                shaper.adopt_edge(edge, row)
-                replayed.add(("edge", edge, row["from"], row["to"]))
+        if rows:
+            self.facts.replayed.update([("edge", *key) for key in self.shaper.adopt_edges(self.mapping.dependency_edge, rows)])
         self._add_problems(problems)
         self.reused_dependencies += 1
         return True
@@ -846,8 +843,9 @@ def read_kubernetes(config: SourceConfig, schema: GraphSchema, known_ids: KnownI
     if not files:
         raise SourceError("no *.yaml or *.yml files found (expected Kubernetes manifests)", file=str(root))
     blocks = _FileBlocks(cache, config, schema) if cache is not None else None
+    base = display_base(root)
     for path in files:
-        shown = display(path, root)
+        shown = display(path, root, base)
         facts.files.append(shown)
         if blocks is not None:
             rebuilt = blocks.read(path, shown)

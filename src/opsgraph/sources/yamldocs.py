@@ -51,13 +51,21 @@ def yaml_files(root: Path, *, pattern: re.Pattern[str] | None = None) -> list[Pa
     return out
 
 
-def display(path: Path, root: Path) -> str:
-    """Path shown in evidence and errors: relative to the source root when inside it."""
-    base = root if root.is_dir() else root.parent
+def display(path: Path, root: Path, base: Path | None = None) -> str:
+    """Path shown in evidence and errors: relative to the source root when inside it.
+
+    `base`: `display_base(root)`, resolved once by a caller showing many files of one root."""
+    if base is None:
+        base = display_base(root)
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return path.resolve().relative_to(base).as_posix()
     except ValueError:
         return str(path)
+
+
+def display_base(root: Path) -> Path:
+    """The resolved folder `display` shows paths relative to."""
+    return (root if root.is_dir() else root.parent).resolve()
 
 
 def _starts(lines: list[str]) -> list[int]:

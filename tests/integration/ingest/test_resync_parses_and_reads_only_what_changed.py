@@ -221,3 +221,21 @@ def test_reused_workloads_keep_exact_claim_hashes_and_a_new_service_reaches_unch
     state = state_from_facts(read_source(config, schema, known_ids=og.store.node_types), location=str(config.path))
     recomputed = {f"k8s|{e.ent}": row_hash({"props": props, "evidence": state.evidence.get(e, "")}) for e, props in [*state.nodes.items(), *state.edges.items()]}
     assert recomputed == dict(known.hashes)
+
+
+def test_an_unchanged_resync_keeps_the_claims_file_and_a_change_rewrites_it(home: tuple[OpsGraph, Path]) -> None:
+    from opsgraph.ingest.source_sync import cache_files, load_known
+
+    og, root = home
+    first = sync(og)
+    claims = cache_files(og.settings.home / "cache" / "sources", "k8s")[1]
+    claims.write_bytes(claims.read_bytes())  # same bytes, a new stamp: only a rewrite would change it again
+    stamp = claims.stat().st_mtime_ns
+    again = sync(og)
+    assert again.writes() == 0 and again.mark == first.mark
+    assert claims.stat().st_mtime_ns == stamp
+    write(root / "b.yaml", workload("b", version="1.1"))
+    changed = sync(og)
+    assert changed.mark != first.mark
+    known = load_known(claims, "k8s")
+    assert known is not None and known.mark == changed.mark and dict(known.hashes) == changed.claim_hashes
