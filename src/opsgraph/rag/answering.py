@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from opsgraph.errors import OpsGraphError
+from opsgraph.rag.compare import compose_compare
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
@@ -584,6 +585,8 @@ class Answerer:
         if built is None and not anchors:
             built = compose_most(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
                                  present_edges=self.present_edges(), refusals=why)  # fmt: skip
+        if built is None and not anchors:
+            built = compose_compare(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(), refusals=why)
         if built is None:
             if why:
                 with trace.stage("compose") as stage:
