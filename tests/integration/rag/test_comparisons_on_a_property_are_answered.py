@@ -1,0 +1,54 @@
+"""On the library estate (a schema the answering code was not built around; real embedded store): a type filtered by a
+comparison of one of its number or date properties with a number ("opened before 1950", "more than 600 pages", "born
+between 1920 and 1929") is answered from the schema's property types and descriptions; a comparison whose property no
+word names, or one that comes with a word the query does not explain, is abstained from.
+One module-scoped home; a hashing embedder stands in for MiniLM so the module stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsgraph.app import OpsGraph, Settings
+from opsgraph.app.ask import AskService
+from opsgraph.embed.fake import HashingEmbedder
+
+ESTATE = Path(__file__).resolve().parents[2] / "fixtures" / "library_estate"
+
+
+@pytest.fixture(scope="module")
+def ask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    settings = Settings(home=tmp_path_factory.mktemp("library") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
+    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
+        og.ingest(ESTATE)
+        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
+        schema = og.schema()
+        yield lambda q: asker.ask(q, schema, use_cache=False)
+        asker.close()
+
+
+def test_a_number_property_compared_is_answered(ask: Any) -> None:
+    opened = ask("Which branches opened before 1950?")
+    assert not opened.abstained, opened.text
+    assert {r["id"] for r in opened.rows} == {"central-library", "old-town"}
+    born = ask("Which authors were born between 1920 and 1929?")
+    assert {r["id"] for r in born.rows} == {"asimov", "bradbury", "garcia-marquez", "harper-lee", "herbert", "le-guin"}, born.text
+    long = ask("How many books have more than 600 pages?")
+    assert not long.abstained and long.rows == [{"n": 4}], long.text
+
+
+def test_a_date_property_compared_with_a_year_is_answered(ask: Any) -> None:
+    # `joined` is ISO-8601 text: "in 2020 or later" is from the year's first day on.
+    joined = ask("Which members joined since 2024?")
+    assert not joined.abstained, joined.text
+    assert joined.rows and all(r["joined"] >= "2024-01-01" for r in joined.rows)
+
+
+def test_near_misses_are_abstained(ask: Any) -> None:
+    for q in ("Which books were translated before 1850?", "Which books do members rate 4.5 or higher?", "Which branches opened after the war?"):
+        a = ask(q)
+        assert a.abstained and not a.rows, (q, a.text, a.cypher)
