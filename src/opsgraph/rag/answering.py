@@ -48,6 +48,7 @@ from opsgraph.rag.pair import compose_pair
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
+from opsgraph.rag.topk import compose_topk
 from opsgraph.rag.trace import Trace
 from opsgraph.rag.verify import Verdict, verify_query
 from opsgraph.retrieve.base import EntityLinker, Hit, LinkedEntity
@@ -587,6 +588,8 @@ class Answerer:
                                  present_edges=self.present_edges(), refusals=why)  # fmt: skip
         if built is None and not anchors:
             built = compose_compare(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(), refusals=why)
+        if built is None and not anchors:
+            built = compose_topk(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(), refusals=why)
         if built is None:
             if why:
                 with trace.stage("compose") as stage:

@@ -108,7 +108,7 @@ def compose_compare(
     bounds, (start, end) = found
     rest = question[:start] + " " * (end - start) + question[end:]
     kinds = {p: s.type.value for p, s in spec.properties.items() if s.type.value in _NUMBER_TYPES + _DATE_TYPES}
-    prop = _named_property(rest, target, kinds, spec.properties, lexicon)
+    prop = named_property(rest, target, kinds, spec.properties, lexicon)
     if prop is None:
         return None
     is_date = kinds[prop] in _DATE_TYPES
@@ -133,7 +133,7 @@ def compose_compare(
         cypher = f"{head} RETURN count(DISTINCT x) AS n"
     else:
         cypher = f"{head} RETURN DISTINCT x.id AS id{shown}, x.{prop} AS {prop} ORDER BY id"
-    described = {w for w in tokens(spec.properties[prop].description or "") if w not in FILLER}
+    described = described_words(rest, spec.properties[prop].description or "")
     value_words = {w: [h.value for h in hs] for w, hs in values.items()}
     left = unexplained_words(rest, QueryFacts.of(cypher, params, schema), schema, lexicon=lexicon, values=value_words, described=described)
     if left:
@@ -143,7 +143,7 @@ def compose_compare(
     return Composed(cypher, params, {"anchor": None, "edge": None, "target": target, "compared": prop, "bounds": bounds})
 
 
-def _named_property(rest: str, target: str, kinds: Mapping[str, str], properties: Mapping[str, Any], lexicon: Lexicon) -> str | None:
+def named_property(rest: str, target: str, kinds: Mapping[str, str], properties: Mapping[str, Any], lexicon: Lexicon) -> str | None:
     """The one number or date property of `target` the question's other words name: by the lexicon (name, declared
     words) first, else by the words of its description; None when none or several are named."""
     forms = type_forms(target)
@@ -153,8 +153,20 @@ def _named_property(rest: str, target: str, kinds: Mapping[str, str], properties
         return next(iter(cued))
     if cued:
         return None
-    stems = {stem(w) for w in words}
+    stems = {s for w in words for s in _stems(w)}
     scores = {p: len(stems & {stem(w) for w in tokens(properties[p].description or "") if w not in FILLER}) for p in kinds}
     best = max(scores.values(), default=0)
     top = [p for p, s in scores.items() if s == best]
     return top[0] if best > 0 and len(top) == 1 else None
+
+
+def described_words(question: str, description: str) -> set[str]:
+    """The question's words that are words of a property's description, inflections too ("rate" and "rated" for
+    "rating"): what reading that property explains."""
+    stems = {stem(w) for w in tokens(description) if w not in FILLER}
+    return {w for w in tokens(question) if _stems(w) & stems} | {w for w in tokens(description) if w not in FILLER}
+
+
+def _stems(word: str) -> set[str]:
+    """`word`'s stem, and without a final 'e' ("rate" → "rat", the stem of "rating" and "rated")."""
+    return {stem(word)} | ({word[:-1]} if word.endswith("e") and len(word) >= 4 else set())
