@@ -147,7 +147,8 @@ def named_property(rest: str, target: str, kinds: Mapping[str, str], properties:
     """The one number or date property of `target` the question's other words name: by the lexicon (name, declared
     words) first, else by the words of its description; None when none or several are named."""
     forms = type_forms(target)
-    words = [w for w in tokens(rest) if w not in FILLER and w not in forms and len(w) >= 3]
+    # Numbers are the comparison's or the cut's, never a word naming a property ("two decimals" of a rating).
+    words = [w for w in tokens(rest) if w not in FILLER and w not in forms and len(w) >= 3 and not w.isdigit() and w not in _WORD_NUMBERS]
     cued = {p for props in lexicon.prop_cues(words).values() for p in props if p in kinds}
     if len(cued) == 1:
         return next(iter(cued))
