@@ -16,6 +16,8 @@ schema, not from phrases:
   else, for a time word only, the type's one time property.
 
 Nodes that tie with the k-th are kept (the cut is by value, not by row count).
+The rows are each node's id and the value it is ordered by (the answer shows
+the node's name from the id, as every listing does).
 Every other word must be explained by the query (`explained.py`; the words of
 the ordered property's description count). No entity may be named.
 """
@@ -83,13 +85,11 @@ def compose_topk(
         prop = next(iter(kinds))  # "the three oldest books": the type's one time property
     if prop is None:
         return None
-    name = spec.name_property if spec.name_property and spec.name_property != "id" else None
-    shown = f", x.{name} AS name" if name else ""
     cmp = ">=" if direction == "DESC" else "<="
     cypher = (
         f"MATCH (x:{target}) WHERE x.{prop} IS NOT NULL WITH x ORDER BY x.{prop} {direction} LIMIT {k} "
         f"WITH {'min' if direction == 'DESC' else 'max'}(x.{prop}) AS cut MATCH (x:{target}) WHERE x.{prop} {cmp} cut "
-        f"RETURN x.id AS id{shown}, x.{prop} AS {prop} ORDER BY {prop} {direction}, id"
+        f"RETURN x.id AS id, x.{prop} AS {prop} ORDER BY {prop} {direction}, id"
     )
     params: dict[str, Any] = {}
     described = described_words(question, spec.properties[prop].description or "")

@@ -50,7 +50,7 @@ def build(question: str, anchors: list[Anchor] | None = None) -> str | None:
 def test_a_time_word_orders_the_types_one_time_property() -> None:
     assert build("Which are the three oldest books?") == (
         "MATCH (x:Book) WHERE x.year IS NOT NULL WITH x ORDER BY x.year ASC LIMIT 3 WITH max(x.year) AS cut "
-        "MATCH (x:Book) WHERE x.year <= cut RETURN x.id AS id, x.title AS name, x.year AS year ORDER BY year ASC, id"
+        "MATCH (x:Book) WHERE x.year <= cut RETURN x.id AS id, x.year AS year ORDER BY year ASC, id"
     )
 
 
