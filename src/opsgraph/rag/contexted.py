@@ -14,6 +14,7 @@ and schema:
   owner); "page/pager ... for X" → what the on-call relation reaches (a team)
   and what those types own; "X folks/people/team/squad" → what the on-call
   relation reaches; "X is failing/down/broken" → what an owner owns;
+- with a people noun after it, the noun is part of the surface ("catalog folks", as the alias "catalog team");
 - the node is linked only when exactly one node of the types every context
   allows has that word: a word shared by nodes of two allowed types names neither.
 """
@@ -129,7 +130,10 @@ class ContextLinker:
             node_id, node_type = next(iter(fits))
             if any(x.node_id == node_id for x in (*links, *added)):
                 continue
-            added.append(ContextLink(node_id, node_type, m.group(0), m.start(), m.end()))
+            end = m.end()
+            if k + 1 < len(toks) and toks[k + 1].group(0).lower() in _PEOPLE:
+                end = toks[k + 1].end()  # "the catalog folks" names the team as "catalog team" does
+            added.append(ContextLink(node_id, node_type, text[m.start() : end], m.start(), end))
         if not added:
             return links
         return sorted([*links, *added], key=lambda x: x.start)

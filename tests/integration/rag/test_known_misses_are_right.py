@@ -143,3 +143,8 @@ def test_a_team_named_by_one_bare_word_after_owned_by_is_answered(ask: Any) -> N
 def test_a_bare_word_paging_leaves_ambiguous_is_abstained(ask: Any) -> None:
     # "orders" is a word of the Orders & Fulfilment team, the orders database and the orders topic, all paged for.
     assert ask("who has pager duty for orders?").abstained
+
+
+def test_a_team_named_by_a_bare_word_and_a_people_noun_is_answered(ask: Any) -> None:
+    a = ask("who's in the catalog crew?")
+    assert not a.abstained and _column(a, "id") == {"arjun.mehta", "ben.carter", "chloe.martin"}

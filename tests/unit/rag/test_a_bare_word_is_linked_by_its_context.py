@@ -72,7 +72,8 @@ def test_paging_for_a_word_of_one_team_links_it() -> None:
 
 
 def test_a_people_noun_after_the_word_links_a_team() -> None:
-    assert linked("who are the catalog folks?") == [("team-catalog", "catalog")]
+    # The people noun is part of the surface, as in the alias "catalog team".
+    assert linked("who are the catalog folks?") == [("team-catalog", "catalog folks")]
     # Near miss: "catalog" names a team and a service; with no context, neither.
     assert linked("is catalog healthy?") == []
 
