@@ -15,6 +15,8 @@ and schema:
   and what those types own; "X folks/people/team/squad" → what the on-call
   relation reaches; "X is failing/down/broken" → what an owner owns;
 - with a people noun after it, the noun is part of the surface ("catalog folks", as the alias "catalog team");
+- a one-word alias the base linked to a node of a type the context rules out gives way, when one allowed node has
+  the word ("services owned by checkout": the team with the alias "checkout team", not the checkout service);
 - the node is linked only when exactly one node of the types every context
   allows has that word: a word shared by nodes of two allowed types names neither.
 """
@@ -112,8 +114,11 @@ class ContextLinker:
 
     def link(self, text: str, **kwargs: Any) -> list[Any]:
         links = list(self.base.link(text, **kwargs))
-        covered = [(x.start, x.start + len(x.surface)) for x in links]
         toks = list(_TOKEN.finditer(text))
+        words = [t.group(0).lower() for t in toks]
+        # A one-word alias the context rules out ("owned by checkout": the checkout service is owned, not an owner).
+        links = [x for x in links if not self._ruled_out(x, toks, words)]
+        covered = [(x.start, x.start + len(x.surface)) for x in links]
         added: list[ContextLink] = []
         for k, m in enumerate(toks):
             if any(a <= m.start() < b for a, b in covered):
@@ -121,7 +126,7 @@ class ContextLinker:
             nodes = self._words.get(_norm(m.group(0)))
             if not nodes:
                 continue
-            allowed = self._allowed([t.group(0).lower() for t in toks], k)
+            allowed = self._allowed(words, k)
             if allowed is None:
                 continue
             fits = {n for n in nodes if n[1] in allowed}
@@ -137,6 +142,19 @@ class ContextLinker:
         if not added:
             return links
         return sorted([*links, *added], key=lambda x: x.start)
+
+    def _ruled_out(self, link: Any, toks: Sequence[re.Match[str]], words: Sequence[str]) -> bool:
+        """Whether `link` is a one-word alias of a type its context does not allow, and one allowed node has the word."""
+        if getattr(link, "method", "") != "alias":
+            return False
+        at = [k for k, t in enumerate(toks) if t.start() == link.start and t.end() == link.start + len(link.surface)]
+        if len(at) != 1:
+            return False
+        allowed = self._allowed(words, at[0])
+        if allowed is None or link.node_type in allowed:
+            return False
+        fits = {n for n in self._words.get(_norm(words[at[0]]), set()) if n[1] in allowed}
+        return len(fits) == 1
 
     def _allowed(self, words: Sequence[str], k: int) -> frozenset[str] | None:
         """The types every context around word `k` allows; None when no context types it."""

@@ -13,7 +13,8 @@ from opsgraph.schema import load_schema
 SCHEMA = load_schema(sample_estate_path() / "schema.yaml")
 NAMED: list[tuple[str, str, tuple[str, ...]]] = [
     ("team-payments", "Team", ("Payments", "payments team", "payments squad")),
-    ("team-orders", "Team", ("Orders & Fulfilment", "orders team", "fulfilment team")),
+    ("team-orders", "Team", ("Orders & Fulfilment", "orders team", "fulfilment team", "checkout team")),
+    ("checkoutservice", "Service", ("Checkout Service", "checkout")),
     ("team-catalog", "Team", ("Catalog", "catalog team")),
     ("paymentservice", "Service", ("Payment Service", "payments", "card charging")),
     ("productcatalogservice", "Service", ("Product Catalog Service", "catalog")),
@@ -31,6 +32,7 @@ class Found:
     start: int
     end: int
     score: float = 1.0
+    method: str = "alias"
 
 
 class NameLinker:
@@ -87,3 +89,12 @@ def test_failing_and_paging_together_still_need_one_node() -> None:
 def test_a_word_already_linked_is_left_to_its_link() -> None:
     got = linked("services owned by the payments team", {"payments team": ("team-payments", "Team")})
     assert got == [("team-payments", "payments team")]
+
+
+def test_a_one_word_alias_the_context_rules_out_gives_way() -> None:
+    alias = {"checkout": ("checkoutservice", "Service")}
+    # "owned by" wants an owner: the team with the alias "checkout team", not the checkout service.
+    assert linked("services owned by checkout", alias) == [("team-orders", "checkout")]
+    # Near miss: paging allows the service, so its link stays; "who owns" is no "owned by" context.
+    assert linked("who do I page for checkout?", alias) == [("checkoutservice", "checkout")]
+    assert linked("who owns checkout?", alias) == [("checkoutservice", "checkout")]
