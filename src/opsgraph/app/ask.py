@@ -22,6 +22,7 @@ from opsgraph.ingest.linking import EntityLinker, entities_from_store, link_sett
 from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer, GraphRAG, Router
 from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
+from opsgraph.rag.contexted import ContextLinker
 from opsgraph.rag.history import check_session
 from opsgraph.rag.order import structured_retrievers, text2cypher_placement
 from opsgraph.rag.titled import TitledLinker
@@ -117,7 +118,9 @@ class AskService:
             # only one node goes by links ("checkout", "the ledger").
             settings=link_settings(schema, cue_window=6, weak_alone=True, not_alone=property_words(schema)),
         )
-        return TitledLinker(base, [(e.id, e.type, e.name) for e in entities])  # type: ignore[return-value]
+        titled = TitledLinker(base, [(e.id, e.type, e.name) for e in entities])
+        # A bare word of one node's name, typed by the question's other words ("owned by payments").
+        return ContextLinker(titled, [(e.id, e.type, (e.name or "", *e.aliases)) for e in entities], schema)  # type: ignore[arg-type,return-value]
 
     def _version(self) -> str:
         return str(getattr(self.store, "data_version", lambda: "")())

@@ -130,3 +130,21 @@ def test_being_on_something_else_is_not_membership(ask: Any) -> None:
     for q in ("Who is on leave from the Payments team?", "Who is on vacation in the Payments team?"):
         a = ask(q)
         assert "MEMBER_OF" not in (a.cypher or ""), q
+
+
+def test_a_team_named_by_one_bare_word_after_owned_by_is_answered(ask: Any) -> None:
+    # "payments" is the Payments team's name and an alias of paymentservice: "owned by" says it is the owner.
+    a = ask("critical services owned by payments")
+    assert not a.abstained and _column(a, "id") == {"paymentservice"}
+    a = ask("which datastores are owned by fulfilment?")
+    assert not a.abstained and _column(a, "id") == {"orders-db", "redis-cart"}
+
+
+def test_a_bare_word_paging_leaves_ambiguous_is_abstained(ask: Any) -> None:
+    # "orders" is a word of the Orders & Fulfilment team, the orders database and the orders topic, all paged for.
+    assert ask("who has pager duty for orders?").abstained
+
+
+def test_a_team_named_by_a_bare_word_and_a_people_noun_is_answered(ask: Any) -> None:
+    a = ask("who's in the catalog crew?")
+    assert not a.abstained and _column(a, "id") == {"arjun.mehta", "ben.carter", "chloe.martin"}

@@ -1,0 +1,181 @@
+"""A bare word of one node's name, linked when the question's other words say which type it is: "owned by payments".
+
+People shorten a team to one word of its name ("payments", "catalog"). The
+linker matches whole names and aliases only, and such a word is often shared
+with a node of another type (the "payments" team and the payment service's
+alias "payments"), so it is left unlinked and the question abstains.
+`ContextLinker` wraps the linker and adds one rule over the estate's own names
+and schema:
+
+- a word not covered by another link, that is a word of the name or aliases of
+  some nodes (not a function word, not a type word such as "team");
+- the question's words around it name the types it may be, each from a
+  relation of the schema: "<owns>ed by X" → the relation's start types (an
+  owner); "page/pager ... for X" → what the on-call relation reaches (a team)
+  and what those types own; "X folks/people/team/squad" → what the on-call
+  relation reaches; "X is failing/down/broken" → what an owner owns;
+- with a people noun after it, the noun is part of the surface ("catalog folks", as the alias "catalog team");
+- a one-word alias the base linked to a node of a type the context rules out gives way, when one allowed node has
+  the word ("services owned by checkout": the team with the alias "checkout team", not the checkout service);
+- the node is linked only when exactly one node of the types every context
+  allows has that word: a word shared by nodes of two allowed types names neither.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from opsgraph.rag.lexicon import FILLER, stem
+from opsgraph.rag.shape import type_words
+from opsgraph.retrieve.base import EntityLinker
+from opsgraph.schema import GraphSchema
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_PAGE = frozenset({"page", "paged", "pager", "paging"})
+_PEOPLE = frozenset({"folks", "people", "team", "squad", "crew", "guys", "gang", "engineers", "devs"})
+_FAILING = frozenset({"failing", "down", "broken", "erroring", "degraded", "flaky", "timing", "outage", "dying"})
+_BETWEEN = frozenset({"for", "if", "about", "when", "duty", "the", "on", "whoever", "is", "are", "a"})
+
+
+@dataclass(frozen=True)
+class ContextLink:
+    """A node named by one word of its name, typed by the question's context (fits `LinkedEntity`)."""
+
+    node_id: str
+    node_type: str
+    surface: str
+    start: int
+    end: int
+    score: float = 0.8
+    method: str = "context"
+
+
+@dataclass(frozen=True)
+class Contexts:
+    """The types each context allows (read from the schema; empty when the schema has no such relation)."""
+
+    owned_by: dict[str, frozenset[str]]  # participle ("owned") → owner types
+    paged: frozenset[str]
+    people: frozenset[str]
+    failing: frozenset[str]
+
+
+def contexts_of(schema: GraphSchema) -> Contexts:
+    """The contexts of `schema`: owning relations by their participle, the on-call relation's ends."""
+    owned_by: dict[str, frozenset[str]] = {}
+    owned: set[str] = set()
+    owners: set[str] = set()
+    for name, edge in schema.edges.items():
+        verb = name.lower()
+        if "_" in verb or not verb.endswith("s"):
+            continue
+        owned_by[verb[:-1] + "ed"] = frozenset(edge.from_types)
+        if verb == "owns":
+            owned.update(edge.to_types)
+            owners.update(edge.from_types)
+    teams: set[str] = set()
+    for name, edge in schema.edges.items():
+        if name.lower().replace("_", "") == "oncallfor":
+            teams.update(edge.to_types)
+    paged = teams | (owned if teams & owners else set())
+    return Contexts(owned_by, frozenset(paged), frozenset(teams), frozenset(owned))
+
+
+def _norm(word: str) -> str:
+    return stem(word.lower())
+
+
+class ContextLinker:
+    """`base`'s links, plus bare words of one node's name typed by their context (see the module docstring)."""
+
+    def __init__(self, base: EntityLinker, named: Iterable[tuple[str, str, Sequence[str]]], schema: GraphSchema) -> None:
+        """`named`: (node id, node type, its name and aliases) of the nodes a question may name."""
+        self.base = base
+        self.contexts = contexts_of(schema)
+        skip = set(FILLER)
+        for t in schema.nodes:
+            for tw in type_words(t):
+                skip.update(_norm(w) for w in tw.split())
+        skip.update(_norm(w) for w in _PEOPLE)
+        self._words: dict[str, set[tuple[str, str]]] = {}
+        for node_id, node_type, names in named:
+            for text in names:
+                for w in _TOKEN.findall(text or ""):
+                    n = _norm(w)
+                    if len(n) < 3 or n.isdigit() or n in skip or w.lower() in skip:
+                        continue
+                    self._words.setdefault(n, set()).add((node_id, node_type))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.base, name)
+
+    def link(self, text: str, **kwargs: Any) -> list[Any]:
+        links = list(self.base.link(text, **kwargs))
+        toks = list(_TOKEN.finditer(text))
+        words = [t.group(0).lower() for t in toks]
+        # A one-word alias the context rules out ("owned by checkout": the checkout service is owned, not an owner).
+        links = [x for x in links if not self._ruled_out(x, toks, words)]
+        covered = [(x.start, x.start + len(x.surface)) for x in links]
+        added: list[ContextLink] = []
+        for k, m in enumerate(toks):
+            if any(a <= m.start() < b for a, b in covered):
+                continue
+            nodes = self._words.get(_norm(m.group(0)))
+            if not nodes:
+                continue
+            allowed = self._allowed(words, k)
+            if allowed is None:
+                continue
+            fits = {n for n in nodes if n[1] in allowed}
+            if len(fits) != 1:
+                continue
+            node_id, node_type = next(iter(fits))
+            if any(x.node_id == node_id for x in (*links, *added)):
+                continue
+            end = m.end()
+            if k + 1 < len(toks) and toks[k + 1].group(0).lower() in _PEOPLE:
+                end = toks[k + 1].end()  # "the catalog folks" names the team as "catalog team" does
+            added.append(ContextLink(node_id, node_type, text[m.start() : end], m.start(), end))
+        if not added:
+            return links
+        return sorted([*links, *added], key=lambda x: x.start)
+
+    def _ruled_out(self, link: Any, toks: Sequence[re.Match[str]], words: Sequence[str]) -> bool:
+        """Whether `link` is a one-word alias of a type its context does not allow, and one allowed node has the word."""
+        if getattr(link, "method", "") != "alias":
+            return False
+        at = [k for k, t in enumerate(toks) if t.start() == link.start and t.end() == link.start + len(link.surface)]
+        if len(at) != 1:
+            return False
+        allowed = self._allowed(words, at[0])
+        if allowed is None or link.node_type in allowed:
+            return False
+        fits = {n for n in self._words.get(_norm(words[at[0]]), set()) if n[1] in allowed}
+        return len(fits) == 1
+
+    def _allowed(self, words: Sequence[str], k: int) -> frozenset[str] | None:
+        """The types every context around word `k` allows; None when no context types it."""
+        c = self.contexts
+        sets: list[frozenset[str]] = []
+        if k >= 2 and words[k - 1] == "by" and words[k - 2] in c.owned_by:
+            sets.append(c.owned_by[words[k - 2]])
+        j = k - 1
+        while j >= 0 and words[j] in _BETWEEN:
+            j -= 1
+        if j >= 0 and words[j] in _PAGE:  # "page for X", "pager duty for X", "page if X"
+            sets.append(c.paged)
+        if k + 1 < len(words) and words[k + 1] in _PEOPLE:
+            sets.append(c.people)
+        after = words[k + 1 : k + 3]
+        if after and (after[0] in _FAILING or (after[0] in {"is", "are"} and len(after) > 1 and after[1] in _FAILING)):
+            sets.append(c.failing)
+        sets = [s for s in sets if s]
+        if not sets:
+            return None
+        out = sets[0]
+        for s in sets[1:]:
+            out = out & s
+        return out

@@ -1,0 +1,100 @@
+"""`ContextLinker`: a bare word of one node's name is linked when the question's other words say its type ("owned by
+payments" → an owner, "pager duty for X" → a team or what teams own, "the catalog folks" → a team, "X is failing" → what
+teams own); with no such context, or with a word that nodes of two allowed types share, nothing is linked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opsgraph.app import sample_estate_path
+from opsgraph.rag.contexted import ContextLinker
+from opsgraph.schema import load_schema
+
+SCHEMA = load_schema(sample_estate_path() / "schema.yaml")
+NAMED: list[tuple[str, str, tuple[str, ...]]] = [
+    ("team-payments", "Team", ("Payments", "payments team", "payments squad")),
+    ("team-orders", "Team", ("Orders & Fulfilment", "orders team", "fulfilment team", "checkout team")),
+    ("checkoutservice", "Service", ("Checkout Service", "checkout")),
+    ("team-catalog", "Team", ("Catalog", "catalog team")),
+    ("paymentservice", "Service", ("Payment Service", "payments", "card charging")),
+    ("productcatalogservice", "Service", ("Product Catalog Service", "catalog")),
+    ("order-events", "Queue", ("order-events", "orders topic")),
+    ("payments-ledger-db", "Datastore", ("Payments ledger database", "ledger")),
+    ("amara.okafor", "Person", ("Amara Okafor", "Amara")),
+]
+
+
+@dataclass(frozen=True)
+class Found:
+    node_id: str
+    node_type: str
+    surface: str
+    start: int
+    end: int
+    score: float = 1.0
+    method: str = "alias"
+
+
+class NameLinker:
+    """Links the exact surfaces it is given (the real linker's whole-name matches, for these texts)."""
+
+    def __init__(self, surfaces: dict[str, tuple[str, str]]) -> None:
+        self.surfaces = surfaces
+
+    def link(self, text: str) -> list[Found]:
+        out = []
+        for surface, (node_id, node_type) in self.surfaces.items():
+            at = text.lower().find(surface)
+            if at >= 0:
+                out.append(Found(node_id, node_type, text[at : at + len(surface)], at, at + len(surface)))
+        return out
+
+
+def linked(text: str, surfaces: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    linker = ContextLinker(NameLinker(surfaces or {}), NAMED, SCHEMA)
+    return [(x.node_id, x.surface) for x in linker.link(text)]
+
+
+def test_owned_by_a_bare_word_links_the_one_owner_with_that_word() -> None:
+    assert linked("critical services owned by payments") == [("team-payments", "payments")]
+    assert linked("which services are owned by fulfilment?") == [("team-orders", "fulfilment")]
+    # Near miss: no owner has the word "ledger" (only a datastore), so nothing is linked.
+    assert linked("services owned by ledger") == []
+
+
+def test_a_bare_word_without_a_context_is_left_unlinked() -> None:
+    assert linked("tell me about payments") == []
+    assert linked("what does fulfilment look like?") == []
+
+
+def test_paging_for_a_word_of_one_team_links_it() -> None:
+    assert linked("who has pager duty for fulfilment?") == [("team-orders", "fulfilment")]
+    # Near miss: "orders" is a word of a team and of a topic that teams own; paging allows both, so neither.
+    assert linked("who has pager duty for orders?") == []
+
+
+def test_a_people_noun_after_the_word_links_a_team() -> None:
+    # The people noun is part of the surface, as in the alias "catalog team".
+    assert linked("who are the catalog folks?") == [("team-catalog", "catalog folks")]
+    # Near miss: "catalog" names a team and a service; with no context, neither.
+    assert linked("is catalog healthy?") == []
+
+
+def test_failing_and_paging_together_still_need_one_node() -> None:
+    # "payments" is a word of the payment service and of the ledger database, both things teams own: neither.
+    assert linked("who do I page if payments are failing?") == []
+    assert linked("who do I page if charging is failing?") == [("paymentservice", "charging")]
+
+
+def test_a_word_already_linked_is_left_to_its_link() -> None:
+    got = linked("services owned by the payments team", {"payments team": ("team-payments", "Team")})
+    assert got == [("team-payments", "payments team")]
+
+
+def test_a_one_word_alias_the_context_rules_out_gives_way() -> None:
+    alias = {"checkout": ("checkoutservice", "Service")}
+    # "owned by" wants an owner: the team with the alias "checkout team", not the checkout service.
+    assert linked("services owned by checkout", alias) == [("team-orders", "checkout")]
+    # Near miss: paging allows the service, so its link stays; "who owns" is no "owned by" context.
+    assert linked("who do I page for checkout?", alias) == [("checkoutservice", "checkout")]
+    assert linked("who owns checkout?", alias) == [("checkoutservice", "checkout")]
