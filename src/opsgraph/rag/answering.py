@@ -566,15 +566,20 @@ class Answerer:
         return self.render(replace(shape, shape="value"), rows, cypher, params)
 
     # -- one-step queries composed from the question's cues ------------------------------------
-    def compose(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None) -> Outcome | None:
-        """The question's one-step query (`compose.py`), run and rendered; None when the question asks for more, when
-        the query leaves a word of the question unexplained (why is added to `refusals`, for the abstention), or
-        when the query finds nothing (an empty answer to a question phrased positively is no answer to trust)."""
+    def _anchors(self, question: str) -> tuple[list[LinkedEntity], list[Anchor]]:
+        """The entities the question names, and each as a composer anchor at the place its words start."""
         links = self.links(question)
         anchors = []
         for x in links:
             m = re.search(re.escape(x.surface), question, re.I)
             anchors.append(Anchor(x.node_id, x.node_type, m.start() if m else 0))
+        return links, anchors
+
+    def compose(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None) -> Outcome | None:
+        """The question's one-step query (`compose.py`), run and rendered; None when the question asks for more, when
+        the query leaves a word of the question unexplained (why is added to `refusals`, for the abstention), or
+        when the query finds nothing (an empty answer to a question phrased positively is no answer to trust)."""
+        links, anchors = self._anchors(question)
         why: list[str] = []
         built = compose(
             question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
@@ -632,11 +637,7 @@ class Answerer:
             composed = self.compose(plain, shape, trace, refusals)
             if composed is not None:
                 return composed
-        links = self.links(plain)
-        anchors = []
-        for x in links:
-            m = re.search(re.escape(x.surface), plain, re.I)
-            anchors.append(Anchor(x.node_id, x.node_type, m.start() if m else 0))
+        links, anchors = self._anchors(plain)
         why: list[str] = []
         built = impact_query(
             plain, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
