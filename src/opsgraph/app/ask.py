@@ -25,6 +25,7 @@ from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
 from opsgraph.rag.contexted import ContextLinker
 from opsgraph.rag.history import check_session
 from opsgraph.rag.order import structured_retrievers, text2cypher_placement
+from opsgraph.rag.spelled import SpelledLinker, estate_words
 from opsgraph.rag.titled import TitledLinker
 from opsgraph.retrieve import (
     CHUNK_TEXT,
@@ -120,7 +121,9 @@ class AskService:
         )
         titled = TitledLinker(base, [(e.id, e.type, e.name) for e in entities])
         # A bare word of one node's name, typed by the question's other words ("owned by payments").
-        return ContextLinker(titled, [(e.id, e.type, (e.name or "", *e.aliases)) for e in entities], schema)  # type: ignore[arg-type,return-value]
+        named = [(e.id, e.type, (e.name or "", *e.aliases)) for e in entities]
+        # A name one letter off ("chekout"), read as the estate spells it when only one node's name is that close.
+        return SpelledLinker(ContextLinker(titled, named, schema), named, schema, estate_words(self.store, schema))  # type: ignore[arg-type,return-value]
 
     def _version(self) -> str:
         return str(getattr(self.store, "data_version", lambda: "")())

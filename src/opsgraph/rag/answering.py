@@ -32,6 +32,7 @@ from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plai
 from opsgraph.rag.impact import impact as impact_query
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
 from opsgraph.rag.most import compose_most
+from opsgraph.rag.named import PhrasedLinks, ValuePhrases, phrased, plain_places, read_values
 from opsgraph.rag.oncall import (
     ESCALATION,
     NamedTeam,
@@ -48,6 +49,7 @@ from opsgraph.rag.pair import compose_pair
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
+from opsgraph.rag.spelled import misspelt
 from opsgraph.rag.topk import compose_topk
 from opsgraph.rag.trace import Trace
 from opsgraph.rag.verify import Verdict, verify_query
@@ -128,6 +130,7 @@ class Answerer:
         self._value_index: dict[str, list[ValueHit]] | None = None
         self._present: list[str] | None = None
         self._team_words: dict[str, set[str]] | None = None
+        self._phrases: ValuePhrases | None = None
 
     # -- shape and entities -------------------------------------------------------------
     def shape(self, question: str) -> QuestionShape:
@@ -581,20 +584,19 @@ class Answerer:
         when the query finds nothing (an empty answer to a question phrased positively is no answer to trust)."""
         links, anchors = self._anchors(question)
         why: list[str] = []
-        built = compose(
-            question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
-            present_edges=self.present_edges(), refusals=why,
-        )  # fmt: skip
-        if built is None and len({a.node_id for a in anchors}) == 2:
-            built = compose_pair(question, shape, anchors, {x.node_id: x.surface for x in links}, schema=self.schema, lexicon=self.lexicon,
-                                 values=self.value_index(), present_edges=self.present_edges(), refusals=why)  # fmt: skip
-        if built is None and not anchors:
-            built = compose_most(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(),
-                                 present_edges=self.present_edges(), refusals=why)  # fmt: skip
-        if built is None and not anchors:
-            built = compose_compare(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(), refusals=why)
-        if built is None and not anchors:
-            built = compose_topk(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(), refusals=why)
+        # "who works out of New York?", "which datastores run on postgres?": values named as people say them (`named.py`).
+        words = self.value_phrased(question, links, anchors, overlapping=False)
+        if words is not None:
+            built = self._composed(words.question, shape, *words.linked, words.values, why)
+        else:
+            built = self._composed(question, shape, links, anchors, self.value_index(), why)
+            words = self.value_phrased(question, links, anchors, overlapping=True) if built is None and shape.shape in ("list", "count") else None
+            if words is not None:
+                # "what's deployed in the payments namespace?": the value reading, when the entity reading builds nothing
+                # (a list or a count: "what is the payments namespace?" asks for a service's namespace).
+                built = self._composed(words.question, shape, *words.linked, words.values, why)
+        if built is None:
+            why += [f"{m.word!r} may be {' or '.join(self.names.display(n) for n in m.candidates)}: name one" for m in misspelt(self.linker, question)]
         if built is None:
             if why:
                 with trace.stage("compose") as stage:
@@ -621,6 +623,35 @@ class Answerer:
         if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated:
             return None
         return self.render(shape, rows, built.cypher, built.params)
+
+    def _composed(self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], anchors: Sequence[Anchor],
+                  values: Mapping[str, Sequence[ValueHit]], why: list[str]) -> Composed | None:  # fmt: skip
+        """The first of the one-step composers that builds a query for `question` (`values`: the value index to read)."""
+        surfaces = [x.surface for x in links]
+        built = compose(question, shape, anchors, surfaces, schema=self.schema, lexicon=self.lexicon, values=values, present_edges=self.present_edges(), refusals=why)
+        if built is None and len({a.node_id for a in anchors}) == 2:
+            built = compose_pair(question, shape, anchors, {x.node_id: x.surface for x in links}, schema=self.schema, lexicon=self.lexicon,
+                                 values=values, present_edges=self.present_edges(), refusals=why)  # fmt: skip
+        if built is None and not anchors:
+            built = compose_most(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=values, present_edges=self.present_edges(), refusals=why)
+        if built is None and not anchors:
+            built = compose_compare(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=values, refusals=why)
+        if built is None and not anchors:
+            built = compose_topk(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=values, refusals=why)
+        return built
+
+    def value_phrased(self, question: str, links: Sequence[LinkedEntity], anchors: Sequence[Anchor], *, overlapping: bool) -> PhrasedLinks | None:
+        """`question` with the values it names as people say them as placeholders (`named.py`), and the links left;
+        `overlapping`: also values whose words an entity link covers (that link is then dropped)."""
+        if self._phrases is None:
+            self._phrases = ValuePhrases(read_values(self.store, self.schema, self._skip), self.schema)
+        spans = [(x.start, x.start + len(x.surface)) for x in links]
+        # Over an entity's words, only a value written out whole or next to its property's word ("payments namespace").
+        got = phrased(plain_places(question), self._phrases, self.value_index(), [] if overlapping else spans, short=not overlapping)
+        if got is None or (overlapping and not any(a < p.end and p.start < b for p in got.phrases for a, b in spans)):
+            return None
+        kept = [k for k, (a, b) in enumerate(spans) if not any(a < p.end and p.start < b for p in got.phrases)]
+        return PhrasedLinks(got.question, got.values, ([links[k] for k in kept], [anchors[k] for k in kept]))
 
     # -- impact and dependency wording ------------------------------------------------------------
     def impact(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None, *, between: bool = False) -> Outcome | None:

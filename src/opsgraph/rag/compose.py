@@ -37,7 +37,7 @@ from typing import Any
 
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.lexicon import FAILURE, FILLER, NOW_PERIOD, Lexicon, inflections, plain_relation_words, stem, tokens, type_forms
-from opsgraph.rag.shape import QuestionShape, person_type
+from opsgraph.rag.shape import QuestionShape, person_type, type_words
 from opsgraph.schema import GraphSchema
 
 _NEGATION = re.compile(r"\b(no|not|without|nobody|none|lack\w*|unowned|missing)\b|n't\b", re.I)
@@ -405,6 +405,12 @@ def _one_or_all(hits: Sequence[ValueHit]) -> str | list[str]:
 def _types_named(words: Sequence[str], schema: GraphSchema, anchor: Anchor | None) -> list[str]:
     """Node types whose words the question uses, besides the anchor's (most specific name wins: "external service")."""
     found = [n for n in schema.nodes if (anchor is None or n != anchor.node_type) and any(w in type_forms(n) for w in words)]
+    # "external services owned by payments": a type named by all the words of its name is the one meant, not the type
+    # its last word also names.
+    text = " " + " ".join(words) + " "
+    whole = [n for n in found if any(" " in tw and re.search(rf" {re.escape(tw)}(?:e?s)? ", text) for tw in type_words(n))]
+    if whole:
+        return whole
     # "service" is a word of ExternalService too: keep only the type it names most plainly.
     plain = [n for n in found if any(w in {n.lower(), n.lower() + "s", n.lower() + "es"} or (n.lower() == "person" and w == "people") for w in words)]
     return plain or found
