@@ -585,12 +585,13 @@ class Answerer:
         links, anchors = self._anchors(question)
         why: list[str] = []
         # "who works out of New York?", "which datastores run on postgres?": values named as people say them (`named.py`).
-        words = self.value_phrased(question, links, anchors, overlapping=False)
+        listing = shape.shape in ("list", "count")
+        words = self.value_phrased(question, links, anchors, overlapping=False, beside=listing)
         if words is not None:
             built = self._composed(words.question, shape, *words.linked, words.values, why)
         else:
             built = self._composed(question, shape, links, anchors, self.value_index(), why)
-            words = self.value_phrased(question, links, anchors, overlapping=True) if built is None and shape.shape in ("list", "count") else None
+            words = self.value_phrased(question, links, anchors, overlapping=True) if built is None and listing else None
             if words is not None:
                 # "what's deployed in the payments namespace?": the value reading, when the entity reading builds nothing
                 # (a list or a count: "what is the payments namespace?" asks for a service's namespace).
@@ -640,14 +641,16 @@ class Answerer:
             built = compose_topk(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=values, refusals=why)
         return built
 
-    def value_phrased(self, question: str, links: Sequence[LinkedEntity], anchors: Sequence[Anchor], *, overlapping: bool) -> PhrasedLinks | None:
+    def value_phrased(
+        self, question: str, links: Sequence[LinkedEntity], anchors: Sequence[Anchor], *, overlapping: bool, beside: bool = True
+    ) -> PhrasedLinks | None:
         """`question` with the values it names as people say them as placeholders (`named.py`), and the links left;
         `overlapping`: also values whose words an entity link covers (that link is then dropped)."""
         if self._phrases is None:
             self._phrases = ValuePhrases(read_values(self.store, self.schema, self._skip), self.schema)
         spans = [(x.start, x.start + len(x.surface)) for x in links]
         # Over an entity's words, only a value written out whole or next to its property's word ("payments namespace").
-        got = phrased(plain_places(question), self._phrases, self.value_index(), [] if overlapping else spans, short=not overlapping)
+        got = phrased(plain_places(question), self._phrases, self.value_index(), [] if overlapping else spans, short=not overlapping, beside=beside)
         if got is None or (overlapping and not any(a < p.end and p.start < b for p in got.phrases for a, b in spans)):
             return None
         kept = [k for k, (a, b) in enumerate(spans) if not any(a < p.end and p.start < b for p in got.phrases)]

@@ -54,6 +54,7 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 _STATE_BEFORE = re.compile(r"\b(written|deployed|hosted|running|runs|run|lives?|sits?)\s+(?:in|on|at|with)\s+(?:the\s+|our\s+)?$", re.I)
 """A verb that ties nodes to the value right after it ("deployed in the payments namespace", "written in node")."""
+_STATE_VALUE = re.compile(r"\b(?:written|deployed|hosted|running|runs|run|lives?|sits?)\s+(?:in|on|at|with)\s+(?:the\s+|our\s+)?([A-Za-z0-9][\w.+#-]*)", re.I)
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,9 @@ class ValuePhrases:
                           for w in [*prop.lower().split("_"), *(x.lower() for s in p.synonyms or () for x in _WORD.findall(str(s)))]}
         self._reserved |= {w for name in schema.edges for w in name.lower().split("_")}
 
-    def find(self, question: str, taken: Sequence[tuple[int, int]] = (), *, short: bool = True) -> list[Phrase]:
+    def find(self, question: str, taken: Sequence[tuple[int, int]] = (), *, short: bool = True, beside: bool = True) -> list[Phrase]:
         """The values `question` names outside the `taken` spans (longest first; phrases do not overlap); `short`: also
-        words that are a value's short form ("postgres")."""
+        words that are a value's short form ("postgres"); `beside`: also a value next to its property's word."""
         spans = list(taken)
         out: list[Phrase] = []
         for pattern, hits in self._patterns:
@@ -148,7 +149,13 @@ class ValuePhrases:
         toks = list(_WORD.finditer(question))
         words = [m.group(0).lower() for m in toks]
         names_type = any(w in self._types for w in words)
-        for k, m in enumerate(toks):
+        for m in _STATE_VALUE.finditer(question):
+            # "which services run on go?": right after a verb that ties nodes to a value, a value in any case.
+            hits = self._one.get(m.group(1).lower(), [])
+            if hits and not any(a < m.end(1) and m.start(1) < b for a, b in spans):
+                out.append(Phrase(m.start(1), m.end(1), m.group(1), tuple(hits)))
+                spans.append((m.start(1), m.end(1)))
+        for k, m in enumerate(toks if beside else []):
             # "the payments namespace": a value next to its property's word is that value, whatever else it names.
             near = set(words[max(k - 1, 0) : k] + words[k + 1 : k + 2])
             hits = [h for h in self._one.get(words[k], ()) if near & set(h.prop.lower().split("_"))]
@@ -176,17 +183,29 @@ def plain_places(question: str) -> str:
 
 
 def phrased(
-    question: str, phrases: ValuePhrases, values: Mapping[str, Sequence[ValueHit]], taken: Sequence[tuple[int, int]] = (), *, short: bool = True
+    question: str,
+    phrases: ValuePhrases,
+    values: Mapping[str, Sequence[ValueHit]],
+    taken: Sequence[tuple[int, int]] = (),
+    *,
+    short: bool = True,
+    beside: bool = True,
 ) -> Phrased | None:
     """`question` with each value phrase outside `taken` replaced by a placeholder of its length that `values` (extended)
-    maps to the phrase's values; None when it names no such value. `short`: short forms of values too ("postgres")."""
-    found = phrases.find(question, taken, short=short)
+    maps to the phrase's values (a one-word value the index holds is written as the estate writes it: "go" → "Go");
+    None when it names no such value. `short`: short forms of values too ("postgres"); `beside`: a value next to its
+    property's word ("the payments namespace")."""
+    found = phrases.find(question, taken, short=short, beside=beside)
     if not found:
         return None
     extended = {k: list(v) for k, v in values.items()}
     text = question
     for k, p in enumerate(found):
         width = p.end - p.start
+        spelt = {h.value for h in p.hits}
+        if len(spelt) == 1 and next(iter(spelt)).lower() == p.text.lower() and p.text.lower() in values:
+            text = text[: p.start] + next(iter(spelt)) + text[p.end :]
+            continue
         key = (f"q{k}" + "x" * width)[:width] if width >= 2 else None
         if key is None or key in extended:
             return None

@@ -32,6 +32,7 @@ def asker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsGraph]:
         ("what's deployed in the payments namespace?", {"paymentservice", "currencyservice"}, "x.namespace ="),
         ("external services owned by the storefront team", {"gemini-api"}, ":ExternalService"),
         ("who owns chekout?", {"team-orders"}, ":OWNS"),
+        ("which services run on go?", {"frontend", "checkoutservice", "productcatalogservice", "shippingservice"}, "x.language ="),
     ],
 )
 def test_a_thing_named_as_people_say_it_is_answered(asker: OpsGraph, question: str, ids: set[str], cypher_has: str) -> None:
