@@ -9,7 +9,10 @@ adds one rule over the estate's own words:
   word of a name, alias, id, type, property, description or synonym, nor an
   inflection of one, nor a function word), of at least `MIN_LETTERS` letters;
 - one edit away (a letter added, dropped, changed, or two neighbours swapped)
-  from words of the names, aliases or ids of the nodes (at least as long);
+  from words of the names, aliases or ids of the nodes, with the same first
+  letter and, unless two neighbours are swapped, the same last two letters (most
+  English words one edit from a name differ there: "victor", "recommended",
+  "acquired"), and not an English doubled-consonant form ("slipping");
 - the question is linked again with the word spelt as the estate spells it;
   the link is kept only when it covers the corrected word, with the word as
   written as part of its surface (so the question's words stay explained by it).
@@ -18,7 +21,8 @@ A word one edit from two name words that lead to different nodes names neither
 ("paymens": the payments team or the payment service?): nothing is linked, and
 `misspelt(text)` says which nodes it could be, for the abstention to name them.
 Short words are left alone: "card" is one letter from "cart", and English has
-many such pairs among short words.
+many such pairs among short words; so are people's names ("Marius" is no typo of
+"Marcus": names a letter apart are other people's).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsgraph.rag.lexicon import FILLER, build_lexicon, inflections, stem
-from opsgraph.rag.shape import type_words
+from opsgraph.rag.shape import person_type, type_words
 from opsgraph.retrieve.base import EntityLinker
 from opsgraph.schema import GraphSchema
 from opsgraph.schema.words import TYPE_SYNONYMS
@@ -39,6 +43,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _ALPHA = re.compile(r"[a-z]+")
 MIN_LETTERS = 6
 _NAME_WORDS = 3
+_ENGLISH_ENDING = re.compile(r"[aeiou]([bdgklmnprt])\1(?:ing|ed|er|est)$")
+"""A doubled consonant before an English ending ("slipping", "skipped"): a word of its own, not a typo."""
 """Shortest word read as a typo: below this, one edit turns many English words into a name word ("card", "cart")."""
 
 
@@ -80,6 +86,16 @@ def one_edit(a: str, b: str) -> bool:
     return short[i:] == long_[i + 1 :]
 
 
+def typo_of(word: str, name: str) -> bool:
+    """Whether `word` may be a typo of `name`: one edit away, the same first letter, and the same last two letters unless
+    two neighbours are swapped ("frontned"). Other words one edit from a name are mostly English words of their own:
+    "victor"/"vector", "recommended"/"recommender", "acquired"/"acquirer", "fronted"/"frontend"."""
+    if not one_edit(word, name) or word[0] != name[0]:
+        return False
+    swapped = len(word) == len(name) and sorted(word) == sorted(name)
+    return swapped or word[-2:] == name[-2:]
+
+
 def schema_words(schema: GraphSchema) -> set[str]:
     """Every word the schema uses: type and property names, descriptions, synonyms, values' declared words."""
     texts: list[str] = [schema.description or "", schema.name or ""]
@@ -103,7 +119,10 @@ class SpelledLinker:
         the estate uses (its descriptions and values), which are never read as typos."""
         self.base = base
         self._names: dict[str, set[str]] = {}  # name word -> node ids
-        for node_id, _, names in named:
+        person = person_type(schema)
+        for node_id, node_type, names in named:
+            if node_type == person:
+                continue  # "Marius" is not a typo of "Marcus": people's names differ by a letter and are other people
             # Words of names and aliases of a few words, and a one-word id: a long title describes rather than names.
             words = [w for text in names if len(_TOKEN.findall(text or "")) <= _NAME_WORDS for w in _ALPHA.findall((text or "").lower())]
             if node_id.isalpha():
@@ -129,9 +148,11 @@ class SpelledLinker:
         return not any(x in self._known for x in inflections(w) if len(x) >= MIN_LETTERS)
 
     def _corrections(self, word: str) -> list[str]:
-        """Name words one edit from `word` (at least as long as the shortest word read as a typo)."""
+        """Name words one edit from `word` that it may be a typo of (`typo_of`)."""
         w = word.lower()
-        near = [c for n in (len(w) - 1, len(w), len(w) + 1) for c in self._by_length.get(n, ()) if one_edit(w, c)]
+        if _ENGLISH_ENDING.search(w):
+            return []  # "slipping", "skipped": an English word's doubled consonant, not a slip of the keys
+        near = [c for n in (len(w) - 1, len(w), len(w) + 1) for c in self._by_length.get(n, ()) if typo_of(w, c)]
         return sorted(near)
 
     def _read(self, text: str) -> tuple[dict[int, str], list[Misspelt]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from opsgraph.app import sample_estate_path
-from opsgraph.rag.spelled import SpelledLinker, misspelt, one_edit
+from opsgraph.rag.spelled import SpelledLinker, misspelt, one_edit, typo_of
 from opsgraph.schema import load_schema
 
 SCHEMA = load_schema(sample_estate_path() / "schema.yaml")
@@ -19,6 +19,9 @@ NAMED: list[tuple[str, str, tuple[str, ...]]] = [
     ("paymentservice", "Service", ("Payment Service", "payment", "payments")),
     ("team-payments", "Team", ("Payments", "payments team")),
     ("INC-1", "Incident", ("Checkout latency spike after the payment deploy",)),
+    ("recommendationservice", "Service", ("Recommendation Service", "recommender")),
+    ("marcus.bell", "Person", ("Marcus Bell", "Marcus")),
+    ("shoppingassistantservice", "Service", ("Shopping Assistant Service", "shopping assistant")),
 ]
 
 
@@ -48,7 +51,7 @@ class NameLinker:
         return sorted(out, key=lambda x: x.start)
 
 
-SURFACES = {"checkout": "checkoutservice", "shipping service": "shippingservice", "frontend": "frontend", "cart": "cartservice"}
+SURFACES = {"recommender": "recommendationservice", "marcus": "marcus.bell", "checkout": "checkoutservice", "shipping service": "shippingservice", "frontend": "frontend", "cart": "cartservice"}
 
 
 def linked(text: str) -> list[tuple[str, str, str]]:
@@ -82,12 +85,30 @@ def test_known_words_short_words_and_title_words_are_not_typos() -> None:
     assert linked("why is latancy high?") == []
 
 
+def test_english_words_one_edit_from_a_name_are_not_typos() -> None:
+    assert typo_of("frontned", "frontend") and typo_of("chekout", "checkout")
+    # Another first letter, another ending, a doubled consonant of an English form: words of their own.
+    assert not typo_of("sector", "vector") and not typo_of("recommended", "recommender") and not typo_of("fronted", "frontend")
+    assert linked("which services are recommended?") == []
+    assert linked("which services are slipping?") == []
+
+
+def test_people_names_a_letter_apart_are_other_people() -> None:
+    assert linked("what does Marius work on?") == []
+
+
 def test_a_word_one_edit_from_several_nodes_names_none_and_says_which() -> None:
+    linker = SpelledLinker(NameLinker(SURFACES), NAMED, SCHEMA)
+    assert linker.link("who owns the shpping service?") == []
+    [found] = misspelt(linker, "who owns the shpping service?")
+    assert found.word == "shpping" and found.candidates == ("shippingservice", "shoppingassistantservice")
+    assert misspelt(NameLinker({}), "who owns the shpping service?") == []
+
+
+def test_one_correction_leaves_the_choice_between_nodes_to_the_linker() -> None:
+    # "paymants" is one edit from the one word "payments"; which node "payments" names is the base linker's call.
     linker = SpelledLinker(NameLinker({"payments": "team-payments"}), NAMED, SCHEMA)
-    assert linker.link("who owns paymens?") == []
-    [found] = misspelt(linker, "who owns paymens?")
-    assert found.word == "paymens" and found.candidates == ("paymentservice", "team-payments")
-    assert misspelt(NameLinker({}), "who owns paymens?") == []
+    assert [(x.node_id, x.surface) for x in linker.link("who owns paymants?")] == [("team-payments", "paymants")]
 
 
 def test_a_correction_no_link_covers_is_dropped() -> None:
