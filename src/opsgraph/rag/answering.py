@@ -32,7 +32,7 @@ from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plai
 from opsgraph.rag.impact import impact as impact_query
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
 from opsgraph.rag.most import compose_most
-from opsgraph.rag.named import PhrasedLinks, ValuePhrases, phrased, plain_places, read_values
+from opsgraph.rag.named import PhrasedLinks, ValuePhrases, people_named, phrased, plain_places, read_values
 from opsgraph.rag.oncall import (
     ESCALATION,
     NamedTeam,
@@ -139,7 +139,7 @@ class Answerer:
         for x in sorted(self.links(question), key=lambda x: len(x.surface), reverse=True):
             if x.surface:
                 masked = re.sub(re.escape(x.surface), " " + "entity" + " ", masked, flags=re.I)
-        shape = question_shape(masked, self.schema)
+        shape = people_named(masked, question_shape(masked, self.schema), self.schema)
         edge = self.oncall_edge()
         if shape.shape == "person" and edge is not None and shape.wants_type == edge.person:
             named = rotation_values(edge, self.value_index(), tokens(masked))

@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from opsgraph.rag.compose import Anchor, ValueHit
 from opsgraph.rag.lexicon import FILLER, type_forms
+from opsgraph.rag.shape import PERSON_HINTS, QuestionShape
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import plural
 from opsgraph.store.base import GraphStore
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -173,6 +175,19 @@ class ValuePhrases:
                 out.append(Phrase(m.start(), m.end(), m.group(0), tuple(hits)))
                 spans.append((m.start(), m.end()))
         return sorted(out, key=lambda p: p.start)
+
+
+def people_named(question: str, shape: QuestionShape, schema: GraphSchema) -> QuestionShape:
+    """"Who are the premium members?": "who" asks for the one person-like type the question names by its own word
+    (a plural or singular, "members"), not for the first person-like type of the schema (an `Author`). `shape` as it
+    is when the question names no such type, or several."""
+    if shape.shape != "person":
+        return shape
+    words = {w.lower() for w in _WORD.findall(question)}
+    named = [t for t in schema.nodes if any(h in t.lower() for h in PERSON_HINTS) and words & {t.lower(), plural(t.lower())}]
+    if len(named) != 1 or named[0] == shape.wants_type:
+        return shape
+    return replace(shape, wants_type=named[0], reason=f"{shape.reason}; the people named: {named[0]}")
 
 
 def plain_places(question: str) -> str:

@@ -4,10 +4,12 @@ namespace") are found in a question and become placeholders the composer filters
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from opsgraph.app import sample_estate_path
 from opsgraph.rag.compose import ValueHit, compose
 from opsgraph.rag.lexicon import build_lexicon
-from opsgraph.rag.named import ValuePhrases, phrased, plain_places
+from opsgraph.rag.named import ValuePhrases, people_named, phrased, plain_places
 from opsgraph.rag.shape import question_shape
 from opsgraph.schema import load_schema
 
@@ -112,3 +114,14 @@ def test_a_value_right_after_a_verb_that_ties_nodes_to_it_is_found_in_any_case()
     got = phrased("which services run on go?", PHRASES, {"go": [ValueHit("Service", "language", "Go")]})
     # A one-word value the index holds is written as the estate writes it, so the composer's own reading takes it.
     assert got is not None and got.question.endswith(" on Go?") and "run" not in got.question
+
+
+def test_who_asks_for_the_person_like_type_the_question_names() -> None:
+    library = load_schema(Path(__file__).resolve().parents[2] / "fixtures" / "library_estate" / "schema.yaml")
+    shape = question_shape("who are the premium members?", library)
+    assert shape.wants_type != "Member"  # the schema's first person-like type ("who" alone)
+    assert people_named("who are the premium members?", shape, library).wants_type == "Member"
+    assert people_named("who is the staff member at Riverside?", question_shape("who is the staff member at Riverside?", library), library).wants_type == (
+        question_shape("who is the staff member at Riverside?", library).wants_type
+    )  # two person-like types named: "who" is left as it was
+    assert people_named("who wrote the hobbit?", question_shape("who wrote the hobbit?", library), library) == question_shape("who wrote the hobbit?", library)
