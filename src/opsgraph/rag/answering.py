@@ -20,6 +20,8 @@ instead, under the repetition guard, a time budget and the citation check.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -105,6 +107,10 @@ class Outcome:
     source_ids: list[str] | None = None
 
 
+_LINK_MEMO = 32
+"""How many questions' links an Answerer keeps (each step of one question asks again)."""
+
+
 class Answerer:
     """The steps of answering that no model takes part in; one per data version (see `app/ask.py`)."""
 
@@ -128,6 +134,10 @@ class Answerer:
         self._value_index: dict[str, list[ValueHit]] | None = None
         self._present: list[str] | None = None
         self._team_words: dict[str, set[str]] | None = None
+        # Each step links the question anew (shape, compose, impact, paging...): the links of the last few questions,
+        # so one question is linked once. Valid for this Answerer's life (one data version).
+        self._link_memo: OrderedDict[str, tuple[LinkedEntity, ...]] = OrderedDict()
+        self._link_lock = threading.Lock()
 
     # -- shape and entities -------------------------------------------------------------
     def shape(self, question: str) -> QuestionShape:
@@ -148,7 +158,17 @@ class Answerer:
     def links(self, question: str) -> list[LinkedEntity]:
         if self.linker is None:
             return []
-        return [x for x in self.linker.link(question) if x.node_type in self.schema.nodes and x.node_type not in self._skip]
+        with self._link_lock:
+            hit = self._link_memo.get(question)
+            if hit is not None:
+                self._link_memo.move_to_end(question)
+                return list(hit)
+        found = tuple(x for x in self.linker.link(question) if x.node_type in self.schema.nodes and x.node_type not in self._skip)
+        with self._link_lock:
+            self._link_memo[question] = found
+            while len(self._link_memo) > _LINK_MEMO:
+                self._link_memo.popitem(last=False)
+        return list(found)
 
     # -- paging -----------------------------------------------------------------------------
     def _oncall_edge(self) -> tuple[str, str] | None:
