@@ -28,6 +28,7 @@ It builds text only; it runs nothing.
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -207,6 +208,8 @@ def compose_timed(
         return None
     window = read_window(masked, clock)
     rest = masked.replace(window.text, " ") if window else masked
+    if window is not None and (read_window(rest, clock) is not None or re.search(rf"\b(?:{_MONTH}|\d{{4}})\b", rest, re.I)):
+        return None  # "between March and April", "from January to March": one window is read, not two
     unvalued = " ".join(w for w in re.findall(r"[a-z0-9]+", re.sub(r"\bmost recent(?:ly)?\b", " ", rest.lower())) if _value_word(w, values) is None)
     if _UNREAD_TIME.search(unvalued):
         return None
@@ -273,7 +276,13 @@ def compose_timed(
         head = f"{reference} WITH ref.{timeline.start} AS at{carry} {match}" if reference is not None else match
         return head + (f" WHERE {' AND '.join(where)}" if where else "")
 
-    answer = _answer_kind(words, shape, schema, lexicon, timeline)
+    answer = "nodes" if joined is not None and joined == timeline.caused_by else _answer_kind(words, shape, schema, lexicon, timeline)
+    if answer == "cause" and anchor is not None and joined is not None:
+        # "what caused the last checkout incident?" asks for the cause of an incident of checkout; "the last time checkout
+        # was the root cause" asks for incidents checkout caused: the cause word must come before the entity.
+        cue_at = min((m.start() for w in lexicon.edge_cues(words) for m in re.finditer(rf"\b{re.escape(w)}", question, re.I)), default=len(question))
+        if cue_at > anchor.start:
+            return None
     if answer is None:
         return None
     key = (timeline.duration or timeline.start) if order in ("longest", "shortest") else timeline.start
@@ -286,11 +295,26 @@ def compose_timed(
         answer = "count"
     elif answer == "people":
         person, edge = _people_edge(schema, timeline.type) or ("", "")
-        cypher = f"{picked} MATCH (p:{person})-[r:{edge}]->(x) RETURN DISTINCT p.id AS id, x.id AS {_col(timeline.type)} ORDER BY id"
+        # "who was the incident commander ...": a value of the people edge named (a relation word is no value here).
+        said = re.findall(r"[a-z0-9]+", rest.lower())
+        pairs = [f"{a}-{b}" for a, b in itertools.pairwise(said)] + [w for w in said if not lexicon.edge_cues([w])]
+        roles = {(h.prop, h.value) for w in pairs for h in values.get(w, ()) if h.on_edge and h.owner == edge}
+        if len({p for p, _ in roles}) > 1:
+            return None
+        role = f" WHERE r.{next(iter(roles))[0]} IN $roles" if roles else ""
+        if roles:
+            params["roles"] = sorted(v for _, v in roles)
+        role_col = f", r.{next(iter(roles))[0]} AS {next(iter(roles))[0]}" if roles else ""
+        cypher = f"{picked} MATCH (p:{person})-[r:{edge}]->(x){role} RETURN DISTINCT p.id AS id{role_col}, x.id AS {_col(timeline.type)} ORDER BY id"
     elif answer == "cause":
         cypher = f"{picked} MATCH (x)-[:{timeline.caused_by}]->(c) RETURN DISTINCT x.id AS {_col(timeline.type)}, x.{timeline.start} AS {timeline.start}, c.id AS cause ORDER BY {timeline.start}"
     else:
         shown = [timeline.start] + ([timeline.duration] if timeline.duration and (order in ("longest", "shortest") or _asks_duration(words, lexicon, timeline)) else [])
+        # "what was the severity of the last incident?": the type's own properties the question names are shown too.
+        spec = schema.nodes[timeline.type].properties
+        phrases, plain = lexicon.phrase_cues(rest)
+        named = {p for ps in [*phrases.values(), *lexicon.prop_cues(tokens(plain)).values()] for p in ps if p in spec and p != "id"}
+        shown += sorted(named - set(shown) - {k[2:] for k in params if k.startswith("v_")})
         cols = ", ".join(f"x.{p} AS {p}" for p in shown)
         cypher = f"{picked} RETURN DISTINCT x.id AS id, {cols} ORDER BY {timeline.start}, id"
     filters = tuple((k[2:], str(v)) for k, v in params.items() if k.startswith("v_"))
@@ -435,7 +459,9 @@ def render_timed(
             head = f"{display(r.get(_col(read.timeline.type)))}: caused by {display(r.get('cause'))}"
             parts = [p for p in parts if not p.startswith(_col(read.timeline.type).replace("_", " ") + " ")]
         elif read.answer == "people":
-            parts = [f"{_col(read.timeline.type).replace('_', ' ')} {display(r.get(_col(read.timeline.type)))}"]
+            col = _col(read.timeline.type)
+            parts = [f"{k.replace('_', ' ')} {v}" for k, v in r.items() if k not in ("id", col) and v is not None]
+            parts.append(f"{col.replace('_', ' ')} {display(r.get(col))}")
         lines.append(f"- {head}" + (f" ({', '.join(parts)})" if parts else ""))
     if len(rows) > MAX_LINES:
         lines.append(f"... and {len(rows) - MAX_LINES} more")
