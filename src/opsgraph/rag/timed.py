@@ -52,6 +52,14 @@ _LONGEST = re.compile(r"\blongest\b", re.I)
 _SHORTEST = re.compile(r"\bshortest\b", re.I)
 _BEFORE = re.compile(r"\b(?:before|preceding|prior to)\b", re.I)
 _AFTER = re.compile(r"\b(?:after|following)\b", re.I)
+_OTHER_ASKS = re.compile(
+    r"\b(?:most(?! recent)|least|highest|lowest|largest|smallest|biggest|top|busiest|worst|best|fewest|average|mean|median|"
+    r"total|sum|per|each|every|more|fewer|less|than)\b",
+    re.I,
+)
+"""Another extreme, an aggregate or a comparison ("which service had the most incidents in March?", "incidents per
+month"): the explained check would take them as explained by this module's ORDER BY or count; no reading here."""
+_PLURAL = re.compile(r"\b(?:incidents|outages|problems|issues)\b", re.I)
 _CAUSED_BY = re.compile(r"\b(?:caused by|because of|due to)\s*$", re.I)
 _UNREAD_TIME = re.compile(
     r"\b(?:recent(?:ly)?|lately|ago|tonight|tomorrow|weekend|night|morning|evening|shift|sprint|quarter|next|upcoming|"
@@ -170,7 +178,8 @@ class TimedQuestion:
     timeline: Timeline
     window: Window | None
     order: str | None
-    """`newest`, `oldest`, `longest`, `shortest`, `before`, `after` or None."""
+    """`newest`, `oldest`, `longest`, `shortest`, `before`, `after` (the one just before or after), `all before`,
+    `all after`, or None."""
     answer: str
     """`nodes`, `count`, `people` or `cause`."""
     now: datetime
@@ -213,7 +222,12 @@ def compose_timed(
     unvalued = " ".join(w for w in re.findall(r"[a-z0-9]+", re.sub(r"\bmost recent(?:ly)?\b", " ", rest.lower())) if _value_word(w, values) is None)
     if _UNREAD_TIME.search(unvalued):
         return None
+    if _OTHER_ASKS.search(rest):
+        return None
     order = _order(rest, timeline)
+    plural = bool(_PLURAL.search(rest)) or any(w in type_forms(timeline.type) and w != timeline.type.lower() and w.endswith("s") for w in tokens(rest))
+    if plural and order in ("newest", "oldest", "longest", "shortest"):
+        return None  # "the last incidents on checkout": how many is not said
     ids = list(dict.fromkeys(a.node_id for a in anchors))
     if len(ids) > 1:
         return None
@@ -287,6 +301,8 @@ def compose_timed(
         return None
     key = (timeline.duration or timeline.start) if order in ("longest", "shortest") else timeline.start
     agg = "max" if order in ("newest", "longest", "before") else "min" if order else None
+    if plural and order in ("before", "after"):
+        agg = None  # "which incidents happened after INC-7?": all of them, not the next one
     picked = scope()
     if agg is not None:
         picked = f"{scope()} WITH {agg}(x.{key}) AS top {scope(', top')}" + (" AND" if where else " WHERE") + f" x.{key} = top"
@@ -318,7 +334,8 @@ def compose_timed(
         cols = ", ".join(f"x.{p} AS {p}" for p in shown)
         cypher = f"{picked} RETURN DISTINCT x.id AS id, {cols} ORDER BY {timeline.start}, id"
     filters = tuple((k[2:], str(v)) for k, v in params.items() if k.startswith("v_"))
-    read = TimedQuestion(timeline, window, order, answer, clock, anchor.node_id if anchor else None, joined, filters)
+    said_order = f"all {order}" if plural and order in ("before", "after") else order
+    read = TimedQuestion(timeline, window, said_order, answer, clock, anchor.node_id if anchor else None, joined, filters)
     described = [w for w in tokens(question) if w in _READ_WORDS or w in _MONTHS or (w in _INCIDENT_WORDS and schema.incidents is not None)]
     value_words = {w: [h.value for h in hs] for w, hs in values.items()}
     left = unexplained_words(question, QueryFacts.of(cypher, params, schema), schema, lexicon=lexicon, surfaces=surfaces, values=value_words, described=described)
@@ -341,13 +358,14 @@ def header(read: TimedQuestion, n: int, display: Callable[[Any], str]) -> str:
     """The answer's first line: what was computed, with the window used (and the date it was read against)."""
     kind = _col(read.timeline.type).replace("_", " ")
     what = {"newest": f"the most recent {kind}", "oldest": f"the first {kind}", "longest": f"the longest {kind}",
-            "shortest": f"the shortest {kind}", "before": f"the {kind} just before", "after": f"the {kind} just after"}.get(read.order or "", f"{kind}s")  # fmt: skip
+            "shortest": f"the shortest {kind}", "before": f"the {kind} just before", "after": f"the {kind} just after",
+            "all before": f"{kind}s before", "all after": f"{kind}s after"}.get(read.order or "", f"{kind}s")  # fmt: skip
     if read.filters:
         what += " with " + " and ".join(f"{p.replace('_', ' ')} {v}" for p, v in read.filters)
     if read.anchor is not None:
         joined = f"that {read.edge.lower().replace('_', ' ')} {display(read.anchor)}" if read.edge else display(read.anchor)
-        what += f" the {kind} {joined}" if read.order in ("before", "after") else f" {joined}"
-    if read.order is not None and n > 1:
+        what += f" the {kind} {joined}" if read.order in ("before", "after", "all before", "all after") else f" {joined}"
+    if read.order in ("newest", "oldest", "longest", "shortest", "before", "after") and n > 1:
         what += f" ({n} tie)"
     when = f" {read.window.label}" if read.window else ""
     clock = f"; today is {_day(read.now)} by the system clock" if read.window and read.window.relative else ""

@@ -78,8 +78,14 @@ def test_before_and_after_another_incident_and_who_handled_it(home: tuple[Any, A
     ask, _ = home
     assert _ids(ask("what happened before the ledger incident?")) == ["INC-2071"]
     assert _ids(ask("what was the incident before INC-2089?")) == ["INC-2084"]
+    after = ask("which incidents happened after INC-2089?")
+    assert _ids(after) == ["INC-2093", "INC-2097", "INC-2101", "INC-2106"], after.text
     people = ask("who handled the last sev1?")
     assert _ids(people) == ["fatima.benali", "hannah.lee", "sofia.costa", "tomasz.nowak"], people.text
+    commander = ask("who was the incident commander on the most recent checkout incident?")
+    assert _ids(commander) == ["sam.taylor"], commander.text
+    cause = ask("what caused the last checkout incident?")
+    assert [r.get("cause") for r in cause.rows or []] == ["order-events"], cause.text
 
 
 def test_relative_windows_are_read_against_the_clock_and_stated(home: tuple[Any, Any]) -> None:
@@ -101,6 +107,8 @@ def test_relative_windows_are_read_against_the_clock_and_stated(home: tuple[Any,
         "when did checkout's version last change?",
         "what got deployed to the cart service yesterday?",
         "when was the last postmortem review for INC-2047?",
+        "what had the most incidents in March 2026?",
+        "the last time checkout was the root cause",
     ],
 )
 def test_what_the_store_holds_no_time_or_history_for_is_abstained(home: tuple[Any, Any], question: str) -> None:

@@ -136,3 +136,27 @@ def test_the_answer_states_its_window_and_its_ties() -> None:
     assert rendered.lines == ["- INC-1 (started at 2026-03-03T13:05:00Z)", "- INC-2 (started at 2026-03-03T13:05:00Z)"]
     counted, _ = render_timed(_read("in March", None, "count"), [{"n": 4}], span, str)
     assert counted is not None and counted.header == "4 incidents in March 2026; today is 2026-12-05 by the system clock."
+
+
+def test_other_extremes_aggregates_and_unsaid_counts_are_not_read() -> None:
+    # "the most" incidents is a count per component, "per month" an aggregate: this module's ORDER BY or count would
+    # pass the explained check for them, so they are refused here.
+    assert build("what had the most incidents in March?") is None
+    assert build("how many incidents per month this year?") is None
+    assert build("what were the last incidents on checkout?", ("checkoutservice", "Service", "checkout")) is None
+    assert build("incidents between March and April") is None
+
+
+def test_after_an_incident_is_the_next_one_or_all_of_them_when_the_noun_is_plural() -> None:
+    one = build("what happened after INC-2089?", ("INC-2089", "Incident", "INC-2089"))
+    every = build("which incidents happened after INC-2089?", ("INC-2089", "Incident", "INC-2089"))
+    assert one is not None and "min(x.started_at)" in one[0]
+    assert every is not None and "min(" not in every[0] and "x.started_at > at" in every[0]
+
+
+def test_a_cause_word_after_the_entity_is_not_read_as_the_cause_of_its_incident() -> None:
+    assert build("the last time checkout was the root cause", ("checkoutservice", "Service", "checkout")) is None
+    got = build("what caused the last checkout incident?", ("checkoutservice", "Service", "checkout"))
+    assert got is not None and "MATCH (x)-[:CAUSED_BY]->(c)" in got[0]
+    got = build("what was the last incident caused by redis-cart?", ("redis-cart", "Datastore", "redis-cart"))
+    assert got is not None and got[0].startswith("MATCH (x:Incident)-[:CAUSED_BY]->(a:Datastore {id: $anchor})")
