@@ -59,7 +59,8 @@ _OTHER_ASKS = re.compile(
 )
 """Another extreme, an aggregate or a comparison ("which service had the most incidents in March?", "incidents per
 month"): the explained check would take them as explained by this module's ORDER BY or count; no reading here."""
-_PLURAL = re.compile(r"\b(?:incidents|outages|problems|issues)\b", re.I)
+_PLURAL = re.compile(r"\b(?:incidents|outages)\b", re.I)
+"""A plural that counts ("the last incidents": how many?); "last had problems" or "issues" is no count."""
 _CAUSED_BY = re.compile(r"\b(?:caused by|because of|due to)\s*$", re.I)
 _UNREAD_TIME = re.compile(
     r"\b(?:recent(?:ly)?|lately|ago|tonight|tomorrow|weekend|night|morning|evening|shift|sprint|quarter|next|upcoming|"
