@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -50,6 +51,7 @@ from opsgraph.rag.pair import compose_pair
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
+from opsgraph.rag.timed import TimedQuestion, compose_timed, render_timed, span_query
 from opsgraph.rag.topk import compose_topk
 from opsgraph.rag.trace import Trace
 from opsgraph.rag.verify import Verdict, verify_query
@@ -122,8 +124,11 @@ class Answerer:
         linker: EntityLinker | None = None,
         risk: RiskSource | None = None,
         skip_types: Sequence[str] = (),
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock`: epoch seconds of now, which "this year" and "last week" are read against (tests pass a fixed one)."""
         self.store = store
+        self.clock = clock
         self.schema = schema
         self.linker = linker
         self.risk_source = risk
@@ -616,6 +621,9 @@ class Answerer:
         if built is None and not anchors:
             built = compose_topk(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=self.value_index(), refusals=why)
         if built is None:
+            built = compose_timed(question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon,
+                                  values=self.value_index(), now=self.clock(), refusals=why)  # fmt: skip
+        if built is None:
             if why:
                 with trace.stage("compose") as stage:
                     stage.detail = {"refused": why}
@@ -625,6 +633,8 @@ class Answerer:
         with trace.stage("compose") as stage:
             rows = list(self.store.query(built.cypher, built.params, limit=1000, timeout_ms=5_000).rows)
             stage.detail = {"cypher": built.cypher, "params": built.params, "rows": len(rows), **built.parts}
+        if isinstance(built.parts.get("timed"), TimedQuestion):
+            return self._timed(built.parts["timed"], built, rows, trace)
         if shape.shape == "yesno" and built.parts.get("anchor") is not None and built.parts.get("edge") and not built.negated:
             # "Is Rachel Kim on call?": a yes/no about the entity named, with what makes it yes. The query walks the
             # one relation the question names from that entity, so finding nothing is the answer "no".
@@ -641,6 +651,20 @@ class Answerer:
         if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated:
             return None
         return self.render(shape, rows, built.cypher, built.params)
+
+    def _timed(self, read: TimedQuestion, built: Composed, rows: Sequence[Mapping[str, Any]], trace: Trace) -> Outcome | None:
+        """A question about when or in which order (`timed.py`): the rows under a header saying the window used; an
+        abstention when the window lies outside the times the store holds; None when nothing was found."""
+        found = self.store.query(span_query(read.timeline), limit=1, timeout_ms=5_000).rows
+        span = (str(found[0]["first"]) if found and found[0].get("first") else None, str(found[0]["last"]) if found and found[0].get("last") else None)
+        rendered, why = render_timed(read, rows, span, self.names.display)
+        if why is not None:
+            with trace.stage("timed") as stage:
+                stage.detail = {"refused": why, "span": list(span)}
+            return self.abstain([], [why])
+        if rendered is None:
+            return None
+        return Outcome(rendered, "rows", rows=[dict(r) for r in rows], cypher=built.cypher, params=dict(built.params))
 
     # -- impact and dependency wording ------------------------------------------------------------
     def impact(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None, *, between: bool = False) -> Outcome | None:
