@@ -20,6 +20,9 @@ instead, under the repetition guard, a time budget and the citation check.
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -50,6 +53,7 @@ from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, se
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.spelled import misspelt
+from opsgraph.rag.timed import TimedQuestion, compose_timed, render_timed, span_query
 from opsgraph.rag.topk import compose_topk
 from opsgraph.rag.trace import Trace
 from opsgraph.rag.verify import Verdict, verify_query
@@ -107,6 +111,10 @@ class Outcome:
     source_ids: list[str] | None = None
 
 
+_LINK_MEMO = 32
+"""How many questions' links an Answerer keeps (each step of one question asks again)."""
+
+
 class Answerer:
     """The steps of answering that no model takes part in; one per data version (see `app/ask.py`)."""
 
@@ -118,8 +126,11 @@ class Answerer:
         linker: EntityLinker | None = None,
         risk: RiskSource | None = None,
         skip_types: Sequence[str] = (),
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock`: epoch seconds of now, which "this year" and "last week" are read against (tests pass a fixed one)."""
         self.store = store
+        self.clock = clock
         self.schema = schema
         self.linker = linker
         self.risk_source = risk
@@ -131,6 +142,10 @@ class Answerer:
         self._present: list[str] | None = None
         self._team_words: dict[str, set[str]] | None = None
         self._phrases: ValuePhrases | None = None
+        # Each step links the question anew (shape, compose, impact, paging...): the links of the last few questions,
+        # so one question is linked once. Valid for this Answerer's life (one data version).
+        self._link_memo: OrderedDict[str, tuple[LinkedEntity, ...]] = OrderedDict()
+        self._link_lock = threading.Lock()
 
     # -- shape and entities -------------------------------------------------------------
     def shape(self, question: str) -> QuestionShape:
@@ -151,7 +166,17 @@ class Answerer:
     def links(self, question: str) -> list[LinkedEntity]:
         if self.linker is None:
             return []
-        return [x for x in self.linker.link(question) if x.node_type in self.schema.nodes and x.node_type not in self._skip]
+        with self._link_lock:
+            hit = self._link_memo.get(question)
+            if hit is not None:
+                self._link_memo.move_to_end(question)
+                return list(hit)
+        found = tuple(x for x in self.linker.link(question) if x.node_type in self.schema.nodes and x.node_type not in self._skip)
+        with self._link_lock:
+            self._link_memo[question] = found
+            while len(self._link_memo) > _LINK_MEMO:
+                self._link_memo.popitem(last=False)
+        return list(found)
 
     # -- paging -----------------------------------------------------------------------------
     def _oncall_edge(self) -> tuple[str, str] | None:
@@ -599,6 +624,9 @@ class Answerer:
         if built is None:
             why += [f"{m.word!r} may be {' or '.join(self.names.display(n) for n in m.candidates)}: name one" for m in misspelt(self.linker, question)]
         if built is None:
+            built = compose_timed(question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon,
+                                  values=self.value_index(), now=self.clock(), refusals=why)  # fmt: skip
+        if built is None:
             if why:
                 with trace.stage("compose") as stage:
                     stage.detail = {"refused": why}
@@ -608,6 +636,8 @@ class Answerer:
         with trace.stage("compose") as stage:
             rows = list(self.store.query(built.cypher, built.params, limit=1000, timeout_ms=5_000).rows)
             stage.detail = {"cypher": built.cypher, "params": built.params, "rows": len(rows), **built.parts}
+        if isinstance(built.parts.get("timed"), TimedQuestion):
+            return self._timed(built.parts["timed"], built, rows, trace)
         if shape.shape == "yesno" and built.parts.get("anchor") is not None and built.parts.get("edge") and not built.negated:
             # "Is Rachel Kim on call?": a yes/no about the entity named, with what makes it yes. The query walks the
             # one relation the question names from that entity, so finding nothing is the answer "no".
@@ -655,6 +685,20 @@ class Answerer:
             return None
         kept = [k for k, (a, b) in enumerate(spans) if not any(a < p.end and p.start < b for p in got.phrases)]
         return PhrasedLinks(got.question, got.values, ([links[k] for k in kept], [anchors[k] for k in kept]))
+
+    def _timed(self, read: TimedQuestion, built: Composed, rows: Sequence[Mapping[str, Any]], trace: Trace) -> Outcome | None:
+        """A question about when or in which order (`timed.py`): the rows under a header saying the window used; an
+        abstention when the window lies outside the times the store holds; None when nothing was found."""
+        found = self.store.query(span_query(read.timeline), limit=1, timeout_ms=5_000).rows
+        span = (str(found[0]["first"]) if found and found[0].get("first") else None, str(found[0]["last"]) if found and found[0].get("last") else None)
+        rendered, why = render_timed(read, rows, span, self.names.display)
+        if why is not None:
+            with trace.stage("timed") as stage:
+                stage.detail = {"refused": why, "span": list(span)}
+            return self.abstain([], [why])
+        if rendered is None:
+            return None
+        return Outcome(rendered, "rows", rows=[dict(r) for r in rows], cypher=built.cypher, params=dict(built.params))
 
     # -- impact and dependency wording ------------------------------------------------------------
     def impact(self, question: str, shape: QuestionShape, trace: Trace, refusals: list[str] | None = None, *, between: bool = False) -> Outcome | None:

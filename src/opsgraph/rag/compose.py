@@ -51,7 +51,7 @@ _THROUGH_OTHERS = re.compile(r"\b(?:indirect\w*|transitive\w*|eventually|ultimat
 """Words asking for a dependency followed through others (a failure's words are `FAILURE`)."""
 _EVERYONE = re.compile(r"\b(?:everyone|everybody|anyone|anybody|people|persons?)\b", re.I)
 """Words for people of no named type ("list everyone on call"): the schema's person type is asked for."""
-_SUPERLATIVE = re.compile(r"\b(most|least|highest|lowest|largest|smallest|biggest|longest|shortest|top|latest|last|first|newest|oldest|recent\w*|ever|average|mean|total|sum|per|each|every|both|either|also|other|only|than|more|fewer|less|before|after|since|between|during|ago|today|yesterday|week|month|year)\b", re.I)
+_SUPERLATIVE = re.compile(r"\b(most|least|highest|lowest|largest|smallest|biggest|longest|shortest|top|latest|last|first|newest|oldest|earliest|recent\w*|ever|average|mean|total|sum|per|each|every|both|either|also|other|only|than|more|fewer|less|before|after|since|between|during|ago|today|yesterday|week|month|year)\b", re.I)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -657,22 +658,8 @@ class ArcadeDBStore:
                         continue
                     t.command("sql", f"CREATE PROPERTY `{name}`.`{pname}` IF NOT EXISTS {engine_type}")
                 t.command("sql", f"CREATE PROPERTY `{name}`.`_hash` IF NOT EXISTS STRING")
-                if kind == "VERTEX":
-                    t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`id`) UNIQUE")
-                else:
-                    # At most one edge of a type between two nodes, held by the engine: two writers (processes on one
-                    # server, threads) that both find an edge absent cannot both create it; the loser retries.
-                    t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`@out`, `@in`) UNIQUE")
-                for pname, pspec in props.items():
-                    if pname == "id":
-                        continue
-                    if pspec.indexed:
-                        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) NOTUNIQUE")
-                    if pspec.fulltext and pspec.type is PropertyType.STRING:
-                        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) FULL_TEXT")
-                    if pspec.type is PropertyType.VECTOR:
-                        meta = json.dumps({"dimensions": pspec.dimensions, "similarity": pspec.similarity.upper()})
-                        t.command("sql", f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) LSM_VECTOR METADATA {meta}")
+                for index in _schema_indexes(name, kind, props):
+                    t.command("sql", index.statement)
         if conflicts:
             raise StoreError("the schema does not match the store:\n  " + "\n  ".join(conflicts))
         self._schema = schema
@@ -683,7 +670,18 @@ class ArcadeDBStore:
         if raw is None or raw != schema.model_dump_json(by_alias=True):
             return False
         kinds = self._type_kinds()
-        return all(kinds.get(name) == "vertex" for name in schema.nodes) and all(kinds.get(name) == "edge" for name in schema.edges)
+        if not (all(kinds.get(name) == "vertex" for name in schema.nodes) and all(kinds.get(name) == "edge" for name in schema.edges)):
+            return False
+        # An index dropped by hand (or lost) is created again: every index the schema asks for must be live.
+        rows, _ = self.transport.query("sql", "SELECT typeName, properties, indexType FROM schema:indexes", None, None)
+        live = {(str(r.get("typeName")), tuple((r.get("properties") or [[]])[0]), str(r.get("indexType"))) for r in rows}
+        wanted = [
+            index.key
+            for kind, types in (("VERTEX", schema.nodes), ("EDGE", schema.edges))
+            for name, spec in types.items()
+            for index in _schema_indexes(name, kind, spec.stored_properties() if kind == "VERTEX" else dict(spec.properties))  # type: ignore[union-attr]
+        ]
+        return all(key in live for key in wanted)
 
     def stored_schema(self) -> GraphSchema | None:
         """The schema last applied to this store, if any."""
@@ -1442,3 +1440,33 @@ def _decode_bucket(row: Mapping[str, Any]) -> Bucket:
     for a in (ts, vals, labels):
         a.flags.writeable = False  # shared through the cache
     return Bucket(str(row.get("node")), features, ts, vals, labels)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """One index the schema asks for: how the engine lists it (`key`) and the statement that creates it."""
+
+    key: tuple[str, tuple[str, ...], str]
+    statement: str
+
+
+def _schema_indexes(name: str, kind: str, props: Mapping[str, Any]) -> list[_Index]:
+    """The indexes of one schema type (`kind` VERTEX or EDGE), in creation order: ensure_schema creates them and its
+    shortcut checks that each is live."""
+    if kind == "VERTEX":
+        out = [_Index((name, ("id",), "LSM_TREE"), f"CREATE INDEX IF NOT EXISTS ON `{name}` (`id`) UNIQUE")]
+    else:
+        # At most one edge of a type between two nodes, held by the engine: two writers (processes on one server,
+        # threads) that both find an edge absent cannot both create it; the loser retries.
+        out = [_Index((name, ("@out", "@in"), "LSM_TREE"), f"CREATE INDEX IF NOT EXISTS ON `{name}` (`@out`, `@in`) UNIQUE")]
+    for pname, pspec in props.items():
+        if pname == "id":
+            continue
+        if pspec.indexed:
+            out.append(_Index((name, (pname,), "LSM_TREE"), f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) NOTUNIQUE"))
+        if pspec.fulltext and pspec.type is PropertyType.STRING:
+            out.append(_Index((name, (pname,), "FULL_TEXT"), f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) FULL_TEXT"))
+        if pspec.type is PropertyType.VECTOR:
+            meta = json.dumps({"dimensions": pspec.dimensions, "similarity": pspec.similarity.upper()})
+            out.append(_Index((name, (pname,), "LSM_VECTOR"), f"CREATE INDEX IF NOT EXISTS ON `{name}` (`{pname}`) LSM_VECTOR METADATA {meta}"))
+    return out

@@ -2,34 +2,24 @@
 comparison of one of its number or date properties with a number ("opened before 1950", "more than 600 pages", "born
 between 1920 and 1929"), or cut at the k largest or smallest ("the two oldest publishers"), is answered from the schema's property types and descriptions; a comparison whose property no
 word names, or one that comes with a word the query does not explain, is abstained from.
-One module-scoped home; a hashing embedder stands in for MiniLM so the module stays fast.
+The session's shared home (conftest.py); a hashing embedder stands in for MiniLM so the module stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings
+from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-from opsgraph.embed.fake import HashingEmbedder
-
-ESTATE = Path(__file__).resolve().parents[2] / "fixtures" / "library_estate"
 
 
 @pytest.fixture(scope="module")
-def ask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    settings = Settings(home=tmp_path_factory.mktemp("library") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
-    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
-        og.ingest(ESTATE)
-        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
-        schema = og.schema()
-        yield lambda q: asker.ask(q, schema, use_cache=False)
-        asker.close()
-
+def ask(library_graph: tuple[OpsGraph, AskService]) -> Any:
+    og, asker = library_graph
+    schema = og.schema()
+    return lambda q: asker.ask(q, schema, use_cache=False)
 
 def test_a_number_property_compared_is_answered(ask: Any) -> None:
     opened = ask("Which branches opened before 1950?")

@@ -2,21 +2,19 @@
 sample estate is right or abstains on it.
 
 Why: the verifier, the composed one-step queries and the quote rules were tuned on this set (never on the blind
-sets); this holds them to it. One module-scoped home with the sample estate and its runbooks, in the real embedded
+sets); this holds them to it. The session's shared home (conftest.py) with the sample estate and its runbooks, in the real embedded
 store (a hashing embedder stands in for MiniLM so the test stays fast: runbooks are found by full-text and vector
 search all the same). The figures are printed; the bars are the issue's goals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings, sample_estate_path
+from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-from opsgraph.embed.fake import HashingEmbedder
 from opsgraph.rag.evaluate import load_questions, run_eval
 from opsgraph.store.cypher_guard import is_read_only
 
@@ -31,14 +29,8 @@ ITEMS3 = load_questions(QUESTIONS.with_name("ops_questions_dev3.yaml"))
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OpsGraph, AskService]]:
-    settings = Settings(home=tmp_path_factory.mktemp("dev") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
-    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
-        og.ingest(sample_estate_path())
-        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
-        yield og, asker
-        asker.close()
-
+def home(sample_graph: tuple[OpsGraph, AskService]) -> tuple[OpsGraph, AskService]:
+    return sample_graph
 
 def test_the_set_has_everyday_and_unanswerable_questions() -> None:
     answerable = [q for q in ITEMS if q.answerable]
@@ -124,14 +116,18 @@ def test_third_set_gold_is_true_and_answers_are_right_or_abstained(home: tuple[O
 # - dev5 (everyday wording: incidents by title words, greetings, "the most", yes/no about two entities, durations,
 #   yes/no properties): written before the answering changes it led to;
 # - dev7 (on-call): written by its helper before the rules of `rag/oncall.py` and then used to check them;
-# - dev8 (a team by one bare word: "owned by payments", "the catalog folks"): written before `rag/contexted.py`.
+# - dev8 (a team by one bare word: "owned by payments", "the catalog folks"): written before `rag/contexted.py`;
+# - dev11 (incidents by time and order: "the last incident on checkout", "in March", "this year"): written before
+#   `rag/timed.py`; its "this year" golds hold while the system clock is in 2026 (the sample's incidents' year).
 GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev4.yaml": (90, 10),
     "blind/ops_questions_b2.yaml": (80, 12),
+    "blind/ops_questions_b3.yaml": (100, 14),
     "dev/ops_questions_dev5.yaml": (30, 5),
     "dev/ops_questions_dev7_oncall.yaml": (46, 6),
     "dev/ops_questions_dev8_links.yaml": (20, 0),
     "dev/ops_questions_dev10_words.yaml": (40, 6),
+    "dev/ops_questions_dev11_time.yaml": (42, 7),
 }
 
 

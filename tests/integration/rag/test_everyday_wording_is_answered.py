@@ -1,31 +1,24 @@
 """Everyday wordings `ask` used to abstain from (dev5), on the sample estate in the real embedded store, now answered
 right, each by a query that explains every word, and a near miss of each still abstained: an incident named by words
 of its title ("the ledger disk full incident"), greetings and chat markers ("hey", "btw"), "the most" of a relation
-(a count per node, ties kept), a yes/no about two entities and one relation. One module-scoped home; a hashing
+(a count per node, ties kept), a yes/no about two entities and one relation. The session's shared home (conftest.py); a hashing
 embedder stands in for MiniLM."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings, sample_estate_path
+from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-from opsgraph.embed.fake import HashingEmbedder
 
 
 @pytest.fixture(scope="module")
-def ask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    settings = Settings(home=tmp_path_factory.mktemp("everyday") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
-    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
-        og.ingest(sample_estate_path())
-        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
-        schema = og.schema()
-        yield lambda q: asker.ask(q, schema, use_cache=False)
-        asker.close()
-
+def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
+    og, asker = sample_graph
+    schema = og.schema()
+    return lambda q: asker.ask(q, schema, use_cache=False)
 
 def _ids(answer: Any) -> set[Any]:
     return {r.get("id") for r in answer.rows or []}

@@ -2,30 +2,23 @@
 right, each by a query that explains every word: an either-way idiom ("directly or not") read as a walk through
 others, the asker's "do I use for" read away from the dependency edge, a question over a whole type with no entity
 named, a dependency followed to a target type ("end up relying on"), a value naming its type ("the sev1s"), a property
-of one entity's edges ("shift end"). One module-scoped home; a hashing embedder stands in for MiniLM."""
+of one entity's edges ("shift end"). The session's shared home (conftest.py); a hashing embedder stands in for MiniLM."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings, sample_estate_path
+from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-from opsgraph.embed.fake import HashingEmbedder
 
 
 @pytest.fixture(scope="module")
-def ask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    settings = Settings(home=tmp_path_factory.mktemp("shapes") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
-    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
-        og.ingest(sample_estate_path())
-        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
-        schema = og.schema()
-        yield lambda q: asker.ask(q, schema, use_cache=False)
-        asker.close()
-
+def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
+    og, asker = sample_graph
+    schema = og.schema()
+    return lambda q: asker.ask(q, schema, use_cache=False)
 
 def _ids(answer: Any) -> set[Any]:
     return {r.get("id") for r in answer.rows or []}

@@ -6,20 +6,18 @@ the cart service?", "if kafka dies who is impacted?", "what sits downstream of t
 service outage take down?", "is the catalog service a dependency of checkout?" were all "I can't answer that"; a
 generic noun ("redis") must cover every entity it names, never one picked silently; a failure of something the
 graph does not hold ("stripe", "a load balancer") must be abstained from, not answered by a runbook that mentions
-the words. One module-scoped home; a hashing embedder stands in for MiniLM so the module stays fast.
+the words. The session's shared home (conftest.py); a hashing embedder stands in for MiniLM so the module stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings, sample_estate_path
+from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-from opsgraph.embed.fake import HashingEmbedder
 from opsgraph.rag.evaluate import load_questions, run_eval
 from opsgraph.store.cypher_guard import is_read_only
 
@@ -27,14 +25,8 @@ SET = Path(__file__).resolve().parents[2] / "fixtures" / "dev" / "ops_questions_
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OpsGraph, AskService]]:
-    settings = Settings(home=tmp_path_factory.mktemp("impact") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
-    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
-        og.ingest(sample_estate_path())
-        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
-        yield og, asker
-        asker.close()
-
+def home(sample_graph: tuple[OpsGraph, AskService]) -> tuple[OpsGraph, AskService]:
+    return sample_graph
 
 @pytest.fixture(scope="module")
 def ask(home: tuple[OpsGraph, AskService]) -> Any:

@@ -5,31 +5,24 @@ of the team's contact; "What triggered INC-x" answered the cause instead of the 
 list instead of a yes/no about X (and abstained when X is not on call); "if X fails, which teams are affected?" was
 abstained from; a property named in several words ("status page", "pager schedule") or by a word the schema declares
 for it ("mailing list", "based") was abstained from or answered by a quote; the timeout of one service for another was
-abstained from. One module-scoped home; a hashing embedder stands in for MiniLM so the module stays fast.
+abstained from. The session's shared home (conftest.py); a hashing embedder stands in for MiniLM so the module stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings, sample_estate_path
+from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-from opsgraph.embed.fake import HashingEmbedder
 
 
 @pytest.fixture(scope="module")
-def ask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    settings = Settings(home=tmp_path_factory.mktemp("misses") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
-    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
-        og.ingest(sample_estate_path())
-        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
-        schema = og.schema()
-        yield lambda q: asker.ask(q, schema, use_cache=False)
-        asker.close()
-
+def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
+    og, asker = sample_graph
+    schema = og.schema()
+    return lambda q: asker.ask(q, schema, use_cache=False)
 
 def _column(answer: Any, col: str) -> set[Any]:
     return {r.get(col) for r in answer.rows or []}

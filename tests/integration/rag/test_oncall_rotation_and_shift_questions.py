@@ -4,33 +4,26 @@ and a near miss (another time, someone not on call, data the estate lacks) is st
 Why: issue 14 found on-call and paging questions answered about 0.58 of the time; the misses were the on-call
 edge's own properties (shift end through ownership, a person's rotation), what a person is on call for (the teams
 they cover own it), a rotation value named without a paging word ("who is primary for ..."), "covers the pager",
-escalation past the primary, "is anyone on call for X" and the on-call person's e-mail. One module-scoped home; a
+escalation past the primary, "is anyone on call for X" and the on-call person's e-mail. The session's shared home (conftest.py); a
 hashing embedder stands in for MiniLM and the runbooks are
 left out (graph questions only) so the module stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings, sample_estate_path
+from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-from opsgraph.embed.fake import HashingEmbedder
 
 
 @pytest.fixture(scope="module")
-def ask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    settings = Settings(home=tmp_path_factory.mktemp("oncall") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
-    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
-        og.ingest(sample_estate_path(), documents=False)  # graph questions only: no runbooks needed
-        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
-        schema = og.schema()
-        yield lambda q: asker.ask(q, schema, use_cache=False)
-        asker.close()
-
+def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
+    og, asker = sample_graph
+    schema = og.schema()
+    return lambda q: asker.ask(q, schema, use_cache=False)
 
 def _column(answer: Any, col: str) -> set[Any]:
     return {r.get(col) for r in answer.rows or []}

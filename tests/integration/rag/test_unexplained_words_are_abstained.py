@@ -3,34 +3,24 @@ query explains is abstained from, naming the word, instead of being answered by 
 
 Why: "Who has had Dune out?" was answered with Dune's author (WROTE is the only edge from a person type to books
 that compose picked), as sure-looking as a right answer. The same questions with the relation named are answered.
-One module-scoped home; a hashing embedder stands in for MiniLM so the module stays fast.
+The session's shared home (conftest.py); a hashing embedder stands in for MiniLM so the module stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph, Settings
+from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-from opsgraph.embed.fake import HashingEmbedder
-
-ESTATE = Path(__file__).resolve().parents[2] / "fixtures" / "library_estate"
 
 
 @pytest.fixture(scope="module")
-def ask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    settings = Settings(home=tmp_path_factory.mktemp("library") / "home", embed={"provider": "none"}, cache={"backend": "none"}, memory={"backend": "none"})
-    with OpsGraph(settings, embedder=HashingEmbedder(dims=256)) as og:
-        og.ingest(ESTATE)
-        asker = AskService(og.store, settings, embedder=og.embedder, llm=None)
-        schema = og.schema()
-        yield lambda q: asker.ask(q, schema, use_cache=False)
-        asker.close()
-
+def ask(library_graph: tuple[OpsGraph, AskService]) -> Any:
+    og, asker = library_graph
+    schema = og.schema()
+    return lambda q: asker.ask(q, schema, use_cache=False)
 
 def test_a_relation_the_question_does_not_name_is_not_guessed(ask: Any) -> None:
     a = ask("Who has had Dune out?")

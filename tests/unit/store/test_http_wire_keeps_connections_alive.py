@@ -3,6 +3,7 @@ the server closed while idle is replaced, each request arrives in one piece, and
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -20,13 +21,20 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     connections: ClassVar[set[int]] = set()
     close_after: ClassVar[bool] = False
+    # One number per accepted connection (the handler is made once per connection). Not `id(self.connection)`: a
+    # closed socket's object is freed, and the next connection's may get the same id (the test then saw 1 connection).
+    numbers: ClassVar[itertools.count[int]] = itertools.count()
+
+    def setup(self) -> None:
+        super().setup()
+        self.number = next(type(self).numbers)
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
         if self.path == "/slow":
             time.sleep(1.0)
-        type(self).connections.add(id(self.connection))
-        out = json.dumps({"conn": id(self.connection), "got": json.loads(body), "auth": self.headers.get("authorization")}).encode()
+        type(self).connections.add(self.number)
+        out = json.dumps({"conn": self.number, "got": json.loads(body), "auth": self.headers.get("authorization")}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(out)))
