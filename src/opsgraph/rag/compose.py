@@ -132,6 +132,9 @@ def compose(
     words = tokens(masked)
     person = person_type(schema)
     want = shape.wants_type
+    if shape.shape == "person" and person is not None and want != person and _NEGATION.search(masked) and re.match(r"^\s*who\b", question, re.I):
+        # "Who hasn't responded to any incident?" asks for people ("any incident" names what they lack).
+        want = person
     if want is None and anchor is None and person is not None and _EVERYONE.search(masked):
         want = person  # "list everyone currently on call": the people the relation joins
 
