@@ -188,6 +188,11 @@ def compose(
         return None
     edge = edges[0] if edges else None
     negated = bool(_NEGATION.search(masked))
+    first_negation = _NEGATION.search(masked)
+    if first_negation is not None and any(_word_at(masked, w) > first_negation.start() for w, _ in named):
+        # "Which incidents were not caused by a deploy?": a value named after the negation may be what it negates;
+        # the relation's absence with the value as a filter would answer another question.
+        return None
     types_named = _types_named(words, schema, anchor)
     if want is None and len(types_named) == 1:
         want = types_named[0]  # "Is there a runbook for X?": the type named is the answer's

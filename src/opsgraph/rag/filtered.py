@@ -44,7 +44,7 @@ from typing import Any
 from opsgraph.rag.compare import comparison, described_words, named_property
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.explained import _STATE_VERBS, QueryFacts, unexplained_words
-from opsgraph.rag.lexicon import FILLER, Lexicon, inflections, tokens, type_forms
+from opsgraph.rag.lexicon import FILLER, Lexicon, inflections, plain_relation_words, tokens, type_forms
 from opsgraph.rag.shape import QuestionShape, person_type
 from opsgraph.schema import GraphSchema
 
@@ -64,7 +64,11 @@ _BETWEEN_NEGATION_AND_VALUE = frozenset(
 )
 """Words that may stand between a negation and the value it negates ("not written in Go", "aren't tier critical")."""
 _BEFORE_RELATED = frozenset("a an any single one the".split())
+_AFTER_RELATED = frozenset("to by for with from anything anyone anybody ever yet".split())
+"""Words after a relation lacked that ask nothing more ("has never borrowed anything", "no one has responded to yet")."""
 _NUMBER_TYPES = ("integer", "float")
+_GROUPED = re.compile(r"\b(?:per|each|every|broken down|break(?:down| down)|grouped|group by|by (?:team|type|tier|language|kind))\b", re.I)
+"""Words asking for one figure per group: not one aggregate over the set."""
 
 
 def compose_filtered(
@@ -83,10 +87,17 @@ def compose_filtered(
     if shape.shape in ("risk", "path", "yesno") or shape.wants_value:
         return None
     if shape.shape == "page":
-        if anchors or not _NEGATION.search(question):
+        if anchors:
             return None
-        # "teams without an on-call person" names on-call people as what the teams lack, not as whom to page.
-        shape = QuestionShape("list", None, False, "a set lacking on-call people")
+        if any(w in _FUNCTIONS for w in tokens(question)):
+            # "the average page count across the catalogue": a property named "pages", nobody to page.
+            shape = QuestionShape("value", None, True, "an aggregate, not paging")
+        elif _NEGATION.search(question):
+            # "teams without an on-call person" names on-call people as what the teams lack, not as whom to page.
+            shape = QuestionShape("list", None, False, "a set lacking on-call people")
+        else:
+            return None
+    question = plain_relation_words(question)  # "taken out" → "borrowed" (offsets kept)
     if len({a.node_id for a in anchors}) > 1:
         return None
     masked = question
@@ -100,6 +111,8 @@ def compose_filtered(
     negations = list(_NEGATION.finditer(masked))
     if not any(w in _FUNCTIONS for w in words) and not negations and compared is None:
         return None
+    if _GROUPED.search(masked):
+        return None  # "average SLO per team" is one figure for each team, not one over every service
     wants_property = compared is not None or any(w in _FUNCTIONS for w in words)
     target, prop, prop_words = _target_and_property(outside, shape, anchors, schema, lexicon, wants_property)
     if target is None:
@@ -164,18 +177,27 @@ def compose_filtered(
             # base would then require; never read as "owned by nobody".
             return None
         absent.append(pattern)
-        explained_extra |= set(lacked_words) | {w for w in tokens(m.group(0))}
+        explained_extra |= set(lacked_words) | _AFTER_RELATED
         blanked = blanked[: m.start()] + " " * (span_end - m.start()) + blanked[span_end:]
     if function is None and compared is None and not negated_values and not absent:
         return None
+    if not anchors:
+        # The set's type is given to the base; its words may also be relation words ("members" for MEMBER_AT).
+        for w in set(tokens(blanked)) & type_forms(target):
+            blanked = _blank(blanked, w)
     base_shape = QuestionShape("list", target, False, "filtered set")
     base = compose(blanked, base_shape, anchors, [], schema=schema, lexicon=lexicon, values=values, present_edges=present_edges)
     if base is None or base.negated or base.parts.get("bridge") or base.parts.get("target") != target:
         return None
+    if base.parts.get("edge") and base.parts.get("anchor") is None:
+        return None  # a relation walked to no entity named: the set is more than a type and its values
     head, sep, _ = base.cypher.partition(" RETURN ")
     if not sep or "*" in head or "(o:" in head or f"(x:{target})" not in head:
         return None
-    for p, _w in negated_values:
+    walked = base.parts.get("edge")
+    for p, w in negated_values:
+        if walked and any(h.on_edge and h.owner == walked for k in inflections(w) for h in values.get(k, ())):
+            return None  # "not critical dependencies of X": the word may negate the relation's own value
         bound = base.params.get(f"v_{p}")
         if not (set(bound) if isinstance(bound, list) else {bound}) <= negated_hits.get(p, set()):
             return None  # the base filters the property on another value too ("high tier, not critical")
@@ -355,7 +377,12 @@ def _lacked_relation(
         i += 1
     if not edge_words and type_word is None:
         return None
-    rest = [w for w in tokens(text[end:]) if w not in _BEFORE_RELATED and w not in ("to", "by", "for", "with")]
+    for t in re.finditer(r"[A-Za-z0-9]+", text[end:]):
+        if t.group(0).lower() not in _AFTER_RELATED:
+            break
+        end += t.end()  # "never borrowed anything", "no runbook yet": words that ask nothing more
+        break
+    rest = [w for w in tokens(text[end:]) if w not in _BEFORE_RELATED and w not in _AFTER_RELATED]
     if rest and rest[0] not in FILLER:
         return None  # "no incidents last month", "not caused by a deploy": the negation's words go on beyond the relation
     edges = [e for e in schema.edges if present_edges is None or e in present_edges]
