@@ -186,7 +186,10 @@ def compose_filtered(
         for w in set(tokens(blanked)) & type_forms(target):
             blanked = _blank(blanked, w)
     base_shape = QuestionShape("list", target, False, "filtered set")
-    base = compose(blanked, base_shape, anchors, [], schema=schema, lexicon=lexicon, values=values, present_edges=present_edges)
+    base_why: list[str] = []
+    base = compose(blanked, base_shape, anchors, [], schema=schema, lexicon=lexicon, values=values, present_edges=present_edges, refusals=base_why)
+    if refusals is not None:
+        refusals += [f"the {function or 'filtered'} set: {w}" for w in base_why]
     if base is None or base.negated or base.parts.get("bridge") or base.parts.get("target") != target:
         return None
     if base.parts.get("edge") and base.parts.get("anchor") is None:
