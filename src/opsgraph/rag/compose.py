@@ -260,6 +260,16 @@ def compose(
             forward = want in froms  # the wanted nodes are the edge's subjects ("which services depend ...")
             if not (want in froms or want in tos):
                 return None
+            subject = re.search(r"\b(?:nobody|nothing|no one|none|no \w+)\s+(\w+)(?:\s+(\w+))?", masked, re.I)
+            if negated and want in froms and want in tos and subject is not None and {str(g).lower() for g in subject.groups()} & set(edge_cues):
+                # "Which services does nobody depend on?": the negated subject depends; the wanted nodes are the objects.
+                forward = False
+            nouns = [w for w in edge_cues if re.fullmatch(r"dependenc(?:y|ies)|dependents?|upstream|downstream", w)]
+            if want in froms and want in tos and nouns:
+                # "Which services have no dependents?": dependents need the wanted nodes; dependencies are needed by them.
+                if len({w[:10] for w in nouns}) > 1 or any(w.startswith(("upstream", "downstream")) for w in nouns):
+                    return None
+                forward = nouns[0].startswith("dependenc")
         else:
             can_out = anchor.node_type in froms
             can_in = anchor.node_type in tos

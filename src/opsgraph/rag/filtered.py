@@ -202,7 +202,7 @@ def compose_filtered(
         if walked and any(h.on_edge and h.owner == walked for k in inflections(w) for h in values.get(k, ())):
             return None  # "not critical dependencies of X": the word may negate the relation's own value
         bound = base.params.get(f"v_{p}")
-        if not (set(bound) if isinstance(bound, list) else {bound}) <= negated_hits.get(p, set()):
+        if not {str(b).lower() for b in (bound if isinstance(bound, list) else [bound])} <= {v.lower() for v in negated_hits.get(p, set())}:
             return None  # the base filters the property on another value too ("high tier, not critical")
         plain = f"x.{p} = $v_{p}"
         listed = f"x.{p} IN $v_{p}"
