@@ -264,12 +264,12 @@ def compose(
             if negated and want in froms and want in tos and subject is not None and {str(g).lower() for g in subject.groups()} & set(edge_cues):
                 # "Which services does nobody depend on?": the negated subject depends; the wanted nodes are the objects.
                 forward = False
-            nouns = [w for w in edge_cues if re.fullmatch(r"dependenc(?:y|ies)|dependents?|upstream|downstream", w)]
-            if want in froms and want in tos and nouns:
+            kind_nouns = [w for w in edge_cues if re.fullmatch(r"dependenc(?:y|ies)|dependents?|upstream|downstream", w)]
+            if want in froms and want in tos and kind_nouns:
                 # "Which services have no dependents?": dependents need the wanted nodes; dependencies are needed by them.
-                if len({w[:10] for w in nouns}) > 1 or any(w.startswith(("upstream", "downstream")) for w in nouns):
+                if len({w[:10] for w in kind_nouns}) > 1 or any(w.startswith(("upstream", "downstream")) for w in kind_nouns):
                     return None
-                forward = nouns[0].startswith("dependenc")
+                forward = kind_nouns[0].startswith("dependenc")
         else:
             can_out = anchor.node_type in froms
             can_in = anchor.node_type in tos
