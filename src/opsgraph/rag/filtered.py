@@ -84,8 +84,12 @@ def compose_filtered(
     refusals: list[str] | None = None,
 ) -> Composed | None:
     """The aggregated, compared or negated filtered-set query of `question`, or None (see the module docstring)."""
-    if shape.shape in ("risk", "path", "yesno") or shape.wants_value:
+    if shape.shape in ("risk", "path", "yesno"):
         return None
+    if shape.wants_value:
+        if not any(w in _FUNCTIONS for w in tokens(question)):
+            return None
+        shape = QuestionShape("value", None, True, "how long ... on average: an aggregate")
     if shape.shape == "page":
         if anchors:
             return None
@@ -127,7 +131,10 @@ def compose_filtered(
     parts: dict[str, Any] = {}
     function: str | None = None
     if prop is not None:
-        for w in [*prop_words, *(w for w in words if w in _STATE_VERBS)]:
+        description = spec.properties[prop].description or ""
+        # "the average time to resolve": a number computed from two times of the node (its description names them).
+        timed = any(q != prop and spec.properties[q].type.value in ("datetime", "date") and q in description for q in spec.properties)
+        for w in [*prop_words, *(w for w in words if w in _STATE_VERBS or (timed and w in ("time", "times")))]:
             blanked = _blank(blanked, w)  # "that lasted more than 60 minutes": the verb ties the nodes to the value
         explained_extra |= described_words(outside, spec.properties[prop].description or "")
     # The aggregate: exactly one function, over the property named (a word of the property's own name, such as the
@@ -305,9 +312,14 @@ def _target_and_property(
     if not wants_property:
         return (candidates[0], None, []) if len(candidates) == 1 else (None, None, [])
     found: list[tuple[str, str]] = []
+    phrases, _ = lexicon.phrase_cues(masked)
     for t in candidates:
         props = schema.nodes[t].properties
         kinds = {p: s.type.value for p, s in props.items() if s.type.value in _NUMBER_TYPES}
+        by_phrase = {p for ps in phrases.values() for p in ps if p in kinds}
+        if len(by_phrase) == 1:
+            found.append((t, next(iter(by_phrase))))  # "how long": a phrase the schema declares for the property
+            continue
         rest = " ".join(w for w in words if w not in _FUNCTIONS)
         prop = named_property(rest, t, kinds, props, lexicon) if kinds else None
         if prop is not None:
@@ -315,6 +327,7 @@ def _target_and_property(
     if len(found) == 1:
         t, prop = found[0]
         cue_words = [w for w in words if prop in lexicon.prop_cues([w]).get(w, frozenset())]
+        cue_words += [w for phrase, ps in phrases.items() if prop in ps for w in tokens(phrase)]
         if not cue_words:
             # Named by its description's words only: those words are the property's.
             described = described_words(masked, schema.nodes[t].properties[prop].description or "")

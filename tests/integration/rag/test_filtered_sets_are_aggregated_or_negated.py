@@ -37,7 +37,17 @@ def test_an_aggregate_over_a_filtered_set_is_answered(ask: Any) -> None:
     assert [(r["id"], r["sla_availability"]) for r in lowest.rows] == [("ecb-rates-feed", 99.0)], lowest.text
 
 
+def test_how_long_on_average_reads_the_declared_phrase(ask: Any) -> None:
+    # `duration_minutes` declares "how long"; its description names the two times it is computed from.
+    sev1 = ask("how long do sev1 incidents last on average?")
+    assert sev1.rows == [{"avg_duration_minutes": 46}], sev1.text
+    sev2 = ask("what's the average time to resolve a sev2?")
+    assert sev2.rows == [{"avg_duration_minutes": 62.5}], sev2.text
+
+
 def test_a_comparison_with_a_filter_is_answered(ask: Any) -> None:
+    go = ask("which Go services have an SLO of at least 99.95?")  # "Go" is a filter, not a short word to skip
+    assert {r["id"] for r in go.rows} == {"checkoutservice", "frontend", "productcatalogservice"}, go.text
     long = ask("sev2 incidents that lasted more than 60 minutes")
     assert {r["id"] for r in long.rows} == {"INC-2041", "INC-2089"}, long.text
     assert "severity sev2" in long.text and "duration_minutes > 60" in long.text
