@@ -264,6 +264,11 @@ def compose(
             if negated and want in froms and want in tos and subject is not None and {str(g).lower() for g in subject.groups()} & set(edge_cues):
                 # "Which services does nobody depend on?": the negated subject depends; the wanted nodes are the objects.
                 forward = False
+            if want in froms and want in tos and any(not h.on_edge for _, hs in named for h in hs):
+                forms = type_forms(want)
+                if sum(1 for w in words if w in forms) > 1:
+                    # "Which services depend on critical services?": the value may describe either end.
+                    return None
             kind_nouns = [w for w in edge_cues if re.fullmatch(r"dependenc(?:y|ies)|dependents?|upstream|downstream", w)]
             if want in froms and want in tos and kind_nouns:
                 # "Which services have no dependents?": dependents need the wanted nodes; dependencies are needed by them.

@@ -114,7 +114,10 @@ def compose_filtered(
     words = tokens(outside)
     negations = list(_NEGATION.finditer(masked))
     if not any(w in _FUNCTIONS for w in words) and not negations and compared is None:
-        return None
+        if anchors or shape.shape not in ("list", "count", "person"):
+            return None
+        return _other_end_filtered(question, masked, shape, schema=schema, lexicon=lexicon, values=values,
+                                   present_edges=present_edges, refusals=refusals)  # fmt: skip
     if _GROUPED.search(masked):
         return None  # "average SLO per team" is one figure for each team, not one over every service
     wants_property = compared is not None or any(w in _FUNCTIONS for w in words)
@@ -430,3 +433,96 @@ def _other_ends(schema: GraphSchema, pattern: str, target: str) -> list[str]:
         return []
     spec = schema.edges[m.group(1)]
     return list(spec.to_types) if pattern.startswith("(x)") else list(spec.from_types)
+
+
+def _other_end_filtered(
+    question: str,
+    masked: str,
+    shape: QuestionShape,
+    *,
+    schema: GraphSchema,
+    lexicon: Lexicon,
+    values: Mapping[str, Sequence[ValueHit]],
+    present_edges: Sequence[str] | None,
+    refusals: list[str] | None,
+) -> Composed | None:
+    """"Which services were affected by sev1 incidents?", "who responded to sev1s?": the wanted type's nodes joined by
+    one relation to nodes of another type the question names, filtered on values of that other type (and the wanted
+    type's own values, read by `compose.py`). None unless one other type, one relation joining the two in one
+    direction, and values of the other type only."""
+    words = tokens(masked)
+    person = person_type(schema)
+    target = person if shape.shape == "person" and re.match(r"^\s*who\b", masked, re.I) else shape.wants_type
+    if target is None or (person is None and shape.shape == "person"):
+        return None
+    # The values named of another type (never of the wanted type's too): which type, which property.
+    other_hits: dict[str, list[ValueHit]] = {}
+    for w in words:
+        hits = [h for k in inflections(w) for h in values.get(k, ()) if not h.on_edge]
+        if not hits or any(h.owner == target for h in hits):
+            continue
+        other_hits[w] = hits
+    owners = {h.owner for hs in other_hits.values() for h in hs}
+    if len(owners) > 1:
+        # "critical services": the value of the type named with it ('critical' is a tier of several types).
+        owners = {t for t in owners if set(words) & type_forms(t)}
+        plain = {t for t in owners if set(words) & {t.lower(), t.lower() + "s", t.lower() + "es"}}
+        owners = plain or owners  # "services" is Service before ExternalService
+        other_hits = {w: [h for h in hs if h.owner in owners] for w, hs in other_hits.items()}
+    if len(owners) != 1:
+        return None
+    other = next(iter(owners))
+    props = {h.prop for hs in other_hits.values() for h in hs}
+    if len(props) != 1:
+        return None
+    prop = next(iter(props))
+    wanted_values = sorted({h.value for hs in other_hits.values() for h in hs})
+    # The relation: the words for it, else the one edge type joining the two types.
+    cues = {w: e for w, e in lexicon.edge_cues(words).items() if present_edges is None or e & set(present_edges)}
+    edges = [e for e, spec in schema.edges.items() if (present_edges is None or e in present_edges)
+             and ((target in spec.from_types and other in spec.to_types) or (other in spec.from_types and target in spec.to_types))]  # fmt: skip
+    for e in cues.values():
+        edges = [x for x in edges if x in e]
+    incidents = schema.incidents
+    if len(edges) > 1 and not cues and incidents is not None and incidents.type in (target, other):
+        edges = [e for e in edges if e == incidents.affected]  # an incident of a component is one that affected it
+    if len(edges) != 1:
+        return None
+    edge = edges[0]
+    spec = schema.edges[edge]
+    forward = target in spec.from_types and other in spec.to_types
+    backward = other in spec.from_types and target in spec.to_types
+    if forward == backward:
+        return None  # no direction, or both ("services that depend on critical services")
+    blanked = masked
+    for w in [*other_hits, *cues, *(f for f in set(words) & type_forms(other))]:
+        blanked = _blank(blanked, w)
+    for w in set(tokens(blanked)) & type_forms(target):
+        blanked = _blank(blanked, w)
+    base = compose(blanked, QuestionShape("list", target, False, "filtered set"), [], [], schema=schema, lexicon=lexicon, values=values,
+                   present_edges=present_edges)  # fmt: skip
+    if base is None or base.negated or base.parts.get("edge") or base.parts.get("target") != target:
+        return None
+    head, sep, _ = base.cypher.partition(" RETURN ")
+    if not sep or not head.startswith(f"MATCH (x:{target})"):
+        return None
+    step = f"MATCH (x:{target})-[:{edge}]->(o:{other})" if forward else f"MATCH (o:{other})-[:{edge}]->(x:{target})"
+    head = step + head[len(f"MATCH (x:{target})") :]
+    value: object = wanted_values[0] if len(wanted_values) == 1 else wanted_values
+    condition = f"o.{prop} = $o_{prop}" if len(wanted_values) == 1 else f"o.{prop} IN $o_{prop}"
+    head += (" AND " if " WHERE " in head else " WHERE ") + condition
+    params = {**base.params, f"o_{prop}": value}
+    spec_t = schema.nodes[target]
+    name = spec_t.name_property if spec_t.name_property and spec_t.name_property != "id" else None
+    shown = f", x.{name} AS name" if name else ""
+    cypher = f"{head} RETURN count(DISTINCT x) AS n" if shape.wants_number else f"{head} RETURN DISTINCT x.id AS id{shown} ORDER BY id"
+    value_words = {w: [h.value for h in hs] for w, hs in values.items()}
+    left = unexplained_words(question, QueryFacts.of(cypher, params, schema), schema, lexicon=lexicon, values=value_words)
+    if left:
+        if refusals is not None:
+            refusals.append(f"the filtered-set query {cypher!r} explains no part of the question's {', '.join(repr(w) for w in left)}")
+        return None
+    parts: dict[str, Any] = {**base.parts, "edge": edge, "forward": forward, "target": target, "filtered": True,
+                             "filters": {**dict(base.parts.get("filters") or {}), f"{other}.{prop}": value}}  # fmt: skip
+    parts["conditions"] = conditions_text(parts, params)
+    return Composed(cypher, params, parts)

@@ -65,9 +65,17 @@ def test_a_negation_is_answered_and_said(ask: Any) -> None:
     assert not none.abstained and none.rows == [], none.text  # an empty answer to a negation is the answer
 
 
+def test_values_of_the_other_end_of_one_relation_filter_the_set(ask: Any) -> None:
+    hit = ask("which services were affected by sev1 incidents?")
+    assert {r["id"] for r in hit.rows} == {"cartservice", "checkoutservice", "frontend", "paymentservice"}, hit.text
+    owners = ask("which teams own critical services?")
+    assert {r["id"] for r in owners.rows} == {"team-catalog", "team-orders", "team-payments", "team-storefront"}, owners.text
+
+
 @pytest.mark.parametrize(
     "question",
     [
+        "which services depend on critical services?",  # 'critical' may describe either end
         "what's the average replica count of the payments team's services?",  # replicas are not in the graph
         "average SLO per team",  # one figure per team
         "which incidents were not caused by a deploy?",  # the negation may be the value's

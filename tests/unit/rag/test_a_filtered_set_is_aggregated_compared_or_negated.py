@@ -117,3 +117,14 @@ def test_a_word_left_unexplained_is_named() -> None:
     why: list[str] = []
     assert build("What's the average rating of the books on my wishlist?", why=why) is None
     assert why and "wishlist" in why[0]
+
+
+def test_values_of_the_other_end_of_one_relation_filter_the_set() -> None:
+    got = build("Which readers borrowed ebooks?")
+    assert got.cypher == (
+        "MATCH (x:Reader)-[:BORROWED]->(o:Book) WHERE o.format = $o_format RETURN DISTINCT x.id AS id, x.name AS name ORDER BY id"
+    )
+    assert got.params == {"o_format": "ebook"} and conditions_text(got.parts, got.params) == "Book.format ebook"
+    counted = build("How many authors wrote paperback books?")
+    assert counted.cypher == "MATCH (x:Author)-[:WROTE]->(o:Book) WHERE o.format = $o_format RETURN count(DISTINCT x) AS n"
+    assert build("Which readers borrowed ebooks from the branch?") is None  # a word no step of it explains

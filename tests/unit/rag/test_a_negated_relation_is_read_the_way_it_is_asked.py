@@ -43,3 +43,8 @@ def test_a_value_after_the_negation_is_not_filtered_on(schema: GraphSchema, lexi
     assert build("Which incidents were not caused by a sev1?", schema, lexicon) is None
     before = build("Which critical services does nobody own?", schema, lexicon)
     assert before is not None and before.params == {"v_tier": "critical"} and "NOT ()-[:OWNS]->(x)" in before.cypher
+
+
+def test_a_value_that_may_describe_either_end_of_a_relation_is_not_placed(schema: GraphSchema, lexicon: Lexicon) -> None:
+    # "critical services" after "depend on" are the ones depended on, not the ones that depend.
+    assert build("Which services depend on critical services?", schema, lexicon) is None
