@@ -302,9 +302,12 @@ def _target_and_property(
     # "critical services without a runbook": the type named before the negation is the set's; the one after, what
     # its nodes lack.
     before = tokens(masked[: negation.start()]) if negation else words
-    named = [t for t in schema.nodes if t not in anchor_types and any(w in type_forms(t) for w in before)]
+    named = [t for t in schema.nodes if any(w in type_forms(t) for w in before)]
     plain = [t for t in named if any(w in {t.lower(), t.lower() + "s", t.lower() + "es"} for w in before)]
     named = plain or named
+    # "the payments team's services": the entity's own type is the set's only when no other type is named ("the
+    # average SLO of the services checkout depends on").
+    named = [t for t in named if t not in anchor_types] or named
     candidates: list[str]
     if shape.shape == "person" and person is not None and re.match(r"^\s*who\b", masked, re.I):
         candidates = [person]
@@ -472,6 +475,8 @@ def _other_end_filtered(
     if len(owners) != 1:
         return None
     other = next(iter(owners))
+    if not set(words) & type_forms(other):
+        return None  # "which services are managed?": a value of another type, which the question does not name
     props = {h.prop for hs in other_hits.values() for h in hs}
     if len(props) != 1:
         return None

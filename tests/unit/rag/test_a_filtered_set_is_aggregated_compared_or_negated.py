@@ -128,3 +128,4 @@ def test_values_of_the_other_end_of_one_relation_filter_the_set() -> None:
     counted = build("How many authors wrote paperback books?")
     assert counted.cypher == "MATCH (x:Author)-[:WROTE]->(o:Book) WHERE o.format = $o_format RETURN count(DISTINCT x) AS n"
     assert build("Which readers borrowed ebooks from the branch?") is None  # a word no step of it explains
+    assert build("Which readers are paperback?") is None  # a value of another type the question does not name
