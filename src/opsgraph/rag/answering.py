@@ -31,6 +31,7 @@ from opsgraph.errors import OpsGraphError
 from opsgraph.rag.compare import compose_compare
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
+from opsgraph.rag.filtered import compose_filtered
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
@@ -70,6 +71,7 @@ _RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "backup": 3, "manager": 4}
 _FIRST = re.compile(r"\b(first|primary)\b", re.I)
 _ANY_NODES = re.compile(r"^\s*(?:(?:which|what|list(?: all)?(?: the)?)\s+(?:components?|things?|nodes?|items?|systems?)\b|what(?:'s| is| are)\s+\W*on[- ]?call for\W*$)", re.I)
 _YESNO = re.compile(r"^\s*(is|are|does|do|has|have)\b", re.I)
+_AGGREGATE = frozenset("average avg mean median total sum".split())
 _BACKUP = re.compile(r"\b(backup|back-up|second|secondary|next in line|after the primary)\b", re.I)
 
 
@@ -220,6 +222,8 @@ class Answerer:
             # "Who is on call next week?": the graph holds the current rotation only ("this week" is the current one).
             return None
         rest = tokens(without_paging_words(masked))
+        if _AGGREGATE & set(rest):
+            return None  # "the average time to acknowledge a page for X" asks for a number, not for whom to page
         spec = self.schema.edges[oncall]
         rot = next((p for p in _ROTATION_PROPS if p in spec.properties), None)
         contacts = [p for p in _CONTACT_PROPS if p in self.schema.nodes[person].properties]
@@ -627,6 +631,10 @@ class Answerer:
             built = compose_timed(question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon,
                                   values=self.value_index(), now=self.clock(), refusals=why)  # fmt: skip
         if built is None:
+            # Aggregates, comparisons and negations of a filtered set (`filtered.py`).
+            built = compose_filtered(question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon,
+                                     values=self.value_index(), present_edges=self.present_edges(), refusals=why)  # fmt: skip
+        if built is None:
             if why:
                 with trace.stage("compose") as stage:
                     stage.detail = {"refused": why}
@@ -636,6 +644,17 @@ class Answerer:
         with trace.stage("compose") as stage:
             rows = list(self.store.query(built.cypher, built.params, limit=1000, timeout_ms=5_000).rows)
             stage.detail = {"cypher": built.cypher, "params": built.params, "rows": len(rows), **built.parts}
+            if built.parts.get("missing"):
+                # An aggregate over a set some of whose nodes hold no value is no answer (`filtered.py`).
+                missing = self.store.query(str(built.parts["missing"]), built.params, limit=1, timeout_ms=5_000).rows
+                held = [v for r in rows for v in r.values() if v is not None]
+                lacking = int(missing[0].get("n") or 0) if missing else 0
+                if not held or lacking:
+                    said = f"the graph holds no {built.parts.get('property')} for {lacking} of them" if lacking else "no node matches"
+                    stage.detail["refused"] = said
+                    if refusals is not None:
+                        refusals.append(f"compose: {said}")
+                    return None
         if isinstance(built.parts.get("timed"), TimedQuestion):
             return self._timed(built.parts["timed"], built, rows, trace)
         if shape.shape == "yesno" and built.parts.get("anchor") is not None and built.parts.get("edge") and not built.negated:
@@ -653,7 +672,14 @@ class Answerer:
             return None
         if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated:
             return None
-        return self.render(shape, rows, built.cypher, built.params)
+        out = self.render(shape, rows, built.cypher, built.params)
+        if built.parts.get("conditions"):
+            # A filtered set's header says what it was filtered on (a negation above all) and what was computed.
+            header = out.rendered.header
+            end = header[-1] if header[-1:] in (":", ".") else ""
+            header = f"{header[: len(header) - len(end)]} ({built.parts['conditions']}){end}"
+            out = replace(out, rendered=replace(out.rendered, header=header))
+        return out
 
     def _composed(self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], anchors: Sequence[Anchor],
                   values: Mapping[str, Sequence[ValueHit]], why: list[str]) -> Composed | None:  # fmt: skip

@@ -132,6 +132,9 @@ def compose(
     words = tokens(masked)
     person = person_type(schema)
     want = shape.wants_type
+    if shape.shape == "person" and person is not None and want != person and _NEGATION.search(masked) and re.match(r"^\s*who\b", question, re.I):
+        # "Who hasn't responded to any incident?" asks for people ("any incident" names what they lack).
+        want = person
     if want is None and anchor is None and person is not None and _EVERYONE.search(masked):
         want = person  # "list everyone currently on call": the people the relation joins
 
@@ -185,6 +188,11 @@ def compose(
         return None
     edge = edges[0] if edges else None
     negated = bool(_NEGATION.search(masked))
+    first_negation = _NEGATION.search(masked)
+    if first_negation is not None and any(_word_at(masked, w) > first_negation.start() for w, _ in named):
+        # "Which incidents were not caused by a deploy?": a value named after the negation may be what it negates;
+        # the relation's absence with the value as a filter would answer another question.
+        return None
     types_named = _types_named(words, schema, anchor)
     if want is None and len(types_named) == 1:
         want = types_named[0]  # "Is there a runbook for X?": the type named is the answer's
@@ -252,6 +260,21 @@ def compose(
             forward = want in froms  # the wanted nodes are the edge's subjects ("which services depend ...")
             if not (want in froms or want in tos):
                 return None
+            subject = re.search(r"\b(?:nobody|nothing|no one|none|no \w+)\s+(\w+)(?:\s+(\w+))?", masked, re.I)
+            if negated and want in froms and want in tos and subject is not None and {str(g).lower() for g in subject.groups()} & set(edge_cues):
+                # "Which services does nobody depend on?": the negated subject depends; the wanted nodes are the objects.
+                forward = False
+            if want in froms and want in tos and any(not h.on_edge for _, hs in named for h in hs):
+                forms = type_forms(want)
+                if sum(1 for w in words if w in forms) > 1:
+                    # "Which services depend on critical services?": the value may describe either end.
+                    return None
+            kind_nouns = [w for w in edge_cues if re.fullmatch(r"dependenc(?:y|ies)|dependents?|upstream|downstream", w)]
+            if want in froms and want in tos and kind_nouns:
+                # "Which services have no dependents?": dependents need the wanted nodes; dependencies are needed by them.
+                if len({w[:10] for w in kind_nouns}) > 1 or any(w.startswith(("upstream", "downstream")) for w in kind_nouns):
+                    return None
+                forward = kind_nouns[0].startswith("dependenc")
         else:
             can_out = anchor.node_type in froms
             can_in = anchor.node_type in tos

@@ -247,8 +247,10 @@ def unexplained_words(
                 return True  # "what is affected if X goes down": the walk through dependents explains 'affected'
             cue = lexicon.edge_cues([word]).get(word)
             return bool(cue and cue & facts.edges)  # 'affected' may also name an AFFECTED edge; "indirectly" no single hop
-        if (whole and len(word) < 3) or word in FILLER or word in _FUNCTION_WORDS:
+        if word in FILLER or word in _FUNCTION_WORDS:
             return True
+        if whole and len(word) < 3 and not (word in value_words and word.isalpha()):
+            return True  # a short word asks nothing of the graph, unless it is a value of the estate ("Go services")
         if word in _NODE_WORDS:
             return bool(reached) or "(" in facts.cypher
         if word in _STATE_VERBS and facts.props - {"id"}:

@@ -21,7 +21,7 @@ from typing import Any
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.impact import plain_impact_words
-from opsgraph.rag.lexicon import TIME_QUALIFIER, plain_idioms
+from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import PROCEDURE, Route, Router
@@ -29,6 +29,7 @@ from opsgraph.rag.trace import Stage, Trace
 from opsgraph.retrieve.base import Hit, Retrieval, Retriever
 from opsgraph.retrieve.fusion import reciprocal_rank_fusion
 
+_AGGREGATE = re.compile(r"\b(?:average|avg|mean|median|total|sum)\b", re.I)
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 
@@ -293,6 +294,9 @@ class GraphRAG:
                 # quote only when it also asks what to do: runbooks hold steps, not the estate's facts.
                 cued = _doc_cue(route)
                 fact = shape.shape in ("value", "count") or shape.wants_value or shape.wants_number or bool(TIME_QUALIFIER.search(question))
+                fact = fact or bool(_AGGREGATE.search(question))  # "the average time to acknowledge a page": a number, no steps
+                # "Which services have no runbook yet?" asks for nodes lacking something: runbook steps are no answer.
+                fact = fact or (shape.shape in ("list", "person") and shape.wants_type is not None and bool(NEGATION.search(question)))
                 fact = fact and not PROCEDURE.search(question)
                 quoted = answerer.quote(question, fused, min_overlap=1 if cued else 2, min_coverage=FACT_COVERAGE if fact else QUOTE_COVERAGE[cued])
                 stage.detail = {"sections": quoted.sections if quoted else None}
