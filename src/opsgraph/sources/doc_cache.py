@@ -92,6 +92,9 @@ class DocumentCache:
     """Documents parsed since `load()` (all of a new file's, the changed ones of a changed file's)."""
     generation: str = ""
     """The sync whose results this file holds (read by `load()`, set by the caller before `save()`)."""
+    carry: bool = False
+    """Set by a caller that holds the claim hashes of the sync `generation` names (and the store still has that sync's
+    claims): readers may then hand unchanged files over as blocks (`sources.carried`) instead of rows."""
     _old: dict[str, tuple[str, bytes | str]] = field(default_factory=dict, repr=False)
     """Path -> (hash of its bytes, its documents as marshal bytes, or the name of the blob holding them)."""
     _new: dict[str, tuple[str, bytes | str]] = field(default_factory=dict, repr=False)
