@@ -393,13 +393,14 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
     ids = {e.a for e in state.nodes}
     for cf in state.carried:
         ends.update(cf.ends)
+        ends.update(cf.unknown)
         ids.update(cf.nodes)
     external = sorted(ends - ids)
     if external:
         going: set[str] = set()
         for t, of_type in _group(store.node_types(external)).items():
             going |= {i for i, p in _stored_nodes(store, t, of_type).items() if p.get(SOURCES) == [state.name]}
-        for cf in [cf for cf in state.carried if not going.isdisjoint(cf.ends)]:
+        for cf in [cf for cf in state.carried if not (going.isdisjoint(cf.ends) and going.isdisjoint(cf.unknown))]:
             _expand(state, cf)
             del blocks[cf.file]
         for e in [e for e in state.edges if e.a in going or e.b in going]:

@@ -307,6 +307,7 @@ class Shaper:
         ends = {r[end] for rows in self.facts.edges.values() for r in rows for end in ("from", "to")}
         for cf in self.facts.carried:
             ends.update(cf.ends)
+            ends.update(cf.unknown)
         missing = sorted(ends - set(produced))
         known = dict(known_ids(missing)) if (known_ids and missing) else {}
         types = {**known, **produced}

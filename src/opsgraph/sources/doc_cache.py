@@ -241,6 +241,14 @@ class DocumentCache:
         self._new_memo[key] = ref  # type: ignore[assignment]  # ref is not None here
         return value
 
+    def retain(self, key: str) -> bool:
+        """Carry the value kept under `key` in the last saved sync into the next save without loading it (False: none)."""
+        ref = self._old_memo.get(key)
+        if ref is None:
+            return False
+        self._new_memo.setdefault(key, ref)
+        return True
+
     def keep(self, key: str, value: Any) -> None:
         """Store `value` (marshal-able; anything else is silently not kept) under `key` for the next sync."""
         self._memo_written = True

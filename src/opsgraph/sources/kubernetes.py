@@ -783,7 +783,8 @@ class _FileBlocks:
 
     A file's block holds: the hash of its bytes; a summary of its objects (`_summary`: what the mapping reads of
     every object, so the file's documents are not loaded); per workload the rows, problems and lookups it gave
-    (`_Kept` entries); what those lookups read (`reads`: entries of the lookup tables) and the id, type and
+    (`_Kept` entries, kept apart and loaded only when asked for); the block a later sync may carry the file as
+    (`claims`, `sources.carried`); what those lookups read (`reads`: entries of the lookup tables) and the id, type and
     exposure of each of its workloads (`ins`). One table (`tables`) holds every answer a lookup can give: Service
     DNS names -> the workloads they select, ConfigMaps -> a hash of their data, names -> their namespaces.
 
@@ -804,18 +805,32 @@ class _FileBlocks:
         """Files whose objects were rebuilt from their block (their bytes are the same)."""
         self.ins: dict[str, tuple[Any, ...]] = {}
         self.trusted: set[str] = set()
+        self._loaded: dict[str, dict[str, Any]] = {}
         self.carry_teams: dict[str, dict[str, bool]] = {}
         """Per carried file, whether each team its ownership labels name was a known team (checked again now)."""
 
     def _key(self, shown: str) -> str:
         return f"k8s-file|{self.fp}|{shown}"
 
+    def _rows_key(self, shown: str) -> str:
+        """Where a file's workload entries (their rows) are kept: apart from its block, loaded only when asked for
+        (a carried file's are not: about half of the blocks' bytes at 10k workloads)."""
+        return f"k8s-rows|{self.fp}|{shown}"
+
+    def _entries(self, shown: str) -> dict[str, Any]:
+        """A file's kept workload entries (loaded on the first call; {} when missing or damaged)."""
+        got = self._loaded.get(shown)
+        if got is None:
+            raw = self.cache.recall(self._rows_key(shown)) if shown in self.old else None
+            got = self._loaded[shown] = raw if isinstance(raw, dict) else {}
+        return got
+
     def read(self, path: Path, shown: str) -> list[K8sObject] | None:
         """The objects of an unchanged file rebuilt from its block, or None (the caller reads the file; then `note`)."""
         self.order.append(shown)
         self.paths[shown] = path
         old = self.cache.recall(self._key(shown))
-        if not isinstance(old, dict) or not isinstance(old.get("objs"), list) or not isinstance(old.get("entries"), dict):
+        if not isinstance(old, dict) or not isinstance(old.get("objs"), list):
             return None
         self.old[shown] = old
         try:
@@ -841,7 +856,7 @@ class _FileBlocks:
 
     def entry(self, shown: str, key: str) -> Any:
         """A workload's kept entry from its file's block."""
-        return self.old.get(shown, {}).get("entries", {}).get(key)
+        return self._entries(shown).get(key)
 
     def trust(self, workloads: list[_Workload], dns: dict[str, list[_Workload]], look: _Lookups) -> set[str]:
         """Unchanged files whose workloads' kept dependencies hold without asking each lookup (see the class)."""
@@ -859,8 +874,11 @@ class _FileBlocks:
         key = f"k8s-tables|{self.fp}"
         old = self.cache.recall(key)
         old = old if isinstance(old, dict) else {}
-        changed = {k for k, v in tables.items() if old.get(k, _MISSING) != v}
-        changed.update(k for k in old if k not in tables)
+        try:  # in C: 30k entries at 10k workloads
+            changed = {k for k, _ in tables.items() ^ old.items()}
+        except TypeError:  # a value that cannot be hashed (a table from another version): compare one by one
+            changed = {k for k, v in tables.items() if old.get(k, _MISSING) != v}
+            changed.update(k for k in old if k not in tables)
         if old != tables:
             self.cache.keep(key, tables)
         by_file: dict[str, list[_Workload]] = {}
@@ -906,7 +924,7 @@ class _FileBlocks:
         """A file's rows before the edge checks, from the workload entries of its block."""
         nodes: dict[str, list[dict[str, Any]]] = {}
         edges: dict[str, list[dict[str, Any]]] = {}
-        for entry in self.old[shown]["entries"].values():
+        for entry in self._entries(shown).values():
             node_in, row, _ = entry["node"]
             nodes.setdefault(node_in[0], []).append(dict(row))
             edges.setdefault(mapping.dependency_edge, []).extend(dict(r) for r in entry["deps"][1])
@@ -924,11 +942,12 @@ class _FileBlocks:
             by_file.setdefault(w.ref.file, []).append(w)
         for shown in self.order:
             if shown in carried:
+                self.cache.retain(self._rows_key(shown))  # unchanged, and not loaded
                 continue
             ws = by_file.get(shown, [])
             if shown in self.clean and self.old[shown].get("ins") == self.ins.get(shown, ()) and not any(id(w) in kept.dirty for w in ws):
                 old = self.old[shown]
-                block = claims.get(shown) if _complete(old.get("reads"), old.get("entries"), len(ws)) else None
+                block = claims.get(shown) if _complete(old.get("reads"), self._entries(shown), len(ws)) else None
                 if old.get("claims") != block:
                     self.cache.keep(self._key(shown), {**old, "claims": block})
                 continue  # recalled and unchanged: the cache keeps its bytes
@@ -946,8 +965,8 @@ class _FileBlocks:
                 reads |= _read_keys(entry["deps"][0])
             frozen = frozenset(reads)
             block = claims.get(shown) if _complete(frozen, entries, len(ws)) else None
-            self.cache.keep(self._key(shown), {"digest": digest, "objs": self.objs[shown], "ins": self.ins.get(shown, ()), "reads": frozen,
-                                               "entries": entries, "claims": block})  # fmt: skip
+            self.cache.keep(self._key(shown), {"digest": digest, "objs": self.objs[shown], "ins": self.ins.get(shown, ()), "reads": frozen, "claims": block})
+            self.cache.keep(self._rows_key(shown), entries)
 
 
 def _complete(reads: Any, entries: Any, workloads: int) -> bool:
