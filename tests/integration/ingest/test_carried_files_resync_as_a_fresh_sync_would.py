@@ -212,3 +212,18 @@ def test_a_cached_resync_equals_a_fresh_sync_after_many_changes(estate: tuple[Op
     again = sync(og)
     assert again.writes() == 0 and again.files["reused_carried"] == 5 and problems(again) == problems(first)
     assert again.asserted == first.asserted and again.totals()["unchanged"] == first.totals()["create"]
+
+
+def test_blocks_are_planned_as_rows_when_the_stores_claims_moved_on(estate: tuple[OpsGraph, Path, Path]) -> None:
+    from opsgraph.ingest.sync import MARK
+
+    og, root, tmp_path = estate
+    carried_then_changed(og, root)
+    og.store.write_records(MARK, [{"key": "k8s", "source": "k8s", "run": "another-home"}])  # as if another home synced since
+    write(root / "b.yaml", workload("b", deps=("c:8080",), team="storefront", version="3.0"))
+    plan = sync(og)
+    assert plan.files["reused_carried"] == 3 and plan.hashes_from == "store"  # carried by the reader, hashed by the plan
+    assert [(c.op, c.a) for c in plan.changes] == [("update", "b")]
+    assert plan.claims_write and all(w["a"] == "b" for w in plan.claims_write)  # the others' claims read back unchanged
+    expected, _ = fresh(tmp_path, root, TEAMS, "fresh")
+    assert contents(og) == expected
