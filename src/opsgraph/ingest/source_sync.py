@@ -2,7 +2,9 @@
 
 Two files per source under the caller's cache folder (the app passes `<home>/cache/sources`):
 - `<name>.docs`: the parsed documents of each file by content hash (`sources.doc_cache`), so an
-  unchanged file is not parsed again;
+  unchanged file is not parsed again, and what readers keep per file: an unchanged file whose inputs from
+  outside it still answer the same is handed to the plan as one block (`sources.carried`) when the claims
+  file below is of the sync the cache is from;
 - `<name>.claims`: the source's claim hashes after its last applied sync, with that sync's mark
   (`ingest.sync.KnownClaims`), so the plan compares the new facts with them in memory and reads
   from the store only the claims that differ, instead of every hash of the source.

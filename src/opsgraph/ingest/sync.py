@@ -360,7 +360,10 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
     `known`: the source's claim hashes as a caller kept them after its last sync; used instead of reading every
     hash from the store when its mark is the stored one (else ignored), so only claims that differ are read.
     `replayed_known`: the caller vouches that `state.replayed` rows are the rows of the sync `known` was kept
-    from (their caches name the same mark); their claim hashes are then taken from `known`, not recomputed."""
+    from (their caches name the same mark); their claim hashes are then taken from `known`, not recomputed.
+    `state.carried` files (blocks of facts, `sources.carried`) are planned as blocks under the same two conditions
+    (their claim hashes from `known`, never compared again); a block with a key `known` lacks, or with an edge to a
+    node leaving the store, is planned from its rows instead."""
     ensure_sync_records(store)
     prec = dict(precedence or {})
     prec[state.name] = state.precedence
