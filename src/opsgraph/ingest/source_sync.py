@@ -2,7 +2,9 @@
 
 Two files per source under the caller's cache folder (the app passes `<home>/cache/sources`):
 - `<name>.docs`: the parsed documents of each file by content hash (`sources.doc_cache`), so an
-  unchanged file is not parsed again;
+  unchanged file is not parsed again, and what readers keep per file: an unchanged file whose inputs from
+  outside it still answer the same is handed to the plan as one block (`sources.carried`) when the claims
+  file below is of the sync the cache is from;
 - `<name>.claims`: the source's claim hashes after its last applied sync, with that sync's mark
   (`ingest.sync.KnownClaims`), so the plan compares the new facts with them in memory and reads
   from the store only the claims that differ, instead of every hash of the source.
@@ -127,6 +129,9 @@ def _same_as_known(plan: SyncPlan, known: KnownClaims | None) -> bool:
 def _read_and_sync(store: GraphStore, schema: GraphSchema, config: SourceConfig, docs: DocumentCache, known: KnownClaims | None, *, dry_run: bool,
                    precedence: Mapping[str, int] | None, progress: Progress | None) -> tuple[SyncPlan, dict[str, int]]:  # fmt: skip
     """Read, plan and (unless `dry_run`) apply; also the files read and what the reader reused (`reused` counts)."""
+    # The cache holds the results of the sync the claims file is from: a reader may carry unchanged files as blocks,
+    # whose claim hashes the plan takes from that file (and expands to rows when the store's claims moved on since).
+    docs.carry = bool(known is not None and docs.generation and docs.generation == known.mark)
     facts = read_source(config, schema, known_ids=typed_lookup(store, schema), cache=docs)
     state = state_from_facts(facts, precedence=config.precedence, location=str(config.path or ""))
     if not dry_run:

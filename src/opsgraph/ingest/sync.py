@@ -37,6 +37,7 @@ from opsgraph.ingest.estate import EstatePlan
 from opsgraph.ingest.history import Change, ensure_history
 from opsgraph.schema import GraphSchema
 from opsgraph.sources import Facts
+from opsgraph.sources.carried import CarriedFile
 from opsgraph.store.arcadedb import is_write_conflict, row_hash
 from opsgraph.store.base import GraphStore
 from opsgraph.store.history import first_run_key
@@ -99,6 +100,8 @@ class SourceState:
     files: int = 0
     replayed: set[Entity] = field(default_factory=set)
     """Entities whose one row the reader copied unchanged from its last sync's kept results (`Facts.replayed`)."""
+    carried: list[CarriedFile] = field(default_factory=list)
+    """Files whose facts the reader carried as blocks (`Facts.carried`): planned from the claim hashes a caller kept."""
 
 
 @dataclass(frozen=True)
@@ -212,11 +215,17 @@ _EDGE_KEYS = frozenset(("from", "to", "from_type", "to_type"))
 
 def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "") -> SourceState:
     """A source reader's `Facts` as a `SourceState` (edge endpoint types are resolved at planning)."""
-    st = SourceState(facts.source, facts.kind, precedence, location, problems=list(facts.problems), skipped=dict(facts.skipped), files=len(facts.files))
-    replayed = facts.replayed
+    st = SourceState(facts.source, facts.kind, precedence, location, problems=list(facts.problems), skipped=dict(facts.skipped), files=len(facts.files),
+                     carried=list(facts.carried))  # fmt: skip
+    _add_rows(st, facts.nodes, facts.edges, facts.replayed)
+    return st
+
+
+def _add_rows(st: SourceState, node_rows: Mapping[str, list[dict[str, Any]]], edge_rows: Mapping[str, list[dict[str, Any]]], replayed: set[tuple[str, ...]]) -> None:
+    """A reader's rows into a state (two rows of one fact: a node's properties merge, an edge's last row wins)."""
     nodes, edges, evidence, copied = st.nodes, st.edges, st.evidence, st.replayed
     # Inline, no call per row: these loops run once per fact of the source (50k at 10k workloads).
-    for t, rows in facts.nodes.items():
+    for t, rows in node_rows.items():
         for row in rows:
             ent = Entity("node", t, str(row["id"]))
             props = {k: v for k, v in row.items() if k != "id" and v is not None and k[:1] != "_"}
@@ -227,7 +236,7 @@ def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "")
                 copied.add(ent)
             nodes[ent] = props
             evidence[ent] = str(row.get("_evidence") or "")
-    for t, rows in facts.edges.items():
+    for t, rows in edge_rows.items():
         for row in rows:
             ent = Entity("edge", t, str(row["from"]), str(row["to"]))
             props = {k: v for k, v in row.items() if k not in _EDGE_KEYS and v is not None and k[:1] != "_"}
@@ -237,7 +246,13 @@ def state_from_facts(facts: Facts, *, precedence: int = 100, location: str = "")
                 copied.add(ent)
             edges[ent] = props
             evidence[ent] = str(row.get("_evidence") or "")
-    return st
+
+
+def _expand(st: SourceState, cf: CarriedFile) -> None:
+    """A carried file's facts as rows of the state (a block the plan cannot take as a block)."""
+    st.carried.remove(cf)
+    nodes, edges = cf.final_rows()
+    _add_rows(st, nodes, edges, set())
 
 
 def state_from_estate(plan: EstatePlan, name: str, *, precedence: int = 100, location: str = "") -> tuple[SourceState, dict[tuple[str, str], tuple[str, ...]]]:
@@ -345,39 +360,64 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
     `known`: the source's claim hashes as a caller kept them after its last sync; used instead of reading every
     hash from the store when its mark is the stored one (else ignored), so only claims that differ are read.
     `replayed_known`: the caller vouches that `state.replayed` rows are the rows of the sync `known` was kept
-    from (their caches name the same mark); their claim hashes are then taken from `known`, not recomputed."""
+    from (their caches name the same mark); their claim hashes are then taken from `known`, not recomputed.
+    `state.carried` files (blocks of facts, `sources.carried`) are planned as blocks under the same two conditions
+    (their claim hashes from `known`, never compared again); a block with a key `known` lacks, or with an edge to a
+    node leaving the store, is planned from its rows instead."""
     ensure_sync_records(store)
     prec = dict(precedence or {})
     prec[state.name] = state.precedence
     now = time.time() if now is None else now
     run = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now))}-{uuid.uuid4().hex[:6]}"
     plan = SyncPlan(state.name, state.kind, state.location, problems=list(state.problems), skipped=dict(state.skipped), run=run)
-    plan.asserted = {"nodes": len(state.nodes), "edges": len(state.edges)}
     issues: list[Issue] = []
+    prefix = f"{state.name}|"
 
-    # 0. Edges naming a node that only this source asserted and no longer does: that node is
-    #    going, so are its edges (reported, not refused: removing a row removes its edges).
-    external = sorted({x for e in state.edges for x in (e.a, e.b)} - {e.a for e in state.nodes})
-    if external:
-        going: set[str] = set()
-        for t, ids in _group(store.node_types(external)).items():
-            going |= {i for i, p in _stored_nodes(store, t, ids).items() if p.get(SOURCES) == [state.name]}
-        for e in [e for e in state.edges if e.a in going or e.b in going]:
-            end = e.a if e.a in going else e.b
-            plan.problems.append(Issue(state.evidence.get(e) or state.location, None, e.type, f"edge {e.a}->{e.b} dropped: {end!r} is no longer in this source"))
-            del state.edges[e]
-        plan.asserted["edges"] = len(state.edges)
-
-    # 1. This source's claims before and now: only what differs is looked at further.
+    # This source's claim hashes before, and the claim hashes of the files carried as blocks: those of the same
+    # sync the hashes are from (the caller vouches for it with `replayed_known`), each key present.
     stored_mark = sync_mark(store, state.name)
     if known is not None and stored_mark is not None and known.mark == stored_mark:
         hashes: Mapping[str, Any] = known.hashes
         plan.hashes_from = "known"
     else:
         hashes = store.record_values(CLAIM, {"source": state.name}, "h")
+    blocks: dict[str, dict[str, str]] = {}
+    for cf in list(state.carried):
+        keys = [prefix + x for x in cf.ents]
+        got: list[Any] = list(map(hashes.get, keys)) if replayed_known and plan.hashes_from == "known" else [None]
+        if None in got:
+            _expand(state, cf)
+        else:
+            blocks[cf.file] = dict(zip(keys, got, strict=True))
+
+    # 0. Edges naming a node that only this source asserted and no longer does: that node is
+    #    going, so are its edges (reported, not refused: removing a row removes its edges).
+    ends = {x for e in state.edges for x in (e.a, e.b)}
+    ids = {e.a for e in state.nodes}
+    for cf in state.carried:
+        ends.update(cf.ends)
+        ends.update(cf.unknown)
+        ids.update(cf.nodes)
+    external = sorted(ends - ids)
+    if external:
+        going: set[str] = set()
+        for t, of_type in _group(store.node_types(external)).items():
+            going |= {i for i, p in _stored_nodes(store, t, of_type).items() if p.get(SOURCES) == [state.name]}
+        for cf in [cf for cf in state.carried if not (going.isdisjoint(cf.ends) and going.isdisjoint(cf.unknown))]:
+            _expand(state, cf)
+            del blocks[cf.file]
+        for e in [e for e in state.edges if e.a in going or e.b in going]:
+            end = e.a if e.a in going else e.b
+            plan.problems.append(Issue(state.evidence.get(e) or state.location, None, e.type, f"edge {e.a}->{e.b} dropped: {end!r} is no longer in this source"))
+            del state.edges[e]
+    plan.asserted = {"nodes": len(state.nodes) + sum(len(cf.nodes) for cf in state.carried), "edges": len(state.edges) + sum(cf.edges for cf in state.carried)}
+    carried_hashes: dict[str, str] = {}
+    for block_hashes in blocks.values():
+        carried_hashes.update(block_hashes)
+
+    # 1. This source's claims before and now: only what differs is looked at further.
     new: dict[str, tuple[Entity, dict[str, Any], str]] = {}
     same = state.replayed if (replayed_known and plan.hashes_from == "known") else set()
-    prefix = f"{state.name}|"
     for e, props in [*state.nodes.items(), *state.edges.items()]:
         key = prefix + e.ent  # _claim_key, inline: once per fact of the source
         kept = hashes.get(key) if e in same else None
@@ -387,7 +427,10 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
         body = {"props": _asserted(props), "evidence": state.evidence.get(e, "")}
         new[key] = (e, props, row_hash(body))
     touched: dict[Entity, dict[str, Any] | None] = {}
-    differ = [k for k in hashes if k not in new or str(hashes[k]) != new[k][2]]
+    if carried_hashes:  # carried claims are unchanged by construction: compare the rest (sorted: a set has no order)
+        differ = sorted(k for k in hashes.keys() - carried_hashes.keys() if k not in new or str(hashes[k]) != new[k][2])
+    else:
+        differ = [k for k in hashes if k not in new or str(hashes[k]) != new[k][2]]
     old: dict[str, dict[str, Any]] = {}
     for start in range(0, len(differ), 2000):  # full records only of claims that changed or went: O(change)
         old.update({str(r["key"]): r for r in store.read_records(CLAIM, {"key": differ[start : start + 2000]})})
@@ -404,6 +447,9 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
             })  # fmt: skip
         else:
             unchanged[(e.kind, e.type)] = unchanged.get((e.kind, e.type), 0) + 1
+    for cf in state.carried:
+        for (kind, type_name), n in cf.counts.items():
+            unchanged[(kind, type_name)] = unchanged.get((kind, type_name), 0) + n
     for (kind, type_name), n in unchanged.items():
         plan._type(kind, type_name).unchanged += n
     for key, r in old.items():
@@ -411,7 +457,7 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
             e = Entity(str(r["kind"]), str(r["type"]), str(r["a"]), str(r.get("b") or ""))
             touched[e] = None
             plan.claims_delete.append(key)
-    plan.claim_hashes = {key: h for key, (_, _, h) in new.items()}
+    plan.claim_hashes = {**carried_hashes, **{key: h for key, (_, _, h) in new.items()}}
     plan.write_mark = bool(plan.claims_write or plan.claims_delete or stored_mark is None)
     plan.mark = run if plan.write_mark else str(stored_mark)
 
@@ -425,7 +471,10 @@ def plan_sync(store: GraphStore, schema: GraphSchema, state: SourceState, *, pre
 
     # 3. Node types of every endpoint of a touched edge (this source's nodes first, then the store),
     #    the touched entities as stored, and what other sources claim about them.
-    node_type: dict[str, str] = {e.a: e.type for e in state.nodes}
+    node_type: dict[str, str] = {}
+    for cf in state.carried:
+        node_type.update(cf.nodes)
+    node_type.update({e.a: e.type for e in state.nodes})
     missing = sorted({x for e in touched if e.kind == "edge" for x in (e.a, e.b)} - set(node_type))
     if missing:
         node_type.update({k: v for k, v in store.node_types(missing).items() if k not in node_type})

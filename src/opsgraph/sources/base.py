@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from opsgraph.errors import Issue, SourceError
 from opsgraph.schema import GraphSchema, PropertySpec, PropertyType
 from opsgraph.schema.coerce import coerce_type
+from opsgraph.sources.carried import CarriedFile, ent_key
 from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.prometheus_settings import PrometheusSettings
 
@@ -170,6 +171,9 @@ class Facts:
     """Rows copied unchanged from the results the reader kept in its last sync: `("node", type, id)` and
     `("edge", type, from, to)`. Their cache names that sync (`DocumentCache.generation`), so a caller holding
     that sync's claim hashes need not hash these rows again."""
+    carried: list[CarriedFile] = field(default_factory=list)
+    """Unchanged files whose facts are carried as blocks, not rows (`sources.carried`; only when the cache allows it:
+    `DocumentCache.carry`). `node_ids()` and `count()` include them."""
 
     def skip(self, kind: str, n: int = 1) -> None:
         self.skipped[kind] = self.skipped.get(kind, 0) + n
@@ -180,13 +184,20 @@ class Facts:
         self.problems.append(Issue(file=where, line=None, field=fld, message=message))
 
     def node_ids(self) -> dict[str, str]:
-        """`{id: node type}` of every node produced."""
-        return {row["id"]: t for t, rows in self.nodes.items() for row in rows}
+        """`{id: node type}` of every node produced (carried blocks' too)."""
+        out: dict[str, str] = {}
+        for cf in self.carried:
+            out.update(cf.nodes)
+        out.update({row["id"]: t for t, rows in self.nodes.items() for row in rows})
+        return out
 
     def count(self) -> dict[str, int]:
         """Rows per node and edge type (for reports and tests)."""
         out = {t: len(rows) for t, rows in self.nodes.items()}
         out.update({t: len(rows) for t, rows in self.edges.items()})
+        for cf in self.carried:
+            for (_, t), n in cf.counts.items():
+                out[t] = out.get(t, 0) + n
         return out
 
 
@@ -289,14 +300,51 @@ class Shaper:
         props = self._props(et.properties, raw, ev if isinstance(ev, Evidence) else None, set()) if raw else {}
         rows.append({"from": src, "to": dst, **props, "_evidence": str(ev)})
 
-    def finish(self, known_ids: KnownIds | None) -> Facts:
-        """Drop edges with an endpoint neither produced nor known, or of the wrong type; report each."""
+    def settle(self, known_ids: KnownIds | None) -> dict[str, str]:
+        """The type of every edge endpoint (the source's nodes, then the store's); carried blocks whose endpoints no
+        longer answer as they did, or whose facts another file gives too, become rows again (`expand`)."""
         produced = self.facts.node_ids()
-        missing = sorted(
-            {r[end] for rows in self.facts.edges.values() for r in rows for end in ("from", "to")} - set(produced)
-        )
+        ends = {r[end] for rows in self.facts.edges.values() for r in rows for end in ("from", "to")}
+        for cf in self.facts.carried:
+            ends.update(cf.ends)
+            ends.update(cf.unknown)
+        missing = sorted(ends - set(produced))
         known = dict(known_ids(missing)) if (known_ids and missing) else {}
         types = {**known, **produced}
+        if self.facts.carried:
+            seen = {ent_key("node", t, str(r["id"])) for t, rows in self.facts.nodes.items() for r in rows}
+            seen.update(ent_key("edge", t, str(r["from"]), str(r["to"])) for t, rows in self.facts.edges.items() for r in rows)
+            for cf in list(self.facts.carried):
+                if cf.holds(types) and seen.isdisjoint(cf.ents):
+                    seen.update(cf.ents)
+                else:
+                    self.expand(cf)
+        return types
+
+    def expand(self, cf: CarriedFile) -> None:
+        """A carried block's rows (before the edge checks) added as rows (its problems were reported when it was carried)."""
+        self.facts.carried.remove(cf)
+        nodes, edges = cf.rows()
+        for node_type, rows in nodes.items():
+            for row in rows:
+                have = self._node_index.get((node_type, row["id"]))
+                if have is None:
+                    self.adopt_node(node_type, row)
+                else:
+                    for k, v in row.items():
+                        have.setdefault(k, v)
+        for edge_type, rows in edges.items():
+            for row in rows:
+                self.adopt_edge(edge_type, row)
+
+    def finish(self, known_ids: KnownIds | None, types: dict[str, str] | None = None) -> Facts:
+        """Drop edges with an endpoint neither produced nor known, or of the wrong type; report each.
+
+        `types`: what `settle` returned, when the caller called it; carried blocks re-report the edges they dropped."""
+        if types is None:
+            types = self.settle(known_ids)
+        for cf in self.facts.carried:
+            self.facts.problems.extend(Issue(*p) for p in cf.dropped)
         for edge_type, rows in list(self.facts.edges.items()):
             et = self.schema.edges[edge_type]
             kept = []
@@ -352,17 +400,23 @@ def image_version(image: str) -> str | None:
 
 def add_ownership(
     shaper: Shaper, facts: Facts, mapping: SourceMapping, claims: list[tuple[str, Evidence, str]], known_ids: KnownIds | None
-) -> None:
-    """Ownership edges for team names that are known teams; the rest become problems."""
-    produced = {i for i, t in facts.node_ids().items() if t == mapping.team_type}
-    wanted = sorted({team for _, _, team in claims} - produced)
-    known = known_ids(wanted) if (known_ids and wanted) else {}
-    teams = produced | {i for i, t in known.items() if t == mapping.team_type}
+) -> set[str]:
+    """Ownership edges for team names that are known teams; the rest become problems. Returns the known team ids named."""
+    teams = known_teams(facts, mapping, {team for _, _, team in claims}, known_ids)
     for wid, ev, team in claims:
         if team in teams:
             shaper.edge(mapping.ownership_edge, team, wid, {}, ev)
         else:
             facts.problem(ev.file, ev.document, ev.field, f"{team!r} is not a known {mapping.team_type} id; no ownership edge for {wid}")
+    return teams
+
+
+def known_teams(facts: Facts, mapping: SourceMapping, names: set[str], known_ids: KnownIds | None) -> set[str]:
+    """Those of `names` that are team ids: teams this source produces, else teams the store holds."""
+    produced = {i for i, t in facts.node_ids().items() if t == mapping.team_type} & names
+    wanted = sorted(names - produced)
+    known = known_ids(wanted) if (known_ids and wanted) else {}
+    return produced | {i for i, t in known.items() if t == mapping.team_type}
 
 
 # --- the registry ------------------------------------------------------------------------------

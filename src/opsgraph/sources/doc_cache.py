@@ -92,6 +92,9 @@ class DocumentCache:
     """Documents parsed since `load()` (all of a new file's, the changed ones of a changed file's)."""
     generation: str = ""
     """The sync whose results this file holds (read by `load()`, set by the caller before `save()`)."""
+    carry: bool = False
+    """Set by a caller that holds the claim hashes of the sync `generation` names (and the store still has that sync's
+    claims): readers may then hand unchanged files over as blocks (`sources.carried`) instead of rows."""
     _old: dict[str, tuple[str, bytes | str]] = field(default_factory=dict, repr=False)
     """Path -> (hash of its bytes, its documents as marshal bytes, or the name of the blob holding them)."""
     _new: dict[str, tuple[str, bytes | str]] = field(default_factory=dict, repr=False)
@@ -237,6 +240,14 @@ class DocumentCache:
             return None
         self._new_memo[key] = ref  # type: ignore[assignment]  # ref is not None here
         return value
+
+    def retain(self, key: str) -> bool:
+        """Carry the value kept under `key` in the last saved sync into the next save without loading it (False: none)."""
+        ref = self._old_memo.get(key)
+        if ref is None:
+            return False
+        self._new_memo.setdefault(key, ref)
+        return True
 
     def keep(self, key: str, value: Any) -> None:
         """Store `value` (marshal-able; anything else is silently not kept) under `key` for the next sync."""

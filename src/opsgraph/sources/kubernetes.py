@@ -56,8 +56,10 @@ from opsgraph.sources.base import (
     component_types,
     image_version,
     known_of_types,
+    known_teams,
     register_reader,
 )
+from opsgraph.sources.carried import CarriedFile, Rows, block_of, ent_key, from_kept
 from opsgraph.sources.doc_cache import DocumentCache
 from opsgraph.sources.hosts import address_hosts, host_candidates
 from opsgraph.sources.yamldocs import display, display_base, read_documents, yaml_files
@@ -322,9 +324,16 @@ def facts_from_objects(
     look = _Lookups(configmaps, resolve_in, elsewhere)
     resolve, configmap = look.resolve, look.configmap
     trusted = files.trust(workloads, dns, look) if files is not None else set()
+    # Unchanged files whose facts are carried as blocks: none of their workloads is mapped or replayed below.
+    carried = files.carry(trusted, workloads, schema, mapping, facts, known_ids) if files is not None else {}
+    for cf in carried.values():
+        facts.problems.extend(Issue(*p) for p in cf.problems)
+        facts.carried.append(cf)
+    fresh = [w for w in workloads if w.ref.file not in carried] if carried else workloads
+    mapped_from = len(facts.problems)
 
-    kept = _Kept(memo, config, schema, workloads, facts, shaper, files)
-    for w in workloads:
+    kept = _Kept(memo, config, schema, workloads, facts, shaper, files, skip=set(carried))
+    for w in fresh:
         node_in = (w.node_type, w.exposed, sorted(set(w.exposed_hosts)))
         if kept.replay_node(w, node_in):
             continue
@@ -400,7 +409,7 @@ def facts_from_objects(
             for key, value in data.items():
                 scan(w, f"configMap {cm}/{key}", value, str(key))
 
-    for w in workloads:
+    for w in fresh:
         if kept.replay_dependencies(w, look, trusted=w.ref.file in trusted):
             continue
         mark = kept.mark()
@@ -411,17 +420,104 @@ def facts_from_objects(
 
     # Ownership from team labels.
     claims: list[tuple[_Workload, str, str]] = []
-    for w in workloads:
+    for w in fresh:
         labels = {**w.pod_labels, **{str(k): str(v) for k, v in _mapping(_mapping(w.ref.obj.get("metadata")).get("labels")).items()}}
         for label in mapping.team_labels:
             if labels.get(label):
                 claims.append((w, label, labels[label]))
                 break
-    add_ownership(shaper, facts, mapping, [(w.id, w.ref.ev(f"label {label}", team), team) for w, label, team in claims], known_ids)
-    kept.done(workloads)
+    skips = sum(facts.skipped.values())
+    teams = add_ownership(shaper, facts, mapping, [(w.id, w.ref.ev(f"label {label}", team), team) for w, label, team in claims], known_ids)
+    claimable = sum(facts.skipped.values()) == skips and mapping.dependency_edge != mapping.ownership_edge
+    mapped = facts.problems[mapped_from:]
+    kept.done(fresh)
+    for cf in carried.values():
+        facts.reused["nodes"] = facts.reused.get("nodes", 0) + cf.workloads
+        facts.reused["dependencies"] = facts.reused.get("dependencies", 0) + cf.workloads
+    types = shaper.settle(known_ids)
+    before = {t: list(rows) for t, rows in facts.edges.items()}
+    checked_from = len(facts.problems)
+    shaper.finish(known_ids, types)
     if files is not None:
-        files.keep(workloads, kept)
-    return shaper.finish(known_ids)
+        still = {cf.file for cf in facts.carried}
+        blocks = _claims(workloads, still, {f: cf for f, cf in carried.items() if f not in still}, files.carry_teams, facts, before, types, mapping,
+                         mapped, facts.problems[checked_from:], [(w, team) for w, _, team in claims], teams) if claimable else {}  # fmt: skip
+        files.keep(workloads, kept, blocks, still)
+        facts.reused["carried"] = len(still)
+    return facts
+
+
+def _claims(workloads: list[_Workload], still: set[str], expanded: dict[str, CarriedFile], expanded_teams: dict[str, dict[str, bool]], facts: Facts,
+            before: dict[str, list[dict[str, Any]]], types: dict[str, str], mapping: SourceMapping, mapped: list[Issue], checked: list[Issue],
+            named: list[tuple[_Workload, str]], teams: set[str]) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Per file not carried, the block a later sync may carry it as (`sources.carried`); {} when any fact's file is unclear.
+
+    A fact belongs to the workload whose id it holds (a node: its id; a dependency: its `from`; an ownership: its `to`),
+    so each file's facts are its own workloads' (a file with a workload id another workload also has gets no block)."""
+    owner: dict[str, str] = {}
+    shared: set[str] = set()
+    for w in workloads:
+        if w.id in owner:
+            shared.update((owner[w.id], w.ref.file))
+        owner[w.id] = w.ref.file
+    per: dict[str, dict[str, Any]] = {}
+    for w in workloads:
+        if w.ref.file not in still:
+            per.setdefault(w.ref.file, {"ents": [], "nodes": {}, "counts": {}, "ends": {}, "problems": [], "dropped": [], "teams": {}, "workloads": 0})["workloads"] += 1
+    dep, own = mapping.dependency_edge, mapping.ownership_edge
+
+    def block(owner_id: Any) -> dict[str, Any] | None:
+        f = owner.get(str(owner_id))
+        return None if f is None else per.get(f)
+
+    b: dict[str, Any] | None
+    for t, rows in facts.nodes.items():
+        for r in rows:
+            b = block(r["id"])
+            if b is None:
+                return {}
+            b["ents"].append(ent_key("node", t, str(r["id"])))
+            b["nodes"][r["id"]] = t
+            b["counts"][("node", t)] = b["counts"].get(("node", t), 0) + 1
+    for t, rows in facts.edges.items():
+        for r in rows:
+            b = block(r["from"] if t == dep else r["to"] if t == own else None)
+            if b is None:
+                return {}
+            b["ents"].append(ent_key("edge", t, str(r["from"]), str(r["to"])))
+            b["counts"][("edge", t)] = b["counts"].get(("edge", t), 0) + 1
+    for t, rows in before.items():
+        for r in rows:
+            b = block(r["from"] if t == dep else r["to"] if t == own else None)
+            if b is None:
+                return {}
+            b["ends"][r["from"]] = types.get(r["from"])
+            b["ends"][r["to"]] = types.get(r["to"])
+    for where, issues in (("problems", mapped), ("dropped", checked)):
+        for p in issues:
+            f = _where_file(p.file)
+            if f in still:
+                continue  # a carried block's own reports
+            if f not in per:
+                return {}
+            per[f][where].append((p.file, p.line, p.field, p.message))
+    for w, team in named:
+        per[w.ref.file]["teams"][team] = team in teams
+    for f, cf in expanded.items():
+        per[f]["problems"] = list(cf.problems)
+        per[f]["teams"] = dict(expanded_teams.get(f, {}))
+    out = {}
+    for f, b in per.items():
+        if f in shared:
+            continue
+        out[f] = {**block_of(f, b["ents"], b["nodes"], b["counts"], b["ends"], b["problems"], b["dropped"], b["workloads"]), "teams": b["teams"]}
+    return out
+
+
+def _where_file(where: str) -> str:
+    """The file of an `Issue.file` (`file#document` or `file`)."""
+    file, _, doc = where.rpartition("#")
+    return file if file and doc.isdigit() else where
 
 
 Check = tuple[Any, ...]
@@ -438,12 +534,12 @@ def _fingerprint(config: SourceConfig, schema: GraphSchema) -> str:
 
 
 def _code_fingerprint() -> str:
-    """Hash of the code that maps a workload (this module, `hosts`, `base`): an edited rule never meets rows kept by the old one."""
+    """Hash of the code that maps a workload (this module, `hosts`, `base`, `carried`): an edited rule never meets rows kept by the old one."""
     if not _CODE:
-        from opsgraph.sources import base, hosts
+        from opsgraph.sources import base, carried, hosts
 
         digest = hashlib.blake2b(digest_size=12)
-        for module in (__file__, hosts.__file__, base.__file__):
+        for module in (__file__, hosts.__file__, base.__file__, carried.__file__):
             try:
                 digest.update(Path(str(module)).read_bytes())
             except OSError:  # no source file to read (a frozen build): the package version in the cache version still applies
@@ -522,7 +618,7 @@ class _Kept:
     also has, nor when mapping it counted something as skipped."""
 
     def __init__(self, memo: DocumentCache | None, config: SourceConfig, schema: GraphSchema, workloads: list[_Workload],
-                 facts: Facts, shaper: Shaper, files: _FileBlocks | None = None) -> None:  # fmt: skip
+                 facts: Facts, shaper: Shaper, files: _FileBlocks | None = None, skip: set[str] | None = None) -> None:  # fmt: skip
         self.memo, self.facts, self.shaper, self.mapping, self.files = memo, facts, shaper, config.mapping, files
         self.entries: dict[int, dict[str, Any]] = {}
         self.keys: dict[int, str] = {}
@@ -535,10 +631,13 @@ class _Kept:
         counts: dict[str, int] = {}
         for w in workloads:
             counts[w.id] = counts.get(w.id, 0) + 1
+        skip = skip or set()
         for w in workloads:
-            if w.ref.digest and counts[w.id] == 1:
+            if w.ref.digest and counts[w.id] == 1 and w.ref.file not in skip:
                 self.keys[id(w)] = f"k8s|{fingerprint}|{w.ref.digest}|{w.ref.file}#{w.ref.document}|{w.ref.namespace}|{w.id}"
         for w in workloads:
+            if w.ref.file in skip:
+                continue  # carried as a block: its kept rows are read only if the block must become rows again
             key = self.keys.get(id(w))
             old = (files.entry(w.ref.file, key) if files is not None else memo.recall(key)) if key else None
             self.entries[id(w)] = old if isinstance(old, dict) else {}
@@ -684,7 +783,8 @@ class _FileBlocks:
 
     A file's block holds: the hash of its bytes; a summary of its objects (`_summary`: what the mapping reads of
     every object, so the file's documents are not loaded); per workload the rows, problems and lookups it gave
-    (`_Kept` entries); what those lookups read (`reads`: entries of the lookup tables) and the id, type and
+    (`_Kept` entries, kept apart and loaded only when asked for); the block a later sync may carry the file as
+    (`claims`, `sources.carried`); what those lookups read (`reads`: entries of the lookup tables) and the id, type and
     exposure of each of its workloads (`ins`). One table (`tables`) holds every answer a lookup can give: Service
     DNS names -> the workloads they select, ConfigMaps -> a hash of their data, names -> their namespaces.
 
@@ -705,16 +805,32 @@ class _FileBlocks:
         """Files whose objects were rebuilt from their block (their bytes are the same)."""
         self.ins: dict[str, tuple[Any, ...]] = {}
         self.trusted: set[str] = set()
+        self._loaded: dict[str, dict[str, Any]] = {}
+        self.carry_teams: dict[str, dict[str, bool]] = {}
+        """Per carried file, whether each team its ownership labels name was a known team (checked again now)."""
 
     def _key(self, shown: str) -> str:
         return f"k8s-file|{self.fp}|{shown}"
+
+    def _rows_key(self, shown: str) -> str:
+        """Where a file's workload entries (their rows) are kept: apart from its block, loaded only when asked for
+        (a carried file's are not: about half of the blocks' bytes at 10k workloads)."""
+        return f"k8s-rows|{self.fp}|{shown}"
+
+    def _entries(self, shown: str) -> dict[str, Any]:
+        """A file's kept workload entries (loaded on the first call; {} when missing or damaged)."""
+        got = self._loaded.get(shown)
+        if got is None:
+            raw = self.cache.recall(self._rows_key(shown)) if shown in self.old else None
+            got = self._loaded[shown] = raw if isinstance(raw, dict) else {}
+        return got
 
     def read(self, path: Path, shown: str) -> list[K8sObject] | None:
         """The objects of an unchanged file rebuilt from its block, or None (the caller reads the file; then `note`)."""
         self.order.append(shown)
         self.paths[shown] = path
         old = self.cache.recall(self._key(shown))
-        if not isinstance(old, dict) or not isinstance(old.get("objs"), list) or not isinstance(old.get("entries"), dict):
+        if not isinstance(old, dict) or not isinstance(old.get("objs"), list):
             return None
         self.old[shown] = old
         try:
@@ -740,7 +856,7 @@ class _FileBlocks:
 
     def entry(self, shown: str, key: str) -> Any:
         """A workload's kept entry from its file's block."""
-        return self.old.get(shown, {}).get("entries", {}).get(key)
+        return self._entries(shown).get(key)
 
     def trust(self, workloads: list[_Workload], dns: dict[str, list[_Workload]], look: _Lookups) -> set[str]:
         """Unchanged files whose workloads' kept dependencies hold without asking each lookup (see the class)."""
@@ -758,8 +874,11 @@ class _FileBlocks:
         key = f"k8s-tables|{self.fp}"
         old = self.cache.recall(key)
         old = old if isinstance(old, dict) else {}
-        changed = {k for k, v in tables.items() if old.get(k, _MISSING) != v}
-        changed.update(k for k in old if k not in tables)
+        try:  # in C: 30k entries at 10k workloads
+            changed = {k for k, _ in tables.items() ^ old.items()}
+        except TypeError:  # a value that cannot be hashed (a table from another version): compare one by one
+            changed = {k for k, v in tables.items() if old.get(k, _MISSING) != v}
+            changed.update(k for k in old if k not in tables)
         if old != tables:
             self.cache.keep(key, tables)
         by_file: dict[str, list[_Workload]] = {}
@@ -774,14 +893,63 @@ class _FileBlocks:
                 self.trusted.add(shown)
         return self.trusted
 
-    def keep(self, workloads: list[_Workload], kept: _Kept) -> None:
-        """Keep a new block for every file read whose block is not the one recalled unchanged."""
+    def carry(self, trusted: set[str], workloads: list[_Workload], schema: GraphSchema, mapping: SourceMapping, facts: Facts,
+              known_ids: KnownIds | None) -> dict[str, CarriedFile]:  # fmt: skip
+        """Trusted files to hand over as blocks (`sources.carried`): when the cache allows it, and each team the file's
+        ownership labels name is a known team now exactly when it was (the rest of a block is checked by `Shaper.settle`)."""
+        if not self.cache.carry or not trusted or mapping.dependency_edge == mapping.ownership_edge:
+            return {}
+        blocks: dict[str, tuple[CarriedFile, dict[str, bool]]] = {}
+        for shown in self.order:
+            if shown not in trusted:
+                continue
+            kept = self.old[shown].get("claims")
+            cf = from_kept(shown, kept, functools.partial(self._rows, shown, mapping))
+            if cf is not None and isinstance(kept, dict) and isinstance(kept.get("teams"), dict):
+                blocks[shown] = (cf, kept["teams"])
+        names = {str(t) for _, teams in blocks.values() for t in teams}
+        now: set[str] = set()
+        if names:
+            produced = Facts(facts.source, facts.kind)
+            produced.nodes = {mapping.team_type: [{"id": w.id} for w in workloads if w.node_type == mapping.team_type]} if mapping.team_type in schema.nodes else {}
+            now = known_teams(produced, mapping, names, known_ids)
+        out: dict[str, CarriedFile] = {}
+        for shown, (cf, teams) in blocks.items():
+            if all((t in now) == bool(v) for t, v in teams.items()):
+                out[shown] = cf
+                self.carry_teams[shown] = teams
+        return out
+
+    def _rows(self, shown: str, mapping: SourceMapping) -> Rows:
+        """A file's rows before the edge checks, from the workload entries of its block."""
+        nodes: dict[str, list[dict[str, Any]]] = {}
+        edges: dict[str, list[dict[str, Any]]] = {}
+        for entry in self._entries(shown).values():
+            node_in, row, _ = entry["node"]
+            nodes.setdefault(node_in[0], []).append(dict(row))
+            edges.setdefault(mapping.dependency_edge, []).extend(dict(r) for r in entry["deps"][1])
+            edges.setdefault(mapping.ownership_edge, []).extend(dict(r) for r in entry.get("own") or [])
+        return nodes, {t: rows for t, rows in edges.items() if rows}
+
+    def keep(self, workloads: list[_Workload], kept: _Kept, claims: dict[str, dict[str, Any]] | None = None, carried: set[str] | None = None) -> None:
+        """Keep a new block for every file read whose block is not the one recalled unchanged.
+
+        `claims`: per file, the block a later sync may carry it as (kept with the file's block when all of its workloads'
+        entries are complete); `carried`: files carried as blocks in this read (their blocks are kept as they were)."""
+        claims, carried = claims or {}, carried or set()
         by_file: dict[str, list[_Workload]] = {}
         for w in workloads:
             by_file.setdefault(w.ref.file, []).append(w)
         for shown in self.order:
+            if shown in carried:
+                self.cache.retain(self._rows_key(shown))  # unchanged, and not loaded
+                continue
             ws = by_file.get(shown, [])
             if shown in self.clean and self.old[shown].get("ins") == self.ins.get(shown, ()) and not any(id(w) in kept.dirty for w in ws):
+                old = self.old[shown]
+                block = claims.get(shown) if _complete(old.get("reads"), self._entries(shown), len(ws)) else None
+                if old.get("claims") != block:
+                    self.cache.keep(self._key(shown), {**old, "claims": block})
                 continue  # recalled and unchanged: the cache keeps its bytes
             digest = self.cache.digest(self.paths[shown])
             if digest is None or shown not in self.objs:
@@ -795,7 +963,17 @@ class _FileBlocks:
                     continue
                 entries[key] = entry
                 reads |= _read_keys(entry["deps"][0])
-            self.cache.keep(self._key(shown), {"digest": digest, "objs": self.objs[shown], "ins": self.ins.get(shown, ()), "reads": frozenset(reads), "entries": entries})
+            frozen = frozenset(reads)
+            block = claims.get(shown) if _complete(frozen, entries, len(ws)) else None
+            self.cache.keep(self._key(shown), {"digest": digest, "objs": self.objs[shown], "ins": self.ins.get(shown, ()), "reads": frozen, "claims": block})
+            self.cache.keep(self._rows_key(shown), entries)
+
+
+def _complete(reads: Any, entries: Any, workloads: int) -> bool:
+    """Does a file's block hold every workload's node, dependency and ownership rows, each from known lookups (so it can be carried)?"""
+    if not isinstance(reads, frozenset) or "*" in reads or not isinstance(entries, dict) or len(entries) != workloads:
+        return False
+    return all(isinstance(e, dict) and "node" in e and "deps" in e and "own" in e for e in entries.values())
 
 
 def _lazy_documents(path: Path, shown: str, cache: DocumentCache) -> Callable[[int, int], dict[str, Any]]:

@@ -91,13 +91,15 @@ def count_hash_reads(og: OpsGraph, monkeypatch: pytest.MonkeyPatch) -> list[str]
 def test_an_unchanged_resync_parses_no_file_reads_no_hash_and_writes_nothing(home: tuple[OpsGraph, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     og, _ = home
     first = sync(og)
-    assert first.files == {"read": 4, "parsed": 4, "cached": 0, "documents_parsed": 8, "reused_nodes": 0, "reused_dependencies": 0, "reused_files": 0}
+    assert first.files == {"read": 4, "parsed": 4, "cached": 0, "documents_parsed": 8, "reused_nodes": 0, "reused_dependencies": 0, "reused_files": 0,
+                           "reused_carried": 0}
     assert first.hashes_from == "store"
     assert first.totals()["create"] == 8  # 4 services, 4 dependencies
     before, version = graph(og), og.store.data_version()
     hash_reads = count_hash_reads(og, monkeypatch)
     again = sync(og)
-    assert again.files == {"read": 4, "parsed": 0, "cached": 4, "documents_parsed": 0, "reused_nodes": 4, "reused_dependencies": 4, "reused_files": 4}
+    assert again.files == {"read": 4, "parsed": 0, "cached": 4, "documents_parsed": 0, "reused_nodes": 4, "reused_dependencies": 4, "reused_files": 4,
+                           "reused_carried": 4}
     assert again.hashes_from == "known" and hash_reads == []
     assert again.writes() == 0 and again.claims_write == [] and again.claims_delete == []
     assert graph(og) == before and og.store.data_version() == version
@@ -110,7 +112,8 @@ def test_one_changed_file_is_the_only_one_parsed_and_the_plan_is_exact(home: tup
     hash_reads = count_hash_reads(og, monkeypatch)
     plan = sync(og)
     # only b's Deployment document is parsed again; the three other workloads are not mapped again
-    assert plan.files == {"read": 4, "parsed": 1, "cached": 3, "documents_parsed": 1, "reused_nodes": 3, "reused_dependencies": 3, "reused_files": 3}
+    assert plan.files == {"read": 4, "parsed": 1, "cached": 3, "documents_parsed": 1, "reused_nodes": 3, "reused_dependencies": 3, "reused_files": 3,
+                           "reused_carried": 3}
     assert plan.hashes_from == "known" and hash_reads == []
     assert sorted((c.op, c.kind, c.a, c.b) for c in plan.changes) == [("delete", "edge", "b", "c"), ("update", "node", "b", "")]
     assert graph(og) == ([("a", "1.0"), ("b", "1.1"), ("c", "1.0"), ("d", "1.0")], [("a", "b", "k8s"), ("a", "c", "k8s"), ("d", "a", "k8s")])

@@ -41,7 +41,7 @@ def estate(tmp_path: Path, schema: GraphSchema) -> Reader:
     reader = Reader(root, schema, tmp_path / "cache" / "k8s.docs")
     cached, plain = reader.both()
     same(cached, plain)
-    assert cached.reused == {"nodes": 0, "dependencies": 0, "files": 0}
+    assert cached.reused == {"nodes": 0, "dependencies": 0, "files": 0, "carried": 0}
     assert edges(plain) == {("a", "b"), ("a", "c"), ("c", "b")}  # x names nothing yet: dropped and reported
     return reader
 
@@ -49,7 +49,7 @@ def estate(tmp_path: Path, schema: GraphSchema) -> Reader:
 def test_an_unchanged_folder_reuses_every_workload_with_the_same_facts(estate: Reader) -> None:
     cached, plain = estate.both()
     same(cached, plain)
-    assert cached.reused == {"nodes": 3, "dependencies": 3, "files": 4}
+    assert cached.reused == {"nodes": 3, "dependencies": 3, "files": 4, "carried": 0}
     assert all(replayed_from(cached, w) for w in ("a", "b", "c"))
 
 

@@ -1,0 +1,229 @@
+"""A re-sync that carries unchanged files as blocks leaves the store exactly as a fresh sync into a new store would.
+
+Against the real embedded store, through `OpsGraph.sync` (caches in the home). Each case first checks that the
+unchanged files really were carried (`files["reused_carried"]`), then changes something a carried file depends on
+from outside itself, and compares every node and edge (all properties) and the claims with a fresh sync of the
+same manifests into a new home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import write
+from opsgraph.app import OpsGraph, Settings
+from opsgraph.ingest.sync import Entity, claims_of
+from opsgraph.sources import SourceConfig
+from opsgraph.sources.carried import ent_key
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: {ns}, labels: {{app: {name}{team}}}}}
+spec:
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+        - name: main
+          image: registry.example/{name}:{version}
+          env: [{env}]
+"""
+SERVICE = """\
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: {ns}}}
+spec: {{selector: {{app: {name}}}}}
+"""
+
+
+def workload(
+    name: str, *, deps: tuple[str, ...] = (), team: str | None = None, version: str = "1.0", ns: str = "shop", service: bool = True
+) -> str:
+    env = ", ".join(f'{{name: DEP{i}_ADDR, value: "{d}"}}' for i, d in enumerate(deps))
+    text = DEPLOYMENT.format(name=name, ns=ns, team=f", team: {team}" if team else "", version=version, env=env)
+    return text + (SERVICE.format(name=name, ns=ns) if service else "")
+
+
+TEAMS = ["payments", "storefront"]
+
+
+def open_home(home: Path, root: Path, teams: list[str]) -> OpsGraph:
+    settings = Settings(home=home, embed={"provider": "none"}, sources=[SourceConfig(name="k8s", kind="kubernetes", path=root)])
+    og = OpsGraph(settings)
+    og.__enter__()
+    if teams:
+        from opsgraph.app.sync import default_schema
+
+        og.store.ensure_schema(og.schema() or default_schema())
+        og.store.upsert_nodes("Team", [{"id": t, "name": t} for t in teams])
+    return og
+
+
+@pytest.fixture
+def estate(tmp_path: Path) -> Iterator[tuple[OpsGraph, Path, Path]]:
+    root = tmp_path / "k8s"
+    write(root / "a.yaml", workload("a", deps=("b:8080", "c:8080"), team="payments"))
+    write(root / "b.yaml", workload("b", deps=("c:8080",), team="storefront"))
+    write(root / "c.yaml", workload("c", team="payments"))
+    write(root / "d.yaml", workload("d", deps=("a:8080",)))
+    og = open_home(tmp_path / "home", root, TEAMS)
+    try:
+        yield og, root, tmp_path
+    finally:
+        og.__exit__(None, None, None)
+
+
+def sync(og: OpsGraph) -> Any:
+    [plan] = og.sync(["k8s"])
+    return plan
+
+
+def contents(og: OpsGraph) -> dict[str, Any]:
+    """Every node and edge with all its properties, and the source's claims (without their timestamps)."""
+    nodes = og.query("MATCH (n) RETURN labels(n)[0] AS t, properties(n) AS p", limit=10**6).rows
+    edges = og.query("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS f, b.id AS to, properties(r) AS p", limit=10**6).rows
+    claims = [{k: v for k, v in c.items() if k not in ("since", "@rid", "@type", "@cat")} for c in claims_of(og.store, "k8s")]
+    return {
+        "nodes": sorted(repr(sorted(r.items())) for r in nodes),
+        "edges": sorted(repr(sorted(r.items())) for r in edges),
+        "claims": sorted(repr(sorted(c.items())) for c in claims),
+    }
+
+
+def fresh(tmp_path: Path, root: Path, teams: list[str], name: str) -> tuple[dict[str, Any], Any]:
+    """The store a first sync of the same manifests into a new home gives, and that sync's plan."""
+    og = open_home(tmp_path / name, root, teams)
+    try:
+        plan = sync(og)
+        assert plan.files["reused_carried"] == 0
+        return contents(og), plan
+    finally:
+        og.__exit__(None, None, None)
+
+
+def problems(plan: Any) -> list[str]:
+    return sorted(str(p) for p in plan.problems)
+
+
+def carried_then_changed(og: OpsGraph, root: Path) -> None:
+    """A first sync, then a re-sync with d.yaml changed that carries the other three files as blocks."""
+    sync(og)
+    write(root / "d.yaml", workload("d", deps=("a:8080",), version="1.1"))
+    plan = sync(og)
+    assert plan.files["reused_carried"] == 3 and [(c.op, c.a) for c in plan.changes] == [("update", "d")]
+
+
+def test_entity_keys_of_blocks_are_the_plans() -> None:
+    assert ent_key("node", "Service", "a") == Entity("node", "Service", "a").ent
+    assert ent_key("edge", "DEPENDS_ON", "a", "b") == Entity("edge", "DEPENDS_ON", "a", "b").ent
+
+
+def test_a_workload_moved_to_another_file_is_one_fresh_sync_away(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    carried_then_changed(og, root)
+    (root / "b.yaml").unlink()
+    write(root / "e.yaml", workload("b", deps=("c:8080",), team="storefront"))  # b's facts now come from e.yaml
+    plan = sync(og)
+    assert plan.files["reused_carried"] == 3  # a, c and d: every lookup of theirs (b among them) answers the same
+    assert plan.writes() == 0 and plan.claims_write  # same graph; the claims' evidence names e.yaml now
+    expected, first = fresh(tmp_path, root, TEAMS, "fresh")
+    assert contents(og) == expected
+    assert problems(plan) == problems(first)
+
+
+def test_a_deleted_file_takes_its_facts_and_the_edges_naming_them(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    carried_then_changed(og, root)
+    (root / "c.yaml").unlink()  # a and b (unchanged files) named c
+    plan = sync(og)
+    assert sorted((c.op, c.kind, c.type, c.a, c.b) for c in plan.changes) == [
+        ("delete", "edge", "DEPENDS_ON", "a", "c"), ("delete", "edge", "DEPENDS_ON", "b", "c"), ("delete", "edge", "OWNS", "payments", "c"),
+        ("delete", "node", "Service", "c", ""),
+    ]  # fmt: skip
+    assert plan.asserted == {"nodes": 3, "edges": 4}
+    expected, _ = fresh(tmp_path, root, TEAMS, "fresh")
+    assert contents(og) == expected
+
+
+def test_a_team_that_disappears_drops_the_ownership_of_an_unchanged_file(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    carried_then_changed(og, root)
+    og.store.delete_nodes("Team", ["storefront"])  # b.yaml (unchanged) names it; its OWNS edge goes with the node
+    plan = sync(og)
+    assert plan.files["reused_carried"] == 3  # a, c, d: no team of theirs changed
+    assert [(c.op, c.a, c.b) for c in plan.changes] == []  # the edge went with the team; its claim goes now
+    assert len(plan.claims_delete) == 1 and plan.claims_delete[0].endswith("|edge|OWNS|storefront|b")
+    assert any("'storefront' is not a known Team id" in str(p) for p in plan.problems)
+    expected, first = fresh(tmp_path, root, ["payments"], "fresh")
+    assert contents(og) == expected
+    assert problems(plan) == problems(first)
+    og.store.upsert_nodes("Team", [{"id": "storefront", "name": "storefront"}])  # and back: the edge is asserted again
+    plan = sync(og)
+    assert [(c.op, c.type, c.a, c.b) for c in plan.changes] == [("create", "OWNS", "storefront", "b")]
+    expected, _ = fresh(tmp_path, root, TEAMS, "fresh-again")
+    assert contents(og) == expected
+
+
+def test_an_edge_to_a_workload_of_another_file_drops_when_that_file_goes(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    # a names x by its cluster DNS name; x has no Service, so the edge stands on x being a node of this source.
+    write(root / "a.yaml", workload("a", deps=("b:8080", "c:8080", "http://x.batch.svc.cluster.local:80"), team="payments"))
+    write(root / "x.yaml", workload("x", ns="batch", service=False))
+    sync(og)
+    assert ("a", "x") in [(r["a"], r["b"]) for r in og.query("MATCH (a)-[:DEPENDS_ON]->(b) RETURN a.id AS a, b.id AS b").rows]
+    write(root / "d.yaml", workload("d", deps=("a:8080",), version="1.1"))
+    assert sync(og).files["reused_carried"] == 4
+    (root / "x.yaml").unlink()  # a.yaml is unchanged and none of its lookups changed: only its edge's endpoint went
+    plan = sync(og)
+    assert sorted((c.op, c.kind, c.a, c.b) for c in plan.changes) == [("delete", "edge", "a", "x"), ("delete", "node", "x", "")]
+    # x is still in the store while this sync plans, so a.yaml's block holds; the plan sees x leaving and takes a's
+    # facts as rows, dropping the edge as a re-sync without caches does (a fresh sync never saw x: its report differs).
+    assert plan.files["reused_carried"] == 4
+    assert [str(p) for p in plan.problems] == [
+        "a.yaml#1 env DEP2_ADDR=http://x.batch.svc.cluster.local:80 [DEPENDS_ON]: edge a->x dropped: 'x' is no longer in this source"
+    ]
+    expected, first = fresh(tmp_path, root, TEAMS, "fresh")
+    assert contents(og) == expected
+    assert [str(p) for p in first.problems] == [
+        "a.yaml#1 [DEPENDS_ON]: edge dropped: to 'x' is neither in this source nor in the store (from a.yaml#1 env DEP2_ADDR=http://x.batch.svc.cluster.local:80)"
+    ]
+    again = sync(og)  # now x is gone from the store too: a.yaml's block no longer holds, and the report is a fresh sync's
+    assert again.writes() == 0 and problems(again) == problems(first) and again.files["reused_carried"] == 3
+    assert contents(og) == expected
+
+
+def test_a_cached_resync_equals_a_fresh_sync_after_many_changes(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    carried_then_changed(og, root)
+    write(root / "b.yaml", workload("b", deps=("c:8080", "a:8080"), team="payments", version="2.0"))
+    write(root / "f.yaml", workload("f", deps=("b:8080", "nowhere:9"), team="nobody"))
+    plan = sync(og)
+    assert plan.files["reused_carried"] == 3
+    expected, first = fresh(tmp_path, root, TEAMS, "fresh")
+    assert contents(og) == expected
+    assert problems(plan) == problems(first)
+    assert plan.asserted == first.asserted
+    again = sync(og)
+    assert again.writes() == 0 and again.files["reused_carried"] == 5 and problems(again) == problems(first)
+    assert again.asserted == first.asserted and again.totals()["unchanged"] == first.totals()["create"]
+
+
+def test_blocks_are_planned_as_rows_when_the_stores_claims_moved_on(estate: tuple[OpsGraph, Path, Path]) -> None:
+    from opsgraph.ingest.sync import MARK
+
+    og, root, tmp_path = estate
+    carried_then_changed(og, root)
+    og.store.write_records(MARK, [{"key": "k8s", "source": "k8s", "run": "another-home"}])  # as if another home synced since
+    write(root / "b.yaml", workload("b", deps=("c:8080",), team="storefront", version="3.0"))
+    plan = sync(og)
+    assert plan.files["reused_carried"] == 3 and plan.hashes_from == "store"  # carried by the reader, hashed by the plan
+    assert [(c.op, c.a) for c in plan.changes] == [("update", "b")]
+    assert plan.claims_write and all(w["a"] == "b" for w in plan.claims_write)  # the others' claims read back unchanged
+    expected, _ = fresh(tmp_path, root, TEAMS, "fresh")
+    assert contents(og) == expected
