@@ -127,6 +127,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev7_oncall.yaml": (46, 6),
     "dev/ops_questions_dev8_links.yaml": (20, 0),
     "dev/ops_questions_dev11_time.yaml": (42, 7),
+    "dev/ops_questions_dev12_runbooks.yaml": (45, 8),
 }
 
 
