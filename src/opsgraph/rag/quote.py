@@ -109,7 +109,7 @@ _INTENTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
         ("mitigation", "remediation", "resolution", "recovery", "workaround", "fix", "actions"),
     ),
     (re.compile(r"\b(diagnos\w*|investigat\w*|debug\w*|troubleshoot\w*|find out|figure out|what to check|"
-                r"what (?:do|should|can|must) (?:i|we) (?:check|look at|verify))\b", re.I),
+                r"what (?:do|should|can|must) (?:i|we) (?:check|look at|verify)|how (?:do|can|should) (?:i|we) (?:check|see))\b", re.I),
      ("diagnosis", "investigation", "troubleshooting", "debugging", "checks")),
     (re.compile(r"\b(escalat\w*)\b", re.I), ("escalation",)),
 )

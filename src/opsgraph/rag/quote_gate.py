@@ -1,0 +1,139 @@
+"""Whether a quoted runbook section answers the question, not merely shares a word with it (issue 14 item 1).
+
+A quote is shown as the answer only when the section is about what was asked:
+
+- its component: when the question names entities (linked), the quoted
+  document must be one of theirs (a document a named node, or a node next to
+  it, points at: a runbook's `path` through its RUNBOOK_FOR edge). "What was
+  behind INC-2041?" names an incident, which no runbook is for: a runbook that
+  merely holds the word "behind" is no answer. "Steps to restart the
+  recommendation service" names a service without a runbook: no quote;
+- its content: every content word the question has besides the entities'
+  mentions, its question and asking words ("what", "how do I", "steps",
+  "check") and function words ("behind", "the") must be in the section, its
+  continuation or its heading path (title included), by stem. "Who maintains
+  the runbook for the frontend 502s?" quotes the frontend runbook but nothing in
+  it says who maintains it: no quote. One word may be missing when at least
+  two things the question asks about are held (a named component whose runbook
+  it is counts as one), unless the question asks for a person, a time or a
+  number ("who", "when", "how many"): "redis-cart keeps evicting keys" is
+  answered by the redis-cart runbook that speaks of eviction.
+
+Otherwise the pipeline abstains (a graph answer was tried first). The rules
+read words and the graph's links only: no estate ids or words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from opsgraph.rag.quote import documents_of
+
+if TYPE_CHECKING:
+    from opsgraph.rag.answering import Answerer, Outcome
+
+_WORD = re.compile(r"[a-z0-9]+")
+_ASKING = re.compile(
+    r"\b(how (?:do|can|should|would|could|does|to)(?: (?:i|we|you|one))?|what (?:do|should|can|must|does) (?:i|we|you|one)"
+    r"(?: (?:do|check|look at|verify|try))?|what now|what next|where (?:do|should|can) (?:i|we) (?:start|begin|look)|"
+    r"what to (?:do|check)|look at|is there|are there|got|where'?s|where is|which|what'?s|what is|what are|whats)\b",
+    re.I,
+)
+"""Phrases that ask (for steps, a check, a link) and say nothing about the subject."""
+_FUNCTION = frozenset(
+    """a an the of to in on for and or nor but is are was were be been being am do does did done doing has have had i we
+    you he she they it its it's me us my our your their this that these those there here with without from by at as
+    if then than so can could would will shall should may might must what when where which who whom whose why how
+    whats wheres hows there's about above across after against along among around before behind below beneath
+    beside between beyond during inside into near off onto out outside over past since through throughout till
+    toward towards under until upon via within up down just still also again now next first last very really please
+    pls plz thanks hey hi quick q btw send give tell show me any some all one same mid keeps keep getting get got
+    runbook runbooks playbook playbooks doc docs document documentation procedure procedures process step steps
+    instructions guide page section do handle deal fix fixing mitigate mitigation resolve resolving troubleshoot
+    troubleshooting debug debugging diagnose diagnosing diagnosis investigate check checking look looking verify
+    start begin happen happens happening going wrong problem problems issue issues thing things stuff way ways too many
+    much say says saying see seeing show shows showing throw throws throwing return returns returning cant can't won't
+    doesnt don't isnt almost nearly cover covers covering covered""".split()
+)
+"""Function words, question words and asking words: not what a question is about."""
+_FACT = re.compile(r"\s*(?:\w+[,:]\s+)?(who|whom|whose|when|how (?:many|much|long|often|old))\b", re.I)
+"""Questions for a person, a time or a number: a quote answers them only when it holds every word they ask about."""
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "er", "ly", "e", "s")
+
+
+def _stem(word: str) -> str:
+    if word[:1].isdigit():
+        return word.rstrip("s")
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            return stem[:-1] if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiou" else stem  # lagging → lag
+    return word
+
+
+def _same(a: str, b: str) -> bool:
+    """One word by stem, or one a prefix of the other down to five letters ("evicting" / "eviction")."""
+    if a == b:
+        return True
+    n = min(len(a), len(b))
+    return n >= 5 and a[:5] == b[:5] and (a.startswith(b[: n - 1]) or b.startswith(a[: n - 1]))
+
+
+def content_words(question: str, mentions: Sequence[str] = ()) -> list[str]:
+    """The question's words a section must hold: without the entities' mentions, asking phrases and function words."""
+    text = question.lower().replace("’", "'")
+    for m in sorted(mentions, key=len, reverse=True):
+        if m:
+            text = text.replace(m.lower(), " ")
+    text = _ASKING.sub(" ", text)
+    words = [w for w in _WORD.findall(text.replace("'", "")) if w not in _FUNCTION and len(w) > 1]
+    return list(dict.fromkeys(words))
+
+
+def uncovered(question: str, text: str, mentions: Sequence[str] = ()) -> list[str]:
+    """Content words of `question` that `text` does not hold (by stem)."""
+    have = {_stem(w) for w in _WORD.findall(text.lower())}
+    raw = _WORD.findall(question.lower())
+    joined = {w for a, b in pairwise(raw) if _stem(a + b) in have for w in (a, b)}  # "fail over" / "failover"
+    return [w for w in content_words(question, mentions) if w not in joined and not any(_same(_stem(w), h) for h in have)]
+
+
+def unanswered(
+    question: str, *, document: str, heading: str, body: str, mentions: Sequence[str], documents: Sequence[str] | None
+) -> str | None:
+    """Why the section (`heading` path, `body`) of `document` does not answer `question`, or None when it does.
+    `mentions`: the text of the entities the question names; `documents`: their documents (None: it names none)."""
+    if documents is not None and document not in documents:
+        return f"the question names entities whose documents are {list(documents) or 'none'}, not {document}"
+    words = content_words(question, mentions)
+    missing = uncovered(question, f"{heading}\n{body}", mentions)
+    held = len(words) - len(missing) + (1 if documents else 0)
+    if not missing or (len(missing) == 1 and held >= 2 and not _FACT.match(question)):
+        return None
+    return f"the section does not hold what the question asks about: {', '.join(missing)}"
+
+
+def _quoted_body(outcome: Outcome) -> str:
+    """The quoted lines (without "See also" and the cut note)."""
+    lines = []
+    for line in outcome.rendered.lines:
+        if line.startswith("See also: ") or line.startswith("[... the section goes on"):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def refuse_quote(question: str, outcome: Outcome, answerer: Answerer) -> str | None:
+    """Why a quote (`Answerer.quote`) does not answer `question`, or None when it does (see the module docstring)."""
+    top = (outcome.sections or [{}])[0]
+    document = str(top.get("document") or "")
+    links = answerer.links(question)
+    documents: list[str] | None = None
+    if links:
+        pairs = list(dict.fromkeys((x.node_id, x.node_type) for x in links))
+        documents = list(dict.fromkeys([*documents_of(answerer.store, pairs), *answerer.entity_documents(question)]))
+    heading = f"{top.get('title') or ''} > {top.get('section') or ''}"
+    return unanswered(question, document=document, heading=heading, body=_quoted_body(outcome), mentions=[x.surface for x in links], documents=documents)

@@ -1,0 +1,58 @@
+"""A quoted section answers only when it is about the question's component and holds what the question asks about."""
+
+from __future__ import annotations
+
+from opsgraph.rag.quote_gate import content_words, unanswered, uncovered
+
+MITIGATION = """- **Memory full:** raise maxmemory (`redis-cli config set maxmemory 8gb`) and confirm `noeviction`.
+- **Failover in progress:** wait for the replica, then restart the cart pods."""
+DEPLOY = """# Frontend 502s during deploy
+Use when the load balancer returns 502s while the rollout is behind schedule."""
+
+
+def test_asking_and_function_words_are_not_content() -> None:
+    assert content_words("what was behind INC-2041?", ["INC-2041"]) == []
+    assert content_words("how do I check consumer lag on order events", ["order events"]) == ["consumer", "lag"]
+    assert content_words("what do I do when the cart redis is out of memory", ["cart redis"]) == ["memory"]
+
+
+def test_words_are_held_by_stem() -> None:
+    assert uncovered("fraud detection is lagging behind", "consumer lag per partition", ["fraud detection"]) == []
+    assert uncovered("redis-cart keeps evicting keys", "any eviction means lost carts", ["redis-cart"]) == ["keys"]
+    assert uncovered("frontend throwing 502s", "returns 502 for the website", ["frontend"]) == []
+
+
+def test_a_runbook_that_merely_holds_a_word_is_no_answer() -> None:
+    why = unanswered("what was behind INC-2041?", document="docs/deploy.md", heading="Frontend 502s during deploy", body=DEPLOY,
+                     mentions=["INC-2041"], documents=[])  # fmt: skip
+    assert why is not None and "names entities" in why
+
+
+def test_a_runbook_about_another_component_is_no_answer() -> None:
+    why = unanswered("steps to restart the recommendation service", document="docs/catalog.md", heading="Catalog > Mitigation",
+                     body="roll back recommendationservice first", mentions=["recommendation service"], documents=["docs/other.md"])  # fmt: skip
+    assert why is not None
+
+
+def test_the_components_runbook_holding_the_words_answers() -> None:
+    assert unanswered("what do I do when the cart redis is out of memory", document="docs/cart.md", heading="Cart > Mitigation",
+                      body=MITIGATION, mentions=["cart redis"], documents=["docs/cart.md"]) is None  # fmt: skip
+
+
+def test_one_missing_word_is_forgiven_only_with_two_held_and_not_for_a_person() -> None:
+    kw = {"document": "docs/cart.md", "heading": "Cart > Mitigation", "body": MITIGATION, "documents": ["docs/cart.md"]}
+    # the component (1) and "memory" (2) are held; "flush" alone is missing
+    assert unanswered("redis-cart memory full, can I flush it", mentions=["redis-cart"], **kw) is None
+    # only the component is held: "rotate" and "password" missing
+    assert unanswered("how do I rotate the redis-cart password", mentions=["redis-cart"], **kw) is not None
+    # the component alone and one missing word is not enough
+    assert unanswered("steps to fail over the redis-cart", mentions=["redis-cart"], **kw) is None  # "failover" is held
+    assert unanswered("steps to resize the redis-cart", mentions=["redis-cart"], **kw) is not None
+    # a question for a person: every word must be held
+    assert unanswered("who maintains the runbook for redis-cart memory?", mentions=["redis-cart"], **kw) is not None
+
+
+def test_without_named_entities_the_words_decide() -> None:
+    kw = {"document": "docs/cart.md", "heading": "Cart > Mitigation", "body": MITIGATION, "mentions": [], "documents": None}
+    assert unanswered("how do I raise maxmemory", **kw) is None
+    assert unanswered("how do I rebuild the search index", **kw) is not None
