@@ -117,6 +117,11 @@ _INTENTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 I do?", "how do we stop it?" → the *Mitigation* section; "how do I debug X?", "what should I check?" → *Diagnosis*)."""
 
 
+def intent_phrases(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each phrase of `question` asking to do something (`_INTENTS`), with the heading words runbooks put it under."""
+    return [(m.group(0), heads) for pattern, heads in _INTENTS for m in pattern.finditer(question)]
+
+
 def _intent_headings(question: str) -> tuple[str, ...]:
     """The heading words of the one thing the question asks to do, or () when it asks none or several."""
     found = [heads for pattern, heads in _INTENTS if pattern.search(question)]

@@ -17,7 +17,10 @@ A quote is shown as the answer only when the section is about what was asked:
   two things the question asks about are held (a named component whose runbook
   it is counts as one), unless the question asks for a person, a time or a
   number ("who", "when", "how many"): "redis-cart keeps evicting keys" is
-  answered by the redis-cart runbook that speaks of eviction.
+  answered by the redis-cart runbook that speaks of eviction. A phrase asking
+  to do something ("roll back", "mitigate", "fix", "debug") is held by the
+  section runbooks put it under (*Mitigation*, *Diagnosis*: `quote._INTENTS`),
+  and counts as one thing held.
 
 Otherwise the pipeline abstains (a graph answer was tried first). The rules
 read words and the graph's links only: no estate ids or words.
@@ -30,7 +33,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from opsgraph.rag.quote import documents_of
+from opsgraph.rag.quote import documents_of, intent_phrases
 
 if TYPE_CHECKING:
     from opsgraph.rag.answering import Answerer, Outcome
@@ -56,7 +59,7 @@ _FUNCTION = frozenset(
     troubleshooting debug debugging diagnose diagnosing diagnosis investigate check checking look looking verify
     start begin happen happens happening going wrong problem problems issue issues thing things stuff way ways too many
     much say says saying see seeing show shows showing throw throws throwing return returns returning cant can't won't
-    doesnt don't isnt almost nearly cover covers covering covered""".split()
+    doesnt don't isnt almost nearly cover covers covering covered because every anything something""".split()
 )
 """Function words, question words and asking words: not what a question is about."""
 _FACT = re.compile(r"\s*(?:\w+[,:]\s+)?(who|whom|whose|when|how (?:many|much|long|often|old))\b", re.I)
@@ -108,9 +111,14 @@ def unanswered(
     `mentions`: the text of the entities the question names; `documents`: their documents (None: it names none)."""
     if documents is not None and document not in documents:
         return f"the question names entities whose documents are {list(documents) or 'none'}, not {document}"
+    # "How do I roll back X?" quoted from X's *Mitigation*: the section is where runbooks put what was asked to do.
+    last = [h for h in _WORD.findall(heading.split(">")[-1].lower()) if len(h) >= 5] if ">" in heading else []
+    done = [p for p, heads in intent_phrases(question) if any(h.startswith(i[:6]) for h in last for i in heads)]
+    for phrase in done:
+        question = question.replace(phrase, " ")
     words = content_words(question, mentions)
     missing = uncovered(question, f"{heading}\n{body}", mentions)
-    held = len(words) - len(missing) + (1 if documents else 0)
+    held = len(words) - len(missing) + (1 if documents else 0) + (1 if done else 0)
     if not missing or (len(missing) == 1 and held >= 2 and not _FACT.match(question)):
         return None
     return f"the section does not hold what the question asks about: {', '.join(missing)}"

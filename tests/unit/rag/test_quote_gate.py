@@ -56,3 +56,12 @@ def test_without_named_entities_the_words_decide() -> None:
     kw = {"document": "docs/cart.md", "heading": "Cart > Mitigation", "body": MITIGATION, "mentions": [], "documents": None}
     assert unanswered("how do I raise maxmemory", **kw) is None
     assert unanswered("how do I rebuild the search index", **kw) is not None
+
+
+def test_what_is_asked_to_do_is_held_by_the_section_runbooks_put_it_under() -> None:
+    kw = {"document": "docs/cart.md", "body": MITIGATION, "documents": ["docs/cart.md"], "mentions": ["redis-cart"]}
+    assert unanswered("how do I roll back redis-cart?", heading="Cart > Mitigation", **kw) is None
+    assert unanswered("how do I roll back redis-cart?", heading="Cart > Symptoms", **kw) is not None
+    # the component and the asked mitigation are held: one word ("unreachable") may be missing
+    assert unanswered("redis-cart unreachable, how do I mitigate?", heading="Cart > Mitigation", **kw) is None
+    assert unanswered("redis-cart unreachable and slow, how do I mitigate?", heading="Cart > Mitigation", **kw) is not None
