@@ -59,7 +59,8 @@ _FUNCTION = frozenset(
     troubleshooting debug debugging diagnose diagnosing diagnosis investigate check checking look looking verify
     start begin happen happens happening going wrong problem problems issue issues thing things stuff way ways too many
     much say says saying see seeing show shows showing throw throws throwing return returns returning cant can't won't
-    doesnt don't isnt almost nearly cover covers covering covered because every anything something""".split()
+    doesnt don't isnt almost nearly cover covers covering covered because every anything something besides
+    take taking took make making made put putting""".split()
 )
 """Function words, question words and asking words: not what a question is about."""
 _FACT = re.compile(r"\s*(?:\w+[,:]\s+)?(who|whom|whose|when|how (?:many|much|long|often|old))\b", re.I)
@@ -114,10 +115,11 @@ def unanswered(
     # "How do I roll back X?" quoted from X's *Mitigation*: the section is where runbooks put what was asked to do.
     last = [h for h in _WORD.findall(heading.split(">")[-1].lower()) if len(h) >= 5] if ">" in heading else []
     done = [p for p, heads in intent_phrases(question) if any(h.startswith(i[:6]) for h in last for i in heads)]
+    asked = question
     for phrase in done:
-        question = question.replace(phrase, " ")
-    words = content_words(question, mentions)
-    missing = uncovered(question, f"{heading}\n{body}", mentions)
+        asked = asked.replace(phrase, " ")
+    words = content_words(asked, mentions)
+    missing = uncovered(asked, f"{heading}\n{body}", mentions)
     held = len(words) - len(missing) + (1 if documents else 0) + (1 if done else 0)
     if not missing or (len(missing) == 1 and held >= 2 and not _FACT.match(question)):
         return None

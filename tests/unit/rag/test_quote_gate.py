@@ -65,3 +65,10 @@ def test_what_is_asked_to_do_is_held_by_the_section_runbooks_put_it_under() -> N
     # the component and the asked mitigation are held: one word ("unreachable") may be missing
     assert unanswered("redis-cart unreachable, how do I mitigate?", heading="Cart > Mitigation", **kw) is None
     assert unanswered("redis-cart unreachable and slow, how do I mitigate?", heading="Cart > Mitigation", **kw) is not None
+
+
+def test_a_question_for_a_time_is_read_before_its_asking_phrase_is_taken_out() -> None:
+    kw = {"document": "d", "heading": "Payment service: elevated 5xx > Mitigation", "body": "switch to the secondary region", "documents": None}
+    # "what should I do" is held by the Mitigation section; "when" that follows is no question for a time
+    assert unanswered("What should I do when payments return 5xx errors?", mentions=[], **kw) is None
+    assert unanswered("when do payments return 5xx errors?", mentions=[], **kw) is not None
