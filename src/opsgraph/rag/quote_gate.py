@@ -22,6 +22,11 @@ A quote is shown as the answer only when the section is about what was asked:
   section runbooks put it under (*Mitigation*, *Diagnosis*: `quote._INTENTS`),
   and counts as one thing held.
 
+When the named entities have several runbooks and another's title holds more
+of the question's words than the quoted one's ("payments ledger replication
+slot lagging" names the ledger, which the payment 5xx runbook is also for), that
+runbook's best section is quoted instead, and gated the same way.
+
 Otherwise the pipeline abstains (a graph answer was tried first). The rules
 read words and the graph's links only: no estate ids or words.
 """
@@ -29,14 +34,12 @@ read words and the graph's links only: no estate ids or words.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
-from opsgraph.rag.quote import documents_of, intent_phrases
-
-if TYPE_CHECKING:
-    from opsgraph.rag.answering import Answerer, Outcome
+from opsgraph.rag.answering import Answerer, Outcome
+from opsgraph.rag.quote import documents_of, intent_phrases, quote_documents, section_dict
+from opsgraph.retrieve.base import Hit
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ASKING = re.compile(
@@ -136,14 +139,39 @@ def _quoted_body(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
-def refuse_quote(question: str, outcome: Outcome, answerer: Answerer) -> str | None:
-    """Why a quote (`Answerer.quote`) does not answer `question`, or None when it does (see the module docstring)."""
+def better_document(question: str, document: str, titles: Mapping[str, str], mentions: Sequence[str]) -> str | None:
+    """Another of the named entities' documents (`titles`: id → title) whose title holds more of the question's content
+    words than `document`'s ("payments ledger replication slot lagging" names the ledger, which two runbooks are for:
+    the one titled "... replication slots" is about it), or None."""
+    words = content_words(question, mentions)
+
+    def held(doc: str) -> int:
+        return len(words) - len(uncovered(question, titles.get(doc, ""), mentions))
+
+    mine = held(document)
+    best = max((d for d in titles if d != document), key=held, default=None)
+    return best if best is not None and held(best) > mine else None
+
+
+def gate_quote(question: str, outcome: Outcome, answerer: Answerer, hits: Sequence[Hit]) -> tuple[Outcome | None, str | None]:
+    """The quote (`Answerer.quote`) when it answers `question`, or the section of a better-titled runbook of the same
+    named entities when that one does; else None and why not (see the module docstring)."""
     top = (outcome.sections or [{}])[0]
     document = str(top.get("document") or "")
     links = answerer.links(question)
+    mentions = [x.surface for x in links]
     documents: list[str] | None = None
     if links:
         pairs = list(dict.fromkeys((x.node_id, x.node_type) for x in links))
         documents = list(dict.fromkeys([*documents_of(answerer.store, pairs), *answerer.entity_documents(question)]))
+    if documents and document in documents and len(documents) > 1:
+        rows = answerer.store.query("MATCH (d:Document) WHERE d.id IN $ids RETURN d.id AS id, d.title AS title", {"ids": documents}, limit=100).rows
+        other = better_document(question, document, {str(r["id"]): str(r.get("title") or "") for r in rows}, mentions)
+        requoted = quote_documents(question, [other], hits, answerer.store) if other else None
+        if requoted is not None:
+            rendered, sections = requoted
+            outcome = Outcome(rendered, "quote", sections=[section_dict(x) for x in sections], source_ids=[x.chunk_id for x in sections])
+            top, document = outcome.sections[0] if outcome.sections else {}, str(other)
     heading = f"{top.get('title') or ''} > {top.get('section') or ''}"
-    return unanswered(question, document=document, heading=heading, body=_quoted_body(outcome), mentions=[x.surface for x in links], documents=documents)
+    why = unanswered(question, document=document, heading=heading, body=_quoted_body(outcome), mentions=mentions, documents=documents)
+    return (None, why) if why is not None else (outcome, None)

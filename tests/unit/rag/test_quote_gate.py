@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opsgraph.rag.quote_gate import content_words, unanswered, uncovered
+from opsgraph.rag.quote_gate import better_document, content_words, unanswered, uncovered
 
 MITIGATION = """- **Memory full:** raise maxmemory (`redis-cli config set maxmemory 8gb`) and confirm `noeviction`.
 - **Failover in progress:** wait for the replica, then restart the cart pods."""
@@ -72,3 +72,11 @@ def test_a_question_for_a_time_is_read_before_its_asking_phrase_is_taken_out() -
     # "what should I do" is held by the Mitigation section; "when" that follows is no question for a time
     assert unanswered("What should I do when payments return 5xx errors?", mentions=[], **kw) is None
     assert unanswered("when do payments return 5xx errors?", mentions=[], **kw) is not None
+
+
+def test_the_runbook_titled_after_the_question_is_preferred_among_the_entitys_runbooks() -> None:
+    titles = {"docs/5xx.md": "Payment service: elevated 5xx", "docs/ledger.md": "Payments ledger DB disk and replication slots"}
+    q = "payments ledger replication slot lagging, what do I check?"
+    assert better_document(q, "docs/5xx.md", titles, ["payments ledger"]) == "docs/ledger.md"
+    assert better_document(q, "docs/ledger.md", titles, ["payments ledger"]) is None
+    assert better_document("ledger is slow, what do I check?", "docs/5xx.md", titles, ["ledger"]) is None
