@@ -23,6 +23,7 @@ from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.impact import plain_impact_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
+from opsgraph.rag.quote_gate import gate_quote
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import PROCEDURE, Route, Router
 from opsgraph.rag.trace import Stage, Trace
@@ -304,6 +305,12 @@ class GraphRAG:
                     # "What is the disk size of X?" is no question for X's runbook; "What are the symptoms of X?" is.
                     stage.detail = {"sections": None, "refused": quoted.sections, "why": "a question for a fact (or another time) that names no section of the runbook"}
                     quoted = None
+                if quoted is not None:
+                    # The section must be about the question's component and hold its content words (`quote_gate.py`).
+                    refused = quoted.sections
+                    quoted, why = gate_quote(question, quoted, answerer, fused)
+                    if why is not None:
+                        stage.detail = {"sections": None, "refused": refused, "why": why}
             if quoted is not None:
                 return self._outcome(question, route, trace, quoted, hits=fused)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)

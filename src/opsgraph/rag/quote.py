@@ -109,12 +109,17 @@ _INTENTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
         ("mitigation", "remediation", "resolution", "recovery", "workaround", "fix", "actions"),
     ),
     (re.compile(r"\b(diagnos\w*|investigat\w*|debug\w*|troubleshoot\w*|find out|figure out|what to check|"
-                r"what (?:do|should|can|must) (?:i|we) (?:check|look at|verify))\b", re.I),
+                r"what (?:do|should|can|must) (?:i|we) (?:check|look at|verify)|how (?:do|can|should) (?:i|we) (?:check|see))\b", re.I),
      ("diagnosis", "investigation", "troubleshooting", "debugging", "checks")),
     (re.compile(r"\b(escalat\w*)\b", re.I), ("escalation",)),
 )
 """What a question asks to do → the headings runbooks conventionally put it under ("How do I roll back X?", "what do
 I do?", "how do we stop it?" → the *Mitigation* section; "how do I debug X?", "what should I check?" → *Diagnosis*)."""
+
+
+def intent_phrases(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each phrase of `question` asking to do something (`_INTENTS`), with the heading words runbooks put it under."""
+    return [(m.group(0), heads) for pattern, heads in _INTENTS for m in pattern.finditer(question)]
 
 
 def _intent_headings(question: str) -> tuple[str, ...]:
