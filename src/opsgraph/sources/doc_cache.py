@@ -45,6 +45,7 @@ import importlib.metadata
 import marshal
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -292,10 +293,13 @@ class DocumentCache:
         write_named_by_content(folder, {n: b for n, b in blobs.items() if n not in held})
         atomic_write_bytes(self.path, marshal.dumps({"version": self.version, "generation": self.generation, "files": files, "chunks": chunks, "memo": memo}))
         named = {n for _, n in files.values()} | set(memo.values())
+        stale = time.time() - STALE_TEMP_S
         for name in held - named:
-            if not name.startswith("."):
-                with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):
+                if not name.startswith("."):
                     (folder / name).unlink()
+                elif name.endswith(".tmp") and (folder / name).stat().st_mtime < stale:
+                    (folder / name).unlink()  # a blob's temporary file left by a writer that crashed
 
     @property
     def blob_folder(self) -> Path | None:
@@ -318,6 +322,11 @@ class DocumentCache:
                 (folder / ref).unlink()
             return None
         return data
+
+
+STALE_TEMP_S = 3600.0
+"""A blob's temporary file (`.<name>.<random>.tmp`) older than this was left by a writer that crashed; `save` removes it.
+A younger one may belong to a writer at work."""
 
 
 def _blob_name(data: bytes) -> str:

@@ -78,3 +78,29 @@ def test_an_unchanged_read_and_save_writes_no_blob(tmp_path: Path) -> None:
     assert not again.changed()
     again.save()
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "c.docs.d").iterdir()} == before
+
+
+def test_a_crashed_writers_temporary_blob_is_removed_by_the_next_save_and_a_fresh_one_is_kept(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from opsgraph.sources.doc_cache import STALE_TEMP_S
+
+    files = _files(tmp_path / "k8s")
+    cache = DocumentCache(tmp_path / "c.docs").load()
+    _read_all(cache, files)
+    cache.save()
+    folder = cache.blob_folder
+    assert folder is not None
+    stale, fresh = folder / ".abc.x1.tmp", folder / ".abc.x2.tmp"
+    stale.write_bytes(b"half a blob")
+    fresh.write_bytes(b"a blob being written")
+    old = time.time() - STALE_TEMP_S - 60
+    os.utime(stale, (old, old))
+
+    write(files[0], "kind: ConfigMap\nmetadata: {name: a}\ndata: {k: changed}\n")
+    again = DocumentCache(tmp_path / "c.docs").load()
+    _read_all(again, files)
+    again.save()
+    assert not stale.exists() and fresh.exists()
+    assert sum(1 for p in folder.iterdir() if not p.name.startswith(".")) == 3
