@@ -56,6 +56,7 @@ from opsgraph.rag.lexicon import (
     tokens,
     type_forms,
 )
+from opsgraph.rag.numeronym import numeronym_explained
 from opsgraph.schema import GraphSchema
 from opsgraph.schema.words import words_of
 
@@ -294,7 +295,7 @@ def unexplained_words(
         props = lexicon.prop_cues([word]).get(word)
         if props is not None:
             return bool(props & facts.props)
-        return False
+        return numeronym_explained(word, facts.props, reached, facts.edges, schema)  # "k8s" by "Kubernetes namespace"
 
     for m in _COMPOUND.finditer(text):
         compound = m.group(0).lower()
