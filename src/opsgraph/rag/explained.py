@@ -56,7 +56,7 @@ from opsgraph.rag.lexicon import (
     tokens,
     type_forms,
 )
-from opsgraph.rag.numeronym import numeronym_explained
+from opsgraph.rag.numeronym import described_word_explained
 from opsgraph.schema import GraphSchema
 from opsgraph.schema.words import words_of
 
@@ -295,7 +295,7 @@ def unexplained_words(
         props = lexicon.prop_cues([word]).get(word)
         if props is not None:
             return bool(props & facts.props)
-        return numeronym_explained(word, facts.props, reached, facts.edges, schema)  # "k8s" by "Kubernetes namespace"
+        return described_word_explained(word, facts.props, reached, facts.edges, schema)  # "k8s", "Kubernetes" namespace
 
     for m in _COMPOUND.finditer(text):
         compound = m.group(0).lower()

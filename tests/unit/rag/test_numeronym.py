@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from opsgraph.rag.explained import QueryFacts, unexplained_words
-from opsgraph.rag.numeronym import expands_to, numeronym_explained
+from opsgraph.rag.numeronym import described_word_explained, expands_to, numeronym_explained
 from opsgraph.schema import GraphSchema
 
 SCHEMA: dict[str, Any] = {
@@ -57,3 +57,22 @@ def test_near_miss_a_numeronym_next_to_another_property_is_still_unexplained(sch
     assert left("which k8s version is shipping on?", version, schema, {"id": "shipping"}, ("shipping",)) == ["k8s"]
     assert not numeronym_explained("k8s", {"locale"}, {"Book"}, (), schema)
     assert not numeronym_explained("k8s", set(), {"Service"}, (), schema)
+
+
+def test_the_word_that_qualifies_a_property_in_its_description_is_explained_by_a_read_of_it(schema: GraphSchema) -> None:
+    ns = "MATCH (n:Service {id: $id}) RETURN n.namespace AS namespace"
+    assert left("which kubernetes namespace is shipping in?", ns, schema, {"id": "shipping"}, ("shipping",)) == []
+    assert described_word_explained("k8s", {"namespace"}, {"Service"}, (), schema)
+
+
+def test_near_miss_another_word_of_the_description_explains_nothing(schema: GraphSchema) -> None:
+    hosted = GraphSchema.model_validate(
+        {"version": 1, "name": "h", "nodes": {"Store": {"properties": {"managed": {"type": "boolean", "description": "true for a cloud-managed instance; false for one we run in Kubernetes."}}}}}
+    )
+    filtered = "MATCH (x:Store) WHERE x.managed = true RETURN x.id AS id"
+    assert left("which kubernetes stores are there?", filtered, hosted, {}, ()) == ["kubernetes"]
+    assert left("which k8s stores are there?", filtered, hosted, {}, ()) == ["k8s"]
+    assert described_word_explained("cloud", {"managed"}, {"Store"}, (), hosted)
+    ns = "MATCH (n:Service {id: $id}) RETURN n.namespace AS namespace"
+    assert left("which service namespace is shipping in?", ns, schema, {"id": "shipping"}, ("shipping",)) == []
+    assert left("which production namespace is shipping in?", ns, schema, {"id": "shipping"}, ("shipping",)) == ["production"]
