@@ -57,6 +57,7 @@ from opsgraph.rag.lexicon import (
     type_forms,
 )
 from opsgraph.rag.numeronym import described_word_explained
+from opsgraph.rag.provenance import come_from_value
 from opsgraph.schema import GraphSchema
 from opsgraph.schema.words import words_of
 
@@ -237,6 +238,8 @@ def unexplained_words(
     def value_used(word: str) -> bool:
         forms = inflections(word)
         return any(v in facts.values for f in forms for v in value_words.get(f, ())) or any(f in facts.values for f in forms)
+
+    text = come_from_value(text, value_used)  # "which vendors come from Google Cloud?" (`provenance.py`)
 
     def explained(word: str, *, whole: bool = True, at: int = -99) -> bool:
         if word.isdigit() or re.fullmatch(r"\d+(?:\.\d+)?", word):
