@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from opsgraph.errors import OpsGraphError
+from opsgraph.rag.behind import behind_as_cause
 from opsgraph.rag.compare import compose_compare
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
@@ -612,6 +613,7 @@ class Answerer:
         the query leaves a word of the question unexplained (why is added to `refusals`, for the abstention), or
         when the query finds nothing (an empty answer to a question phrased positively is no answer to trust)."""
         links, anchors = self._anchors(question)
+        question = behind_as_cause(question, links, self.schema, self.lexicon)  # "what was behind INC-7?" (`behind.py`)
         why: list[str] = []
         # "who works out of New York?", "which datastores run on postgres?": values named as people say them (`named.py`).
         listing = shape.shape in ("list", "count")

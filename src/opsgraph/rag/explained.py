@@ -56,6 +56,8 @@ from opsgraph.rag.lexicon import (
     tokens,
     type_forms,
 )
+from opsgraph.rag.numeronym import described_word_explained
+from opsgraph.rag.provenance import come_from_value
 from opsgraph.schema import GraphSchema
 from opsgraph.schema.words import words_of
 
@@ -237,6 +239,8 @@ def unexplained_words(
         forms = inflections(word)
         return any(v in facts.values for f in forms for v in value_words.get(f, ())) or any(f in facts.values for f in forms)
 
+    text = come_from_value(text, value_used)  # "which vendors come from Google Cloud?" (`provenance.py`)
+
     def explained(word: str, *, whole: bool = True, at: int = -99) -> bool:
         if word.isdigit() or re.fullmatch(r"\d+(?:\.\d+)?", word):
             return facts.uses_number(word)
@@ -294,7 +298,7 @@ def unexplained_words(
         props = lexicon.prop_cues([word]).get(word)
         if props is not None:
             return bool(props & facts.props)
-        return False
+        return described_word_explained(word, facts.props, reached, facts.edges, schema)  # "k8s", "Kubernetes" namespace
 
     for m in _COMPOUND.finditer(text):
         compound = m.group(0).lower()
