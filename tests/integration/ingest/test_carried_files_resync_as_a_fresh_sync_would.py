@@ -227,3 +227,44 @@ def test_blocks_are_planned_as_rows_when_the_stores_claims_moved_on(estate: tupl
     assert plan.claims_write and all(w["a"] == "b" for w in plan.claims_write)  # the others' claims read back unchanged
     expected, _ = fresh(tmp_path, root, TEAMS, "fresh")
     assert contents(og) == expected
+
+
+def depends_on(og: OpsGraph) -> list[tuple[str, str]]:
+    return sorted((r["a"], r["b"]) for r in og.query("MATCH (a)-[:DEPENDS_ON]->(b) RETURN a.id AS a, b.id AS b").rows)
+
+
+def test_a_service_a_carried_workload_names_that_appears_then_disappears_elsewhere(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    # a names y by its bare name; no Service y exists yet, so the edge a->y drops (y is neither here nor in the store).
+    write(root / "a.yaml", workload("a", deps=("b:8080", "c:8080", "http://y:8080"), team="payments"))
+    carried_then_changed(og, root)
+    assert ("a", "y") not in depends_on(og)
+    write(root / "y.yaml", workload("y", team="storefront"))  # a.yaml is unchanged; the Service it names appears in another file
+    plan = sync(og)
+    assert ("a", "y") in depends_on(og)
+    assert plan.files["reused_carried"] == 3  # b, c, d; not a: one of its lookups answers otherwise now
+    expected, first = fresh(tmp_path, root, TEAMS, "fresh-appeared")
+    assert contents(og) == expected
+    assert problems(plan) == problems(first)
+    again = sync(og)
+    assert again.writes() == 0 and again.files["reused_carried"] == 5 and problems(again) == problems(first)
+    # The Service moves to another namespace: a's bare name no longer reaches it.
+    write(root / "y.yaml", workload("y", team="storefront", ns="batch"))
+    plan = sync(og)
+    assert ("a", "y") not in depends_on(og) and plan.files["reused_carried"] == 3
+    assert any("names 'y', which is only in namespace(s) batch" in str(p) for p in plan.problems)
+    expected, first = fresh(tmp_path, root, TEAMS, "fresh-moved")
+    assert contents(og) == expected
+    assert problems(plan) == problems(first)
+    (root / "y.yaml").unlink()  # and gone
+    plan = sync(og)
+    assert ("a", "y") not in depends_on(og) and plan.files["reused_carried"] == 3
+    # y is still in the store while this sync plans: the edge is reported as gone from this source (as by a re-sync
+    # without caches); the next sync, with y gone from the store too, reports what a fresh sync does.
+    assert [str(p) for p in plan.problems] == [
+        "a.yaml#1 env DEP2_ADDR=http://y:8080 [DEPENDS_ON]: edge a->y dropped: 'y' is no longer in this source"
+    ]
+    expected, first = fresh(tmp_path, root, TEAMS, "fresh-gone")
+    assert contents(og) == expected
+    again = sync(og)
+    assert again.writes() == 0 and problems(again) == problems(first) and contents(og) == expected
