@@ -594,6 +594,13 @@ def eval_command(
         for name, s in rows:
             table.add_row(name, *("-" if s[c] is None else str(s[c]) for c in cols[1:]))
         console.print(table)
+        if data["why_abstained"]:
+            why = Table(title="why answerable questions were abstained (the questions' words masked)")
+            why.add_column("questions", justify="right")
+            why.add_column("reason")
+            for reason, count in list(data["why_abstained"].items())[:10]:
+                why.add_row(str(count), escape(reason))
+            console.print(why)
     s = data["summary"]
     failed = []
     if min_accuracy is not None and (s["accuracy_of_answered"] or 0.0) < min_accuracy:

@@ -12,7 +12,9 @@ A question file is YAML: a list of questions, or `{questions: [...]}` (or bench/
 - `answer: risk` with optional `entities`: right when the risk scores answered and name every entity.
 
 Reported: answered share, accuracy of answered, accuracy overall, abstention on unanswerable questions, latency
-p50/p95, and the same by pattern. It runs `ask` (passed in) and the gold queries (passed in); it reads no settings.
+p50/p95, and the same by pattern; `why_abstained` counts the reasons answerable questions were abstained for, and
+`wrong_kinds` how the wrongly answered ones were answered. A reason is the answer's "Why:" clause with every word of
+the question masked (`reason_of`), so the counts of a blind set can be read without reading its questions. It runs `ask` (passed in) and the gold queries (passed in); it reads no settings.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +118,8 @@ class Judged:
     ms: float
     kind: str
     error: str | None = None
+    reasons: tuple[str, ...] = ()
+    """For an abstention: why, with the question's words masked (`reason_of`)."""
 
 
 @dataclass
@@ -150,8 +155,50 @@ class EvalReport:
             groups.setdefault(i.pattern, []).append(i)
         return {k: self.summary(v) for k, v in sorted(groups.items())}
 
+    def why_abstained(self) -> dict[str, int]:
+        """How many answerable questions were abstained for each reason (a question may give several), most frequent first."""
+        counts = Counter(r for i in self.items if i.answerable and not i.answered for r in i.reasons)
+        return dict(counts.most_common())
+
+    def wrong_kinds(self) -> dict[str, int]:
+        """How the answered-but-wrong questions were answered (`rows`, `quote`, `page`, ...), by pattern."""
+        counts = Counter(f"{i.pattern}: {i.kind}" for i in self.items if i.answered and not i.correct)
+        return dict(counts.most_common())
+
     def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary(), "by_pattern": self.by_pattern()}
+        return {"summary": self.summary(), "by_pattern": self.by_pattern(), "why_abstained": self.why_abstained(), "wrong_kinds": self.wrong_kinds()}
+
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_QUOTED = re.compile(r"'.*?'(?=[\s,;:)]|$)|\"[^\"]*\"|`[^`]*`")
+_NUMBER = re.compile(r"\b\d+(\.\d+)?\b")
+_SCHEMA_NAME = re.compile(r"\b(?:[A-Z][A-Za-z]*[a-z][A-Za-z]*|[A-Z_]{2,}|[a-z]+_[a-z_]+)(?:/(?:[A-Z][A-Za-z]*|[A-Z_]{2,}))*\b")
+"""Type, edge and property names in a reason (Person, DEPENDS_ON/CALLS, pager_schedule): they say what was asked about."""
+_FUNCTION_WORDS = frozenset(
+    "a an the is are was were be been of to for in on at by with from and or not no it its this that these those "
+    "what which who whom whose how when where why do does did has have had any all some one".split()
+)
+"""Words a reason keeps although the question has them too: they say nothing of what was asked."""
+
+
+def reason_of(question: str, text: str, stages: Sequence[str] = ()) -> tuple[str, ...]:
+    """The clauses of an abstention's "Why:" line, each with quoted text, numbers and every word of the question masked
+    (a clause listing quoted words says how many); without a "Why:" line, the last stages the question went through.
+    Masking keeps a set's questions unread while its refusal reasons are counted."""
+    why = next((line[len("Why:"):].strip() for line in text.splitlines() if line.startswith("Why:")), None)
+    if why is None:
+        return (f"(no reason given; last stages: {' > '.join(stages[-2:]) or '-'})",)
+    asked = {w.lower().strip(".-") for w in _WORD.findall(question)} - _FUNCTION_WORDS
+    out: list[str] = []
+    for clause in why.replace(question, "…").replace("question's", "question").split("; "):
+        step, sep, rest = clause.partition(": ") if re.match(r"[\w:-]+: ", clause) else ("", "", clause)
+        quoted = len(_QUOTED.findall(rest.rpartition("question")[2]))
+        masked = _QUOTED.sub("'…'", rest)
+        masked = _SCHEMA_NAME.sub("‹schema›", masked)
+        masked = step + sep + _WORD.sub(lambda m: "…" if m.group(0).lower().strip(".-") in asked else m.group(0), masked)
+        masked = re.sub(r"'…'(, '…')+", f"'…' ({quoted} words)", _NUMBER.sub("N", masked))
+        out.append(re.sub(r"…(\s*…)+", "…", masked)[:160])
+    return tuple(dict.fromkeys(out))
 
 
 def _percentile(ordered: Sequence[float], q: float) -> float:
@@ -233,12 +280,17 @@ def run_eval(
         except OpsGraphError as exc:
             answer, error = None, str(exc)
         ms = (time.perf_counter() - started) * 1000
+        reasons: tuple[str, ...] = ()
         if answer is None:
             answered, correct, kind = False, False, "error"
         else:
             answered, correct = judge(item, answer, gold_rows)
             kind = str(getattr(answer, "kind", ""))
-        report.items.append(Judged(item.q, item.pattern, item.answerable, answered, correct, ms, kind, error))
+            if not answered:
+                trace = getattr(answer, "trace", None)
+                stages = [s.name for s in getattr(trace, "stages", ())]
+                reasons = reason_of(item.q, str(getattr(answer, "text", "")), stages)
+        report.items.append(Judged(item.q, item.pattern, item.answerable, answered, correct, ms, kind, error, reasons))
         if progress is not None:
             progress(n + 1, len(items), item.pattern)
     return report
