@@ -58,6 +58,7 @@ from opsgraph.rag.spelled import misspelt
 from opsgraph.rag.timed import TimedQuestion, compose_timed, render_timed, span_query
 from opsgraph.rag.topk import compose_topk
 from opsgraph.rag.trace import Trace
+from opsgraph.rag.unplanned import why_unplanned
 from opsgraph.rag.verify import Verdict, verify_query
 from opsgraph.retrieve.base import EntityLinker, Hit, LinkedEntity
 from opsgraph.schema import GraphSchema
@@ -951,6 +952,10 @@ class Answerer:
             merged, "quote", rows=outcome.rows, cypher=outcome.cypher, params=outcome.params,
             sections=[section_dict(x) for x in sections], source_ids=[x.chunk_id for x in sections],
         )  # fmt: skip
+
+    def unplanned(self, question: str, shape: QuestionShape) -> list[str]:
+        """Why no step tried a query for `question` (`unplanned.py`)."""
+        return why_unplanned(question, shape, self.links(question), self.lexicon, self.schema, self.values())
 
     def abstain(self, cards: Sequence[Hit], reasons: Sequence[str]) -> Outcome:
         """"I can't answer that from the graph", why, and the cards (with neighbours) of the entities named."""

@@ -278,6 +278,9 @@ class GraphRAG:
         carded = answerer.card(question, cards) if cards else None
         if carded is not None:
             return self._outcome(question, route, trace, carded, hits=cards)
+        if not reasons and route.graph:
+            # No graph step tried a query: say which of an entity, the words or a fitting query was missing (`unplanned.py`).
+            reasons = answerer.unplanned(question, shape)
         if route.docs:
             lists = [self._run(trace, r, question, self.k).hits for r in self.documents]
             with trace.stage("fuse") as stage:
@@ -301,16 +304,21 @@ class GraphRAG:
                 fact = fact and not PROCEDURE.search(question)
                 quoted = answerer.quote(question, fused, min_overlap=1 if cued else 2, min_coverage=FACT_COVERAGE if fact else QUOTE_COVERAGE[cued])
                 stage.detail = {"sections": quoted.sections if quoted else None}
+                if quoted is None:
+                    reasons.append("quote: no section of the documents holds enough of the question's words" if fused else "quote: no document matches")
                 if fact and quoted is not None and not asks_for_heading(question, str((quoted.sections or [{}])[0].get("section") or "")):
                     # "What is the disk size of X?" is no question for X's runbook; "What are the symptoms of X?" is.
-                    stage.detail = {"sections": None, "refused": quoted.sections, "why": "a question for a fact (or another time) that names no section of the runbook"}
+                    why = "a question for a fact (or another time) that names no section of the runbook"
+                    stage.detail = {"sections": None, "refused": quoted.sections, "why": why}
+                    reasons.append(f"quote: {why}")
                     quoted = None
                 if quoted is not None:
                     # The section must be about the question's component and hold its content words (`quote_gate.py`).
                     refused = quoted.sections
-                    quoted, why = gate_quote(question, quoted, answerer, fused)
-                    if why is not None:
-                        stage.detail = {"sections": None, "refused": refused, "why": why}
+                    quoted, gated = gate_quote(question, quoted, answerer, fused)
+                    if gated is not None:
+                        stage.detail = {"sections": None, "refused": refused, "why": gated}
+                        reasons.append(f"quote: {gated}")
             if quoted is not None:
                 return self._outcome(question, route, trace, quoted, hits=fused)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)

@@ -123,6 +123,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev4.yaml": (90, 10),
     "blind/ops_questions_b2.yaml": (80, 12),
     "blind/ops_questions_b3.yaml": (100, 14),
+    "blind/ops_questions_b4.yaml": (100, 14),
     "dev/ops_questions_dev5.yaml": (30, 5),
     "dev/ops_questions_dev7_oncall.yaml": (46, 6),
     "dev/ops_questions_dev8_links.yaml": (20, 0),
