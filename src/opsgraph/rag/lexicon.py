@@ -133,10 +133,19 @@ NOW_WORDS = frozenset("current present ongoing".split())
 FILLER = FILLER | NOW_WORDS
 
 
+EVERYDAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:at the moment|at this moment|as of (?:right )?now|as we speak|these days|at present)\b", re.I), "now"),
+    (re.compile(r"\be-?mail (?:address|addr)(?:es)?\b", re.I), "email"),
+    (re.compile(r"\b(?:pager|on) duty\b", re.I), "on call"),
+)
+"""Everyday phrases whose words alone mean something else: "at the moment" is now (the graph's current state),
+an "e-mail address" is an email, being on "pager duty" is being on call ("duty" alone names nothing)."""
+
+
 def plain_idioms(text: str) -> str:
-    """`text` with each either-way idiom ("directly or not", "or not?") replaced by what it means, padded so every
-    offset is kept."""
-    for pattern, word in EITHER_WAY_IDIOMS:
+    """`text` with each either-way idiom ("directly or not", "or not?") and everyday idiom ("at the moment", "pager
+    duty") replaced by what it means, padded so every offset is kept."""
+    for pattern, word in (*EITHER_WAY_IDIOMS, *EVERYDAY_IDIOMS):
         text = pattern.sub(functools.partial(_padded, word), text)
     return text
 

@@ -226,16 +226,17 @@ class GraphRAG:
 
     # -- verified answers (no model prose by default) ----------------------------------------
     def _ask_verified(self, question: str, route: Route, trace: Trace, answerer: Answerer) -> Answer:
+        plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
         with trace.stage("shape") as stage:
-            shape = answerer.shape(question)
+            shape = answerer.shape(plain)
             stage.detail = shape.__dict__
         if shape.shape == "page":
-            paged = answerer.page(question, trace)
+            paged = answerer.page(plain, trace)
             if paged is not None:
                 return self._outcome(question, route, trace, paged)
         if route.graph:
             # "When does the on-call shift for checkout end?", "Which services is Marcus on call for?" (`oncall.py`).
-            detail = answerer.oncall(question, shape, trace)
+            detail = answerer.oncall(plain, shape, trace)
             if detail is not None:
                 return self._with_documents(question, route, trace, answerer, shape, detail)
         if shape.shape == "risk":
@@ -243,7 +244,7 @@ class GraphRAG:
         reasons: list[str] = []
         if route.graph:
             # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
-            asked = plain_impact_words(plain_idioms(question))  # "falls over" is "fails" (`impact.py`)
+            asked = plain_impact_words(plain)  # "falls over" is "fails" (`impact.py`)
             # "Does A depend on B?", "Is B a dependency of A?": the dependency chain between the two (`impact.py`).
             chained = answerer.impact(asked, shape, trace, reasons, between=True)
             if chained is not None:
@@ -280,7 +281,7 @@ class GraphRAG:
             return self._outcome(question, route, trace, carded, hits=cards)
         if not reasons and route.graph:
             # No graph step tried a query: say which of an entity, the words or a fitting query was missing (`unplanned.py`).
-            reasons = answerer.unplanned(question, shape)
+            reasons = answerer.unplanned(plain, shape)
         if route.docs:
             lists = [self._run(trace, r, question, self.k).hits for r in self.documents]
             with trace.stage("fuse") as stage:

@@ -38,7 +38,7 @@ TYPE_SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "service": ("svc", "microservice", "microservices"),
     "datastore": ("database", "databases", "db", "dbs", "cache", "caches", "store", "stores"),
     "queue": ("topic", "topics"),
-    "person": ("people", "engineer", "engineers", "person", "persons"),
+    "person": ("people", "engineer", "engineers", "person", "persons", "folks"),
     "externalservice": ("vendor", "vendors", "provider", "providers", "api", "apis", "integration", "integrations"),
 }
 """Ops words that name a node type, keyed by the lower-case type name they apply to."""
