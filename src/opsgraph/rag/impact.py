@@ -70,6 +70,31 @@ FAILURE_VOCABULARY: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 """Ops words for a node failing, read as "fails" (a `FAILURE` word) only in a conditional or impact question."""
 
+SYMPTOM_VOCABULARY: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bconsumer lag(?:s|ging)?\b|\blag(?:s|ging|ged)(?: behind)?\b|\blag\b(?=\s*[?,.;:!]|\s*$)", re.I), "fails"),
+    (re.compile(r"\b(?:disks?|volumes?|storage)\s+(?:is\s+|are\s+)?(?:full|filling(?: up)?|filled up|running out)\b", re.I), "fails"),
+    (re.compile(r"\b(?:runs?|running|ran) out of (?:memory|disk|space|connections|capacity)\b", re.I), "fails"),
+    (re.compile(
+        r"\b(?:is |are |keeps? |started |starts? )?(?:having|has|had|seeing|showing|throwing|returning|hitting)\s+"
+        r"(?:(?:a|an|some|lots of|many|more|high|elevated|huge|big|major)\s+)*"
+        r"(?:issues?|problems?|trouble|errors?|5xxs?|500s|timeouts?|latency|failures?|exceptions?|hiccups?)\b", re.I), "fails"),
+    (re.compile(
+        r"\b(?:oom(?:ing|ed|s|killed|-killed)?|out of memory|crash[- ]?loop\w*|flapping|timing out|times out|erroring(?: out)?|"
+        r"overloaded|saturated|throttl(?:ed|ing)|hanging|melting(?: down)?|on fire|acting up|misbehaving|unhealthy|"
+        r"latency spikes?|high latency|struggling|hosed|borked|wedged)\b", re.I), "fails"),
+)
+"""Symptoms of a node failing, read as "fails" like `FAILURE_VOCABULARY` and only in a conditional or impact question
+("which services are throwing errors?" asks for telemetry): how a node fails does not change what depends on it
+("the ledger db disk filling up, what's the impact?" asks what a failure of the ledger db affects). A symptom may also
+have a runbook whose section says what it does (`symptom_named`).
+"""
+
+
+def symptom_named(text: str) -> bool:
+    """Whether an impact question names how the node fails (a `SYMPTOM_VOCABULARY` phrase)."""
+    return bool(_FRAME.search(text) or FAILURE.search(text)) and any(p.search(text) for p, _ in SYMPTOM_VOCABULARY)
+
+
 DEPENDENCY_VOCABULARY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\brequir(?:es|ed|ing|e)\b", re.I), "needs"),
     (re.compile(r"\ball of (?:it|them)\b|\bthe whole (?:chain|tree)\b|\ball the way down\b", re.I), "indirectly"),
@@ -114,6 +139,7 @@ def plain_impact_words(text: str) -> str:
     if _FRAME.search(text) or FAILURE.search(text):
         text = _sub_all(text, IMPACT_VOCABULARY)
         text = _sub_all(text, FAILURE_VOCABULARY)
+        text = _sub_all(text, SYMPTOM_VOCABULARY)
     return text
 
 

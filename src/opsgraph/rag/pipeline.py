@@ -20,10 +20,11 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
-from opsgraph.rag.impact import plain_impact_words
+from opsgraph.rag.impact import plain_impact_words, symptom_named
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
+from opsgraph.rag.render import Rendered
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import PROCEDURE, Route, Router
 from opsgraph.rag.trace import Stage, Trace
@@ -250,10 +251,16 @@ class GraphRAG:
             if chained is not None:
                 return self._with_documents(question, route, trace, answerer, shape, chained)
             composed = answerer.compose(asked, shape, trace, reasons)
-            if composed is not None:
+            if composed is not None and not symptom_named(question):
                 return self._with_documents(question, route, trace, answerer, shape, composed)
-            impacted = answerer.impact(asked, shape, trace, reasons)
+            impacted = composed or answerer.impact(asked, shape, trace, reasons)
             if impacted is not None:
+                if symptom_named(question):
+                    # "ledger db disk filling up, what's the impact?": what depends on it, and the runbook section on
+                    # that symptom's impact when one is about this component and asked for.
+                    with_section = self._with_symptom_section(question, route, trace, answerer, impacted)
+                    if with_section is not None:
+                        return with_section
                 return self._with_documents(question, route, trace, answerer, shape, impacted)
             for retriever in self.structured:
                 result = self._run(trace, retriever, asked, 50)
@@ -323,6 +330,28 @@ class GraphRAG:
             if quoted is not None:
                 return self._outcome(question, route, trace, quoted, hits=fused)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)
+
+    def _with_symptom_section(self, question: str, route: Route, trace: Trace, answerer: Answerer, out: Outcome) -> Answer | None:
+        """`out` (what depends on a failing node) with the runbook section the question asks for ("impact") quoted
+        under it, when the section passes the same gates as any quote (about the named component, holding the
+        question's words); else None."""
+        if not self.documents or not out.rows:
+            return None
+        lists = [self._run(trace, r, question, self.k).hits for r in self.documents]
+        fused = reciprocal_rank_fusion(lists, limit=self.k)
+        with trace.stage("quote") as stage:
+            quoted = answerer.quote(question, fused, min_overlap=2, min_coverage=QUOTE_COVERAGE[False])
+            heading = str((quoted.sections or [{}])[0].get("section") or "") if quoted is not None else ""
+            if quoted is None or not asks_for_heading(question, heading):
+                stage.detail = {"sections": None, "why": "no section on the symptom that the question asks for"}
+                return None
+            gated, why = gate_quote(question, quoted, answerer, fused)
+            stage.detail = {"sections": gated.sections if gated else None, "why": why}
+        if gated is None:
+            return None
+        merged = Rendered(out.rendered.header, [*out.rendered.lines, gated.rendered.header, *gated.rendered.lines])
+        both = Outcome(merged, "quote", rows=out.rows, cypher=out.cypher, params=out.params, sections=gated.sections, source_ids=gated.source_ids)
+        return self._outcome(question, route, trace, both, hits=fused)
 
     def _with_documents(
         self, question: str, route: Route, trace: Trace, answerer: Answerer, shape: Any, out: Outcome, hits: Sequence[Hit] = ()
