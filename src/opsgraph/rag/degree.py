@@ -29,7 +29,9 @@ are read one way everywhere), then each node's neighbours are counted:
 
 A bound that zero meets ("fewer than 2", "at most one") counts over an optional
 match, so nodes with no such neighbour are kept. The rows are each node's id
-(and name) with its count `n`; a count question returns how many nodes pass; a
+with its count `n` (the name is shown from the id, as `topk.py` does); a count
+question ("how many ..." first) returns how many nodes pass, a listing that asks
+"and how many" each node with its count; a
 yes/no returns the nodes that pass (the answering step says yes or no). With no
 filter besides the count, none passing is an answer (`parts["none_is_an_answer"]`);
 with one ("critical services with ..."), an empty result is left unanswered as
@@ -60,6 +62,11 @@ _TIME_COMPARISON = re.compile(r"^(?:before|after|since|earlier|later|prior|in\s+
 _OTHERS = frozenset({"others", "other"})
 _PASSIVE = re.compile(r"\bby\b|\bdepended\b|\bupstream\b|\bdownstream\b", re.I)
 _RETURN = re.compile(r"\s+RETURN DISTINCT x\.id AS id(?P<name>.*?) ORDER BY id$")
+_COUNT_FIRST = re.compile(
+    r"^\W*(?:so\s+)?(?:how\s+many|(?:the\s+|what(?:'s|\s+is)\s+the\s+)?(?:total\s+)?(?:number|count)\s+of|count)\b", re.I
+)
+"""A question that asks how many nodes pass: the count words come first ("how many services ...", "number of ...")."""
+_LISTING = re.compile(r"^\W*(?:which|what|list|show|name)\b", re.I)
 _OPS = {">": "more than", ">=": "at least", "<": "fewer than", "<=": "at most", "=": "exactly"}
 
 
@@ -181,10 +188,13 @@ def compose_degree(
         params[f"k{i}"] = n
         tests.append(f"n {op} $k{i}")
     counting = f"{matched} WITH x, count(DISTINCT y) AS n WHERE {' AND '.join(tests)}"
-    if shape.wants_number:
+    if shape.wants_number and _COUNT_FIRST.match(question):
         cypher = f"{counting} RETURN count(x) AS n"
+    elif shape.wants_number and not _LISTING.match(question):
+        return None
     else:
-        cypher = f"{counting} RETURN x.id AS id{ret.group('name')}, n ORDER BY n DESC, id"
+        # "Which genres have at least ten books, and how many?": each node with its count (its name shown from the id).
+        cypher = f"{counting} RETURN x.id AS id, n ORDER BY n DESC, id"
     # The comparison's words are the query's test on n ("no more than 1" is no negation); the rest must be explained.
     checked = question[:start] + " " * (end - start) + question[end:]
     value_words = {w: [h.value for h in hs] for w, hs in values.items()}
