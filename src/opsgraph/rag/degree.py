@@ -121,7 +121,14 @@ def compose_degree(
         others = True
         cut = end + after[k].end()
         k += 1
-    if k < len(after):
+    if k + 1 < len(after):
+        # A type of two words ("external services"): read whole before its last word alone.
+        joined = (after[k].group(0) + after[k + 1].group(0)).lower()
+        kinds = [t for t in schema.nodes if joined in type_forms(t)]
+        if len(kinds) == 1:
+            counted = kinds[0]
+            cut = end + after[k + 1].end()
+    if k < len(after) and counted is None:
         word = after[k].group(0).lower()
         kinds = [t for t in schema.nodes if word in type_forms(t)]
         plain = [t for t in kinds if word in {t.lower(), t.lower() + "s", t.lower() + "es"}]
@@ -162,6 +169,14 @@ def compose_degree(
         return None
     if target in spec.from_types and target in spec.to_types and _PASSIVE.search(rest):
         return None  # "services used by more than 2 services": which end is counted is not read reliably
+    if counted is None:
+        # Every node the edge reaches is counted: another type named anywhere would be explained by the untyped end
+        # without being what is counted ("rely on at least 2 external services").
+        own = type_forms(target)
+        if any(w not in own and any(w in type_forms(t) for t in schema.nodes if t != target) for w in _words(question)):
+            return None
+    if _unfiltered_edge_value(question, str(edge), base.params, values):
+        return None  # "more than one consumer": a value of the edge ('consume') the count does not filter on
     label = f":{counted}" if counted else ""
     if forward:
         pattern_start = f"MATCH (x:{target})-[r:{edge}]->()"
@@ -213,6 +228,23 @@ def compose_degree(
     parts = {**base.parts, "edge": edge, "forward": forward, "target": target, "degree": bounds, "counted": counted or "any",
              "conditions": condition, "none_is_an_answer": not conditions}  # fmt: skip
     return Composed(cypher, params, parts)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[A-Za-z]+", text)]
+
+
+def _unfiltered_edge_value(question: str, edge: str, params: Mapping[str, Any], values: Mapping[str, Sequence[ValueHit]]) -> bool:
+    """Whether a word of `question` names a value of a property of `edge` ("consumers", "readers": the 'consume' and
+    'read' of an interaction; an agent noun is read as its verb) that the query does not filter on."""
+    bound = {str(x).lower() for k, v in params.items() if k.startswith("e_") for x in (v if isinstance(v, list) else [v])}
+    for word in _words(question):
+        base = word[:-1] if word.endswith("s") else word
+        forms = {word, base, base[:-1] if base.endswith("r") else base, base[:-2] if base.endswith("er") else base}
+        hits = [h for f in forms for h in values.get(f, ()) if h.on_edge and h.owner == edge]
+        if hits and not {h.value.lower() for h in hits} & bound:
+            return True
+    return False
 
 
 def _holds(op: str, left: int, right: int) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from opsgraph.rag.compose import Anchor
+from opsgraph.rag.compose import Anchor, ValueHit
 from opsgraph.rag.degree import compose_degree, threshold
 from opsgraph.rag.lexicon import Lexicon
 from opsgraph.rag.shape import question_shape
@@ -92,3 +92,16 @@ def test_the_threshold_words() -> None:
     assert threshold("more than 2 and fewer than 5 teams") is None  # two comparisons
     assert threshold("teams with exactly 2 or more than 3 services") is None
     assert threshold("which services have dependencies?") is None
+
+
+def test_what_is_counted_is_what_is_named(schema: GraphSchema, lexicon: Lexicon) -> None:
+    # A type of two words labels the counted end; another type named while every node reached would be counted: none.
+    got = build("which services rely on at least 2 external services?", schema, lexicon)
+    assert got is not None and "(x)-[r:DEPENDS_ON]->(y:ExternalService)" in got[0]
+    assert build("which services with a datastore have more than 2 dependencies?", schema, lexicon) is None
+    # "Consumers" are the dependents whose interaction is 'consume': a count of every dependent is not built.
+    question = "which datastores have more than one consumer?"
+    assert build(question, schema, lexicon) is not None  # no such value in this estate: any dependent consumes
+    consume = {"consume": [ValueHit("DEPENDS_ON", "interaction", "consume", on_edge=True)]}
+    got_values = compose_degree(question, question_shape(question, schema), [], schema=schema, lexicon=lexicon, values=consume)
+    assert got_values is None
