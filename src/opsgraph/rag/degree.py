@@ -123,8 +123,8 @@ def compose_degree(
         k += 1
     if k + 1 < len(after):
         # A type of two words ("external services"): read whole before its last word alone.
-        joined = (after[k].group(0) + after[k + 1].group(0)).lower()
-        kinds = [t for t in schema.nodes if joined in type_forms(t)]
+        two = (after[k].group(0) + after[k + 1].group(0)).lower()
+        kinds = [t for t in schema.nodes if two in type_forms(t)]
         if len(kinds) == 1:
             counted = kinds[0]
             cut = end + after[k + 1].end()
