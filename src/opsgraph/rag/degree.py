@@ -37,7 +37,8 @@ filter besides the count, none passing is an answer (`parts["none_is_an_answer"]
 with one ("critical services with ..."), an empty result is left unanswered as
 for any one-step query. The header names the filters and the comparison. Every
 word of the question must be explained by the query (`explained.py`; the
-comparison's words are the query's). No entity may be named.
+comparison's words are the query's). No entity may be named. "Who is on call for
+more than one team?" (a paging question's words) asks for people, not whom to page.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def compose_degree(
     refusals: list[str] | None = None,
 ) -> Composed | None:
     """The "which X have more than N Y" query of `question`, or None (see the module docstring)."""
-    if anchors or shape.shape not in ("list", "person", "count", "yesno"):
+    if anchors or shape.shape not in ("list", "person", "page", "count", "yesno"):
         return None
     read = threshold(question)
     if read is None:

@@ -60,6 +60,9 @@ def test_a_count_and_a_yes_no(ask: Any) -> None:
     assert not none.abstained and none.rows == [{"n": 0}], none.text
     no = ask("does any team own more than 5 services?")
     assert not no.abstained and no.rows == [{"answer": False}] and no.text.startswith("No"), no.text
+    # "On call" asks for people, not whom to page for one team: everyone is on call for one team at most.
+    paged = ask("who is on call for more than one team?")
+    assert not paged.abstained and paged.rows == [], paged.text
     yes = ask("is there a team with more than 3 services?")
     assert not yes.abstained and {r["id"] for r in yes.rows} == {"team-orders", "team-storefront"}, yes.text
     assert all(r["answer"] is True for r in yes.rows) and yes.text.startswith("Yes")
