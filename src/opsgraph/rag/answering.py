@@ -31,6 +31,7 @@ from opsgraph.errors import OpsGraphError
 from opsgraph.rag.behind import behind_as_cause
 from opsgraph.rag.compare import compose_compare
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
+from opsgraph.rag.degree import compose_degree
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.filtered import compose_filtered
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
@@ -671,16 +672,22 @@ class Answerer:
                 header = f"No: {self.names.display(other)} is not among the {out.rendered.header[len('No: no '):]}"
                 out = replace(out, rendered=replace(out.rendered, header=header))
             return replace(out, rows=answer)
-        if not rows and not built.negated:
+        # A count of neighbours compared (`degree.py`) counts over every node of its type: none passing is an answer.
+        degree = built.parts.get("degree") is not None and bool(built.parts.get("none_is_an_answer"))
+        if not rows and not built.negated and not degree:
             return None
-        if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated:
+        if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated and not degree:
             return None
         out = self.render(shape, rows, built.cypher, built.params)
+        if built.parts.get("degree") is not None and shape.shape == "yesno":
+            out = replace(out, rows=[{**r, "answer": True} for r in rows] if rows else [{"answer": False}])
         if built.parts.get("conditions"):
             # A filtered set's header says what it was filtered on (a negation above all) and what was computed.
             header = out.rendered.header
             end = header[-1] if header[-1:] in (":", ".") else ""
             header = f"{header[: len(header) - len(end)]} ({built.parts['conditions']}){end}"
+            if degree and not rows and end == ":":
+                header = header[:-1] + "."  # "0 datastores (more than 4 DEPENDS_ON from Service)."
             out = replace(out, rendered=replace(out.rendered, header=header))
         return out
 
@@ -694,6 +701,9 @@ class Answerer:
                                  values=values, present_edges=self.present_edges(), refusals=why)  # fmt: skip
         if built is None and not anchors:
             built = compose_most(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=values, present_edges=self.present_edges(), refusals=why)
+        if built is None and not anchors:
+            # "Which services have more than 2 dependencies?": a threshold on a count of neighbours (`degree.py`).
+            built = compose_degree(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=values, present_edges=self.present_edges(), refusals=why)
         if built is None and not anchors:
             built = compose_compare(question, shape, anchors, schema=self.schema, lexicon=self.lexicon, values=values, refusals=why)
         if built is None and not anchors:
