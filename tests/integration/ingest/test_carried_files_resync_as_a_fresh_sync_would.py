@@ -377,8 +377,8 @@ def test_carried_documents_that_must_become_rows_again_give_only_their_own_rows(
     og.store.upsert_nodes("Service", [{"id": "s", "name": "s"}])  # r's address names s, unknown so far: now the store holds it
     write(root / "m.yaml", m_yaml(q_deps=()))  # q (changed) no longer names r
     plan = sync(og)
-    # p's and r's documents are carried, then taken as rows (an endpoint of theirs answers otherwise): those rows only,
-    # not q's kept ones (q's old edge to r must not come back).
+    # p's and r's unchanged documents give their rows again (an endpoint of r's answers otherwise now), and q's
+    # changed one its new rows: q's old edge to r must not come back.
     assert sorted((c.op, c.type, c.a, c.b) for c in plan.changes) == [("create", "DEPENDS_ON", "r", "s"), ("delete", "DEPENDS_ON", "q", "r")]
     other = open_home(tmp_path / "fresh", root, TEAMS)
     try:
