@@ -29,12 +29,20 @@ NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _PERIODS = f"week|weekend|month|quarter|year|night|shift|sprint|rotation|time|{_DAYS}"
 _NOW_PERIODS = "week|weekend|month|quarter|year|sprint"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
 TIME_QUALIFIER = re.compile(
     rf"\b(yesterday|tomorrow|tonight|(?:last|next|previous|prior|past|coming) (?:{_PERIODS})|this (?:{_NOW_PERIODS})|"
     rf"\d+ (?:minutes?|hours?|days?|weeks?|months?|quarters?|years?) ago|"
     rf"(?:in|over|during|for) the (?:last|past|previous|next) (?:\d+ |few |couple of )?(?:minutes?|hours?|days?|weeks?|months?|quarters?|years?)|"
     rf"on (?:{_DAYS})|(?:in|during|since|before|after) (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
-    rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day (?:night|morning|afternoon|evening))\b",
+    rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day (?:night|morning|afternoon|evening)|"
+    # A date: "March 1", "1 March", "the 3rd of April", "2026-03-15", "3/15", "the first week of May".
+    rf"(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTHS})|"
+    rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|"
+    rf"(?:first|second|third|fourth|last) (?:week|weekend|half) of (?:{_MONTHS}))\b",
     re.I,
 )
 """A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
