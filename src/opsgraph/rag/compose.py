@@ -326,21 +326,41 @@ def compose(
     edge_filters: dict[str, str | list[str]] = {}
     other_filters: dict[str, str | list[str]] = {}
     type_re = "(?:" + "|".join(sorted(map(re.escape, type_forms(target)), key=len, reverse=True)) + r")\b" if target else r"(?!x)x"
+    said: dict[tuple[int, str], str] = {}  # (which filters, property) → the word that set it
+
+    def put(filters: dict[str, str | list[str]], prop: str, value: str | list[str], word: str) -> bool:
+        """Set a filter; a second word naming another value of the same property ("publishes to or consumes from")
+        widens it only when the question joins the two with "or" (either value); otherwise the question is not read."""
+        key = (id(filters), prop)
+        if key not in said:
+            filters[prop], said[key] = value, word
+            return True
+        old = filters[prop]
+        merged = sorted({*(old if isinstance(old, list) else [old]), *(value if isinstance(value, list) else [value])})
+        between = re.search(rf"\b{re.escape(said[key])}\w*\b(.*?)\b{re.escape(word)}", masked, re.I | re.S)
+        if between is None or not re.search(r"\bor\b|/", between.group(1), re.I):
+            return len(merged) == len(old if isinstance(old, list) else [old])  # the same value again is no conflict
+        filters[prop] = merged
+        return True
+
     for w, hits in named:
         on_target = [h for h in hits if not h.on_edge and h.owner == target]
         on_edge = [h for h in hits if h.on_edge and h.owner == edge]
         on_other = [h for h in hits if not h.on_edge and h.owner == other] if other else []
         if on_other and not on_target and not on_edge and len({h.prop for h in on_other}) == 1:
-            other_filters[on_other[0].prop] = _one_or_all(on_other)  # "the Kafka topics": a value of the other end
+            if not put(other_filters, on_other[0].prop, _one_or_all(on_other), w):  # "the Kafka topics": a value of the other end
+                return None
             continue
         # A word may name several values of one property ("read": the value 'read' and 'consume', which the schema
         # says "read" is a word for): the filter accepts any of them.
         if len({h.prop for h in on_target}) == 1 and (not on_edge or re.search(rf"\b{re.escape(w)}\s+{type_re}", masked, re.I)):
             # "Kafka topics": a value just before the target's type word describes the target, even when the edge
             # holds the same value (a `kafka` protocol).
-            node_filters[on_target[0].prop] = _one_or_all(on_target)
+            if not put(node_filters, on_target[0].prop, _one_or_all(on_target), w):
+                return None
         elif len({h.prop for h in on_edge}) == 1 and not on_target:
-            edge_filters[on_edge[0].prop] = _one_or_all(on_edge)
+            if not put(edge_filters, on_edge[0].prop, _one_or_all(on_edge), w):
+                return None
         elif edge is not None and stem(w) in {stem(x) for x in edge_cues}:
             continue  # the relation word itself ("consume" for DEPENDS_ON) names no further filter
         else:
