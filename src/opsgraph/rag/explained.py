@@ -211,6 +211,11 @@ def unexplained_words(
             text = re.sub(re.escape(surface), " ", text, flags=re.I)
     out: list[str] = []
     reached = facts.reaches(schema)
+    # "Who was IC on INC-7?": a two-letter word in capitals is an acronym that asks for something (incident
+    # commander), not a short word like "on" — unless the whole question is written in capitals.
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    shouted = sum(c.isupper() for c in letters) > len(letters) / 2
+    acronyms = set() if shouted else {m.group(0).lower() for m in re.finditer(r"\b[A-Z]{2}\b", text)} - _PLAIN_ACRONYMS
 
     text = re.sub(r"n't\b", " not", text, flags=re.I)  # "doesn't" → "does not"
     phrases, text = lexicon.phrase_cues(text)
@@ -253,7 +258,7 @@ def unexplained_words(
             return bool(cue and cue & facts.edges)  # 'affected' may also name an AFFECTED edge; "indirectly" no single hop
         if word in FILLER or word in _FUNCTION_WORDS:
             return True
-        if whole and len(word) < 3 and not (word in value_words and word.isalpha()):
+        if whole and len(word) < 3 and word not in acronyms and not (word in value_words and word.isalpha()):
             return True  # a short word asks nothing of the graph, unless it is a value of the estate ("Go services")
         if word in _NODE_WORDS:
             return bool(reached) or "(" in facts.cypher
@@ -323,6 +328,10 @@ def unexplained_words(
             continue
         out.append(w)
     return list(dict.fromkeys(out))
+
+
+_PLAIN_ACRONYMS = frozenset({"id", "ok", "db", "us", "eu", "am", "pm"})
+"""Two capital letters that ask nothing more of the graph than their words do ("the ID", "OK", "the orders DB", "9 AM")."""
 
 
 def _same_number(number: str, value: str) -> bool:
