@@ -36,7 +36,7 @@ from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.filtered import compose_filtered
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
-from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
+from opsgraph.rag.lexicon import NEGATION, PAST_ONCALL, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
 from opsgraph.rag.most import compose_most
 from opsgraph.rag.named import PhrasedLinks, ValuePhrases, people_named, phrased, plain_places, read_values
 from opsgraph.rag.oncall import (
@@ -221,8 +221,9 @@ class Answerer:
         masked = question
         for x in links:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
-        if TIME_QUALIFIER.search(re.sub(r"\bthis (?:week|shift|rotation)\b", " ", masked, flags=re.I)):
-            # "Who is on call next week?": the graph holds the current rotation only ("this week" is the current one).
+        if TIME_QUALIFIER.search(re.sub(r"\bthis (?:week|shift|rotation)\b", " ", masked, flags=re.I)) or PAST_ONCALL.search(masked):
+            # "Who is on call next week?", "who was on call when INC-7 happened?": the graph holds the current rotation
+            # only ("this week" is the current one).
             return None
         rest = tokens(without_paging_words(masked))
         if _AGGREGATE & set(rest):
@@ -311,6 +312,8 @@ class Answerer:
         shift start or end) for the person, team or owned component named; what the teams a person is on call for
         own. None when neither applies, a word is left unexplained, or nothing is found."""
         edge = self.oncall_edge()
+        if PAST_ONCALL.search(question):
+            return None  # "who was on call when INC-7 happened?": the current rota does not say (see `page`)
         if edge is None or shape.shape not in ("value", "list", "person", "page", "yesno"):
             return None
         links = self.links(question)

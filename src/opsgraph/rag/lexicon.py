@@ -42,11 +42,20 @@ TIME_QUALIFIER = re.compile(
     # A date: "March 1", "1 March", "the 3rd of April", "2026-03-15", "3/15", "the first week of May".
     rf"(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTHS})|"
     rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|"
-    rf"(?:first|second|third|fourth|last) (?:week|weekend|half) of (?:{_MONTHS}))\b",
+    rf"(?:first|second|third|fourth|last) (?:week|weekend|half) of (?:{_MONTHS})|"
+    rf"(?:in|during|since|before|after|over|around) the (?:early |late |mid-?)?(?:{_MONTHS})\b|"
+    r"(?:easter|christmas|xmas|thanksgiving|black friday|cyber monday|new year'?s?(?: eve| day)?|(?:the )?holidays)(?: weekend| break| week)?)\b",
     re.I,
 )
 """A time other than now: the graph holds the current state (and incidents' own times), not a history of rotations,
 deploys or metrics by date."""
+PAST_ONCALL = re.compile(
+    r"\b(?:was|were|had been)\b[^?.!]{0,40}?\b(?:on[- ]?call|paged|primary|secondary|holding the pager|on pager)\b|"
+    r"\b(?:got|been) paged\b|\bwhen\b[^?.!]{0,60}?\b(?:happened|hit|started|broke|fired|began)\b",
+    re.I,
+)
+"""On-call in the past ("who was on call when INC-7 happened?", "who got paged"): the graph holds the current rota, not
+who held it then."""
 NOW_PERIOD = re.compile(r"\bthis (?:week|weekend|month|quarter|sprint)\b", re.I)
 """A period that holds now ("who is primary this week?"): the current state, when the relation asked about is one the
 schema describes as current (`currently_described`)."""
