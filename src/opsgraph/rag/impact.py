@@ -97,14 +97,21 @@ def symptom_named(text: str) -> bool:
 
 DEPENDENCY_VOCABULARY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\brequir(?:es|ed|ing|e)\b", re.I), "needs"),
-    (re.compile(r"\ball of (?:it|them)\b|\bthe whole (?:chain|tree)\b|\ball the way down\b", re.I), "indirectly"),
+    (re.compile(r"\b(?:is|are|was|were)( directly| indirectly)? dependent (?:up)?on\b", re.I), "\\1 depends on"),
+    (re.compile(r"\bdependent (?:up)?on\b", re.I), "depending on"),
     (re.compile(r"\bcallees\b", re.I), "dependencies"),
     (re.compile(r"\bcallee\b", re.I), "dependency"),
     (re.compile(r"\b(?:sits?|sitting|lies|lie|lives?|living|located|placed)\b(?=\s+(?:directly\s+|immediately\s+)?(?:up|down)stream\b)", re.I), ""),
     (re.compile(r"\b((?:need|needs|require|requires|rely on|relies on|depend on|depends on)\b.{0,60}?)\bto (?:work|function|run|operate|start|stay up|keep working|be up|serve traffic)\b", re.I), "\\1"),
 )
-"""Dependency wording: what X "requires" it needs, "all of it" is the chain followed through others, "callees" are dependencies; where a node "sits" up- or downstream says only the direction; what
-X "needs to work" is what X needs."""
+"""Dependency wording: what X "requires" it needs, what X "is dependent on" it depends on (not its dependents),
+"callees" are dependencies; where a node "sits" up- or downstream says only the direction; what X "needs to work" is
+what X needs."""
+
+WHOLE_CHAIN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\ball of (?:it|them)\b|\bthe whole (?:chain|tree)\b|\ball the way down\b", re.I), "indirectly"),
+)
+"""The chain followed through others, in words ("all of it", "the whole tree"), when "directly" is not asked."""
 
 _UP = re.compile(r"\bupstream\b", re.I)
 _DOWN = re.compile(r"\bdownstream\b", re.I)
@@ -134,6 +141,10 @@ def plain_impact_words(text: str) -> str:
     module docstring); failure words only in a conditional or impact question. "Upstream"/"downstream" with no
     relation word and no "directly" is a position in the chain: read as followed through others ("indirectly")."""
     text = _sub_all(text, DEPENDENCY_VOCABULARY)
+    if not _DIRECT.search(text):
+        # "all of it" is the chain through others, unless the question asks for the direct ones ("directly - all of it
+        # please" asks for every direct one).
+        text = _sub_all(text, WHOLE_CHAIN)
     if not (_VERB.search(text) or _DIRECT.search(text) or _DEPENDENTS.search(text) or _DEPENDENCIES.search(text) or _THROUGH.search(text)):
         text = re.sub(r"\b(up|down)stream\b", r"\1stream indirectly", text, count=1, flags=re.I)
     if _FRAME.search(text) or FAILURE.search(text):
