@@ -36,7 +36,7 @@ from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.filtered import compose_filtered
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
-from opsgraph.rag.lexicon import NEGATION, PAST_ONCALL, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
+from opsgraph.rag.lexicon import NEGATION, NOW_PERIOD, PAST_ONCALL, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
 from opsgraph.rag.most import compose_most
 from opsgraph.rag.named import PhrasedLinks, ValuePhrases, people_named, phrased, plain_places, read_values
 from opsgraph.rag.oncall import (
@@ -302,7 +302,13 @@ class Answerer:
                         vals.extend(v for v in (got if isinstance(got, list) else [got]) if isinstance(v, str))
                     found[str(r["id"])] = {x for v in vals for w in tokens(v) for x in (w, stem(w))}
             self._team_words = found
-        tid = team_by_word(self._team_words, tokens(without_paging_words(question)))
+        words = tokens(NOW_PERIOD.sub(" ", without_paging_words(question)))
+        edge = self.oncall_edge()
+        if edge is not None:
+            # "Who is primary for payments (this week)?": a rotation the on-call edge holds is a paging word here.
+            named = {v.lower() for v in rotation_values(edge, self.value_index(), words)}
+            words = [w for w in words if w not in named and not {h.value.lower() for h in self.value_index().get(w, ())} & named]
+        tid = team_by_word(self._team_words, words)
         if tid is None:
             return None
         return NamedTeam(tid, team)
