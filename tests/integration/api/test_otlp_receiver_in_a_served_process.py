@@ -1,5 +1,6 @@
 """`opsgraph serve` takes OTLP/HTTP trace exports from the real OpenTelemetry SDK exporter at `POST /v1/traces`:
-the spans become observed CALLS edges at the next flush; a malformed payload is 400 and the server keeps serving."""
+the spans become observed CALLS edges at the next flushes (a read between two flushes may see part of them); a malformed
+payload is 400 and the server keeps serving."""
 
 from __future__ import annotations
 
@@ -49,9 +50,13 @@ def test_sdk_spans_become_call_edges_and_bad_payloads_are_400(api: Any, tmp_path
             assert anon.status_code == 401  # spans write to the estate: the write token is needed, even on loopback
             assert c.get("/healthz").json() == {"status": "ok"}
             rows: list[dict[str, Any]] = []
+            want = [{"a": "frontend", "b": "checkoutservice", "n": 4}]
             for _ in range(60):  # the flush runs every second
                 rows = c.post("/v1/query", json={"cypher": "MATCH (a:Service)-[r:CALLS]->(b:Service) RETURN a.id AS a, b.id AS b, r.calls AS n"}).json()["rows"]
-                if rows:
+                # A flush may run while the spans arrive: a read between two flushes sees part of the calls (it saw
+                # n=3 once, under load); the count must grow to exactly the calls sent, never past them.
+                assert all(r["n"] <= 4 for r in rows), rows
+                if rows == want:
                     break
                 time.sleep(0.5)
-            assert rows == [{"a": "frontend", "b": "checkoutservice", "n": 4}]
+            assert rows == want
