@@ -9,7 +9,7 @@ stands in for MiniLM: runbooks are still found by full-text and vector search.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from opsgraph.app import OpsGraph, Settings, sample_estate_path
 from opsgraph.app.ask import AskService
 from opsgraph.embed.fake import HashingEmbedder
+from opsgraph.rag.pipeline import Answer
 
 LIBRARY_ESTATE = Path(__file__).resolve().parents[2] / "fixtures" / "library_estate"
 
@@ -42,3 +43,21 @@ def sample_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ops
 def library_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OpsGraph, AskService]]:
     """The library catalogue (`tests/fixtures/library_estate`), likewise. Read only."""
     yield from _home(tmp_path_factory, "library", LIBRARY_ESTATE)
+
+
+def _asking(graph: tuple[OpsGraph, AskService]) -> Callable[[str], Answer]:
+    og, asker = graph
+    schema = og.schema()
+    return lambda q: asker.ask(q, schema, use_cache=False)
+
+
+@pytest.fixture(scope="session")
+def ask(sample_graph: tuple[OpsGraph, AskService]) -> Callable[[str], Answer]:
+    """`ask("question")` on the sample estate, without the cache. A module that needs another home defines its own `ask`."""
+    return _asking(sample_graph)
+
+
+@pytest.fixture(scope="session")
+def library_ask(library_graph: tuple[OpsGraph, AskService]) -> Callable[[str], Answer]:
+    """`library_ask("question")` on the library catalogue, likewise."""
+    return _asking(library_graph)

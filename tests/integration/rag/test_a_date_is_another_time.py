@@ -13,16 +13,7 @@ from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph
-from opsgraph.app.ask import AskService
 from opsgraph.rag.lexicon import TIME_QUALIFIER
-
-
-@pytest.fixture(scope="module")
-def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
-    og, asker = sample_graph
-    schema = og.schema()
-    return lambda q: asker.ask(q, schema, use_cache=False)
 
 
 @pytest.mark.parametrize(

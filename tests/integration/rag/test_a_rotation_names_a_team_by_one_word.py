@@ -15,13 +15,6 @@ from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
 
 
-@pytest.fixture(scope="module")
-def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
-    og, asker = sample_graph
-    schema = og.schema()
-    return lambda q: asker.ask(q, schema, use_cache=False)
-
-
 def _rota(og: OpsGraph, team: str, rotation: str) -> set[str]:
     cypher = "MATCH (p:Person)-[r:ON_CALL_FOR {rotation: $rot}]->(:Team {id: $team}) RETURN p.id AS id"
     return {r["id"] for r in og.query(cypher, {"rot": rotation, "team": team}).rows}

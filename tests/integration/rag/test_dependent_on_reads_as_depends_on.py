@@ -15,13 +15,6 @@ from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
 
 
-@pytest.fixture(scope="module")
-def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
-    og, asker = sample_graph
-    schema = og.schema()
-    return lambda q: asker.ask(q, schema, use_cache=False)
-
-
 def _direct(og: OpsGraph, node: str, *, reverse: bool = False) -> set[str]:
     pattern = "(d)-[:DEPENDS_ON]->({id: $id})" if reverse else "({id: $id})-[:DEPENDS_ON]->(d)"
     return {r["id"] for r in og.query(f"MATCH {pattern} RETURN d.id AS id", {"id": node}).rows}

@@ -9,20 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from opsgraph.app import OpsGraph
-from opsgraph.app.ask import AskService
 from opsgraph.rag.lexicon import plain_idioms
 
 ON_CALL_FOR_ORDERS = {"marcus.bell", "tomasz.nowak"}  # edges/ON_CALL_FOR.yaml
-
-
-@pytest.fixture(scope="module")
-def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
-    og, asker = sample_graph
-    schema = og.schema()
-    return lambda q: asker.ask(q, schema, use_cache=False)
 
 
 def test_idioms_keep_every_offset() -> None:

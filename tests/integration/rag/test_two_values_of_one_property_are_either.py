@@ -9,17 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
-
-
-@pytest.fixture(scope="module")
-def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
-    og, asker = sample_graph
-    schema = og.schema()
-    return lambda q: asker.ask(q, schema, use_cache=False)
 
 
 def _ids(og: OpsGraph, cypher: str) -> set[str]:

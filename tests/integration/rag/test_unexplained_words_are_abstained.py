@@ -10,33 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 
-from opsgraph.app import OpsGraph
-from opsgraph.app.ask import AskService
-
-
-@pytest.fixture(scope="module")
-def ask(library_graph: tuple[OpsGraph, AskService]) -> Any:
-    og, asker = library_graph
-    schema = og.schema()
-    return lambda q: asker.ask(q, schema, use_cache=False)
-
-def test_a_relation_the_question_does_not_name_is_not_guessed(ask: Any) -> None:
-    a = ask("Who has had Dune out?")
+def test_a_relation_the_question_does_not_name_is_not_guessed(library_ask: Any) -> None:
+    a = library_ask("Who has had Dune out?")
     assert a.abstained and not a.rows, a.text
     assert "'out'" in a.text  # the abstention says which word no query explained
 
 
-def test_the_same_entity_with_its_relation_named_is_answered(ask: Any) -> None:
-    wrote = ask("Who wrote Dune?")
+def test_the_same_entity_with_its_relation_named_is_answered(library_ask: Any) -> None:
+    wrote = library_ask("Who wrote Dune?")
     assert not wrote.abstained and {r["id"] for r in wrote.rows} == {"herbert"}
-    stock = ask("Which branches stock The Hobbit?")
+    stock = library_ask("Which branches stock The Hobbit?")
     assert not stock.abstained and {r["id"] for r in stock.rows} == {"central-library", "eastbury", "northgate", "riverside"}
 
 
-def test_a_qualifier_no_query_filters_on_is_abstained(ask: Any) -> None:
+def test_a_qualifier_no_query_filters_on_is_abstained(library_ask: Any) -> None:
     for q, word in (("How many e-books do we have?", "'e-books'"), ("Which pre-1900 books does Old Town hold?", "'pre-1900'")):
-        a = ask(q)
+        a = library_ask(q)
         assert a.abstained, (q, a.text, a.cypher)
         assert word in a.text, (q, a.text)
