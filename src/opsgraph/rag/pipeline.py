@@ -20,6 +20,7 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
+from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
@@ -205,6 +206,11 @@ class GraphRAG:
         if not question:
             raise ValueError("the question is empty")
         trace = Trace()
+        asked = unframed(question)  # "hey team, does anyone know who owns checkout?" asks "Who owns checkout?" (`chat_frame.py`)
+        if asked != question:
+            with trace.stage("frame") as stage:
+                stage.detail = {"asked": question, "question": asked}
+            question = asked
         with trace.stage("route") as stage:
             route = self.router.route(question)
             stage.detail = route.__dict__
