@@ -233,10 +233,7 @@ def _why_not(doc: _Doc, question: str, words: Sequence[str], symptoms: Sequence[
 def _section(doc: _Doc, ask: RunbookAsk) -> tuple[str, str] | None:
     """The first chunk of the document's section for the ask, when that section holds the action the ask names."""
     for chunk, heading, _ in doc.sections:
-        if ">" not in heading:
-            continue
-        last = [w for w in _WORD.findall(heading.split(">")[-1].lower()) if len(w) >= 5]
-        if any(w.startswith(h[:6]) for w in last for h in ask.headings):
+        if _under(heading, ask):
             body = "\n".join(t for h, t in doc.bodies if h == heading)
             if all(holds.search(body) for said, holds in ACTIONS if said.search(ask.phrase)):
                 return chunk, heading
@@ -295,3 +292,23 @@ def answer_runbook_ask(question: str, answerer: Answerer, hits: Sequence[Hit] = 
     if not sections or sections[0].heading != heading:
         return None, "runbook ask: the quote would open another section than the one asked for"
     return Outcome(rendered, "quote", sections=[section_dict(s) for s in sections], source_ids=[s.chunk_id for s in sections]), ""
+
+
+def _under(heading: str, ask: RunbookAsk) -> bool:
+    """Whether the section (heading path) is one runbooks put the ask's answer under (its last heading, by stem)."""
+    last = [w for w in _WORD.findall(heading.split(">")[-1].lower()) if len(w) >= 5] if ">" in heading else []
+    return any(w.startswith(h[:6]) for w in last for h in ask.headings)
+
+
+def prefer_asked_section(question: str, quoted: Outcome, answerer: Answerer, hits: Sequence[Hit] = ()) -> Outcome:
+    """`quoted` (a gated word-overlap quote), or the section of the same document that the question's ask goes
+    under when `quoted` opens another one and the rules here answer with it ("how bad is it if the fx rates are a day
+    old" quoted the runbook's opening; its *Impact* section is what was asked)."""
+    ask = ask_of(question)
+    top = (quoted.sections or [{}])[0]
+    if ask is None or _under(str(top.get("section") or ""), ask):
+        return quoted
+    mine, _ = answer_runbook_ask(question, answerer, hits)
+    if mine is not None and (mine.sections or [{}])[0].get("document") == top.get("document"):
+        return mine
+    return quoted

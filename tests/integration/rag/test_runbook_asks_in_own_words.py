@@ -33,6 +33,8 @@ def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
         ("orders piling up in kafka, what do I do", "docs/kafka-order-events-consumer-lag.md", "Mitigation"),
         ("fraud scoring is way behind on orders, who do I tell", "docs/kafka-order-events-consumer-lag.md", "Escalation"),
         ("analytics worker is behind on order events, how bad is that", "docs/kafka-order-events-consumer-lag.md", "Impact"),
+        # The word-overlap quote opened the runbook's first section; the ask ("how bad") is its Impact section.
+        ("how bad is it if the fx rates are a day old", "docs/currency-service-stale-rates.md", "Impact"),
     ],
 )
 def test_the_asked_section_of_the_components_runbook_is_quoted(ask: Any, question: str, document: str, section: str) -> None:
