@@ -28,6 +28,7 @@ from opsgraph.rag.quote_gate import gate_quote
 from opsgraph.rag.render import Rendered
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import PROCEDURE, Route, Router
+from opsgraph.rag.runbook_ask import answer_runbook_ask, prefer_asked_section
 from opsgraph.rag.trace import Stage, Trace
 from opsgraph.retrieve.base import Hit, Retrieval, Retriever
 from opsgraph.retrieve.fusion import reciprocal_rank_fusion
@@ -334,7 +335,16 @@ class GraphRAG:
                         stage.detail = {"sections": None, "refused": refused, "why": gated}
                         reasons.append(f"quote: {gated}")
             if quoted is not None:
+                # "How bad is it if X?" quoted X's runbook's opening: its *Impact* section is what was asked.
+                quoted = prefer_asked_section(question, quoted, answerer, fused)
                 return self._outcome(question, route, trace, quoted, hits=fused)
+        # "The cart cache fell over, what do I do?": the component's runbook section for the ask (`runbook_ask.py`).
+        with trace.stage("runbook_ask") as stage:
+            runbook, why = answer_runbook_ask(question, answerer, fused if route.docs else ())
+            stage.detail = {"sections": runbook.sections if runbook else None, "why": why or None}
+        if runbook is not None:
+            return self._outcome(question, route, trace, runbook, hits=fused if route.docs else ())
+        reasons.append(why)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)
 
     def _with_symptom_section(self, question: str, route: Route, trace: Trace, answerer: Answerer, out: Outcome) -> Answer | None:
