@@ -47,6 +47,12 @@ How false links are kept out:
   ids and strong identifier-shaped surfaces (several words, hyphens, digits)
   link: `kubectl -n payments` or `-n storefront` name a namespace, not a
   team, while `deploy/paymentservice` does name the service.
+- **One token written another way.** A single token no surface matches is
+  compared by its compact form (lower case, separators dropped, a trailing
+  "service"/"srv" read as "svc" and "database" as "db") with the compact
+  forms of the one-token ids, names and aliases: "productcatalog-service",
+  "productcatalogsvc" and "email_service" name `productcatalogservice` and
+  `emailservice`. A compact form two nodes share names neither.
 - **Minimum length.** Names and aliases shorter than `min_surface_len`
   (default 3) characters are ignored, except ids.
 - **Fuzzy needs a clear winner.** Only n-grams (up to `max_ngram` tokens)
@@ -231,6 +237,19 @@ def tokenize(text: str) -> list[_Token]:
     return [_Token(m.group().casefold(), m.start(), m.end()) for m in TOKEN.finditer(text)]
 
 
+_COMPACT_SUFFIXES = (("service", "svc"), ("srv", "svc"), ("database", "db"))
+
+
+def compact_form(token: str) -> str:
+    """A token without case or separators, its trailing "service"/"srv" as "svc" and "database" as "db":
+    "productcatalog-service", "productcatalogsvc" and "ProductCatalogService" have one compact form."""
+    c = re.sub(r"[^0-9a-z]", "", token.casefold())
+    for long, short in _COMPACT_SUFFIXES:
+        if c.endswith(long) and len(c) > len(long):
+            return c[: -len(long)] + short
+    return c
+
+
 def _sep(raw: str) -> str:
     s = re.sub(r"\s+", "", raw)
     return s or " "
@@ -260,6 +279,7 @@ class EntityLinker:
         self._targets: dict[tuple[tuple[str, ...], tuple[str, ...]], list[_Candidate]] = {}
         self._by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = defaultdict(list)
         self._vocab: set[str] = set()
+        self._compact: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
         self._fuzzy_texts: list[str] = []
         self._fuzzy_owner: list[int] = []
         self._fuzzy_matrix: np.ndarray | None = None
@@ -307,6 +327,14 @@ class EntityLinker:
             self._by_first[key[0][0]].append(key)
         for keys in self._by_first.values():
             keys.sort(key=lambda k: len(k[0]), reverse=True)
+        for key in self._targets:
+            if len(key[0]) == 1:
+                c = compact_form(key[0][0])
+                if len(c) >= 6:
+                    # A compact form two keys share ("payment-service" and "paymentservice" of two nodes) names neither.
+                    had = self._compact.get(c, key)
+                    same = had is not None and {x.entity for x in self._targets[had]} == {x.entity for x in self._targets[key]}
+                    self._compact[c] = had if same else None
 
     def _name_parts(self) -> list[set[str]]:
         """Per entity: the words of its multi-word names and aliases (stemmed)."""
@@ -366,6 +394,8 @@ class EntityLinker:
                 if i + k <= len(toks) and all(toks[i + j].text == key[0][j] for j in range(k)) and tuple(seps[i : i + k - 1]) == key[1]:
                     found = key
                     break
+            if found is None:
+                found = self._compact.get(compact_form(toks[i].text))
             if found is None:
                 i += 1
                 continue

@@ -134,3 +134,27 @@ def test_entities_from_rows_use_the_schema_properties() -> None:
     )
     rows: dict[str, list[dict[str, Any]]] = {"Service": [{"id": "api", "title": "API", "aka": ["gateway api"]}], "Team": [{"id": "core", "name": "Core"}]}
     assert entities_from_rows(schema, rows) == [Entity("api", "Service", "API", ("gateway api",)), Entity("core", "Team", "Core", ())]
+
+
+def test_one_token_written_another_way_links_by_its_compact_form() -> None:
+    from opsgraph.ingest.linking import Entity, EntityLinker, compact_form
+
+    assert compact_form("productcatalog-service") == compact_form("productcatalogsvc") == compact_form("ProductCatalogService")
+    assert compact_form("orders_database") == compact_form("orders-db")
+    linker = EntityLinker(
+        [Entity("productcatalogservice", "Service", "Product Catalog Service", ()), Entity("orders-db", "Datastore", "Orders database", ())]
+    )
+    for text, node in (
+        ("what port does productcatalog-service listen on?", "productcatalogservice"),
+        ("is productcatalogsvc critical", "productcatalogservice"),
+        ("who runs orders_database", "orders-db"),
+    ):
+        assert [link.node_id for link in linker.link(text)] == [node], text
+
+
+def test_a_compact_form_two_nodes_share_names_neither() -> None:
+    from opsgraph.ingest.linking import Entity, EntityLinker
+
+    linker = EntityLinker([Entity("cart-service", "Service", "Cart", ()), Entity("cartsvc", "Service", "Cart v2", ())])
+    assert [link.node_id for link in linker.link("who owns cart_service?")] == []
+    assert [link.node_id for link in linker.link("who owns cartsvc?")] == ["cartsvc"]  # an exact id still links
