@@ -86,7 +86,11 @@ EVERYDAY_FAMILIES: tuple[Family, ...] = (
     Family(("paging", "pager"), ("pagerduty", "opsgenie")),
     Family(("timezone", "zone"), ("tz",)),
     Family(("vendor", "company"), ("supplier", "provider")),
-    Family(("implementation",), ("programming",)),
+    Family(("implementation",), ("programming", "lang")),
+    Family(("contract",), ("contract", "contracted", "guarantee", "guaranteed", "promise", "promised")),
+    Family(("postmortem",), ("pir", "post incident review")),
+    Family(("mailing",), ("distribution list",)),
+    Family(("city",), ("town", "office")),
     Family(("maximum",), ("limit", "cap")),
     Family(("engine",), ("technology", "tech")),
 )

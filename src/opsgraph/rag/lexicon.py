@@ -1,8 +1,9 @@
 """The question words a schema gives meaning to: tokens, stems, type forms, relation and property cues.
 
 One lexicon per schema maps question words to the edge types and properties they
-mean (edge and property names, the `synonyms` a schema declares, and a small
-table of everyday words for common relation names); word tables of what asks
+mean (edge and property names, the `synonyms` a schema declares, a small
+table of everyday words for common relation names, and, as weaker cues, the
+head phrases of property descriptions and everyday ops words: `described.py`); word tables of what asks
 nothing of the graph (`FILLER`), of a failure spreading, of a time other than
 now, of negation. `verify.py` (does a query cover a question?), `explained.py`
 (which of a question's words a query leaves unexplained) and `compose.py`
