@@ -58,6 +58,12 @@ GENERIC = frozenset(
     "four five ten".split()
 )
 """Words that never cue a property alone: they name no one thing (units, counts, roles like "source"/"target")."""
+OPERATORS = frozenset(
+    "average mean median total sum count number maximum minimum max min first last latest earliest most least top "
+    "highest lowest".split()
+)
+"""Words that ask for an operation (an aggregate, an order): never part of a phrase that names a property ("average
+rating" of a rating described "Average rating readers gave" still asks for an average when said of several books)."""
 STATE_VERBS = frozenset(
     "written deployed listen listens listening running runs run based located hosted lives live take takes took taken "
     "last lasted".split()
@@ -75,7 +81,9 @@ class Family:
 
 EVERYDAY_FAMILIES: tuple[Family, ...] = (
     Family(("repository", "repo"), ("repo", "repository", "repos", "git", "codebase", "source code", "git repo", "code repo")),
-    Family(("replicas", "pods"), ("pods", "pod", "instances")),
+    # Pods and instances only where the description says pods: a database's "replicas besides the primary" are one
+    # fewer than its instances.
+    Family(("pods",), ("pods", "pod", "instances")),
     Family(("host",), ("hostname", "hostnames", "fqdn", "host name", "dns name")),
     Family(("criticality",), ("criticality", "importance", "how critical", "how important")),
     Family(("tag",), ("tag", "image tag")),
@@ -176,7 +184,7 @@ def description_cues(
     names = {w for spec in [*schema.nodes.values(), *schema.edges.values()] for p in spec.properties for w in p.lower().split("_")}
     barred = GENERIC | STATE_VERBS | set(filler) | _quoted_values(schema) | names
     subjects = {w for phrase in type_words(schema) for w in phrase.split()}
-    plain = STATE_VERBS | set(filler) | subjects | {"of"}
+    plain = STATE_VERBS | set(filler) | subjects | OPERATORS | {"of"}
 
     def usable(w: str) -> bool:
         return len(w) >= 3 and not w.isdigit() and w not in barred and not known(w)
@@ -250,6 +258,11 @@ def description_cues(
         if phrase and known_phrase(key):
             continue
         named = {p for holder, props in by_holder.items() for p in props if (holder, p) not in muted}
+        if any(_number(spec, p) and p not in by_holder.get(holder, ()) for holder, spec in holders for p in named):
+            # A cue names a property by its name, not one type's: "pods" of a service's `replicas` is no word for a
+            # database's `replicas` ("besides the primary"). A number read off the wrong one is a confident wrong
+            # answer, so a cue for a number property of several types must come from each of them.
+            continue
         if named:
             (out_phrases if phrase else out_words)[key] = named
     out_also = {}
@@ -262,6 +275,10 @@ def description_cues(
         {k: frozenset(v) for k, v in out_phrases.items()},
         {k: frozenset(v) for k, v in out_also.items()},
     )
+
+
+def _number(spec: NodeType | EdgeType, prop: str) -> bool:
+    return prop in spec.properties and spec.properties[prop].type.value in ("integer", "float")
 
 
 def explain(cues: DescribedCues, props: Iterable[str]) -> dict[str, list[str]]:

@@ -91,7 +91,7 @@ def test_description_words_and_everyday_words_name_the_property(schema: GraphSch
     assert phrase(schema, "where is the source code of X") == {"repo"}
     assert cue(schema, "pods") == cue(schema, "instances") == {"replicas"}
     assert cue(schema, "tag") == {"version"}
-    assert cue(schema, "tcp") == {"port"}
+    assert cue(schema, "tcp") == set()  # "TCP port" of a database only, but services have a (number) `port` too
     assert cue(schema, "shoppers") == cue(schema, "experience") == {"customer_impact"}
     assert cue(schema, "writeup") == {"postmortem_url"}
 
@@ -111,6 +111,18 @@ def test_an_ambiguous_generic_or_quoted_word_names_nothing(schema: GraphSchema) 
     assert cue(schema, "instance") == {"replicas"}  # not `managed`: a flag's condition names nothing
     assert cue(schema, "cloud") == set()
     assert cue(schema, "high") == set()  # a quoted value of tier
+
+
+def test_an_average_stays_an_operation() -> None:
+    library = GraphSchema.model_validate(
+        {
+            "version": 1,
+            "name": "lib",
+            "nodes": {"Book": {"properties": {"title": "string", "rating": {"type": "float", "description": "Average rating readers gave the book."}}}},
+            "edges": {},
+        }
+    )
+    assert phrase(library, "which book has the lowest average rating?") == set()  # "average" is left to the aggregate
 
 
 def test_a_name_or_declared_synonym_is_never_overridden(schema: GraphSchema) -> None:
