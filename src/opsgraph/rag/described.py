@@ -112,9 +112,6 @@ class DescribedCues:
 
     words: Mapping[str, frozenset[str]]
     phrases: Mapping[str, frozenset[str]]
-    also: Mapping[str, frozenset[str]]
-    """A word of property names (or its everyday word) → the further properties whose description's head phrase uses
-    it ("url" → `repo`, "URL of the source repository"), where on each type it names one property only."""
 
 
 def words(text: str) -> list[str]:
@@ -180,7 +177,8 @@ def description_cues(
     `known(word)`: the lexicon already gives the word a meaning (name, synonym, relation or type word); `known_phrase`:
     it already has the phrase. Word keys are whole words and their plain plural or singular. `name_aliases`: the
     lexicon's everyday words for words of property names ("link" for "url"): a head phrase's word that names other
-    properties ("URL of the source repository") names this one too where no other of its type does (`DescribedCues.also`)."""
+    properties ("URL of the source repository") names this one next to another of its words ("git url", "repo link"),
+    where no other property of its type has it."""
     names = {w for spec in [*schema.nodes.values(), *schema.edges.values()] for p in spec.properties for w in p.lower().split("_")}
     barred = GENERIC | STATE_VERBS | set(filler) | _quoted_values(schema) | names
     subjects = {w for phrase in type_words(schema) for w in phrase.split()}
@@ -265,16 +263,17 @@ def description_cues(
             continue
         if named:
             (out_phrases if phrase else out_words)[key] = named
-    out_also = {}
+    # "URL of the source repository": a `url` word (or its everyday "link") names `repo` only next to another word of
+    # it ("git url", "repo link"); by itself ("the URL of the frontend") it may mean another URL the graph lacks.
     for key, by_holder in also.items():
-        extra = {p for props in by_holder.values() for p in props if key not in p.lower().split("_")}
-        if extra and all(len(props) == 1 for props in by_holder.values()):
-            out_also[key] = extra
-    return DescribedCues(
-        {k: frozenset(v) for k, v in out_words.items()},
-        {k: frozenset(v) for k, v in out_phrases.items()},
-        {k: frozenset(v) for k, v in out_also.items()},
-    )
+        if not all(len(props) == 1 for props in by_holder.values()):
+            continue
+        for prop in {p for props in by_holder.values() for p in props if key not in p.lower().split("_")}:
+            words_of_prop = {w for w, ps in out_words.items() if prop in ps} | {w for w in prop.lower().split("_") if len(w) >= 3 and w not in GENERIC}
+            for w in sorted(words_of_prop):
+                if not known_phrase(f"{w} {key}"):
+                    out_phrases.setdefault(f"{w} {key}", set()).add(prop)
+    return DescribedCues({k: frozenset(v) for k, v in out_words.items()}, {k: frozenset(v) for k, v in out_phrases.items()})
 
 
 def _number(spec: NodeType | EdgeType, prop: str) -> bool:

@@ -345,7 +345,4 @@ def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lex
         prop_table[key] = described.words[key]
     for key, found in described.phrases.items():
         phrase_table.setdefault(key, found)
-    for key, found in described.also.items():
-        if stem(key) in prop_table and stem(key) not in exact:
-            prop_table[stem(key)] |= found  # "url" of `repo` too: "URL of the source repository"
     return Lexicon(edge_table, prop_table, phrase_table, frozenset(exact))

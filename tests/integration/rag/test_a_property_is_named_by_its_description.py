@@ -1,7 +1,8 @@
 """On the sample estate (real embedded store): a property named by a word of its description or an everyday ops word
 ("the hostname of the orders db" is its `endpoint`, "how critical" its `tier`, "git url" a service's `repo`) is
-answered with that property; a word no description gives to one property ("region", "git branch") is still abstained,
-and so is an everyday word for a property the estate holds no value of (a service's image "tag").
+answered with that property; a word no description gives to one property ("region", "git branch"), a word of a
+number property another type holds too ("instances" of a database), and an everyday word for a property the estate
+holds no value of (a service's image "tag") are still abstained.
 
 Why: the lexicon read only names and declared synonyms, so these were abstained as words "the schema has no
 property for" (rag/described.py).
@@ -53,6 +54,8 @@ def test_a_description_word_names_the_property_read(
         "which git branch is deployed for the frontend?",
         "what tag is the checkout service running?",
         "how many messages are in order-events?",
+        "what's the url of the frontend?",  # its website? Only "git url", "repo link" name the repository
+        "how many instances does the orders db have?",  # "pods"/"instances" are a service's replicas, not a database's
     ],
 )
 def test_a_word_no_description_gives_one_property_is_abstained(ask: Any, question: str) -> None:

@@ -96,10 +96,12 @@ def test_description_words_and_everyday_words_name_the_property(schema: GraphSch
     assert cue(schema, "writeup") == {"postmortem_url"}
 
 
-def test_a_word_of_another_propertys_name_in_the_head_phrase_names_this_one_too(schema: GraphSchema) -> None:
-    # "URL of the source repository": "url" (and its everyday "link") also names `repo`, the only one on Service.
-    assert cue(schema, "url") == {"postmortem_url", "repo"}
-    assert cue(schema, "link") == {"postmortem_url", "repo"}
+def test_a_word_of_another_propertys_name_in_the_head_phrase_names_this_one_next_to_its_words(schema: GraphSchema) -> None:
+    # "URL of the source repository": "git url", "repo link" name `repo`; "url" alone stays the postmortem's (its
+    # name), so "the URL of the frontend" (its website?) is not answered with the repository.
+    assert cue(schema, "url") == {"postmortem_url"}
+    assert phrase(schema, "git url for the frontend?") == {"repo"}
+    assert phrase(schema, "repo link for checkout") == {"repo"}
 
 
 def test_an_ambiguous_generic_or_quoted_word_names_nothing(schema: GraphSchema) -> None:
