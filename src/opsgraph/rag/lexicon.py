@@ -1,8 +1,9 @@
 """The question words a schema gives meaning to: tokens, stems, type forms, relation and property cues.
 
 One lexicon per schema maps question words to the edge types and properties they
-mean (edge and property names, the `synonyms` a schema declares, and a small
-table of everyday words for common relation names); word tables of what asks
+mean (edge and property names, the `synonyms` a schema declares, a small
+table of everyday words for common relation names, and, as weaker cues, the
+head phrases of property descriptions and everyday ops words: `described.py`); word tables of what asks
 nothing of the graph (`FILLER`), of a failure spreading, of a time other than
 now, of negation. `verify.py` (does a query cover a question?), `explained.py`
 (which of a question's words a query leaves unexplained) and `compose.py`
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsgraph.rag.described import description_cues
 from opsgraph.rag.shape import type_words
 from opsgraph.schema import GraphSchema
 from opsgraph.schema.words import TYPE_SYNONYMS
@@ -222,6 +224,9 @@ class Lexicon:
     props: dict[str, frozenset[str]]
     phrases: dict[str, frozenset[str]] = field(default_factory=dict)
     """Several-word names of properties ("status page" for `status_page`, a declared "mailing list") → the properties."""
+    exact: frozenset[str] = frozenset()
+    """Keys of `props` a word matches only as itself, not by its stem nor as a prefix: the weak cues of descriptions
+    (`described.py`), so "hosted" is no cue for the `host` of a host name."""
 
     def phrase_cues(self, text: str) -> tuple[dict[str, frozenset[str]], str]:
         """Property phrases `text` uses (longest first), and `text` with them blanked out."""
@@ -238,12 +243,16 @@ class Lexicon:
         return _cues(self.edges, words)
 
     def prop_cues(self, words: Iterable[str]) -> dict[str, frozenset[str]]:
-        return _cues(self.props, words)
+        return _cues(self.props, words, self.exact)
 
 
-def _cues(table: Mapping[str, frozenset[str]], words: Iterable[str]) -> dict[str, frozenset[str]]:
+def _cues(table: Mapping[str, frozenset[str]], words: Iterable[str], exact: Collection[str] = ()) -> dict[str, frozenset[str]]:
     """Words found in `table` by themselves, by their stem, or (for keys of five letters or more) by a key they start
-    with ("consume" by `consum`, "responsible" by `responsib`)."""
+    with ("consume" by `consum`, "responsible" by `responsib`); a key in `exact` only by the word itself."""
+    if exact:
+        words = list(words)
+        loose = _cues({k: v for k, v in table.items() if k not in exact}, words)
+        return {w: table[w] if w in exact else loose[w] for w in dict.fromkeys(words) if w in exact or w in loose}
     out = {}
     for w in words:
         hit = table.get(w) or table.get(stem(w)) or next((table[w[: -len(x)]] for x in ("d", "s") if w.endswith(x) and w[: -len(x)] in table), None)
@@ -316,8 +325,24 @@ def build_lexicon(schema: GraphSchema, *, skip_types: Sequence[str] = ()) -> Lex
                     if len(parts) > 1:  # "postmortem link" names postmortem_url like "postmortem url"
                         phrases.setdefault(" ".join(everyday_word if x == w else x for x in parts), set()).add(prop)
     # A word that names a relation is checked as a relation, not as a property ("role" of MEMBER_OF is both).
-    return Lexicon(
-        {k: frozenset(v) for k, v in edges.items()},
-        {k: frozenset(v) for k, v in props.items() if k not in edges},
-        {k: frozenset(v) for k, v in phrases.items()},
+    edge_table = {k: frozenset(v) for k, v in edges.items()}
+    prop_table = {k: frozenset(v) for k, v in props.items() if k not in edges}
+    phrase_table = {k: frozenset(v) for k, v in phrases.items()}
+    # Weak cues from the properties' descriptions and everyday ops words (`described.py`), after the names and
+    # declared synonyms and never over them.
+    forms = {f for n in schema.nodes for f in type_forms(n)} | {tw for n in schema.nodes for tw in type_words(n)}
+    described = description_cues(
+        schema,
+        skip_types=skip_types,
+        skip_props=_SKIP_PROPS,
+        known=lambda w: w in forms or stem(w) in type_stems or bool(_cues(edge_table, [w]) or _cues(prop_table, [w])),
+        known_phrase=lambda p: p in phrase_table,
+        filler=FILLER,
+        name_aliases=EVERYDAY_PROPERTY_WORDS,
     )
+    exact = {key for key in described.words if key not in prop_table}
+    for key in exact:
+        prop_table[key] = described.words[key]
+    for key, found in described.phrases.items():
+        phrase_table.setdefault(key, found)
+    return Lexicon(edge_table, prop_table, phrase_table, frozenset(exact))
