@@ -85,12 +85,24 @@ class K8sObject:
     kind: str = field(init=False)
     name: str = field(init=False)
     namespace: str = field(init=False)
+    pod_labels: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    """A workload's pod template labels as the mapping reads them, when rebuilt from a summary (`kept`); None: read `obj`."""
 
     def __post_init__(self) -> None:  # read once: the mapping asks for these hundreds of thousands of times
         meta = self.obj.get("metadata") or {}
         self.kind = str(self.obj.get("kind", ""))
         self.name = str(meta.get("name", "")) if isinstance(meta, dict) else ""
         self.namespace = str(meta.get("namespace") or "default") if isinstance(meta, dict) else "default"
+
+    @classmethod
+    def kept(cls, entry: tuple[Any, ...], file: str, loader: Callable[[], dict[str, Any]]) -> K8sObject:
+        """A workload rebuilt from its file's kept summary (`_summary`'s `"w"` entry) without reading its object again:
+        its kind, name, namespace and pod labels are the ones read when it was summarised (`obj`: its metadata only)."""
+        _, document, digest, item, lite, kind, name, namespace, pod_labels = entry
+        o = cls.__new__(cls)
+        o.obj, o.file, o.document, o.digest, o.item, o.loader = lite, file, document, digest, item, loader
+        o.kind, o.name, o.namespace, o.pod_labels = kind, name, namespace, pod_labels
+        return o
 
     def ev(self, fld: str, value: str) -> Evidence:
         return Evidence(self.file, self.document, fld, value)
@@ -244,13 +256,7 @@ def facts_from_objects(
             continue  # same name twice in one namespace (e.g. a Deployment and a CronJob): one node
         first = first_ns.setdefault(o.name, ns)
         wid = o.name if first == ns else f"{o.name}.{ns}"
-        template = _pod_template(o.obj, o.kind)
-        w = _Workload(
-            ref=o,
-            id=wid,
-            node_type=mapping.types.get(o.kind, mapping.workload_type),
-            pod_labels={str(k): str(v) for k, v in _mapping(_mapping(template.get("metadata")).get("labels")).items()},
-        )
+        w = _Workload(ref=o, id=wid, node_type=mapping.types.get(o.kind, mapping.workload_type), pod_labels=_pod_labels(o))
         workloads.append(w)
         by_key[(ns, o.name)] = w
 
@@ -270,23 +276,23 @@ def facts_from_objects(
         for k, v in w.pod_labels.items():
             by_label.setdefault((w.ref.namespace, k, v), []).append(w)
 
-    # Service DNS names -> workloads they select.
+    # Service DNS names -> workloads they select (an unchanged file's Services come from its kept summary, in file order).
+    services = _services(by_kind.get("Service", []), files)
     dns: dict[str, list[_Workload]] = {}
     svc_targets: dict[tuple[str, str], list[_Workload]] = {}
-    for s in by_kind.get("Service", []):
-        selector = {str(k): str(v) for k, v in _mapping(_mapping(s.obj.get("spec")).get("selector")).items()}
+    for s_name, s_ns, selector in services:
         first_label = next(iter(selector.items()), None)
         targets = [
             w
-            for w in (by_label.get((s.namespace, *first_label), []) if first_label else [])
+            for w in (by_label.get((s_ns, *first_label), []) if first_label else [])
             if selector.items() <= w.pod_labels.items()
         ]
-        svc_targets[(s.namespace, s.name)] = targets
+        svc_targets[(s_ns, s_name)] = targets
         if not targets:
             continue
-        for name in (f"{s.name}.{s.namespace}", f"{s.name}.{s.namespace}.svc", f"{s.name}.{s.namespace}.svc.cluster.local"):
+        for name in (f"{s_name}.{s_ns}", f"{s_name}.{s_ns}.svc", f"{s_name}.{s_ns}.svc.cluster.local"):
             dns[name] = targets
-        dns.setdefault(f"{s.name}@{s.namespace}", targets)  # bare name, same namespace only
+        dns.setdefault(f"{s_name}@{s_ns}", targets)  # bare name, same namespace only
 
     # Ingress backends mark their workloads exposed.
     for ing in by_kind.get("Ingress", []):
@@ -319,8 +325,10 @@ def facts_from_objects(
         return hit
 
     elsewhere: dict[str, set[str]] = {}
-    for o in [*(w.ref for w in workloads), *by_kind.get("Service", [])]:
-        elsewhere.setdefault(o.name, set()).add(o.namespace)
+    for w in workloads:
+        elsewhere.setdefault(w.ref.name, set()).add(w.ref.namespace)
+    for s_name, s_ns, _ in services:
+        elsewhere.setdefault(s_name, set()).add(s_ns)
     look = _Lookups(configmaps, resolve_in, elsewhere)
     resolve, configmap = look.resolve, look.configmap
     trusted = files.trust(workloads, dns, look) if files is not None else set()
@@ -514,6 +522,36 @@ def _claims(workloads: list[_Workload], still: set[str], expanded: dict[str, Car
     return out
 
 
+def _pod_labels(o: K8sObject) -> dict[str, str]:
+    """A workload's pod template labels (as strings)."""
+    if o.pod_labels is not None:
+        return o.pod_labels
+    return {str(k): str(v) for k, v in _mapping(_mapping(_pod_template(o.obj, o.kind).get("metadata")).get("labels")).items()}
+
+
+Svc = tuple[str, str, dict[str, str]]
+"""A Service as the mapping reads it: name, namespace, selector (as strings)."""
+
+
+def _service(o: K8sObject) -> Svc:
+    return o.name, o.namespace, {str(k): str(v) for k, v in _mapping(_mapping(o.obj.get("spec")).get("selector")).items()}
+
+
+def _services(read: list[K8sObject], files: _FileBlocks | None) -> list[Svc]:
+    """Every Service in object order: those of files read now, and those an unchanged file's summary kept (`_FileBlocks.services`)."""
+    if files is None or not files.services:
+        return [_service(s) for s in read]
+    by_file: dict[str, list[Svc]] = {}
+    for s in read:
+        by_file.setdefault(s.file, []).append(_service(s))
+    out: list[Svc] = []
+    for shown in files.order:
+        out.extend(files.services.get(shown) or by_file.pop(shown, []))
+    for rest in by_file.values():  # none when every object came through `files` (read_kubernetes)
+        out.extend(rest)
+    return out
+
+
 def _where_file(where: str) -> str:
     """The file of an `Issue.file` (`file#document` or `file`)."""
     file, _, doc = where.rpartition("#")
@@ -521,7 +559,7 @@ def _where_file(where: str) -> str:
 
 
 Check = tuple[Any, ...]
-KEPT_FORMAT = 2
+KEPT_FORMAT = 3
 """Bumped whenever what a workload's kept rows mean changes (this module's mapping rules, the file summaries)."""
 _CODE: list[str] = []
 
@@ -758,24 +796,26 @@ def _read_keys(checks: Any) -> set[str]:
 
 
 def _summary(o: K8sObject) -> tuple[Any, ...]:
-    """What the mapping reads of an object whatever changed (`(document, digest, item, object, partial)`).
+    """What the mapping reads of an object whatever changed, so an unchanged file's objects are not read again:
+    its contribution to the lookup tables (Service names and selectors, ConfigMaps, names and namespaces) and to the ids.
 
-    A workload keeps its metadata's name, namespace and labels and its pod template's labels (the pod spec, most
-    of its bytes, is loaded only when it must be mapped again); Services, Ingresses and ConfigMaps are kept whole;
-    other objects keep their kind and name, which is all they are counted by."""
+    - a workload: `("w", document, digest, item, metadata, kind, name, namespace, pod labels)`, its metadata's name,
+      namespace and labels only (the pod spec, most of its bytes, is loaded only when it must be mapped again);
+    - a Service: `("s", document, digest, item, name, namespace, selector)` (no object is rebuilt for it);
+    - others: `("o", document, digest, item, object)`: Ingresses and ConfigMaps whole, other kinds their kind and name
+      (all they are counted by)."""
     obj = o.obj
     meta = obj.get("metadata")
     if not o.kind or not isinstance(meta, dict) or not o.name:
-        return (o.document, o.digest, o.item, {"_not_object": 1}, False)
+        return ("o", o.document, o.digest, o.item, {"_not_object": 1})
     if o.kind in WORKLOAD_KINDS:
-        labels = _mapping(_pod_template(obj, o.kind).get("metadata")).get("labels")
-        template = {"metadata": {"labels": labels}} if labels is not None else {}
-        spec = {"jobTemplate": {"spec": {"template": template}}} if o.kind == "CronJob" else {"template": template}
-        lite = {"kind": obj.get("kind"), "metadata": {k: meta[k] for k in ("name", "namespace", "labels") if k in meta}, "spec": spec}
-        return (o.document, o.digest, o.item, lite, True)
+        lite = {"kind": obj.get("kind"), "metadata": {k: meta[k] for k in ("name", "namespace", "labels") if k in meta}}
+        return ("w", o.document, o.digest, o.item, lite, o.kind, o.name, o.namespace, _pod_labels(o))
+    if o.kind == "Service":
+        return ("s", o.document, o.digest, o.item, *_service(o))
     if o.kind in READ_KINDS:
-        return (o.document, o.digest, o.item, obj, False)
-    return (o.document, o.digest, o.item, {"kind": obj.get("kind"), "metadata": {"name": meta.get("name")}}, False)
+        return ("o", o.document, o.digest, o.item, obj)
+    return ("o", o.document, o.digest, o.item, {"kind": obj.get("kind"), "metadata": {"name": meta.get("name")}})
 
 
 class _FileBlocks:
@@ -808,6 +848,8 @@ class _FileBlocks:
         self._loaded: dict[str, dict[str, Any]] = {}
         self.carry_teams: dict[str, dict[str, bool]] = {}
         """Per carried file, whether each team its ownership labels name was a known team (checked again now)."""
+        self.services: dict[str, list[Svc]] = {}
+        """Per file whose objects were rebuilt from its block, its Services as kept (`_summary`: never rebuilt as objects)."""
 
     def _key(self, shown: str) -> str:
         return f"k8s-file|{self.fp}|{shown}"
@@ -840,13 +882,23 @@ class _FileBlocks:
         if old.get("digest") != self.cache.unchanged(path, data):
             return None
         load = _lazy_documents(path, shown, self.cache)
-        out = []
-        for document, digest, item, obj, partial in old["objs"]:
-            o = K8sObject(obj, shown, document, digest, item)
-            if partial:
-                o.loader = functools.partial(load, document, item)
-            out.append(o)
+        out: list[K8sObject] = []
+        services: list[Svc] = []
+        try:
+            for entry in old["objs"]:
+                tag = entry[0]
+                if tag == "w":
+                    out.append(K8sObject.kept(entry, shown, functools.partial(load, entry[1], entry[3])))
+                elif tag == "s":
+                    services.append(entry[4:])
+                elif tag == "o":
+                    out.append(K8sObject(entry[4], shown, entry[1], entry[2], entry[3]))
+                else:
+                    return None
+        except (IndexError, TypeError, ValueError):
+            return None  # a summary from another version: the file is read
         self.objs[shown] = old["objs"]
+        self.services[shown] = services
         self.clean.add(shown)
         return out
 

@@ -390,3 +390,91 @@ def test_carried_documents_that_must_become_rows_again_give_only_their_own_rows(
     assert contents(og) == expected and problems(plan) == problems(first)
     again = sync(og)
     assert again.writes() == 0 and again.files["reused_carried"] == 2 and problems(again) == problems(first)
+
+
+# -- the lookup tables an unchanged file reads, built from the kept summaries of carried files and the changed files' objects --
+
+
+def named_service(name: str, app: str, ns: str = "shop") -> str:
+    return f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{selector: {{app: {app}}}}}\n"
+
+
+def test_a_service_in_a_changed_file_that_a_carried_file_names_appears_selects_others_then_goes(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    write(root / "a.yaml", workload("a", deps=("b:8080", "c:8080", "http://y:8080"), team="payments"))  # y: no Service yet
+    write(root / "s.yaml", workload("e", team="payments") + "---\n" + workload("f", team="storefront"))
+    sync(og)
+    assert sync(og).files["reused_carried"] == 5
+    # s.yaml changes: e's version, and a Service y selecting e (a.yaml, unchanged, names y)
+    write(root / "s.yaml", workload("e", team="payments", version="1.1") + "---\n" + workload("f", team="storefront") + named_service("y", "e"))
+    plan = sync(og)
+    assert ("a", "e") in depends_on(og) and plan.files["reused_carried"] == 3  # b, c, d; not a: y answers otherwise now
+    same_as_fresh(og, plan, root, tmp_path, "fresh-appeared")
+    # y now selects f (s.yaml changed again)
+    write(root / "s.yaml", workload("e", team="payments", version="1.1") + "---\n" + workload("f", team="storefront") + named_service("y", "f"))
+    plan = sync(og)
+    assert ("a", "f") in depends_on(og) and ("a", "e") not in depends_on(og) and plan.files["reused_carried"] == 3
+    same_as_fresh(og, plan, root, tmp_path, "fresh-reselected")
+    # y goes (s.yaml changed again): a's address names nothing known
+    write(root / "s.yaml", workload("e", team="payments", version="1.2") + "---\n" + workload("f", team="storefront"))
+    plan = sync(og)
+    assert not any(a == "a" and b in ("e", "f", "y") for a, b in depends_on(og)) and plan.files["reused_carried"] == 3
+    same_as_fresh(og, plan, root, tmp_path, "fresh-gone")
+
+
+CONFIGMAP = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: shop}}\ndata: {{ADDR: '{addr}'}}\n"
+READS_CONFIGMAP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: g, namespace: shop, labels: {app: g}}
+spec:
+  template:
+    metadata: {labels: {app: g}}
+    spec:
+      containers:
+        - name: main
+          image: registry.example/g:1.0
+          env: [{name: UPSTREAM, valueFrom: {configMapKeyRef: {name: settings, key: ADDR}}}]
+          envFrom: [{configMapRef: {name: more}}]
+"""
+
+
+def test_a_configmap_a_carried_workload_reads_changes_in_a_changed_file(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    write(root / "g.yaml", READS_CONFIGMAP)
+    write(root / "h.yaml", workload("h") + CONFIGMAP.format(name="settings", addr="b:8080") + CONFIGMAP.format(name="more", addr="d:80"))
+    sync(og)
+    assert sync(og).files["reused_carried"] == 6
+    assert ("g", "b") in depends_on(og) and ("g", "d") in depends_on(og)
+    # h.yaml changes: h's version and the ConfigMap g's env var reads (g.yaml is unchanged)
+    write(root / "h.yaml", workload("h", version="2.0") + CONFIGMAP.format(name="settings", addr="http://c:8080") + CONFIGMAP.format(name="more", addr="d:80"))
+    plan = sync(og)
+    assert ("g", "c") in depends_on(og) and ("g", "b") not in depends_on(og)
+    assert plan.files["reused_carried"] == 4  # a, b, c, d; not g: a ConfigMap it reads changed
+    same_as_fresh(og, plan, root, tmp_path, "fresh-settings")
+    # the envFrom ConfigMap goes: g reports it, as a fresh sync does
+    write(root / "h.yaml", workload("h", version="2.0") + CONFIGMAP.format(name="settings", addr="http://c:8080"))
+    plan = sync(og)
+    assert ("g", "d") not in depends_on(og) and plan.files["reused_carried"] == 4
+    assert any("ConfigMap 'more' is not in this source" in str(p) for p in plan.problems)
+    same_as_fresh(og, plan, root, tmp_path, "fresh-more-gone")
+
+
+NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata: {name: batch}\n---\n"
+
+
+def test_a_namespace_added_in_a_new_file_shifts_the_ids_carried_files_read(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    carried_then_changed(og, root)
+    # 0.yaml, read first, deploys c in a new namespace: it takes the plain id c, and c of shop becomes c.shop; a and b
+    # (unchanged files) name c by its bare name in shop, so their edges move to c.shop.
+    write(root / "0.yaml", NAMESPACE + workload("c", ns="batch", team="storefront"))
+    plan = sync(og)
+    deps = depends_on(og)
+    assert ("a", "c.shop") in deps and ("b", "c.shop") in deps and ("a", "c") not in deps
+    assert plan.files["reused_carried"] == 1  # d only: a and b read c, c.yaml's workload has another id now
+    same_as_fresh(og, plan, root, tmp_path, "fresh-shifted")
+    (root / "0.yaml").unlink()  # and back
+    plan = sync(og)
+    assert ("a", "c") in depends_on(og) and ("a", "c.shop") not in depends_on(og)
+    same_as_fresh(og, plan, root, tmp_path, "fresh-back", reports=False)
