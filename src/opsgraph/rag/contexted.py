@@ -37,6 +37,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _PAGE = frozenset({"page", "paged", "pager", "paging"})
 _PEOPLE = frozenset({"folks", "people", "team", "squad", "crew", "guys", "gang", "engineers", "devs"})
 _FAILING = frozenset({"failing", "down", "broken", "erroring", "degraded", "flaky", "timing", "outage", "dying"})
+_OWNED_PARTICIPLES = ("maintained", "run")
+"""Everyday participles of owning ("maintained by", "run by"), as `lexicon.EVERYDAY_RELATION_PHRASES` reads them."""
 _BETWEEN = frozenset({"for", "if", "about", "when", "duty", "the", "on", "whoever", "is", "are", "a"})
 
 
@@ -73,6 +75,9 @@ def contexts_of(schema: GraphSchema) -> Contexts:
         if "_" in verb or not verb.endswith("s"):
             continue
         owned_by[verb[:-1] + "ed"] = frozenset(edge.from_types)
+        if verb == "owns":
+            for participle in _OWNED_PARTICIPLES:  # "services maintained by payments", "run by fulfilment"
+                owned_by.setdefault(participle, frozenset(edge.from_types))
         if verb == "owns":
             owned.update(edge.to_types)
             owners.update(edge.from_types)

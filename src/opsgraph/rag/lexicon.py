@@ -128,6 +128,12 @@ EVERYDAY_PROPERTY_WORDS: dict[str, tuple[str, ...]] = {
 
 EVERYDAY_RELATION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:look(?:s|ed|ing)? after|(?:take|takes|taking|took) care of)\b", re.I), "maintains"),
+    # "Who is in charge of redis-cart?", "which team's in charge of checkout": who owns it.
+    (re.compile(r"(?:\b(?:is|are)\s+|'s\s+)in charge of\b", re.I), " maintains"),
+    # "Who runs redis-cart?" (not "what does X run on", "which services run in payments"): its owner.
+    (re.compile(r"\bwho runs\b", re.I), "who owns"),
+    # "services run by fulfilment", "maintained by": the passive of owning.
+    (re.compile(r"\b(?:is|are|was|were|being)\s+(?:run|maintained)\s+by\b", re.I), "owned by"),
 )
 """Several-word relation phrases and the everyday relation word they mean ("looks after" is "maintains", an `own`
 word); their words alone mean something else ("after" is a time word)."""
@@ -156,6 +162,8 @@ EVERYDAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:at the moment|at this moment|as of (?:right )?now|as we speak|these days|at present)\b", re.I), "now"),
     (re.compile(r"\be-?mail (?:address|addr)(?:es)?\b", re.I), "email"),
     (re.compile(r"\b(?:pager|on) duty\b", re.I), "on call"),
+    # "Who is on the rota for checkout?", "which team is Wei holding the pager for?", "on pager for the cart".
+    (re.compile(r"\b(?:on (?:the )?(?:rota|pager)|holding the pager)\b", re.I), "on call"),
 )
 """Everyday phrases whose words alone mean something else: "at the moment" is now (the graph's current state),
 an "e-mail address" is an email, being on "pager duty" is being on call ("duty" alone names nothing)."""
