@@ -177,6 +177,24 @@ def plain_idioms(text: str) -> str:
     return text
 
 
+HTTP_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"\b{phrase}s?\b", re.I), code)
+    for phrase, code in (
+        ("bad gateway", "502"), ("gateway time-?out", "504"), ("service unavailable", "503"),
+        ("internal server error", "500"), ("too many requests", "429"),
+    )
+)
+"""HTTP reason phrases ("bad gateway on every page"): a status code, not the component whose name holds one of their
+words (a "payment gateway")."""
+
+
+def plain_http_reasons(text: str) -> str:
+    """`text` with each HTTP reason phrase replaced by its status code ("bad gateway" → "502")."""
+    for pattern, code in HTTP_REASONS:
+        text = pattern.sub(code, text)
+    return text
+
+
 def plain_relation_words(text: str) -> str:
     """`text` with each everyday relation phrase replaced by its one word, padded so every offset is kept."""
     for pattern, word in EVERYDAY_RELATION_PHRASES:

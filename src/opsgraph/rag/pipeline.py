@@ -22,7 +22,7 @@ from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
-from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_idioms
+from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
 from opsgraph.rag.render import Rendered
@@ -207,7 +207,8 @@ class GraphRAG:
         if not question:
             raise ValueError("the question is empty")
         trace = Trace()
-        asked = unframed(question)  # "hey team, does anyone know who owns checkout?" asks "Who owns checkout?" (`chat_frame.py`)
+        # "hey team, does anyone know who owns checkout?" asks "Who owns checkout?" (`chat_frame.py`); "bad gateway" is a 502.
+        asked = plain_http_reasons(unframed(question))
         if asked != question:
             with trace.stage("frame") as stage:
                 stage.detail = {"asked": question, "question": asked}

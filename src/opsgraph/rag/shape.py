@@ -29,6 +29,12 @@ _PAGE = re.compile(
     r"who (?:should|do|can|must|would) (?:i|we) (?:call|ring|ping|contact|notify|alert|reach out to|reach)|who to (?:call|ring|ping|contact|notify|alert))\b",
     re.I,
 )
+_PAGE_NOUN = re.compile(
+    r"\b(?:every|each|the|a|an|this|that|any|one|home|status|landing|web|error|product|checkout|cart|login|search|main|"
+    r"front|whole|blank|settings|account|order|wiki|confluence)\s+pages?\b|\bpages?\s+(?:loads?|views?|titles?|sizes?)\b|\bpages\b",
+    re.I,
+)
+"""A page of a site or a document ("502 on every page", "the status page of the gateway", "page loads"): no paging."""
 _RISK = re.compile(
     r"\b(at risk|risk(?:iest|y)?|healthy|health|about to fail|likely to fail|going to fail|failure risk|in danger|degrad\w* soon|"
     r"(?:go(?:es|ing)? down|fail\w*|break\w*|crash\w*) (?:soon|next|in the next))\b",
@@ -112,9 +118,10 @@ def question_shape(question: str, schema: GraphSchema) -> QuestionShape:
     q = " ".join(question.split())
     wants = named_type(q, schema)
     person = person_type(schema)
-    if _PAGE.search(q) and person is not None and not (wants is not None and wants != person and re.match(r"^\s*(which|what|list|how many)\b", q, re.I)):
+    paging = _PAGE.search(_PAGE_NOUN.sub(lambda m: " " * len(m.group(0)), q))
+    if paging and person is not None and not (wants is not None and wants != person and re.match(r"^\s*(which|what|list|how many)\b", q, re.I)):
         # "Which teams is Tomasz on call for?" asks for teams, not for someone to page.
-        return QuestionShape("page", person, False, f"paging words: {_PAGE.search(q).group(0)!r}")  # type: ignore[union-attr]
+        return QuestionShape("page", person, False, f"paging words: {paging.group(0)!r}")
     if _RISK.search(q):
         return QuestionShape("risk", wants, False, f"risk words: {_RISK.search(q).group(0)!r}")  # type: ignore[union-attr]
     if _COUNT.search(q):

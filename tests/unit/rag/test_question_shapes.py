@@ -33,3 +33,28 @@ def test_shapes(schema: GraphSchema, question: str, shape: str, wants: str | Non
 
 def test_plural() -> None:
     assert [plural(w) for w in ("service", "person", "datastore", "queue", "policy", "class")] == ["services", "people", "datastores", "queues", "policies", "classes"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "bad gateway on every page since the rollout, where do I start looking",
+        "What's the status page of the payment gateway?",
+        "the checkout page loads slowly, what should I check?",
+        "which pages does the frontend serve?",
+    ],
+)
+def test_a_page_of_a_site_is_no_paging(schema: GraphSchema, question: str) -> None:
+    assert question_shape(question, schema).shape != "page"
+
+
+def test_paging_still_reads_as_paging_next_to_a_page_noun(schema: GraphSchema) -> None:
+    assert question_shape("the checkout page is down, who do I page?", schema).shape == "page"
+
+
+def test_http_reason_phrases_are_status_codes() -> None:
+    from opsgraph.rag.lexicon import plain_http_reasons
+
+    assert plain_http_reasons("bad gateway on every page") == "502 on every page"
+    assert plain_http_reasons("Gateway Timeouts from checkout") == "504 from checkout"
+    assert plain_http_reasons("is the payment gateway down?") == "is the payment gateway down?"
