@@ -132,6 +132,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev11_time.yaml": (42, 7),
     "dev/ops_questions_dev12_runbooks.yaml": (45, 8),
     "dev/ops_questions_dev13_degree.yaml": (43, 6),
+    "dev/ops_questions_dev16_incidents.yaml": (44, 6),
 }
 
 
