@@ -12,6 +12,8 @@ On-call people name past incidents and their parts in shorthand the schema does 
   not themselves a stored value, and the token is written in capitals or is no everyday two-letter word.
 - "what sev was INC-7?": a word that is the letters every value of one property starts with, the rest digits
   ('sev1' .. 'sev4' → "sev"), names that property ("severity").
+- "deploy problems", "config issues": a value of an incident property before a word for trouble is that kind of
+  incident; "did X ever have an incident?": "ever" adds nothing to the whole history the graph holds.
 - "who ran comms?": a few everyday clippings ("comms", "infra", "config") are written out only when the full word
   is a stored value.
 
@@ -42,6 +44,8 @@ _EVERYDAY_TWO = frozenset(
 _CLIPPINGS: Mapping[str, str] = {"comms": "communications", "comm": "communications", "infra": "infrastructure", "config": "configuration"}
 """Everyday clippings of ops words; written out only when the full word is a stored value."""
 _TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9]*\b")
+_TROUBLE = re.compile(r"\b([A-Za-z][\w-]*)\s+(problems?|issues?)\b", re.I)
+_EVER = re.compile(r"\bever\s+(?=(?:have|had|has|been|got|gotten|get)\b)", re.I)
 
 
 class _Hit(Protocol):
@@ -99,10 +103,33 @@ def numbered_prefixes(values: Mapping[str, Sequence[_Hit]]) -> dict[str, str]:
     return {k: next(iter(v)) for k, v in found.items() if len(v) == 1 and k not in values}
 
 
+def _kinds(question: str, schema: GraphSchema, values: Mapping[str, Sequence[_Hit]]) -> str:
+    """"deploy problems", "config issues": a value of an incident property before a word for trouble is that kind of
+    incident ("deploy incidents"); "did X ever have an incident?": "ever" asks for the whole history the graph holds."""
+    word = incident_word(schema)
+    inc = schema.incidents
+    if word is None or inc is None:
+        return question
+
+    def kind(m: re.Match[str]) -> str:
+        hits = values.get(m.group(1).lower(), ())
+        if not any(h.owner == inc.type for h in hits):
+            return m.group(0)
+        return f"{m.group(1)} {plural(word) if m.group(2).lower().endswith('s') else word}"
+
+    text = _TROUBLE.sub(kind, question)
+    about = re.search(rf"\b{re.escape(word)}", text, re.I) or any(
+        h.owner == inc.type for t in _TOKEN.findall(text) for h in values.get(t.lower(), ())
+    )
+    if about:  # the incident type's word or one of its values ("have we ever had a sev1?")
+        text = _EVER.sub("", text)
+    return text
+
+
 def plain_incident_words(question: str, schema: GraphSchema, values: Mapping[str, Sequence[_Hit]]) -> str:
     """`question` with incident shorthand written as the schema's words (see the module docstring); `values`: the
     value index (lower-case word → stored values)."""
-    text = _outages(question, schema)
+    text = _kinds(_outages(question, schema), schema, values)
     inits = initialisms(values)
     prefixes = numbered_prefixes(values)
 

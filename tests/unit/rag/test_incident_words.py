@@ -95,3 +95,13 @@ def test_letters_every_value_starts_with_name_the_property(schema: GraphSchema) 
 def test_a_clipping_is_written_out_only_when_the_full_word_is_a_value(schema: GraphSchema) -> None:
     assert plain_incident_words("who ran comms for PM-1?", schema, VALUES) == "who ran communications for PM-1?"
     assert plain_incident_words("is it infra?", schema, VALUES) == "is it infra?"
+
+
+def test_a_kind_of_trouble_is_that_kind_of_incident(schema: GraphSchema) -> None:
+    values = {**VALUES, "deploy": [ValueHit("PostMortem", "cause_kind", "deploy")], "blue": [ValueHit("Service", "colour", "blue")]}
+    assert plain_incident_words("any deploy issues?", schema, values) == "any deploy post mortems?"
+    assert plain_incident_words("how many were deploy problems?", schema, values) == "how many were deploy post mortems?"
+    assert plain_incident_words("any blue issues?", schema, values) == "any blue issues?"  # not a value of the incident type
+    assert plain_incident_words("did checkout ever have an outage?", schema, VALUES) == "did checkout ever have an outage?"
+    assert plain_incident_words("did checkout ever have a post mortem?", schema, VALUES) == "did checkout have a post mortem?"
+    assert plain_incident_words("have we ever had a prio1?", schema, VALUES) == "have we had a prio1?"
