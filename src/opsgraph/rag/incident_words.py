@@ -35,7 +35,7 @@ from opsgraph.schema.words import plural, words_of
 _HYPOTHETICAL = re.compile(r"\b(?:if|would|could|will|should|might|happens?|blast|radius|whenever)\b|\bwhat\s+breaks\b", re.I)
 _OUTAGES = re.compile(r"\boutages\b", re.I)
 _DEFINITE_OUTAGE = re.compile(
-    r"\b(?P<det>the|that|this|last|latest|recent|previous|biggest|longest|worst|first)\s+(?P<mid>(?:[\w-]+\s+){0,4}?)outage\b", re.I
+    r"\b(?P<det>the|that|this|last|latest|recent|previous|biggest|longest|worst|first)\s+(?P<mid>(?:(?!(?:an?|of|for|to|in|on|at|with|by|from|any|some|every|each)\s)[\w-]+\s+){0,4}?)outage\b", re.I
 )
 _EVERYDAY_TWO = frozenset(
     "ah am an as at be by do eh go he hi if in is it me my no of oh ok on or pm so to up us we ya yo id vs".split()

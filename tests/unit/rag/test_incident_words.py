@@ -59,7 +59,8 @@ def test_an_outage_that_may_happen_is_a_failure_not_an_incident(schema: GraphSch
     for q in ("if redis has an outage, what breaks?", "blast radius of a cart outage?", "what would an outage of checkout take down?",
               "what happens on an outage of payments?"):  # fmt: skip
         assert plain_incident_words(q, schema, VALUES) == q
-    # "an outage" (no definite word) is no incident either.
+    # "an outage" (no definite word) is no incident either, even after one ("the impact of an outage of X").
+    assert plain_incident_words("what is the impact of an outage of kafka?", schema, VALUES) == "what is the impact of an outage of kafka?"
     assert plain_incident_words("is there an outage right now?", schema, VALUES) == "is there an outage right now?"
 
 
