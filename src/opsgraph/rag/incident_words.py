@@ -5,8 +5,9 @@ On-call people name past incidents and their parts in shorthand the schema does 
 - "which outages were triggered by a deploy?", "how long did the checkout outage last?": an outage that happened
   is one of the estate's incidents. "Outages" (plural) and "the/that/last ... outage" are written as the incident
   type's own word (`schema.incidents.type`, e.g. "incident"), but never in a conditional or impact question ("if
-  redis-cart has an outage, what breaks?", "blast radius of an outage": a failure spreading, `impact.py`) and
-  only when the schema has an `incidents:` section.
+  redis-cart has an outage, what breaks?", "blast radius of an outage": a failure spreading, `impact.py`), nor
+  about now ("any outages right now?") or ranked by a word no property measures ("the worst outage"), and only
+  when the schema has an `incidents:` section.
 - "who was IC for INC-7?": an initialism of a stored value of several words ('incident-commander' → "ic") is
   written as that value's words ("incident commander"), when exactly one value has those initials, the initials are
   not themselves a stored value, and the token is written in capitals or is no everyday two-letter word.
@@ -34,8 +35,15 @@ from opsgraph.schema.words import plural, words_of
 
 _HYPOTHETICAL = re.compile(r"\b(?:if|would|could|will|should|might|happens?|blast|radius|whenever)\b|\bwhat\s+breaks\b", re.I)
 _OUTAGES = re.compile(r"\boutages\b", re.I)
+_NOW_OR_RANKED = re.compile(
+    r"\b(?:now|nowadays|currently|current|ongoing|active|open|still|today|moment|happening|is\s+there|are\s+there|"
+    r"worst|biggest|largest|best|most|least|major|serious|bad|big)\b",
+    re.I,
+)
+"""An outage now ("are there any outages right now?": the incidents hold none open) or ranked by a word no property
+measures ("the worst outage"): left as written, so the question is abstained rather than answered with every incident."""
 _DEFINITE_OUTAGE = re.compile(
-    r"\b(?P<det>the|that|this|last|latest|recent|previous|biggest|longest|worst|first)\s+(?P<mid>(?:(?!(?:an?|of|for|to|in|on|at|with|by|from|any|some|every|each)\s)[\w-]+\s+){0,4}?)outage\b", re.I
+    r"\b(?P<det>the|that|this|last|latest|recent|previous|longest|shortest|first)\s+(?P<mid>(?:(?!(?:an?|of|for|to|in|on|at|with|by|from|any|some|every|each)\s)[\w-]+\s+){0,4}?)outage\b", re.I
 )
 _EVERYDAY_TWO = frozenset(
     "ah am an as at be by do eh go he hi if in is it me my no of oh ok on or pm so to up us we ya yo id vs".split()
@@ -69,7 +77,7 @@ def incident_word(schema: GraphSchema) -> str | None:
 
 def _outages(question: str, schema: GraphSchema) -> str:
     word = incident_word(schema)
-    if word is None or _HYPOTHETICAL.search(question):
+    if word is None or _HYPOTHETICAL.search(question) or _NOW_OR_RANKED.search(question):
         return question
     text = _OUTAGES.sub(plural(word), question)
     return _DEFINITE_OUTAGE.sub(lambda m: f"{m.group('det')} {m.group('mid')}{word}", text)

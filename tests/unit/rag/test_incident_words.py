@@ -106,3 +106,9 @@ def test_a_kind_of_trouble_is_that_kind_of_incident(schema: GraphSchema) -> None
     assert plain_incident_words("did checkout ever have an outage?", schema, VALUES) == "did checkout ever have an outage?"
     assert plain_incident_words("did checkout ever have a post mortem?", schema, VALUES) == "did checkout have a post mortem?"
     assert plain_incident_words("have we ever had a prio1?", schema, VALUES) == "have we had a prio1?"
+
+
+def test_an_outage_now_or_ranked_by_an_unmeasured_word_is_left_alone(schema: GraphSchema) -> None:
+    for q in ("are there any outages right now?", "any outages currently open?", "what was the worst outage?", "biggest outages this year?",
+              "is there an ongoing outage?"):  # fmt: skip
+        assert plain_incident_words(q, schema, VALUES) == q
