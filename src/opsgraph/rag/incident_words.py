@@ -15,6 +15,9 @@ On-call people name past incidents and their parts in shorthand the schema does 
   ('sev1' .. 'sev4' → "sev"), names that property ("severity").
 - "deploy problems", "config issues": a value of an incident property before a word for trouble is that kind of
   incident; "did X ever have an incident?": "ever" adds nothing to the whole history the graph holds.
+- "any ongoing incidents?", "any incidents right now?": incidents now are the open ones; the now-word is written
+  "open", which only a query on a stored 'open' value explains (else the question is abstained, never answered
+  with every past incident).
 - "who ran comms?": a few everyday clippings ("comms", "infra", "config") are written out only when the full word
   is a stored value.
 
@@ -52,6 +55,7 @@ _EVERYDAY_TWO = frozenset(
 _CLIPPINGS: Mapping[str, str] = {"comms": "communications", "comm": "communications", "infra": "infrastructure", "config": "configuration"}
 """Everyday clippings of ops words; written out only when the full word is a stored value."""
 _TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9]*\b")
+_NOW = re.compile(r"\b(?:right\s+now|just\s+now|now|currently|at\s+the\s+moment|as\s+we\s+speak|ongoing|in\s+progress|still\s+going)\b", re.I)
 _TROUBLE = re.compile(r"\b([A-Za-z][\w-]*)\s+(problems?|issues?)\b", re.I)
 _EVER = re.compile(r"\bever\s+(?=(?:have|had|has|been|got|gotten|get)\b)", re.I)
 
@@ -134,10 +138,20 @@ def _kinds(question: str, schema: GraphSchema, values: Mapping[str, Sequence[_Hi
     return text
 
 
+def _now(question: str, schema: GraphSchema) -> str:
+    """"any ongoing incidents?", "any incidents at the moment?": incidents now are the open ones, so the now-word is
+    written "open"; only a query on an 'open' value explains it (the words "now" and "right" alone ask nothing, and
+    every past incident was listed as if it were going on)."""
+    word = incident_word(schema)
+    if word is None or not re.search(rf"\b(?:any|which|what|list|how\s+many|are\s+there|is\s+there)\b.*\b{re.escape(word)}", question, re.I):
+        return question
+    return _NOW.sub("open", question)
+
+
 def plain_incident_words(question: str, schema: GraphSchema, values: Mapping[str, Sequence[_Hit]]) -> str:
     """`question` with incident shorthand written as the schema's words (see the module docstring); `values`: the
     value index (lower-case word → stored values)."""
-    text = _kinds(_outages(question, schema), schema, values)
+    text = _now(_kinds(_outages(question, schema), schema, values), schema)
     inits = initialisms(values)
     prefixes = numbered_prefixes(values)
 

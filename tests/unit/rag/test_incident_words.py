@@ -112,3 +112,10 @@ def test_an_outage_now_or_ranked_by_an_unmeasured_word_is_left_alone(schema: Gra
     for q in ("are there any outages right now?", "any outages currently open?", "what was the worst outage?", "biggest outages this year?",
               "is there an ongoing outage?"):  # fmt: skip
         assert plain_incident_words(q, schema, VALUES) == q
+
+
+def test_incidents_now_are_the_open_ones(schema: GraphSchema) -> None:
+    assert plain_incident_words("any ongoing post mortems?", schema, VALUES) == "any open post mortems?"
+    assert plain_incident_words("are there any post mortems right now?", schema, VALUES) == "are there any post mortems open?"
+    assert plain_incident_words("any post mortems at the moment?", schema, VALUES) == "any post mortems open?"
+    assert plain_incident_words("who is on call right now?", schema, VALUES) == "who is on call right now?"
