@@ -82,7 +82,21 @@ _TIME_WORDS = frozenset("time times date dates".split())
 _TRANSITIVE_WORDS = frozenset({"indirectly", "transitively"})
 _NEGATION_WORDS = frozenset("not never without nobody none nothing neither nor unowned missing".split())
 _COMPOUND = re.compile(r"(?<![\w-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![\w-])")
-_ORDERS = re.compile(r"\bORDER\s+BY\b|\b(?:max|min)\s*\(", re.I)
+_ORDER_BY = re.compile(r"\bORDER\s+BY\s+(.*?)(?=\bLIMIT\b|\bSKIP\b|\bRETURN\b|\bWITH\b|\bUNION\b|$)", re.I | re.S)
+_PRESENTATION_KEYS = frozenset({"id", "name"})
+
+
+def _orders(cypher: str) -> bool:
+    """Whether the query orders by something or takes a maximum: a sort on the id or name alone, with no LIMIT, only
+    lists the rows alphabetically and answers no "worst", "first" or "most" ("what was the worst incident?" listed
+    every incident, explained by `ORDER BY id`)."""
+    if re.search(r"\b(?:max|min)\s*\(", cypher, re.I):
+        return True
+    for m in _ORDER_BY.finditer(cypher):
+        keys = [re.sub(r"\s+(?:ASC|DESC)$", "", k.strip(), flags=re.I).split(".")[-1].lower() for k in m.group(1).split(",")]
+        if re.match(r"\s*(?:SKIP\b|LIMIT\b)", cypher[m.end():], re.I) or any(k not in _PRESENTATION_KEYS for k in keys):
+            return True
+    return False
 _AGGREGATES = re.compile(r"\b(?:avg|sum|count|max|min)\s*\(", re.I)
 _LABEL = re.compile(r"\(\s*\w*\s*((?::\s*\w+\s*)+)")
 
@@ -117,7 +131,7 @@ class QueryFacts:
             props=frozenset(_with_described(query_props(cypher), schema)),
             values=frozenset(v.lower() for v in values),
             negates=bool(QUERY_NEGATION.search(cypher)),
-            orders=bool(_ORDERS.search(cypher)),
+            orders=_orders(cypher),
             aggregates=bool(_AGGREGATES.search(cypher)),
             variable_length=bool(VARIABLE_LENGTH.search(cypher)),
         )

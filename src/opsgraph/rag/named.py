@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from opsgraph.rag.compose import Anchor, ValueHit
-from opsgraph.rag.lexicon import FILLER, type_forms
+from opsgraph.rag.lexicon import FILLER, stem, type_forms
 from opsgraph.rag.shape import PERSON_HINTS, QuestionShape
 from opsgraph.schema import GraphSchema
 from opsgraph.schema.words import plural
@@ -136,6 +136,9 @@ class ValuePhrases:
         self._reserved = {w for spec in [*schema.nodes.values(), *schema.edges.values()] for prop, p in spec.properties.items()
                           for w in [*prop.lower().split("_"), *(x.lower() for s in p.synonyms or () for x in _WORD.findall(str(s)))]}
         self._reserved |= {w for name in schema.edges for w in name.lower().split("_")}
+        # ... nor the stem of a relation's name: "did Tomasz respond to INC-7?" walks RESPONDED_TO, it names no role
+        # 'responder' (a short form of which "respond" would be).
+        self._reserved |= {stem(w) for name in schema.edges for w in name.lower().split("_")}
 
     def find(self, question: str, taken: Sequence[tuple[int, int]] = (), *, short: bool = True, beside: bool = True) -> list[Phrase]:
         """The values `question` names outside the `taken` spans (longest first; phrases do not overlap); `short`: also

@@ -22,6 +22,7 @@ from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
+from opsgraph.rag.incident_words import plain_incident_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
@@ -254,6 +255,8 @@ class GraphRAG:
         if route.graph:
             # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
             asked = plain_impact_words(plain)  # "falls over" is "fails" (`impact.py`)
+            # "who was IC for the checkout outage?" is "who was incident commander for the checkout incident?" (`incident_words.py`).
+            asked = plain_incident_words(asked, answerer.schema, answerer.value_index())
             # "Does A depend on B?", "Is B a dependency of A?": the dependency chain between the two (`impact.py`).
             chained = answerer.impact(asked, shape, trace, reasons, between=True)
             if chained is not None:

@@ -195,3 +195,14 @@ def test_everyday_words_for_impact_responding_and_links_are_explained() -> None:
     # A query that does not read the link leaves it unexplained.
     title = "MATCH (n:Incident {id: $id}) RETURN n.title AS title"
     assert "postmortem link" in " ".join(left("What's the postmortem link for INC-1?", title, schema, {"id": "INC-1"}, ("INC-1",)))
+
+
+def test_a_sort_by_id_alone_explains_no_order_word() -> None:
+    # "what was the worst incident?" listed every incident: `ORDER BY id` only lists rows alphabetically.
+    from opsgraph.rag.explained import _orders
+
+    assert not _orders("MATCH (x:Incident) RETURN DISTINCT x.id AS id, x.title AS name ORDER BY id")
+    assert not _orders("MATCH (x:Service) RETURN x.id AS id, x.name AS name ORDER BY id, name")
+    assert _orders("MATCH (x:Incident) RETURN x.id AS id ORDER BY x.started_at DESC LIMIT 1")
+    assert _orders("MATCH (x:Incident) RETURN x.id AS id ORDER BY id LIMIT 1")
+    assert _orders("MATCH (x:Incident) RETURN max(x.duration_minutes) AS v")
