@@ -40,6 +40,13 @@ _RISK = re.compile(
     r"(?:go(?:es|ing)? down|fail\w*|break\w*|crash\w*) (?:soon|next|in the next))\b",
     re.I,
 )
+_RISK_NAME = re.compile(
+    r"\b(?:of|by|for|from|to|with|on|in|ask|ping|tell)\s+(?:the\s+)?risk\s*[?.!]*\s*$|"
+    r"\brisk\s+(?:(?:team|folks|people|squad|crew|guys|engineers|on[- ]?call)\b|&|and\s+data\b)",
+    re.I,
+)
+""""risk" as a team's name ("queues that are the responsibility of risk", "the risk team"): not a question about
+failure risk."""
 _COUNT = re.compile(r"\b(how many|number of|count of|count the|how much)\b", re.I)
 _YESNO = re.compile(r"^\s*(is|are|does|do|did|can|has|have|was|were|will|should)\b", re.I)
 _PATH = re.compile(r"\b(path|route|how is .+ connected to|how does .+ reach|chain from|connect\w* .+ (?:to|and|with))\b", re.I)
@@ -122,8 +129,9 @@ def question_shape(question: str, schema: GraphSchema) -> QuestionShape:
     if paging and person is not None and not (wants is not None and wants != person and re.match(r"^\s*(which|what|list|how many)\b", q, re.I)):
         # "Which teams is Tomasz on call for?" asks for teams, not for someone to page.
         return QuestionShape("page", person, False, f"paging words: {paging.group(0)!r}")
-    if _RISK.search(q):
-        return QuestionShape("risk", wants, False, f"risk words: {_RISK.search(q).group(0)!r}")  # type: ignore[union-attr]
+    risky = _RISK.search(_RISK_NAME.sub(lambda m: " " * len(m.group(0)), q))
+    if risky:
+        return QuestionShape("risk", wants, False, f"risk words: {risky.group(0)!r}")
     if _COUNT.search(q):
         return QuestionShape("count", wants, True, f"count words: {_COUNT.search(q).group(0)!r}")  # type: ignore[union-attr]
     if re.search(r"\b(average|mean|total|sum of|maximum|minimum|max|min)\b", q, re.I):

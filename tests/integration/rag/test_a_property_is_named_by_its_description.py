@@ -18,13 +18,6 @@ from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
 
 
-@pytest.fixture(scope="module")
-def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
-    og, asker = sample_graph
-    schema = og.schema()
-    return lambda q: asker.ask(q, schema, use_cache=False)
-
-
 @pytest.mark.parametrize(
     ("question", "label", "node", "prop"),
     [

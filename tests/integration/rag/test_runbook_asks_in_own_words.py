@@ -14,15 +14,7 @@ from typing import Any
 
 import pytest
 
-from opsgraph.app import OpsGraph, sample_estate_path
-from opsgraph.app.ask import AskService
-
-
-@pytest.fixture(scope="module")
-def ask(sample_graph: tuple[OpsGraph, AskService]) -> Any:
-    og, asker = sample_graph
-    schema = og.schema()
-    return lambda q: asker.ask(q, schema, use_cache=False)
+from opsgraph.app import sample_estate_path
 
 
 @pytest.mark.parametrize(

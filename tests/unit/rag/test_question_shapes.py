@@ -58,3 +58,13 @@ def test_http_reason_phrases_are_status_codes() -> None:
     assert plain_http_reasons("bad gateway on every page") == "502 on every page"
     assert plain_http_reasons("Gateway Timeouts from checkout") == "504 from checkout"
     assert plain_http_reasons("is the payment gateway down?") == "is the payment gateway down?"
+
+
+@pytest.mark.parametrize("question", ["which queues are the responsibility of risk?", "who is on the risk team?", "what does the risk & data team own?"])
+def test_risk_as_a_team_name_is_no_risk_question(schema: GraphSchema, question: str) -> None:
+    assert question_shape(question, schema).shape != "risk"
+
+
+@pytest.mark.parametrize("question", ["is there any risk?", "what's the risk for checkout?", "which services are at risk?"])
+def test_risk_questions_stay_risk_questions(schema: GraphSchema, question: str) -> None:
+    assert question_shape(question, schema).shape == "risk"
