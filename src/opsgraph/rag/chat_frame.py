@@ -8,8 +8,8 @@ question sets wrapped in such frames measured 392-441 of ~500 right answers lost
 
 `unframed(text)` returns the question the frame holds, or `text` unchanged when there is no frame. Only frames that
 ask nothing of the estate are removed: greetings and addressing at the start ("hey team,", "hi all -", "morning
-folks:"), chat labels ("quick q:", "question:", "help!"), indirect-question frames followed by a wh- word ("do you know
-who ...", "any idea which ...", "can someone tell me how many ..."), and politeness or urgency at the end ("thanks!",
+folks:"), chat labels ("quick q:", "question:", "help!"), indirect-question frames ("do you know who ...", "any idea which
+...", "can someone tell me how many ...", "remind me tech lead for storefront?"; not before "about", "to" or "that"), and politeness or urgency at the end ("thanks!",
 "asap", "pls", "anyone?"). An indirect yes/no question ("does anyone know if X depends on Y?") is turned back into the
 direct one only when its clause starts with a subject and a form of "be"/"have"/a modal ("if X is critical" → "is X
 critical"); other "if"/"whether" clauses are left framed, and the question is abstained as before rather than guessed.
@@ -29,12 +29,10 @@ _GREETING = re.compile(
 )
 _LABEL = re.compile(
     r"^\s*(?:(?:a\s+)?(?:quick|small|dumb|stupid|newbie)\s+(?:q|qq|question|one)\b|real\s+quick|one\s+more(?:\s+(?:q|question|thing))?|q|question|help|urgent|fyi|ok(?:ay)?\s+so|so|ok(?:ay)?)"
-    r"\s*[:;!,.\-–—]+\s*|^\s*(?:ok(?:ay)?\s+|and\s+)?so\s+(?=(?:who|whom|whose|what|which|where|when|how)\b)",
+    r"\s*[:;!,.\-–—]+\s*|^\s*ok(?:ay)?\s+so\s+(?=\w)|^\s*(?:and\s+)?so\s+(?=(?:who|whom|whose|what|which|where|when|how|is|are|was|were|does|do|did|has|have|can)\b)",
     re.I,
 )
 _WH = r"(?:who|whom|whose|what|which|where|when|why|how)\b"
-_AUX = r"(?:is|are|was|were|does|do|did|has|have|can|could|will|would|should)\s"
-"""A direct question after the frame, as chat writes it: "can you tell me is X on call?" asks "Is X on call?"."""
 _ASKER = r"(?:you|anyone|anybody|someone|somebody|any\s*one|some\s*one|u)"
 _FRAME = re.compile(
     rf"^\s*(?:"
@@ -49,7 +47,7 @@ _FRAME = re.compile(
     r"(?:i\s+was\s+|i'?m\s+|just\s+)?wondering|"
     r"i\s+wonder|"
     r"(?:does\s+)?(?:anyone|anybody|someone)\s+know"
-    rf")\s*[,:\-–—]?\s*(?={_WH}|if\b|whether\b|{_AUX})",
+    rf")\s*[,:\-–—]?\s*(?!about\b|to\b|that\b)(?=\w)",
     re.I,
 )
 _SEPARATOR = r"(?:\s*[,;!?.\-–—]+\s*|\s+)"
@@ -59,6 +57,12 @@ _TAIL = re.compile(
     r"\s*[!?.]*\s*$",
     re.I,
 )
+_TRAILING_ASKER = re.compile(r"\s+(?:anyone|anybody|someone|somebody)\s*[?!.]*\s*$", re.I)
+_TAKES_ASKER = frozenset(
+    "on to for from by with about of at in know ask tell see page call ping contact is are was were has have does do did "
+    "own owns need needs use uses".split()
+)
+"""Words after which "anyone" is the question's own ("does checkout depend on anyone?", "is it owned by anyone?")."""
 _YES_NO = re.compile(r"^(?:if|whether)\s+(.+?)\s+(is|are|was|were|has|have|can|could|will|would|should)\s+(.+)$", re.I)
 _FRAMED_WORD = re.compile(r"\b(?:if|whether)\b", re.I)
 
@@ -73,6 +77,9 @@ def unframed(text: str) -> str:
         core = _FRAME.sub("", core, count=1)
         if core == before:
             break
+    asker = _TRAILING_ASKER.search(core)
+    if asker is not None and core[: asker.start()].split()[-1:] and core[: asker.start()].split()[-1].lower().strip(",") not in _TAKES_ASKER:
+        core = core[: asker.start()].rstrip(" ,;-–—") + "?"  # "tech lead for storefront anyone?"
     stripped_tail = _TAIL.sub("", core)
     if stripped_tail.strip() and stripped_tail != core:
         core = stripped_tail.rstrip(" ,;") + "?"

@@ -29,6 +29,11 @@ from opsgraph.rag.chat_frame import unframed
         ("real quick: critical services without a runbook", "Critical services without a runbook?"),
         ("Is there a runbook for the currency service if you know", "Is there a runbook for the currency service?"),
         ("who owns the ledger db by any chance?", "Who owns the ledger db?"),
+        ("do you know tech lead for storefront?", "Tech lead for storefront?"),
+        ("tech lead for storefront anyone?", "Tech lead for storefront?"),
+        ("ok so ledger db disk filling up, what's the impact?", "Ledger db disk filling up, what's the impact?"),
+        ("ok so does any team own more than 5 services?", "Does any team own more than 5 services?"),
+        ("trying to figure out catalog db is out of connections, what do I do", "Catalog db is out of connections, what do I do?"),
     ],
 )
 def test_the_frame_is_removed(message: str, question: str) -> None:
@@ -52,9 +57,12 @@ def test_an_indirect_yes_no_question_with_be_or_have_is_made_direct(message: str
     [
         "Who owns checkout?",  # no frame
         "Is payments owned by someone?",  # "someone" is the question's, not a chat tail
+        "does checkout depend on anyone?",
+        "So the cart is down?",
         "What is the security tier of checkout?",
         "Team payments: who is on call?",  # a team named, not an addressee
-        "Tell me about checkout",  # no wh- question follows: left to the card path
+        "Tell me about checkout",  # "about": left to the card path
+        "remind me to check the cart cache",
         "any idea whether payments calls fraud?",  # an indirect yes/no with a full verb: left framed, not guessed
         "Does anyone own the ledger db?",  # "does anyone" asks the question itself
     ],
