@@ -5,7 +5,10 @@ db that holds the placed orders?". The linker matches names and aliases only, so
 abstains. `DepictedLinker` wraps the linker and adds one rule over the nodes' own descriptions (the string properties
 the schema marks `embed: true`) and names:
 
-- a phrase starts after "the"/"a"/"an" and covers no other link: "service that quotes shipping costs";
+- a phrase starts after "the"/"a"/"an": "service that quotes shipping costs"; a link inside it must name the node
+  it fits (or be an alias of another type than the one the phrase names), and none may straddle its ends;
+- it has a connector after its head ("that", "which", "where", "of", "for", "with", "we") and a content word after
+  that: a bare noun phrase ("a load balancer failure") is a name, not a description;
 - its words are function words, words of one node type (the schema's type words: "service", "db", "topic", which
   then restrict the candidates to that type) or a generic head ("thing", "one", "component"), or content words;
 - candidates are the nodes of the types the schema's dependency relations join (the components), or of the one
@@ -40,6 +43,10 @@ _FUNCTION = frozenset(
 )
 _MAX_WORDS = 14
 _MIN_DESCRIBED = 2
+_CONNECTORS = frozenset({"that", "which", "where", "who", "whose", "of", "for", "with", "we"})
+"""Words that open what the head does or holds: "the service *that* quotes ...", "the topic *of* orders flagged ...".
+A bare noun phrase ("a load balancer failure") is a name, not a description: its words may be a description's
+mention of something else ("behind the external HTTPS load balancer")."""
 
 
 @dataclass(frozen=True)
@@ -185,8 +192,12 @@ class DepictedLinker:
         """The type the phrase names (None when none) and the nodes its words fit (see `fits`)."""
         wanted: str | None = None
         content: list[set[str]] = []
-        for word in words:
+        head = True  # before the connector ("that", "of", ...); a phrase with no described words after one is a name
+        after = 0
+        for k, word in enumerate(words):
             w = word.lower()
+            if k > 0 and w in _CONNECTORS:
+                head = False
             if w in FILLER or w in _FUNCTION or w in _GENERIC or w in _DETERMINERS:
                 continue
             t = self.word_types.get(w)
@@ -196,7 +207,8 @@ class DepictedLinker:
                 wanted = t
                 continue
             content.append(_stems(w))
-        if len(content) < _MIN_DESCRIBED or (wanted is not None and wanted not in self.components):
+            after += not head
+        if len(content) < _MIN_DESCRIBED or not after or (wanted is not None and wanted not in self.components):
             return wanted, None
         out = []
         for node in self.nodes:

@@ -21,6 +21,7 @@ ROWS: list[tuple[str, str, list[str], list[str]]] = [
     ("payment-events", "Queue", ["Topic of payment authorisations, captures and declines."], ["payment-events"]),
     ("ecb-feed", "ExternalService", ["Daily XML feed of exchange rates, published on working days."], ["ECB feed"]),
     ("analytics-worker", "Service", ["Loads events into the warehouse for dashboards."], ["Analytics Worker"]),
+    ("frontend-lb", "Service", ["Serves pages behind the external HTTPS load balancer."], ["Web"]),
     ("team-orders", "Team", ["Owns checkout and sends order e-mails."], ["Orders"]),
 ]
 
@@ -106,3 +107,9 @@ def test_inflections_match_but_a_different_word_with_the_same_stem_does_not() ->
 def test_a_type_of_no_component_or_one_content_word_is_no_description() -> None:
     assert linked("who is in the team that sends order e-mails?") == []
     assert linked("who owns the thing that sends?") == []
+
+
+def test_a_bare_noun_phrase_is_a_name_not_a_description() -> None:
+    # The words of "load balancer" are in one description, as something the node sits behind: no connector, no link.
+    assert linked("what would a load balancer failure take down?") == []
+    assert linked("what depends on the daily XML feed?") == []
