@@ -23,6 +23,7 @@ from opsgraph.llm import LanguageModel
 from opsgraph.rag import Answer, GraphRAG, Router
 from opsgraph.rag.answering import Answerer, RiskRow, RiskSource, RiskView
 from opsgraph.rag.contexted import ContextLinker
+from opsgraph.rag.depicted import DepictedLinker, described_from_store
 from opsgraph.rag.history import check_session
 from opsgraph.rag.order import structured_retrievers, text2cypher_placement
 from opsgraph.rag.spelled import SpelledLinker, estate_words
@@ -123,7 +124,9 @@ class AskService:
         # A bare word of one node's name, typed by the question's other words ("owned by payments").
         named = [(e.id, e.type, (e.name or "", *e.aliases)) for e in entities]
         # A name one letter off ("chekout"), read as the estate spells it when only one node's name is that close.
-        return SpelledLinker(ContextLinker(titled, named, schema), named, schema, estate_words(self.store, schema))  # type: ignore[arg-type,return-value]
+        spelled = SpelledLinker(ContextLinker(titled, named, schema), named, schema, estate_words(self.store, schema))  # type: ignore[arg-type]
+        # A component named by what it does ("the service that quotes shipping costs"), when one description fits.
+        return DepictedLinker(spelled, described_from_store(self.store, schema, named), schema)  # type: ignore[arg-type,return-value]
 
     def _version(self) -> str:
         return str(getattr(self.store, "data_version", lambda: "")())
