@@ -63,6 +63,7 @@ from opsgraph.rag.unplanned import why_unplanned
 from opsgraph.rag.verify import Verdict, verify_query
 from opsgraph.retrieve.base import EntityLinker, Hit, LinkedEntity
 from opsgraph.schema import GraphSchema
+from opsgraph.schema.words import declared_values
 from opsgraph.store.base import GraphStore
 
 AnswerMode = Literal["extractive", "generate"]
@@ -144,6 +145,7 @@ class Answerer:
         self._skip = set(skip_types)
         self._values: dict[str, str] | None = None
         self._value_index: dict[str, list[ValueHit]] | None = None
+        self._unheld: set[str] | None = None
         self._present: list[str] | None = None
         self._team_words: dict[str, set[str]] | None = None
         self._phrases: ValuePhrases | None = None
@@ -683,6 +685,16 @@ class Answerer:
             return replace(out, rows=answer)
         # A count of neighbours compared (`degree.py`) counts over every node of its type: none passing is an answer.
         degree = built.parts.get("degree") is not None and bool(built.parts.get("none_is_an_answer"))
+        # A value the schema declares but no row holds ("open" incidents when all are resolved): none is the answer.
+        found_none = not rows or (shape.wants_number and rows[0].get("n") == 0)
+        unheld = found_none and any(isinstance(v, str) and v in self.unheld_values() for v in built.params.values())
+        if not built.parts.get("conditions"):
+            # The header says which values it filtered on ("6: the number of incidents (severity sev2)."), unless the
+            # query's own description already does.
+            said = ", ".join(f"{k[2:].replace('_', ' ')} {v}" for k, v in built.params.items() if k.startswith("v_") and isinstance(v, str))
+            if said:
+                built = replace(built, parts={**built.parts, "conditions": said})
+        degree = degree or unheld
         if not rows and not built.negated and not degree:
             return None
         if shape.wants_number and rows and rows[0].get("n") == 0 and not built.negated and not degree:
@@ -855,6 +867,7 @@ class Answerer:
         """Word (and its stem) → where that value lives: node and edge types' indexed one-word string values; read once."""
         if self._value_index is None:
             index: dict[str, list[ValueHit]] = {}
+            unheld_all: set[str] = set()
             type_names = {w for n in self.schema.nodes for w in (n.lower(), n.lower() + "s")}
             holders = [(n, spec, False) for n, spec in self.schema.nodes.items()] + [(n, spec, True) for n, spec in self.schema.edges.items()]
             for owner, spec, on_edge in holders:
@@ -874,8 +887,12 @@ class Answerer:
                         rows = self.store.query(cypher, limit=200).rows
                     except Exception:  # a declared type not created yet has no values
                         continue
-                    for r in rows:
-                        v = r.get("v")
+                    # A value the description lists ("'resolved' or 'open'") is a value of the property even while no
+                    # row holds it: "any open incidents?" asks for status 'open' and is answered "none", not refused.
+                    stored = [r.get("v") for r in rows]
+                    unheld = [x for x in declared_values(p.description) if x not in stored]
+                    unheld_all.update(unheld)
+                    for v in [*stored, *unheld]:
                         if not isinstance(v, str) or len(v) < 2 or v.lower() in type_names or not re.fullmatch(r"[A-Za-z0-9][\w.+#-]*", v):
                             continue
                         hit = ValueHit(owner, prop, v, on_edge)
@@ -885,7 +902,7 @@ class Answerer:
                         for word in p.value_synonyms.get(v, ()):
                             if hit not in index.setdefault(word.lower(), []):
                                 index[word.lower()].append(hit)
-            self._value_index = index
+            self._value_index, self._unheld = index, unheld_all
         return self._value_index
 
     # -- verification and rendering ---------------------------------------------------------
@@ -904,6 +921,12 @@ class Answerer:
             words.setdefault(w, set()).update(h.value.lower() for h in hits)
         return words
 
+    def unheld_values(self) -> set[str]:
+        """Values the schema's descriptions declare ("'resolved' or 'open'") that no row holds, as declared."""
+        if self._unheld is None:
+            self.value_index()
+        return self._unheld or set()
+
     def values(self) -> dict[str, str]:
         """Values of the indexed string properties (tier, severity, language...), lower case → as stored; read once."""
         if self._values is None:
@@ -919,8 +942,7 @@ class Answerer:
                         rows = self.store.query(f"MATCH (n:{type_name}) RETURN DISTINCT n.{prop} AS v", limit=200).rows
                     except Exception:  # a declared type not created yet has no values
                         continue
-                    for r in rows:
-                        v = r.get("v")
+                    for v in [r.get("v") for r in rows] + declared_values(p.description):
                         if isinstance(v, str) and v and " " not in v and v.lower() not in type_names and len(v) >= 2:
                             found.setdefault(v.lower(), v)
             self._values = found

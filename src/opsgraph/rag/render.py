@@ -292,6 +292,9 @@ def render_rows(
         if not rows:
             return Rendered("No" + (f": no {what}." if what else ": the query found nothing."))
         return Rendered(f"Yes: {n} {what}:" if what else f"Yes: {n} results:", row_lines(rows, names))
+    if not rows:
+        # "0 services:" over an empty list reads like a cut-off answer: say plainly that the query found none.
+        return Rendered(f"None: the query found no {what}." if what else "None: the query found nothing.")
     if n == 1 and not what and single is None:
         return Rendered("1 result:", row_lines(rows, names))
     if shape.shape == "path":

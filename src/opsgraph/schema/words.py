@@ -12,6 +12,8 @@
 - `type_words(schema)`: word or phrase → node type, for reading a type out of
   a question ("external services" → `ExternalService`), with the ops
   vocabulary of `TYPE_SYNONYMS` ("svc", "db", "topic", ...).
+- `declared_values(description)`: the values a property description enumerates
+  ("'resolved' or 'open'"), so a value no row holds yet can still be asked for.
 - `schema_synonyms(schema)`: the `synonyms` every node and edge type of a
   schema declares (ordinary words that estate uses for its things).
 
@@ -109,3 +111,17 @@ def schema_synonyms(schema: GraphSchema | None) -> frozenset[str]:
     for spec in [*schema.nodes.values(), *schema.edges.values()]:
         found.update(w.lower() for w in spec.synonyms)
     return frozenset(found)
+
+
+_QUOTED_VALUE = re.compile(r"'([^'\s][^']*)'|\"([^\"\s][^\"]*)\"")
+_EXAMPLE = re.compile(r"\b(?:e\.g\.|eg\.|for example|such as|like)", re.IGNORECASE)
+
+
+def declared_values(description: str | None) -> list[str]:
+    """The values a property's description enumerates: "'resolved' or 'open'." → `["resolved", "open"]`.
+
+    Only a list of two or more quoted values counts, and only before an example marker: "e.g. 'v0.10.2'" quotes
+    one example of an open-ended value, not the values the property takes."""
+    text = _EXAMPLE.split(description or "", maxsplit=1)[0]
+    found = [a or b for a, b in _QUOTED_VALUE.findall(text)]
+    return list(dict.fromkeys(found)) if len(found) >= 2 else []

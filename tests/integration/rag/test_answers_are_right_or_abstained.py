@@ -56,7 +56,7 @@ TEMPLATE_WORDS = set(
     "page first for owned by that depend depends on own owns the number of nodes node results result directly or through others "
     "is are a an yes no from see also why what graph holds about entities named i can t answer that rotation via "
     "people person services service teams team datastores incidents runbooks queues on call caused responded to and more "
-    "query does not use uses which means read names asked returns values schema_path text2cypher".split()
+    "query does not use uses which means read names asked returns values schema_path text2cypher none found nothing".split()
 )
 """Words the templates of render.py, answering.py and quote.py use (lower case)."""
 

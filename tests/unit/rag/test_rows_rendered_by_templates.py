@@ -38,6 +38,12 @@ def test_one_row_reads_in_the_singular(schema: GraphSchema, names: NameBook) -> 
     assert out.header == "1 service that depends on Payment Service (paymentservice):"
 
 
+def test_an_empty_list_says_none_instead_of_a_cut_off_header(schema: GraphSchema, names: NameBook) -> None:
+    shape = question_shape("Which services depend on paymentservice?", schema)
+    out = render_rows(shape, [], "MATCH (s:Service)-[:DEPENDS_ON]->(:Service {id: $p0}) RETURN s.id AS id", {"p0": "paymentservice"}, names)
+    assert out.text == "None: the query found no services that depend on Payment Service (paymentservice)."
+
+
 def test_count_from_an_aggregate_and_from_rows(schema: GraphSchema, names: NameBook) -> None:
     shape = question_shape("How many services depend on paymentservice?", schema)
     agg = render_rows(shape, [{"n": 3}], "MATCH (s:Service)-[:DEPENDS_ON]->(:Service {id: $p0}) RETURN count(s) AS n", {"p0": "paymentservice"}, names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from opsgraph.schema import parse_schema
-from opsgraph.schema.words import looks_plural, plural, schema_synonyms, singular, type_words, words_of
+from opsgraph.schema.words import declared_values, looks_plural, plural, schema_synonyms, singular, type_words, words_of
 
 NOUNS = "service category person index box batch cache database class status bus dish child policy key query address entity size".split()
 
@@ -55,3 +55,12 @@ def test_schema_synonyms_are_declared_per_type_and_validated() -> None:
     assert schema_synonyms(parse_schema(SCHEMA)) == {"cart", "checkout", "calls out to"}
     with pytest.raises(ValueError, match="synonym"):
         parse_schema(SCHEMA.replace("[cart, checkout]", "['', checkout]"))
+
+
+def test_declared_values_are_an_enumeration_before_any_example() -> None:
+    assert declared_values("'resolved' or 'open'.") == ["resolved", "open"]
+    assert declared_values("'sev1' (worst) to 'sev4' (minor).") == ["sev1", "sev4"]
+    assert declared_values("Deployed version, e.g. 'v0.10.2'.") == []
+    assert declared_values("One of 'a' or 'b', e.g. 'a'; like 'c' and 'd'") == ["a", "b"]
+    assert declared_values("Only 'one' value quoted.") == []
+    assert declared_values(None) == []
