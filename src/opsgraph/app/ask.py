@@ -28,6 +28,7 @@ from opsgraph.rag.history import check_session
 from opsgraph.rag.order import structured_retrievers, text2cypher_placement
 from opsgraph.rag.spelled import SpelledLinker, estate_words
 from opsgraph.rag.titled import TitledLinker
+from opsgraph.rag.typed_name import TypedLinker
 from opsgraph.retrieve import (
     CHUNK_TEXT,
     CHUNK_VECTOR,
@@ -126,7 +127,9 @@ class AskService:
         # A name one letter off ("chekout"), read as the estate spells it when only one node's name is that close.
         spelled = SpelledLinker(ContextLinker(titled, named, schema), named, schema, estate_words(self.store, schema))  # type: ignore[arg-type]
         # A component named by what it does ("the service that quotes shipping costs"), when one description fits.
-        return DepictedLinker(spelled, described_from_store(self.store, schema, named), schema)  # type: ignore[arg-type,return-value]
+        depicted = DepictedLinker(spelled, described_from_store(self.store, schema, named), schema)  # type: ignore[arg-type]
+        # "the cart db": a name followed by another type's word names that type's node, not the cart service.
+        return TypedLinker(depicted, named, schema)  # type: ignore[arg-type,return-value]
 
     def _version(self) -> str:
         return str(getattr(self.store, "data_version", lambda: "")())

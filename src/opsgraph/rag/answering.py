@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from opsgraph.errors import OpsGraphError
 from opsgraph.rag.behind import behind_as_cause
+from opsgraph.rag.chain import compose_chain
 from opsgraph.rag.compare import compose_compare
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.degree import compose_degree
@@ -649,6 +650,10 @@ class Answerer:
             # Aggregates, comparisons and negations of a filtered set (`filtered.py`).
             built = compose_filtered(question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon,
                                      values=self.value_index(), present_edges=self.present_edges(), refusals=why)  # fmt: skip
+        if built is None:
+            # Two relations in a row from the entity named ("who owns the services checkout depends on?": `chain.py`).
+            built = compose_chain(question, shape, anchors, [x.surface for x in links], schema=self.schema, lexicon=self.lexicon,
+                                  values=self.value_index(), present_edges=self.present_edges(), refusals=why)  # fmt: skip
         if built is None:
             if why:
                 with trace.stage("compose") as stage:

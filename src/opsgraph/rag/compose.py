@@ -52,6 +52,8 @@ _THROUGH_OTHERS = re.compile(r"\b(?:indirect\w*|transitive\w*|eventually|ultimat
 _EVERYONE = re.compile(r"\b(?:everyone|everybody|anyone|anybody|people|persons?)\b", re.I)
 """Words for people of no named type ("list everyone on call"): the schema's person type is asked for."""
 _SUPERLATIVE = re.compile(r"\b(most|least|highest|lowest|largest|smallest|biggest|longest|shortest|top|latest|last|first|newest|oldest|earliest|recent\w*|ever|average|mean|total|sum|per|each|every|both|either|also|other|only|than|more|fewer|less|before|after|since|between|during|ago|today|yesterday|week|month|year)\b", re.I)
+SUPERLATIVE = _SUPERLATIVE
+"""Words of an order, a comparison or a time: a query of fixed steps computes none (`chain.py` reads it too)."""
 
 
 @dataclass(frozen=True)

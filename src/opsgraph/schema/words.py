@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from opsgraph.schema.model import GraphSchema
 
-__all__ = ["TYPE_SYNONYMS", "looks_plural", "plural", "schema_synonyms", "singular", "type_words", "words_of"]
+__all__ = ["TYPE_SYNONYMS", "declared_values", "looks_plural", "plural", "schema_synonyms", "singular", "type_words", "words_of"]
 
 _SPLIT = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
