@@ -37,7 +37,7 @@ from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
 from opsgraph.rag.filtered import compose_filtered
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
-from opsgraph.rag.lexicon import NEGATION, NOW_PERIOD, PAST_ONCALL, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
+from opsgraph.rag.lexicon import NEGATION, NOW_PERIOD, NUMBER, PAST_ONCALL, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
 from opsgraph.rag.most import compose_most
 from opsgraph.rag.named import PhrasedLinks, ValuePhrases, people_named, phrased, plain_places, read_values
 from opsgraph.rag.oncall import (
@@ -68,6 +68,8 @@ from opsgraph.schema.words import declared_values
 from opsgraph.store.base import GraphStore
 
 AnswerMode = Literal["extractive", "generate"]
+_EXISTENCE = re.compile(r"\b(?:any|are there|is there|have|has|got)\b", re.I)
+"""Words asking whether there is any of something ("any replicas?"): a count's value answers them (more than 0)."""
 ABSTAIN = "I can't answer that from the graph."
 _OVERVIEW = re.compile(r"^\s*(tell me (?:about|everything about)|describe|what(?:'s| is)|who(?:'s| is)|show me|give me an overview of|overview of|info on)\b", re.I)
 _ROTATION_PROPS = ("rotation", "level", "priority", "order", "role", "tier")
@@ -220,6 +222,9 @@ class Answerer:
         if anchor is None and not links:
             anchor = self._team_named_in_part(question, team)
         if anchor is None:
+            return None
+        if len({x.node_id for x in links if x.node_type != person}) > 1:
+            # "Is anyone from payments on call for the orders team?" names two: paging one of them answers neither.
             return None
         masked = question
         for x in links:
@@ -512,10 +517,10 @@ class Answerer:
             # lagging?" counts something else than X's `replicas`.
             return None
         why = f"the graph holds no {'/'.join(props)} for {self.names.display(anchor.node_id)}"
-        return self._run_lookup(shape, cypher, params, 1, why, trace)
+        return self._run_lookup(shape, cypher, params, 1, why, trace, question=question)
 
     def _run_lookup(self, shape: QuestionShape, cypher: str, params: dict[str, Any], limit: int, why_empty: str,
-                    trace: Trace) -> Outcome | None:
+                    trace: Trace, *, question: str = "") -> Outcome | None:
         """Run a lookup's query (traced as `lookup`): None without rows; an abstention saying `why_empty` when every
         value is empty (no value stored is said, not rendered as an empty answer); else the rendered rows."""
         with trace.stage("lookup") as stage:
@@ -525,6 +530,20 @@ class Answerer:
             return None
         if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
             return Outcome(Rendered(ABSTAIN, [f"Why: {why_empty}"]), "abstain", cypher=cypher, params=params, abstained=True)
+        if shape.shape == "yesno" and len(rows) == 1 and len(rows[0]) == 1:
+            # "Does the ledger db have any replicas?" read as `replicas`: the value decides yes or no only as a count
+            # of what the question asks whether there is any of; otherwise a value is no answer to a yes/no.
+            (prop, value), = rows[0].items()
+            if not isinstance(value, bool):
+                counted = isinstance(value, int | float) and _EXISTENCE.search(question) and not NUMBER.search(question)
+                held = isinstance(value, str) and bool(value) and _EXISTENCE.search(question)  # "does checkout have a repo?"
+                if not counted and not held:
+                    said = f"the question asks yes or no; the graph holds a value ({prop} = {value}), which does not say which"
+                    return Outcome(Rendered(ABSTAIN, [f"Why: {said}"]), "abstain", cypher=cypher, params=params, abstained=True)
+                yes = bool(held) or value > 0
+                owner = self.names.display(next(iter(params.values()))) if params else ""
+                text = f"{'Yes' if yes else 'No'}: {owner + ' has ' if owner else ''}{prop.replace('_', ' ')} = {value}."
+                return Outcome(Rendered(text), "rows", rows=[{prop: value, "answer": yes}], cypher=cypher, params=params)
         return self.render(shape, rows, cypher, params)
 
     def _lookup_own_edge(

@@ -164,6 +164,8 @@ EVERYDAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:pager|on) duty\b", re.I), "on call"),
     # "Who is on the rota for checkout?", "which team is Wei holding the pager for?", "on pager for the cart".
     (re.compile(r"\b(?:on (?:the )?(?:rota|pager)|holding the pager)\b", re.I), "on call"),
+    # "what does the frontend need in order to run?": a purpose, not the value 'orders' of a namespace.
+    (re.compile(r"\bin order (?=to\b)", re.I), ""),
 )
 """Everyday phrases whose words alone mean something else: "at the moment" is now (the graph's current state),
 an "e-mail address" is an email, being on "pager duty" is being on call ("duty" alone names nothing)."""

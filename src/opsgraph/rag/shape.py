@@ -25,7 +25,7 @@ PERSON_HINTS = ("person", "people", "user", "engineer", "member", "employee", "h
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _PAGE = re.compile(
-    r"\b(page|paged|paging|pager|escalate to|wake up|call out|who(?:'s| is| are)? (?:currently )?on[- ]?call|who(?:'s| is| are)? (?:currently )?on (?:point|duty)|on[- ]?call (?:for|person|engineer)|"
+    r"\b(page|paged|paging|pager|escalate to|wake up|call out(?! to\b)|who(?:'s| is| are)? (?:currently )?on[- ]?call|who(?:'s| is| are)? (?:currently )?on (?:point|duty)|on[- ]?call (?:for|person|engineer)|"
     r"who (?:should|do|can|must|would) (?:i|we) (?:call|ring|ping|contact|notify|alert|reach out to|reach)|who to (?:call|ring|ping|contact|notify|alert))\b",
     re.I,
 )

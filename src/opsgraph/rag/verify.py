@@ -36,6 +36,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsgraph.rag.direction import direction_reason
 from opsgraph.rag.explained import QueryFacts, query_edges, query_props, schema_prop_is_time, unexplained_words
 from opsgraph.rag.lexicon import (
     FAILURE,
@@ -155,6 +156,10 @@ def verify_query(
     for number in NUMBER.findall(masked):
         if number not in cypher and not any(_same_number(number, v) for v in params.values()):
             reasons.append(f"the question's number {number} is not in the query")
+    # "What services does currency depend on?" walked from currency's callers: the relation the other way (`direction.py`).
+    turned = direction_reason(question, cypher, params, schema=schema, lexicon=lexicon, entity_ids=entity_ids, entity_surfaces=entity_surfaces)
+    if turned:
+        reasons.append(turned)
     facts = QueryFacts.of(cypher, params, schema)
     unexplained = unexplained_words(question, facts, schema, lexicon=lexicon, surfaces=entity_surfaces, values=value_words if value_words is not None else known_values)
     if unexplained:
