@@ -29,7 +29,7 @@ from opsgraph.schema import GraphSchema
 
 PROPERTY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # "Main implementation language": what a service is written in, built with, its stack.
-    (("implementation", "programming"), ("written in", "built with", "built in", "coded in", "stack", "tech stack", "runtime")),
+    (("implementation", "programming"), ("built with", "built in", "coded in", "stack", "tech stack", "runtime")),
     # "Business criticality": how important, its priority.
     (("criticality",), ("priority", "prio")),
     # "Database engine": what flavour of database.
@@ -59,6 +59,7 @@ stored and the spelling itself is not."""
 
 _TOKEN = re.compile(r"(?<![\w.#-])[A-Za-z][A-Za-z0-9]*(?![\w#-]|\.\w)")
 _TIER = re.compile(r"\btier[- ]?(1|2|3|4|5|one|two|three|four|five)\b", re.I)
+_WRITTEN_IN_END = re.compile(r"\s+(?:written|coded)\s+in\s*\?*\s*$", re.I)
 _CRITICALITY = re.compile(r"\bcriticality\b", re.I)
 _ORDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _QUOTED = re.compile(r"'([^']+)'")
@@ -86,6 +87,10 @@ def plain_property_words(question: str, schema: GraphSchema, values: Mapping[str
     module docstring); `values`: the value index (lower-case word → stored values)."""
     text = _self_hosted(question, schema)
     text = _tiers(text, schema, values)
+    # "what's the cart service written in?": a trailing "written in" asks what it is built with (a family phrase above);
+    # followed by a value ("not written in Go") it is left to the value's filter.
+    if _implemented(schema) and not re.search(r"\blanguage\b", text, re.I):
+        text = _WRITTEN_IN_END.sub(" built with?", text)
 
     def fix(m: re.Match[str]) -> str:
         token = m.group(0)
@@ -98,6 +103,17 @@ def plain_property_words(question: str, schema: GraphSchema, values: Mapping[str
         return values[full][0].value
 
     return _TOKEN.sub(fix, text)
+
+
+def _implemented(schema: GraphSchema) -> bool:
+    """Whether a property's description holds an anchor of the "built with" family (a service's implementation
+    language): else "written in" (a book's language) is left as it is."""
+    anchors = set(PROPERTY_FAMILIES[0][0])
+    return any(
+        anchors & set(re.findall(r"[a-z]+", (p.description or "").lower()))
+        for spec in schema.nodes.values()
+        for p in spec.properties.values()
+    )
 
 
 def tier_values(schema: GraphSchema, values: Mapping[str, Sequence[_Hit]]) -> list[str] | None:

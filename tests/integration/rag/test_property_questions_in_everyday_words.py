@@ -55,6 +55,9 @@ def test_what_the_estate_does_not_hold_is_abstained(ask: Any) -> None:
         assert a.abstained, (q, a.text)
 
 
-def test_a_membership_tier_is_no_criticality(library_ask: Any) -> None:
+def test_a_membership_tier_is_no_criticality_and_not_written_in_is_a_filter(ask: Any, library_ask: Any) -> None:
     a = library_ask("which members are tier 1?")
     assert a.abstained, a.text
+    a = ask("which services are not written in Go?")
+    assert not a.abstained, a.text
+    assert len(a.rows) == 10 and "language not Go" in a.text, a.text

@@ -73,6 +73,9 @@ def schema() -> GraphSchema:
 def test_an_everyday_spelling_of_a_stored_value_is_that_value(schema: GraphSchema) -> None:
     assert plain_property_words("anything written in golang?", schema, VALUES) == "anything written in Go?"
     assert plain_property_words("list the py apps", schema, VALUES) == "list the Python apps"
+    # A trailing "written in" asks what it is built with; before a value it is left to the value's filter.
+    assert plain_property_words("what's the app written in?", schema, VALUES) == "what's the app built with?"
+    assert plain_property_words("which apps are not written in Go?", schema, VALUES) == "which apps are not written in Go?"
     # Only a stored value: no 'postgresql' is stored here, so "postgres" stays; a word that is a value itself stays.
     assert plain_property_words("which stores are postgres?", schema, VALUES) == "which stores are postgres?"
     assert plain_property_words("is it go?", schema, VALUES) == "is it go?"
@@ -120,7 +123,7 @@ def test_self_hosting_is_the_false_side_of_the_flag_described_ourselves(schema: 
 
 def test_everyday_words_name_the_property_whose_description_holds_the_anchor(schema: GraphSchema) -> None:
     lexicon = build_lexicon(schema)
-    for q, prop in (("what's the app written in", "stack"), ("what is it built with", "stack"), ("how bad was it", "sev"),
+    for q, prop in (("what's the app coded in", "stack"), ("what is it built with", "stack"), ("how bad was it", "sev"),
                     ("what flavour is it", "flavour_kind"), ("what set off the ticket", None)):  # fmt: skip
         phrases, rest = lexicon.phrase_cues(q)
         found = {p for ps in [*phrases.values(), *lexicon.prop_cues(tokens(rest)).values()] for p in ps}
