@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from opsgraph.rag.property_words import PROPERTY_FAMILIES
 from opsgraph.schema import EdgeType, GraphSchema, NodeType
 from opsgraph.schema.words import looks_plural, plural, singular, type_words
 
@@ -234,7 +235,7 @@ def description_cues(
                     add(a + b, False, holder, prop)  # "host name" is also "hostname"
             name_words = prop.lower().split("_")
             said = set(name_words) | set(words(description))
-            for family in EVERYDAY_FAMILIES:
+            for family in (*EVERYDAY_FAMILIES, *(Family(a, w) for a, w in PROPERTY_FAMILIES)):  # `property_words.py`
                 if not said & set(family.anchors):
                     continue
                 into = found if name_words[-1] in family.anchors or prop.lower() in family.anchors else weak

@@ -24,6 +24,9 @@ from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
 from opsgraph.rag.incident_words import plain_incident_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms
+from opsgraph.rag.property_compare import answer_comparison
+from opsgraph.rag.property_words import plain_property_words
+from opsgraph.rag.property_yesno import answer_value_yesno
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
 from opsgraph.rag.render import Rendered
@@ -257,6 +260,8 @@ class GraphRAG:
             asked = plain_impact_words(plain)  # "falls over" is "fails" (`impact.py`)
             # "who was IC for the checkout outage?" is "who was incident commander for the checkout incident?" (`incident_words.py`).
             asked = plain_incident_words(asked, answerer.schema, answerer.value_index())
+            # "is payments tier 1?", "anything in golang?", "which dbs do we host ourselves?" (`property_words.py`).
+            asked = plain_property_words(asked, answerer.schema, answerer.value_index())
             # "Does A depend on B?", "Is B a dependency of A?": the dependency chain between the two (`impact.py`).
             chained = answerer.impact(asked, shape, trace, reasons, between=True)
             if chained is not None:
@@ -290,6 +295,11 @@ class GraphRAG:
             looked = answerer.lookup(asked, shape, trace, reasons)
             if looked is not None:
                 return self._outcome(question, route, trace, looked)
+            # "is the ad service java?", "is INC-7 still open?": one value of one component, asked yes or no (`property_yesno.py`);
+            # "is checkout's SLO higher than the ad service's?": two components compared (`property_compare.py`).
+            valued = answer_value_yesno(answerer, asked, shape, trace, reasons) or answer_comparison(answerer, asked, shape, trace, reasons)
+            if valued is not None:
+                return self._outcome(question, route, trace, valued)
         cards: list[Hit] = []
         if route.graph:
             for r in self.graph:
