@@ -27,12 +27,13 @@ What it must never do is change a result or fail a sync:
 only after the sync's writes committed.
 
 On disk it is content-addressed, so a re-sync writes what changed, not the whole cache (24 MB at
-10k workloads): each file's documents and each kept value are a file named by the hash of its
-bytes in the folder `<cache>.d/`, written once (`_files.write_named_by_content`), and the cache
-file itself is a small index (path -> content hash and blob name; key -> blob name) replaced
-atomically after them. A blob is read only when asked for and used only when its bytes hash to
-its name: one torn by a crash, missing or changed by hand counts as not cached. Blobs no index
-names any more are removed after the index is written.
+10k workloads): each file's documents and each kept value are a blob named by the hash of its
+bytes in the folder `<cache>.d/`, written once, all the new blobs of a save in one pack file
+(`sources.blob_packs`), and the cache file itself is a small index (path -> content hash and blob
+name; key -> blob name; blob name -> its place in a pack) replaced atomically after them. A blob is
+read only when asked for and used only when its bytes hash to its name: one torn by a crash,
+missing or changed by hand counts as not cached. Packs (and loose blobs of older caches) holding no
+blob the index names any more are removed after the index is written.
 
 This module does no store work and reads no settings: the caller says where the file lives.
 """
@@ -52,7 +53,8 @@ from typing import Any
 
 import yaml
 
-from opsgraph._files import atomic_write_bytes, write_named_by_content
+from opsgraph._files import atomic_write_bytes
+from opsgraph.sources.blob_packs import Where, blob_name, read_blob, save_blobs, valid_where
 
 FORMAT = 3
 """Bumped whenever what a cached entry means changes (the parser, the document numbering)."""
@@ -106,13 +108,15 @@ class DocumentCache:
     _loaded_generation: str = field(default="", repr=False)
     _memo_written: bool = field(default=False, repr=False)
     _resolved: dict[Path, str] = field(default_factory=dict, repr=False)
+    _where: dict[str, Where] = field(default_factory=dict, repr=False)
+    """Blob name -> its place in a pack (blobs not named here are loose files of an older cache)."""
 
     def load(self) -> DocumentCache:
         """Read the cache file; anything wrong with it is recorded in `ignored`, never raised."""
         self._old, self._new, self.parsed, self.reused, self.ignored = {}, {}, [], [], ""
         self._old_chunks, self._new_chunks, self._old_memo, self._new_memo = {}, {}, {}, {}
         self.documents_parsed, self.generation, self._loaded_generation, self._memo_written = 0, "", "", False
-        self._resolved = {}
+        self._resolved, self._where = {}, {}
         if self.path is None:
             return self
         try:
@@ -141,6 +145,7 @@ class DocumentCache:
         for key, value in (memo.items() if isinstance(memo, dict) else ()):
             if isinstance(key, str) and isinstance(value, str):
                 self._old_memo[key] = value
+        self._where = valid_where(data.get("packs"))
         generation = data.get("generation")
         self.generation = self._loaded_generation = generation if isinstance(generation, str) else ""
         return self
@@ -268,7 +273,7 @@ class DocumentCache:
     def save(self) -> None:
         """Keep the files read and the values recalled or kept since `load()` (and only those); no-op without a path.
 
-        Writes the blobs the folder does not hold yet, then the index (atomically), then removes the blobs it no
+        Writes the blobs the folder does not hold yet (one pack), then the index (atomically), then removes the blobs it no
         longer names."""
         if self.path is None:
             return
@@ -290,11 +295,14 @@ class DocumentCache:
             held = set(os.listdir(folder))
         except OSError:
             held = set()
-        write_named_by_content(folder, {n: b for n, b in blobs.items() if n not in held})
-        atomic_write_bytes(self.path, marshal.dumps({"version": self.version, "generation": self.generation, "files": files, "chunks": chunks, "memo": memo}))
+        folder.mkdir(parents=True, exist_ok=True)
         named = {n for _, n in files.values()} | set(memo.values())
+        packs, needed = save_blobs(folder, named, blobs, self._where, held)
+        atomic_write_bytes(self.path, marshal.dumps({"version": self.version, "generation": self.generation, "files": files, "chunks": chunks, "memo": memo,
+                                                     "packs": packs}))  # fmt: skip
+        self._where = packs
         stale = time.time() - STALE_TEMP_S
-        for name in held - named:
+        for name in held - needed:
             with contextlib.suppress(OSError):
                 if not name.startswith("."):
                     (folder / name).unlink()
@@ -313,14 +321,13 @@ class DocumentCache:
         folder = self.blob_folder
         if folder is None or not ref or "/" in ref or ref.startswith("."):
             return None
-        try:
-            data = (folder / ref).read_bytes()
-        except OSError:
-            return None
-        if _blob_name(data) != ref:  # torn by a crash or edited: removed, so the next save writes it again
+        where = self._where.get(ref)
+        data = read_blob(folder, ref, where)
+        if data is None and where is not None:  # a pack torn by a crash or edited: the next save writes this blob again
+            self._where.pop(ref, None)
+        elif data is None:  # a loose blob torn or edited: removed, so the next save writes it again
             with contextlib.suppress(OSError):
                 (folder / ref).unlink()
-            return None
         return data
 
 
@@ -329,8 +336,7 @@ STALE_TEMP_S = 3600.0
 A younger one may belong to a writer at work."""
 
 
-def _blob_name(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+_blob_name = blob_name
 
 
 def _loads_list(raw: bytes) -> list[Any] | None:

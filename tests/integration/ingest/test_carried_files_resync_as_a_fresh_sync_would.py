@@ -478,3 +478,25 @@ def test_a_namespace_added_in_a_new_file_shifts_the_ids_carried_files_read(estat
     plan = sync(og)
     assert ("a", "c") in depends_on(og) and ("a", "c.shop") not in depends_on(og)
     same_as_fresh(og, plan, root, tmp_path, "fresh-back", reports=False)
+
+
+def test_a_resync_with_the_cache_packs_damaged_equals_a_fresh_sync_and_rebuilds_them(estate: tuple[OpsGraph, Path, Path]) -> None:
+    og, root, tmp_path = estate
+    carried_then_changed(og, root)
+    folder = og.settings.home / "cache" / "sources" / "k8s.docs.d"
+    packs = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    assert packs and all(p.name.startswith("pack-") for p in packs)  # the cache's blobs live in packs (sources/blob_packs.py)
+    for p in packs:  # every pack's bytes changed from its middle on: blobs there read as not cached
+        body = bytearray(p.read_bytes())
+        for i in range(len(body) // 2, len(body)):
+            body[i] ^= 0xFF
+        p.write_bytes(bytes(body))
+    write(root / "b.yaml", workload("b", deps=("a:8080",), team="payments", version="2.0"))
+    plan = sync(og)
+    assert plan.files["parsed"] > 1 and plan.files["reused_carried"] < 3  # the damage was noticed: unchanged files were read again
+    expected, first = fresh(tmp_path, root, TEAMS, "fresh")
+    assert contents(og) == expected
+    assert problems(plan) == problems(first) and plan.asserted == first.asserted
+    again = sync(og)
+    assert again.writes() == 0 and again.files["parsed"] == 0 and again.files["reused_carried"] == 4
+    assert contents(og) == expected
