@@ -15,7 +15,8 @@ question still goes through linking and the explained-words check (`verify.py`),
 - go-to / point of contact: "the go-to team for X", "the point of contact for X" is the owner of X;
 - which team to ask: "which team should I ping about X" asks which team owns X;
 - how to reach a team: "what channel do I use to reach X" is X's channel ("how do I reach X" is read elsewhere);
-- working on a team: "who works on the payments team" asks for its members.
+- working on a team: "who works on the payments team" asks for its members;
+- touched: what an incident "touched" is what it affected (only with an incident named).
 Replacements are padded to the phrase's length when they are shorter, so offsets stay where they were.
 It must not run queries or read configuration.
 """
@@ -88,6 +89,16 @@ CONTACT_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
 """How to reach a team or a person: its contact property ("the channel of X", "the contact of X")."""
 
 
+_INCIDENT = re.compile(r"\b(?:incidents?|outages?|inc-\d+)\b", re.I)
+TOUCHED: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\btouched\b", re.I), "affected"),
+    (re.compile(r"\btouches\b", re.I), "affects"),
+    (re.compile(r"\btouch\b", re.I), "affect"),
+)
+"""What an incident "touched" is what it affected; without an incident named ("who last touched the config?") the
+word is kept (and abstained on)."""
+
+
 def plain_people_words(text: str) -> str:
     """`text` with each everyday on-call, ownership and contact phrase replaced by the plain words it means."""
     if not _DOCS.search(text):
@@ -98,6 +109,9 @@ def plain_people_words(text: str) -> str:
     elif not _DOCS.search(text):
         for pattern, word in COVERED_BY_WHOM:
             text = pattern.sub(word, text)
+    if _INCIDENT.search(text):
+        for pattern, word in TOUCHED:
+            text = pattern.sub(functools.partial(_replaced, word), text)
     for pattern, word in (*OWNER_PHRASES, *CONTACT_PHRASES, *MEMBER_PHRASES):
         text = pattern.sub(functools.partial(_replaced, word), text)
     return text

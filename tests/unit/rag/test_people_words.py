@@ -56,6 +56,8 @@ def test_owning_in_everyday_words(everyday: str, plain: str) -> None:
         ("what's the best channel for contacting catalog?", "what's the best channel of catalog?"),
         ("who works on the payments team?", "who is member of the payments team?"),
         ("who is working in the catalog squad?", "who is member of the catalog squad?"),
+        ("which incidents touched the cart service?", "which incidents affected the cart service?"),
+        ("which services did INC-2101 touch?", "which services did INC-2101 affect?"),
     ],
 )
 def test_reaching_and_working_on_a_team(everyday: str, plain: str) -> None:
@@ -74,6 +76,7 @@ def test_reaching_and_working_on_a_team(everyday: str, plain: str) -> None:
         "who works at the Riverside branch?",
         "who covered for the payments team last week?",  # the past: not the current rota
         "who to contact for checkout?",
+        "who last touched the checkout service config?",  # no incident named
     ],
 )
 def test_other_uses_of_the_words_are_kept(kept: str) -> None:
