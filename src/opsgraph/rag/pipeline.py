@@ -24,6 +24,7 @@ from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
 from opsgraph.rag.incident_words import plain_incident_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms
+from opsgraph.rag.people_words import plain_people_words
 from opsgraph.rag.property_compare import answer_comparison
 from opsgraph.rag.property_words import plain_property_words
 from opsgraph.rag.property_yesno import answer_value_yesno
@@ -240,6 +241,7 @@ class GraphRAG:
     # -- verified answers (no model prose by default) ----------------------------------------
     def _ask_verified(self, question: str, route: Route, trace: Trace, answerer: Answerer) -> Answer:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
+        plain = plain_people_words(plain)  # "who's covering X" is on call for X, "looked after by" owned by (`people_words.py`)
         with trace.stage("shape") as stage:
             shape = answerer.shape(plain)
             stage.detail = shape.__dict__
