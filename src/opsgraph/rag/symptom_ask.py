@@ -2,9 +2,9 @@
 
 Two mistakes of the other steps on runbook questions in the engineer's own words:
 
-- "catalog db maxed out, who do I page", "who do I call about vacuum on the ledger": the paging step answers with
-  the component's on-call rotation and drops the rest of the question (the symptom, "vacuum"). When the question
-  says more than the component, and the component's runbook is about that symptom and holds every other word
+- "catalog db maxed out, who do I page", "ledger db ran out of space, who do I page": the paging step answers with
+  the component's on-call rotation and drops the symptom. When the question names a symptom (not merely the
+  component failing), and the component's runbook is about that symptom and holds every other word
   (`runbook_ask.answer_runbook_ask`, its *Escalation* section), that section is the answer; otherwise the paging
   step answers as before. "Who do I call and what do I check first" asks two things: the paging step's rotation
   answers one, so it does not answer (and neither does a single section).
@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from opsgraph.rag.answering import Answerer, Outcome
-from opsgraph.rag.runbook_ask import ACTIONS, ASKS, RunbookAsk, _residue, answer_runbook_ask, ask_of, symptom_phrases
+from opsgraph.rag.runbook_ask import ACTIONS, ASKS, RunbookAsk, answer_runbook_ask, ask_of, symptom_phrases
 from opsgraph.retrieve.base import Hit
 
 PAGE_ASK = re.compile(
@@ -42,23 +42,30 @@ def other_asks(question: str) -> list[str]:
 
 
 def escalation_for_symptom(question: str, answerer: Answerer, hits: Callable[[], Sequence[Hit]]) -> tuple[Outcome | None, str]:
-    """The *Escalation* section of the runbook about what the question describes, when it asks who to page and says
-    more than the component (a symptom, or words besides the entities and the ask); None (and why) otherwise, and
-    the paging step answers. `hits`: the document search, asked only when several runbooks pass."""
+    """The *Escalation* section of the runbook about what the question describes, when it asks who to page and names
+    a symptom besides the component failing ("maxed out", "hangs", "ran out of space"; not "down" or "throwing
+    errors", whose answer is the rotation); None (and why) otherwise, and the paging step answers. `hits`: the document search, asked only when several runbooks pass."""
     found = PAGE_ASK.search(question)
     if found is None:
         return None, ""
     if other_asks(question):
         return None, "symptom ask: the question asks who to page and another thing"
     ask = RunbookAsk("escalation", found.group(0), _ESCALATION)
-    mentions = [x.surface for x in answerer.links(question)]
     symptoms = symptom_phrases(question)
-    if not symptoms and not _residue(question, ask, symptoms, mentions):
-        return None, ""  # "who do I page for checkout?": the rotation answers it
+    specific = [said for said, holds in symptoms if not _plain_failure(holds)]
+    if not specific:
+        # "who do I page for checkout?", "redis-cart is down, who should I call?": the rotation answers it
+        return None, ""
     out, why = answer_runbook_ask(question, answerer, (), asked=ask)
     if out is None and "ranks none" in why:
         out, why = answer_runbook_ask(question, answerer, hits(), asked=ask)
     return out, why
+
+
+def _plain_failure(holds: re.Pattern[str]) -> bool:
+    """Whether a symptom is only the component failing ("down", "throwing errors"): who to page for a failing
+    component is its rotation; a named symptom ("maxed out", "lagging") is what its runbook escalates."""
+    return bool(holds.search("errors") or holds.search("unavailable"))
 
 
 def action_unheld(question: str, quoted: Outcome, answerer: Answerer) -> str | None:

@@ -5,7 +5,7 @@ action asked for ("how do we roll back the shipping service") is no answer, and 
 question that also asks what to check.
 
 Why: issue 14 (session 10). The paging step answered symptom questions with the rotation and dropped the symptom
-("who do I call about vacuum on the ledger"); a quote that named the service but rolled nothing back was shown.
+("catalog db maxed out, who do I page"); a quote that named the service but rolled nothing back was shown.
 The session's shared sample home (conftest.py).
 """
 
@@ -20,7 +20,6 @@ import pytest
     ("question", "document"),
     [
         ("catalog db maxed out, who do I page", "docs/product-catalog-db-connection-exhaustion.md"),
-        ("who do I call about vacuum on the ledger", "docs/payments-ledger-db-disk-and-replication.md"),
         ("ledger db ran out of space, who do I page", "docs/payments-ledger-db-disk-and-replication.md"),
         ("place order hangs for ages, who do I page", "docs/checkout-latency-slo-burn.md"),
     ],
@@ -32,8 +31,9 @@ def test_who_to_page_for_a_symptom_is_the_runbooks_escalation(ask: Any, question
     assert top["document"] == document and top["section"].endswith("> Escalation"), top
 
 
-def test_who_to_page_for_a_component_is_still_the_rotation(ask: Any) -> None:
-    answer = ask("who do I page for checkout?")
+@pytest.mark.parametrize("question", ["who do I page for checkout?", "redis-cart is down, who should I call?"])
+def test_who_to_page_for_a_component_failing_is_still_the_rotation(ask: Any, question: str) -> None:
+    answer = ask(question)
     assert answer.kind == "page" and not answer.abstained, answer.text
 
 
