@@ -62,6 +62,10 @@ def escalation_for_symptom(question: str, answerer: Answerer, hits: Callable[[],
     return out, why
 
 
+_PROCEDURE_NOUN = re.compile(r"\b(?:roll ?-?back|fail ?-?over|restart|workaround)\s+(?:procedure|plan|process|steps|policy)\b", re.I)
+""""What's the rollback procedure for X" asks for X's procedure (its mitigation), not for a section that rolls back."""
+
+
 def _plain_failure(holds: re.Pattern[str]) -> bool:
     """Whether a symptom is only the component failing ("down", "throwing errors"): who to page for a failing
     component is its rotation; a named symptom ("maxed out", "lagging") is what its runbook escalates."""
@@ -72,7 +76,7 @@ def action_unheld(question: str, quoted: Outcome, answerer: Answerer) -> str | N
     """Why a quote is no answer to an ask naming an action ("how do I roll back X") that its sections never take,
     or None when it holds the action (or the ask names none)."""
     ask = ask_of(question)
-    if ask is None:
+    if ask is None or _PROCEDURE_NOUN.search(question):
         return None
     wanted = [holds for said, holds in ACTIONS if said.search(ask.phrase)]
     if not wanted:

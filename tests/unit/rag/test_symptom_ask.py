@@ -74,3 +74,10 @@ def test_filler_is_not_asked_of_the_runbook() -> None:
     assert ask is not None
     words = _residue(question, ask, symptom_phrases(question), ["ledger"])
     assert "tons" not in words and "wal" in words
+
+
+def test_a_procedure_asked_for_by_name_is_not_an_action() -> None:
+    from opsgraph.rag.symptom_ask import _PROCEDURE_NOUN
+
+    assert _PROCEDURE_NOUN.search("what's the rollback procedure for currency rates")
+    assert not _PROCEDURE_NOUN.search("how do we roll back the shipping service")
