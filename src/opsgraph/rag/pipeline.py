@@ -34,6 +34,7 @@ from opsgraph.rag.render import Rendered
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.router import PROCEDURE, Route, Router
 from opsgraph.rag.runbook_ask import answer_runbook_ask, prefer_asked_section
+from opsgraph.rag.symptom_ask import action_unheld, escalation_for_symptom, other_asks
 from opsgraph.rag.trace import Stage, Trace
 from opsgraph.retrieve.base import Hit, Retrieval, Retriever
 from opsgraph.retrieve.fusion import reciprocal_rank_fusion
@@ -246,7 +247,13 @@ class GraphRAG:
             shape = answerer.shape(plain)
             stage.detail = shape.__dict__
         if shape.shape == "page":
-            paged = answerer.page(plain, trace)
+            # "catalog db maxed out, who do I page": the runbook's escalation for that symptom (`symptom_ask.py`).
+            with trace.stage("symptom_ask") as stage:
+                escalated, why = escalation_for_symptom(question, answerer, lambda: self._document_hits(trace, question))
+                stage.detail = {"sections": escalated.sections if escalated else None, "why": why or None}
+            if escalated is not None:
+                return self._outcome(question, route, trace, escalated)
+            paged = answerer.page(plain, trace) if not other_asks(question) else None
             if paged is not None:
                 return self._outcome(question, route, trace, paged)
         if route.graph:
@@ -353,7 +360,11 @@ class GraphRAG:
             if quoted is not None:
                 # "How bad is it if X?" quoted X's runbook's opening: its *Impact* section is what was asked.
                 quoted = prefer_asked_section(question, quoted, answerer, fused)
-                return self._outcome(question, route, trace, quoted, hits=fused)
+                # "How do we roll back X?" is no question for a section that rolls nothing back (`symptom_ask.py`).
+                unheld = action_unheld(question, quoted, answerer)
+                if unheld is None:
+                    return self._outcome(question, route, trace, quoted, hits=fused)
+                reasons.append(f"quote: {unheld}")
         # "The cart cache fell over, what do I do?": the component's runbook section for the ask (`runbook_ask.py`).
         with trace.stage("runbook_ask") as stage:
             runbook, why = answer_runbook_ask(question, answerer, fused if route.docs else ())
@@ -362,6 +373,11 @@ class GraphRAG:
             return self._outcome(question, route, trace, runbook, hits=fused if route.docs else ())
         reasons.append(why)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)
+
+    def _document_hits(self, trace: Trace, question: str) -> list[Hit]:
+        """The document search's hits for `question`, fused (vector and full-text)."""
+        lists = [self._run(trace, r, question, self.k).hits for r in self.documents]
+        return reciprocal_rank_fusion(lists, limit=self.k)
 
     def _with_symptom_section(self, question: str, route: Route, trace: Trace, answerer: Answerer, out: Outcome) -> Answer | None:
         """`out` (what depends on a failing node) with the runbook section the question asks for ("impact") quoted

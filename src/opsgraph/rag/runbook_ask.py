@@ -44,6 +44,7 @@ ASKS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
             r"how (?:do|can|should) (?:i|we) (?:fix|stop|mitigate|resolve|recover|unstick|unblock|get (?:it|them|this) (?:back|moving|going))"
             r"(?: (?:it|them|this|that))?|how to (?:fix|stop|mitigate|resolve|recover)|"
             r"work ?around(?: it| this)?|is it (?:safe|ok|okay|fine) to (?:re-?start|bounce|restart|roll ?back|fail ?over|scale)|"
+            r"(?:can|should) (?:i|we) (?:just )?(?:re-?start|bounce|roll ?back|fail ?over|scale|bump|raise|increase|delete|drop|truncate)|"
             r"roll(?:ing)? ?(?:it |them |this )?back|revert(?: it| this)?|undo (?:it|this)|unstick(?: it)?|"
             r"switch (?:over|to)|fail ?over)\b",
             re.I,
@@ -66,6 +67,7 @@ ASKS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
         re.compile(
             r"\b(who (?:do|should|can|must) (?:i|we) (?:tell|call|ping|notify|contact|escalate to|loop in)|"
             r"who to (?:tell|call|ping|notify|contact|escalate to)|how (?:do|should) (?:i|we) escalate(?: it| this)?|"
+            r"who(?:'s| is) the (?:right )?(?:person|people|one|contact) to (?:tell|call|ping|notify|contact|escalate to)|"
             r"escalate to whom|escalation path)\b",
             re.I,
         ),
@@ -88,20 +90,24 @@ ACTIONS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"\bscale\b", re.I), re.compile(r"\b(scal\w*)\b", re.I)),
     (re.compile(r"\bwork ?around\b", re.I), re.compile(r"\b(workaround|fallback|fall back|instead)\b", re.I)),
     (re.compile(r"\bunstick|unblock|get (?:it|them|this) (?:moving|going)\b", re.I), re.compile(r"\b(skip\w*|reset\w*|stuck)\b", re.I)),
+    (re.compile(r"\b(?:bump|raise|increase)\b", re.I), re.compile(r"\b(rais\w*|increas\w*|bump\w*|grow\w*)\b", re.I)),
+    (re.compile(r"\b(?:delete|drop|truncate)\b", re.I), re.compile(r"\b(delet\w*|drop\w*|truncat\w*)\b", re.I)),
 )
 """An action the ask names ("how do I roll back", "is it safe to restart") and the words the section must hold for it:
 "steps to fail over the ledger db" is not answered by a *Mitigation* section that never fails anything over."""
 
 SYMPTOMS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (the symptom in the question, the words a document about that symptom holds)
-    (re.compile(r"\b(slow(?:ly|ness)?|sluggish|crawl\w*|takes? (?:ages|forever)|spin(?:s|ning|ner)?|latency|laggy|"
+    (re.compile(r"\b(slow(?:ly|ness)?|sluggish|crawl\w*|takes? (?:ages|forever)|spin(?:s|ning|ner)?|latency|laggy|hang(?:s|ing)?|hung|"
+                r"tak(?:es?|ing) (?:like |about |around |over |almost |nearly )?\d+ ?(?:s|secs?|seconds?|mins?|minutes?)|hold(?:s|ing)? (?:\w+ )?up|"
                 r"dragg(?:ing|s)?(?:\s+[\w-]+){0,2}\s+down|dragg(?:ing|s))\b", re.I),
      re.compile(r"\b(latency|slow\w*|spin\w*|p9\d)\b", re.I)),
     (re.compile(r"\b(5\d\d(?:s|ing)?|5xxs?|errors?|erroring|throwing|failing|fails|failed)\b", re.I),
      re.compile(r"\b(5\d\d|5xx|errors?|fail\w*)\b", re.I)),
     (re.compile(r"\b(tim(?:ing|es|ed) out|timeouts?)\b", re.I), re.compile(r"\b(timeouts?|tim(?:ing|ed) out|deadline\w*)\b", re.I)),
     (re.compile(r"\b(lag\w*|behind|piling up|piled up|backlog\w*|backed up|late)\b", re.I), re.compile(r"\b(lag\w*|behind|late)\b", re.I)),
-    (re.compile(r"\b(disk|space|storage)\b", re.I), re.compile(r"\b(disk|space|storage)\b", re.I)),
+    (re.compile(r"\b((?:(?:ran|run|runs|running) )?out of (?:disk|space|storage)(?: space)?|disk|space|storage)\b", re.I),
+     re.compile(r"\b(disk|space|storage)\b", re.I)),
     (re.compile(r"\b(out of memory|oom\w*|memory)\b", re.I), re.compile(r"\b(memory|evict\w*)\b", re.I)),
     (re.compile(r"\b(maxed out|too many clients|(?:(?:running|runs?|ran) )?out of connections|exhaust\w* connections|connections)\b", re.I),
      re.compile(r"\b(connections?|clients)\b", re.I)),
@@ -121,7 +127,8 @@ _FILLER = frozenset(
     """super way totally completely basically literally forever ages now right again still new old yet since
     someone anyone everyone everything nothing them it's its im i'm ive i've we're were they're whats thats
     safe okay ok fine bad worse customers customer users people folks shoppers yesterday today tonight tomorrow
-    morning evening night middle weekend""".split()
+    morning evening night middle weekend like just really very pretty kinda tons lots loads bunch heaps whole themselves
+    itself""".split()
 )
 """Everyday intensifiers, pronouns, who reported it and when: not what a runbook question is about."""
 _SAME_AS = {"build": ("release", "rollout"), "deploy": ("rollout", "release"), "deployment": ("rollout", "release"), "release": ("rollout",)}
@@ -241,10 +248,11 @@ def _section(doc: _Doc, ask: RunbookAsk) -> tuple[str, str] | None:
     return None
 
 
-def answer_runbook_ask(question: str, answerer: Answerer, hits: Sequence[Hit] = ()) -> tuple[Outcome | None, str]:
+def answer_runbook_ask(question: str, answerer: Answerer, hits: Sequence[Hit] = (), *, asked: RunbookAsk | None = None) -> tuple[Outcome | None, str]:
     """The section of the component's runbook that the question's ask goes under, quoted verbatim, or None and why
-    not (see the module docstring). `hits`: the fused document hits, the tie-break between documents that pass."""
-    ask = ask_of(question)
+    not (see the module docstring). `hits`: the fused document hits, the tie-break between documents that pass.
+    `asked`: the ask when the caller read it (`symptom_ask.py`: "who do I page" said with a symptom)."""
+    ask = asked or ask_of(question)
     if ask is None:
         return None, "runbook ask: the question asks no one thing a runbook section answers"
     links = answerer.links(question)
