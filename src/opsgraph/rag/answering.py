@@ -223,6 +223,9 @@ class Answerer:
             anchor = self._team_named_in_part(question, team)
         if anchor is None:
             return None
+        if re.search(r"\b(?:else|besides|other than|apart from|except)\b", question, re.I):
+            # "Who else is on call for payments besides Rachel?": the paging answer would list Rachel too.
+            return None
         if len({x.node_id for x in links if x.node_type != person}) > 1:
             # "Is anyone from payments on call for the orders team?" names two: paging one of them answers neither.
             return None

@@ -31,3 +31,8 @@ def test_purpose_and_call_out_to_are_no_value_and_no_paging(ask: Any) -> None:
     assert "orders" not in str(a.cypher or "") and "namespace" not in (a.text.splitlines()[0] if a.text else ""), a.text
     b = ask("what does the recommendation service call out to?")
     assert b.kind != "page", b.text
+
+
+def test_who_else_is_not_answered_with_everyone(ask: Any) -> None:
+    a = ask("who else is on call for payments besides Rachel?")
+    assert a.abstained or "rachel.kim" not in {str(r.get("person") or r.get("id")) for r in a.rows or []}, a.text
