@@ -136,6 +136,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev15_runbooks_free.yaml": (51, 8),
     "dev/ops_questions_dev16_incidents.yaml": (44, 6),
     "dev/ops_questions_dev17_described.yaml": (31, 6),
+    "dev/ops_questions_dev19_impact.yaml": (46, 6),
 }
 
 
