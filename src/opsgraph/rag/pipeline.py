@@ -22,6 +22,7 @@ from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
+from opsgraph.rag.impact_phrases import names_dependents, whose_as_owners, would_as_depends
 from opsgraph.rag.incident_words import plain_incident_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms
 from opsgraph.rag.quote import asks_for_heading
@@ -237,15 +238,17 @@ class GraphRAG:
     # -- verified answers (no model prose by default) ----------------------------------------
     def _ask_verified(self, question: str, route: Route, trace: Trace, answerer: Answerer) -> Answer:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
+        plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
         with trace.stage("shape") as stage:
             shape = answerer.shape(plain)
             stage.detail = shape.__dict__
-        if shape.shape == "page":
+        if shape.shape == "page" and not names_dependents(plain):
             paged = answerer.page(plain, trace)
             if paged is not None:
                 return self._outcome(question, route, trace, paged)
-        if route.graph:
-            # "When does the on-call shift for checkout end?", "Which services is Marcus on call for?" (`oncall.py`).
+        if route.graph and not names_dependents(plain):
+            # "When does the on-call shift for checkout end?", "Which services is Marcus on call for?" (`oncall.py`);
+            # not "on call for the services that break if X dies" (`impact_phrases.py`).
             detail = answerer.oncall(plain, shape, trace)
             if detail is not None:
                 return self._with_documents(question, route, trace, answerer, shape, detail)
@@ -255,6 +258,7 @@ class GraphRAG:
         if route.graph:
             # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
             asked = plain_impact_words(plain)  # "falls over" is "fails" (`impact.py`)
+            asked = whose_as_owners(asked, answerer.schema, answerer.lexicon)  # "whose services break" (`impact_phrases.py`)
             # "who was IC for the checkout outage?" is "who was incident commander for the checkout incident?" (`incident_words.py`).
             asked = plain_incident_words(asked, answerer.schema, answerer.value_index())
             # "Does A depend on B?", "Is B a dependency of A?": the dependency chain between the two (`impact.py`).
