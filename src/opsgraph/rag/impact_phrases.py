@@ -11,7 +11,8 @@ decides (`explained.py`); nothing here answers, it only rewords:
   "is lost", "stops", "blows up") are "fails" and "feels it" is "affected", both only in a conditional or impact
   question; "even" before "indirectly" and "only" before "direct" ask nothing more; "deps" are dependencies, "direct
   deps" dependencies "directly"; "X sits behind Y" makes X a dependency of Y and "sits in front of Y" a dependent;
-  "hits" with no failure word is "calls"; "is B anywhere in the chain of A" is "is B indirectly a dependency of A";
+  "hits" (or "hit ... directly") with no failure word is "calls"; "is B anywhere in the chain of A" is "is B
+  indirectly a dependency of A";
   "would A go down if B died?" is "does A depend on B indirectly?" (A fails with B exactly when A depends on B
   through the edge).
 - `whose_as_owners` (schema-driven): "whose services break if X dies?" asks for the owners of what depends on X.
@@ -63,8 +64,10 @@ IN_FRAME: tuple[tuple[re.Pattern[str], str], ...] = (
 """Failure and impact words, read only in a conditional or impact question ("which services stopped?" is no
 failure spreading)."""
 
-_HIT = re.compile(r"\b((?:who|what|which|services|clients|apps)\s+)(hit|hits|hammer|hammers)\b(?=\s+\w)", re.I)
-"""'Which services hit the orders db?': what calls it, when no failure is asked about."""
+_HITS = re.compile(r"\b((?:who|what|which|services|clients|apps)\s+)(hits|hammers)\b(?=\s+(?:the\s+)?[\w-])", re.I)
+_HIT = re.compile(r"\b((?:services|clients|apps)\s+)(hit|hammer)\b(?=\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,3}\s+directly\b)", re.I)
+"""'What hits the ledger db?', 'which services hit the orders db directly?': what calls it, when no failure is asked
+about ("which services hit X" alone may be the past tense of an impact: "were hit")."""
 
 _WOULD = re.compile(
     r"^(?P<lead>\W*)(?:would|will|does|do|could|can)\s+(?P<a>.+?)\s+(?:go down|break|fail|die|be affected|be impacted|be hit|"
@@ -95,7 +98,8 @@ def plain_impact_phrases(text: str) -> str:
     if framed:
         text = _sub_all(text, IN_FRAME)
     else:
-        text = _HIT.sub(lambda h: h.group(1) + ("calls" if h.group(2).lower().endswith("s") else "call").ljust(len(h.group(2))), text)
+        for hit in (_HITS, _HIT):
+            text = hit.sub(lambda h: h.group(1) + ("calls" if h.group(2).lower().endswith("s") else "call").ljust(len(h.group(2))), text)
     return text
 
 

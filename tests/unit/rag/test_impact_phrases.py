@@ -56,7 +56,9 @@ def test_direct_deps_and_sits_behind_are_one_step_dependencies(schema: GraphSche
 
 def test_hit_is_a_call_only_without_a_failure() -> None:
     assert plain_impact_phrases("which services hit the orders db directly?").startswith("which services call ")
+    assert plain_impact_phrases("what hits the ledger db?").startswith("what calls ")
     assert "hit" in plain_impact_phrases("which services are hit if the orders db goes down?")
+    assert "hit" in plain_impact_phrases("which services hit the incident last week?")  # past tense, no "directly"
     assert "stops" in plain_impact_phrases("which services stops the rollout?")  # no failure asked: "stops" is left
 
 
