@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 
 from opsgraph.rag.compose import SPREAD_HOPS, Anchor, Composed, ValueHit
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
+from opsgraph.rag.impact_phrases import plain_impact_phrases
 from opsgraph.rag.lexicon import FAILURE, TRANSITIVE, Lexicon, inflections, tokens, type_forms
 from opsgraph.rag.shape import QuestionShape, person_type, type_words
 from opsgraph.schema import GraphSchema
@@ -140,6 +141,7 @@ def plain_impact_words(text: str) -> str:
     """`text` with the ops vocabulary of failure, impact and dependency read as the words the lexicon knows (see the
     module docstring); failure words only in a conditional or impact question. "Upstream"/"downstream" with no
     relation word and no "directly" is a position in the chain: read as followed through others ("indirectly")."""
+    text = plain_impact_phrases(text)  # more everyday phrasings (`impact_phrases.py`)
     text = _sub_all(text, DEPENDENCY_VOCABULARY)
     if not _DIRECT.search(text):
         # "all of it" is the chain through others, unless the question asks for the direct ones ("directly - all of it

@@ -22,6 +22,7 @@ from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
+from opsgraph.rag.impact_phrases import names_dependents, whose_as_owners, would_as_depends
 from opsgraph.rag.incident_words import plain_incident_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms
 from opsgraph.rag.people_words import plain_people_words
@@ -243,10 +244,11 @@ class GraphRAG:
     def _ask_verified(self, question: str, route: Route, trace: Trace, answerer: Answerer) -> Answer:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
         plain = plain_people_words(plain)  # "who's covering X" is on call for X, "looked after by" owned by (`people_words.py`)
+        plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
         with trace.stage("shape") as stage:
             shape = answerer.shape(plain)
             stage.detail = shape.__dict__
-        if shape.shape == "page":
+        if shape.shape == "page" and not names_dependents(plain):
             # "catalog db maxed out, who do I page": the runbook's escalation for that symptom (`symptom_ask.py`).
             with trace.stage("symptom_ask") as stage:
                 escalated, why = escalation_for_symptom(question, answerer, lambda: self._document_hits(trace, question))
@@ -256,8 +258,9 @@ class GraphRAG:
             paged = answerer.page(plain, trace) if not other_asks(question) else None
             if paged is not None:
                 return self._outcome(question, route, trace, paged)
-        if route.graph:
-            # "When does the on-call shift for checkout end?", "Which services is Marcus on call for?" (`oncall.py`).
+        if route.graph and not names_dependents(plain):
+            # "When does the on-call shift for checkout end?", "Which services is Marcus on call for?" (`oncall.py`);
+            # not "on call for the services that break if X dies" (`impact_phrases.py`).
             detail = answerer.oncall(plain, shape, trace)
             if detail is not None:
                 return self._with_documents(question, route, trace, answerer, shape, detail)
@@ -267,6 +270,7 @@ class GraphRAG:
         if route.graph:
             # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
             asked = plain_impact_words(plain)  # "falls over" is "fails" (`impact.py`)
+            asked = whose_as_owners(asked, answerer.schema, answerer.lexicon)  # "whose services break" (`impact_phrases.py`)
             # "who was IC for the checkout outage?" is "who was incident commander for the checkout incident?" (`incident_words.py`).
             asked = plain_incident_words(asked, answerer.schema, answerer.value_index())
             # "is payments tier 1?", "anything in golang?", "which dbs do we host ourselves?" (`property_words.py`).
