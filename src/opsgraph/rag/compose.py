@@ -49,6 +49,8 @@ question names no relation word."""
 _MEMBERSHIP_WORDS = ("member", "belong")
 _THROUGH_OTHERS = re.compile(r"\b(?:indirect\w*|transitive\w*|eventually|ultimately|all the way|through others)\b", re.I)
 """Words asking for a dependency followed through others (a failure's words are `FAILURE`)."""
+_DIRECT = re.compile(r"\b(?:directly|direct|immediate|immediately|first[- ]hop|one hop)\b", re.I)
+"""Words asking for the direct ones only: "what breaks directly if X fails?" is one step, not the chain."""
 _EVERYONE = re.compile(r"\b(?:everyone|everybody|anyone|anybody|people|persons?)\b", re.I)
 """Words for people of no named type ("list everyone on call"): the schema's person type is asked for."""
 _SUPERLATIVE = re.compile(r"\b(most|least|highest|lowest|largest|smallest|biggest|longest|shortest|top|latest|last|first|newest|oldest|earliest|recent\w*|ever|average|mean|total|sum|per|each|every|both|either|also|other|only|than|more|fewer|less|before|after|since|between|during|ago|today|yesterday|week|month|year)\b", re.I)
@@ -399,7 +401,8 @@ def compose(
         match = f"MATCH (x{label})-{rel}->{o}" if forward else f"MATCH {o}-{rel}->(x{label})"
     else:
         a = f"(a:{anchor.node_type} {{id: $anchor}})"
-        if spreading or (_THROUGH_OTHERS.search(masked) and getattr(schema.edges[edge], "dependency", False) and set(froms) & set(tos)):
+        direct_only = bool(_DIRECT.search(masked)) and not _THROUGH_OTHERS.search(masked)
+        if (spreading and not direct_only) or (_THROUGH_OTHERS.search(masked) and getattr(schema.edges[edge], "dependency", False) and set(froms) & set(tos)):
             # "which datastores does X end up relying on?", "..., directly or not?": the dependency chain followed.
             rel = f"[r:{edge}*1..{SPREAD_HOPS}]"
         match = f"MATCH {a}-{rel}->(x{label})" if forward else f"MATCH (x{label})-{rel}->{a}"

@@ -36,3 +36,13 @@ def test_purpose_and_call_out_to_are_no_value_and_no_paging(ask: Any) -> None:
 def test_who_else_is_not_answered_with_everyone(ask: Any) -> None:
     a = ask("who else is on call for payments besides Rachel?")
     assert a.abstained or "rachel.kim" not in {str(r.get("person") or r.get("id")) for r in a.rows or []}, a.text
+
+
+def test_directly_asked_of_a_failure_is_one_step(ask: Any, sample_graph: Any) -> None:
+    og = sample_graph[0]
+    a = ask("if redis-cart dies what is directly affected?")
+    assert not a.abstained, a.text
+    direct = {r["id"] for r in og.query("MATCH (x)-[:DEPENDS_ON]->(:Datastore {id: 'redis-cart'}) RETURN x.id AS id").rows}
+    assert {str(r.get("id")) for r in a.rows or []} == direct and "*1.." not in (a.cypher or "")
+    b = ask("what breaks directly or indirectly if redis-cart goes down?")
+    assert not b.abstained and "*1.." in (b.cypher or ""), b.text
