@@ -4,8 +4,7 @@ teams own); with no such context, or with a word that nodes of two allowed types
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from linking_fakes import SurfaceLinker
 from opsgraph.app import sample_estate_path
 from opsgraph.rag.contexted import ContextLinker
 from opsgraph.schema import load_schema
@@ -24,34 +23,12 @@ NAMED: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-@dataclass(frozen=True)
-class Found:
-    node_id: str
-    node_type: str
-    surface: str
-    start: int
-    end: int
-    score: float = 1.0
-    method: str = "alias"
 
 
-class NameLinker:
-    """Links the exact surfaces it is given (the real linker's whole-name matches, for these texts)."""
-
-    def __init__(self, surfaces: dict[str, tuple[str, str]]) -> None:
-        self.surfaces = surfaces
-
-    def link(self, text: str) -> list[Found]:
-        out = []
-        for surface, (node_id, node_type) in self.surfaces.items():
-            at = text.lower().find(surface)
-            if at >= 0:
-                out.append(Found(node_id, node_type, text[at : at + len(surface)], at, at + len(surface)))
-        return out
 
 
 def linked(text: str, surfaces: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, str]]:
-    linker = ContextLinker(NameLinker(surfaces or {}), NAMED, SCHEMA)
+    linker = ContextLinker(SurfaceLinker(surfaces or {}), NAMED, SCHEMA)
     return [(x.node_id, x.surface) for x in linker.link(text)]
 
 

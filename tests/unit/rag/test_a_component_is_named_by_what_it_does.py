@@ -5,8 +5,7 @@ phrase links nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from linking_fakes import SurfaceLinker
 from opsgraph.app import sample_estate_path
 from opsgraph.rag.depicted import DepictedLinker, component_types, described_nodes, description_properties
 from opsgraph.schema import load_schema
@@ -26,34 +25,12 @@ ROWS: list[tuple[str, str, list[str], list[str]]] = [
 ]
 
 
-@dataclass(frozen=True)
-class Found:
-    node_id: str
-    node_type: str
-    surface: str
-    start: int
-    end: int
-    score: float = 1.0
-    method: str = "alias"
 
 
-class WordLinker:
-    """Links the given surfaces wherever they appear."""
-
-    def __init__(self, surfaces: dict[str, tuple[str, str]]) -> None:
-        self.surfaces = surfaces
-
-    def link(self, text: str) -> list[Found]:
-        out = []
-        for surface, (node_id, node_type) in self.surfaces.items():
-            at = text.lower().find(surface)
-            if at >= 0:
-                out.append(Found(node_id, node_type, text[at : at + len(surface)], at, at + len(surface)))
-        return out
 
 
 def linked(text: str, surfaces: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, str, str]]:
-    linker = DepictedLinker(WordLinker(surfaces or {}), described_nodes(ROWS), SCHEMA)  # type: ignore[arg-type]
+    linker = DepictedLinker(SurfaceLinker(surfaces or {}), described_nodes(ROWS), SCHEMA)  # type: ignore[arg-type]
     return [(x.node_id, x.surface, x.method) for x in linker.link(text)]
 
 

@@ -3,8 +3,7 @@ has, a person or incident word, or a type no single node fits, never re-links to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from linking_fakes import SurfaceLinker
 from opsgraph.app import sample_estate_path
 from opsgraph.rag.typed_name import TypedLinker
 from opsgraph.schema import load_schema
@@ -24,34 +23,12 @@ NAMED: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-@dataclass(frozen=True)
-class Found:
-    node_id: str
-    node_type: str
-    surface: str
-    start: int
-    end: int
-    score: float = 1.0
-    method: str = "alias"
 
 
-class WordLinker:
-    """Links each given word where it stands (the real linker's alias matches, for these texts)."""
-
-    def __init__(self, words: dict[str, tuple[str, str]]) -> None:
-        self.words = words
-
-    def link(self, text: str) -> list[Found]:
-        out = []
-        for word, (node_id, node_type) in self.words.items():
-            at = text.lower().find(word)
-            if at >= 0:
-                out.append(Found(node_id, node_type, text[at : at + len(word)], at, at + len(word)))
-        return out
 
 
 def _linked(words: dict[str, tuple[str, str]], text: str) -> list[tuple[str, str]]:
-    return [(x.node_id, x.surface) for x in TypedLinker(WordLinker(words), NAMED, SCHEMA).link(text)]  # type: ignore[arg-type]
+    return [(x.node_id, x.surface) for x in TypedLinker(SurfaceLinker(words), NAMED, SCHEMA).link(text)]  # type: ignore[arg-type]
 
 
 def test_the_cart_db_is_the_carts_datastore() -> None:

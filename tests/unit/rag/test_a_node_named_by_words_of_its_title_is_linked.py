@@ -4,8 +4,7 @@ all covered by another link name no title."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from linking_fakes import SurfaceLinker
 from opsgraph.rag.titled import TitledLinker
 
 NAMED = [
@@ -17,33 +16,12 @@ NAMED = [
 ]
 
 
-@dataclass(frozen=True)
-class Found:
-    node_id: str
-    node_type: str
-    surface: str
-    start: int
-    end: int
-    score: float = 1.0
 
 
-class NameLinker:
-    """Links the exact surfaces it is given (the real linker's whole-name matches, for these texts)."""
-
-    def __init__(self, surfaces: dict[str, tuple[str, str]]) -> None:
-        self.surfaces = surfaces
-
-    def link(self, text: str) -> list[Found]:
-        out = []
-        for surface, (node_id, node_type) in self.surfaces.items():
-            at = text.lower().find(surface)
-            if at >= 0:
-                out.append(Found(node_id, node_type, text[at : at + len(surface)], at, at + len(surface)))
-        return out
 
 
 def linked(text: str, surfaces: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, str]]:
-    linker = TitledLinker(NameLinker(surfaces or {}), NAMED)
+    linker = TitledLinker(SurfaceLinker(surfaces or {}), NAMED)
     return [(x.node_id, x.surface) for x in linker.link(text)]
 
 
