@@ -40,6 +40,7 @@ from opsgraph.rag.impact import impact as impact_query
 from opsgraph.rag.lexicon import NEGATION, NOW_PERIOD, NUMBER, PAST_ONCALL, TIME_QUALIFIER, Lexicon, build_lexicon, stem, tokens
 from opsgraph.rag.most import compose_most
 from opsgraph.rag.named import PhrasedLinks, ValuePhrases, people_named, phrased, plain_places, read_values
+from opsgraph.rag.neighbour_property import neighbour_lookup, relation_sets
 from opsgraph.rag.oncall import (
     ESCALATION,
     NamedTeam,
@@ -54,7 +55,7 @@ from opsgraph.rag.oncall import (
 )
 from opsgraph.rag.pair import compose_pair
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
-from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
+from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, edge_phrase, render_page, render_rows
 from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.spelled import misspelt
 from opsgraph.rag.timed import TimedQuestion, compose_timed, render_timed, span_query
@@ -494,7 +495,8 @@ class Answerer:
         phrases, masked = self.lexicon.phrase_cues(masked)
         words = tokens(masked)
         if self.lexicon.edge_cues(words):
-            return self._lookup_own_edge(question, shape, anchor, phrases, words, trace, refusals)
+            own_edge = self._lookup_own_edge(question, shape, anchor, phrases, words, trace, refusals)
+            return own_edge or self._lookup_neighbour(question, shape, anchor, phrases, words, trace, refusals)
         spec = self.schema.nodes[anchor.node_type]
         cue_sets = [{p for p in ps if p in spec.properties} for ps in [*phrases.values(), *self.lexicon.prop_cues(words).values()]]
         cue_sets = [c for c in cue_sets if c]
@@ -505,7 +507,9 @@ class Answerer:
         if derived and len(found - derived) == 1:
             cue_sets = [c - derived for c in cue_sets if c - derived]
             found -= derived
-        if not found or (len(found) > 1 and len(cue_sets) > 1):
+        if not found:
+            return self._lookup_neighbour(question, shape, anchor, phrases, words, trace, refusals)
+        if len(found) > 1 and len(cue_sets) > 1:
             return None
         props = sorted(found)
         counting = shape.shape == "count"
@@ -585,6 +589,26 @@ class Answerer:
         why = f"the graph holds no {'/'.join(props)} on the {name} edges of {self.names.display(anchor.node_id)}"
         return self._run_lookup(replace(shape, shape="value"), cypher, params, 10, why, trace)
 
+    def _lookup_neighbour(
+        self, question: str, shape: QuestionShape, anchor: LinkedEntity, phrases: Mapping[str, Collection[str]], words: Sequence[str],
+        trace: Trace, refusals: list[str] | None,
+    ) -> Outcome | None:  # fmt: skip
+        """"The Slack channel for checkout": the property asked, of the one neighbour type that holds it
+        (`neighbour_property.py`); None unless exactly one edge joins the types (and every relation word names it)."""
+        if shape.shape not in ("value", "list"):
+            return None
+        relation_words = self.lexicon.edge_cues(words)
+        cue_sets = [set(ps) for ps in [*phrases.values(), *self.lexicon.prop_cues(w for w in words if w not in relation_words).values()]]
+        hit = neighbour_lookup(self.schema, anchor.node_type, cue_sets, relation_sets(relation_words), skip=self._skip)
+        if hit is None:
+            return None
+        cypher = hit.cypher(anchor.node_type)
+        params = {"id": anchor.node_id}
+        if self._refused("lookup", question, cypher, params, [anchor], trace, refusals):
+            return None
+        why = f"the graph holds no {'/'.join(hit.props)} for the {hit.neighbour} of {self.names.display(anchor.node_id)}"
+        return self._run_lookup(replace(shape, shape="value"), cypher, params, 20, why, trace)
+
     def _lookup_edge(
         self, question: str, shape: QuestionShape, links: Sequence[LinkedEntity], trace: Trace, refusals: list[str] | None = None
     ) -> Outcome | None:
@@ -632,7 +656,14 @@ class Answerer:
         if all(v is None or v == "" or v == [] for r in rows for v in r.values()):
             why = f"the graph holds no such value on the {cypher.split('[r:')[1].split(']')[0]} edge between them"
             return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", cypher=cypher, params=params, abstained=True)
-        return self.render(replace(shape, shape="value"), rows, cypher, params)
+        if shape.shape == "yesno":
+            return self.render(replace(shape, shape="value"), rows, cypher, params)
+        # Say which edge the value is of: a bare "8000" does not say it is checkout's timeout for payments.
+        edge = cypher.split("[r:")[1].split("]")[0]
+        values = "; ".join(f"{k} = {v}" for r in rows for k, v in r.items() if v not in (None, "", []))
+        verb = edge_phrase(edge, plural_subject=False, forward=True).removeprefix("that ")
+        text = f"{self.names.display(params['a'])} {verb} {self.names.display(params['b'])}: {values}"
+        return Outcome(Rendered(text), "rows", rows=list(rows), cypher=cypher, params=params)
 
     # -- one-step queries composed from the question's cues ------------------------------------
     def _anchors(self, question: str) -> tuple[list[LinkedEntity], list[Anchor]]:

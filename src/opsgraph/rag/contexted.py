@@ -17,8 +17,14 @@ and schema:
 - with a people noun after it, the noun is part of the surface ("catalog folks", as the alias "catalog team");
 - a one-word alias the base linked to a node of a type the context rules out gives way, when one allowed node has
   the word ("services owned by checkout": the team with the alias "checkout team", not the checkout service);
+- "<uses/depends on/calls> ... X": a word after a dependency relation's word names an end of a dependency edge (a
+  component, not the team of the same name: "the timeout checkout uses for payments");
+- "the last outage on X", "incidents affecting X": a word after the incident type's word (or "outage") and a
+  preposition names what incidents affect or are caused by (`schema.incidents`), not a team;
 - the node is linked only when exactly one node of the types every context
-  allows has that word: a word shared by nodes of two allowed types names neither.
+  allows has that word: a word shared by nodes of two allowed types names neither, unless (after a dependency
+  relation's word or an incident's) exactly one of them has the word as its whole name or alias ("uses for payments": the payment
+  service, whose alias it is, not the payments ledger database).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opsgraph.rag.lexicon import FILLER, stem
+from opsgraph.rag.lexicon import FILLER, build_lexicon, stem
 from opsgraph.rag.shape import type_words
 from opsgraph.retrieve.base import EntityLinker
 from opsgraph.schema import GraphSchema
@@ -40,6 +46,10 @@ _FAILING = frozenset({"failing", "down", "broken", "erroring", "degraded", "flak
 _OWNED_PARTICIPLES = ("maintained", "run")
 """Everyday participles of owning ("maintained by", "run by"), as `lexicon.EVERYDAY_RELATION_PHRASES` reads them."""
 _BETWEEN = frozenset({"for", "if", "about", "when", "duty", "the", "on", "whoever", "is", "are", "a"})
+_INCIDENT_PREPOSITIONS = frozenset({"on", "in", "at", "of", "for", "with", "affecting", "involving"})
+"""Words between an incident and what it hit ("the outage on X", "incidents affecting X")."""
+_AFTER_RELATION = _BETWEEN | {"to", "with", "from", "of"}
+"""Words between a dependency relation's word and the name it takes ("uses for payments", "talks to the cart")."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,10 @@ class Contexts:
     paged: frozenset[str]
     people: frozenset[str]
     failing: frozenset[str]
+    depended: frozenset[str] = frozenset()
+    """The types at either end of a dependency edge."""
+    hit: frozenset[str] = frozenset()
+    """The types an incident affects or is caused by."""
 
 
 def contexts_of(schema: GraphSchema) -> Contexts:
@@ -86,7 +100,14 @@ def contexts_of(schema: GraphSchema) -> Contexts:
         if name.lower().replace("_", "") == "oncallfor":
             teams.update(edge.to_types)
     paged = teams | (owned if teams & owners else set())
-    return Contexts(owned_by, frozenset(paged), frozenset(teams), frozenset(owned))
+    depended = {t for e in schema.edges.values() if e.dependency for t in (*e.from_types, *e.to_types)}
+    hit: set[str] = set()
+    inc = schema.incidents
+    if inc is not None:
+        for incident_edge in (inc.affected, inc.caused_by):
+            if incident_edge is not None and incident_edge in schema.edges:
+                hit.update(schema.edges[incident_edge].to_types)
+    return Contexts(owned_by, frozenset(paged), frozenset(teams), frozenset(owned), frozenset(depended), frozenset(hit))
 
 
 def _norm(word: str) -> str:
@@ -106,8 +127,17 @@ class ContextLinker:
                 skip.update(_norm(w) for w in tw.split())
         skip.update(_norm(w) for w in _PEOPLE)
         self._words: dict[str, set[tuple[str, str]]] = {}
+        self._whole: dict[str, set[tuple[str, str]]] = {}  # a whole name or alias, lower case → its nodes
+        self._lexicon = build_lexicon(schema)
+        self._dependency = frozenset(name for name, e in schema.edges.items() if e.dependency)
+        inc = schema.incidents
+        self._incident_words = frozenset(
+            {*(stem(w) for w in " ".join(type_words(inc.type)).split()), "outage"} if inc is not None else ()
+        )
         for node_id, node_type, names in named:
             for text in names:
+                if text:
+                    self._whole.setdefault(text.lower(), set()).add((node_id, node_type))
                 for w in _TOKEN.findall(text or ""):
                     n = _norm(w)
                     if len(n) < 3 or n.isdigit() or n in skip or w.lower() in skip:
@@ -135,6 +165,8 @@ class ContextLinker:
             if allowed is None:
                 continue
             fits = {n for n in nodes if n[1] in allowed}
+            if len(fits) > 1 and (self._after_dependency(words, k) or self._after_incident(words, k)):
+                fits &= self._whole.get(m.group(0).lower(), set())
             if len(fits) != 1:
                 continue
             node_id, node_type = next(iter(fits))
@@ -161,6 +193,22 @@ class ContextLinker:
         fits = {n for n in self._words.get(_norm(words[at[0]]), set()) if n[1] in allowed}
         return len(fits) == 1
 
+    def _after_dependency(self, words: Sequence[str], k: int) -> bool:
+        """Whether word `k` follows a dependency relation's word across function words only ("uses for X")."""
+        j = k - 1
+        while j >= 0 and words[j] in _AFTER_RELATION:
+            j -= 1
+        return 0 <= j < k - 1 and self._names_dependency(words[j])
+
+    def _after_incident(self, words: Sequence[str], k: int) -> bool:
+        """Whether word `k` follows the incident type's word (or "outage") and a preposition ("outage on X")."""
+        return k >= 2 and words[k - 1] in _INCIDENT_PREPOSITIONS and _norm(words[k - 2]) in self._incident_words
+
+    def _names_dependency(self, word: str) -> bool:
+        """Whether `word` is a relation word of dependency edges only ("uses", "calls", "talks")."""
+        edges = {e for es in self._lexicon.edge_cues([word]).values() for e in es}
+        return bool(edges) and edges <= self._dependency
+
     def _allowed(self, words: Sequence[str], k: int) -> frozenset[str] | None:
         """The types every context around word `k` allows; None when no context types it."""
         c = self.contexts
@@ -172,6 +220,10 @@ class ContextLinker:
             j -= 1
         if j >= 0 and words[j] in _PAGE:  # "page for X", "pager duty for X", "page if X"
             sets.append(c.paged)
+        if c.depended and self._after_dependency(words, k):  # "uses for X", "talks to X"
+            sets.append(c.depended)
+        if c.hit and self._after_incident(words, k):  # "the last outage on X", "incidents at X"
+            sets.append(c.hit)
         if k + 1 < len(words) and words[k + 1] in _PEOPLE:
             sets.append(c.people)
         after = words[k + 1 : k + 3]

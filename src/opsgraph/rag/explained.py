@@ -70,7 +70,7 @@ _AGGREGATE_WORDS = frozenset("average mean total sum overall combined altogether
 """Words asking for an aggregate ("how many times", "per team", "in total"): explained by avg(), sum() or count()."""
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 _DECIMAL = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
-_FUNCTION_WORDS = frozenset("when where about else whether some someone something anyone anything everyone everything".split())
+_FUNCTION_WORDS = frozenset("when where about else whether some someone something anyone anything everyone everything whoever".split())
 """Wh- and function words `FILLER` leaves out: they ask nothing of the graph by themselves."""
 _NODE_WORDS = frozenset("component components thing things node nodes entity entities item items".split())
 """Words for a node of any type ("What components did INC-7 affect?"): explained by any query that returns nodes."""

@@ -40,11 +40,12 @@ _HYPOTHETICAL = re.compile(r"\b(?:if|would|could|will|should|might|happens?|blas
 _OUTAGES = re.compile(r"\boutages\b", re.I)
 _NOW_OR_RANKED = re.compile(
     r"\b(?:now|nowadays|currently|current|ongoing|active|open|still|today|moment|happening|is\s+there|are\s+there|"
-    r"worst|biggest|largest|best|most|least|major|serious|bad|big)\b",
+    r"worst|biggest|largest|best|most(?!\s+recent)|least|major|serious|bad|big)\b",
     re.I,
 )
 """An outage now ("are there any outages right now?": the incidents hold none open) or ranked by a word no property
-measures ("the worst outage"): left as written, so the question is abstained rather than answered with every incident."""
+measures ("the worst outage"; "the most recent outage" is ordered by time): left as written, so the question is
+abstained rather than answered with every incident."""
 _DEFINITE_OUTAGE = re.compile(
     r"\b(?P<det>the|that|this|last|latest|recent|previous|longest|shortest|first)\s+(?P<mid>(?:(?!(?:an?|of|for|to|in|on|at|with|by|from|any|some|every|each)\s)[\w-]+\s+){0,4}?)outage\b", re.I
 )

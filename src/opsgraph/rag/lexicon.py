@@ -82,11 +82,16 @@ TRANSITIVE = re.compile(
 )
 """Words that ask for a relationship followed through others (besides the failure words)."""
 _REACH = re.compile(
-    r"\b(?:how (?:do|can|should|would) (?:i|we|you|one) (?:reach|get hold of|get in touch with|talk to|message|ping)|"
+    r"\b(?:how (?:do|can|should|would) (?:i|we|you|one) (?:reach|contact|get hold of|get in touch with|talk to|message|ping)|"
     r"(?:what is|what's|what are) the (?:best )?(?:way|ways) to (?:reach|contact|get hold of))\b",
     re.I,
 )
 """Asking how to reach someone is asking for their contact properties (the schema may declare `contact` for them)."""
+
+
+def asks_to_reach(question: str) -> bool:
+    """"How do I get hold of the payments folks?": a question for contact properties, not for steps to take."""
+    return _REACH.search(question) is not None
 VARIABLE_LENGTH = re.compile(r"\[[^\]]*\*\s*\d*\s*(?:\.\.\s*\d*)?\s*\]")
 _GENERIC = frozenset({"for", "on", "of", "to", "by", "in", "at", "has", "have", "is", "the", "a", "with", "from", "as"})
 _SKIP_PROPS = frozenset({"id", "name", "aliases", "alias", "title", "text", "embedding", "kind", "type", "path"})
@@ -166,6 +171,8 @@ EVERYDAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:on (?:the )?(?:rota|pager)|holding the pager)\b", re.I), "on call"),
     # "what does the frontend need in order to run?": a purpose, not the value 'orders' of a namespace.
     (re.compile(r"\bin order (?=to\b)", re.I), ""),
+    # "how bad was the redis-cart incident?": its severity (abstained where the schema has no `severity`).
+    (re.compile(r"\bhow (?:bad|severe|serious)(?= (?:was|were|is|are)\b)", re.I), "what severity"),
 )
 """Everyday phrases whose words alone mean something else: "at the moment" is now (the graph's current state),
 an "e-mail address" is an email, being on "pager duty" is being on call ("duty" alone names nothing)."""

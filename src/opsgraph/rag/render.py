@@ -307,9 +307,24 @@ def render_rows(
             label = prop.group(2).replace("_", " ")
             return Rendered(f"{owner}: {label} = {_cell(single, names)}" if owner else f"{label} = {_cell(single, names)}")
         return Rendered(_cell(single, names))
+    if len(rows) == 1 and not nodes and cypher and _ANCHOR.search(cypher) and _reads_properties_only(cypher):
+        # "How do I reach the payments team?": several properties of the one node named, said with its name.
+        owner = _anchor_display(cypher, params, names)
+        values = "; ".join(f"{k.replace('_', ' ')} = {_cell(v, names)}" for k, v in rows[0].items() if v not in (None, "", []))
+        if owner and values:
+            return Rendered(f"{owner}: {values}")
     if what:
         return Rendered(f"{n} {what}:", row_lines(rows, names))
     return Rendered(f"{n} results:", row_lines(rows, names))
+
+
+def _reads_properties_only(cypher: str) -> bool:
+    """Whether every column `cypher` returns is a property read ("n.email AS email"), none an aggregate or a node."""
+    returned = _RETURN.search(cypher)
+    if returned is None:
+        return False
+    columns = [c.strip() for c in returned.group(1).split(",")]
+    return all(_PROP.match(c) and not c.split(" AS ")[0].strip().endswith(".id") for c in columns)
 
 
 def _anchor_display(cypher: str, params: Mapping[str, Any], names: NameBook) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from opsgraph.rag.lexicon import asks_to_reach
 from opsgraph.schema import GraphSchema
 
 _GRAPH = re.compile(
@@ -66,11 +67,13 @@ class Router:
 
     def route(self, question: str) -> Route:
         how = HOW_TO.search(question)
-        if how is not None and not re.match(r"^\s*(which|who|list|how many)\b", question, re.I):
+        if how is not None and not asks_to_reach(question) and not re.match(r"^\s*(which|who|list|how many)\b", question, re.I):
             # ("Which runbook explains how to restart X?" asks the graph for runbooks too.)
             # "What do I do when the ECB feed fails?" asks for steps, not for what depends on the feed.
             return Route(False, True, f"asks what to do: {how.group(0).lower()!r}")
         graph_hits = [m.group(0).lower() for m in _GRAPH.finditer(question)]
+        if asks_to_reach(question):  # "how do I get hold of X?" asks the graph for X's contact, not for steps
+            graph_hits.append("reach")
         if self._schema_words is not None:
             graph_hits += [m.group(0).lower() for m in self._schema_words.finditer(question)]
         doc_hits = [m.group(0).lower() for m in _DOCS.finditer(question)]

@@ -75,3 +75,28 @@ def test_a_one_word_alias_the_context_rules_out_gives_way() -> None:
     # Near miss: paging allows the service, so its link stays; "who owns" is no "owned by" context.
     assert linked("who do I page for checkout?", alias) == [("checkoutservice", "checkout")]
     assert linked("who owns checkout?", alias) == [("checkoutservice", "checkout")]
+
+
+def test_after_a_dependency_word_the_whole_alias_names_the_component() -> None:
+    # "payments" is the payments team's name, the payment service's alias and a word of the ledger database's name;
+    # after "uses for" only components fit, and of those only the service has the whole word as a name.
+    assert linked("what's the timeout checkout uses for payments?", {"checkout": ("checkoutservice", "Service")}) == [
+        ("checkoutservice", "checkout"),
+        ("paymentservice", "payments"),
+    ]
+    # Near miss: no dependency word before it, so the word still names neither.
+    assert linked("what's the timeout checkout has for payments?", {"checkout": ("checkoutservice", "Service")}) == [
+        ("checkoutservice", "checkout"),
+    ]
+    # "call" also names the observed CALLS edge, which is no dependency: no dependency context there.
+    assert linked("what does checkout call for payments?", {"checkout": ("checkoutservice", "Service")}) == [
+        ("checkoutservice", "checkout"),
+    ]
+
+
+def test_after_an_incident_word_the_whole_alias_names_what_incidents_hit() -> None:
+    # Incidents affect components (the schema's `incidents:` edges), not teams: "payments" is the service's alias.
+    assert linked("what's the last outage on payments?") == [("paymentservice", "payments")]
+    assert linked("any incidents affecting payments?") == [("paymentservice", "payments")]
+    # Near miss: no incident word before it (and no other context): neither.
+    assert linked("anything on payments?") == []

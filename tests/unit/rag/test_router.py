@@ -23,6 +23,10 @@ def router() -> Router:
         ("What are the diagnosis steps for payment 5xx?", False, True),
         ("Which runbook explains how to restart the currency service?", True, True),
         ("tell me about frontend", True, True),
+        # Asking how to reach someone asks the graph for their contact, not a runbook for steps.
+        ("How do I get hold of the payments folks?", True, True),
+        ("how do I get in touch with whoever owns the cart?", True, True),
+        ("How do I get the cart back up?", False, True),
     ],
 )
 def test_routes(router: Router, question: str, graph: bool, docs: bool) -> None:

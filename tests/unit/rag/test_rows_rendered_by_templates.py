@@ -58,6 +58,16 @@ def test_single_value(schema: GraphSchema, names: NameBook) -> None:
     assert out.text == "Payment Service (paymentservice): language = Node.js"
 
 
+def test_several_values_of_the_one_node_named_are_said_with_its_name(schema: GraphSchema, names: NameBook) -> None:
+    shape = question_shape("How do I reach the payments team?", schema)
+    cypher = "MATCH (n:Team {id: $id}) RETURN n.email AS email, n.slack_channel AS slack_channel"
+    out = render_rows(shape, [{"email": "payments@x.example", "slack_channel": "#payments"}], cypher, {"id": "team-payments"}, names)
+    assert out.text == "Payments (team-payments): email = payments@x.example; slack channel = #payments"
+    # Near miss: an aggregate is no value of the node.
+    agg = render_rows(shape, [{"n": 3, "m": 4}], "MATCH (n:Team {id: $id})-[:OWNS]->(s) RETURN count(s) AS n, count(*) AS m", {"id": "team-payments"}, names)
+    assert "team-payments): n = 3" not in agg.text
+
+
 def test_yes_no(schema: GraphSchema, names: NameBook) -> None:
     shape = question_shape("Does checkoutservice depend on paymentservice?", schema)
     out = render_rows(shape, [{"ok": True}], "MATCH (a:Service {id: $p0}) RETURN exists((a)-[:DEPENDS_ON]->(:Service {id: $p1})) AS ok", {"p0": "checkoutservice", "p1": "paymentservice"}, names)
