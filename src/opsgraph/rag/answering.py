@@ -121,6 +121,9 @@ class Outcome:
     source_ids: list[str] | None = None
 
 
+_STATIVE_USE = re.compile(r"^\s+(use|uses|using|run|runs|running)\s*\??\s*$", re.I)
+"""A verb that ends the question right after the entity ("what engine does X use?"): the entity's own property."""
+
 _LINK_MEMO = 32
 """How many questions' links an Answerer keeps (each step of one question asks again)."""
 
@@ -494,6 +497,12 @@ class Answerer:
             return None  # "What was X's version last week?": the graph holds the current value only
         phrases, masked = self.lexicon.phrase_cues(masked)
         words = tokens(masked)
+        stative = _STATIVE_USE.search(question[anchor.end:] if anchor.end else "")
+        if stative and self.lexicon.edge_cues(words) and set(self.lexicon.edge_cues(words)) <= {stative.group(1).lower()}:
+            # "What engine does the orders db use?": a verb after the one entity, with a property word before it, asks
+            # for the entity's property, not for what it depends on; the verb is read as the property's.
+            words = [w for w in words if w != stative.group(1).lower()]
+            question = question[: anchor.end + stative.start()] + question[anchor.end + stative.end() :]
         if self.lexicon.edge_cues(words):
             own_edge = self._lookup_own_edge(question, shape, anchor, phrases, words, trace, refusals)
             return own_edge or self._lookup_neighbour(question, shape, anchor, phrases, words, trace, refusals)

@@ -316,6 +316,10 @@ def compose(
                 passive = bool(re.search(r"^\s*\w+\s+by\b", question[rel_pos:], re.I)) or bool(re.search(r"\bby\s*$", question[: anchor.start], re.I))
                 forward = anchor_first != passive
             elif can_out or can_in:
+                rel_pos = min((p for p in (_word_at(question, w) for w in edge_cues) if p >= 0), default=-1)
+                if can_in and rel_pos > anchor.start and re.search(r"\b(?:does|do|did)\s+(?:the\s+)?$", question[: anchor.start], re.I):
+                    # "What does the orders db use?" asks what it uses; its type can only be used: not what uses it.
+                    return None
                 forward = can_out
             else:
                 return None

@@ -21,6 +21,8 @@ and schema:
   component, not the team of the same name: "the timeout checkout uses for payments");
 - "the last outage on X", "incidents affecting X": a word after the incident type's word (or "outage") and a
   preposition names what incidents affect or are caused by (`schema.incidents`), not a team;
+- with no such context, "what port does payments listen on?": the question's property words name the types it may
+  be (those holding a property for each), and of several nodes the one whose whole name or alias the word is;
 - the node is linked only when exactly one node of the types every context
   allows has that word: a word shared by nodes of two allowed types names neither, unless (after a dependency
   relation's word or an incident's) exactly one of them has the word as its whole name or alias ("uses for payments": the payment
@@ -129,6 +131,7 @@ class ContextLinker:
         self._words: dict[str, set[tuple[str, str]]] = {}
         self._whole: dict[str, set[tuple[str, str]]] = {}  # a whole name or alias, lower case → its nodes
         self._lexicon = build_lexicon(schema)
+        self._schema = schema
         self._dependency = frozenset(name for name, e in schema.edges.items() if e.dependency)
         inc = schema.incidents
         self._incident_words = frozenset(
@@ -162,10 +165,14 @@ class ContextLinker:
             if not nodes:
                 continue
             allowed = self._allowed(words, k)
+            whole_wins = allowed is not None and (self._after_dependency(words, k) or self._after_incident(words, k))
+            if allowed is None:
+                allowed = self._holding(words, k)  # "what port does payments listen on?": a type with a port
+                whole_wins = True
             if allowed is None:
                 continue
             fits = {n for n in nodes if n[1] in allowed}
-            if len(fits) > 1 and (self._after_dependency(words, k) or self._after_incident(words, k)):
+            if len(fits) > 1 and whole_wins:
                 fits &= self._whole.get(m.group(0).lower(), set())
             if len(fits) != 1:
                 continue
@@ -199,6 +206,14 @@ class ContextLinker:
         while j >= 0 and words[j] in _AFTER_RELATION:
             j -= 1
         return 0 <= j < k - 1 and self._names_dependency(words[j])
+
+    def _holding(self, words: Sequence[str], k: int) -> frozenset[str] | None:
+        """The types holding a property for every property word of the question besides word `k`; None without one."""
+        others = [w for j, w in enumerate(words) if j != k and w not in FILLER]
+        cues = [set(ps) for ps in self._lexicon.prop_cues(others).values()]
+        if not cues:
+            return None
+        return frozenset(t for t, spec in self._schema.nodes.items() if all(cs & set(spec.properties) for cs in cues))
 
     def _after_incident(self, words: Sequence[str], k: int) -> bool:
         """Whether word `k` follows the incident type's word (or "outage") and a preposition ("outage on X")."""

@@ -12,7 +12,8 @@ on currency, confidently. `direction_reason` reads the way the question asks it,
 - the query's hop touching that entity's node (`{id: $param}`): the entity is the hop's source or its target.
 
 When both are known and they disagree, the reason says so and the query is not the answer. A question with the
-word twice, with two entities, or an edge whose ends differ in type (the types fix the way) is not judged here.
+word twice or with two entities is not judged here; an edge whose ends differ in type (the types fix the way) only
+when the question makes the entity the verb's subject ("what does the orders db use?") and the query its target.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ def direction_reason(
     roles = _anchor_role(cypher, params_of[0])
     for edge, role in roles.items():
         spec = schema.edges.get(edge)
+        if spec is not None and role == "target" and not set(spec.from_types) & set(spec.to_types):
+            # "What does the orders db use?": the entity is the subject of the verb ("does <entity> <verb>"), but
+            # its type can only be the edge's target: the query answers who uses it, which was not asked.
+            verb = re.search(rf"\b(?:does|do|did)\s+(?:the\s+)?{re.escape(surfaces[0])}\s+(\w+)", question, re.I)
+            if verb and edge in lexicon.edge_cues([verb.group(1).lower()]).get(verb.group(1).lower(), frozenset()):
+                return f"the question asks what {surfaces[0]!r} {verb.group(1).lower()}s; the query walks {edge} to it instead"
         if spec is None or role == "both" or not set(spec.from_types) & set(spec.to_types):
             continue
         words = [w for w in tokens(question) if edge in lexicon.edge_cues([w]).get(w, frozenset())]

@@ -171,8 +171,6 @@ EVERYDAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:on (?:the )?(?:rota|pager)|holding the pager)\b", re.I), "on call"),
     # "what does the frontend need in order to run?": a purpose, not the value 'orders' of a namespace.
     (re.compile(r"\bin order (?=to\b)", re.I), ""),
-    # "how bad was the redis-cart incident?": its severity (abstained where the schema has no `severity`).
-    (re.compile(r"\bhow (?:bad|severe|serious)(?= (?:was|were|is|are)\b)", re.I), "what severity"),
 )
 """Everyday phrases whose words alone mean something else: "at the moment" is now (the graph's current state),
 an "e-mail address" is an email, being on "pager duty" is being on call ("duty" alone names nothing)."""

@@ -100,3 +100,10 @@ def test_after_an_incident_word_the_whole_alias_names_what_incidents_hit() -> No
     assert linked("any incidents affecting payments?") == [("paymentservice", "payments")]
     # Near miss: no incident word before it (and no other context): neither.
     assert linked("anything on payments?") == []
+
+
+def test_a_property_word_types_the_bare_word() -> None:
+    # A port is a component's: of the nodes with the word, the service whose alias it is (not the ledger database).
+    assert linked("what port does payments listen on?") == [("paymentservice", "payments")]
+    # Near miss: no property or relation word around it: neither.
+    assert linked("tell me about payments") == []

@@ -37,3 +37,17 @@ def test_nouns_and_two_entities_are_not_judged_here() -> None:
                            schema=SCHEMA, lexicon=LEXICON, entity_ids=["currencyservice", "checkoutservice"],
                            entity_surfaces=["currency", "checkout"])  # fmt: skip
     assert two is None
+
+
+def test_the_subject_of_the_verb_whose_type_can_only_be_its_target() -> None:
+    users = "MATCH (x:Service)-[r:DEPENDS_ON]->(a:Datastore {id: $anchor}) RETURN x.id AS id"
+
+    def why(question: str) -> str | None:
+        return direction_reason(question, users, {"anchor": "orders-db"}, schema=SCHEMA, lexicon=LEXICON,
+                                entity_ids=["orders-db"], entity_surfaces=["orders db"])  # fmt: skip
+
+    # A datastore depends on nothing: "what does the orders db use?" is not answered with what uses it.
+    assert why("what does the orders db use?") is not None
+    # Near misses: asked the way the query walks it.
+    assert why("what uses the orders db?") is None
+    assert why("which services use the orders db?") is None
