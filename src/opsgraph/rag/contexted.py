@@ -22,7 +22,8 @@ and schema:
 - "the last outage on X", "incidents affecting X": a word after the incident type's word (or "outage") and a
   preposition names what incidents affect or are caused by (`schema.incidents`), not a team;
 - with no such context, "what port does payments listen on?": the question's property words name the types it may
-  be (those holding a property for each), and of several nodes the one whose whole name or alias the word is;
+  be (those holding a property for each), and the word must be the whole name or alias of the one node linked
+  ("triggered by a deploy" is no link to an incident titled "... during a rolling deploy");
 - the node is linked only when exactly one node of the types every context
   allows has that word: a word shared by nodes of two allowed types names neither, unless (after a dependency
   relation's word or an incident's) exactly one of them has the word as its whole name or alias ("uses for payments": the payment
@@ -166,13 +167,14 @@ class ContextLinker:
                 continue
             allowed = self._allowed(words, k)
             whole_wins = allowed is not None and (self._after_dependency(words, k) or self._after_incident(words, k))
+            whole_only = False
             if allowed is None:
                 allowed = self._holding(words, k)  # "what port does payments listen on?": a type with a port
-                whole_wins = True
+                whole_only = True  # ... and the word is that node's whole name or alias, not a word of a title
             if allowed is None:
                 continue
             fits = {n for n in nodes if n[1] in allowed}
-            if len(fits) > 1 and whole_wins:
+            if whole_only or (len(fits) > 1 and whole_wins):
                 fits &= self._whole.get(m.group(0).lower(), set())
             if len(fits) != 1:
                 continue

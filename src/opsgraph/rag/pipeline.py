@@ -27,7 +27,7 @@ from opsgraph.rag.incident_words import plain_incident_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms
 from opsgraph.rag.people_words import plain_people_words
 from opsgraph.rag.property_compare import answer_comparison
-from opsgraph.rag.property_words import plain_property_words
+from opsgraph.rag.property_words import plain_property_words, purpose_as_description
 from opsgraph.rag.property_yesno import answer_value_yesno
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
@@ -245,6 +245,7 @@ class GraphRAG:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
         plain = plain_people_words(plain)  # "who's covering X" is on call for X, "looked after by" owned by (`people_words.py`)
         plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
+        plain = purpose_as_description(plain, answerer.schema)  # "what does X do?" asks for X's description (`property_words.py`)
         with trace.stage("shape") as stage:
             shape = answerer.shape(plain)
             stage.detail = shape.__dict__

@@ -105,6 +105,23 @@ def plain_property_words(question: str, schema: GraphSchema, values: Mapping[str
     return _TOKEN.sub(fix, text)
 
 
+_PURPOSE = re.compile(
+    r"^\s*(?:(?:and|so|ok|hey)\s+)?what\s+(?:(?:does|do)\s+(?P<a>.+?)\s+(?:do|actually do|even do)|"
+    r"(?:is|'s)\s+(?P<b>.+?)\s+(?:for|used for|responsible for doing))\s*\??\s*$",
+    re.I,
+)
+""""What does the fraud service do?", "what is the shopping assistant for?": what a thing does, its description."""
+
+
+def purpose_as_description(text: str, schema: GraphSchema) -> str:
+    """"What does X do?" written as "what is the description of X?" when every type whose description property is
+    named `description` keeps it so (a schema without one is left alone, and the question abstains as before)."""
+    m = _PURPOSE.match(text.replace("what's", "what 's").replace("whats", "what 's"))
+    if m is None or not any("description" in spec.properties for spec in schema.nodes.values()):
+        return text
+    return f"what is the description of {m.group('a') or m.group('b')}?"
+
+
 def _implemented(schema: GraphSchema) -> bool:
     """Whether a property's description holds an anchor of the "built with" family (a service's implementation
     language): else "written in" (a book's language) is left as it is."""

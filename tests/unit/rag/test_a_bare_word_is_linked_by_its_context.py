@@ -107,3 +107,10 @@ def test_a_property_word_types_the_bare_word() -> None:
     assert linked("what port does payments listen on?") == [("paymentservice", "payments")]
     # Near miss: no property or relation word around it: neither.
     assert linked("tell me about payments") == []
+
+
+def test_a_property_word_links_only_a_whole_name() -> None:
+    named = [*NAMED, ("INC-2071", "Incident", ("Frontend 502s during a rolling deploy",))]
+    linker = ContextLinker(SurfaceLinker({}), named, SCHEMA)
+    # "triggered" names the incidents' `trigger`, but "deploy" is a word of a title, not a name: no link.
+    assert [(x.node_id, x.surface) for x in linker.link("which incidents were triggered by a deploy?")] == []

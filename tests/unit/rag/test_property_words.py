@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from opsgraph.app import sample_estate_path
 from opsgraph.rag.compose import ValueHit
 from opsgraph.rag.lexicon import build_lexicon, tokens
 from opsgraph.rag.property_compare import comparison
-from opsgraph.rag.property_words import plain_property_words, self_hosted_flag, tier_values
+from opsgraph.rag.property_words import plain_property_words, purpose_as_description, self_hosted_flag, tier_values
 from opsgraph.rag.property_yesno import quoted_values, value_asked
-from opsgraph.schema import GraphSchema
+from opsgraph.schema import GraphSchema, load_schema
 
 SCHEMA: dict[str, Any] = {
     "version": 1,
@@ -147,3 +148,13 @@ def test_one_comparison_between_two_things_is_read() -> None:
     assert comparison("does a have a lower uptime than b?") == ("<", "does a have a  uptime b?")
     assert comparison("is a higher than b and lower than c?") is None
     assert comparison("is a's uptime high?") is None
+
+
+def test_what_a_thing_does_is_its_description() -> None:
+    schema = load_schema(sample_estate_path() / "schema.yaml")
+    assert purpose_as_description("what does the fraud service do?", schema) == "what is the description of the fraud service?"
+    assert purpose_as_description("whats the ledger db used for", schema) == "what is the description of the ledger db?"
+    # Near misses: another verb, or a schema without a description property, are left alone.
+    assert purpose_as_description("what does checkout depend on?", schema) == "what does checkout depend on?"
+    bare = GraphSchema.model_validate({"version": 1, "name": "x", "nodes": {"Service": {"properties": {"name": "string"}}}, "edges": {}})
+    assert purpose_as_description("what does checkout do?", bare) == "what does checkout do?"
