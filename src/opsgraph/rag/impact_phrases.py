@@ -77,6 +77,17 @@ _WOULD = re.compile(
     re.I,
 )
 """'Would A go down if B died?': A fails with B exactly when A depends on B, directly or through others."""
+_FAILED = (
+    r"(?:died|dies|fails|failed|fell over|falls over|went down|goes down|is down|was down|crashed|crashes|broke|breaks|"
+    r"went away|goes away|is lost|were lost|was lost|had an outage|has an outage)"
+)
+_IS_HIT = re.compile(
+    r"^(?P<lead>\W*)(?:is|are)\s+(?P<a>.+?)\s+(?:(?:affected|impacted|hit|hurt)(?:\s+too|\s+as well)?\s+(?:if|when)\s+(?P<b>.+?)\s+"
+    + _FAILED
+    + r"|(?:in|inside|within|part of)\s+(?:the\s+)?(?:blast radius|fallout|impact radius)\s+(?:of|from)\s+(?P<c>.+?))\s*(?P<end>\W*)$",
+    re.I,
+)
+"""'Is A affected if B dies?', 'is A in the blast radius of B?': the same question as 'would A go down if B died?'."""
 
 
 def _padded(word: str, m: re.Match[str]) -> str:
@@ -108,7 +119,11 @@ def would_as_depends(text: str) -> str:
     the question's shape); otherwise `text` unchanged."""
     m = _WOULD.match(text)
     if m is None:
-        return text
+        hit = _IS_HIT.match(text)
+        if hit is None:
+            return text
+        b = hit.group("b") or hit.group("c")
+        return f"{hit.group('lead')}does {hit.group('a')} depend on {b} indirectly{hit.group('end') or '?'}"
     return f"{m.group('lead')}does {m.group('a')} depend on {m.group('b')} indirectly{m.group('end') or '?'}"
 
 

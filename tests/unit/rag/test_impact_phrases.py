@@ -108,3 +108,11 @@ def test_a_relative_clause_names_the_dependents() -> None:
     assert names_dependents("who owns the services which depend on redis-cart?")
     assert not names_dependents("who's on call for the payment gateway?")
     assert not names_dependents("payment gateway is down, who do I page?")
+
+
+def test_is_a_hit_if_b_dies_and_the_blast_radius_are_the_would_question() -> None:
+    assert would_as_depends("is checkout in the blast radius of redis-cart?") == "does checkout depend on redis-cart indirectly?"
+    assert would_as_depends("is the frontend affected if the orders db dies?") == "does the frontend depend on the orders db indirectly?"
+    # Near misses: no second entity's failure, or a question of another shape.
+    assert would_as_depends("is checkout affected?") == "is checkout affected?"
+    assert would_as_depends("what is in the blast radius of redis-cart?") == "what is in the blast radius of redis-cart?"
