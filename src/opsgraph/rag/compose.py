@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
+from opsgraph.rag.impact_phrases import owner_type
 from opsgraph.rag.lexicon import FAILURE, FILLER, NOW_PERIOD, Lexicon, inflections, plain_relation_words, stem, tokens, type_forms
 from opsgraph.rag.shape import QuestionShape, person_type, type_words
 from opsgraph.schema import GraphSchema
@@ -297,6 +298,10 @@ def compose(
                 bridges = [e for e, spec in schema.edges.items() if e != edge and (present_edges is None or e in present_edges)
                            and want in spec.from_types and any(t in froms for t in spec.to_types)]  # fmt: skip
                 if len(bridges) != 1:
+                    return None
+                if want != person and owner_type(schema, lexicon) != want:
+                    # Who is hurt is an owner or a person; "which runbook should I use when checkout is slow?" asks
+                    # for checkout's runbook, not the runbooks of what depends on checkout.
                     return None
                 bridge = bridges[0]
                 can_in = anchor.node_type in tos

@@ -36,3 +36,17 @@ def test_contact_asks_and_typed_bare_words(ask: Any, sample_graph: Any) -> None:
     ).rows[0]["id"]
     c = ask("what's the most recent outage on payments")
     assert not c.abstained and f"({last})" in c.text and "Payment Service (paymentservice)" in c.text, c.text
+
+
+def test_the_runbook_for_a_slow_component_is_its_own(ask: Any) -> None:
+    # Not the runbooks of what depends on checkout (a failure spreads to owners and people, not to runbooks).
+    a = ask("which runbook should I use when checkout is slow")
+    assert not a.abstained, a.text
+    assert "Checkout latency SLO burn" in a.text and "Frontend 502s" not in a.text, a.text
+
+
+def test_in_the_blast_radius_is_a_dependency_through_others(ask: Any) -> None:
+    a = ask("is checkout in the blast radius of redis-cart?")
+    assert not a.abstained and a.text.startswith("Yes: Checkout Service (checkoutservice) depends on Cart Redis (redis-cart)"), a.text
+    b = ask("is cart affected if payments goes down")
+    assert not b.abstained and b.text.startswith("No:"), b.text
