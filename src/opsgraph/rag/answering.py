@@ -274,7 +274,7 @@ class Answerer:
             cypher = f"MATCH (t:{team})-[:{owns}]->(n:{anchor.node_type} {{id: $id}}) MATCH (p:{person})-[r:{oncall}]->(t) RETURN {', '.join(cols)}"
         params: dict[str, Any] = {"id": anchor.node_id}
         # "If the primary doesn't pick up, who do I escalate to?": the rotation after the one named.
-        after = bool(named_rot) and bool(ESCALATION.search(masked))
+        after = bool(named_rot) and bool(ESCALATION.search(masked) or ESCALATION.search(question))
         if rot and named_rot and not after:
             # "Who is the primary on call for Payments?": only the rotation named.
             cypher = cypher.replace(" RETURN ", f" WHERE r.{rot} IN $rotations RETURN ", 1)
@@ -376,8 +376,7 @@ class Answerer:
         if not rows:
             return None
         if props:
-            one = anchor.node_type == edge.person
-            return self.render(replace(shape, shape="value" if one else "list", wants_type=None), rows, cypher, params)
+            return self.render(replace(shape, shape="list", wants_type=None), rows, cypher, params)
         return self.render(shape, rows, cypher, params)
 
     def _oncall_rotation_yesno(self, question: str, edge: OnCallEdge, anchor: LinkedEntity, masked: str, trace: Trace) -> Outcome | None:
@@ -596,7 +595,23 @@ class Answerer:
         if self._refused("lookup", question, cypher, params, [anchor], trace, refusals):
             return None
         why = f"the graph holds no {'/'.join(props)} on the {name} edges of {self.names.display(anchor.node_id)}"
-        return self._run_lookup(replace(shape, shape="value"), cypher, params, 10, why, trace)
+        out = self._run_lookup(replace(shape, shape="value"), cypher, params, 10, why, trace)
+        if out is None or out.abstained or not out.rows:
+            return out
+        # Say whose edge each value is of: a bare "2026-06-08T09:00:00Z" does not say it is Rachel's shift for Payments.
+        with_ends = match + " RETURN b.id AS other, " + ", ".join(f"r.{p} AS {p}" for p in props)
+        rows = list(self.store.query(with_ends, params, limit=10, timeout_ms=5_000).rows)
+        verb = edge_phrase(name, plural_subject=False, forward=True).removeprefix("that ")
+        lines = []
+        for r in rows:
+            values = "; ".join(f"{p.replace('_', ' ')} = {r[p]}" for p in props if r.get(p) not in (None, "", []))
+            if values:
+                pair = (anchor.node_id, r["other"]) if forward else (r["other"], anchor.node_id)
+                lines.append(f"{self.names.display(pair[0])} {verb} {self.names.display(pair[1])}: {values}")
+        if not lines:
+            return out
+        text = lines[0] if len(lines) == 1 else f"{len(lines)} {name} edges:"
+        return Outcome(Rendered(text, [] if len(lines) == 1 else [f"- {x}" for x in lines]), "rows", rows=rows, cypher=with_ends, params=params)
 
     def _lookup_neighbour(
         self, question: str, shape: QuestionShape, anchor: LinkedEntity, phrases: Mapping[str, Collection[str]], words: Sequence[str],

@@ -322,8 +322,10 @@ def compose(
                 forward = anchor_first != passive
             elif can_out or can_in:
                 rel_pos = min((p for p in (_word_at(question, w) for w in edge_cues) if p >= 0), default=-1)
-                if can_in and rel_pos > anchor.start and re.search(r"\b(?:does|do|did)\s+(?:the\s+)?$", question[: anchor.start], re.I):
+                dependency = getattr(schema.edges[edge], "dependency", False)
+                if dependency and can_in and rel_pos > anchor.start and re.search(r"\b(?:does|do|did)\s+(?:the\s+)?$", question[: anchor.start], re.I):
                     # "What does the orders db use?" asks what it uses; its type can only be used: not what uses it.
+                    # (A dependency edge reads actively; "which incidents did X cause" asks CAUSED_BY backwards.)
                     return None
                 forward = can_out
             else:

@@ -24,6 +24,8 @@ and schema:
 - with no such context, "what port does payments listen on?": the question's property words name the types it may
   be (those holding a property for each), and the word must be the whole name or alias of the one node linked
   ("triggered by a deploy" is no link to an incident titled "... during a rolling deploy");
+- after a paging word, of several nodes the one team whose whole name the word is ("page for payments": the
+  Payments team, whose rotation is paged, rather than nothing);
 - the node is linked only when exactly one node of the types every context
   allows has that word: a word shared by nodes of two allowed types names neither, unless (after a dependency
   relation's word or an incident's) exactly one of them has the word as its whole name or alias ("uses for payments": the payment
@@ -176,6 +178,10 @@ class ContextLinker:
             fits = {n for n in nodes if n[1] in allowed}
             if whole_only or (len(fits) > 1 and whole_wins):
                 fits &= self._whole.get(m.group(0).lower(), set())
+            if len(fits) > 1 and self._after_page(words, k):
+                # "who do I page for payments?": the team whose whole name the word is (its rotation is paged).
+                teams = {n for n in fits & self._whole.get(m.group(0).lower(), set()) if n[1] in self.contexts.people}
+                fits = teams if len(teams) == 1 else fits
             if len(fits) != 1:
                 continue
             node_id, node_type = next(iter(fits))
@@ -201,6 +207,13 @@ class ContextLinker:
             return False
         fits = {n for n in self._words.get(_norm(words[at[0]]), set()) if n[1] in allowed}
         return len(fits) == 1
+
+    def _after_page(self, words: Sequence[str], k: int) -> bool:
+        """Whether word `k` follows a paging word across function words only ("page for X")."""
+        j = k - 1
+        while j >= 0 and words[j] in _BETWEEN:
+            j -= 1
+        return j >= 0 and words[j] in _PAGE
 
     def _after_dependency(self, words: Sequence[str], k: int) -> bool:
         """Whether word `k` follows a dependency relation's word across function words only ("uses for X")."""
@@ -232,10 +245,7 @@ class ContextLinker:
         sets: list[frozenset[str]] = []
         if k >= 2 and words[k - 1] == "by" and words[k - 2] in c.owned_by:
             sets.append(c.owned_by[words[k - 2]])
-        j = k - 1
-        while j >= 0 and words[j] in _BETWEEN:
-            j -= 1
-        if j >= 0 and words[j] in _PAGE:  # "page for X", "pager duty for X", "page if X"
+        if self._after_page(words, k):  # "page for X", "pager duty for X", "page if X"
             sets.append(c.paged)
         if c.depended and self._after_dependency(words, k):  # "uses for X", "talks to X"
             sets.append(c.depended)

@@ -70,7 +70,7 @@ def direction_reason(
     roles = _anchor_role(cypher, params_of[0])
     for edge, role in roles.items():
         spec = schema.edges.get(edge)
-        if spec is not None and role == "target" and not set(spec.from_types) & set(spec.to_types):
+        if spec is not None and spec.dependency and role == "target" and not set(spec.from_types) & set(spec.to_types):
             # "What does the orders db use?": the entity is the subject of the verb ("does <entity> <verb>"), but
             # its type can only be the edge's target: the query answers who uses it, which was not asked.
             verb = re.search(rf"\b(?:does|do|did)\s+(?:the\s+)?{re.escape(surfaces[0])}\s+(\w+)", question, re.I)

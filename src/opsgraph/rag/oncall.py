@@ -28,7 +28,9 @@ from opsgraph.schema import GraphSchema
 
 ESCALATION = re.compile(
     r"\b(?:does ?n[o']t|do ?n[o']t|is ?n[o']t|ca ?n[o']t|wo ?n[o']t|not|no|never|fails? to|without)\b[^?.!]{0,30}"
-    r"\b(?:answer\w*|ack\w*|acknowledg\w*|respond\w*|pick\w* up|reply\w*|replies|available|reachable|around)\b",
+    r"\b(?:answer\w*|ack\w*|acknowledg\w*|respond\w*|pick\w* up|reply\w*|replies|available|reachable|around)\b|"
+    # "who do I escalate to after the primary?", "who's next after the primary", "beyond the secondary".
+    r"\b(?:after|beyond|past|following)\s+(?:the\s+)?(?=\w+\b)",
     re.I,
 )
 """The rotation named does not respond ("if the primary doesn't pick up"): the question asks for the next one."""
@@ -94,7 +96,8 @@ def edge_detail_query(edge: OnCallEdge, anchor_type: str, owns: str | None, prop
     read = [f"r.{p} AS {p}" for p in sorted(props)]
     cols = ", ".join(["p.id AS person", "t.id AS team", *read])
     if anchor_type == edge.person:
-        return f"MATCH (p:{edge.person} {{id: $id}})-[r:{edge.name}]->(t:{edge.team}) RETURN {', '.join(read)}"  # the person named: their values
+        # The person named: their values, with the team each is for ("shift end" alone does not say whose shift).
+        return f"MATCH (p:{edge.person} {{id: $id}})-[r:{edge.name}]->(t:{edge.team}) RETURN t.id AS team, {', '.join(read)}"
     if anchor_type == edge.team:
         return f"MATCH (p:{edge.person})-[r:{edge.name}]->(t:{edge.team} {{id: $id}}) RETURN {cols}"
     if owns is None:

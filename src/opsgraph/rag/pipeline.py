@@ -24,7 +24,7 @@ from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
 from opsgraph.rag.impact_phrases import names_dependents, whose_as_owners, would_as_depends
 from opsgraph.rag.incident_words import plain_incident_words
-from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms
+from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms, tokens
 from opsgraph.rag.people_words import plain_people_words
 from opsgraph.rag.property_compare import answer_comparison
 from opsgraph.rag.property_words import plain_property_words, purpose_as_description
@@ -245,7 +245,8 @@ class GraphRAG:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
         plain = plain_people_words(plain)  # "who's covering X" is on call for X, "looked after by" owned by (`people_words.py`)
         plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
-        plain = purpose_as_description(plain, answerer.schema)  # "what does X do?" asks for X's description (`property_words.py`)
+        # "what does X do?" asks for X's description (`property_words.py`).
+        plain = purpose_as_description(plain, answerer.schema, lambda text: bool(answerer.lexicon.edge_cues(tokens(text))))
         with trace.stage("shape") as stage:
             shape = answerer.shape(plain)
             stage.detail = shape.__dict__

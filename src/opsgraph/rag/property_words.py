@@ -22,7 +22,7 @@ rewrite read wrongly leaves words unexplained and the question is abstained.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from opsgraph.schema import GraphSchema
@@ -113,13 +113,17 @@ _PURPOSE = re.compile(
 """"What does the fraud service do?", "what is the shopping assistant for?": what a thing does, its description."""
 
 
-def purpose_as_description(text: str, schema: GraphSchema) -> str:
-    """"What does X do?" written as "what is the description of X?" when every type whose description property is
-    named `description` keeps it so (a schema without one is left alone, and the question abstains as before)."""
+def purpose_as_description(text: str, schema: GraphSchema, relation_words: Callable[[str], bool]) -> str:
+    """"What does X do?" written as "what is the description of X?" when a type keeps a property named `description`
+    (a schema without one is left alone, and the question abstains as before) and X holds no relation word
+    (`relation_words`: whether a text uses one)."""
     m = _PURPOSE.match(text.replace("what's", "what 's").replace("whats", "what 's"))
     if m is None or not any("description" in spec.properties for spec in schema.nodes.values()):
         return text
-    return f"what is the description of {m.group('a') or m.group('b')}?"
+    thing = m.group("a") or m.group("b")
+    if relation_words(thing):
+        return text  # "what is Marcus on call for?" asks for a relation's other end, not for a description
+    return f"what is the description of {thing}?"
 
 
 def _implemented(schema: GraphSchema) -> bool:

@@ -22,8 +22,9 @@ def test_the_shift_end_of_a_component_is_read_on_the_on_call_edge_of_its_owners(
     a = ask("when does the current on-call shift for checkout end?")
     assert not a.abstained and _column(a, "shift_end") == {"2026-06-08T09:00:00Z"}
     assert _column(a, "person") == {"marcus.bell", "tomasz.nowak"}
-    assert ask("when does Fatima's shift end?").rows == [{"shift_end": "2026-06-01T21:00:00Z"}]
-    assert ask("what time does Sam Taylor's on-call end?").rows == [{"shift_end": "2026-06-08T09:00:00Z"}]
+    # A person's shift is said with the team it is for.
+    assert ask("when does Fatima's shift end?").rows == [{"team": "team-platform", "shift_end": "2026-06-01T21:00:00Z"}]
+    assert ask("what time does Sam Taylor's on-call end?").rows == [{"team": "team-platform", "shift_end": "2026-06-08T09:00:00Z"}]
     assert ask("when does Lena Fischer's next on-call shift start?").abstained  # only the current shift is stored
 
 
@@ -98,7 +99,7 @@ def test_is_a_person_primary_is_answered_from_their_rotation(ask: Any) -> None:
 
 
 def test_until_and_begin_name_the_shift_times(ask: Any) -> None:
-    assert ask("until when is Sam Taylor on call?").rows == [{"shift_end": "2026-06-08T09:00:00Z"}]
+    assert ask("until when is Sam Taylor on call?").rows == [{"team": "team-platform", "shift_end": "2026-06-08T09:00:00Z"}]
     assert _column(ask("when did the Catalog on-call shift begin?"), "shift_start") == {"2026-06-01T09:00:00Z"}
 
 

@@ -114,3 +114,10 @@ def test_a_property_word_links_only_a_whole_name() -> None:
     linker = ContextLinker(SurfaceLinker({}), named, SCHEMA)
     # "triggered" names the incidents' `trigger`, but "deploy" is a word of a title, not a name: no link.
     assert [(x.node_id, x.surface) for x in linker.link("which incidents were triggered by a deploy?")] == []
+
+
+def test_after_a_paging_word_the_team_of_that_whole_name() -> None:
+    # "payments" is the team's name and the service's alias: paging goes to a team's rotation, so the team.
+    assert linked("who do I page for payments if the primary doesn't answer?") == [("team-payments", "payments")]
+    # Near miss: "failing" rules the team out, and two components keep the word: neither.
+    assert linked("who do I page if payments are failing?") == []

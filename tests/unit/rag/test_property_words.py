@@ -152,9 +152,15 @@ def test_one_comparison_between_two_things_is_read() -> None:
 
 def test_what_a_thing_does_is_its_description() -> None:
     schema = load_schema(sample_estate_path() / "schema.yaml")
-    assert purpose_as_description("what does the fraud service do?", schema) == "what is the description of the fraud service?"
-    assert purpose_as_description("whats the ledger db used for", schema) == "what is the description of the ledger db?"
-    # Near misses: another verb, or a schema without a description property, are left alone.
-    assert purpose_as_description("what does checkout depend on?", schema) == "what does checkout depend on?"
+    lexicon = build_lexicon(schema)
+
+    def relation(text: str) -> bool:
+        return bool(lexicon.edge_cues(tokens(text)))
+
+    assert purpose_as_description("what does the fraud service do?", schema, relation) == "what is the description of the fraud service?"
+    assert purpose_as_description("whats the ledger db used for", schema, relation) == "what is the description of the ledger db?"
+    # Near misses: another verb, a relation word ("on call for"), or a schema without a description, are left alone.
+    assert purpose_as_description("what does checkout depend on?", schema, relation) == "what does checkout depend on?"
+    assert purpose_as_description("what is Marcus Bell on call for?", schema, relation) == "what is Marcus Bell on call for?"
     bare = GraphSchema.model_validate({"version": 1, "name": "x", "nodes": {"Service": {"properties": {"name": "string"}}}, "edges": {}})
-    assert purpose_as_description("what does checkout do?", bare) == "what does checkout do?"
+    assert purpose_as_description("what does checkout do?", bare, relation) == "what does checkout do?"
