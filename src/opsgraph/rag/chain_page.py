@@ -24,14 +24,14 @@ from typing import Any
 
 from opsgraph.rag.answering import Answerer, Outcome
 from opsgraph.rag.lexicon import FILLER, tokens, type_forms
-from opsgraph.rag.oncall import any_owner_edge
+from opsgraph.rag.oncall import any_owner_edge, rotation_values
 from opsgraph.rag.render import Rendered
 from opsgraph.rag.trace import Trace
 
 _PEOPLE = r"(?:people|folks|engineers|persons|humans|ones)"
 _LEAD = re.compile(
     r"^\s*(?:(?:hey|hi|ok|so|btw|quick q)\b[,:]?\s*)*(?:"
-    r"(?P<who>who(?:'s| is| are)?(?: currently)? on[- ]?call (?:for|on)"
+    r"(?P<who>who(?:'s| is| are)?(?: currently)?(?: (?P<rot>[a-z]+))? on[- ]?call (?:for|on)"
     r"|who (?:do|should|can|would|must) (?:i|we) (?:page|call|ping|wake up)(?: (?:for|about|if|when|over))?"
     r"|who to page(?: (?:for|about|if|when))?)"
     r"|(?:list|show|show me|give me)?\s*(?:the |all )?on[- ]?call " + _PEOPLE + r" (?:for|on)"
@@ -57,6 +57,8 @@ class ChainTarget:
 
     sub_question: str
     count: bool
+    rotation: str | None = None
+    """A word between "who's" and "on call" ("primary"): a value of the on-call edge's rotation, or no reading."""
 
 
 def read_target(question: str, answerer: Answerer) -> ChainTarget | None:
@@ -93,7 +95,8 @@ def read_target(question: str, answerer: Answerer) -> ChainTarget | None:
         sub = "list " + rest
     else:
         sub = "list everything " + ("that " if something.group("whatever") else "") + rest[something.end() :]
-    return ChainTarget(sub, bool(m.group("count")))
+    rot = m.group("rot") if m.group("rot") and m.group("rot").lower() not in FILLER else None
+    return ChainTarget(sub, bool(m.group("count")), rot)
 
 
 def page_chain(question: str, answerer: Answerer, trace: Trace, refusals: list[str]) -> Outcome | None:
@@ -106,6 +109,10 @@ def page_chain(question: str, answerer: Answerer, trace: Trace, refusals: list[s
     owns = any_owner_edge(answerer.schema, edge.team) if edge is not None else None
     if edge is None or owns is None:
         refusals.append("chain page: the schema has no one on-call and ownership path")
+        return None
+    rotations = rotation_values(edge, answerer.value_index(), [target.rotation.lower()]) if target.rotation else []
+    if target.rotation and not rotations:
+        refusals.append(f"chain page: {target.rotation!r} is no rotation of {edge.name}")
         return None
     sub_shape = answerer.shape(target.sub_question)
     why: list[str] = []
@@ -125,6 +132,10 @@ def page_chain(question: str, answerer: Answerer, trace: Trace, refusals: list[s
         f"RETURN p.id AS person, t.id AS team{rot}, collect(DISTINCT n.id) AS via ORDER BY person"
     )
     params: dict[str, Any] = {"ids": ids}
+    if rotations:
+        # "who's primary on call for the db the cart uses?": only the rotation named.
+        cypher = cypher.replace(" RETURN ", f" WHERE r.{edge.rotation} IN $rotations RETURN ", 1)
+        params["rotations"] = rotations
     with trace.stage("chain_page") as stage:
         people = [dict(r) for r in answerer.store.query(cypher, params, limit=1000, timeout_ms=5_000).rows]
         stage.detail = {"sub_question": target.sub_question, "found": ids, "cypher": cypher, "rows": len(people)}
@@ -138,6 +149,8 @@ def page_chain(question: str, answerer: Answerer, trace: Trace, refusals: list[s
     what = found.rendered.header.rstrip(":.") if found is not None else ""
     n = len({str(r["person"]) for r in people})
     header = f"{n} {'person is' if n == 1 else 'people are'} on call for the teams that own the {what[:1].lower() + what[1:]}:"
+    if rotations:
+        header = header[:-1] + f" ({edge.rotation} {', '.join(rotations)}):"
     if target.count:
         header = f"{n}: the number of people on call for the teams that own the {what[:1].lower() + what[1:]}:"
     lines = []
