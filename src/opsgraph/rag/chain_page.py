@@ -71,8 +71,11 @@ def read_target(question: str, answerer: Answerer) -> ChainTarget | None:
     if m.group("who") and re.search(r"\b(?:page|call|ping|wake up)\b", m.group("who"), re.I):
         rest = _FAILS.sub("", rest)
     masked = rest
-    for x in answerer.links(rest):
+    links = answerer.links(rest)
+    for x in links:
         masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
+    # "the checkout service": a word of the named entity's own type is part of its name, not a step away from it.
+    own = {f for x in links for f in type_forms(x.node_type)}
     words = [w for w in tokens(masked) if w not in FILLER]
     edge = answerer.oncall_edge()
     if edge is None:
@@ -85,7 +88,7 @@ def read_target(question: str, answerer: Answerer) -> ChainTarget | None:
         w
         for w in words
         if w in _SOMETHING_WORDS
-        or (any(w in type_forms(t) for t in answerer.schema.nodes) and w not in team_words and w not in person_words)
+        or (any(w in type_forms(t) for t in answerer.schema.nodes) and w not in team_words | person_words | own)
         or (cues.get(w) and not cues[w] <= {edge.name, owns})
     ]
     if not chain_words:

@@ -11,12 +11,18 @@ from opsgraph.rag.lexicon import Lexicon
 from opsgraph.rag.oncall import OnCallEdge
 from opsgraph.schema import GraphSchema
 
-_NAMES = {"checkout": "checkoutservice", "the cart": "cartservice", "payments": "team-payments", "INC-2047": "INC-2047", "kafka": "kafka"}
+_NAMES = {
+    "checkout": ("checkoutservice", "Service"),
+    "the cart": ("cartservice", "Service"),
+    "payments": ("team-payments", "Team"),
+    "INC-2047": ("INC-2047", "Incident"),
+}
 
 
 @dataclass(frozen=True)
 class _Link:
     node_id: str
+    node_type: str
     surface: str
 
 
@@ -27,7 +33,7 @@ class _Answerer:
         self.schema, self.lexicon = schema, lexicon
 
     def links(self, text: str) -> list[_Link]:
-        return [_Link(i, s) for s, i in _NAMES.items() if re.search(re.escape(s), text, re.I)]
+        return [_Link(i, t, s) for s, (i, t) in _NAMES.items() if re.search(re.escape(s), text, re.I)]
 
     def oncall_edge(self) -> OnCallEdge:
         return OnCallEdge("ON_CALL_FOR", "Person", "Team", "rotation")
@@ -54,6 +60,7 @@ def test_the_plain_paging_question_is_left_to_the_paging_query(schema: GraphSche
     for q in (
         "who's on call for checkout?",
         "who do I page if checkout dies?",
+        "who's on call for the checkout service?",  # the entity's own type word is part of its name
         "who's on call for the team that owns checkout?",  # the team and its ownership are the paging query's own walk
         "which services depend on checkout?",  # no paging lead
     ):
