@@ -32,8 +32,9 @@ _PEOPLE = r"(?:people|folks|engineers|persons|humans|ones)"
 _LEAD = re.compile(
     r"^\s*(?:(?:hey|hi|ok|so|btw|quick q)\b[,:]?\s*)*(?:"
     r"(?P<who>who(?:'s| is| are)?(?: currently)?(?: (?P<rot>[a-z]+))? on[- ]?call (?:for|on)"
-    r"|who (?:do|should|can|would|must) (?:i|we) (?:page|call|ping|wake up)(?: (?:for|about|if|when|over))?"
-    r"|who to page(?: (?:for|about|if|when))?)"
+    r"|who(?:'s| is| are) the on[- ]?call(?: (?:engineers?|persons?|people|folks))? (?:for|on)"
+    r"|who (?:do|should|can|would|must) (?:i|we) (?:page|call|ping|wake up|contact|notify|alert|ring|escalate to)(?: (?:for|about|if|when|over))?"
+    r"|who to (?:page|call|ping|contact|notify|alert)(?: (?:for|about|if|when))?)"
     r"|(?:list|show|show me|give me)?\s*(?:the |all )?on[- ]?call " + _PEOPLE + r" (?:for|on)"
     r"|(?P<count>how many " + _PEOPLE + r" are on[- ]?call (?:for|on))"
     r")\s+(?P<rest>.+?)\s*[?.!]*\s*$",
@@ -68,7 +69,7 @@ def read_target(question: str, answerer: Answerer) -> ChainTarget | None:
     if m is None:
         return None
     rest = m.group("rest")
-    if m.group("who") and re.search(r"\b(?:page|call|ping|wake up)\b", m.group("who"), re.I):
+    if m.group("who") and re.search(r"\b(?:page|call|ping|wake up|contact|notify|alert|ring|escalate to)\b", m.group("who"), re.I):
         rest = _FAILS.sub("", rest)
     masked = rest
     links = answerer.links(rest)
