@@ -133,7 +133,7 @@ def page_chain(question: str, answerer: Answerer, trace: Trace, refusals: list[s
     rot = f", r.{edge.rotation} AS {edge.rotation}" if edge.rotation else ""
     cypher = (
         f"MATCH (t:{edge.team})-[:{owns}]->(n) WHERE n.id IN $ids MATCH (p:{edge.person})-[r:{edge.name}]->(t) "
-        f"RETURN p.id AS person, t.id AS team{rot}, collect(DISTINCT n.id) AS via ORDER BY person"
+        f"RETURN p.id AS id, t.id AS team{rot}, collect(DISTINCT n.id) AS via ORDER BY id"
     )
     params: dict[str, Any] = {"ids": ids}
     if rotations:
@@ -142,16 +142,16 @@ def page_chain(question: str, answerer: Answerer, trace: Trace, refusals: list[s
         params["rotations"] = rotations
     with trace.stage("chain_page") as stage:
         people = [dict(r) for r in answerer.store.query(cypher, params, limit=1000, timeout_ms=5_000).rows]
-        stage.detail = {"sub_question": target.sub_question, "found": ids, "cypher": cypher, "rows": len(people)}
+        stage.detail = {"sub_question": target.sub_question, "found": ids, "cypher": cypher, "params": params, "rows": len(people)}
     if not people:
         refusals.append(f"chain page: nobody is on call for the teams that own {', '.join(ids)}")
         return None
     rank = {"primary": 0, "secondary": 1}
     rotation = edge.rotation or ""
-    people.sort(key=lambda r: (rank.get(str(r.get(rotation) or "").lower(), 9), str(r["person"])))
+    people.sort(key=lambda r: (rank.get(str(r.get(rotation) or "").lower(), 9), str(r["id"])))
     names = answerer.names
     what = found.rendered.header.rstrip(":.") if found is not None else ""
-    n = len({str(r["person"]) for r in people})
+    n = len({str(r["id"]) for r in people})
     header = f"{n} {'person is' if n == 1 else 'people are'} on call for the teams that own the {what[:1].lower() + what[1:]}:"
     if rotations:
         header = header[:-1] + f" ({edge.rotation} {', '.join(rotations)}):"
@@ -163,5 +163,5 @@ def page_chain(question: str, answerer: Answerer, trace: Trace, refusals: list[s
         if edge.rotation and r.get(edge.rotation):
             extras.insert(0, f"rotation: {r[edge.rotation]}")
         extras.append("for: " + ", ".join(names.display(str(x)) for x in r.get("via") or []))
-        lines.append(f"- {names.display(str(r['person']))} ({'; '.join(extras)})")
+        lines.append(f"- {names.display(str(r['id']))} ({'; '.join(extras)})")
     return Outcome(Rendered(header, lines), "rows", rows=people, cypher=cypher, params=params)

@@ -8,7 +8,7 @@ from typing import Any
 
 
 def _people(answer: Any) -> set[str]:
-    return {str(r.get("person")) for r in answer.rows}
+    return {str(r.get("person") or r.get("id")) for r in answer.rows}
 
 
 def _gold(og: Any, cypher: str) -> set[str]:
