@@ -20,6 +20,7 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
+from opsgraph.rag.chain_page import page_chain
 from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
 from opsgraph.rag.impact_phrases import names_dependents, whose_as_owners, would_as_depends
@@ -250,7 +251,14 @@ class GraphRAG:
         with trace.stage("shape") as stage:
             shape = answerer.shape(plain)
             stage.detail = shape.__dict__
-        if shape.shape == "page" and not names_dependents(plain):
+        chain_refused: list[str] = []
+        if route.graph:
+            # "who's on call for the db the cart uses?": on call for what a chain reaches, not for the entity named
+            # (`chain_page.py`); a chain it cannot read is not paged for the entity named either.
+            paged_chain = page_chain(plain, answerer, trace, chain_refused)
+            if paged_chain is not None:
+                return self._outcome(question, route, trace, paged_chain)
+        if shape.shape == "page" and not names_dependents(plain) and not chain_refused:
             # "catalog db maxed out, who do I page": the runbook's escalation for that symptom (`symptom_ask.py`).
             with trace.stage("symptom_ask") as stage:
                 escalated, why = escalation_for_symptom(question, answerer, lambda: self._document_hits(trace, question))
@@ -260,7 +268,7 @@ class GraphRAG:
             paged = answerer.page(plain, trace) if not other_asks(question) else None
             if paged is not None:
                 return self._outcome(question, route, trace, paged)
-        if route.graph and not names_dependents(plain):
+        if route.graph and not names_dependents(plain) and not chain_refused:
             # "When does the on-call shift for checkout end?", "Which services is Marcus on call for?" (`oncall.py`);
             # not "on call for the services that break if X dies" (`impact_phrases.py`).
             detail = answerer.oncall(plain, shape, trace)
