@@ -20,6 +20,7 @@ from typing import Any
 
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
+from opsgraph.rag.cause_words import plain_cause_words
 from opsgraph.rag.chain_page import page_chain
 from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.impact import plain_impact_words, symptom_named
@@ -279,7 +280,9 @@ class GraphRAG:
         reasons: list[str] = []
         if route.graph:
             # "directly or not" asks for a walk through others, not a negation: the graph stages read what it means.
-            asked = plain_impact_words(plain)  # "falls over" is "fails" (`impact.py`)
+            # "which component was at fault in INC-7?", "how did they fix INC-7?" in the schema's words (`cause_words.py`).
+            asked = plain_cause_words(plain, answerer.schema, answerer.links)
+            asked = plain_impact_words(asked)  # "falls over" is "fails" (`impact.py`)
             asked = whose_as_owners(asked, answerer.schema, answerer.lexicon)  # "whose services break" (`impact_phrases.py`)
             # "who was IC for the checkout outage?" is "who was incident commander for the checkout incident?" (`incident_words.py`).
             asked = plain_incident_words(asked, answerer.schema, answerer.value_index())

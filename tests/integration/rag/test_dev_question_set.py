@@ -141,6 +141,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev21_symptoms.yaml": (48, 7),
     "dev/ops_questions_dev19_impact.yaml": (46, 6),
     "dev/ops_questions_dev25_chains.yaml": (46, 6),
+    "dev/ops_questions_dev23_causes.yaml": (49, 6),
 }
 
 
