@@ -51,8 +51,17 @@ _STATE = re.compile(r"^\s*(?:is|are)\s+(?P<x>.+?)\s+(?:ok|okay|alright|all right
 _LOOKING = re.compile(r"^\s*how(?:'s| is|s| are|'re)\s+(?P<x>.+?)\s+(?:looking|doing)\s*[?!.]*\s*$", re.I)
 """"is X ok?", "how's X looking": a risk question only when X is a component the graph names (checked by the caller)."""
 
-_INVERTED = re.compile(r"\b(?:least|healthiest|safest|lowest|fewest|smallest|not|never|no|n't|none|except|besides|other than|apart from)\b|n't\b", re.I)
+_INVERTED = re.compile(r"\blow(?:er|est)?[- ]risk\b|\b(?:least|healthiest|safest|lowest|fewest|smallest|not|never|no|n't|none|except|besides|other than|apart from)\b|n't\b", re.I)
 """Words that turn the ranking around or exclude: refused rather than risk being read upside down."""
+
+_CONDITIONAL = re.compile(r"\b(?:if|when|whenever|once|unless|after|during|because)\b", re.I)
+""""what is likely to break if checkout goes down?" asks what a failure affects (impact), not the scores."""
+
+_CHECK = re.compile(r"\b(?:quick|sanity|health)[- ]check\b", re.I)
+""""quick check - is X healthy?": a chat marker, not an action asked for."""
+
+_HIGH_RISK = re.compile(r"\b(?:at\s+)?(?:high|higher|highest|very high|elevated)[- ]risk\b", re.I)
+""""high risk" is risky, not the value 'high' of a tier ("low risk" is refused by `_INVERTED`)."""
 
 _POSITIVE = re.compile(r"\b(?:healthy|ok|okay|fine|green|alright|stable|safe)\b", re.I)
 _LISTING = re.compile(r"^\s*(?:which|what|list|show|give)\b", re.I)
@@ -65,7 +74,7 @@ EVERYDAY_RISK_WORDS = frozenset(
     "ok okay alright fine good shape green red flagged flag flags trouble worry worried worries odds looking look looks "
     "doing worst fall falls falling apart over break breaks broken die dies crash crashes crashing blow bad how riskier "
     "probability probabilities likelihood likely chance chances score scores scored unhealthy healthy health state "
-    "steps step few next soon right atm moment rn check fire why gonna set tell know hows whats".split()
+    "steps step few next soon right atm moment rn fire why gonna set tell know hows whats".split()
 )
 """Words of an everyday risk question that ask for nothing beyond the scores ("is X ok?", "anything red?")."""
 
@@ -102,12 +111,15 @@ def asks_risk(question: str, answerer: Answerer) -> bool:
     of components are read first, so a team called "Risk" or a service called "Red" asks nothing."""
     links = answerer.links(question)
     masked = _masked(question, [x.surface for x in links])
+    if _CONDITIONAL.search(masked):
+        return False
     if _EVERYDAY.search(masked):
         return True
     for rx in (_STATE, _LOOKING):
         m = rx.match(question)
         # "is checkout ok?": the subject is a component named and nothing else ("is it ok to restart X?" is not).
-        if m and links and all(w in FILLER for w in tokens(_masked(m.group("x"), [x.surface for x in links]))):
+        own = {f for x in links for f in type_forms(x.node_type)}  # "the frontend service": its own type's word
+        if m and links and all(w in FILLER or w in own for w in tokens(_masked(m.group("x"), [x.surface for x in links]))):
             return True
     return False
 
@@ -124,13 +136,20 @@ def read_risk_ask(question: str, named: Sequence[str], surfaces: Sequence[str], 
     """What `question` asks of the risk scores; `named`/`surfaces` the components it names and their text, `values`
     the estate's value words (`Answerer.value_index`)."""
     ask = RiskAsk(named=list(dict.fromkeys(named)))
-    masked = _masked(question, surfaces)
-    if _INVERTED.search(masked):
-        ask.unknown.append(_INVERTED.search(masked).group(0))  # type: ignore[union-attr]
+    masked = _HIGH_RISK.sub(" risky ", _CHECK.sub(" ", _masked(question, surfaces)))
+    for rx in (_INVERTED, _CONDITIONAL):
+        found = rx.search(masked)
+        if found:
+            ask.unknown.append(found.group(0))
     by_type = _type_of_word(schema)
+    forms = "|".join(re.escape(f) for f in sorted(by_type, key=len, reverse=True))
     for w in tokens(masked):
         if w.isdigit():
-            ask.top = int(w)
+            # "top 3", "the 5 riskiest services"; "in the next 24 hours" is no count of components.
+            if re.search(rf"\b(?:top|first)\s+{w}\b|\b{w}\s+(?:riskiest|most|worst|highest|(?:{forms})\b)", masked, re.I):
+                ask.top = int(w)
+            else:
+                ask.unknown.append(w)
             continue
         if w in _SMALL and re.search(rf"\b(?:top|first)\s+{w}\b|\b{w}\s+(?:riskiest|most|worst|highest)\b", masked, re.I):
             ask.top = _SMALL[w]
@@ -221,6 +240,8 @@ def answer_risk(answerer: Answerer, question: str, trace: Trace) -> Outcome:
             if unscored:
                 return _refuse(f"no risk score for {', '.join(answerer.names.display(n) for n in unscored)}: the risk model "
                                "scores only nodes with telemetry", detail)
+            # "is the checkout service ok?" with only "checkout" linked: "service" is the named one's own type.
+            ask.types = [t for t in ask.types if t not in {x.node_type for x in links}]
             if ask.types or ask.values or ask.top is not None or ask.count:
                 # "is the critical checkout at risk" or "top 3 of checkout": more than one component's score asks.
                 return _refuse("the question asks more of the named components than their risk scores", detail)

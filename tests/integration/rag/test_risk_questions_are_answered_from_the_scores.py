@@ -61,3 +61,9 @@ def test_the_estate_the_top_n_and_a_value_named(risk_ask: Any) -> None:
 )
 def test_what_the_scores_do_not_hold_is_refused(risk_ask: Any, q: str) -> None:
     assert risk_ask(q).abstained, q
+
+
+def test_the_named_ones_own_type_word_asks_nothing_more(risk_ask: Any) -> None:
+    for q in ["is the checkout service ok?", "how's the frontend service looking", "is cart service healthy?"]:
+        a = risk_ask(q)
+        assert a.kind == "risk" and len(_ids(a)) == 1 and not a.abstained, (q, a.text)

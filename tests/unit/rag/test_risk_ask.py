@@ -84,3 +84,22 @@ def test_every_answer_says_how_old_its_data_is() -> None:
     view = RiskView([RiskRow("a", 0.9, True)], 0.5, 5, "v1", data_until=1_000_000)
     assert data_age(view, now=1_000_000 + 3 * 86400) == "computed on telemetry up to 1970-01-12T13:46:40Z, 3 days old"
     assert "unknown" in data_age(RiskView([], 0.5, 5))
+
+
+@pytest.mark.parametrize("q", ["what is likely to break if checkout goes down?", "checkout is in trouble, what should I check?", "what will fail in the next 24 hours?"])
+def test_what_a_failure_affects_or_an_action_is_no_risk_score(schema: GraphSchema, q: str) -> None:
+    assert _read(schema, q, {"checkout": "checkoutservice"}).unknown
+    assert not asks_risk("what is likely to break if checkout goes down?", _Linking({"checkout": "checkoutservice"}))  # type: ignore[arg-type]
+
+
+def test_a_chat_marker_check_is_no_word_asked(schema: GraphSchema) -> None:
+    assert not _read(schema, "quick check - is checkout healthy?", {"checkout": "checkoutservice"}).unknown
+    assert _read(schema, "the 5 riskiest services").top == 5
+
+
+def test_high_risk_is_risky_not_a_tier_and_low_risk_is_refused() -> None:
+    schema = GraphSchema.model_validate({"version": 1, "name": "t", "nodes": {"Service": {"properties": {"tier": "string"}}}, "edges": {}})
+    values = {"high": [ValueHit("Service", "tier", "high")], "low": [ValueHit("Service", "tier", "low")]}
+    ask = read_risk_ask("which services are high risk?", [], [], schema, values)
+    assert ask.values == [] and not ask.unknown
+    assert read_risk_ask("which services are low risk?", [], [], schema, values).unknown
