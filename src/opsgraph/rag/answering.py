@@ -54,7 +54,9 @@ from opsgraph.rag.oncall import (
 from opsgraph.rag.pair import compose_pair
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, render_page, render_rows
-from opsgraph.rag.risk_ask import answer_risk
+from opsgraph.rag.risk_ask import RiskRow as RiskRow  # the risk scores as `app/ask.py` passes them in
+from opsgraph.rag.risk_ask import RiskSource, answer_risk
+from opsgraph.rag.risk_ask import RiskView as RiskView
 from opsgraph.rag.shape import QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.spelled import misspelt
 from opsgraph.rag.timed import TimedQuestion, compose_timed, render_timed, span_query
@@ -80,31 +82,6 @@ _ANY_NODES = re.compile(r"^\s*(?:(?:which|what|list(?: all)?(?: the)?)\s+(?:comp
 _YESNO = re.compile(r"^\s*(is|are|does|do|has|have)\b", re.I)
 _AGGREGATE = frozenset("average avg mean median total sum".split())
 _BACKUP = re.compile(r"\b(backup|back-up|second|secondary|next in line|after the primary)\b", re.I)
-
-
-@dataclass(frozen=True)
-class RiskRow:
-    """One node's failure risk, as the risk layer scored it."""
-
-    node: str
-    probability: float
-    risky: bool
-
-
-@dataclass(frozen=True)
-class RiskView:
-    """The current scores: riskiest first, with the model's threshold and horizon."""
-
-    rows: list[RiskRow]
-    threshold: float
-    horizon: int
-    version: str | None = None
-    data_until: int | None = None
-    """Epoch seconds of the last telemetry step scored: every risk answer says how old it is."""
-
-
-RiskSource = Callable[[], RiskView]
-"""Returns the current scores, or raises an `OpsGraphError` saying why there are none (no model trained, no telemetry)."""
 
 
 @dataclass
@@ -405,7 +382,8 @@ class Answerer:
     # -- risk ---------------------------------------------------------------------------------
     def risk(self, question: str, trace: Trace) -> Outcome:
         """The risk scores that answer the question, or a refusal saying why (`risk_ask.py`)."""
-        return answer_risk(self, question, trace)
+        got = answer_risk(self, question, trace)
+        return Outcome(got.rendered, "risk", rows=got.rows, abstained=got.abstained)
 
     # -- one property of one entity ----------------------------------------------------------
     def _refused(

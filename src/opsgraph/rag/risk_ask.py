@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from opsgraph._time import age_text
 from opsgraph.errors import OpsGraphError
@@ -29,9 +29,58 @@ from opsgraph.rag.shape import RISK_WORDS
 from opsgraph.rag.trace import Trace
 
 if TYPE_CHECKING:
-    from opsgraph.rag.answering import Answerer, Outcome, RiskRow, RiskView
     from opsgraph.rag.compose import ValueHit
+    from opsgraph.rag.render import NameBook
+    from opsgraph.retrieve.base import LinkedEntity
     from opsgraph.schema import GraphSchema
+    from opsgraph.store.base import GraphStore
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    """One node's failure risk, as the risk layer scored it."""
+
+    node: str
+    probability: float
+    risky: bool
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """The current scores: riskiest first, with the model's threshold and horizon."""
+
+    rows: list[RiskRow]
+    threshold: float
+    horizon: int
+    version: str | None = None
+    data_until: int | None = None
+    """Epoch seconds of the last telemetry step scored: every risk answer says how old it is."""
+
+
+RiskSource = Callable[[], RiskView]
+"""Returns the current scores, or raises an `OpsGraphError` saying why there are none (no model trained, no telemetry)."""
+
+
+class Answerer(Protocol):
+    """What of `answering.Answerer` a risk answer reads (a protocol: `answering.py` imports this module)."""
+
+    schema: GraphSchema
+    store: GraphStore
+    names: NameBook
+    risk_source: RiskSource | None
+
+    def links(self, question: str) -> list[LinkedEntity]: ...
+
+    def value_index(self) -> dict[str, list[ValueHit]]: ...
+
+
+@dataclass
+class RiskAnswer:
+    """A risk answer or refusal: the text, the scored rows it shows, whether it abstained."""
+
+    rendered: Rendered
+    rows: list[dict[str, Any]] | None = None
+    abstained: bool = False
 
 ABSTAIN = "I can't answer that from the graph."
 
@@ -189,11 +238,9 @@ def _ids_where(answerer: Answerer, node_type: str, ids: Sequence[str], hit: Valu
     return {str(r["id"]) for r in rows}
 
 
-def _refuse(why: str, stage_detail: dict[str, Any]) -> Outcome:
-    from opsgraph.rag.answering import Outcome
-
+def _refuse(why: str, stage_detail: dict[str, Any]) -> RiskAnswer:
     stage_detail["refused"] = why
-    return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "risk", abstained=True)
+    return RiskAnswer(Rendered(ABSTAIN, [f"Why: {why}"]), abstained=True)
 
 
 def data_age(view: RiskView, now: float | None = None) -> str:
@@ -211,21 +258,19 @@ def _line(answerer: Answerer, r: RiskRow, threshold: float) -> str:
     return f"- {answerer.names.display(r.node)}: {state} ({r.probability:.2f} {side} alarm threshold {threshold:.2f})"
 
 
-def answer_risk(answerer: Answerer, question: str, trace: Trace) -> Outcome:
+def answer_risk(answerer: Answerer, question: str, trace: Trace) -> RiskAnswer:
     """The risk scores that answer `question`, or a refusal saying why (see the module docstring)."""
-    from opsgraph.rag.answering import Outcome
-
     with trace.stage("risk") as stage:
         detail: dict[str, Any] = {}
         stage.detail = detail
         if answerer.risk_source is None:
             detail["scores"] = None
-            return Outcome(Rendered("I can't answer risk questions here: no risk scores are available."), "risk", abstained=True)
+            return RiskAnswer(Rendered("I can't answer risk questions here: no risk scores are available."), abstained=True)
         try:
             view = answerer.risk_source()
         except OpsGraphError as exc:
             detail["scores"] = None
-            return Outcome(Rendered(f"I can't answer risk questions yet: {exc}"), "risk", abstained=True)
+            return RiskAnswer(Rendered(f"I can't answer risk questions yet: {exc}"), abstained=True)
         links = answerer.links(question)
         ask = read_risk_ask(question, [x.node_id for x in links], [x.surface for x in links], answerer.schema, answerer.value_index())
         detail.update(version=view.version, scored=len(view.rows), ask=ask.__dict__)
@@ -294,8 +339,6 @@ def answer_risk(answerer: Answerer, question: str, trace: Trace) -> Outcome:
         return _outcome(rows, header, [_line(answerer, r, view.threshold) for r in rows])
 
 
-def _outcome(rows: Sequence[RiskRow], header: str, lines: list[str]) -> Outcome:
-    from opsgraph.rag.answering import Outcome
-
+def _outcome(rows: Sequence[RiskRow], header: str, lines: list[str]) -> RiskAnswer:
     data = [{"id": r.node, "probability": round(r.probability, 4), "risky": r.risky} for r in rows]
-    return Outcome(Rendered(header, lines), "risk", rows=data)
+    return RiskAnswer(Rendered(header, lines), rows=data)
