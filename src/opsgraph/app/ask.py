@@ -230,6 +230,6 @@ def risk_source(service: Any) -> RiskSource:
             raise NoModelError("risk runs in anomaly-only mode (no label column, incident or SLO rule to learn failures from), "
                                "so there is no failure probability; `opsgraph risk score` shows how unusual each node's telemetry is")
         rows = [RiskRow(n.node, float(n.probability), bool(n.risky)) for n in scores.nodes]
-        return RiskView(rows, float(scores.threshold), int(scores.horizon), service.current_version())
+        return RiskView(rows, float(scores.threshold), int(scores.horizon), service.current_version(), int(scores.timestamp))
 
     return view

@@ -27,13 +27,12 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from opsgraph.errors import OpsGraphError
 from opsgraph.rag.behind import behind_as_cause
 from opsgraph.rag.chain import compose_chain
 from opsgraph.rag.compare import compose_compare
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.degree import compose_degree
-from opsgraph.rag.explained import QueryFacts, unexplained_words, unknown_words
+from opsgraph.rag.explained import QueryFacts, unexplained_words
 from opsgraph.rag.filtered import compose_filtered
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
 from opsgraph.rag.impact import impact as impact_query
@@ -56,7 +55,10 @@ from opsgraph.rag.oncall import (
 from opsgraph.rag.pair import compose_pair
 from opsgraph.rag.quote import documents_of, quote_documents, quote_sections, section_dict
 from opsgraph.rag.render import NameBook, Rendered, distinct_nodes, edge_phrase, render_page, render_rows
-from opsgraph.rag.shape import RISK_WORDS, QuestionShape, person_type, question_shape, without_paging_words
+from opsgraph.rag.risk_ask import RiskRow as RiskRow  # the risk scores as `app/ask.py` passes them in
+from opsgraph.rag.risk_ask import RiskSource, answer_risk
+from opsgraph.rag.risk_ask import RiskView as RiskView
+from opsgraph.rag.shape import QuestionShape, person_type, question_shape, without_paging_words
 from opsgraph.rag.spelled import misspelt
 from opsgraph.rag.timed import TimedQuestion, compose_timed, render_timed, span_query
 from opsgraph.rag.topk import compose_topk
@@ -81,29 +83,6 @@ _ANY_NODES = re.compile(r"^\s*(?:(?:which|what|list(?: all)?(?: the)?)\s+(?:comp
 _YESNO = re.compile(r"^\s*(is|are|does|do|has|have)\b", re.I)
 _AGGREGATE = frozenset("average avg mean median total sum".split())
 _BACKUP = re.compile(r"\b(backup|back-up|second|secondary|next in line|after the primary)\b", re.I)
-
-
-@dataclass(frozen=True)
-class RiskRow:
-    """One node's failure risk, as the risk layer scored it."""
-
-    node: str
-    probability: float
-    risky: bool
-
-
-@dataclass(frozen=True)
-class RiskView:
-    """The current scores: riskiest first, with the model's threshold and horizon."""
-
-    rows: list[RiskRow]
-    threshold: float
-    horizon: int
-    version: str | None = None
-
-
-RiskSource = Callable[[], RiskView]
-"""Returns the current scores, or raises an `OpsGraphError` saying why there are none (no model trained, no telemetry)."""
 
 
 @dataclass
@@ -405,44 +384,9 @@ class Answerer:
 
     # -- risk ---------------------------------------------------------------------------------
     def risk(self, question: str, trace: Trace) -> Outcome:
-        """The risk scores for the entities named, or the riskiest nodes; says so when there are no scores."""
-        with trace.stage("risk") as stage:
-            if self.risk_source is None:
-                stage.detail = {"scores": None, "why": "no risk source configured"}
-                return Outcome(Rendered("I can't answer risk questions here: no risk scores are available."), "risk", abstained=True)
-            try:
-                view = self.risk_source()
-            except OpsGraphError as exc:
-                stage.detail = {"scores": None, "why": str(exc)}
-                return Outcome(Rendered(f"I can't answer risk questions yet: {exc}"), "risk", abstained=True)
-            links = self.links(question)
-            named = [x.node_id for x in links]
-            by_node = {r.node: r for r in view.rows}
-            stage.detail = {"version": view.version, "named": named, "scored": len(view.rows)}
-            if not named:
-                masked = question
-                for x in links:
-                    masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
-                unknown = [w for w in unknown_words(tokens(masked), self.lexicon, self.schema) if w not in RISK_WORDS]
-                if unknown:
-                    # "Is the cart healthy?" with "cart" not linked: the riskiest nodes would not answer for the cart.
-                    stage.detail["unlinked"] = unknown
-                    why = f"I could not tell which component {', '.join(repr(w) for w in unknown)} means"
-                    return Outcome(Rendered(ABSTAIN, [f"Why: {why}; name it by its id or full name"]), "risk", abstained=True)
-        head = f"failure risk within the next {view.horizon} steps (model {view.version or 'current'}, alarm threshold {view.threshold:.2f})"
-        scored = [by_node[n] for n in named if n in by_node]
-        if named and not scored:
-            return Outcome(Rendered(f"No risk score for {', '.join(self.names.display(n) for n in named)}: the risk model scores only nodes with telemetry."), "risk", abstained=True)
-        rows = scored or [r for r in view.rows if r.risky] or view.rows[:5]
-        if not scored and not any(r.risky for r in view.rows):
-            header = f"No node is above the alarm threshold; the highest {head}:"
-        elif scored:
-            header = f"The {head}:"
-        else:
-            header = f"{len(rows)} nodes are above the alarm threshold; {head}:"
-        lines = [f"- {self.names.display(r.node)}: {r.probability:.2f}" + (" (at risk)" if r.risky else " (below threshold)") for r in rows]
-        data = [{"id": r.node, "probability": round(r.probability, 4), "risky": r.risky} for r in rows]
-        return Outcome(Rendered(header, lines), "risk", rows=data)
+        """The risk scores that answer the question, or a refusal saying why (`risk_ask.py`)."""
+        got = answer_risk(self, question, trace)
+        return Outcome(got.rendered, "risk", rows=got.rows, abstained=got.abstained)
 
     # -- one property of one entity ----------------------------------------------------------
     def _refused(

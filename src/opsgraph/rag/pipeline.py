@@ -35,6 +35,7 @@ from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
 from opsgraph.rag.render import Rendered
 from opsgraph.rag.repetition import cut_repetition
+from opsgraph.rag.risk_ask import asks_risk
 from opsgraph.rag.router import PROCEDURE, Route, Router
 from opsgraph.rag.runbook_ask import answer_runbook_ask, prefer_asked_section
 from opsgraph.rag.symptom_ask import action_unheld, escalation_for_symptom, other_asks
@@ -275,7 +276,7 @@ class GraphRAG:
             detail = answerer.oncall(plain, shape, trace)
             if detail is not None:
                 return self._with_documents(question, route, trace, answerer, shape, detail)
-        if shape.shape == "risk":
+        if shape.shape == "risk" or asks_risk(plain, answerer):  # "is checkout ok?", "anything about to fall over?" (`risk_ask.py`)
             return self._outcome(question, route, trace, answerer.risk(question, trace))
         reasons: list[str] = []
         if route.graph:

@@ -142,6 +142,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev19_impact.yaml": (46, 6),
     "dev/ops_questions_dev25_chains.yaml": (46, 6),
     "dev/ops_questions_dev23_causes.yaml": (49, 6),
+    "dev/ops_questions_dev22_risk.yaml": (47, 7),
 }
 
 
@@ -153,7 +154,9 @@ def test_gold_is_true_and_sections_exist(home: tuple[OpsGraph, AskService], name
     assert len(items) == count and sum(not q.answerable for q in items) == unanswerable
     assert len({q.q for q in items}) == len(items), "a question appears twice"
     for item in items:
-        assert item.answerable == (item.gold is not None or item.source is not None), item.q
+        assert item.answerable == (item.gold is not None or item.source is not None or item.risk), item.q
+        for entity in item.entities:  # a risk gold names nodes of the estate
+            assert og.query("MATCH (n) WHERE n.id = $id RETURN n.id AS id", {"id": entity}).rows, f"{item.q}: no node {entity}"
         if item.gold is not None:
             assert is_read_only(item.gold), item.q
             rows = og.query(item.gold, limit=10_000).rows
