@@ -19,6 +19,8 @@ and schema:
   the word ("services owned by checkout": the team with the alias "checkout team", not the checkout service);
 - "<uses/depends on/calls> ... X": a word after a dependency relation's word names an end of a dependency edge (a
   component, not the team of the same name: "the timeout checkout uses for payments");
+- "is X ok?", "X healthy?", "X at risk": a component's health (what an owner owns), of several the one whose whole
+  name or alias the word is;
 - "the last outage on X", "incidents affecting X": a word after the incident type's word (or "outage") and a
   preposition names what incidents affect or are caused by (`schema.incidents`), not a team;
 - with no such context, "what port does payments listen on?": the question's property words name the types it may
@@ -48,6 +50,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _PAGE = frozenset({"page", "paged", "pager", "paging"})
 _PEOPLE = frozenset({"folks", "people", "team", "squad", "crew", "guys", "gang", "engineers", "devs"})
 _FAILING = frozenset({"failing", "down", "broken", "erroring", "degraded", "flaky", "timing", "outage", "dying"})
+_HEALTH = frozenset({"ok", "okay", "healthy", "fine", "alright", "unhealthy", "risky"})
 _OWNED_PARTICIPLES = ("maintained", "run")
 """Everyday participles of owning ("maintained by", "run by"), as `lexicon.EVERYDAY_RELATION_PHRASES` reads them."""
 _BETWEEN = frozenset({"for", "if", "about", "when", "duty", "the", "on", "whoever", "is", "are", "a"})
@@ -168,7 +171,9 @@ class ContextLinker:
             if not nodes:
                 continue
             allowed = self._allowed(words, k)
-            whole_wins = allowed is not None and (self._after_dependency(words, k) or self._after_incident(words, k))
+            whole_wins = allowed is not None and (
+                self._after_dependency(words, k) or self._after_incident(words, k) or self._before_health(words, k)
+            )
             whole_only = False
             if allowed is None:
                 allowed = self._holding(words, k)  # "what port does payments listen on?": a type with a port
@@ -207,6 +212,11 @@ class ContextLinker:
             return False
         fits = {n for n in self._words.get(_norm(words[at[0]]), set()) if n[1] in allowed}
         return len(fits) == 1
+
+    def _before_health(self, words: Sequence[str], k: int) -> bool:
+        """Whether word `k` is followed by a health word ("payments ok", "cart healthy", "checkout at risk")."""
+        after = words[k + 1 : k + 3]
+        return bool(after) and (after[0] in _HEALTH or after[:2] == ["at", "risk"])
 
     def _after_page(self, words: Sequence[str], k: int) -> bool:
         """Whether word `k` follows a paging word across function words only ("page for X")."""
@@ -256,6 +266,8 @@ class ContextLinker:
         after = words[k + 1 : k + 3]
         if after and (after[0] in _FAILING or (after[0] in {"is", "are"} and len(after) > 1 and after[1] in _FAILING)):
             sets.append(c.failing)
+        if self._before_health(words, k):
+            sets.append(c.failing)  # "is payments ok?": a component's health, as a failure is a component's
         sets = [s for s in sets if s]
         if not sets:
             return None

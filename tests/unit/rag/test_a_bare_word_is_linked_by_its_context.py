@@ -54,7 +54,7 @@ def test_a_people_noun_after_the_word_links_a_team() -> None:
     # The people noun is part of the surface, as in the alias "catalog team".
     assert linked("who are the catalog folks?") == [("team-catalog", "catalog folks")]
     # Near miss: "catalog" names a team and a service; with no context, neither.
-    assert linked("is catalog healthy?") == []
+    assert linked("tell me about catalog") == []
 
 
 def test_failing_and_paging_together_still_need_one_node() -> None:
@@ -121,3 +121,10 @@ def test_after_a_paging_word_the_team_of_that_whole_name() -> None:
     assert linked("who do I page for payments if the primary doesn't answer?") == [("team-payments", "payments")]
     # Near miss: "failing" rules the team out, and two components keep the word: neither.
     assert linked("who do I page if payments are failing?") == []
+
+
+def test_before_a_health_word_the_component_of_that_whole_name() -> None:
+    assert linked("is payments ok?") == [("paymentservice", "payments")]
+    assert linked("payments at risk?") == [("paymentservice", "payments")]
+    # "catalog" names a team and a service: health is a component's, the service whose alias it is.
+    assert linked("is catalog healthy?") == [("productcatalogservice", "catalog")]
