@@ -140,6 +140,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev18_people.yaml": (46, 6),
     "dev/ops_questions_dev21_symptoms.yaml": (48, 7),
     "dev/ops_questions_dev19_impact.yaml": (46, 6),
+    "dev/ops_questions_dev24_procedures.yaml": (63, 10),
 }
 
 
