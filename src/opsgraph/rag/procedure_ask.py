@@ -9,9 +9,11 @@ question whose asking phrase is followed by a verb ("how do I <verb>", "steps to
 
 - the section (every chunk of it, not only the quoted one) must hold the verb (by stem, or the words
   `runbook_ask.ACTIONS` gives for it: "roll back" is held by "rollout undo"), or it is no answer;
-- when no entity the question names is the runbook's subject (its title names none of them), the verb must stand in
-  the same block of the section (a list item with its code, or a paragraph) as a mention of one of them (its id or
-  the words that named it, compared without case, spaces or dashes): the action is taken on *that* component.
+- when the question names the entity the action is taken on (right after the verb: "scale up the shipping
+  service") and the runbook's title does not name it, the verb must stand in the same block of the section (a list
+  item with its code, or a paragraph) as a mention of it (its id or the words that named it, compared without case,
+  spaces or dashes): the action is taken on *that* component. An entity named elsewhere ("ecb feed fetch failing,
+  how do I load the rates by hand") is what fails, not what the action is taken on: no block is asked of it.
 
 Words, headings, titles and the linker's entities only; no estate's ids or words.
 """
@@ -45,15 +47,18 @@ _NOT_ACTIONS = frozenset(
 
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
 _NORM = re.compile(r"[^a-z0-9]+")
+_WORDS = re.compile(r"[a-z0-9]+", re.I)
 
 
 @dataclass(frozen=True)
 class Action:
-    """The action a procedure question names: the verb as written (with particle) and the words that hold it."""
+    """The action a procedure question names: the verb as written (with particle), the words that hold it, and where
+    the verb phrase ends in the question (its object follows)."""
 
     said: str
     verb: str
     holds: tuple[re.Pattern[str], ...]
+    end: int = 0
 
 
 def asked_action(question: str) -> Action | None:
@@ -66,7 +71,7 @@ def asked_action(question: str) -> Action | None:
         return None
     said = " ".join(x for x in (verb, (found.group(2) or "").lower()) if x)
     holds = tuple(h for s, h in ACTIONS if s.search(said))
-    return Action(said, verb, holds)
+    return Action(said, verb, holds, found.end())
 
 
 def _holds(action: Action, text: str) -> bool:
@@ -123,7 +128,9 @@ def action_elsewhere(question: str, quoted: Outcome, answerer: Answerer) -> str 
     title, text = _section_text(answerer, quoted)
     if not _holds(action, text):
         return f"the section never does what the question asks ('{action.said}')"
-    links = answerer.links(question)
+    # the entities the action is taken on: named right after the verb ("scale up the shipping service"), not the
+    # one the question says is failing ("ecb feed fetch failing, how do I load the rates by hand")
+    links = [x for x in answerer.links(question) if x.start >= action.end and len(_WORDS.findall(question[action.end : x.start])) <= 2]
     forms = [f for f in dict.fromkeys(_NORM.sub("", s.lower()) for x in links for s in (x.node_id, x.surface)) if len(f) >= 4]
     if not forms or _names(title, forms):
         return None
@@ -184,7 +191,7 @@ def title_names_it(question: str, quoted: Outcome, answerer: Answerer, ask: Runb
 def named_documents(question: str, answerer: Answerer) -> list[str]:
     """The documents the question names itself: of a linked node (not a fuzzy link) that points at its own document
     (a runbook linked by its title, "the payments 5xx runbook")."""
-    links = [x for x in answerer.links(question) if x.method != "fuzzy"]
+    links = [x for x in answerer.links(question) if getattr(x, "method", "fuzzy") != "fuzzy"]
     return documents_of(answerer.store, list(dict.fromkeys((x.node_id, x.node_type) for x in links))) if links else []
 
 
