@@ -2,7 +2,7 @@
 sample estate (real embedded store, `rag/procedure_ask.py`): "how do we scale up the shipping service" is not
 answered by the checkout runbook's *Mitigation* (which scales checkout out), "how do I restart the kafka-prod
 brokers" not by a section that restarts nothing; "the mitigation part of the payments 5xx runbook" is that section,
-from its start; "payments runbook mitigation" (the payments team's handover checklist matched) is no answer.
+from its start; a section of a runbook that does not exist is no answer.
 
 Why: issue 14 (session 11, dev24_procedures). The quote gates counted the asked verb as held because *Mitigation* is
 where runbooks put what to do, and a component a runbook is also for as its subject.
@@ -21,7 +21,7 @@ import pytest
     [
         "how do we scale up the shipping service",
         "how do i restart the kafka-prod brokers",
-        "payments runbook mitigation",
+        "the impact section of the ad service runbook",  # the ad service has no runbook
         "the checkout latency runbook rollback section",
     ],
 )
