@@ -45,6 +45,8 @@ _NOT_ACTIONS = frozenset(
 )
 """Verbs that ask (or carry another verb's object, "run FLUSHALL") rather than name an action a section takes."""
 
+_ON_THE_PROBLEM = re.compile(r"\s+(?:it|this|that|them|these|those)\b", re.I)
+"""An action taken on "it" ("how do we stop it?") is the problem's fix, asked of a section as any mitigation is."""
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
 _NORM = re.compile(r"[^a-z0-9]+")
 _WORDS = re.compile(r"[a-z0-9]+", re.I)
@@ -67,7 +69,7 @@ def asked_action(question: str) -> Action | None:
     if found is None:
         return None
     verb = found.group(1).lower()
-    if verb in _FUNCTION or verb in _NOT_ACTIONS:
+    if verb in _FUNCTION or verb in _NOT_ACTIONS or _ON_THE_PROBLEM.match(question, found.end()):
         return None
     said = " ".join(x for x in (verb, (found.group(2) or "").lower()) if x)
     holds = tuple(h for s, h in ACTIONS if s.search(said))

@@ -47,6 +47,7 @@ def test_the_action_after_the_asking_phrase(question: str, said: str) -> None:
         "is it ok to run FLUSHALL on redis?",  # "run" carries the action, FLUSHALL
         "who owns the cart service?",
         "what should I check first when rates are stale",
+        "frontend throws 502s every deploy, how do we stop it?",  # the fix for the problem, not an action on a component
     ],
 )
 def test_no_action(question: str) -> None:
