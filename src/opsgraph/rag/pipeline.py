@@ -28,6 +28,7 @@ from opsgraph.rag.impact_phrases import names_dependents, whose_as_owners, would
 from opsgraph.rag.incident_words import plain_incident_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms, tokens
 from opsgraph.rag.people_words import plain_people_words
+from opsgraph.rag.procedure_ask import action_elsewhere, answer_named_section, quote_refused
 from opsgraph.rag.property_compare import answer_comparison
 from opsgraph.rag.property_words import plain_property_words, purpose_as_description
 from opsgraph.rag.property_yesno import answer_value_yesno
@@ -379,16 +380,24 @@ class GraphRAG:
                 # "How bad is it if X?" quoted X's runbook's opening: its *Impact* section is what was asked.
                 quoted = prefer_asked_section(question, quoted, answerer, fused)
                 # "How do we roll back X?" is no question for a section that rolls nothing back (`symptom_ask.py`).
-                unheld = action_unheld(question, quoted, answerer)
+                # ... nor is a section that scales another component out, or another runbook's (`procedure_ask.py`).
+                unheld = action_unheld(question, quoted, answerer) or quote_refused(question, quoted, answerer)
                 if unheld is None:
                     return self._outcome(question, route, trace, quoted, hits=fused)
                 reasons.append(f"quote: {unheld}")
         # "The cart cache fell over, what do I do?": the component's runbook section for the ask (`runbook_ask.py`).
         with trace.stage("runbook_ask") as stage:
             runbook, why = answer_runbook_ask(question, answerer, fused if route.docs else ())
+            if runbook is None:
+                # "the mitigation part of the payments 5xx runbook": the section named, of the runbook named by title
+                named, named_why = answer_named_section(question, answerer, fused if route.docs else ())
+                runbook, why = (named, why) if named is not None or not named_why else (None, f"{why}; {named_why}")
             stage.detail = {"sections": runbook.sections if runbook else None, "why": why or None}
         if runbook is not None:
-            return self._outcome(question, route, trace, runbook, hits=fused if route.docs else ())
+            elsewhere = action_elsewhere(question, runbook, answerer)
+            if elsewhere is None:
+                return self._outcome(question, route, trace, runbook, hits=fused if route.docs else ())
+            why = f"runbook ask: {elsewhere}"
         reasons.append(why)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)
 

@@ -68,6 +68,8 @@ _FUNCTION = frozenset(
 """Function words, question words and asking words: not what a question is about."""
 _FACT = re.compile(r"\s*(?:\w+[,:]\s+)?(who|whom|whose|when|how (?:many|much|long|often|old))\b", re.I)
 """Questions for a person, a time or a number: a quote answers them only when it holds every word they ask about."""
+_RUNBOOK_NAMED = re.compile(r"\b(?:run ?books?|play ?books?)\b", re.I)
+"""A question that names a runbook ("the ledger db runbook")."""
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "er", "ly", "e", "s")
 
 
@@ -141,12 +143,18 @@ def _quoted_body(outcome: Outcome) -> str:
 
 def better_document(question: str, document: str, titles: Mapping[str, str], mentions: Sequence[str]) -> str | None:
     """Another of the named entities' documents (`titles`: id → title) whose title holds more of the question's content
-    words than `document`'s ("payments ledger replication slot lagging" names the ledger, which two runbooks are for:
-    the one titled "... replication slots" is about it), or None."""
+    words (or, when it says "runbook", names more of the question's mentions as written) than `document`'s ("payments ledger replication slot
+    lagging" names the ledger, which two runbooks are for: the one titled "... replication slots" is about it; so is
+    "diagnosis steps in the ledger db runbook", whose title says "ledger DB"), or None."""
     words = content_words(question, mentions)
+    # "the ledger db runbook": a runbook named by its component as its title writes it
+    named = [f for f in dict.fromkeys(re.sub(r"[^a-z0-9]+", "", m.lower()) for m in mentions) if len(f) >= 4] if _RUNBOOK_NAMED.search(question) else []
 
     def held(doc: str) -> int:
-        return len(words) - len(uncovered(question, titles.get(doc, ""), mentions))
+        # the words, and the mentions a title names as written ("the ledger db runbook": "Payments ledger DB ...")
+        title = titles.get(doc, "")
+        flat = re.sub(r"[^a-z0-9]+", "", title.lower())
+        return len(words) - len(uncovered(question, title, mentions)) + sum(f in flat for f in named)
 
     mine = held(document)
     best = max((d for d in titles if d != document), key=held, default=None)

@@ -80,3 +80,5 @@ def test_the_runbook_titled_after_the_question_is_preferred_among_the_entitys_ru
     assert better_document(q, "docs/5xx.md", titles, ["payments ledger"]) == "docs/ledger.md"
     assert better_document(q, "docs/ledger.md", titles, ["payments ledger"]) is None
     assert better_document("ledger is slow, what do I check?", "docs/5xx.md", titles, ["ledger"]) is None
+    # a runbook named by its component as the title writes it ("the ledger db runbook")
+    assert better_document("diagnosis steps in the ledger db runbook", "docs/5xx.md", titles, ["ledger db"]) == "docs/ledger.md"
