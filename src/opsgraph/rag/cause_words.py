@@ -9,6 +9,8 @@ the plain question the one-step composers answer (`compose.py`, `timed.py`), and
   blame for INC-7?" → "which service caused INC-7?", so a datastore is never given as the service); a generic word
   ("component", "thing", "part", "system") is dropped. Only when what follows names an incident: an entity of the
   incident type, or an order word ("the last ...", "the most recent ...") the timeline reading checks.
+- "why did checkout go down in INC-7?", "why did INC-7 happen?": "what caused INC-7?" (the incident named or ordered
+  after "in"/"during"; the component named is one it hit).
 - "what broke prod most recently?", "what took down production last time?": "what caused the most recent incident?".
 - "has X ever caused an outage?": "has X caused any incidents?" ("ever" adds nothing to the whole history held).
 - "what kind of trigger was INC-7?": "what trigger was INC-7?", when "trigger" is a property of the incident type.
@@ -40,6 +42,14 @@ _FAULT = re.compile(
     r"|what\s+was\s+the\s+culprit|what\s+(?:failed|broke))\s+(?:in|for|of|during|behind)\s+",
     re.I,
 )
+_WHY_IN = re.compile(
+    r"\bwhy\s+(?:did|was|were|is|does)\s+(?:[\w-]+\s+){1,4}?(?:go(?:es)?\s+down|went\s+down|down|fail(?:ing)?|break|broken|"
+    r"crash(?:ing)?|die|degrade|degraded|slow|error(?:ing)?|time\s+out|timing\s+out)\s+(?:in|during)\s+",
+    re.I,
+)
+"""'Why did checkout go down in INC-7?': what caused INC-7 (the component named is one the incident hit)."""
+_WHY_HAPPEN = re.compile(r"\bwhy\s+did\s+(?=\S.*?\s+happen\b)", re.I)
+_HAPPEN = re.compile(r"\s+happen\b", re.I)
 _ORDERED = re.compile(r"(?:the\s+)?(?:last|latest|most\s+recent|previous|first|earliest)\b", re.I)
 _BROKE_PROD = re.compile(
     r"\bwhat\s+(?:broke|took\s+down|brought\s+down|knocked\s+over|killed)\s+(?:prod|production|the\s+site|the\s+shop|things|everything)\s+"
@@ -109,6 +119,13 @@ def plain_cause_words(question: str, schema: GraphSchema, links: Callable[[str],
                 )  # fmt: skip
                 if head is not None:
                     text = text[: m.start()] + head + text[rest:]
+        why = _WHY_IN.search(text)
+        if why is not None and (_ORDERED.match(text[why.end():]) or _names_incident(why.end(), text, links(text), inc.type)):
+            text = text[: why.start()] + "what caused " + text[why.end() :]
+        happen = _WHY_HAPPEN.search(text)
+        if happen is not None and _names_incident(happen.end(), text, links(text), inc.type):
+            # "why did INC-7 happen?": what caused INC-7.
+            text = text[: happen.start()] + "what caused " + _HAPPEN.sub("", text[happen.end() :], count=1)
         text = _EVER_CAUSED.sub("", text)
         text = _CAUSED_OUTAGE.sub(f"caused any {word}s", text)
     spec = schema.nodes[inc.type]

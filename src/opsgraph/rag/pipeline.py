@@ -251,6 +251,10 @@ class GraphRAG:
         plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
         # "what does X do?" asks for X's description (`property_words.py`).
         plain = purpose_as_description(plain, answerer.schema, lambda text: bool(answerer.lexicon.edge_cues(tokens(text))))
+        if not route.graph and plain_cause_words(plain, answerer.schema, answerer.links) != plain:
+            # "why did INC-7 happen?", "how did they fix INC-7?": an incident's cause or fix is in the graph, although
+            # "why" and "how" are document cues (`cause_words.py` read it as the schema's words).
+            route = Route(True, route.docs, f"{route.reason}; an incident's cause or fix asked")
         with trace.stage("shape") as stage:
             shape = answerer.shape(plain)
             stage.detail = shape.__dict__

@@ -51,3 +51,12 @@ def test_what_happened_and_what_customers_saw_are_the_incident_texts(ask: Any) -
     a = ask("what did customers see during INC-2075?")
     assert not a.abstained, a.text
     assert "15% of orders" in str(_values(a, "customer_impact")[0])
+
+
+def test_why_it_went_down_in_an_incident_is_its_cause(ask: Any, sample_graph: Any) -> None:
+    og = sample_graph[0]
+    cause = og.query("MATCH (:Incident {id: 'INC-2101'})-[:CAUSED_BY]->(c) RETURN c.id AS id").rows
+    a = ask("why did checkout go down in INC-2101")
+    assert not a.abstained and cause and all(r["id"] in a.text for r in cause), a.text
+    b = ask("why did INC-2041 happen?")
+    assert not b.abstained and "Cart Redis (redis-cart)" in b.text, b.text

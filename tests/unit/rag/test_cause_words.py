@@ -112,3 +112,12 @@ def test_a_schema_without_incidents_is_left_alone() -> None:
     schema = {**SCHEMA, "incidents": None}
     for q in ("which component was at fault in PM-7?", "how did they fix PM-7?", "what broke prod last time?"):
         assert _plain(q, schema=schema) == q
+
+
+def test_why_a_component_went_down_in_an_incident_asks_its_cause() -> None:
+    assert _plain("why did orders go down in PM-7?") == "what caused PM-7?"
+    assert _plain("why was orders slow during the last postmortem") == "what caused the last postmortem"
+    assert _plain("why did PM-7 happen?") == "what caused PM-7?"
+    # Near misses: no incident named after "in", or no incident at all.
+    assert _plain("why did orders go down in the morning?") == "why did orders go down in the morning?"
+    assert _plain("why did orders go down?") == "why did orders go down?"
