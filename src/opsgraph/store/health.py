@@ -81,6 +81,15 @@ class Report:
         return f"{self.errors} error(s), {self.corrupted_records} corrupted record(s)" + (f": {shown}" if shown else "")
 
 
+_JAVA_EXCEPTION = re.compile(r"\b(?:[a-z_][\w]*\.)*([A-Z]\w*?)(?:Exception|Error)\b")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _words(name: str) -> str:
+    """"IndexOutOfBounds" → "index out of bounds"."""
+    return _CAMEL.sub(" ", name).lower() or "engine error"
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)
@@ -98,6 +107,9 @@ def check_database(transport: Any, store: Path | None) -> Report:
     warnings.sort(key=lambda w: 0 if "bucket" in w else 1)
     # The engine's own advice ("run CHECK DATABASE FIX to recompute the counter") would hide the loss, not repair it.
     warnings = [re.sub(r";?\s*run CHECK DATABASE FIX[^;]*", "", w).strip() for w in warnings]
+    # The engine names Java exceptions in its findings ("cannot be loaded (error: IndexOutOfBoundsException)"), which
+    # depend on the damaged bytes: said in plain words ("index out of bounds"), as every store message is.
+    warnings = [_JAVA_EXCEPTION.sub(lambda m: _words(m.group(1)), w) for w in warnings]
     text = json.dumps(raw, default=str)
     files: list[str] = []
     if store is not None:
