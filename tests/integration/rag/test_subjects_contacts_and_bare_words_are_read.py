@@ -50,3 +50,15 @@ def test_in_the_blast_radius_is_a_dependency_through_others(ask: Any) -> None:
     assert not a.abstained and a.text.startswith("Yes: Checkout Service (checkoutservice) depends on Cart Redis (redis-cart)"), a.text
     b = ask("is cart affected if payments goes down")
     assert not b.abstained and b.text.startswith("No:"), b.text
+
+
+def test_after_the_primary_is_the_next_rotation(ask: Any, sample_graph: Any) -> None:
+    og = sample_graph[0]
+    secondary = og.query(
+        "MATCH (:Team)-[:OWNS]->(:Service {id: 'cartservice'}) MATCH (p:Person)-[r:ON_CALL_FOR]->(:Team)-[:OWNS]->(:Service {id: 'cartservice'}) "
+        "WHERE r.rotation = 'secondary' RETURN DISTINCT p.id AS id"
+    ).rows
+    a = ask("who should I escalate to for cart after the primary")
+    assert not a.abstained and a.kind == "page", a.text
+    people = {str(r.get("person")) for r in a.rows}
+    assert secondary and people == {r["id"] for r in secondary}, a.text
