@@ -11,6 +11,7 @@ from opsgraph.app.estates import estate_roots
 from opsgraph.app.events import Stage, observe_stages
 from opsgraph.app.facade import OpsGraph, sample_estate_path
 from opsgraph.app.index_search import SearchMode, search_index
+from opsgraph.app.investigate import DRIVER_WINDOW
 from opsgraph.app.risk import DEMO_OVERRIDES
 from opsgraph.app.server import migrate as migrate_store
 from opsgraph.app.server import start as start_team_server
@@ -24,6 +25,7 @@ from opsgraph.store import UnknownName, unknown_names
 __all__ = [
     "DEMO_OVERRIDES",
     "DEMO_QUESTIONS",
+    "DRIVER_WINDOW",
     "OpsGraph",
     "SearchMode",
     "Settings",

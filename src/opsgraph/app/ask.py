@@ -8,10 +8,12 @@ cheap; the model loads on the first question that needs it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from opsgraph.app.build_cache import AskInputError, CacheAndMemory
 from opsgraph.app.config import Settings
+from opsgraph.app.investigate import DRIVER_WINDOW
 from opsgraph.app.risk import NoModelError
 from opsgraph.app.text2cypher import Text2CypherService
 from opsgraph.embed import Embedder
@@ -26,6 +28,7 @@ from opsgraph.rag.contexted import ContextLinker
 from opsgraph.rag.depicted import DepictedLinker, described_from_store
 from opsgraph.rag.history import check_session
 from opsgraph.rag.order import structured_retrievers, text2cypher_placement
+from opsgraph.rag.risk_ask import MovedMetric, RiskWhy
 from opsgraph.rag.spelled import SpelledLinker, estate_words
 from opsgraph.rag.titled import TitledLinker
 from opsgraph.rag.typed_name import TypedLinker
@@ -221,8 +224,16 @@ class AskService:
         self.memory.close()
 
 
-def risk_source(service: Any) -> RiskSource:
-    """The risk service's current scores as the answer pipeline reads them (raises its error when no model is trained)."""
+def risk_source(service: Any, drivers: Callable[[str], Sequence[Any]] | None = None) -> RiskSource:
+    """The risk service's current scores as the answer pipeline reads them (raises its error when no model is trained).
+
+    `drivers`: a node's recent metric changes (`Investigator.risk_drivers`); with it, "why is X at risk?" is answered
+    with them and the model's attention path (`RiskView.explain`)."""
+
+    def explain(node: str) -> RiskWhy:
+        ex = service.explain(node)
+        moved = [MovedMetric(m.node, m.metric, float(m.normal), float(m.peak), int(m.since)) for m in (drivers(node) if drivers else [])]
+        return RiskWhy(moved, [(h.dependant, h.dependency, float(h.attention)) for h in ex.path], DRIVER_WINDOW)
 
     def view() -> RiskView:
         scores = service.scores()
@@ -230,6 +241,6 @@ def risk_source(service: Any) -> RiskSource:
             raise NoModelError("risk runs in anomaly-only mode (no label column, incident or SLO rule to learn failures from), "
                                "so there is no failure probability; `opsgraph risk score` shows how unusual each node's telemetry is")
         rows = [RiskRow(n.node, float(n.probability), bool(n.risky)) for n in scores.nodes]
-        return RiskView(rows, float(scores.threshold), int(scores.horizon), service.current_version(), int(scores.timestamp))
+        return RiskView(rows, float(scores.threshold), int(scores.horizon), service.current_version(), int(scores.timestamp), explain)
 
     return view

@@ -130,7 +130,7 @@ class OpsGraph:
     def _ask_service(self) -> AskService:
         if self._asker is None:
             self._asker = AskService(
-                self.store, self.settings, embedder=self.embedder, llm=self.llm, text2cypher=self.text2cypher, risk=risk_source(self.risk)
+                self.store, self.settings, embedder=self.embedder, llm=self.llm, text2cypher=self.text2cypher, risk=risk_source(self.risk, self.risk_drivers)
             )
         return self._asker
 

@@ -41,6 +41,12 @@ def when_epoch(at: str | float | None) -> int | None:
         raise InvestigationError(f"cannot read the time {at!r}: give an ISO time (2026-03-01T12:00:00Z) or a span back (90m)") from exc
 
 
+DRIVER_RECENT_STEPS = 10
+DRIVER_NORMAL_STEPS = 60
+DRIVER_WINDOW = f"the last {DRIVER_RECENT_STEPS} steps against the {DRIVER_NORMAL_STEPS} before"
+"""What `risk_drivers` compares, said with every list of them."""
+
+
 class InvestigateService:
     """Investigate a target; open, close and import incidents (all through `opsgraph.investigate`)."""
 
@@ -96,7 +102,7 @@ class InvestigateService:
     def import_incidents(self, path: str | Path) -> list[str]:
         return import_incidents(self.store, self.schema, path)
 
-    def risk_drivers(self, node: str, *, recent_steps: int = 10, normal_steps: int = 60) -> list[MetricChange]:
+    def risk_drivers(self, node: str, *, recent_steps: int = DRIVER_RECENT_STEPS, normal_steps: int = DRIVER_NORMAL_STEPS) -> list[MetricChange]:
         """Metric changes of `node` and its dependencies over the last `recent_steps` against the `normal_steps` before."""
         span = telemetry_span(node_series(self.store, self.schema, node))
         if span is None:

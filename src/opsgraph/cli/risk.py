@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from opsgraph.app import DEMO_OVERRIDES, OpsGraph, age_seconds, age_text
+from opsgraph.app import DEMO_OVERRIDES, DRIVER_WINDOW, OpsGraph, age_seconds, age_text
 from opsgraph.cli._common import HomeOpt, console, err, errors, fail, jsonable
 from opsgraph.cli._common import open_home as _open
 
@@ -156,7 +156,7 @@ def print_drivers(node: str, drivers: list[Any]) -> None:
     if not drivers:
         console.print(f"[bold]{escape(node)}[/]: no metric of it or its dependencies moved past its normal range recently")
         return
-    table = Table(title=f"what moved recently: {node} and its dependencies (last 10 steps vs the 60 before)")
+    table = Table(title=f"what moved recently: {node} and its dependencies ({DRIVER_WINDOW})")
     for col in ("node", "metric", "normal", "now", "x", "since"):
         table.add_column(col, justify="right" if col in ("normal", "now", "x") else "left")
     for m in drivers[:8]:

@@ -55,6 +55,31 @@ class RiskView:
     version: str | None = None
     data_until: int | None = None
     """Epoch seconds of the last telemetry step scored: every risk answer says how old it is."""
+    explain: Callable[[str], RiskWhy] | None = None
+    """What drives one node's score (raises an `OpsGraphError` when it cannot say): "why is X at risk?" shows it."""
+
+
+@dataclass(frozen=True)
+class MovedMetric:
+    """One metric of the node or of a dependency that moved recently against its normal."""
+
+    node: str
+    metric: str
+    normal: float
+    now: float
+    since: int
+    """Epoch seconds of the first step past its normal range."""
+
+
+@dataclass(frozen=True)
+class RiskWhy:
+    """The evidence behind one node's score: the metrics that moved (largest first) and the model's attention path
+    upstream (each hop: dependant, dependency, attention)."""
+
+    moved: list[MovedMetric]
+    path: list[tuple[str, str, float]]
+    window: str = ""
+    """What `moved` compares ("last 10 steps vs the 60 before")."""
 
 
 RiskSource = Callable[[], RiskView]
@@ -91,7 +116,8 @@ _EVERYDAY = re.compile(
     r"\banything (?:i|we) should (?:be )?worr(?:y|ied) about\b|"
     r"\briskier\b|\bmore (?:at risk|likely to (?:fail|break|go down))\b|\bflagged\b|\bunhealthy\b|\bin good shape\b|\bin trouble\b|\blooks? (?:the )?worst\b|"
     r"\b(?:failure|failing) (?:probability|chance|odds)\b|\b(?:odds|chances?|probability) (?:of |that )?.*\bfail|"
-    r"^\s*(?:is|are) (?:anything|everything|something|any\w*) (?:red|on fire)\b|\bwhat(?:'s| is|s)? (?:red|flagged)\b",
+    r"^\s*(?:is|are) (?:anything|everything|something|any\w*) (?:red|on fire)\b|\bwhat(?:'s| is|s)? (?:red|flagged)\b|"
+    r"^\s*why (?:is|are|does|do) .+ (?:red|look(?:s|ing)? (?:bad|risky|unhealthy)|so risky)\s*[?!.]*\s*$",
     re.I,
 )
 """Everyday wordings of a risk question that `shape.py`'s risk words do not catch."""
@@ -116,7 +142,8 @@ _POSITIVE = re.compile(r"\b(?:healthy|ok|okay|fine|green|alright|stable|safe)\b"
 _LISTING = re.compile(r"^\s*(?:which|what|list|show|give)\b", re.I)
 _SUPERLATIVE = re.compile(r"\b(?:riskiest|most (?:at )?risk\w*|most likely|worst|highest|top|next|most in danger)\b", re.I)
 _COUNT = re.compile(r"\bhow many\b", re.I)
-_WHY = re.compile(r"^\s*why\b", re.I)
+_WHY = re.compile(r"^\s*why\b|\bwhat(?:'s| is|s)? (?:driving|behind|causing|pushing up)\b|\bwhat drives\b|\bwhere does\b(?=.*\brisk\b)|\bcome from\b", re.I)
+""""why is X at risk", "what's driving X's risk", "where does X's risk come from": the evidence behind one score."""
 _SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 EVERYDAY_RISK_WORDS = frozenset(
@@ -186,6 +213,8 @@ def read_risk_ask(question: str, named: Sequence[str], surfaces: Sequence[str], 
     the estate's value words (`Answerer.value_index`)."""
     ask = RiskAsk(named=list(dict.fromkeys(named)))
     masked = _HIGH_RISK.sub(" risky ", _CHECK.sub(" ", _masked(question, surfaces)))
+    ask.why = bool(_WHY.search(masked))
+    masked = _WHY.sub(" ", masked)  # "what's driving", "where does ... risk come from": asked, not unknown words
     for rx in (_INVERTED, _CONDITIONAL):
         found = rx.search(masked)
         if found:
@@ -218,7 +247,6 @@ def read_risk_ask(question: str, named: Sequence[str], surfaces: Sequence[str], 
         if not plural and not re.search(r"\bservices|\bones\b|\bthings\b", masked, re.I):
             ask.top = 1
     ask.count = bool(_COUNT.search(masked))
-    ask.why = bool(_WHY.match(masked))
     ask.healthy_list = bool(_LISTING.match(masked) and _POSITIVE.search(masked) and not ask.named)
     ask.types = list(dict.fromkeys(ask.types))
     return ask
@@ -298,8 +326,10 @@ def answer_risk(answerer: Answerer, question: str, trace: Trace) -> RiskAnswer:
                 header = f"The {head}:"
             lines = [_line(answerer, r, view.threshold) for r in rows]
             if ask.why:
-                lines.append("What drives a score: `opsgraph risk explain NODE` (the metric changes and the attention path).")
+                return _with_why(answerer, view, rows, header, lines, detail)
             return _outcome(rows, header, lines)
+        if ask.why:
+            return _refuse("the question asks why; what drives a score is read for one component named", detail)
         pool = list(view.rows)
         scope = "scored components"
         if len(ask.types) > 1:
@@ -337,6 +367,43 @@ def answer_risk(answerer: Answerer, question: str, trace: Trace) -> RiskAnswer:
             rows = pool[:5]
             header = f"None of the {len(pool)} {scope} is at risk; the highest ({head}):"
         return _outcome(rows, header, [_line(answerer, r, view.threshold) for r in rows])
+
+
+_MOVED_SHOWN = 6
+
+
+def _with_why(answerer: Answerer, view: RiskView, rows: Sequence[RiskRow], header: str, lines: list[str],
+              detail: dict[str, Any]) -> RiskAnswer:
+    """"Why is X at risk?": the score, then what drives it (the metrics of X and its dependencies that moved, the
+    model's attention path), read from the risk layer; without it, where to look. One named node only."""
+    why: RiskWhy | None = None
+    if view.explain is not None and len(rows) == 1:
+        try:
+            why = view.explain(rows[0].node)
+        except OpsGraphError as exc:
+            detail["explain_error"] = str(exc)
+    if why is None:
+        lines.append("What drives a score: `opsgraph risk explain NODE` (the metric changes and the attention path).")
+        return _outcome(rows, header, lines)
+    name = answerer.names.display
+    if why.moved:
+        lines.append(f"What moved recently ({why.window or 'recent steps vs the steps before'}), of it and its dependencies:")
+        for m in why.moved[:_MOVED_SHOWN]:
+            factor = f", x{m.now / m.normal:.3g}" if m.normal else ""
+            when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(m.since))
+            lines.append(f"- {name(m.node)}: {m.metric} {m.normal:.4g} -> {m.now:.4g}{factor} since {when}")
+    else:
+        lines.append("No metric of it or of its dependencies moved past its normal range recently.")
+    if why.path:
+        chain = " <- ".join([name(why.path[0][0]), *(f"{name(dep)} (attention {att:.2f})" for _, dep, att in why.path)])
+        lines.append(f"The model's attention upstream: {chain}")
+    else:
+        lines.append("No dependency draws the model's attention: the score comes from its own telemetry.")
+    out = _outcome(rows, header, lines)
+    if out.rows is not None:
+        out.rows[0]["moved"] = [m.__dict__ for m in why.moved[:_MOVED_SHOWN]]
+        out.rows[0]["attention_path"] = [{"dependant": a, "dependency": b, "attention": round(w, 4)} for a, b, w in why.path]
+    return out
 
 
 def _outcome(rows: Sequence[RiskRow], header: str, lines: list[str]) -> RiskAnswer:

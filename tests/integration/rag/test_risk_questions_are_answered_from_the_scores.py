@@ -12,8 +12,10 @@ import pytest
 
 from opsgraph.app import OpsGraph
 from opsgraph.app.ask import AskService
+from opsgraph.errors import OpsGraphError
 from opsgraph.rag.answering import RiskRow, RiskView
 from opsgraph.rag.pipeline import Answer
+from opsgraph.rag.risk_ask import MovedMetric, RiskWhy
 
 _SCORES = [("checkoutservice", 0.97, True), ("frontend", 0.95, True), ("loadgenerator", 0.67, False), ("paymentservice", 0.01, False),
            ("cartservice", 0.002, False), ("shippingservice", 0.001, False), ("adservice", 0.0, False)]
@@ -67,3 +69,38 @@ def test_the_named_ones_own_type_word_asks_nothing_more(risk_ask: Any) -> None:
     for q in ["is the checkout service ok?", "how's the frontend service looking", "is cart service healthy?"]:
         a = risk_ask(q)
         assert a.kind == "risk" and len(_ids(a)) == 1 and not a.abstained, (q, a.text)
+
+
+def _explained(sample_graph: tuple[OpsGraph, AskService], explain: Callable[[str], RiskWhy]) -> Callable[[str], Answer]:
+    og, asker = sample_graph
+    view = RiskView([RiskRow(n, p, r) for n, p, r in _SCORES], 0.88, 5, "v0007", data_until=_UNTIL, explain=explain)
+    scored = AskService(og.store, asker.settings, embedder=og.embedder, llm=None, risk=lambda: view)
+    schema = og.schema()
+    return lambda q: scored.ask(q, schema, use_cache=False)
+
+
+def test_why_one_component_is_at_risk_shows_what_moved_and_the_attention_path(sample_graph: tuple[OpsGraph, AskService]) -> None:
+    asked: list[str] = []
+
+    def explain(node: str) -> RiskWhy:
+        asked.append(node)
+        return RiskWhy([MovedMetric("paymentservice", "error_rate", 0.004, 0.34, _UNTIL - 600)],
+                       [("checkoutservice", "paymentservice", 0.61)], "the last 10 steps against the 60 before")
+
+    ask = _explained(sample_graph, explain)
+    a = ask("what's driving checkout's risk?")
+    assert asked == ["checkoutservice"] and a.kind == "risk" and not a.abstained
+    assert "Payment Service (paymentservice): error_rate 0.004 -> 0.34, x85" in a.text, a.text
+    assert "Checkout Service (checkoutservice) <- Payment Service (paymentservice) (attention 0.61)" in a.text
+    assert (a.rows or [])[0]["attention_path"] == [{"dependant": "checkoutservice", "dependency": "paymentservice", "attention": 0.61}]
+    assert "3 days old" in a.text
+    # "why" over many components has no one explanation: refused, not answered with a list.
+    assert ask("why are so many services at risk?").abstained
+
+
+def test_why_without_an_explanation_says_where_to_look(sample_graph: tuple[OpsGraph, AskService]) -> None:
+    def explain(node: str) -> RiskWhy:
+        raise OpsGraphError(f"{node} has no telemetry in the store")
+
+    a = _explained(sample_graph, explain)("why is checkout flagged?")
+    assert not a.abstained and "opsgraph risk explain" in a.text and "at risk" in a.text

@@ -169,6 +169,23 @@ def test_explanation_starts_at_a_real_dependency(trained: tuple[OpsGraph, Path])
     assert all(0.0 <= h.attention <= 1.0 for h in ex.path)
 
 
+def test_why_is_it_at_risk_is_answered_with_what_moved_and_the_attention_path(trained: tuple[OpsGraph, Path]) -> None:
+    """`og.ask` reads the same explanation `opsgraph risk explain` prints: the model's path and the metric changes."""
+    og, _ = trained
+    node = og.query("MATCH (s:Service)-[:DEPENDS_ON]->(d:Service) RETURN s.id AS id, count(d) AS n "
+                    "ORDER BY n DESC, id LIMIT 1").rows[0]["id"]
+    ex = og.risk.explain(node)
+    a = og.ask(f"why is {node} at risk?", use_cache=False)
+    assert a.kind == "risk" and not a.abstained, a.text
+    row = (a.rows or [])[0]
+    assert row["id"] == node
+    assert [h["dependency"] for h in row["attention_path"]] == [h.dependency for h in ex.path]
+    assert "The model's attention upstream:" in a.text and ex.path[0].dependency.upper() in a.text
+    moved = og.risk_drivers(node)
+    assert [(m["node"], m["metric"]) for m in row["moved"]] == [(m.node, m.metric) for m in moved[:6]]
+    assert ("What moved recently" in a.text) == bool(moved)
+
+
 def test_unknown_nodes_are_refused_clearly(trained: tuple[OpsGraph, Path]) -> None:
     og, _ = trained
     with pytest.raises(UnknownNodeError, match="no node 'ghost'"):

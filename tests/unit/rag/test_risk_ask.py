@@ -40,7 +40,7 @@ def _read(schema: GraphSchema, q: str, named: dict[str, str] | None = None) -> A
 
 @pytest.mark.parametrize(
     "q", ["is checkout ok?", "how's checkout looking", "is checkout about to fall over?", "should I worry about checkout?", "why is checkout flagged?",
-          "anything about to fall over?", "is anything red?", "are we in good shape?", "which services are unhealthy", "which is riskier, checkout or frontend?"]
+          "anything about to fall over?", "is anything red?", "why is checkout red?", "why does checkout look so risky?", "are we in good shape?", "which services are unhealthy", "which is riskier, checkout or frontend?"]
 )
 def test_everyday_risk_wording_is_a_risk_question(q: str) -> None:
     assert asks_risk(q, _Linking({"checkout": "checkoutservice", "frontend": "frontend"}))  # type: ignore[arg-type]
@@ -103,3 +103,16 @@ def test_high_risk_is_risky_not_a_tier_and_low_risk_is_refused() -> None:
     ask = read_risk_ask("which services are high risk?", [], [], schema, values)
     assert ask.values == [] and not ask.unknown
     assert read_risk_ask("which services are low risk?", [], [], schema, values).unknown
+
+
+@pytest.mark.parametrize(
+    "q", ["why is checkout at risk?", "what's driving checkout's risk score", "where does checkout's risk come from?", "what is behind checkout's risk?"]
+)
+def test_why_a_score_is_read_as_asking_for_its_drivers(schema: GraphSchema, q: str) -> None:
+    ask = _read(schema, q, {"checkout": "checkoutservice"})
+    assert ask.why and not ask.unknown and ask.named == ["checkoutservice"]
+
+
+def test_behind_is_no_why_when_it_names_dependencies(schema: GraphSchema) -> None:
+    ask = _read(schema, "which services behind checkout are at risk?", {"checkout": "checkoutservice"})
+    assert not ask.why and ask.unknown == ["behind"]
