@@ -38,7 +38,7 @@ from opsgraph.rag.render import Rendered
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.risk_ask import asks_risk
 from opsgraph.rag.router import PROCEDURE, Route, Router
-from opsgraph.rag.runbook_ask import answer_runbook_ask, prefer_asked_section
+from opsgraph.rag.runbook_ask import answer_runbook_ask, ask_of, prefer_asked_section
 from opsgraph.rag.symptom_ask import action_unheld, escalation_for_symptom, other_asks
 from opsgraph.rag.trace import Stage, Trace
 from opsgraph.retrieve.base import Hit, Retrieval, Retriever
@@ -47,6 +47,10 @@ from opsgraph.retrieve.fusion import reciprocal_rank_fusion
 _AGGREGATE = re.compile(r"\b(?:average|avg|mean|median|total|sum)\b", re.I)
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+
+
+_QUOTED_OF_MANY = 2
+"""A graph answer listing more documents than this quotes none of them unless the question asks a section's kind."""
 
 
 @dataclass(frozen=True)
@@ -437,6 +441,8 @@ class GraphRAG:
     ) -> Answer:
         """A graph answer whose nodes are documents' (runbooks) also quotes the best section of them."""
         documents = [] if shape.wants_number else answerer.documents_for(out)
+        if len(documents) > _QUOTED_OF_MANY and ask_of(question) is None:
+            documents = []  # "what runbooks do we have": the list; one section of one of ten is no part of it
         if documents:
             found = [h for r in self.documents for h in self._run(trace, r, question, self.k).hits]
             with trace.stage("quote") as stage:

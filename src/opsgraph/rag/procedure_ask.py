@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from opsgraph.rag.answering import Answerer, Outcome
 from opsgraph.rag.quote import documents_of, quote_sections, section_dict
 from opsgraph.rag.quote_gate import _FUNCTION, _same, _stem, content_words, uncovered
-from opsgraph.rag.runbook_ask import _FILLER, ACTIONS, RunbookAsk, _read, _section, answer_runbook_ask
+from opsgraph.rag.runbook_ask import _FILLER, ACTIONS, REMEDY_OF_PROBLEM, RunbookAsk, _read, _section, answer_runbook_ask, ask_of
 from opsgraph.retrieve.base import Hit
 
 _ASK_VERB = re.compile(
@@ -71,6 +71,8 @@ def asked_action(question: str) -> Action | None:
     verb = found.group(1).lower()
     if verb in _FUNCTION or verb in _NOT_ACTIONS or _ON_THE_PROBLEM.match(question, found.end()):
         return None
+    if re.compile(REMEDY_OF_PROBLEM, re.I).match(question, found.start(1)):
+        return None  # "how do I clear the consumer lag": the lag's fix, not a clearing step
     said = " ".join(x for x in (verb, (found.group(2) or "").lower()) if x)
     holds = tuple(h for s, h in ACTIONS if s.search(said))
     return Action(said, verb, holds, found.end())
@@ -239,10 +241,36 @@ def answer_named_section(question: str, answerer: Answerer, hits: Sequence[Hit])
     return (None, f"runbook ask: {wrong}") if wrong else (out, "")
 
 
+_KNOWING = frozenset("tell know find figure spot identify determine recognise recognize learn confirm check see notice detect verify".split())
+"""Verbs of finding out ("how do I tell if X lags"): a section that describes the problem may answer them."""
+_DESCRIBING = re.compile(r"\b(?:symptoms?|impact|overview|background|context|summary|signs)\s*$", re.I)
+
+
+def describes_instead(question: str, quoted: Outcome) -> str | None:
+    """Why a section that describes the problem (*Symptoms*, *Impact*) is no answer to a question asking how to act on
+    it ("how do we deal with the consumer lag" quoted *Symptoms*: the words matched, the ask did not), or None."""
+    if quoted.kind != "quote" or not quoted.sections:
+        return None
+    asks = ask_of(question)
+    if asks is not None and asks.kind == "mitigation":
+        said = asks.phrase
+    else:
+        found = _ASK_VERB.search(question)
+        if found is None:
+            return None
+        said = found.group(1).lower()
+        if said in _KNOWING or said in _NOT_ACTIONS or said in _FUNCTION:
+            return None  # "which runbook should I use": a way of asking, not an action asked
+    heading = str((quoted.sections or [{}])[0].get("section") or "").split(">")[-1].strip()
+    if _DESCRIBING.search(heading):
+        return f"the question asks how to act ('{said}'); the section quoted ({heading}) describes the problem"
+    return None
+
+
 def quote_refused(question: str, quoted: Outcome, answerer: Answerer) -> str | None:
     """Why a quote passed by the other gates is still no answer to a procedure question (its action taken elsewhere,
-    or a runbook named by title that is not the quoted one), or None."""
-    why = action_elsewhere(question, quoted, answerer)
+    a section that only describes the problem, or a runbook named by title that is not the quoted one), or None."""
+    why = action_elsewhere(question, quoted, answerer) or describes_instead(question, quoted)
     ask = named_section(question)
     if why is None and ask is not None:
         why = title_names_it(question, quoted, answerer, ask)

@@ -83,6 +83,33 @@ def _continuation(store: GraphStore, first: Section) -> list[Section]:
     return out
 
 
+_MIN_REPEAT = 12
+"""Shortest text at a chunk's start taken for a repeat of the previous chunk's end (shorter ones, a closing code fence
+"```" then an opening one, are the document's own)."""
+
+
+def join_chunks(texts: Sequence[str]) -> str:
+    """The chunks of one section as one text, each chunk's opening lines dropped where they repeat the previous one's
+    closing lines (the chunker starts a chunk with the last pieces of the one before: `ingest/chunking.py`); a quote
+    said a numbered step twice where a cut fell."""
+    body = ""
+    for raw in texts:
+        t = raw.strip("\n")
+        if not body:
+            body = t
+            continue
+        cut = 0
+        for k in range(min(len(body), len(t)), _MIN_REPEAT - 1, -1):
+            if (k == len(t) or t[k] == "\n") and (k == len(body) or body[-k - 1] == "\n") and body.endswith(t[:k]):
+                cut = k
+                break
+        if cut:
+            body += t[cut:]  # the newlines after the repeat are the document's own
+        else:
+            body = f"{body}\n{t}"
+    return body
+
+
 def _overlap(question: str, text: str) -> int:
     words = {w for w in _WORD.findall(question.lower()) if w not in _STOP and len(w) > 2}
     have = set(_WORD.findall(text.lower()))
@@ -200,7 +227,7 @@ def quote_sections(
         return None
     best = _section_named(question, store, best)
     parts = [best, *_continuation(store, best)]
-    body = "\n".join(p.text.strip("\n") for p in parts)
+    body = join_chunks([p.text for p in parts])
     if coverage(question, f"{best.title} {best.heading} {body}") < min_coverage:
         return None
     cut = False

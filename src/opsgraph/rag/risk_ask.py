@@ -114,6 +114,7 @@ _EVERYDAY = re.compile(
     r"\bfall(?:s|ing)? over (?:soon|next)\b|\blikely to (?:break|go down|die|crash)\b|"
     r"\b(?:should|do|must) (?:i|we) (?:be )?worr(?:y|ied) about\b|\bworr(?:y|ied) about\b.*\b(?:today|now|right now)\b|"
     r"\banything (?:i|we) should (?:be )?worr(?:y|ied) about\b|"
+    r"^\s*(?:is|are) (?:anything|everything|something|any\w*)(?: \w+)? (?:struggling|(?:looking )?(?:shaky|wobbly))\b|"
     r"\briskier\b|\bmore (?:at risk|likely to (?:fail|break|go down))\b|\bflagged\b|\bunhealthy\b|\bin good shape\b|\bin trouble\b|\blooks? (?:the )?worst\b|"
     r"\b(?:failure|failing) (?:probability|chance|odds)\b|\b(?:odds|chances?|probability) (?:of |that )?.*\bfail|"
     r"^\s*(?:is|are) (?:anything|everything|something|any\w*) (?:red|on fire)\b|\bwhat(?:'s| is|s)? (?:red|flagged)\b|"
@@ -122,7 +123,8 @@ _EVERYDAY = re.compile(
 )
 """Everyday wordings of a risk question that `shape.py`'s risk words do not catch."""
 
-_STATE = re.compile(r"^\s*(?:is|are)\s+(?P<x>.+?)\s+(?:ok|okay|alright|all right|fine|good|green|red|doing ok|doing fine)\s*[?!.]*\s*$", re.I)
+_STATE = re.compile(r"^\s*(?:is|are)\s+(?P<x>.+?)\s+(?:ok|okay|alright|all right|fine|good|green|red|doing ok|doing fine|"
+                    r"struggling|(?:looking )?(?:shaky|wobbly|unwell|sick))\s*[?!.]*\s*$", re.I)
 _LOOKING = re.compile(r"^\s*how(?:'s| is|s| are|'re)\s+(?P<x>.+?)\s+(?:looking|doing)\s*[?!.]*\s*$", re.I)
 """"is X ok?", "how's X looking": a risk question only when X is a component the graph names (checked by the caller)."""
 
@@ -150,7 +152,7 @@ EVERYDAY_RISK_WORDS = frozenset(
     "ok okay alright fine good shape green red flagged flag flags trouble worry worried worries odds looking look looks "
     "doing worst fall falls falling apart over break breaks broken die dies crash crashes crashing blow bad how riskier "
     "probability probabilities likelihood likely chance chances score scores scored unhealthy healthy health state "
-    "steps step few next soon right atm moment rn fire why gonna set tell know hows whats".split()
+    "steps step few next soon right atm moment rn fire why gonna set tell know hows whats struggling shaky wobbly unwell sick".split()
 )
 """Words of an everyday risk question that ask for nothing beyond the scores ("is X ok?", "anything red?")."""
 

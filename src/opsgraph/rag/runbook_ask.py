@@ -36,13 +36,23 @@ from opsgraph.retrieve.base import Hit
 
 _WORD = re.compile(r"[a-z0-9]+")
 
+REMEDY_OF_PROBLEM = (
+    r"(?:clear|drain|reduce|lower|bring down|burn down|get down|catch up on|work off)"
+    r"(?=(?:\s+[\w-]+){0,4}?\s+(?:lag\w*|backlogs?|errors?|5xxs?|timeouts?|latency|spikes?)\b)"
+)
+"""A verb that acts on the problem itself ("clear the consumer lag", "bring the 5xx down"): the problem's fix is
+asked, as by "how do I fix it"; "clear the cache" names an action of its own (`procedure_ask.asked_action`)."""
+
 ASKS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     (
         "mitigation",
         re.compile(
             r"\b(what (?:do|should|can|must) (?:i|we) do(?: now| next| about it)?|what now|what next|"
-            r"how (?:do|can|should) (?:i|we) (?:fix|stop|mitigate|resolve|recover|unstick|unblock|get (?:it|them|this) (?:back|moving|going))"
-            r"(?: (?:it|them|this|that))?|how to (?:fix|stop|mitigate|resolve|recover)|"
+            r"how (?:do|can|should) (?:i|we) (?:fix|stop|mitigate|resolve|recover|unstick|unblock|get (?:it|them|this) (?:back|moving|going)|"
+            r"deal with|handle|get rid of|sort(?: out)?|tackle)"
+            r"(?: (?:it|them|this|that))?|(?:how|steps?) to (?:fix|stop|mitigate|resolve|recover|deal with|handle|get rid of|sort out|tackle)|"
+            rf"(?:how (?:do|can|should) (?:i|we)|how|steps?) to {REMEDY_OF_PROBLEM}|(?:how (?:do|can|should) (?:i|we)) {REMEDY_OF_PROBLEM}|"
+            r"(?:^|[,.!;:]\s*|\s-\s*)(?:pls |please )?help(?: me| us)?(?: pls| please)?\s*[?!.]*$|\bneed help (?:with|fixing)\b|"
             r"work ?around(?: it| this)?|is it (?:safe|ok|okay|fine) to (?:re-?start|bounce|restart|roll ?back|fail ?over|scale)|"
             r"(?:can|should) (?:i|we) (?:just )?(?:re-?start|bounce|roll ?back|fail ?over|scale|bump|raise|increase|delete|drop|truncate)|"
             r"roll(?:ing)? ?(?:it |them |this )?back|revert(?: it| this)?|undo (?:it|this)|unstick(?: it)?|"

@@ -38,6 +38,11 @@ def test_no_answer_when_the_action_or_the_runbook_is_elsewhere(ask: Any, questio
         ("the mitigation part of the payments 5xx runbook pls", "docs/payment-service-elevated-5xx.md", "Mitigation"),
         ("frontend 502 runbook - what's the impact section say", "docs/frontend-502s-during-deploy.md", "Impact"),
         ("diagnosis steps in the ledger db runbook", "docs/payments-ledger-db-disk-and-replication.md", "Diagnosis"),
+        # how to act on the problem itself: its runbook's *Mitigation*, never the *Symptoms* its words match best
+        ("how do we deal with kafka consumer lag", "docs/kafka-order-events-consumer-lag.md", "Mitigation"),
+        ("how do I get rid of the consumer lag on order events", "docs/kafka-order-events-consumer-lag.md", "Mitigation"),
+        ("steps to clear kafka consumer lag", "docs/kafka-order-events-consumer-lag.md", "Mitigation"),
+        ("the cart is throwing redis errors, help", "docs/cart-service-redis-cart-unavailable.md", "Mitigation"),
     ],
 )
 def test_the_section_that_takes_the_action_or_is_named(ask: Any, question: str, document: str, section: str) -> None:

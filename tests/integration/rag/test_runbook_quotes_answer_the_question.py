@@ -52,3 +52,23 @@ def test_the_components_runbook_section_is_quoted_verbatim(ask: Any, question: s
     source = (sample_estate_path() / document).read_text()
     quoted = [ln for ln in answer.text.splitlines()[1:] if ln.strip() and not ln.startswith("See also: ")]
     assert quoted and all(ln in source for ln in quoted), answer.text
+
+
+def test_a_section_cut_into_chunks_says_each_line_once(ask: Any) -> None:
+    """The checkout latency runbook's *Diagnosis* spans chunks that overlap: step 2 was said twice where the cut fell."""
+    answer = ask("where do I look first when checkout is slow")
+    assert answer.kind == "quote" and answer.sections[0]["section"].endswith("> Diagnosis"), answer.text
+    steps = [ln for ln in answer.text.splitlines() if ln[:3] in {f"{n}. " for n in range(1, 10)}]
+    assert steps and len(steps) == len(set(steps)), answer.text
+    source = (sample_estate_path() / answer.sections[0]["document"]).read_text()
+    quoted = [ln for ln in answer.text.splitlines()[1:] if ln.strip() and not ln.startswith(("See also: ", "[... "))]
+    assert all(ln in source for ln in quoted), answer.text
+
+
+def test_a_list_of_many_runbooks_quotes_none_of_them(ask: Any) -> None:
+    """"What runbooks do we have" is the list: one section of one of ten runbooks was quoted under it."""
+    answer = ask("what runbooks do we have")
+    assert answer.kind == "rows" and not answer.sections and len(answer.rows or []) == 10, answer.text
+    assert "From " not in answer.text, answer.text
+    one = ask("is there a runbook for the ledger db")  # two runbooks: the best section of them is still quoted
+    assert one.kind == "quote" and one.sections, one.text

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from opsgraph.rag.procedure_ask import _holds, asked_action, blocks, named_section
+from opsgraph.rag.answering import Outcome
+from opsgraph.rag.procedure_ask import _holds, asked_action, blocks, describes_instead, named_section
+from opsgraph.rag.render import Rendered
 
 MITIGATION = """## Mitigation
 
@@ -48,6 +50,8 @@ def test_the_action_after_the_asking_phrase(question: str, said: str) -> None:
         "who owns the cart service?",
         "what should I check first when rates are stale",
         "frontend throws 502s every deploy, how do we stop it?",  # the fix for the problem, not an action on a component
+        "steps to clear kafka consumer lag",  # a verb on the problem itself: its fix
+        "how do we bring down the 5xx errors on payments",
     ],
 )
 def test_no_action(question: str) -> None:
@@ -94,3 +98,21 @@ def test_a_section_named_with_the_runbook(question: str, kind: str) -> None:
 )
 def test_no_section_named(question: str) -> None:
     assert named_section(question) is None
+
+
+def _quoted(section: str) -> Outcome:
+    return Outcome(Rendered("..."), "quote", sections=[{"document": "docs/lag.md", "section": f"Consumer lag > {section}"}])
+
+
+@pytest.mark.parametrize("question", ["how do we deal with the consumer lag", "how do I get rid of the lag on order events",
+                                      "how do i just drain the queue"])
+def test_a_section_describing_the_problem_is_no_answer_to_how_to_act(question: str) -> None:
+    assert describes_instead(question, _quoted("Symptoms")) is not None
+    assert describes_instead(question, _quoted("Impact")) is not None
+    assert describes_instead(question, _quoted("Mitigation")) is None
+
+
+@pytest.mark.parametrize("question", ["how do I tell if the consumers are lagging", "how can we spot a poison message", "what does lag look like",
+                                      "which runbook should I use when checkout is slow"])
+def test_finding_out_may_be_answered_by_the_symptoms(question: str) -> None:
+    assert describes_instead(question, _quoted("Symptoms")) is None

@@ -40,7 +40,8 @@ def _read(schema: GraphSchema, q: str, named: dict[str, str] | None = None) -> A
 
 @pytest.mark.parametrize(
     "q", ["is checkout ok?", "how's checkout looking", "is checkout about to fall over?", "should I worry about checkout?", "why is checkout flagged?",
-          "anything about to fall over?", "is anything red?", "why is checkout red?", "why does checkout look so risky?", "are we in good shape?", "which services are unhealthy", "which is riskier, checkout or frontend?"]
+          "anything about to fall over?", "is anything red?", "why is checkout red?", "why does checkout look so risky?",
+          "is checkout struggling?", "is anything looking shaky right now?", "is anything struggling?", "are we in good shape?", "which services are unhealthy", "which is riskier, checkout or frontend?"]
 )
 def test_everyday_risk_wording_is_a_risk_question(q: str) -> None:
     assert asks_risk(q, _Linking({"checkout": "checkoutservice", "frontend": "frontend"}))  # type: ignore[arg-type]
