@@ -534,7 +534,8 @@ class Answerer:
         name, forward, props = found[0]
         a = f"(a:{anchor.node_type} {{id: $id}})"
         match = f"MATCH {a}-[r:{name}]->(b)" if forward else f"MATCH (b)-[r:{name}]->{a}"
-        cypher = f"{match} RETURN " + ", ".join(f"r.{p} AS {p}" for p in props)
+        # The other end is returned too: a bare "2026-06-08T09:00:00Z" does not say it is Rachel's shift for Payments.
+        cypher = f"{match} RETURN b.id AS other, " + ", ".join(f"r.{p} AS {p}" for p in props)
         params = {"id": anchor.node_id}
         if self._refused("lookup", question, cypher, params, [anchor], trace, refusals):
             return None
@@ -542,9 +543,7 @@ class Answerer:
         out = self._run_lookup(replace(shape, shape="value"), cypher, params, 10, why, trace)
         if out is None or out.abstained or not out.rows:
             return out
-        # Say whose edge each value is of: a bare "2026-06-08T09:00:00Z" does not say it is Rachel's shift for Payments.
-        with_ends = match + " RETURN b.id AS other, " + ", ".join(f"r.{p} AS {p}" for p in props)
-        rows = list(self.store.query(with_ends, params, limit=10, timeout_ms=5_000).rows)
+        rows = list(out.rows)
         verb = edge_phrase(name, plural_subject=False, forward=True).removeprefix("that ")
         lines = []
         for r in rows:
@@ -553,9 +552,9 @@ class Answerer:
                 pair = (anchor.node_id, r["other"]) if forward else (r["other"], anchor.node_id)
                 lines.append(f"{self.names.display(pair[0])} {verb} {self.names.display(pair[1])}: {values}")
         if not lines:
-            return out
+            return Outcome(Rendered(ABSTAIN, [f"Why: {why}"]), "abstain", abstained=True)
         text = lines[0] if len(lines) == 1 else f"{len(lines)} {name} edges:"
-        return Outcome(Rendered(text, [] if len(lines) == 1 else [f"- {x}" for x in lines]), "rows", rows=rows, cypher=with_ends, params=params)
+        return Outcome(Rendered(text, [] if len(lines) == 1 else [f"- {x}" for x in lines]), "rows", rows=rows, cypher=cypher, params=params)
 
     def _lookup_neighbour(
         self, question: str, shape: QuestionShape, anchor: LinkedEntity, phrases: Mapping[str, Collection[str]], words: Sequence[str],
