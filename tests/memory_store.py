@@ -13,6 +13,7 @@ call with its arguments in `calls`, in order.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -44,6 +45,7 @@ class MemoryStore:
         self.edges: dict[str, list[tuple[str, str]]] = {t: list(pairs) for t, pairs in (edges or {}).items()}
         self.telemetry: dict[str, TelemetryFrame] = dict(telemetry or {})
         self.version = version
+        self.written_at: float | None = None
         self.queries: list[str] = []
         """Every Cypher text `query` was given, in order."""
         self.calls: list[dict[str, Any]] = []
@@ -61,6 +63,7 @@ class MemoryStore:
     def touch(self) -> None:
         """Count a write: the data version moves on."""
         self.version += 1
+        self.written_at = time.time()
 
     # -- the GraphStore calls the layers make -------------------------------------------------
     def open(self) -> None:
@@ -71,6 +74,9 @@ class MemoryStore:
 
     def data_version(self) -> int:
         return self.version
+
+    def data_written_at(self) -> float | None:
+        return self.written_at
 
     def stored_schema(self) -> GraphSchema | None:
         return self.schema

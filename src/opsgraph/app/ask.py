@@ -217,7 +217,9 @@ class AskService:
         # The cache is looked up with only the linker built (its entity guard needs it); the pipeline is built on a miss.
         linker = self.current_linker(schema)
         conversation = self.memory.conversation(lambda: self.current_pipeline(schema), linker, schema)
-        return conversation.ask(question, scope=self.memory.scope(user, schema), session=session, use_cache=use_cache)
+        answer = conversation.ask(question, scope=self.memory.scope(user, schema), session=session, use_cache=use_cache)
+        answer.data_as_of = self.store.data_written_at()
+        return answer
 
     def close(self) -> None:
         """Close the cache and the history (the store, embedder and model belong to the facade)."""

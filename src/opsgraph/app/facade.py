@@ -264,12 +264,14 @@ class OpsGraph:
         schema = self.schema()
         if schema is None:
             raise NothingIngestedError("nothing is ingested in this home yet: run `opsgraph ingest ESTATE_DIR` (or `opsgraph demo`) first")
-        with self.syncer.as_of(when) as (past, _):
+        with self.syncer.as_of(when) as (past, at):
             asker = AskService(past, self.settings, embedder=self.embedder, llm=self.llm)
             try:
-                return asker.ask(question, schema, use_cache=False)
+                answer = asker.ask(question, schema, use_cache=False)
             finally:
                 asker.close()
+        answer.data_as_of = at  # the estate as it was then, not when the copy was written
+        return answer
 
     @property
     def traces(self) -> TraceReceiver:

@@ -219,6 +219,9 @@ def ask(
 
 def print_answer(answer: Any, *, show_trace: bool) -> None:
     console.print(answer.text, highlight=False, markup=False)
+    age = answer.data_age()
+    if age:
+        console.print(f"[dim]{escape(age)}[/]", highlight=False)
     if answer.cypher:
         console.print(f"[dim]query: {escape(answer.cypher)}[/]", highlight=False)
     if answer.citations and not answer.rows:

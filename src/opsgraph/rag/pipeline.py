@@ -14,10 +14,12 @@ The pipeline holds no state between questions; each `ask` returns its trace.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsgraph._time import age_text
 from opsgraph.llm import LanguageModel
 from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.cause_words import plain_cause_words
@@ -98,6 +100,16 @@ class Answer:
     """True when the answer is "I can't answer that" (with what is known about the entities named)."""
     sections: list[dict[str, Any]] | None = None
     """Document sections quoted: chunk, document, title, section (heading path)."""
+    data_as_of: float | None = None
+    """Epoch seconds of the last change to the stored estate the answer was read from (set by the caller that knows
+    the store, `app/ask.py`): every answer says how old its data is."""
+
+    def data_age(self) -> str:
+        """'data as of 2026-12-06T01:02:03Z (2 hours old)'; unknown for a store written before it was recorded."""
+        if self.data_as_of is None:
+            return "data age unknown (the store was last written before opsgraph recorded when)"
+        iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.data_as_of))
+        return f"data as of {iso} ({age_text(self.data_as_of)})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +126,8 @@ class Answer:
             "kind": self.kind,
             "abstained": self.abstained,
             "sections": self.sections,
+            "data_as_of": self.data_as_of,
+            "data_age": self.data_age(),
             "trace": self.trace.to_dict(),
         }
 
@@ -159,6 +173,7 @@ class Answer:
         answer = cls.from_payload({**d, "text": d["answer"]}, question=str(d["question"]), trace=trace)
         answer.standalone = d.get("standalone")
         answer.cached = d.get("cached")
+        answer.data_as_of = d.get("data_as_of")
         return answer
 
 

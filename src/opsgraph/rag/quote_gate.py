@@ -63,7 +63,8 @@ _FUNCTION = frozenset(
     start begin happen happens happening going wrong problem problems issue issues thing things stuff way ways too many
     much say says saying see seeing show shows showing throw throws throwing return returns returning cant can't won't
     doesnt don't isnt almost nearly cover covers covering covered because every anything something besides
-    take taking took make making made put putting""".split()
+    take taking took make making made put putting usual usually normally typical typically standard commonly generally
+    run runs running ran fill fills filling filled""".split()
 )
 """Function words, question words and asking words: not what a question is about."""
 _FACT = re.compile(r"\s*(?:\w+[,:]\s+)?(who|whom|whose|when|how (?:many|much|long|often|old))\b", re.I)

@@ -47,7 +47,8 @@ ASKS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     (
         "mitigation",
         re.compile(
-            r"\b(what (?:do|should|can|must) (?:i|we) do(?: now| next| about it)?|what now|what next|"
+            r"\b(what (?:do|should|can|must) (?:i|we) (?:usually |normally |typically |generally )?do(?: now| next| about it)?|what now|what next|"
+            r"(?:procedure|playbook|process|remedy|fix) (?:for|when|if)|"
             r"how (?:do|can|should) (?:i|we) (?:fix|stop|mitigate|resolve|recover|unstick|unblock|get (?:it|them|this) (?:back|moving|going)|"
             r"deal with|handle|get rid of|sort(?: out)?|tackle)"
             r"(?: (?:it|them|this|that))?|(?:how|steps?) to (?:fix|stop|mitigate|resolve|recover|deal with|handle|get rid of|sort out|tackle)|"
@@ -138,7 +139,7 @@ _FILLER = frozenset(
     someone anyone everyone everything nothing them it's its im i'm ive i've we're were they're whats thats
     safe okay ok fine bad worse customers customer users people folks shoppers yesterday today tonight tomorrow
     morning evening night middle weekend like just really very pretty kinda tons lots loads bunch heaps whole themselves
-    itself""".split()
+    itself usual usually normally typical typically standard commonly generally""".split()
 )
 """Everyday intensifiers, pronouns, who reported it and when: not what a runbook question is about."""
 _SAME_AS = {"build": ("release", "rollout"), "deploy": ("rollout", "release"), "deployment": ("rollout", "release"), "release": ("rollout",)}

@@ -703,6 +703,7 @@ class ArcadeDBStore:
         self._ensure_meta()
         # The version keeps growing across a reset so caches never see an old number again.
         self._set_meta("data_version", str(version + 1))
+        self._set_meta("data_written_at", f"{time.time():.3f}")
 
     # -- meta ------------------------------------------------------------------
     def _get_meta(self, key: str) -> str | None:
@@ -719,13 +720,22 @@ class ArcadeDBStore:
         raw = self._get_meta("data_version")
         return int(raw) if raw else 0
 
+    def data_written_at(self) -> float | None:
+        raw = self._get_meta("data_written_at")
+        return float(raw) if raw else None
+
     def _bump_version(self) -> None:
-        # Called inside the batch's transaction so the version moves with the data.
+        # Called inside the batch's transaction so the version (and when it moved) moves with the data.
         value = self.data_version() + 1
         self.transport.command(
             "sql",
             f"UPDATE {META_TYPE} SET key = 'data_version', value = :v UPSERT WHERE key = 'data_version'",
             {"v": str(value)},
+        )
+        self.transport.command(
+            "sql",
+            f"UPDATE {META_TYPE} SET key = 'data_written_at', value = :t UPSERT WHERE key = 'data_written_at'",
+            {"t": f"{time.time():.3f}"},
         )
         self._tls.bumped = value
 

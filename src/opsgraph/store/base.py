@@ -208,6 +208,10 @@ class GraphStore(Protocol):
     def data_version(self) -> int:
         """A number that grows whenever stored data changes (cache freshness)."""
 
+    def data_written_at(self) -> float | None:
+        """Epoch seconds of the last change to stored data (None when nothing was written since this was kept):
+        every answer says how old the data it was read from is."""
+
     def ensure_records(self, record_type: str, fields: Mapping[str, str], indexed: Sequence[str] = ()) -> None:
         """Create a hidden record type keyed by `key` (never matched by Cypher, never in `describe()`)."""
 

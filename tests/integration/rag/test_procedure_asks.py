@@ -43,6 +43,10 @@ def test_no_answer_when_the_action_or_the_runbook_is_elsewhere(ask: Any, questio
         ("how do I get rid of the consumer lag on order events", "docs/kafka-order-events-consumer-lag.md", "Mitigation"),
         ("steps to clear kafka consumer lag", "docs/kafka-order-events-consumer-lag.md", "Mitigation"),
         ("the cart is throwing redis errors, help", "docs/cart-service-redis-cart-unavailable.md", "Mitigation"),
+        # "usual", "normally", "standard procedure": how it is usually done is what the runbook says to do
+        ("what's the usual fix when the product catalog db runs out of connections", "docs/product-catalog-db-connection-exhaustion.md", "Mitigation"),
+        ("what do we normally do when payments throws 5xx", "docs/payment-service-elevated-5xx.md", "Mitigation"),
+        ("what's the standard procedure when the ledger disk fills up", "docs/payments-ledger-db-disk-and-replication.md", "Mitigation"),
     ],
 )
 def test_the_section_that_takes_the_action_or_is_named(ask: Any, question: str, document: str, section: str) -> None:

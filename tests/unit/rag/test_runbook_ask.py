@@ -21,6 +21,12 @@ from opsgraph.rag.runbook_ask import _FAILING, _residue, ask_of, symptom_phrases
         ("catalog db maxed out, who do I call", "escalation"),
         ("fraud scoring is way behind on orders, who do I tell", "escalation"),
         ("analytics worker is behind on order events, how bad is that", "impact"),
+        ("how do we deal with kafka consumer lag", "mitigation"),
+        ("how do I get rid of the consumer lag", "mitigation"),
+        ("steps to clear the backlog on order-events", "mitigation"),
+        ("the cart is throwing redis errors, help", "mitigation"),
+        ("what do we normally do when payments throws 5xx", "mitigation"),
+        ("what's the standard procedure when the ledger disk fills up", "mitigation"),
     ],
 )
 def test_one_ask_is_read(question: str, kind: str) -> None:
@@ -35,6 +41,8 @@ def test_one_ask_is_read(question: str, kind: str) -> None:
         "what do I check first and what do I do after that",  # two kinds: which section is unclear
         "who owns the cart service?",
         "payments are failing, who do I page",  # who is on call now: the graph's answer, not a runbook's
+        "how do I clear the cache for cart",  # an action of its own, not the problem's fix
+        "can you help me find the owner of cart",
     ],
 )
 def test_no_ask_or_two_asks_is_none(question: str) -> None:

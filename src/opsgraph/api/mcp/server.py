@@ -59,12 +59,13 @@ def build_mcp_server(
         """Answer a question about the estate in plain words, from the graph and the runbooks.
 
         The answer cites its sources: `citations` holds node ids (for graph answers, with `rows` and the `cypher`
-        that ran) or document chunk ids like `docs/x.md#2`. Good for: "what breaks if paymentservice is down?",
-        "who is on call for checkout?", "how do I mitigate redis-cart being unavailable?". Pass the same `session`
+        that ran) or document chunk ids like `docs/x.md#2`; `data_age` says how old the estate it read is. Good
+        for: "what breaks if paymentservice is down?", "who is on call for checkout?", "how do I mitigate redis-cart
+        being unavailable?". Pass the same `session`
         on follow-up questions ("and who owns it?") so they are read in the context of the earlier ones.
         """
         answer = await run("ask", question, session=session)
-        keep = ("question", "standalone", "answer", "citations", "rows", "cypher", "notes")
+        keep = ("question", "standalone", "answer", "citations", "rows", "cypher", "notes", "data_age")
         return {k: answer.get(k) for k in keep}
 
     @server.tool(title="Run read-only Cypher")

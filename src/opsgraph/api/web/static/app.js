@@ -355,6 +355,7 @@
     for (const note of a.notes || []) box.append(el("div", { class: "note" }, note));
     if (a.standalone && a.standalone !== a.question) box.prepend(el("div", { class: "note" }, "read as: " + a.standalone));
     if (a.cached) box.append(el("div", { class: "note" }, "answered from the semantic cache"));
+    if (a.data_age) box.append(el("div", { class: "muted data-age" }, a.data_age));
   }
   // The evidence an answer stands on: the rows of the query as a table, the query itself, the quoted sections with
   // their document titles and headings (each opens the document at that section).
