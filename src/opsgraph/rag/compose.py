@@ -314,7 +314,9 @@ def compose(
                 can_in = not next(iter(nouns)).startswith("dependenc")
                 can_out = not can_in
             if can_out and can_in:
-                rel_pos = min((p for p in (_word_at(question, w) for w in edge_cues) if p >= 0), default=-1)
+                # No relation word, the edge picked by a value of it ("what does X write to?"): the value word is the verb.
+                verbs = list(edge_cues) or [w for w, hs in named if any(h.on_edge and h.owner == edge for h in hs)]
+                rel_pos = min((p for p in (_word_at(question, w) for w in verbs) if p >= 0), default=-1)
                 if rel_pos < 0:
                     return None
                 anchor_first = anchor.start < rel_pos

@@ -121,7 +121,9 @@ class QueryFacts:
         values: set[str] = {a or b for a, b in re.findall(r"'([^']*)'|\"([^\"]*)\"", cypher)}
         for v in params.values():
             for x in v if isinstance(v, list | tuple | set | frozenset) else [v]:
-                if isinstance(x, str | int | float) and not isinstance(x, bool):
+                if isinstance(x, bool):
+                    values.add("true" if x else "false")  # a yes/no filter: 'noncritical' names its false value
+                elif isinstance(x, str | int | float):
                     values.add(str(x))
         labels = {x.strip() for m in _LABEL.finditer(cypher) for x in m.group(1).split(":") if x.strip()}
         return cls(
