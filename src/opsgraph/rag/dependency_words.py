@@ -19,6 +19,7 @@ something else. Rewordings:
   got hit when X died" stays an impact) is "call": what X calls;
 - "what's using X", "who is still calling X" is "what uses X", "who calls X";
 - "clients" is "callers" when no node type is called clients;
+- "fan-in" is the number of callers and "fan-out" the number of dependencies;
 - "downstream dependencies" are dependencies and "upstream callers" callers (one step, as `impact.py` reads them);
 - "uses to reach B" / "uses to talk to B" (a property of the edge between two entities) is "uses for B".
 
@@ -61,6 +62,8 @@ ALWAYS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?<!in\s)touches\b", re.I), "uses"),
     (re.compile(r"\b(?<!in\s)touching\b", re.I), "using"),
     (re.compile(r"\b(?<!in\s)touch\b(?!\s+(?:base|with)\b)", re.I), "use"),
+    (re.compile(r"\bfan[- ]?in\b", re.I), "number of callers"),
+    (re.compile(r"\bfan[- ]?out\b", re.I), "number of dependencies"),
     (re.compile(r"\b(?:downstream|outgoing)\s+(?=(?:dependenc(?:y|ies)|deps?)\b)", re.I), ""),
     (re.compile(r"\b(?:upstream|incoming)\s+(?=(?:callers?|clients?|consumers?|dependents?)\b)", re.I), ""),
     (re.compile(r"\b(uses?|using)\s+to\s+(?:reach|talk\s+to|connect\s+to|call|get\s+to|hit)\b", re.I), "\\1 for"),

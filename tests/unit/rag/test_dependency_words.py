@@ -93,13 +93,21 @@ def test_clients_upstream_callers_and_downstream_dependencies_are_one_step(schem
     assert plain_dependency_words("what is upstream of frontend?", schema) == "what is upstream of frontend?"
 
 
+def test_fan_in_and_fan_out_are_counts_of_callers_and_dependencies(schema: GraphSchema, lexicon: Lexicon) -> None:
+    fan_in = build("what's the fan-in of paymentservice?", schema, lexicon)
+    assert fan_in is not None and "(x:Service)-[r:DEPENDS_ON]->(a:Service {id: $anchor})" in fan_in and "count(" in fan_in
+    fan_out = build("fan out of frontend?", schema, lexicon)
+    assert fan_out is not None and "(a:Service {id: $anchor})-[r:DEPENDS_ON]->(x)" in fan_out and "count(" in fan_out
+
+
 def test_non_and_a_yes_no_property_names_its_false_value(schema: GraphSchema, lexicon: Lexicon) -> None:
     assert "noncritical" in plain_dependency_words("which of frontend's dependencies are non-critical?", schema)
     hit = ValueHit("DEPENDS_ON", "critical", "true", True)
     extra = compound_values({"critical": [hit]})
     assert extra == {"noncritical": [ValueHit("DEPENDS_ON", "critical", "false", True)]}
-    # The false filter is a value the query holds, so "noncritical" is explained by it.
+    # The false filter is a value the query holds, so "noncritical" is explained by it; a true one is no value.
     assert "false" in QueryFacts.of("MATCH (a)-[r:DEPENDS_ON]->(x) WHERE r.critical = $c RETURN x", {"c": False}, schema).values
+    assert "true" not in QueryFacts.of("MATCH (a)-[r:DEPENDS_ON]->(x) WHERE r.critical = $c RETURN x", {"c": True}, schema).values
 
 
 def test_a_compound_value_is_named_by_each_part(schema: GraphSchema) -> None:
@@ -119,3 +127,39 @@ def test_an_estate_without_a_dependency_edge_is_not_reworded() -> None:
     library = load_schema(Path(__file__).resolve().parents[2] / "fixtures" / "library_estate" / "schema.yaml")
     for q in ("which clients borrowed Dune?", "who leans on the branch?", "is Dune in the path of the reader?"):
         assert plain_dependency_words(q, library) == q
+
+
+def test_an_edge_value_word_is_the_verb_only_when_it_names_edge_values_alone(schema: GraphSchema, lexicon: Lexicon) -> None:
+    write = ValueHit("DEPENDS_ON", "interaction", "write", True)
+    values = {"write": [write]}
+    q = "what does paymentservice write to?"
+    out = compose(
+        q,
+        question_shape(q, schema),
+        [Anchor("paymentservice", "Service", 10)],
+        ["paymentservice"],
+        schema=schema,
+        lexicon=lexicon,
+        values=values,
+    )
+    assert out is not None and out.cypher.startswith("MATCH (a:Service {id: $anchor})-[r:DEPENDS_ON]->(x)")
+    q = "what writes to paymentservice?"
+    back = compose(
+        q,
+        question_shape(q, schema),
+        [Anchor("paymentservice", "Service", 17)],
+        ["paymentservice"],
+        schema=schema,
+        lexicon=lexicon,
+        values=values,
+    )
+    assert back is not None and back.cypher.startswith("MATCH (x:Service)-[r:DEPENDS_ON]->(a:Service {id: $anchor})")
+    # "is frontend critical?": 'critical' is a yes/no of the edge and a tier of the service, no verb to read a way from.
+    critical = {"critical": [ValueHit("DEPENDS_ON", "critical", "true", True), ValueHit("Service", "tier", "critical")]}
+    q = "is frontend critical?"
+    assert (
+        compose(
+            q, question_shape(q, schema), [Anchor("frontend", "Service", 3)], ["frontend"], schema=schema, lexicon=lexicon, values=critical
+        )
+        is None
+    )
