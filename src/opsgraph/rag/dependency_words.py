@@ -12,8 +12,9 @@ something else. Rewordings:
 - "leans on" (also "leans heavily on") is "depends on";
 - "still" before a relation verb ("does checkout still call X?") asks nothing more: the graph is the current state;
 - "through anything", "via something else", "directly or through something else" is "indirectly";
-- "is B in the (call|request) path of A" is "is B indirectly a dependency of A" (A reaches B): the direction is A's
-  path, so B is A's dependency, never the other way;
+- "is B in the (call|request) path of A" is "is B indirectly needed by A" (A reaches B): the direction is A's path,
+  so B is A's dependency, never the other way (a passive "needed by", which every reader flips, also where the
+  types cannot be read that way: "is the frontend in the path of the orders db" is not read as the frontend's path);
 - "touches" / "touching" (present tense) is "uses" / "using": which databases a service touches;
 - "what does X hit", "do X hit Y", "which services hit Y" (no failure or condition in the question: "which services
   got hit when X died" stays an impact) is "call": what X calls;
@@ -58,7 +59,7 @@ ALWAYS: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\b(?:directly\s+or\s+)?(?:through|via|by way of)\s+(?:anything|something|anyone|others|other\s+\w+|another\s+\w+|"
         r"any\s+other\s+\w+|some\s+other\s+\w+)(?:\s+else)?\b(?!\s+(?:is|are|that|which)\b)",
         re.I), "indirectly"),
-    (re.compile(r"\b(?:in|on|along)\s+(?:the\s+)?(?:call\s+|request\s+|dependency\s+)?path\s+(?:of|for)\b", re.I), "indirectly a dependency of"),
+    (re.compile(r"\b(?:in|on|along)\s+(?:the\s+)?(?:call\s+|request\s+|dependency\s+)?path\s+(?:of|for)\b", re.I), "indirectly needed by"),
     (re.compile(r"\b(?<!in\s)touches\b", re.I), "uses"),
     (re.compile(r"\b(?<!in\s)touching\b", re.I), "using"),
     (re.compile(r"\b(?<!in\s)touch\b(?!\s+(?:base|with)\b)", re.I), "use"),
