@@ -32,6 +32,7 @@ from opsgraph.rag.chain import compose_chain
 from opsgraph.rag.compare import compose_compare
 from opsgraph.rag.compose import Anchor, Composed, ValueHit, compose
 from opsgraph.rag.degree import compose_degree
+from opsgraph.rag.dependency_words import compound_values
 from opsgraph.rag.explained import QueryFacts, unexplained_words
 from opsgraph.rag.filtered import compose_filtered
 from opsgraph.rag.impact import asks_impact, failing_unknown, generic_noun, plain_impact_words
@@ -927,6 +928,8 @@ class Answerer:
                         for word in p.value_synonyms.get(v, ()):
                             if hit not in index.setdefault(word.lower(), []):
                                 index[word.lower()].append(hit)
+            for word, hits in compound_values(index).items():  # "read" names 'read-write' too (`dependency_words.py`)
+                index.setdefault(word, []).extend(hits)
             self._value_index, self._unheld = index, unheld_all
         return self._value_index
 

@@ -314,7 +314,10 @@ def compose(
                 can_in = not next(iter(nouns)).startswith("dependenc")
                 can_out = not can_in
             if can_out and can_in:
-                rel_pos = min((p for p in (_word_at(question, w) for w in edge_cues) if p >= 0), default=-1)
+                # No relation word, the edge picked by a value of it ("what does X write to?"): the value word is the verb
+                # when it names only values of that edge's string properties (not 'critical', a yes/no and a tier too).
+                verbs = list(edge_cues) or [w for w, hs in named if hs and all(h.on_edge and h.owner == edge and h.value != "true" for h in hs)]
+                rel_pos = min((p for p in (_word_at(question, w) for w in verbs) if p >= 0), default=-1)
                 if rel_pos < 0:
                     return None
                 anchor_first = anchor.start < rel_pos

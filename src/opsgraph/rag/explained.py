@@ -121,7 +121,11 @@ class QueryFacts:
         values: set[str] = {a or b for a, b in re.findall(r"'([^']*)'|\"([^\"]*)\"", cypher)}
         for v in params.values():
             for x in v if isinstance(v, list | tuple | set | frozenset) else [v]:
-                if isinstance(x, str | int | float) and not isinstance(x, bool):
+                if x is False:
+                    # A yes/no filter on false: 'noncritical' names it (a true one is explained by the property's word,
+                    # and only where that property is meant: not by any true filter).
+                    values.add("false")
+                elif isinstance(x, str | int | float) and not isinstance(x, bool):
                     values.add(str(x))
         labels = {x.strip() for m in _LABEL.finditer(cypher) for x in m.group(1).split(":") if x.strip()}
         return cls(

@@ -25,6 +25,7 @@ from opsgraph.rag.answering import Answerer, AnswerMode, Outcome
 from opsgraph.rag.cause_words import plain_cause_words
 from opsgraph.rag.chain_page import page_chain
 from opsgraph.rag.chat_frame import unframed
+from opsgraph.rag.dependency_words import plain_dependency_words
 from opsgraph.rag.impact import plain_impact_words, symptom_named
 from opsgraph.rag.impact_phrases import names_dependents, whose_as_owners, would_as_depends
 from opsgraph.rag.incident_words import plain_incident_words
@@ -268,6 +269,7 @@ class GraphRAG:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
         plain = plain_people_words(plain)  # "who's covering X" is on call for X, "looked after by" owned by (`people_words.py`)
         plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
+        plain = plain_dependency_words(plain, answerer.schema)  # "leans on", "in the path of" (`dependency_words.py`)
         # "what does X do?" asks for X's description (`property_words.py`).
         plain = purpose_as_description(plain, answerer.schema, lambda text: bool(answerer.lexicon.edge_cues(tokens(text))))
         if not route.graph and plain_cause_words(plain, answerer.schema, answerer.links) != plain:
