@@ -86,7 +86,8 @@ ASKS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ),
     (
         "impact",
-        re.compile(r"\b(how bad is (?:it|that|this)|how serious is (?:it|that|this)|what(?:'s| is) the (?:impact|damage))\b", re.I),
+        re.compile(r"\b(how bad is (?:it|that|this)|how serious is (?:it|that|this)|what(?:'s| is) the (?:customer |user )?(?:impact|damage)|"
+                   r"what (?:do|would|will|does) (?:the )?(?:customers?|users?|shoppers?) (?:lose|see|notice|feel|get))\b", re.I),
         ("impact",),
     ),
 )
@@ -127,7 +128,8 @@ SYMPTOMS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"\b(stuck|won'?t (?:move|budge)|not moving|frozen|wedged)\b", re.I), re.compile(r"\b(stuck)\b", re.I)),
     (re.compile(r"\b(hammer\w*|flood\w*|storm\w*|spamm\w*)\b", re.I), re.compile(r"\b(storm\w*|traffic|load)\b", re.I)),
     (re.compile(r"\b(quota|429s?|rate[- ]limit\w*|throttl\w*)\b", re.I), re.compile(r"\b(quota|429)\b", re.I)),
-    (re.compile(r"\b(down|dead|broken|fell over|falls? over|unavailable|unreachable|outage|crash\w*|died)\b", re.I),
+    (re.compile(r"\b((?:goes|go|going|gone|went|is|are|was|were) down|down|dead|dies|broken|fell over|falls? over|unavailable|"
+                r"unreachable|outage|crash\w*|died)\b", re.I),
      re.compile(r"\b(unavailable|down|outage|unreachable|5xx|5\d\d|errors?)\b", re.I)),
 )
 """Everyday symptom words and the words a runbook about that symptom uses (generic ops words, no estate's)."""

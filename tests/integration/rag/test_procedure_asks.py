@@ -47,6 +47,9 @@ def test_no_answer_when_the_action_or_the_runbook_is_elsewhere(ask: Any, questio
         ("what's the usual fix when the product catalog db runs out of connections", "docs/product-catalog-db-connection-exhaustion.md", "Mitigation"),
         ("what do we normally do when payments throws 5xx", "docs/payment-service-elevated-5xx.md", "Mitigation"),
         ("what's the standard procedure when the ledger disk fills up", "docs/payments-ledger-db-disk-and-replication.md", "Mitigation"),
+        # how bad a failure is: the component's runbook's *Impact* ("goes down" is the failure, not a word to find)
+        ("how bad is it if redis-cart goes down", "docs/cart-service-redis-cart-unavailable.md", "Impact"),
+        ("what do customers lose if the cart redis goes down", "docs/cart-service-redis-cart-unavailable.md", "Impact"),
     ],
 )
 def test_the_section_that_takes_the_action_or_is_named(ask: Any, question: str, document: str, section: str) -> None:

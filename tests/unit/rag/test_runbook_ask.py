@@ -27,6 +27,8 @@ from opsgraph.rag.runbook_ask import _FAILING, _residue, ask_of, symptom_phrases
         ("the cart is throwing redis errors, help", "mitigation"),
         ("what do we normally do when payments throws 5xx", "mitigation"),
         ("what's the standard procedure when the ledger disk fills up", "mitigation"),
+        ("what do customers lose if the currency service is down", "impact"),
+        ("how bad is it if redis-cart goes down", "impact"),
     ],
 )
 def test_one_ask_is_read(question: str, kind: str) -> None:
