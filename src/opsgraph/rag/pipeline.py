@@ -34,6 +34,7 @@ from opsgraph.rag.property_words import plain_property_words, purpose_as_descrip
 from opsgraph.rag.property_yesno import answer_value_yesno
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
+from opsgraph.rag.remembered import answer_which_named
 from opsgraph.rag.render import Rendered
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.risk_ask import asks_risk
@@ -332,6 +333,10 @@ class GraphRAG:
             valued = answer_value_yesno(answerer, asked, shape, trace, reasons) or answer_comparison(answerer, asked, shape, trace, reasons)
             if valued is not None:
                 return self._outcome(question, route, trace, valued)
+            # "which incident was the rdb snapshot fork one?": the one incident named by remembered words (`remembered.py`).
+            named = answer_which_named(answerer, asked, trace, reasons)
+            if named is not None:
+                return self._outcome(question, route, trace, named)
         cards: list[Hit] = []
         if route.graph:
             for r in self.graph:
