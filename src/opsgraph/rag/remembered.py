@@ -71,12 +71,18 @@ Title = tuple[str, str, frozenset[str]]
 
 
 def _norm(word: str) -> str:
-    """ "rates" and "rate" alike (the stem alone makes 'rat' of one and 'rate' of the other)."""
-    return stem(singular(word.lower()))
+    """ "rates" and "rate" alike (the stem alone makes 'rat' of one and 'rate' of the other), "slowness" and "slow"."""
+    w = singular(word.lower())
+    return stem(w[:-4] if w.endswith("ness") and len(w) > 7 else w)
+
+
+def _content(run: Sequence[re.Match[str]]) -> list[re.Match[str]]:
+    return [t for t in run if t.group(0).lower() not in FILLER]
 
 
 def _fits(run: Sequence[re.Match[str]], titles: Sequence[Title]) -> list[Title]:
-    words = {_norm(t.group(0)) for t in run}
+    """The titles holding every content word of `run` (function words may differ: "during the rolling deploy")."""
+    words = {_norm(t.group(0)) for t in _content(run)}
     return [t for t in titles if words <= t[2]]
 
 
@@ -119,7 +125,7 @@ def remembered_links(
     out: list[RememberedLink] = []
 
     def take(run: Sequence[re.Match[str]], pool: Sequence[Title], lo: int, hi: int, min_run: int) -> bool:
-        if len(run) < min_run or _own(run, covered) < min_run - 1:
+        if len(_content(run)) < min_run or _own(run, covered) < min_run - 1:
             return False
         fits = _fits(run, pool)
         if len(fits) != 1 or fits[0][0] in linked or any(o.node_id == fits[0][0] for o in out):

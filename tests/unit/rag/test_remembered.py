@@ -27,6 +27,7 @@ NAMED = [
     ("INC-2093", "Incident", "Cart Service connection leak exhausted redis-cart clients"),
     ("INC-2097", "Incident", "redis-cart latency spikes during RDB snapshot fork"),
     ("INC-2071", "Incident", "Frontend 502s during a rolling deploy"),
+    ("INC-2089", "Incident", "Checkout latency SLO burn from slow shipping carrier API"),
     ("rb-assistant-quota", "Runbook", "Shopping assistant: Gemini quota and errors"),
     ("rb-frontend-502", "Runbook", "Frontend 502s during deploy"),
     ("redis-cart", "Datastore", "Cart Redis"),
@@ -69,3 +70,10 @@ def test_words_all_covered_by_another_link_or_a_single_word_name_no_incident() -
     assert linked("what caused the gemini thing?") == []
     # "a problem with ..." is no past incident described.
     assert linked("any problem with the redis-cart maxmemory?", REDIS) == [("redis-cart", "redis-cart")]
+
+
+def test_function_words_of_the_run_need_not_be_the_titles() -> None:
+    got = linked("root cause of the frontend 502s during the rolling deploy?", {"frontend": ("frontend", "Service")})
+    assert got == [("INC-2071", "frontend 502s during the rolling deploy")]
+    # "slowness" is a word of a title saying "slow"; "rate" of one saying "rates".
+    assert linked("customer impact of the shipping carrier api slowness outage?") == [("INC-2089", "shipping carrier api slowness outage")]
