@@ -34,7 +34,7 @@ from opsgraph.rag.property_words import plain_property_words, purpose_as_descrip
 from opsgraph.rag.property_yesno import answer_value_yesno
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
-from opsgraph.rag.remembered import answer_which_named
+from opsgraph.rag.remembered import answer_which_named, fronted_as_named
 from opsgraph.rag.render import Rendered
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.risk_ask import asks_risk
@@ -248,6 +248,7 @@ class GraphRAG:
     # -- verified answers (no model prose by default) ----------------------------------------
     def _ask_verified(self, question: str, route: Route, trace: Trace, answerer: Answerer) -> Answer:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
+        plain = fronted_as_named(plain)  # "the checkout outage in march, what caused it?" (`remembered.py`)
         plain = plain_people_words(plain)  # "who's covering X" is on call for X, "looked after by" owned by (`people_words.py`)
         plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
         # "what does X do?" asks for X's description (`property_words.py`).

@@ -20,6 +20,9 @@ least two words and one content word no other link covers ("the payment gateway 
 inside the run are dropped, and the surface covers the placeholder, so the placeholder is explained by the link.
 No word of an estate is here: the titles come from the store, the incident type from the schema.
 
+`fronted_as_named` reads "the checkout outage in march, what caused it?" as "what caused the checkout outage in
+march?": the thing named first, then asked about as "it".
+
 `answer_which_named` answers "which incident was the rdb snapshot fork one?" with that one incident (id and title)
 when the question asks nothing more.
 """
@@ -216,3 +219,24 @@ def answer_which_named(answerer: Answerer, question: str, trace: Trace, refusals
     if not rows:
         return None
     return answerer.render(answerer.shape(question), rows, cypher, params)
+
+
+_FRONTED = re.compile(
+    r"^\s*(?P<np>(?:the|that|this)\s+[^,:;?!]+?)\s*(?:,|:|;|\s[-\u2013\u2014]+)\s*"
+    r"(?P<ask>(?:what|who|whom|when|how|which|why|where|was|is|did|were|has|had)\b[^?]*)(?P<end>\??)\s*$",
+    re.I,
+)
+_IT = re.compile(r"\bit\b(?!')", re.I)
+_ASKING = re.compile(r"\b(?:what|who|whom|when|how|which|why|where)\b", re.I)
+
+
+def fronted_as_named(question: str) -> str:
+    """ "the checkout outage in march, what caused it?" → "what caused the checkout outage in march?": a thing named
+    first and then asked about as "it" (exactly one "it", and the name itself asks nothing); else unchanged."""
+    m = _FRONTED.match(question)
+    if m is None or _ASKING.search(m.group("np")):
+        return question
+    ask = m.group("ask")
+    if len(_IT.findall(ask)) != 1:
+        return question
+    return _IT.sub(lambda _: m.group("np"), ask) + m.group("end")

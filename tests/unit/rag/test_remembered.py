@@ -5,7 +5,7 @@ must hold the words, and one content word must be the run's own."""
 from __future__ import annotations
 
 from linking_fakes import SurfaceLinker
-from opsgraph.rag.remembered import RememberedLinker
+from opsgraph.rag.remembered import RememberedLinker, fronted_as_named
 from opsgraph.schema import GraphSchema
 
 SCHEMA = GraphSchema.model_validate(
@@ -77,3 +77,15 @@ def test_function_words_of_the_run_need_not_be_the_titles() -> None:
     assert got == [("INC-2071", "frontend 502s during the rolling deploy")]
     # "slowness" is a word of a title saying "slow"; "rate" of one saying "rates".
     assert linked("customer impact of the shipping carrier api slowness outage?") == [("INC-2089", "shipping carrier api slowness outage")]
+
+
+def test_a_thing_named_first_and_asked_about_as_it() -> None:
+    assert fronted_as_named("the checkout outage in march, what caused it?") == "what caused the checkout outage in march?"
+    assert fronted_as_named("that payment timeout outage - how long did it last") == "how long did that payment timeout outage last"
+    # No "it", two of them, or a name that asks something itself: unchanged.
+    for q in (
+        "the ledger db, who owns the checkout?",
+        "the ledger incident, was it worse than it looked?",
+        "the one that broke what, who fixed it?",
+    ):
+        assert fronted_as_named(q) == q
