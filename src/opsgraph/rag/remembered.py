@@ -9,10 +9,14 @@ and adds, over the estate's own titles only:
   after "the one / thing / outage" and "where / when / with ..." ("the one where carts emptied", "the outage with
   the rdb snapshot fork"): the node of the schema's incident type (`schema.incidents.type`) whose title holds every
   word of the run;
-- a bare run after "the", "that" or "this" ("who led the response to the cart connection leak?"): the one node of
-  ANY titled type whose title holds it, with at least three words in the run and two that no other link covers
-  ("the redis-cart maxmemory" is the datastore), so a runbook titled with the same words as an incident ("frontend
-  502s during deploy") names neither.
+- a bare run after "the", "that" or "this" ("who led the response to the cart connection leak?"): the incident
+  whose title holds it when no node of any other titled type's does, with at least three words in the run and two
+  that no other link covers ("the redis-cart maxmemory" is the datastore), so a runbook titled with the same words
+  as an incident ("frontend 502s during deploy") names neither, and a runbook is never named this way ("the payments
+  ledger replication slot" is the ledger, whose runbook is titled "... and replication slots").
+
+Nothing is linked in a conditional ("if the gemini quota problem persists"): a problem that may happen or goes on
+is no past incident.
 
 Every reading needs exactly one node: words shared by the titles of two incidents ("the cart redis thing") name
 none, and the question keeps its other links (and is then answered or abstained as before). The run must hold at
@@ -52,6 +56,8 @@ _DESCRIBED = frozenset("one thing outage".split())
 """The placeholders described by the words after them, after "the" or "that" only ("the one where ..."; "any problem
 with the maxmemory?" asks about now, not about a past incident)."""
 _DETERMINERS = frozenset("the that this".split())
+_CONDITIONAL = re.compile(r"\b(?:if|would|could|should|might|whenever|unless|persists?|keeps?)\b", re.I)
+"""A problem that may happen or goes on ("if the gemini quota problem persists") is no past incident remembered."""
 _MIN_RUN = 2
 _MIN_BARE_RUN = 3
 
@@ -122,16 +128,19 @@ def remembered_links(
     text: str, incidents: Sequence[Title], titles: Sequence[Title], links: Sequence[LinkedEntity] = ()
 ) -> list[RememberedLink]:
     """Nodes `text` names by words of their title around a placeholder, or by a bare run of them (module docstring)."""
+    if _CONDITIONAL.search(text):
+        return []
     toks = list(_TOKEN.finditer(text))
     covered = [(x.start, x.start + len(x.surface)) for x in links]
     linked = {x.node_id for x in links}
     out: list[RememberedLink] = []
+    incident_type = incidents[0][1] if incidents else None
 
     def take(run: Sequence[re.Match[str]], pool: Sequence[Title], lo: int, hi: int, min_run: int) -> bool:
         if len(_content(run)) < min_run or _own(run, covered) < min_run - 1:
             return False
         fits = _fits(run, pool)
-        if len(fits) != 1 or fits[0][0] in linked or any(o.node_id == fits[0][0] for o in out):
+        if len(fits) != 1 or fits[0][1] != incident_type or fits[0][0] in linked or any(o.node_id == fits[0][0] for o in out):
             return False
         out.append(RememberedLink(fits[0][0], fits[0][1], text[lo:hi], lo, hi))
         return True

@@ -89,3 +89,8 @@ def test_a_thing_named_first_and_asked_about_as_it() -> None:
         "the one that broke what, who fixed it?",
     ):
         assert fronted_as_named(q) == q
+
+
+def test_a_runbook_or_a_problem_that_may_happen_is_not_named_so() -> None:
+    assert linked("how do I check the shopping assistant gemini quota?") == []
+    assert linked("who do I escalate to if the gemini quota problem persists?") == []
