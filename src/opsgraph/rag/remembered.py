@@ -117,9 +117,10 @@ def _back(toks: Sequence[re.Match[str]], k: int, titles: Sequence[Title]) -> lis
 
 
 def _forward(toks: Sequence[re.Match[str]], k: int, titles: Sequence[Title]) -> list[re.Match[str]]:
-    """The longest run of words from token `k` on that some title holds."""
+    """The longest run of words from token `k` on that some title holds, up to a verb of state ("the ECB rates feed
+    is stale" says something of the feed now, it names no incident)."""
     j = k
-    while j < len(toks) and _fits(toks[k : j + 1], titles):
+    while j < len(toks) and not _STATED.fullmatch(toks[j].group(0)) and _fits(toks[k : j + 1], titles):
         j += 1
     return _trim(list(toks[k:j]))
 
@@ -235,6 +236,8 @@ _FRONTED = re.compile(
     r"(?P<ask>(?:what|who|whom|when|how|which|why|where|was|is|did|were|has|had)\b[^?]*)(?P<end>\??)\s*$",
     re.I,
 )
+_STATED = re.compile(r"\b(?:is|are|was|were|has|have|had|keeps?|kept|seems?|looks?|went|goes)\b", re.I)
+"""A name that states something ("the ECB rates feed is stale, who is on call for it?") is not moved into the ask."""
 _IT = re.compile(r"\bit\b(?!')", re.I)
 _ASKING = re.compile(r"\b(?:what|who|whom|when|how|which|why|where)\b", re.I)
 
@@ -243,7 +246,7 @@ def fronted_as_named(question: str) -> str:
     """ "the checkout outage in march, what caused it?" → "what caused the checkout outage in march?": a thing named
     first and then asked about as "it" (exactly one "it", and the name itself asks nothing); else unchanged."""
     m = _FRONTED.match(question)
-    if m is None or _ASKING.search(m.group("np")):
+    if m is None or _ASKING.search(m.group("np")) or _STATED.search(m.group("np")):
         return question
     ask = m.group("ask")
     if len(_IT.findall(ask)) != 1:
