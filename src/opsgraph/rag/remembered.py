@@ -125,6 +125,14 @@ def _forward(toks: Sequence[re.Match[str]], k: int, titles: Sequence[Title]) -> 
     return _trim(list(toks[k:j]))
 
 
+def _ends_phrase(text: str, toks: Sequence[re.Match[str]], k: int) -> bool:
+    """Whether token `k` ends its phrase: "the rdb snapshot fork one?" names, "stuck on one partition" counts."""
+    if k + 1 >= len(toks):
+        return True
+    between = text[toks[k].end() : toks[k + 1].start()]
+    return bool(between.strip()) or toks[k + 1].group(0).lower() in FILLER
+
+
 def remembered_links(
     text: str, incidents: Sequence[Title], titles: Sequence[Title], links: Sequence[LinkedEntity] = ()
 ) -> list[RememberedLink]:
@@ -149,7 +157,7 @@ def remembered_links(
     for k, m in enumerate(toks):
         word = m.group(0).lower()
         if word in PLACEHOLDERS and incidents:
-            run = _back(toks, k, incidents)
+            run = _back(toks, k, incidents) if word != "one" or _ends_phrase(text, toks, k) else []
             if run and take(run, incidents, run[0].start(), m.end(), _MIN_RUN):
                 continue
             if (
