@@ -28,6 +28,7 @@ from opsgraph.rag.contexted import ContextLinker
 from opsgraph.rag.depicted import DepictedLinker, described_from_store
 from opsgraph.rag.history import check_session
 from opsgraph.rag.order import structured_retrievers, text2cypher_placement
+from opsgraph.rag.remembered import RememberedLinker
 from opsgraph.rag.risk_ask import MovedMetric, RiskWhy
 from opsgraph.rag.spelled import SpelledLinker, estate_words
 from opsgraph.rag.titled import TitledLinker
@@ -125,6 +126,8 @@ class AskService:
             settings=link_settings(schema, cue_window=6, weak_alone=True, not_alone=property_words(schema)),
         )
         titled = TitledLinker(base, [(e.id, e.type, e.name) for e in entities])
+        # "the gemini quota thing", "the one where carts emptied": an incident named by remembered title words.
+        titled = RememberedLinker(titled, [(e.id, e.type, e.name) for e in entities], schema)  # type: ignore[arg-type,assignment]
         # A bare word of one node's name, typed by the question's other words ("owned by payments").
         named = [(e.id, e.type, (e.name or "", *e.aliases)) for e in entities]
         # A name one letter off ("chekout"), read as the estate spells it when only one node's name is that close.

@@ -37,6 +37,7 @@ from opsgraph.rag.property_words import plain_property_words, purpose_as_descrip
 from opsgraph.rag.property_yesno import answer_value_yesno
 from opsgraph.rag.quote import asks_for_heading
 from opsgraph.rag.quote_gate import gate_quote
+from opsgraph.rag.remembered import answer_which_named, fronted_as_named
 from opsgraph.rag.render import Rendered
 from opsgraph.rag.repetition import cut_repetition
 from opsgraph.rag.risk_ask import asks_risk
@@ -267,6 +268,7 @@ class GraphRAG:
     # -- verified answers (no model prose by default) ----------------------------------------
     def _ask_verified(self, question: str, route: Route, trace: Trace, answerer: Answerer) -> Answer:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
+        plain = fronted_as_named(plain)  # "the checkout outage in march, what caused it?" (`remembered.py`)
         plain = plain_people_words(plain)  # "who's covering X" is on call for X, "looked after by" owned by (`people_words.py`)
         plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
         plain = plain_dependency_words(plain, answerer.schema)  # "leans on", "in the path of" (`dependency_words.py`)
@@ -353,6 +355,10 @@ class GraphRAG:
             valued = answer_value_yesno(answerer, asked, shape, trace, reasons) or answer_comparison(answerer, asked, shape, trace, reasons)
             if valued is not None:
                 return self._outcome(question, route, trace, valued)
+            # "which incident was the rdb snapshot fork one?": the one incident named by remembered words (`remembered.py`).
+            named = answer_which_named(answerer, asked, trace, reasons)
+            if named is not None:
+                return self._outcome(question, route, trace, named)
         cards: list[Hit] = []
         if route.graph:
             for r in self.graph:

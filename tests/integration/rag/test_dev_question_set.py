@@ -145,6 +145,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev22_risk.yaml": (47, 7),
     "dev/ops_questions_dev24_procedures.yaml": (63, 10),
     "dev/ops_questions_dev27_deps.yaml": (46, 6),
+    "dev/ops_questions_dev26_incident_names.yaml": (53, 11),
 }
 
 
