@@ -417,17 +417,22 @@ class GraphRAG:
                     return self._outcome(question, route, trace, quoted, hits=fused)
                 reasons.append(f"quote: {unheld}")
         # "The cart cache fell over, what do I do?": the component's runbook section for the ask (`runbook_ask.py`).
+        docs_hits: list[Hit] = fused if route.docs else []
+        if not route.docs and ask_of(question) is not None and self.documents:
+            # A runbook ask routed to the graph ("what's the impact if the ledger disk fills up"): the document search
+            # ranks the runbooks that fit, as it does for a question routed to the documents.
+            docs_hits = reciprocal_rank_fusion([self._run(trace, r, question, self.k).hits for r in self.documents], limit=self.k)
         with trace.stage("runbook_ask") as stage:
-            runbook, why = answer_runbook_ask(question, answerer, fused if route.docs else ())
+            runbook, why = answer_runbook_ask(question, answerer, docs_hits)
             if runbook is None:
                 # "the mitigation part of the payments 5xx runbook": the section named, of the runbook named by title
-                named, named_why = answer_named_section(question, answerer, fused if route.docs else ())
+                named, named_why = answer_named_section(question, answerer, docs_hits)
                 runbook, why = (named, why) if named is not None or not named_why else (None, f"{why}; {named_why}")
             stage.detail = {"sections": runbook.sections if runbook else None, "why": why or None}
         if runbook is not None:
             elsewhere = action_elsewhere(question, runbook, answerer)
             if elsewhere is None:
-                return self._outcome(question, route, trace, runbook, hits=fused if route.docs else ())
+                return self._outcome(question, route, trace, runbook, hits=docs_hits)
             why = f"runbook ask: {elsewhere}"
         reasons.append(why)
         return self._outcome(question, route, trace, answerer.abstain(cards, reasons), hits=cards)

@@ -64,7 +64,7 @@ _FUNCTION = frozenset(
     much say says saying see seeing show shows showing throw throws throwing return returns returning cant can't won't
     doesnt don't isnt almost nearly cover covers covering covered because every anything something besides
     take taking took make making made put putting usual usually normally typical typically standard commonly generally
-    run runs running ran fill fills filling filled""".split()
+    run runs running ran""".split()
 )
 """Function words, question words and asking words: not what a question is about."""
 _FACT = re.compile(r"\s*(?:\w+[,:]\s+)?(who|whom|whose|when|how (?:many|much|long|often|old))\b", re.I)

@@ -118,7 +118,8 @@ SYMPTOMS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(r"\b(5\d\d|5xx|errors?|fail\w*)\b", re.I)),
     (re.compile(r"\b(tim(?:ing|es|ed) out|timeouts?)\b", re.I), re.compile(r"\b(timeouts?|tim(?:ing|ed) out|deadline\w*)\b", re.I)),
     (re.compile(r"\b(lag\w*|behind|piling up|piled up|backlog\w*|backed up|late)\b", re.I), re.compile(r"\b(lag\w*|behind|late)\b", re.I)),
-    (re.compile(r"\b((?:(?:ran|run|runs|running) )?out of (?:disk|space|storage)(?: space)?|disk|space|storage)\b", re.I),
+    (re.compile(r"\b((?:(?:ran|run|runs|running) )?out of (?:disk|space|storage)(?: space)?|(?:disk|space|storage)(?: (?:fill(?:s|ing|ed)? up|"
+                r"(?:is |was )?full))?)\b", re.I),
      re.compile(r"\b(disk|space|storage)\b", re.I)),
     (re.compile(r"\b(out of memory|oom\w*|memory)\b", re.I), re.compile(r"\b(memory|evict\w*)\b", re.I)),
     (re.compile(r"\b(maxed out|too many clients|(?:(?:running|runs?|ran) )?out of connections|exhaust\w* connections|connections)\b", re.I),

@@ -50,6 +50,8 @@ def test_no_answer_when_the_action_or_the_runbook_is_elsewhere(ask: Any, questio
         # how bad a failure is: the component's runbook's *Impact* ("goes down" is the failure, not a word to find)
         ("how bad is it if redis-cart goes down", "docs/cart-service-redis-cart-unavailable.md", "Impact"),
         ("what do customers lose if the cart redis goes down", "docs/cart-service-redis-cart-unavailable.md", "Impact"),
+        # routed to the graph ('impact'), two runbooks are the ledger's: the document search ranks them
+        ("what's the impact if the ledger disk fills up", "docs/payments-ledger-db-disk-and-replication.md", "Impact"),
     ],
 )
 def test_the_section_that_takes_the_action_or_is_named(ask: Any, question: str, document: str, section: str) -> None:
