@@ -144,6 +144,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev23_causes.yaml": (49, 6),
     "dev/ops_questions_dev22_risk.yaml": (47, 7),
     "dev/ops_questions_dev24_procedures.yaml": (63, 10),
+    "dev/ops_questions_dev28_people.yaml": (50, 7),
 }
 
 
