@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from opsgraph.rag.answering import Outcome
 from opsgraph.rag.compose import ValueHit
-from opsgraph.rag.lexicon import NEGATION, stem, tokens
+from opsgraph.rag.lexicon import NEGATION, Lexicon, stem, tokens
 from opsgraph.rag.oncall import owner_edge
 from opsgraph.rag.render import Rendered
 from opsgraph.schema import GraphSchema
@@ -80,12 +80,15 @@ def _same_word(asked: str, held: str, *, last: bool) -> bool:
         return True
     if not last:
         return False
-    return asked in (held + "s", held + "es") or (len(asked) >= 5 and len(held) >= 5 and stem(asked) == stem(held))
+    # By the stem only a word as long as the value's, less one letter: "manages", "manage" for 'manager', not "engine"
+    # (a word of its own) for 'engineer'.
+    return asked in (held + "s", held + "es") or (len(asked) >= max(5, len(held) - 1) and stem(asked) == stem(held))
 
 
-def named_values(words: Sequence[str], values: Sequence[str]) -> dict[str, tuple[int, int]]:
+def named_values(words: Sequence[str], values: Sequence[str], reserved: Collection[str] = ()) -> dict[str, tuple[int, int]]:
     """The values (of one property) that `words` name → the span of words naming them; the longest name wins where two
-    overlap ("embedded SREs" is 'embedded-sre', not 'sre')."""
+    overlap ("embedded SREs" is 'embedded-sre', not 'sre'). A last word alone never names a value when it is
+    `reserved` (a word of the schema: "authors" are every Author, not the 'co-author' ones)."""
     found: dict[str, tuple[int, int]] = {}
     split = {v: [w for w in re.split(r"[-_\s]+", v.lower()) if w] for v in values}
     for v, vw in split.items():
@@ -97,7 +100,7 @@ def named_values(words: Sequence[str], values: Sequence[str]) -> dict[str, tuple
             # "the lead" for 'tech-lead': the last word alone, when no other value ends with it.
             if sum(1 for o in split.values() if o and o[-1] == vw[-1]) == 1 and vw[-1] not in {w for o, ow in split.items() if o != v for w in ow}:
                 for i, w in enumerate(words):
-                    if _same_word(w, vw[-1], last=True):
+                    if w not in reserved and stem(w) not in reserved and _same_word(w, vw[-1], last=True):
                         found.setdefault(v, (i, i + 1))
                         break
     spans = sorted(found.items(), key=lambda kv: kv[1][1] - kv[1][0], reverse=True)
@@ -106,6 +109,13 @@ def named_values(words: Sequence[str], values: Sequence[str]) -> dict[str, tuple
         if all(b <= x or a >= y for x, y in kept.values()):
             kept[v] = (a, b)
     return kept
+
+
+def schema_words(schema: GraphSchema, lexicon: Lexicon, words: Sequence[str]) -> set[str]:
+    """The words of `words` that name a node type, an edge or a property of the schema (and their stems)."""
+    types = {n.lower() for n in schema.nodes} | {stem(n.lower()) for n in schema.nodes}
+    cued = set(lexicon.edge_cues(list(words))) | set(lexicon.prop_cues(list(words)))
+    return {w for w in words if w in types or stem(w) in types or w in cued or stem(w) in cued}
 
 
 def edge_values(index: Mapping[str, Sequence[ValueHit]], edge: RoleEdge) -> list[str]:
@@ -144,7 +154,7 @@ def answer_edge_roles(question: str, shape: QuestionShape, answerer: Answerer, t
     edges = [(e, edge_values(index, e)) for e in role_edges(answerer.schema, skip)]
     links = answerer.links(question)
     # A name that is a role's own word ("SRE", an alias of a team) asks for the role, not for that entity.
-    anchors = [x for x in links if not any(_covers(tokens(x.surface), vals) for _, vals in edges)]
+    anchors = [x for x in links if not any(_covers(tokens(x.surface), vals, schema_words(answerer.schema, answerer.lexicon, tokens(x.surface))) for _, vals in edges)]
     if len({x.node_id for x in anchors}) > 1:
         return None
     masked = question
@@ -152,7 +162,8 @@ def answer_edge_roles(question: str, shape: QuestionShape, answerer: Answerer, t
         if x.surface:
             masked = re.sub(re.escape(x.surface), " ", masked, flags=re.I)
     words = tokens(masked)
-    found = [(e, named) for e, vals in edges if (named := named_values(words, vals))]
+    reserved = schema_words(answerer.schema, answerer.lexicon, words)
+    found = [(e, named) for e, vals in edges if (named := named_values(words, vals, reserved))]
     if len(found) != 1 or not _listed(words, list(found[0][1].values())):
         return None  # two edges' values, or "SRE managers" (two values side by side: the managers of the SRE team?)
     edge, roles = found[0][0], sorted(found[0][1])
@@ -194,9 +205,9 @@ def _listed(words: Sequence[str], spans: Sequence[tuple[int, int]]) -> bool:
     return True
 
 
-def _covers(words: Sequence[str], values: Sequence[str]) -> bool:
+def _covers(words: Sequence[str], values: Sequence[str], reserved: Collection[str]) -> bool:
     """Every word of `words` is part of a name of one of `values` ("SREs" for 'sre')."""
     if not words:
         return False
-    spans = named_values(words, values).values()
+    spans = named_values(words, values, reserved).values()
     return all(any(a <= i < b for a, b in spans) for i in range(len(words)))
