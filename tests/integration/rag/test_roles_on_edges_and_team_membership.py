@@ -78,3 +78,17 @@ def test_a_role_of_another_schema_is_read_and_its_type_is_no_role(library_ask: A
     # "authors" are every author, not the ones whose role is 'co-author'.
     every = library_ask("who are the authors?")
     assert "edge roles" not in [s.name for s in every.trace.stages], every.text
+
+
+@pytest.mark.parametrize(
+    ("question", "prop", "value"),
+    [
+        ("what timezone is the secondary on call for risk & data in?", "timezone", "Europe/Berlin"),
+        ("what's the location of the primary on call for payments?", "location", "San Francisco"),
+    ],
+)
+def test_a_property_of_the_person_on_call_is_shown(ask: Any, question: str, prop: str, value: str) -> None:
+    # Before, the paging answer went without the property asked for (a right-looking answer to another question).
+    a = ask(question)
+    assert not a.abstained, a.text
+    assert [r.get(prop) for r in a.rows] == [value], a.text
