@@ -92,3 +92,11 @@ def test_a_property_of_the_person_on_call_is_shown(ask: Any, question: str, prop
     a = ask(question)
     assert not a.abstained, a.text
     assert [r.get(prop) for r in a.rows] == [value], a.text
+
+
+def test_who_as_a_verbs_subject_is_not_what_the_team_owns(ask: Any) -> None:
+    # "Who runs the payments team?" asks for a person; what the team owns (its objects) is no answer to "who".
+    a = ask("who runs the payments team?")
+    assert a.abstained or not _ids(a) & {"paymentservice", "currencyservice"}, a.text
+    owner = ask("who owns checkout?")  # the subject asked for, with the anchor the object: the owning team
+    assert not owner.abstained and _ids(owner) == {"team-orders"}, owner.text
