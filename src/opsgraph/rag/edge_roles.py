@@ -74,11 +74,12 @@ def role_edges(schema: GraphSchema, skip: tuple[str, str] | None = None) -> list
     return out
 
 
-def _same_word(asked: str, held: str, *, last: bool) -> bool:
-    """`asked` is the value word `held`; the last one also in the plural or by its stem ("manages" for "manager")."""
+def _same_word(asked: str, held: str, *, last: bool, reserved: Collection[str] = ()) -> bool:
+    """`asked` is the value word `held`; the last one also in the plural or by its stem ("manages" for "manager"), unless
+    `asked` is `reserved` ("responded" names the RESPONDED_TO edge, not its 'responder' role)."""
     if asked == held:
         return True
-    if not last:
+    if not last or asked in reserved:
         return False
     # By the stem only a word as long as the value's, less one letter: "manages", "manage" for 'manager', not "engine"
     # (a word of its own) for 'engineer'.
@@ -87,20 +88,21 @@ def _same_word(asked: str, held: str, *, last: bool) -> bool:
 
 def named_values(words: Sequence[str], values: Sequence[str], reserved: Collection[str] = ()) -> dict[str, tuple[int, int]]:
     """The values (of one property) that `words` name → the span of words naming them; the longest name wins where two
-    overlap ("embedded SREs" is 'embedded-sre', not 'sre'). A last word alone never names a value when it is
-    `reserved` (a word of the schema: "authors" are every Author, not the 'co-author' ones)."""
+    overlap ("embedded SREs" is 'embedded-sre', not 'sre'). A `reserved` word (of the schema: "authors" are every
+    Author, not the 'co-author' ones) names a value only as that value's own word."""
     found: dict[str, tuple[int, int]] = {}
     split = {v: [w for w in re.split(r"[-_\s]+", v.lower()) if w] for v in values}
     for v, vw in split.items():
         n = len(vw)
         for i in range(len(words) - n + 1):
-            if all(_same_word(words[i + k], vw[k], last=k == n - 1) for k in range(n)):
+            # A value's several words in a row name it whatever the last one is ("co authors" for 'co-author').
+            if all(_same_word(words[i + k], vw[k], last=k == n - 1, reserved=reserved if n == 1 else ()) for k in range(n)):
                 found.setdefault(v, (i, i + n))
         if v not in found and n > 1:
             # "the lead" for 'tech-lead': the last word alone, when no other value ends with it.
             if sum(1 for o in split.values() if o and o[-1] == vw[-1]) == 1 and vw[-1] not in {w for o, ow in split.items() if o != v for w in ow}:
                 for i, w in enumerate(words):
-                    if w not in reserved and stem(w) not in reserved and _same_word(w, vw[-1], last=True):
+                    if _same_word(w, vw[-1], last=True, reserved=reserved):
                         found.setdefault(v, (i, i + 1))
                         break
     spans = sorted(found.items(), key=lambda kv: kv[1][1] - kv[1][0], reverse=True)
@@ -112,10 +114,11 @@ def named_values(words: Sequence[str], values: Sequence[str], reserved: Collecti
 
 
 def schema_words(schema: GraphSchema, lexicon: Lexicon, words: Sequence[str]) -> set[str]:
-    """The words of `words` that name a node type, an edge or a property of the schema (and their stems)."""
+    """The words of `words` that name a node type or an edge of the schema: "authors" every Author, "responded" the
+    RESPONDED_TO edge; such a word names a role only as the role's own word ('author' itself)."""
     types = {n.lower() for n in schema.nodes} | {stem(n.lower()) for n in schema.nodes}
-    cued = set(lexicon.edge_cues(list(words))) | set(lexicon.prop_cues(list(words)))
-    return {w for w in words if w in types or stem(w) in types or w in cued or stem(w) in cued}
+    cued = set(lexicon.edge_cues(list(words)))
+    return {w for w in words if w in types or stem(w) in types or w in cued}
 
 
 def edge_values(index: Mapping[str, Sequence[ValueHit]], edge: RoleEdge) -> list[str]:

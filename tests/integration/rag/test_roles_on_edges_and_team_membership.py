@@ -45,6 +45,7 @@ def test_a_role_is_counted(ask: Any) -> None:
         "who manages Lena?",  # a person named without "'s": whose manager is not said
         "is Sam Taylor an engineer?",  # yes or no, not "who"
         "which engines do the datastores run?",  # "engine" is no 'engineer'
+        "who responded to INC-2041?",  # the edge's own verb, not its 'responder' role (everyone who responded)
     ],
 )
 def test_other_questions_are_not_read_as_a_role(ask: Any, question: str) -> None:

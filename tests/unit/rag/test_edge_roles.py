@@ -59,6 +59,10 @@ def test_a_last_word_alone_names_no_value_another_value_ends_with_or_the_schema_
     # Without 'author' among the values (a type's name is no value), "authors" are every author, not the co-authors.
     assert named_values(["who", "are", "the", "authors"], ["co-author"], reserved={"authors"}) == {}
     assert named_values(["who", "are", "the", "co", "authors"], ["co-author"], reserved={"authors"}) == {"co-author": (3, 5)}
+    assert named_values(["who", "are", "the", "co", "author"], ["co-author"], reserved={"author"}) == {"co-author": (3, 5)}
+    # "responded" names the edge RESPONDED_TO, not its 'responder' role; "responders" the role.
+    assert named_values(["who", "responded"], ["responder"], reserved={"responded"}) == {}
+    assert named_values(["who", "were", "the", "responders"], ["responder"]) == {"responder": (3, 4)}
 
 
 def test_the_query_follows_the_anchor() -> None:
