@@ -231,9 +231,12 @@ class Answerer:
         shown = edge_props_named(oncall, self.schema, self.lexicon, without_paging_words(masked))
         phrases, _ = self.lexicon.phrase_cues(without_paging_words(masked))
         cued = {p for ps in [*self.lexicon.prop_cues(rest).values(), *phrases.values()] for p in ps} - set(shown)
-        held = set(self.schema.nodes[anchor.node_type].properties) | set(self.schema.nodes[team].properties)
+        # A property of the person on call ("what timezone is the secondary for risk in?") is shown with them; it was
+        # not counted as asked, and the paging answer went without it (edge_roles.py's helper, session 12).
+        personal = (cued & set(self.schema.nodes[person].properties)) - set(contacts) - {"id", "name"}
+        held = set(self.schema.nodes[anchor.node_type].properties) | set(self.schema.nodes[team].properties) | personal
         asked_props = cued & held
-        if asked_props and not (asked_props <= set(contacts) and (named_rot or "oncall" in tokens(masked))):
+        if asked_props and not (asked_props <= set(contacts) | personal and (named_rot or "oncall" in tokens(masked))):
             # "What is the pager schedule of the Catalog team?" (or "the Slack channel of the team on call for X") asks
             # for a property, not for people; "the e-mail of the primary on call for Payments" asks for the on-call
             # person's, which the paging answer shows.
@@ -246,6 +249,7 @@ class Answerer:
             return None
         cols = ["p.id AS person", "t.id AS team"] + ([f"r.{rot} AS {rot}"] if rot else []) + [f"p.{c} AS {c}" for c in contacts]
         cols += [f"r.{p} AS {p}" for p in shown if p != rot]
+        cols += [f"p.{p} AS {p}" for p in sorted(personal & asked_props)]
         if anchor.node_type == team:
             cypher = f"MATCH (p:{person})-[r:{oncall}]->(t:{team} {{id: $id}}) RETURN {', '.join(cols)}"
         else:

@@ -52,6 +52,8 @@ _THROUGH_OTHERS = re.compile(r"\b(?:indirect\w*|transitive\w*|eventually|ultimat
 """Words asking for a dependency followed through others (a failure's words are `FAILURE`)."""
 _DIRECT = re.compile(r"\b(?:directly|direct|immediate|immediately|first[- ]hop|one hop)\b", re.I)
 """Words asking for the direct ones only: "what breaks directly if X fails?" is one step, not the chain."""
+_WHO_DOES = re.compile(r"^\s*who\s+(?!(?:'s|is|are|was|were|does|do|did|has|have|had|will|would|should|can|could|else|else's)\b)[a-z]+(?:s|ed)\b", re.I)
+"""A "who" question whose verb follows "who" ("who runs X", "who owned X"): "who" is the verb's subject."""
 _EVERYONE = re.compile(r"\b(?:everyone|everybody|anyone|anybody|people|persons?)\b", re.I)
 """Words for people of no named type ("list everyone on call"): the schema's person type is asked for."""
 _SUPERLATIVE = re.compile(r"\b(most|least|highest|lowest|largest|smallest|biggest|longest|shortest|top|latest|last|first|newest|oldest|earliest|recent\w*|ever|average|mean|total|sum|per|each|every|both|either|also|other|only|than|more|fewer|less|before|after|since|between|during|ago|today|yesterday|week|month|year)\b", re.I)
@@ -291,6 +293,10 @@ def compose(
                 if person not in froms + tos:
                     want = None
                     can_out, can_in = anchor.node_type in froms, anchor.node_type in tos
+                    if _WHO_DOES.match(question):
+                        # "Who runs the payments team?" asks for the subject of "runs": the team's own objects (what it
+                        # owns) are no "who" (people session 12).
+                        can_out = False
             nouns = {w for w in edge_cues if re.fullmatch(r"dependenc(y|ies)|dependents?|upstream|downstream", w)}
             if spreading and want is not None and want not in froms and want != anchor.node_type:
                 # "If X fails, which teams are affected?": the teams that own what depends on X, through the one

@@ -26,10 +26,12 @@ from opsgraph.rag.cause_words import plain_cause_words
 from opsgraph.rag.chain_page import page_chain
 from opsgraph.rag.chat_frame import unframed
 from opsgraph.rag.dependency_words import plain_dependency_words
+from opsgraph.rag.edge_roles import answer_edge_roles
 from opsgraph.rag.impact import plain_impact_words, symptom_named
 from opsgraph.rag.impact_phrases import names_dependents, whose_as_owners, would_as_depends
 from opsgraph.rag.incident_words import plain_incident_words
 from opsgraph.rag.lexicon import NEGATION, TIME_QUALIFIER, plain_http_reasons, plain_idioms, tokens
+from opsgraph.rag.member_words import plain_member_words
 from opsgraph.rag.people_words import plain_people_words
 from opsgraph.rag.procedure_ask import action_elsewhere, answer_named_section, quote_refused
 from opsgraph.rag.property_compare import answer_comparison
@@ -270,6 +272,7 @@ class GraphRAG:
         plain = plain_idioms(question)  # "pager duty" is being on call, "at the moment" is now (`lexicon.py`)
         plain = fronted_as_named(plain)  # "the checkout outage in march, what caused it?" (`remembered.py`)
         plain = plain_people_words(plain)  # "who's covering X" is on call for X, "looked after by" owned by (`people_words.py`)
+        plain = plain_member_words(plain)  # "is Ben on the catalog team?" is a member of it (`member_words.py`)
         plain = would_as_depends(plain)  # "would A go down if B died?" asks whether A depends on B (`impact_phrases.py`)
         plain = plain_dependency_words(plain, answerer.schema)  # "leans on", "in the path of" (`dependency_words.py`)
         # "what does X do?" asks for X's description (`property_words.py`).
@@ -304,6 +307,10 @@ class GraphRAG:
             detail = answerer.oncall(plain, shape, trace)
             if detail is not None:
                 return self._with_documents(question, route, trace, answerer, shape, detail)
+            # "which SREs are on the platform team?", "who's Lena's manager?": a role stored on an edge (`edge_roles.py`).
+            roles = answer_edge_roles(plain, shape, answerer, trace)
+            if roles is not None:
+                return self._with_documents(question, route, trace, answerer, shape, roles)
         if shape.shape == "risk" or asks_risk(plain, answerer):  # "is checkout ok?", "anything about to fall over?" (`risk_ask.py`)
             return self._outcome(question, route, trace, answerer.risk(question, trace))
         reasons: list[str] = []

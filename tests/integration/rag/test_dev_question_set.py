@@ -146,6 +146,7 @@ GOLD_SETS = {  # file (under tests/fixtures): (questions, unanswerable)
     "dev/ops_questions_dev24_procedures.yaml": (63, 10),
     "dev/ops_questions_dev27_deps.yaml": (46, 6),
     "dev/ops_questions_dev26_incident_names.yaml": (53, 11),
+    "dev/ops_questions_dev28_people.yaml": (50, 7),
 }
 
 
