@@ -133,3 +133,9 @@ def test_pager_duty_for_a_bare_word_is_answered_as_paging_for_it_is(ask: Any) ->
 def test_a_team_named_by_a_bare_word_and_a_people_noun_is_answered(ask: Any) -> None:
     a = ask("who's in the catalog crew?")
     assert not a.abstained and _column(a, "id") == {"arjun.mehta", "ben.carter", "chloe.martin"}
+
+
+def test_a_persons_present_work_is_not_read_as_incidents(ask: Any) -> None:
+    assert ask("what does Priya work on?").abstained
+    past = ask("who worked on INC-2041?")
+    assert not past.abstained and "Priya" in past.text, past.text

@@ -33,3 +33,12 @@ def test_a_walk_explains_the_idiom_and_one_step_does_not(schema: GraphSchema) ->
     assert left(q, ONE_STEP, schema) == ["indirectly"]
     # A real negation is still unexplained by a query that does not negate.
     assert "not" in left("How many services do not depend on paymentservice?", WALK, schema)
+
+
+def test_a_persons_present_work_is_no_incident_response() -> None:
+    """"work" names responding to an incident only in the past ("who worked on INC-2041"); "what does Priya work on?"
+    asks what no edge holds (it was answered with the incidents she responded to)."""
+    for q in ("what does Priya work on?", "what is Marcus working on", "who works on the cart service"):
+        plain = plain_idioms(q)
+        assert len(plain) == len(q) and "work" not in plain and "busy" in plain, plain
+    assert plain_idioms("who worked on INC-2041") == "who worked on INC-2041"
