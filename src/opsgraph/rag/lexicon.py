@@ -169,7 +169,7 @@ EVERYDAY_IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:pager|on) duty\b", re.I), "on call"),
     # "what does Priya work on?", "what is Marcus working on": a person's present work, which no edge holds; "work" is
     # an everyday word for responding to an incident only in the past ("who worked on INC-2041").
-    (re.compile(r"\b(?:works?|working) on\b", re.I), "busy at"),
+    (re.compile(r"\b(?:works?|working) on(?=(?:\s+(?:right now|now|these days|currently|atm))?\s*[?!.]*\s*$)", re.I), "busy at"),
     # "Who is on the rota for checkout?", "which team is Wei holding the pager for?", "on pager for the cart".
     (re.compile(r"\b(?:on (?:the )?(?:rota|pager)|holding the pager)\b", re.I), "on call"),
     # "what does the frontend need in order to run?": a purpose, not the value 'orders' of a namespace.
