@@ -396,6 +396,9 @@ class GraphRAG:
                 fact = fact or bool(_AGGREGATE.search(question))  # "the average time to acknowledge a page": a number, no steps
                 # "Which services have no runbook yet?" asks for nodes lacking something: runbook steps are no answer.
                 fact = fact or (shape.shape in ("list", "person") and shape.wants_type is not None and bool(NEGATION.search(question)))
+                # "Does checkout talk to kafka?": a yes/no about a relation is a fact of the graph; a runbook section that
+                # names both is no answer to it ("is it safe to restart X?" names no relation and stays a procedure).
+                fact = fact or (shape.shape == "yesno" and bool(answerer.lexicon.edge_cues(tokens(question))))
                 fact = fact and not PROCEDURE.search(question)
                 quoted = answerer.quote(question, fused, min_overlap=1 if cued else 2, min_coverage=FACT_COVERAGE if fact else QUOTE_COVERAGE[cued])
                 stage.detail = {"sections": quoted.sections if quoted else None}

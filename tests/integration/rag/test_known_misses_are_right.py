@@ -139,3 +139,11 @@ def test_a_persons_present_work_is_not_read_as_incidents(ask: Any) -> None:
     assert ask("what does Priya work on?").abstained
     past = ask("who worked on INC-2041?")
     assert not past.abstained and "Priya" in past.text, past.text
+
+
+def test_a_yes_no_about_a_relation_is_no_runbook_quote(ask: Any) -> None:
+    """"Does checkout talk to kafka?" quoted checkout's runbook *Mitigation* (it names both): a yes/no about a relation
+    is a fact of the graph, answered from it or abstained; "is it safe to restart X?" is still a procedure."""
+    a = ask("does checkout talk to kafka")
+    assert a.kind != "quote", a.text
+    assert ask("is it safe to restart the cart service?").kind == "quote"
